@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/**
+ * Configuration is read once, from the environment, and validated here; nothing else reads
+ * process.env. Every variable is optional: unset, the service runs on its embedded defaults.
+ */
+const DEV_JWT_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(9402),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** Where the embedded PostgreSQL keeps its cluster when DATABASE_URL is unset. */
+  DATA_DIR: z.string().min(1).default('.data'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  DATABASE_NAME: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('chiroerp_crm_pipeline'),
+  EVENTSTORE_URL: z.string().regex(/^(esdb|esdb\+discover):\/\//, 'must be an esdb:// connection string').optional(),
+  KAFKA_BROKERS: z.string().min(1).optional(),
+  /** HS256 secret for bearer tokens. The default is for local development only. */
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
+  JWT_ISSUER: z.string().optional(),
+  JWT_AUDIENCE: z.string().optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Longest a query may wait for its read model to reach a position (read-your-writes). */
+  MAX_CONSISTENCY_WAIT_MS: z.coerce.number().int().min(0).max(60000).default(5000),
+});
+
+export type Config = z.infer<typeof schema> & { readonly usingDevJwtSecret: boolean };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset, as a shell user would expect.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return { ...parsed.data, usingDevJwtSecret: parsed.data.JWT_SECRET === DEV_JWT_SECRET };
+}

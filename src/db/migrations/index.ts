@@ -1,0 +1,82 @@
+import type { Knex } from 'knex';
+import { EVENT_STORE_DDL, EVENT_STORE_DROP } from '../../eventstore/postgres/schema.js';
+
+export interface Migration {
+  readonly name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/** In order. Never edit a migration that has shipped: add one. */
+export const migrations: readonly Migration[] = [
+  {
+    name: '0001_event_store',
+    up: async (knex) => void (await knex.raw(EVENT_STORE_DDL)),
+    down: async (knex) => void (await knex.raw(EVENT_STORE_DROP)),
+  },
+  {
+    name: '0002_projection_checkpoints',
+    async up(knex) {
+      await knex.schema.createTable('projection_checkpoints', (t) => {
+        t.text('name').primary();
+        t.integer('version').notNullable();
+        t.bigInteger('position_commit').notNullable();
+        t.bigInteger('position_prepare').notNullable();
+        t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      });
+    },
+    down: async (knex) => knex.schema.dropTable('projection_checkpoints'),
+  },
+  {
+    name: '0003_idempotency_keys',
+    async up(knex) {
+      await knex.schema.createTable('idempotency_keys', (t) => {
+        t.text('tenant_id').notNullable();
+        t.text('key').notNullable();
+        t.text('request_hash').notNullable();
+        t.text('stream_id').notNullable();
+        t.text('status').notNullable(); // pending | done
+        t.integer('status_code');
+        t.jsonb('response');
+        t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.primary(['tenant_id', 'key']);
+      });
+    },
+    down: async (knex) => knex.schema.dropTable('idempotency_keys'),
+  },
+  {
+    name: '0004_opportunities_read_model',
+    async up(knex) {
+      await knex.schema.createTable('opportunities', (t) => {
+        t.text('tenant_id').notNullable();
+        t.text('opportunity_id').notNullable();
+        t.text('name');
+        t.text('customer_id');
+        t.text('lead_id');
+        t.text('owner_id');
+        t.text('stage').notNullable();
+        t.text('status').notNullable(); // open | won | lost
+        t.integer('probability').notNullable();
+        t.decimal('amount', 18, 2).notNullable();
+        t.specificType('currency', 'char(3)').notNullable();
+        t.date('expected_close_date');
+        t.date('close_date');
+        t.text('lost_reason');
+        t.text('next_step');
+        t.jsonb('products').notNullable().defaultTo('[]');
+        t.jsonb('metadata').notNullable().defaultTo('{}');
+        t.bigInteger('revision').notNullable();
+        t.text('created_by').notNullable();
+        t.text('updated_by').notNullable();
+        t.timestamp('created_at', { useTz: true }).notNullable();
+        t.timestamp('updated_at', { useTz: true }).notNullable();
+        t.primary(['tenant_id', 'opportunity_id']);
+        t.index(['tenant_id', 'stage']);
+        t.index(['tenant_id', 'owner_id']);
+        t.index(['tenant_id', 'customer_id']);
+      });
+    },
+    down: async (knex) => knex.schema.dropTable('opportunities'),
+  },
+];

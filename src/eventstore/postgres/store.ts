@@ -1,0 +1,247 @@
+import pg from 'pg';
+import { EventEmitter } from 'node:events';
+import {
+  type AllFilter,
+  type AppendResult,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type JsonObject,
+  type Position,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type SubscriptionBatch,
+  START,
+  WrongExpectedRevisionError,
+  comparePositions,
+} from '../port.js';
+
+const MAX_SEQ = 9223372036854775807n;
+const NOTIFY_CHANNEL = 'es_events';
+/** Live subscriptions poll this often even without a notification (the horizon may move). */
+const POLL_MS = 250;
+
+interface EventRow {
+  seq: string;
+  transaction_id: string;
+  stream_id: string;
+  revision: string;
+  event_id: string;
+  event_type: string;
+  data: JsonObject;
+  metadata: JsonObject;
+  created: Date;
+}
+
+// Text casts keep bigints exact; ORDER BY must name es_events.<col>, or it binds to these text columns.
+const COLUMNS =
+  'seq::text, transaction_id::text, stream_id, revision::text, event_id::text, event_type, data, metadata, created';
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    streamId: row.stream_id,
+    revision: BigInt(row.revision),
+    position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.seq) },
+    eventId: row.event_id,
+    eventType: row.event_type,
+    data: row.data,
+    metadata: row.metadata,
+    created: row.created,
+  };
+}
+
+function expectedToText(expected: ExpectedRevision): string {
+  return typeof expected === 'bigint' ? expected.toString() : expected;
+}
+
+function isPgError(err: unknown): err is pg.DatabaseError {
+  return err instanceof Error && 'code' in err;
+}
+
+/** SQL conditions for a filter; parameters are appended to `params`. */
+function filterSql(filter: AllFilter | undefined, params: unknown[]): string {
+  let sql = '';
+  if (filter?.eventTypes?.length) {
+    params.push(filter.eventTypes);
+    sql += ` and event_type = any($${params.length}::text[])`;
+  }
+  if (filter?.streamPrefixes?.length) {
+    // LIKE patterns: escape the wildcards that may appear in a prefix.
+    params.push(filter.streamPrefixes.map((p) => p.replace(/[\\%_]/g, '\\$&') + '%'));
+    sql += ` and stream_id like any($${params.length}::text[])`;
+  }
+  return sql;
+}
+
+export interface PostgresEventStoreOptions {
+  /** Connection string, or an existing pool (which the store then does not close). */
+  readonly connection: string | pg.Pool;
+  readonly pollMs?: number;
+}
+
+export function createPostgresEventStore(options: PostgresEventStoreOptions): EventStore {
+  const ownsPool = typeof options.connection === 'string';
+  const pool =
+    typeof options.connection === 'string'
+      ? new pg.Pool({ connectionString: options.connection, max: 20 })
+      : options.connection;
+  const pollMs = options.pollMs ?? POLL_MS;
+  const wakeups = new EventEmitter();
+  wakeups.setMaxListeners(0);
+  let listener: pg.Client | undefined;
+  let listenerStarting: Promise<void> | undefined;
+  let closed = false;
+
+  /** One LISTEN connection per store wakes every live subscription on commit. */
+  function ensureListener(): Promise<void> {
+    if (listener || closed) return Promise.resolve();
+    listenerStarting ??= (async () => {
+      const client = new pg.Client(
+        typeof options.connection === 'string'
+          ? { connectionString: options.connection }
+          : (pool as pg.Pool & { options: pg.PoolConfig }).options,
+      );
+      client.on('notification', () => wakeups.emit('append'));
+      // A lost listener only costs latency: subscriptions keep polling.
+      client.on('error', () => {
+        listener = undefined;
+        listenerStarting = undefined;
+      });
+      await client.connect();
+      await client.query(`listen ${NOTIFY_CHANNEL}`);
+      listener = client;
+    })().catch(() => {
+      listenerStarting = undefined;
+    });
+    return listenerStarting;
+  }
+
+  async function append(
+    streamId: string,
+    events: readonly EventToAppend[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
+    try {
+      const { rows } = await pool.query<{ next_revision: string; transaction_id: string; seq: string | null }>(
+        'select next_revision::text, transaction_id, seq::text from es_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])',
+        [
+          streamId,
+          expectedToText(expected),
+          events.map((e) => e.eventId),
+          events.map((e) => e.eventType),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+        ],
+      );
+      const row = rows[0]!;
+      return {
+        nextExpectedRevision: BigInt(row.next_revision),
+        position: { commit: BigInt(row.transaction_id), prepare: row.seq === null ? 0n : BigInt(row.seq) },
+      };
+    } catch (err) {
+      if (isPgError(err) && err.code === 'CR409') {
+        const actual = err.detail === 'none' || err.detail === undefined ? undefined : BigInt(err.detail);
+        throw new WrongExpectedRevisionError(streamId, expected, actual);
+      }
+      throw err;
+    }
+  }
+
+  async function readStream(streamId: string, opts: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const backwards = opts.direction === 'backwards';
+    const params: unknown[] = [streamId];
+    let sql = `select ${COLUMNS} from es_events where stream_id = $1`;
+    if (opts.fromRevision !== undefined) {
+      params.push(opts.fromRevision.toString());
+      sql += ` and revision ${backwards ? '<=' : '>='} $2::bigint`;
+    }
+    sql += ` order by es_events.revision ${backwards ? 'desc' : 'asc'}`;
+    if (opts.maxCount !== undefined) {
+      params.push(opts.maxCount);
+      sql += ` limit $${params.length}`;
+    }
+    const { rows } = await pool.query<EventRow>(sql, params);
+    return rows.map(toRecorded);
+  }
+
+  /**
+   * One page of the log after `after`, limited to what lies below the visibility horizon.
+   * `horizon` is the checkpoint that covers everything final so far (used when the page is
+   * not full: the reader is then caught up to it).
+   */
+  async function readPage(
+    after: Position,
+    maxCount: number,
+    filter: AllFilter | undefined,
+  ): Promise<{ events: RecordedEvent[]; horizon: Position }> {
+    // Two statements, no transaction needed: every transaction below the horizon read first
+    // has finished, so the second statement's snapshot sees all of them.
+    const h = await pool.query<{ xmin: string }>('select pg_snapshot_xmin(pg_current_snapshot())::text as xmin');
+    const xmin = BigInt(h.rows[0]!.xmin);
+    const params: unknown[] = [after.commit.toString(), after.prepare.toString(), xmin.toString(), maxCount];
+    const sql =
+      `select ${COLUMNS} from es_events` +
+      ` where (transaction_id, seq) > ($1::text::xid8, $2::bigint) and transaction_id < $3::text::xid8` +
+      filterSql(filter, params) +
+      ` order by es_events.transaction_id, es_events.seq limit $4`;
+    const { rows } = await pool.query<EventRow>(sql, params);
+    return { events: rows.map(toRecorded), horizon: { commit: xmin - 1n, prepare: MAX_SEQ } };
+  }
+
+  async function readAll(opts: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const { events } = await readPage(opts.after ?? START, opts.maxCount ?? 1000, opts.filter);
+    return events;
+  }
+
+  async function headPosition(): Promise<Position> {
+    const { rows } = await pool.query<{ transaction_id: string; seq: string }>(
+      'select transaction_id::text, seq::text from es_events order by es_events.transaction_id desc, es_events.seq desc limit 1',
+    );
+    const row = rows[0];
+    return row ? { commit: BigInt(row.transaction_id), prepare: BigInt(row.seq) } : START;
+  }
+
+  function waitForWakeup(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        wakeups.off('append', done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, pollMs);
+      wakeups.on('append', done);
+      signal?.addEventListener('abort', done);
+    });
+  }
+
+  async function* subscribeToAll(opts: SubscribeOptions = {}): AsyncGenerator<SubscriptionBatch> {
+    const batchSize = opts.batchSize ?? 500;
+    let after = opts.after ?? START;
+    await ensureListener();
+    while (!opts.signal?.aborted && !closed) {
+      const { events, horizon } = await readPage(after, batchSize, opts.filter);
+      const full = events.length === batchSize;
+      const last = events.at(-1)?.position;
+      const checkpoint = full ? last! : horizon;
+      if (events.length > 0 || comparePositions(checkpoint, after) > 0) {
+        yield { events, checkpoint, caughtUp: !full };
+        after = checkpoint;
+      }
+      if (!full) await waitForWakeup(opts.signal);
+    }
+  }
+
+  async function close(): Promise<void> {
+    closed = true;
+    wakeups.emit('append');
+    const l = listener;
+    listener = undefined;
+    await l?.end().catch(() => undefined);
+    if (ownsPool) await pool.end();
+  }
+
+  return { append, readStream, readAll, headPosition, subscribeToAll, close };
+}

@@ -1,0 +1,36 @@
+import pg from 'pg';
+import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
+import { freshDatabase } from '../support/postgres.js';
+import { eventStoreConformance } from './conformance.js';
+
+eventStoreConformance('PostgreSQL', async () => {
+  const database = await freshDatabase('es');
+  const store = createPostgresEventStore({ connection: database.url, pollMs: 50 });
+  return {
+    store,
+    async appendWithSlowCommit(streamId, events, delayMs) {
+      // The same es_append the store calls, but the transaction is held open before COMMIT.
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        await client.query('begin');
+        await client.query('select * from es_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])', [
+          streamId,
+          'any',
+          events.map((e) => e.eventId),
+          events.map((e) => e.eventType),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+        ]);
+        await new Promise((r) => setTimeout(r, delayMs));
+        await client.query('commit');
+      } finally {
+        await client.end();
+      }
+    },
+    async cleanup() {
+      await store.close();
+      await database.drop();
+    },
+  };
+});
