@@ -1,7 +1,12 @@
+import pg from 'pg';
 import knexFactory, { type Knex } from 'knex';
 import { migrations, type Migration } from './migrations/index.js';
 
 export type Db = Knex;
+
+// A SQL date is a calendar date, not an instant: keep it as its YYYY-MM-DD text instead of a
+// Date at local midnight. (numeric and bigint already arrive as exact strings.)
+pg.types.setTypeParser(pg.types.builtins.DATE, (v: string) => v);
 
 export function createDb(connectionString: string, poolMax = 10): Db {
   return knexFactory({

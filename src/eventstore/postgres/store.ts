@@ -87,6 +87,9 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     typeof options.connection === 'string'
       ? new pg.Pool({ connectionString: options.connection, max: 20 })
       : options.connection;
+  // An idle client can lose its server (restart, failover); pg then emits 'error' on the pool,
+  // which would crash the process if nobody listened. The next query reconnects.
+  if (ownsPool) pool.on('error', () => undefined);
   const pollMs = options.pollMs ?? POLL_MS;
   const wakeups = new EventEmitter();
   wakeups.setMaxListeners(0);

@@ -1,0 +1,23 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.js';
+import { mintToken } from '../src/http/auth.js';
+
+/**
+ * Mints a development bearer token signed with JWT_SECRET (the development default when unset):
+ *   npm run token -- --tenant tenant-001 --user user-200 --roles sales_rep,sales_manager
+ */
+const { values } = parseArgs({
+  options: {
+    tenant: { type: 'string', default: 'tenant-001' },
+    user: { type: 'string', default: 'user-200' },
+    roles: { type: 'string', default: 'sales_rep' },
+    expires: { type: 'string', default: '8h' },
+  },
+});
+const config = loadConfig();
+const token = await mintToken(
+  config.JWT_SECRET,
+  { tenantId: values.tenant, userId: values.user, roles: values.roles.split(',').map((r) => r.trim()).filter(Boolean) },
+  { expiresIn: values.expires, ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}), ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {}) },
+);
+process.stdout.write(`${token}\n`);

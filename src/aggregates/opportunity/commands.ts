@@ -1,0 +1,39 @@
+import type { Amount } from '../../shared/money.js';
+import type { StageSet } from '../pipelineStage/stages.js';
+import type { ProductLine } from './events.js';
+
+/** Commands carry values already parsed at the edge (Amount, ISO dates); rules live in decide. */
+export type OpportunityCommand =
+  | {
+      type: 'CreateOpportunity';
+      stages: StageSet;
+      opportunityId: string;
+      name: string;
+      customerId: string;
+      leadId?: string;
+      ownerId?: string;
+      stage: string;
+      amount: Amount;
+      currency: string;
+      probability?: number;
+      expectedCloseDate?: string;
+      products?: ProductLine[];
+      metadata?: Record<string, unknown>;
+    }
+  | {
+      type: 'ChangeStage';
+      stages: StageSet;
+      stage: string;
+      probability?: number;
+      nextStep?: string;
+      notes?: string;
+      /** Needed when the target stage is a lost one. */
+      lostReason?: string;
+    }
+  | { type: 'CloseOpportunity'; stages: StageSet; outcome: 'won' | 'lost'; closeDate?: string; reason?: string }
+  | {
+      type: 'UpdateOpportunity';
+      amount?: Amount;
+      currency?: string;
+      expectedCloseDate?: string | null;
+    };

@@ -1,0 +1,224 @@
+import { DomainError, conflict, notFound, validation } from '../../shared/errors.js';
+import type { Amount } from '../../shared/money.js';
+import type { Decider, DecisionContext } from '../decider.js';
+import { type StageDefinition, type StageSet, findStage, stageCodes, stageOfKind } from '../pipelineStage/stages.js';
+import type { OpportunityCommand } from './commands.js';
+import type { OpportunityEvent, OpportunityUpdated } from './events.js';
+
+export type OpportunityStatus = 'open' | 'won' | 'lost';
+
+export type OpportunityState =
+  | { readonly exists: false }
+  | {
+      readonly exists: true;
+      readonly opportunityId: string;
+      readonly customerId: string;
+      readonly status: OpportunityStatus;
+      readonly stage: string;
+      readonly probability: number;
+      readonly amount: Amount;
+      readonly currency: string;
+      readonly expectedCloseDate: string | null;
+      readonly nextStep: string | null;
+    };
+
+type Existing = Extract<OpportunityState, { exists: true }>;
+
+const isoDate = (d: Date) => d.toISOString().slice(0, 10);
+
+function requireStage(stages: StageSet, input: string): StageDefinition {
+  const stage = findStage(stages, input);
+  if (!stage) {
+    throw validation(`Unknown stage "${input}"`, { field: 'stage', requested_stage: input, allowed_stages: stageCodes(stages) });
+  }
+  return stage;
+}
+
+function requireOpen(state: OpportunityState): Existing {
+  if (!state.exists) throw notFound('Opportunity not found');
+  if (state.status !== 'open') {
+    throw new DomainError('CONFLICT', `Opportunity is closed (${state.status}); it cannot change any more`, {
+      status: state.status,
+      stage: state.stage,
+    });
+  }
+  return state;
+}
+
+function close(state: Existing, stage: StageDefinition, closeDate: string, reason: string | undefined): OpportunityEvent {
+  const common = {
+    opportunityId: state.opportunityId,
+    customerId: state.customerId,
+    amount: state.amount,
+    currency: state.currency,
+    closeDate,
+    fromStage: state.stage,
+    toStage: stage.code,
+  };
+  if (stage.kind === 'won') return { type: 'OpportunityClosedWonEvent', data: common };
+  if (!reason?.trim()) throw validation('A reason is required to close an opportunity as lost', { field: 'reason' });
+  return { type: 'OpportunityClosedLostEvent', data: { ...common, reason: reason.trim() } };
+}
+
+function decide(command: OpportunityCommand, state: OpportunityState, ctx: DecisionContext): OpportunityEvent[] {
+  switch (command.type) {
+    case 'CreateOpportunity': {
+      if (state.exists) throw conflict(`Opportunity ${command.opportunityId} already exists`);
+      const stage = requireStage(command.stages, command.stage);
+      if (stage.kind !== 'open') {
+        throw validation('An opportunity is created in an open stage; close it afterwards', {
+          field: 'stage',
+          allowed_stages: command.stages.stages.filter((s) => s.kind === 'open').map((s) => s.code),
+        });
+      }
+      return [
+        {
+          type: 'OpportunityCreatedEvent',
+          data: {
+            opportunityId: command.opportunityId,
+            customerId: command.customerId,
+            amount: command.amount,
+            currency: command.currency,
+            stage: stage.code,
+            name: command.name,
+            leadId: command.leadId ?? null,
+            ownerId: command.ownerId ?? ctx.actorId,
+            probability: command.probability ?? stage.probability,
+            expectedCloseDate: command.expectedCloseDate ?? null,
+            products: command.products ?? [],
+            metadata: command.metadata ?? {},
+          },
+        },
+      ];
+    }
+
+    case 'ChangeStage': {
+      const current = requireOpen(state);
+      const target = requireStage(command.stages, command.stage);
+      if (target.kind !== 'open') {
+        return [close(current, target, isoDate(ctx.now), command.lostReason ?? command.notes)];
+      }
+      const probability = command.probability ?? (target.code === current.stage ? current.probability : target.probability);
+      if (target.code === current.stage) {
+        // Same stage: only the details may change; nothing to record if none does.
+        const changes = updateFields(current, { probability, nextStep: command.nextStep, notes: command.notes });
+        return changes ? [changes] : [];
+      }
+      return [
+        {
+          type: 'OpportunityStageChangedEvent',
+          data: {
+            opportunityId: current.opportunityId,
+            fromStage: current.stage,
+            toStage: target.code,
+            probability,
+            nextStep: command.nextStep ?? null,
+            notes: command.notes ?? null,
+          },
+        },
+      ];
+    }
+
+    case 'CloseOpportunity': {
+      const current = requireOpen(state);
+      const stage = stageOfKind(command.stages, command.outcome);
+      if (!stage) {
+        throw validation(`The tenant's stage set has no ${command.outcome} stage`, { allowed_stages: stageCodes(command.stages) });
+      }
+      return [close(current, stage, command.closeDate ?? isoDate(ctx.now), command.reason)];
+    }
+
+    case 'UpdateOpportunity': {
+      const current = requireOpen(state);
+      const changes = updateFields(current, command);
+      return changes ? [changes] : [];
+    }
+  }
+}
+
+/** An update event holding only the fields that really change; undefined when none does. */
+function updateFields(
+  current: Existing,
+  wanted: {
+    amount?: Amount;
+    currency?: string;
+    expectedCloseDate?: string | null;
+    probability?: number;
+    nextStep?: string | null;
+    notes?: string | null;
+  },
+): OpportunityUpdated | undefined {
+  const data: OpportunityUpdated['data'] = { opportunityId: current.opportunityId, changedFields: [] };
+  if (wanted.amount !== undefined && wanted.amount !== current.amount) {
+    data.amount = wanted.amount;
+    data.changedFields.push('amount');
+  }
+  if (wanted.currency !== undefined && wanted.currency !== current.currency) {
+    data.currency = wanted.currency;
+    data.changedFields.push('currency');
+  }
+  if (wanted.expectedCloseDate !== undefined && wanted.expectedCloseDate !== current.expectedCloseDate) {
+    data.expectedCloseDate = wanted.expectedCloseDate;
+    data.changedFields.push('expectedCloseDate');
+  }
+  if (wanted.probability !== undefined && wanted.probability !== current.probability) {
+    data.probability = wanted.probability;
+    data.changedFields.push('probability');
+  }
+  if (wanted.nextStep !== undefined && wanted.nextStep !== current.nextStep) {
+    data.nextStep = wanted.nextStep;
+    data.changedFields.push('nextStep');
+  }
+  if (wanted.notes !== undefined && wanted.notes !== null) {
+    data.notes = wanted.notes;
+    data.changedFields.push('notes');
+  }
+  return data.changedFields.length ? { type: 'OpportunityUpdatedEvent', data } : undefined;
+}
+
+function evolve(state: OpportunityState, event: OpportunityEvent): OpportunityState {
+  switch (event.type) {
+    case 'OpportunityCreatedEvent': {
+      const d = event.data;
+      return {
+        exists: true,
+        opportunityId: d.opportunityId,
+        customerId: d.customerId,
+        status: 'open',
+        stage: d.stage,
+        probability: d.probability,
+        amount: d.amount,
+        currency: d.currency,
+        expectedCloseDate: d.expectedCloseDate,
+        nextStep: null,
+      };
+    }
+    case 'OpportunityStageChangedEvent':
+      if (!state.exists) return state;
+      return { ...state, stage: event.data.toStage, probability: event.data.probability, nextStep: event.data.nextStep };
+    case 'OpportunityClosedWonEvent':
+      if (!state.exists) return state;
+      return { ...state, status: 'won', stage: event.data.toStage, probability: 100 };
+    case 'OpportunityClosedLostEvent':
+      if (!state.exists) return state;
+      return { ...state, status: 'lost', stage: event.data.toStage, probability: 0 };
+    case 'OpportunityUpdatedEvent': {
+      if (!state.exists) return state;
+      const d = event.data;
+      return {
+        ...state,
+        amount: d.amount ?? state.amount,
+        currency: d.currency ?? state.currency,
+        expectedCloseDate: d.expectedCloseDate === undefined ? state.expectedCloseDate : d.expectedCloseDate,
+        probability: d.probability ?? state.probability,
+        nextStep: d.nextStep === undefined ? state.nextStep : d.nextStep,
+      };
+    }
+  }
+}
+
+export const opportunityDecider: Decider<OpportunityCommand, OpportunityEvent, OpportunityState> = {
+  initialState: { exists: false },
+  evolve,
+  decide,
+};

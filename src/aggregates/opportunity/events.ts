@@ -1,0 +1,96 @@
+import type { Amount } from '../../shared/money.js';
+import type { DomainEvent } from '../decider.js';
+
+/** Payloads follow seed 000 (camelCase, amounts as decimal strings); extra fields are additive. */
+export interface ProductLine {
+  readonly productId: string;
+  readonly quantity: number;
+  readonly unitPrice: Amount;
+}
+
+export type OpportunityCreated = DomainEvent<
+  'OpportunityCreatedEvent',
+  {
+    opportunityId: string;
+    customerId: string;
+    amount: Amount;
+    currency: string;
+    stage: string;
+    name: string;
+    leadId: string | null;
+    ownerId: string;
+    probability: number;
+    expectedCloseDate: string | null;
+    products: ProductLine[];
+    metadata: Record<string, unknown>;
+  }
+>;
+
+export type OpportunityStageChanged = DomainEvent<
+  'OpportunityStageChangedEvent',
+  {
+    opportunityId: string;
+    fromStage: string;
+    toStage: string;
+    probability: number;
+    nextStep: string | null;
+    notes: string | null;
+  }
+>;
+
+export type OpportunityClosedWon = DomainEvent<
+  'OpportunityClosedWonEvent',
+  {
+    opportunityId: string;
+    customerId: string;
+    amount: Amount;
+    currency: string;
+    closeDate: string;
+    fromStage: string;
+    toStage: string;
+  }
+>;
+
+export type OpportunityClosedLost = DomainEvent<
+  'OpportunityClosedLostEvent',
+  {
+    opportunityId: string;
+    customerId: string;
+    amount: Amount;
+    currency: string;
+    closeDate: string;
+    fromStage: string;
+    toStage: string;
+    reason: string;
+  }
+>;
+
+/** Amount, currency, close date, probability or next step edited outside a stage move. */
+export type OpportunityUpdated = DomainEvent<
+  'OpportunityUpdatedEvent',
+  {
+    opportunityId: string;
+    changedFields: string[];
+    amount?: Amount;
+    currency?: string;
+    expectedCloseDate?: string | null;
+    probability?: number;
+    nextStep?: string | null;
+    notes?: string | null;
+  }
+>;
+
+export type OpportunityEvent =
+  | OpportunityCreated
+  | OpportunityStageChanged
+  | OpportunityClosedWon
+  | OpportunityClosedLost
+  | OpportunityUpdated;
+
+export const OPPORTUNITY_EVENT_TYPES = [
+  'OpportunityCreatedEvent',
+  'OpportunityStageChangedEvent',
+  'OpportunityClosedWonEvent',
+  'OpportunityClosedLostEvent',
+  'OpportunityUpdatedEvent',
+] as const satisfies readonly OpportunityEvent['type'][];

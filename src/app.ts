@@ -1,0 +1,111 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DEFAULT_STAGE_SET } from './aggregates/pipelineStage/stages.js';
+import { createCommandHandler } from './commands/handler.js';
+import type { Config } from './config.js';
+import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from './db/embedded.js';
+import { createDb, migrateLatest } from './db/knex.js';
+import { createEventStoreDbStore } from './eventstore/esdb/store.js';
+import type { EventStore } from './eventstore/port.js';
+import { formatPosition } from './eventstore/port.js';
+import { createPostgresEventStore } from './eventstore/postgres/store.js';
+import { createHttpApp } from './http/app.js';
+import { opportunitiesProjection } from './projections/opportunities.js';
+import { createProjectionRunner } from './projections/runner.js';
+import type { Logger } from './shared/logger.js';
+
+export const VERSION = '0.1.0';
+
+export interface RunningApp {
+  readonly url: string;
+  readonly server: Server;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: PostgreSQL (embedded unless DATABASE_URL), migrations, the event store
+ * (PostgreSQL unless EVENTSTORE_URL), the projection runner and the HTTP API.
+ */
+export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
+  let embedded: EmbeddedPostgresHandle | undefined;
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    log.info('DATABASE_URL unset: starting embedded PostgreSQL', { data_dir: config.DATA_DIR, port: config.EMBEDDED_PG_PORT });
+    embedded = await startEmbeddedPostgres({
+      dataDir: `${config.DATA_DIR}/pg`,
+      port: config.EMBEDDED_PG_PORT,
+      log: (line) => log.debug('postgres', { line }),
+    });
+    await embedded.ensureDatabase(config.DATABASE_NAME);
+    databaseUrl = embedded.connectionStringFor(config.DATABASE_NAME);
+  }
+
+  const db = createDb(databaseUrl, 20);
+  const applied = await migrateLatest(db);
+  if (applied.length) log.info('migrations applied', { migrations: applied });
+
+  const store: EventStore = config.EVENTSTORE_URL
+    ? createEventStoreDbStore(config.EVENTSTORE_URL)
+    : createPostgresEventStore({ connection: databaseUrl });
+  log.info('event store', { kind: config.EVENTSTORE_URL ? 'eventstoredb' : 'postgresql' });
+
+  const runner = createProjectionRunner({ store, db, projections: [opportunitiesProjection], log });
+  runner.start();
+  const execute = createCommandHandler({ store });
+
+  if (config.usingDevJwtSecret) {
+    log.warn('JWT_SECRET unset: using the development secret; set JWT_SECRET in any shared environment');
+  }
+
+  const app = createHttpApp({
+    db,
+    store,
+    execute,
+    runner,
+    log,
+    auth: {
+      secret: config.JWT_SECRET,
+      ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
+      ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {}),
+    },
+    stageSetFor: () => Promise.resolve(DEFAULT_STAGE_SET),
+    maxConsistencyWaitMs: config.MAX_CONSISTENCY_WAIT_MS,
+    version: VERSION,
+    health: async () => {
+      try {
+        await db.raw('select 1');
+        return { status: 'ok', version: VERSION, event_store_head: formatPosition(await store.headPosition()) };
+      } catch (err) {
+        return { status: 'degraded', version: VERSION, error: err instanceof Error ? err.message : String(err) };
+      }
+    },
+  });
+
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  log.info('listening', { url, port });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    server,
+    stop() {
+      stopping ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await runner.stop();
+        await store.close();
+        await db.destroy();
+        await embedded?.stop();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { type Decider, type DomainEvent, fold } from '../aggregates/decider.js';
+import { type StoredEvent, SCHEMA_VERSION, fromRecorded, toDomainEvent, toEventToAppend } from '../eventstore/envelope.js';
+import { type EventStore, type Position, WrongExpectedRevisionError } from '../eventstore/port.js';
+import { streamName } from '../eventstore/streams.js';
+import { conflict } from '../shared/errors.js';
+
+/** What the generic handler needs to know of an aggregate: where its streams live and its decider. */
+export interface Aggregate<C, E extends DomainEvent, S> {
+  readonly category: string;
+  readonly decider: Decider<C, E, S>;
+}
+
+export interface CommandEnvelope {
+  readonly tenantId: string;
+  readonly aggregateId: string;
+  readonly userId: string;
+  readonly correlationId: string;
+  readonly causationId?: string | null;
+  readonly idempotencyKey?: string;
+  /**
+   * The revision the client last saw (If-Match). When it is stale the command fails with
+   * CONFLICT instead of being retried: the client decided on old information.
+   */
+  readonly expectedRevision?: bigint;
+}
+
+export interface CommandResult<S> {
+  readonly streamId: string;
+  readonly aggregateId: string;
+  readonly events: readonly StoredEvent[];
+  /** The stream's revision after the command; -1 when the stream does not exist. */
+  readonly revision: bigint;
+  /** Where the command's last event landed (or the stream's last event when nothing changed). */
+  readonly position: Position | undefined;
+  readonly state: S;
+}
+
+export interface CommandHandlerDeps {
+  readonly store: EventStore;
+  readonly clock?: () => Date;
+  readonly newEventId?: () => string;
+  /** Attempts after a concurrent write moved the stream under an internal caller. */
+  readonly maxRetries?: number;
+}
+
+export type ExecuteCommand = <C, E extends DomainEvent, S>(
+  aggregate: Aggregate<C, E, S>,
+  envelope: CommandEnvelope,
+  command: C,
+) => Promise<CommandResult<S>>;
+
+/** One handler for every aggregate: load, fold, decide, append with the expected revision. */
+export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
+  const clock = deps.clock ?? (() => new Date());
+  const newEventId = deps.newEventId ?? randomUUID;
+  const maxRetries = deps.maxRetries ?? 5;
+
+  return async function execute<C, E extends DomainEvent, S>(
+    aggregate: Aggregate<C, E, S>,
+    env: CommandEnvelope,
+    command: C,
+  ): Promise<CommandResult<S>> {
+    const streamId = streamName({ category: aggregate.category, tenantId: env.tenantId, aggregateId: env.aggregateId });
+    for (let attempt = 0; ; attempt++) {
+      const history = (await deps.store.readStream(streamId)).map((r) => fromRecorded<E>(r));
+      const state = fold(aggregate.decider, history.map(toDomainEvent));
+      const last = history.at(-1);
+      const currentRevision = last?.revision ?? -1n;
+      if (env.expectedRevision !== undefined && env.expectedRevision !== currentRevision) {
+        throw staleRevision(env.expectedRevision, currentRevision);
+      }
+
+      const now = clock();
+      const decided = aggregate.decider.decide(command, state, { now, actorId: env.userId });
+      if (decided.length === 0) {
+        return { streamId, aggregateId: env.aggregateId, events: [], revision: currentRevision, position: last?.position, state };
+      }
+
+      const toAppend = decided.map((event) =>
+        toEventToAppend(event, {
+          eventId: newEventId(),
+          timestamp: now,
+          aggregateId: env.aggregateId,
+          tenantId: env.tenantId,
+          metadata: {
+            correlationId: env.correlationId,
+            causationId: env.causationId ?? null,
+            userId: env.userId,
+            schemaVersion: SCHEMA_VERSION,
+            ...(env.idempotencyKey !== undefined ? { idempotencyKey: env.idempotencyKey } : {}),
+          },
+        }),
+      );
+      try {
+        const appended = await deps.store.append(streamId, toAppend, last ? last.revision : 'no_stream');
+        const firstRevision = appended.nextExpectedRevision - BigInt(toAppend.length) + 1n;
+        const events: StoredEvent[] = toAppend.map((e, i) =>
+          fromRecorded({
+            streamId,
+            revision: firstRevision + BigInt(i),
+            // Only the last event's position is known without a read; earlier ones precede it.
+            position: appended.position,
+            eventId: e.eventId,
+            eventType: e.eventType,
+            data: e.data,
+            metadata: e.metadata,
+            created: now,
+          }),
+        );
+        return {
+          streamId,
+          aggregateId: env.aggregateId,
+          events,
+          revision: appended.nextExpectedRevision,
+          position: appended.position,
+          state: decided.reduce(aggregate.decider.evolve, state),
+        };
+      } catch (err) {
+        if (!(err instanceof WrongExpectedRevisionError)) throw err;
+        if (env.expectedRevision !== undefined) throw staleRevision(env.expectedRevision, err.actual ?? -1n);
+        if (attempt >= maxRetries) {
+          throw conflict('The resource kept changing under this command; try again', { stream_revision: String(err.actual) });
+        }
+        // Another writer got there first: decide again on the new state, after a short jitter.
+        await new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));
+      }
+    }
+  };
+}
+
+function staleRevision(expected: bigint, actual: bigint) {
+  return conflict('The resource was changed by someone else; reload it and try again', {
+    expected_revision: expected.toString(),
+    current_revision: actual.toString(),
+  });
+}
+
+/**
+ * The outcome of an earlier execution that carried `idempotencyKey`, rebuilt from the stream
+ * (its events carry the key); undefined when that execution appended nothing.
+ */
+export async function recoverResult<C, E extends DomainEvent, S>(
+  store: EventStore,
+  aggregate: Aggregate<C, E, S>,
+  streamId: string,
+  aggregateId: string,
+  idempotencyKey: string,
+): Promise<CommandResult<S> | undefined> {
+  const history = (await store.readStream(streamId)).map((r) => fromRecorded<E>(r));
+  const lastIndex = history.findLastIndex((e) => e.metadata.idempotencyKey === idempotencyKey);
+  if (lastIndex < 0) return undefined;
+  const upTo = history.slice(0, lastIndex + 1);
+  const last = upTo[lastIndex]!;
+  return {
+    streamId,
+    aggregateId,
+    events: upTo.filter((e) => e.metadata.idempotencyKey === idempotencyKey),
+    revision: last.revision,
+    position: last.position,
+    state: fold(aggregate.decider, upTo.map(toDomainEvent)),
+  };
+}

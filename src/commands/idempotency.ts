@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import { conflict } from '../shared/errors.js';
+
+/**
+ * Idempotency-Key support: a retried request with the same key gets the first response
+ * instead of running again. The key is claimed (pending) before the command runs and holds
+ * the response after; a different request under the same key is refused.
+ *
+ * If the process died between appending and recording the response, the claim is pending
+ * for good; once its lease has passed, the next retry may take it over (the events carry the
+ * key in their metadata, so `recover` can rebuild the outcome from the stream).
+ */
+export interface StoredResponse {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers: Record<string, string>;
+}
+
+export type Claim =
+  | { kind: 'new'; streamId: string }
+  | { kind: 'replay'; response: StoredResponse }
+  | { kind: 'takeover'; streamId: string };
+
+const LEASE_MS = 30_000;
+const TABLE = 'idempotency_keys';
+
+export function requestHash(parts: readonly unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+export async function claimKey(
+  db: Knex,
+  args: { tenantId: string; key: string; hash: string; streamId: string },
+): Promise<Claim> {
+  const inserted = await db(TABLE)
+    .insert({ tenant_id: args.tenantId, key: args.key, request_hash: args.hash, stream_id: args.streamId, status: 'pending' })
+    .onConflict(['tenant_id', 'key'])
+    .ignore()
+    .returning('key');
+  if (inserted.length === 1) return { kind: 'new', streamId: args.streamId };
+
+  const row = await db(TABLE).where({ tenant_id: args.tenantId, key: args.key }).first();
+  if (!row) return claimKey(db, args); // deleted between the two statements: try again
+  if (row.request_hash !== args.hash) {
+    throw conflict('This Idempotency-Key was used for a different request', { idempotency_key: args.key });
+  }
+  if (row.status === 'done') {
+    return { kind: 'replay', response: { status: row.status_code, body: row.response?.body, headers: row.response?.headers ?? {} } };
+  }
+  const age = Date.now() - new Date(row.updated_at).getTime();
+  if (age < LEASE_MS) {
+    throw conflict('A request with this Idempotency-Key is still in progress; retry shortly', { idempotency_key: args.key });
+  }
+  const taken = await db(TABLE)
+    .where({ tenant_id: args.tenantId, key: args.key, status: 'pending', updated_at: row.updated_at })
+    .update({ updated_at: db.fn.now() });
+  if (taken !== 1) throw conflict('A request with this Idempotency-Key is in progress', { idempotency_key: args.key });
+  return { kind: 'takeover', streamId: row.stream_id };
+}
+
+export async function completeKey(db: Knex, tenantId: string, key: string, response: StoredResponse): Promise<void> {
+  await db(TABLE)
+    .where({ tenant_id: tenantId, key })
+    .update({
+      status: 'done',
+      status_code: response.status,
+      response: JSON.stringify({ body: response.body, headers: response.headers }),
+      updated_at: db.fn.now(),
+    });
+}
+
+/** Frees the key after an unexpected failure, so that a retry runs the command again. */
+export async function releaseKey(db: Knex, tenantId: string, key: string): Promise<void> {
+  await db(TABLE).where({ tenant_id: tenantId, key, status: 'pending' }).delete();
+}

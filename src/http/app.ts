@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import type { StageSet } from '../aggregates/pipelineStage/stages.js';
+import { formatPosition } from '../eventstore/port.js';
+import type { ProjectionRunner } from '../projections/runner.js';
+import type { Logger } from '../shared/logger.js';
+import { type AuthOptions, authenticate } from './auth.js';
+import type { CommandRouteDeps } from './commandRoute.js';
+import { errorHandler, sendError } from './errors.js';
+import { losslessJsonBody } from './json.js';
+import { openApiDocument } from './openapi.js';
+import { opportunityApi, opportunityRoutes } from './routes/opportunities.js';
+
+export interface HttpDeps extends CommandRouteDeps {
+  readonly runner: ProjectionRunner;
+  readonly log: Logger;
+  readonly auth: AuthOptions;
+  readonly stageSetFor: (tenantId: string) => Promise<StageSet>;
+  readonly maxConsistencyWaitMs: number;
+  readonly health: () => Promise<Record<string, unknown>>;
+  readonly version: string;
+}
+
+export function createHttpApp(deps: HttpDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false); // ETags are stream revisions, set by the routes.
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    const given = req.get('x-request-id');
+    const id = given && /^[\x21-\x7e]{1,128}$/.test(given) ? given : randomUUID();
+    res.locals.requestId = id;
+    res.setHeader('X-Request-Id', id);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      deps.log.debug('request', {
+        request_id: id,
+        method: req.method,
+        path: req.originalUrl,
+        status: res.statusCode,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+      });
+    });
+    next();
+  });
+
+  const routes = [...opportunityApi];
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument(routes, deps.version));
+  });
+  app.get('/health', async (_req, res) => {
+    const body = await deps.health();
+    const projections = deps.runner.status().map((p) => ({ ...p, checkpoint: formatPosition(p.checkpoint) }));
+    res.status(body.status === 'ok' ? 200 : 503).json({ ...body, projections });
+  });
+
+  const api = express.Router();
+  api.use(authenticate(deps.auth));
+  // Bodies are read as text and parsed losslessly (json.ts): money must not become a float.
+  api.use(express.text({ type: ['application/json', 'application/*+json'], limit: '1mb' }));
+  api.use((req, res, next) => {
+    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+    if (['POST', 'PUT', 'PATCH'].includes(req.method) && hasBody && typeof req.body !== 'string') {
+      return sendError(res, 'VALIDATION_ERROR', 'Content-Type must be application/json');
+    }
+    next();
+  });
+  api.use(losslessJsonBody);
+
+  api.use('/opportunities', opportunityRoutes(deps));
+  app.use('/api/v1', api);
+
+  app.use((req, res) => sendError(res, 'NOT_FOUND', `No route for ${req.method} ${req.path}`));
+  app.use(errorHandler(deps.log));
+  return app;
+}

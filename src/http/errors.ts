@@ -1,0 +1,55 @@
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import { z } from 'zod';
+import { DomainError, type ErrorCode, type ErrorDetails } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+
+/** The seed 004 error envelope; every error response of the API has this shape. */
+export interface ErrorEnvelope {
+  error: { code: ErrorCode; message: string; details: ErrorDetails; request_id: string; timestamp: string };
+}
+
+export const STATUS: Record<ErrorCode, number> = {
+  VALIDATION_ERROR: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RATE_LIMIT_EXCEEDED: 429,
+  INTERNAL_ERROR: 500,
+  SERVICE_UNAVAILABLE: 503,
+};
+
+export function requestId(res: Response): string {
+  return String(res.locals.requestId ?? '');
+}
+
+export function errorEnvelope(res: Response, code: ErrorCode, message: string, details: ErrorDetails = {}): ErrorEnvelope {
+  return { error: { code, message, details, request_id: requestId(res), timestamp: new Date().toISOString() } };
+}
+
+export function sendError(res: Response, code: ErrorCode, message: string, details: ErrorDetails = {}): void {
+  res.status(STATUS[code]).json(errorEnvelope(res, code, message, details));
+}
+
+/** zod issues as `{ fields: [{ field, message }] }`, naming every offending field. */
+export function zodDetails(error: z.ZodError): ErrorDetails {
+  return {
+    fields: error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(body)', message: i.message })),
+  };
+}
+
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err: unknown, _req: Request, res: Response, next) => {
+    if (res.headersSent) return next(err);
+    if (err instanceof DomainError) return sendError(res, err.code, err.message, err.details);
+    if (err instanceof z.ZodError) return sendError(res, 'VALIDATION_ERROR', 'Invalid request', zodDetails(err));
+    // body-parser's own errors (too large, bad encoding) carry a 4xx status.
+    const status = typeof err === 'object' && err !== null && 'status' in err ? Number(err.status) : 500;
+    if (status === 413) return sendError(res, 'VALIDATION_ERROR', 'Request body too large');
+    if (status >= 400 && status < 500) {
+      return sendError(res, 'VALIDATION_ERROR', err instanceof Error ? err.message : 'Invalid request');
+    }
+    log.error('unhandled error', { request_id: requestId(res), error: err instanceof Error ? err.stack : String(err) });
+    sendError(res, 'INTERNAL_ERROR', 'Internal error; the request id identifies it in the logs');
+  };
+}

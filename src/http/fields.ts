@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { AGGREGATE_ID_PATTERN } from '../eventstore/streams.js';
+import { AMOUNT_RULE, type Amount, isCurrency, parseAmount } from '../shared/money.js';
+import { LosslessNumber } from './json.js';
+
+/** zod fields shared by the API's request schemas. Bodies arrive through parseJsonLossless. */
+
+const literal = (v: unknown): unknown => (v instanceof LosslessNumber ? v.toString() : v);
+
+/** Money: a JSON number or a string, kept exact; refused rather than rounded. */
+export const amount = z
+  .preprocess(
+    (v) => (typeof v === 'number' ? String(v) : literal(v)),
+    z.string({ error: 'must be a decimal number or string' }),
+  )
+  .transform((text, ctx): Amount => {
+    const parsed = parseAmount(text);
+    if (parsed === undefined) {
+      ctx.addIssue({ code: 'custom', message: `must be ${AMOUNT_RULE}` });
+      return z.NEVER;
+    }
+    return parsed;
+  })
+  .meta({ type: 'string', pattern: '^\\d{1,16}(\\.\\d{1,2})?$', example: '120000.00' });
+
+export const currency = z
+  .string()
+  .transform((c) => c.trim().toUpperCase())
+  .refine(isCurrency, 'must be an ISO 4217 currency code');
+
+/** An integer in range; a decimal literal (LosslessNumber) is refused with a clear message. */
+export const integer = (min: number, max: number) =>
+  z.preprocess((v) => (v instanceof LosslessNumber ? Number(v.toString()) : v), z.number().int().min(min).max(max));
+
+export const isoDate = z.iso.date({ error: 'must be a date as YYYY-MM-DD' });
+
+export const id = z.string().regex(AGGREGATE_ID_PATTERN, 'must be 1-128 characters: letters, digits, _ . : -');
+
+export const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const metadata = z.record(z.string(), z.unknown()).transform((m) => JSON.parse(JSON.stringify(m, losslessReplacer)) as Record<string, unknown>);
+
+/** Keeps exact numeric text when free-form metadata is stored. */
+function losslessReplacer(_key: string, value: unknown): unknown {
+  return value instanceof LosslessNumber ? value.toString() : value;
+}
+
+export const pagination = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});

@@ -1,0 +1,64 @@
+import type { Knex } from 'knex';
+import { OPPORTUNITIES_TABLE } from './opportunities.js';
+
+/** Reads of the opportunities read model; always scoped to one tenant. */
+export interface OpportunityRow {
+  tenant_id: string;
+  opportunity_id: string;
+  name: string | null;
+  customer_id: string | null;
+  lead_id: string | null;
+  owner_id: string | null;
+  stage: string;
+  status: string;
+  probability: number;
+  amount: string;
+  currency: string;
+  expected_close_date: string | null;
+  close_date: string | null;
+  lost_reason: string | null;
+  next_step: string | null;
+  products: unknown;
+  metadata: unknown;
+  revision: string;
+  created_by: string;
+  updated_by: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface OpportunityFilters {
+  readonly stage?: string;
+  readonly ownerId?: string;
+  readonly customerId?: string;
+  readonly status?: string;
+}
+
+export async function getOpportunity(db: Knex, tenantId: string, id: string): Promise<OpportunityRow | undefined> {
+  const row = await db<OpportunityRow>(OPPORTUNITIES_TABLE).where({ tenant_id: tenantId, opportunity_id: id }).first();
+  return row;
+}
+
+export async function listOpportunities(
+  db: Knex,
+  tenantId: string,
+  filters: OpportunityFilters,
+  page: { limit: number; offset: number },
+): Promise<{ rows: OpportunityRow[]; total: number }> {
+  const where = (q: Knex.QueryBuilder) => {
+    q.where('tenant_id', tenantId);
+    if (filters.stage) q.where('stage', filters.stage);
+    if (filters.ownerId) q.where('owner_id', filters.ownerId);
+    if (filters.customerId) q.where('customer_id', filters.customerId);
+    if (filters.status) q.where('status', filters.status);
+  };
+  const [rows, count] = await Promise.all([
+    db<OpportunityRow>(OPPORTUNITIES_TABLE)
+      .modify(where)
+      .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'opportunity_id' }])
+      .limit(page.limit)
+      .offset(page.offset),
+    db(OPPORTUNITIES_TABLE).modify(where).count<{ count: string }[]>({ count: '*' }),
+  ]);
+  return { rows, total: Number(count[0]?.count ?? 0) };
+}

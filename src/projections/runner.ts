@@ -1,0 +1,166 @@
+import type { Knex } from 'knex';
+import { type StoredEvent, fromRecorded } from '../eventstore/envelope.js';
+import { type EventStore, type Position, START, comparePositions } from '../eventstore/port.js';
+import type { Logger } from '../shared/logger.js';
+
+/**
+ * A projection: a named, versioned subscriber that turns events of some types into read-model
+ * rows. Its handler writes with the transaction it is given; the runner stores the checkpoint
+ * in that same transaction, so each event takes effect on the read model exactly once
+ * whatever crashes.
+ */
+export interface Projection {
+  readonly name: string;
+  readonly version: number;
+  readonly eventTypes: readonly string[];
+  handle(trx: Knex.Transaction, event: StoredEvent): Promise<void>;
+}
+
+export interface ProjectionRunner {
+  start(): void;
+  stop(): Promise<void>;
+  /** Resolves true once `projection` has processed everything up to `position`, false on timeout. */
+  waitFor(projection: string, position: Position, timeoutMs: number): Promise<boolean>;
+  /** In-memory progress, for health output. */
+  status(): { name: string; version: number; checkpoint: Position; caughtUp: boolean; error?: string }[];
+}
+
+interface Progress {
+  checkpoint: Position;
+  caughtUp: boolean;
+  error?: string;
+  waiters: Set<() => void>;
+}
+
+class CheckpointMovedError extends Error {}
+
+/** An idle subscription still moves its checkpoint; writing that down this often is enough. */
+const IDLE_CHECKPOINT_EVERY_MS = 5_000;
+
+export function createProjectionRunner(deps: {
+  store: EventStore;
+  db: Knex;
+  projections: readonly Projection[];
+  log: Logger;
+  batchSize?: number;
+}): ProjectionRunner {
+  const controller = new AbortController();
+  const progress = new Map<string, Progress>();
+  const loops: Promise<void>[] = [];
+  for (const p of deps.projections) {
+    progress.set(p.name, { checkpoint: START, caughtUp: false, waiters: new Set() });
+  }
+
+  async function loadCheckpoint(p: Projection): Promise<Position> {
+    const row = await deps.db('projection_checkpoints').where({ name: p.name }).first();
+    if (!row) {
+      await deps.db('projection_checkpoints')
+        .insert({ name: p.name, version: p.version, position_commit: '0', position_prepare: '0' })
+        .onConflict('name')
+        .ignore();
+      return START;
+    }
+    if (Number(row.version) !== p.version) {
+      // Rebuilding into fresh tables is the replay tool's job; refusing beats mixing versions.
+      throw new Error(
+        `projection ${p.name} is at version ${row.version} in the database but ${p.version} in code; rebuild it (npm run replay -- rebuild ${p.name})`,
+      );
+    }
+    return { commit: BigInt(row.position_commit), prepare: BigInt(row.position_prepare) };
+  }
+
+  /** Moves the stored checkpoint from `from` to `to`; fails if another runner moved it first. */
+  async function saveCheckpoint(trx: Knex.Transaction, p: Projection, from: Position, to: Position): Promise<void> {
+    const updated = await trx('projection_checkpoints')
+      .where({ name: p.name, position_commit: from.commit.toString(), position_prepare: from.prepare.toString() })
+      .update({ position_commit: to.commit.toString(), position_prepare: to.prepare.toString(), updated_at: trx.fn.now() });
+    if (updated !== 1) throw new CheckpointMovedError(`checkpoint of ${p.name} moved under this runner`);
+  }
+
+  function advance(name: string, checkpoint: Position, caughtUp: boolean): void {
+    const pr = progress.get(name)!;
+    pr.checkpoint = checkpoint;
+    pr.caughtUp = caughtUp;
+    delete pr.error;
+    for (const w of pr.waiters) w();
+  }
+
+  async function runOnce(p: Projection): Promise<void> {
+    let stored = await loadCheckpoint(p);
+    advance(p.name, stored, false);
+    let lastWrite = Date.now();
+    for await (const batch of deps.store.subscribeToAll({
+      after: stored,
+      filter: { eventTypes: p.eventTypes },
+      batchSize: deps.batchSize ?? 500,
+      signal: controller.signal,
+    })) {
+      if (batch.events.length > 0 || Date.now() - lastWrite >= IDLE_CHECKPOINT_EVERY_MS) {
+        await deps.db.transaction(async (trx) => {
+          for (const recorded of batch.events) await p.handle(trx, fromRecorded(recorded));
+          await saveCheckpoint(trx, p, stored, batch.checkpoint);
+        });
+        stored = batch.checkpoint;
+        lastWrite = Date.now();
+      }
+      // Waiters may be released on the in-memory checkpoint: nothing below it is unhandled.
+      advance(p.name, batch.checkpoint, batch.caughtUp);
+    }
+  }
+
+  async function loop(p: Projection): Promise<void> {
+    let delay = 200;
+    while (!controller.signal.aborted) {
+      try {
+        await runOnce(p);
+        delay = 200;
+      } catch (err) {
+        if (controller.signal.aborted) return;
+        const message = err instanceof Error ? err.message : String(err);
+        progress.get(p.name)!.error = message;
+        deps.log.error('projection failed; restarting from its stored checkpoint', { projection: p.name, error: message });
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+  }
+
+  return {
+    start() {
+      for (const p of deps.projections) loops.push(loop(p));
+    },
+    async stop() {
+      controller.abort();
+      await Promise.allSettled(loops);
+    },
+    waitFor(name, position, timeoutMs) {
+      const pr = progress.get(name);
+      if (!pr) return Promise.reject(new Error(`unknown projection ${name}`));
+      if (comparePositions(pr.checkpoint, position) >= 0) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const check = () => {
+          if (comparePositions(pr.checkpoint, position) >= 0) finish(true);
+        };
+        const finish = (ok: boolean) => {
+          clearTimeout(timer);
+          pr.waiters.delete(check);
+          resolve(ok);
+        };
+        const timer = setTimeout(() => finish(false), timeoutMs);
+        pr.waiters.add(check);
+      });
+    },
+    status() {
+      return deps.projections.map((p) => {
+        const pr = progress.get(p.name)!;
+        return {
+          name: p.name,
+          version: p.version,
+          checkpoint: pr.checkpoint,
+          caughtUp: pr.caughtUp,
+          ...(pr.error ? { error: pr.error } : {}),
+        };
+      });
+    },
+  };
+}

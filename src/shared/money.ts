@@ -1,0 +1,36 @@
+import BigNumber from 'bignumber.js';
+
+/**
+ * Money never passes through a JS number: amounts are canonical decimal strings ("120000.00")
+ * in events and JSON, BigNumber in arithmetic, numeric(18,2) in PostgreSQL, and Avro
+ * decimal(18,2) on Kafka. 18 digits with 2 decimals leave 16 integer digits.
+ */
+export type Amount = string & { readonly __amount: unique symbol };
+
+const AMOUNT_PATTERN = /^(0|[1-9]\d{0,15})(\.\d{1,2})?$/;
+
+/** Parses a non-negative amount with at most 2 decimals and 16 integer digits; undefined if invalid. */
+export function parseAmount(text: string): Amount | undefined {
+  const trimmed = text.trim();
+  // Leading zeros such as "007" are tolerated by normalising through BigNumber below.
+  const normalised = /^\d+(\.\d+)?$/.test(trimmed) ? trimmed.replace(/^0+(?=\d)/, '') : trimmed;
+  if (!AMOUNT_PATTERN.test(normalised)) return undefined;
+  return new BigNumber(normalised).toFixed(2) as Amount;
+}
+
+export const AMOUNT_RULE = 'a non-negative decimal with at most 16 integer digits and 2 decimals';
+
+export function toBig(amount: Amount | string): BigNumber {
+  return new BigNumber(amount);
+}
+
+export function formatAmount(value: BigNumber): Amount {
+  return value.toFixed(2, BigNumber.ROUND_HALF_EVEN) as Amount;
+}
+
+const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+
+/** ISO 4217 codes as the runtime's ICU data knows them. */
+export function isCurrency(code: string): boolean {
+  return CURRENCIES.has(code);
+}
