@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { EVENT_STORE_DDL, EVENT_STORE_DROP } from '../../eventstore/postgres/schema.js';
+import { kafkaMigrations } from './kafka.js';
 
 export interface Migration {
   readonly name: string;
@@ -79,4 +80,5 @@ export const migrations: readonly Migration[] = [
     },
     down: async (knex) => knex.schema.dropTable('opportunities'),
   },
+  ...kafkaMigrations,
 ];
