@@ -1,0 +1,81 @@
+import { type RunningApp, startApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { type Identity, mintToken } from '../../src/http/auth.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { type TestDatabase, freshDatabase } from './postgres.js';
+
+export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
+
+export interface TestApp {
+  readonly url: string;
+  readonly app: RunningApp;
+  readonly database: TestDatabase;
+  token(identity?: Partial<Identity>): Promise<string>;
+  /** fetch against the app with a bearer token for `identity` (tenant-001 / user-200 by default). */
+  request(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
+  stop(): Promise<void>;
+}
+
+export interface RequestOptions {
+  readonly body?: unknown;
+  /** Sent as is (for malformed JSON); wins over body. */
+  readonly rawBody?: string;
+  readonly headers?: Record<string, string>;
+  readonly identity?: Partial<Identity>;
+  /** false: no Authorization header at all. */
+  readonly auth?: boolean;
+}
+
+export interface TestResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  // Tests read fields freely; the API's shapes are asserted by the tests themselves.
+  readonly body: any;
+}
+
+/** The real service (HTTP, projections, PostgreSQL event store) on a fresh database and a free port. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await freshDatabase('api');
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: database.url,
+    JWT_SECRET: TEST_JWT_SECRET,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const app = await startApp(config, createLogger('silent'));
+  const token = (identity: Partial<Identity> = {}) =>
+    mintToken(TEST_JWT_SECRET, {
+      tenantId: identity.tenantId ?? 'tenant-001',
+      userId: identity.userId ?? 'user-200',
+      roles: identity.roles ?? ['sales_rep'],
+    });
+  return {
+    url: app.url,
+    app,
+    database,
+    token,
+    async request(method, path, options = {}) {
+      const headers: Record<string, string> = { ...options.headers };
+      if (options.auth !== false) headers.authorization ??= `Bearer ${await token(options.identity)}`;
+      let body: string | undefined;
+      if (options.rawBody !== undefined) body = options.rawBody;
+      else if (options.body !== undefined) body = JSON.stringify(options.body);
+      if (body !== undefined) headers['content-type'] ??= 'application/json';
+      const res = await fetch(`${app.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        /* not JSON: keep the text */
+      }
+      return { status: res.status, headers: res.headers, body: parsed };
+    },
+    async stop() {
+      await app.stop();
+      await database.drop();
+    },
+  };
+}
