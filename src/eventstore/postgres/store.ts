@@ -126,8 +126,12 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     events: readonly EventToAppend[],
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
+    // A checked-out client rather than pool.query: pg-pool destroys the connection of any
+    // query that fails, and a revision conflict is routine, not a broken connection.
+    const client = await pool.connect();
+    let row: { next_revision: string; transaction_id: string; seq: string | null };
     try {
-      const { rows } = await pool.query<{ next_revision: string; transaction_id: string; seq: string | null }>(
+      const { rows } = await client.query<typeof row>(
         'select next_revision::text, transaction_id, seq::text from es_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])',
         [
           streamId,
@@ -138,18 +142,21 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
           events.map((e) => JSON.stringify(e.metadata)),
         ],
       );
-      const row = rows[0]!;
-      return {
-        nextExpectedRevision: BigInt(row.next_revision),
-        position: { commit: BigInt(row.transaction_id), prepare: row.seq === null ? 0n : BigInt(row.seq) },
-      };
+      row = rows[0]!;
     } catch (err) {
-      if (isPgError(err) && err.code === 'CR409') {
+      const wrongRevision = isPgError(err) && err.code === 'CR409';
+      client.release(wrongRevision ? undefined : err instanceof Error ? err : true);
+      if (wrongRevision) {
         const actual = err.detail === 'none' || err.detail === undefined ? undefined : BigInt(err.detail);
         throw new WrongExpectedRevisionError(streamId, expected, actual);
       }
       throw err;
     }
+    client.release();
+    return {
+      nextExpectedRevision: BigInt(row.next_revision),
+      position: { commit: BigInt(row.transaction_id), prepare: row.seq === null ? 0n : BigInt(row.seq) },
+    };
   }
 
   async function readStream(streamId: string, opts: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

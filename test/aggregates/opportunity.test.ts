@@ -1,0 +1,219 @@
+import { expect } from 'chai';
+import {
+  type OpportunityCommand,
+  type OpportunityEvent,
+  opportunityDecider,
+} from '../../src/aggregates/opportunity/index.js';
+import { DEFAULT_STAGE_SET } from '../../src/aggregates/pipelineStage/stages.js';
+import { type Amount, parseAmount } from '../../src/shared/money.js';
+import { DomainError } from '../../src/shared/errors.js';
+import { fold } from '../../src/aggregates/decider.js';
+
+/** Given events, when a command, then events or an error: the decider needs nothing else. */
+const ctx = { now: new Date('2026-02-02T11:10:00Z'), actorId: 'user-200' };
+const stages = DEFAULT_STAGE_SET;
+const money = (s: string) => parseAmount(s) as Amount;
+
+function given(events: OpportunityEvent[]) {
+  const state = fold(opportunityDecider, events);
+  return {
+    when: (command: OpportunityCommand) => ({
+      then: (expected: OpportunityEvent[]) => expect(opportunityDecider.decide(command, state, ctx)).to.deep.equal(expected),
+      thenFails: (code: string, match?: RegExp) => {
+        try {
+          opportunityDecider.decide(command, state, ctx);
+        } catch (err) {
+          expect(err).to.be.instanceOf(DomainError);
+          expect((err as DomainError).code).to.equal(code);
+          if (match) expect((err as DomainError).message).to.match(match);
+          return err as DomainError;
+        }
+        return expect.fail(`expected ${code}`);
+      },
+    }),
+  };
+}
+
+const create: OpportunityCommand = {
+  type: 'CreateOpportunity',
+  stages,
+  opportunityId: 'OPP-100',
+  name: 'Acme Corp - Enterprise Plan',
+  customerId: 'CUST-100',
+  stage: 'qualification',
+  amount: money('120000.00'),
+  currency: 'USD',
+};
+
+const created: OpportunityEvent = {
+  type: 'OpportunityCreatedEvent',
+  data: {
+    opportunityId: 'OPP-100',
+    customerId: 'CUST-100',
+    amount: money('120000.00'),
+    currency: 'USD',
+    stage: 'QUALIFICATION',
+    name: 'Acme Corp - Enterprise Plan',
+    leadId: null,
+    ownerId: 'user-200',
+    probability: 25,
+    expectedCloseDate: null,
+    products: [],
+    metadata: {},
+  },
+};
+
+const toNegotiation: OpportunityEvent = {
+  type: 'OpportunityStageChangedEvent',
+  data: { opportunityId: 'OPP-100', fromStage: 'QUALIFICATION', toStage: 'NEGOTIATION', probability: 75, nextStep: null, notes: null },
+};
+
+const won: OpportunityEvent = {
+  type: 'OpportunityClosedWonEvent',
+  data: {
+    opportunityId: 'OPP-100',
+    customerId: 'CUST-100',
+    amount: money('120000.00'),
+    currency: 'USD',
+    closeDate: '2026-02-02',
+    fromStage: 'NEGOTIATION',
+    toStage: 'CLOSED_WON',
+  },
+};
+
+describe('Opportunity decider', () => {
+  describe('create', () => {
+    it('records the seed 000 payload, stage normalised, probability from the stage, owner defaulting to the actor', () => {
+      given([]).when(create).then([created]);
+    });
+
+    it('takes an explicit probability, owner and seed 004 "discovery" as PROSPECTING', () => {
+      const events = opportunityDecider.decide(
+        { ...create, stage: 'Discovery', probability: 20, ownerId: 'user-9' },
+        opportunityDecider.initialState,
+        ctx,
+      );
+      expect(events[0]!.data).to.include({ stage: 'PROSPECTING', probability: 20, ownerId: 'user-9' });
+    });
+
+    it('refuses an existing opportunity', () => {
+      given([created]).when(create).thenFails('CONFLICT', /already exists/);
+    });
+
+    it('refuses a stage outside the tenant stage set, listing the allowed ones', () => {
+      const err = given([]).when({ ...create, stage: 'BARGAINING' }).thenFails('VALIDATION_ERROR');
+      expect(err.details.allowed_stages).to.include('NEGOTIATION');
+    });
+
+    it('refuses to create straight into a closed stage', () => {
+      given([]).when({ ...create, stage: 'closed_won' }).thenFails('VALIDATION_ERROR');
+    });
+  });
+
+  describe('change stage', () => {
+    it('records from and to stage with the new stage default probability', () => {
+      given([created]).when({ type: 'ChangeStage', stages, stage: 'NEGOTIATION' }).then([toNegotiation]);
+    });
+
+    it('keeps an explicit probability, next step and notes', () => {
+      given([created])
+        .when({ type: 'ChangeStage', stages, stage: 'proposal', probability: 55, nextStep: 'Send proposal', notes: 'custom pricing' })
+        .then([
+          {
+            type: 'OpportunityStageChangedEvent',
+            data: { opportunityId: 'OPP-100', fromStage: 'QUALIFICATION', toStage: 'PROPOSAL', probability: 55, nextStep: 'Send proposal', notes: 'custom pricing' },
+          },
+        ]);
+    });
+
+    it('to the same stage with nothing new records nothing', () => {
+      given([created, toNegotiation]).when({ type: 'ChangeStage', stages, stage: 'negotiation' }).then([]);
+    });
+
+    it('to a won stage closes the opportunity as won', () => {
+      given([created, toNegotiation]).when({ type: 'ChangeStage', stages, stage: 'CLOSED_WON' }).then([won]);
+    });
+
+    it('to a lost stage needs a reason', () => {
+      given([created]).when({ type: 'ChangeStage', stages, stage: 'closed_lost' }).thenFails('VALIDATION_ERROR', /reason/);
+    });
+
+    it('on a missing opportunity is NOT_FOUND', () => {
+      given([]).when({ type: 'ChangeStage', stages, stage: 'PROPOSAL' }).thenFails('NOT_FOUND');
+    });
+
+    it('refuses an unknown stage', () => {
+      given([created]).when({ type: 'ChangeStage', stages, stage: 'limbo' }).thenFails('VALIDATION_ERROR', /Unknown stage/);
+    });
+  });
+
+  describe('close', () => {
+    it('won: the seed 000 closed-won payload, close date from the clock by default', () => {
+      given([created, toNegotiation]).when({ type: 'CloseOpportunity', stages, outcome: 'won' }).then([won]);
+    });
+
+    it('lost: with its reason and the given close date', () => {
+      given([created])
+        .when({ type: 'CloseOpportunity', stages, outcome: 'lost', reason: ' Went with competitor ', closeDate: '2026-03-01' })
+        .then([
+          {
+            type: 'OpportunityClosedLostEvent',
+            data: {
+              opportunityId: 'OPP-100',
+              customerId: 'CUST-100',
+              amount: money('120000.00'),
+              currency: 'USD',
+              closeDate: '2026-03-01',
+              fromStage: 'QUALIFICATION',
+              toStage: 'CLOSED_LOST',
+              reason: 'Went with competitor',
+            },
+          },
+        ]);
+    });
+
+    it('nothing changes after a close', () => {
+      given([created, won]).when({ type: 'ChangeStage', stages, stage: 'PROPOSAL' }).thenFails('CONFLICT', /closed/);
+      given([created, won]).when({ type: 'CloseOpportunity', stages, outcome: 'lost', reason: 'x' }).thenFails('CONFLICT');
+      given([created, won]).when({ type: 'UpdateOpportunity', amount: money('1.00') }).thenFails('CONFLICT');
+    });
+  });
+
+  describe('update', () => {
+    it('records only the fields that change', () => {
+      given([created])
+        .when({ type: 'UpdateOpportunity', amount: money('120000'), expectedCloseDate: '2026-04-30' })
+        .then([
+          {
+            type: 'OpportunityUpdatedEvent',
+            data: { opportunityId: 'OPP-100', changedFields: ['expectedCloseDate'], expectedCloseDate: '2026-04-30' },
+          },
+        ]);
+    });
+
+    it('folds an amount change into the state that a later close reports', () => {
+      const updated: OpportunityEvent = {
+        type: 'OpportunityUpdatedEvent',
+        data: { opportunityId: 'OPP-100', changedFields: ['amount'], amount: money('99999999999999.99') },
+      };
+      const [event] = opportunityDecider.decide(
+        { type: 'CloseOpportunity', stages, outcome: 'won' },
+        fold(opportunityDecider, [created, updated]),
+        ctx,
+      );
+      expect(event!.data).to.include({ amount: '99999999999999.99' });
+    });
+  });
+});
+
+describe('money', () => {
+  it('accepts at most 2 decimals and 16 integer digits, never negative', () => {
+    expect(parseAmount('120000')).to.equal('120000.00');
+    expect(parseAmount('0.1')).to.equal('0.10');
+    expect(parseAmount('007.5')).to.equal('7.50');
+    expect(parseAmount('9999999999999999.99')).to.equal('9999999999999999.99');
+    for (const bad of ['1.005', '-1', '10000000000000000', '1e3', '', 'abc', '1.', '.5', '0x10']) {
+      expect(parseAmount(bad), bad).to.equal(undefined);
+    }
+  });
+});
