@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULT_STAGE_SET } from './aggregates/pipelineStage/stages.js';
 import { createCommandHandler } from './commands/handler.js';
 import type { Config } from './config.js';
-import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from './db/embedded.js';
+import { resolveDatabase } from './db/connect.js';
 import { createDb, migrateLatest } from './db/knex.js';
 import { createEventStoreDbStore } from './eventstore/esdb/store.js';
 import type { EventStore } from './eventstore/port.js';
@@ -27,19 +27,7 @@ export interface RunningApp {
  * (PostgreSQL unless EVENTSTORE_URL), the projection runner and the HTTP API.
  */
 export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
-  let embedded: EmbeddedPostgresHandle | undefined;
-  let databaseUrl = config.DATABASE_URL;
-  if (!databaseUrl) {
-    log.info('DATABASE_URL unset: starting embedded PostgreSQL', { data_dir: config.DATA_DIR, port: config.EMBEDDED_PG_PORT });
-    embedded = await startEmbeddedPostgres({
-      dataDir: `${config.DATA_DIR}/pg`,
-      port: config.EMBEDDED_PG_PORT,
-      log: (line) => log.debug('postgres', { line }),
-    });
-    await embedded.ensureDatabase(config.DATABASE_NAME);
-    databaseUrl = embedded.connectionStringFor(config.DATABASE_NAME);
-  }
-
+  const { url: databaseUrl, embedded } = await resolveDatabase(config, log);
   const db = createDb(databaseUrl, 20);
   const applied = await migrateLatest(db);
   if (applied.length) log.info('migrations applied', { migrations: applied });

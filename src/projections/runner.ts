@@ -13,6 +13,8 @@ export interface Projection {
   readonly name: string;
   readonly version: number;
   readonly eventTypes: readonly string[];
+  /** The read-model tables it owns (and a rebuild empties). */
+  readonly tables: readonly string[];
   handle(trx: Knex.Transaction, event: StoredEvent): Promise<void>;
 }
 

@@ -1,0 +1,167 @@
+import { expect } from 'chai';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { createDb } from '../../src/db/knex.js';
+import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
+import { mintToken } from '../../src/http/auth.js';
+import { opportunitiesProjection } from '../../src/projections/opportunities.js';
+import { rebuildProjection } from '../../src/projections/rebuild.js';
+import { TEST_JWT_SECRET } from '../support/app.js';
+
+/**
+ * The service as users run it (embedded PostgreSQL under its data directory), killed with -9
+ * while commands are in flight, then started again: every acknowledged command's events must
+ * be in the store, and the read model must equal one rebuilt from position 0.
+ */
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('crash recovery (kill -9 under load)', function () {
+  this.timeout(180_000);
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let base: string;
+  let child: ChildProcess | undefined;
+  let output = '';
+
+  function startService(): ChildProcess {
+    const p = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    p.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    p.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    return p;
+  }
+
+  async function waitHealthy(): Promise<void> {
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      if (child?.exitCode !== null && child?.exitCode !== undefined) break;
+      try {
+        const res = await fetch(`${base}/health`);
+        if (res.ok) return;
+      } catch {
+        /* not up yet */
+      }
+      await sleep(200);
+    }
+    throw new Error(`service did not become healthy:\n${output.slice(-3000)}`);
+  }
+
+  before(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'crm-crash-'));
+    await chmod(dataDir, 0o755); // PostgreSQL runs as its own OS user and must reach its directory
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(await freePort()),
+      JWT_SECRET: TEST_JWT_SECRET,
+      LOG_LEVEL: 'warn',
+    };
+  });
+
+  after(async () => {
+    child?.kill('SIGTERM');
+    await sleep(2000);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('loses no acknowledged command and rebuilds to the same read model', async () => {
+    child = startService();
+    await waitHealthy();
+    const token = await mintToken(TEST_JWT_SECRET, { tenantId: 'tenant-crash', userId: 'user-1', roles: ['sales_rep'] });
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+
+    // Acknowledged outcomes: opportunity id -> the revision and stage the API confirmed.
+    const acked = new Map<string, { revision: bigint; stage: string }>();
+    let stop = false;
+    const worker = async (w: number) => {
+      const stages = ['PROPOSAL', 'NEGOTIATION', 'QUALIFICATION'];
+      for (let i = 0; !stop; i++) {
+        const id = `OPP-${w}-${i}`;
+        try {
+          let res = await fetch(`${base}/api/v1/opportunities`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ id, customer_id: `CUST-${w}`, amount: `${i}.${w}5`, stage: 'QUALIFICATION' }),
+          });
+          if (res.status !== 201) continue;
+          acked.set(id, { revision: 0n, stage: 'QUALIFICATION' });
+          for (let s = 0; s < 3 && !stop; s++) {
+            res = await fetch(`${base}/api/v1/opportunities/${id}/stage`, {
+              method: 'PUT',
+              headers,
+              body: JSON.stringify({ stage: stages[s] }),
+            });
+            if (res.status !== 200) break;
+            const body = (await res.json()) as { revision: string; stage: string };
+            acked.set(id, { revision: BigInt(body.revision), stage: body.stage });
+          }
+        } catch {
+          return; // the server is gone
+        }
+      }
+    };
+    const load = Promise.all(Array.from({ length: 8 }, (_, w) => worker(w)));
+    await sleep(2500);
+    child.kill('SIGKILL');
+    stop = true;
+    await load;
+    await new Promise((r) => child!.once('exit', r));
+    expect(acked.size, 'some commands were acknowledged before the crash').to.be.greaterThan(20);
+
+    output = '';
+    child = startService();
+    await waitHealthy();
+
+    for (const [id, { revision, stage }] of acked) {
+      const res = await fetch(`${base}/api/v1/opportunities/${id}/history`, { headers });
+      expect(res.status, id).to.equal(200);
+      const history = (await res.json()) as { data: { revision: string; to_stage: string }[] };
+      const event = history.data.find((e) => BigInt(e.revision) === revision);
+      expect(event, `${id} revision ${revision}`).to.not.equal(undefined);
+      expect(event!.to_stage).to.equal(stage);
+    }
+
+    // Let the projection catch up, then stop the service and compare with a rebuild.
+    const head = ((await (await fetch(`${base}/health`)).json()) as { event_store_head: string }).event_store_head;
+    const caughtUp = await fetch(`${base}/api/v1/opportunities?limit=1&min_position=${head}`, { headers });
+    expect(caughtUp.status).to.equal(200);
+    child.kill('SIGTERM');
+    await new Promise((r) => child!.once('exit', r));
+    child = undefined;
+
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port: Number(env.EMBEDDED_PG_PORT) });
+    const url = pg.connectionStringFor('chiroerp_crm_pipeline');
+    const db = createDb(url);
+    const store = createPostgresEventStore({ connection: url });
+    try {
+      const snapshot = async () => db('opportunities').orderBy(['tenant_id', 'opportunity_id']).select();
+      const before = await snapshot();
+      expect(before.length).to.be.at.least(acked.size);
+      const summary = await rebuildProjection({ db, store }, opportunitiesProjection);
+      expect(summary.events).to.be.greaterThan(acked.size);
+      expect(await snapshot()).to.deep.equal(before);
+    } finally {
+      await store.close();
+      await db.destroy();
+      await pg.stop();
+    }
+  });
+});
