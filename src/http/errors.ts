@@ -34,7 +34,14 @@ export function sendError(res: Response, code: ErrorCode, message: string, detai
 /** zod issues as `{ fields: [{ field, message }] }`, naming every offending field. */
 export function zodDetails(error: z.ZodError): ErrorDetails {
   return {
-    fields: error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(body)', message: i.message })),
+    fields: error.issues.flatMap((i) => {
+      const at = i.path.map(String).join('.');
+      // An unknown key is reported where it is, by its own name.
+      if (i.code === 'unrecognized_keys') {
+        return i.keys.map((k) => ({ field: at ? `${at}.${k}` : k, message: 'unknown field' }));
+      }
+      return [{ field: at || '(body)', message: i.message }];
+    }),
   };
 }
 

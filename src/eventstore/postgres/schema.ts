@@ -14,7 +14,9 @@
  * (which assigns no id) *before* forcing its id, so within a stream a later revision always
  * has a larger transaction id, and (transaction_id, seq) order agrees with revision order.
  *
- * Append is one round trip: one call of es_append.
+ * Append is one round trip: one call of es_append. It sends no NOTIFY: PostgreSQL serialises
+ * the commits of notifying transactions on a global lock, which would defeat group commit;
+ * the store notifies listeners separately, coalesced (store.ts).
  */
 export const EVENT_STORE_DDL = `
 create table if not exists es_events (
@@ -71,8 +73,6 @@ begin
     returning es_events.revision, es_events.seq
   )
   select max(i.revision), v_tx::text, max(i.seq) from inserted i;
-
-  perform pg_notify('es_events', '');
 end;
 $$;
 `;

@@ -22,6 +22,7 @@ const MAX_SEQ = 9223372036854775807n;
 const NOTIFY_CHANNEL = 'es_events';
 /** Live subscriptions poll this often even without a notification (the horizon may move). */
 const POLL_MS = 250;
+const NOTIFY_COALESCE_MS = 10;
 
 interface EventRow {
   seq: string;
@@ -121,6 +122,21 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     return listenerStarting;
   }
 
+  /**
+   * Wakes live subscriptions: this process's at once, other processes' through one NOTIFY per
+   * NOTIFY_COALESCE_MS at most (outside the append's transaction, see schema.ts).
+   */
+  let notifyPending = false;
+  function announceAppend(): void {
+    wakeups.emit('append');
+    if (notifyPending || closed) return;
+    notifyPending = true;
+    setTimeout(() => {
+      notifyPending = false;
+      if (!closed) pool.query(`notify ${NOTIFY_CHANNEL}`).catch(() => undefined);
+    }, NOTIFY_COALESCE_MS);
+  }
+
   async function append(
     streamId: string,
     events: readonly EventToAppend[],
@@ -153,6 +169,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
       throw err;
     }
     client.release();
+    announceAppend();
     return {
       nextExpectedRevision: BigInt(row.next_revision),
       position: { commit: BigInt(row.transaction_id), prepare: row.seq === null ? 0n : BigInt(row.seq) },

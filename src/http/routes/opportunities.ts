@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import { type OpportunityState, opportunityAggregate } from '../../aggregates/opportunity/index.js';
-import { normaliseStageCode, type StageSet } from '../../aggregates/pipelineStage/stages.js';
+import { findStage, normaliseStageCode, type StageSet } from '../../aggregates/pipelineStage/stages.js';
 import type { CommandResult } from '../../commands/handler.js';
 import { fromRecorded } from '../../eventstore/envelope.js';
 import { streamName } from '../../eventstore/streams.js';
@@ -46,7 +46,11 @@ export const createOpportunityBody = z
     metadata: metadata.optional(),
   })
   .refine((b) => b.customer_id ?? b.account_id, { message: 'customer_id (or account_id) is required', path: ['customer_id'] })
-  .refine((b) => !(b.id && b.opportunity_id && b.id !== b.opportunity_id), { message: 'id and opportunity_id differ', path: ['id'] });
+  .refine((b) => !(b.id && b.opportunity_id && b.id !== b.opportunity_id), { message: 'id and opportunity_id differ', path: ['id'] })
+  .refine((b) => !(b.customer_id && b.account_id && b.customer_id !== b.account_id), {
+    message: 'customer_id and account_id differ',
+    path: ['account_id'],
+  });
 
 export const changeStageBody = z.strictObject({
   stage,
@@ -236,11 +240,13 @@ export function opportunityRoutes(deps: OpportunityRouteDeps): Router {
     await awaitReadModel(req, res, deps.runner, opportunitiesProjection.name, deps.maxConsistencyWaitMs);
     const { tenantId } = identityOf(res);
     const customerId = q.customer_id ?? q.account_id;
+    // The filter reads a stage the way commands do: any case, aliases resolved.
+    const stageCode = q.stage ? (findStage(await deps.stageSetFor(tenantId), q.stage)?.code ?? normaliseStageCode(q.stage)) : undefined;
     const { rows, total } = await listOpportunities(
       deps.db,
       tenantId,
       {
-        ...(q.stage ? { stage: normaliseStageCode(q.stage) } : {}),
+        ...(stageCode ? { stage: stageCode } : {}),
         ...(q.owner_id ? { ownerId: q.owner_id } : {}),
         ...(customerId ? { customerId } : {}),
         ...(q.status ? { status: q.status } : {}),
