@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
@@ -11,22 +10,13 @@ import { mintToken } from '../../src/http/auth.js';
 import { opportunitiesProjection } from '../../src/projections/opportunities.js';
 import { rebuildProjection } from '../../src/projections/rebuild.js';
 import { TEST_JWT_SECRET } from '../support/app.js';
+import { freePort } from '../support/postgres.js';
 
 /**
  * The service as users run it (embedded PostgreSQL under its data directory), killed with -9
  * while commands are in flight, then started again: every acknowledged command's events must
  * be in the store, and the read model must equal one rebuilt from position 0.
  */
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('crash recovery (kill -9 under load)', function () {

@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../src/db/embedded.js';
 import { createDb, migrateLatest, type Db } from '../../src/db/knex.js';
@@ -9,22 +13,44 @@ import { createDb, migrateLatest, type Db } from '../../src/db/knex.js';
  */
 let server: EmbeddedPostgresHandle | undefined;
 let adminUrl: string | undefined;
+let scratchDir: string | undefined;
 
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The cluster under .data/test-pg is reused across runs (initdb costs seconds); a second run
+ * at the same time gets a throwaway cluster in a temp directory instead. Ports are free ones.
+ */
 export async function startTestPostgres(): Promise<void> {
   if (process.env.TEST_DATABASE_URL) {
     adminUrl = process.env.TEST_DATABASE_URL;
     return;
   }
-  server = await startEmbeddedPostgres({
-    dataDir: process.env.TEST_PG_DIR ?? '.data/test-pg',
-    port: Number(process.env.TEST_PG_PORT ?? 54339),
-  });
+  const port = process.env.TEST_PG_PORT ? Number(process.env.TEST_PG_PORT) : await freePort();
+  try {
+    server = await startEmbeddedPostgres({ dataDir: process.env.TEST_PG_DIR ?? '.data/test-pg', port });
+  } catch (err) {
+    if (!(err instanceof Error && /in use/.test(err.message))) throw err;
+    scratchDir = await mkdtemp(path.join(tmpdir(), 'crm-test-pg-'));
+    await chmod(scratchDir, 0o755); // PostgreSQL runs as its own OS user
+    server = await startEmbeddedPostgres({ dataDir: path.join(scratchDir, 'pg'), port: await freePort() });
+  }
   adminUrl = server.connectionString;
 }
 
 export async function stopTestPostgres(): Promise<void> {
   await server?.stop();
   server = undefined;
+  if (scratchDir) await rm(scratchDir, { recursive: true, force: true });
 }
 
 function urlFor(database: string): string {
