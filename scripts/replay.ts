@@ -6,7 +6,7 @@ import { createEventStoreDbStore } from '../src/eventstore/esdb/store.js';
 import type { EventStore } from '../src/eventstore/port.js';
 import { formatPosition } from '../src/eventstore/port.js';
 import { createPostgresEventStore } from '../src/eventstore/postgres/store.js';
-import { opportunitiesProjection } from '../src/projections/opportunities.js';
+import { projections } from '../src/projections/index.js';
 import { rebuildProjection } from '../src/projections/rebuild.js';
 import type { Projection } from '../src/projections/runner.js';
 import { createLogger } from '../src/shared/logger.js';
@@ -17,7 +17,7 @@ import { createLogger } from '../src/shared/logger.js';
  *   npm run replay -- stream <stream-name>        the stream's audit trail as JSON lines
  *   npm run replay -- list                        the projections
  */
-const PROJECTIONS: readonly Projection[] = [opportunitiesProjection];
+const PROJECTIONS: readonly Projection[] = projections;
 
 const usage = `usage: npm run replay -- rebuild <${PROJECTIONS.map((p) => p.name).join('|')}|all>
        npm run replay -- stream <stream-name>

@@ -10,7 +10,7 @@ import type { EventStore } from './eventstore/port.js';
 import { formatPosition } from './eventstore/port.js';
 import { createPostgresEventStore } from './eventstore/postgres/store.js';
 import { createHttpApp } from './http/app.js';
-import { opportunitiesProjection } from './projections/opportunities.js';
+import { projections } from './projections/index.js';
 import { createProjectionRunner } from './projections/runner.js';
 import type { Logger } from './shared/logger.js';
 
@@ -37,7 +37,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     : createPostgresEventStore({ connection: databaseUrl });
   log.info('event store', { kind: config.EVENTSTORE_URL ? 'eventstoredb' : 'postgresql' });
 
-  const runner = createProjectionRunner({ store, db, projections: [opportunitiesProjection], log });
+  const runner = createProjectionRunner({ store, db, projections, log });
   runner.start();
   const execute = createCommandHandler({ store });
 

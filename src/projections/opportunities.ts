@@ -27,6 +27,7 @@ export const opportunitiesProjection: Projection = {
             name: d.name,
             customer_id: d.customerId,
             lead_id: d.leadId,
+            territory_id: d.territoryId ?? null,
             owner_id: d.ownerId,
             stage: d.stage,
             status: 'open',

@@ -8,6 +8,7 @@ export interface OpportunityRow {
   name: string | null;
   customer_id: string | null;
   lead_id: string | null;
+  territory_id: string | null;
   owner_id: string | null;
   stage: string;
   status: string;
@@ -31,6 +32,7 @@ export interface OpportunityFilters {
   readonly stage?: string;
   readonly ownerId?: string;
   readonly customerId?: string;
+  readonly territoryId?: string;
   readonly status?: string;
 }
 
@@ -50,6 +52,7 @@ export async function listOpportunities(
     if (filters.stage) q.where('stage', filters.stage);
     if (filters.ownerId) q.where('owner_id', filters.ownerId);
     if (filters.customerId) q.where('customer_id', filters.customerId);
+    if (filters.territoryId) q.where('territory_id', filters.territoryId);
     if (filters.status) q.where('status', filters.status);
   };
   const [rows, count] = await Promise.all([

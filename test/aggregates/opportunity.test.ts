@@ -55,6 +55,7 @@ const created: OpportunityEvent = {
     stage: 'QUALIFICATION',
     name: 'Acme Corp - Enterprise Plan',
     leadId: null,
+    territoryId: null,
     ownerId: 'user-200',
     probability: 25,
     expectedCloseDate: null,

@@ -11,6 +11,7 @@ export type OpportunityCommand =
       name: string;
       customerId: string;
       leadId?: string;
+      territoryId?: string;
       ownerId?: string;
       stage: string;
       amount: Amount;

@@ -82,6 +82,7 @@ function decide(command: OpportunityCommand, state: OpportunityState, ctx: Decis
             stage: stage.code,
             name: command.name,
             leadId: command.leadId ?? null,
+            territoryId: command.territoryId ?? null,
             ownerId: command.ownerId ?? ctx.actorId,
             probability: command.probability ?? stage.probability,
             expectedCloseDate: command.expectedCloseDate ?? null,

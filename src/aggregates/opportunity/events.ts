@@ -18,6 +18,8 @@ export type OpportunityCreated = DomainEvent<
     stage: string;
     name: string;
     leadId: string | null;
+    /** Optional; older events lack it and read as null. */
+    territoryId?: string | null;
     ownerId: string;
     probability: number;
     expectedCloseDate: string | null;

@@ -1,6 +1,10 @@
 import type { Knex } from 'knex';
 import { EVENT_STORE_DDL, EVENT_STORE_DROP } from '../../eventstore/postgres/schema.js';
+import { customerMigrations } from './customers.js';
+import { forecastMigrations } from './forecasts.js';
 import { kafkaMigrations } from './kafka.js';
+import { leadMigrations } from './leads.js';
+import { stageMigrations } from './stages.js';
 
 export interface Migration {
   readonly name: string;
@@ -80,5 +84,25 @@ export const migrations: readonly Migration[] = [
     },
     down: async (knex) => knex.schema.dropTable('opportunities'),
   },
+  {
+    name: '0005_opportunities_territory',
+    async up(knex) {
+      await knex.schema.alterTable('opportunities', (t) => {
+        t.text('territory_id');
+        t.index(['tenant_id', 'territory_id']);
+        t.index(['tenant_id', 'expected_close_date']);
+      });
+    },
+    down: async (knex) =>
+      knex.schema.alterTable('opportunities', (t) => {
+        t.dropIndex(['tenant_id', 'expected_close_date']);
+        t.dropIndex(['tenant_id', 'territory_id']);
+        t.dropColumn('territory_id');
+      }),
+  },
   ...kafkaMigrations,
+  ...stageMigrations,
+  ...customerMigrations,
+  ...leadMigrations,
+  ...forecastMigrations,
 ];
