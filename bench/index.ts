@@ -95,7 +95,7 @@ try {
   // 3. Projection rebuild from position 0 over the opportunity events just written.
   const rebuild = await rebuildProjection({ db, store: createPostgresEventStore({ connection: url }) }, opportunitiesProjection);
   console.log(
-    `opportunities rebuild: ${rebuild.events} events in ${(rebuild.elapsedMs / 1000).toFixed(2)} s: ${Math.round((rebuild.events * 1000) / Math.max(1, rebuild.elapsedMs))} events/s`,
+    `opportunities rebuild: ${rebuild.done} events in ${(rebuild.elapsedMs / 1000).toFixed(2)} s: ${Math.round(rebuild.eventsPerSecond)} events/s`,
   );
   await store.close();
 } finally {

@@ -10,10 +10,12 @@ import { projections } from '../src/projections/index.js';
 import { rebuildProjection } from '../src/projections/rebuild.js';
 import type { Projection } from '../src/projections/runner.js';
 import { createLogger } from '../src/shared/logger.js';
+import { progressLine } from '../src/shared/progress.js';
 
 /**
  * Rebuilds and compliance replays, from the command line:
- *   npm run replay -- rebuild <projection|all>   offline rebuild from position 0 (stop the service first)
+ *   npm run replay -- rebuild <projection|all>   rebuild from position 0 beside the serving tables,
+ *                                                then swap in; resumes after an interruption
  *   npm run replay -- stream <stream-name>        the stream's audit trail as JSON lines
  *   npm run replay -- list                        the projections
  */
@@ -41,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
 
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
-  const { url, embedded } = await resolveDatabase(config, log);
+  const { url, embedded } = await resolveDatabase(config, log, { shareRunning: true });
   const db = createDb(url);
   const store: EventStore = config.EVENTSTORE_URL ? createEventStoreDbStore(config.EVENTSTORE_URL) : createPostgresEventStore({ connection: url });
   try {
@@ -55,21 +57,14 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     for (const projection of selected) {
-      const interactive = process.stderr.isTTY;
-      let lastPrint = 0;
+      const bar = progressLine(`${projection.name} v${projection.version}`);
       const summary = await rebuildProjection({ db, store }, projection, {
-        onProgress: (p) => {
-          if (Date.now() - lastPrint < 250) return;
-          lastPrint = Date.now();
-          const rate = p.elapsedMs > 0 ? Math.round((p.events * 1000) / p.elapsedMs) : 0;
-          const line = `${projection.name}: ${p.events} events, ${rate} events/s, at ${formatPosition(p.position)} of ${formatPosition(p.head)}`;
-          process.stderr.write(interactive ? `\r${line}   ` : `${line}\n`);
-        },
+        onProgress: (p) => bar.update(p.done, p.total, p.eventsPerSecond, p.etaMs, p.phase === 'swapping' ? '(swapping in)' : ''),
       });
-      const rate = summary.elapsedMs > 0 ? Math.round((summary.events * 1000) / summary.elapsedMs) : summary.events;
-      process.stderr.write(interactive ? '\n' : '');
+      bar.finish();
       process.stdout.write(
-        `rebuilt ${projection.name} v${projection.version}: ${summary.events} events in ${(summary.elapsedMs / 1000).toFixed(1)} s (${rate} events/s), checkpoint ${formatPosition(summary.position)}\n`,
+        `rebuilt ${projection.name} v${projection.version}${summary.resumed ? ' (resumed)' : ''}: ${summary.done} events in ` +
+          `${(summary.elapsedMs / 1000).toFixed(1)} s (${Math.round(summary.eventsPerSecond)} events/s), swapped in at ${formatPosition(summary.position)}\n`,
       );
     }
     return 0;

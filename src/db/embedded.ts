@@ -38,6 +38,14 @@ function livePostmasterPid(dataDir: string): number | undefined {
   }
 }
 
+export class DataDirInUseError extends Error {
+  override name = 'DataDirInUseError';
+}
+
+/** How to reach an embedded server that another process of ours runs. */
+export const embeddedConnectionString = (port: number, database: string) =>
+  `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+
 /** The command name of a process's parent, if both are alive (Linux /proc). */
 function parentCommand(pid: number): string | undefined {
   try {
@@ -83,7 +91,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
   const orphan = livePostmasterPid(dataDir);
   if (orphan !== undefined && parentCommand(orphan)?.includes('node')) {
-    throw new Error(
+    throw new DataDirInUseError(
       `PostgreSQL data directory ${dataDir} is in use by a running process (postmaster pid ${orphan}); stop the service first`,
     );
   }

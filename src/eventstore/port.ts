@@ -136,6 +136,11 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Position of the last event in the log (START when empty): how far there is to go. */
   headPosition(): Promise<Position>;
+  /**
+   * How many events lie after a position (matching a filter), for progress and lag figures.
+   * Optional: a store that cannot count cheaply leaves it out and callers show no total.
+   */
+  countEvents?(options: { after?: Position; filter?: AllFilter }): Promise<number>;
   /** Catch-up from a checkpoint, then live; ordered; never skips an event. */
   subscribeToAll(options?: SubscribeOptions): AsyncIterable<SubscriptionBatch>;
   close(): Promise<void>;

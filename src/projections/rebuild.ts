@@ -1,54 +1,169 @@
 import type { Knex } from 'knex';
 import { fromRecorded } from '../eventstore/envelope.js';
-import { type EventStore, type Position, START, comparePositions } from '../eventstore/port.js';
+import { type EventStore, type Position, START } from '../eventstore/port.js';
 import type { Projection } from './runner.js';
 
+/**
+ * Rebuild without downtime. A projection is rebuilt from position 0 into a shadow schema
+ * (`rebuild_<name>`) holding empty copies of its tables, while the live tables in `public`
+ * keep answering queries (and may keep being projected by a running service). The handler
+ * is the projection's own, unchanged: it writes unqualified table names, and the rebuild's
+ * transactions put the shadow schema first on the search_path.
+ *
+ * When the shadow has caught up, one transaction locks the live tables, applies the last
+ * events, drops the live tables, moves the shadow ones into `public` and sets the live
+ * checkpoint (and version) to the shadow's: readers wait for that lock for a moment and then
+ * see the new tables. A live runner elsewhere finds its checkpoint moved on its next batch and
+ * resumes from the new one.
+ *
+ * An interrupted rebuild resumes: the shadow tables and their checkpoint (`<name>#rebuild`)
+ * survive, and the next run carries on from there when the projection's version is the same.
+ * The shadow tables copy the live tables' current structure (LIKE ... INCLUDING ALL), so a
+ * version that changes the shape ships an expand migration of the live tables first.
+ */
 export interface RebuildProgress {
-  readonly events: number;
+  readonly projection: string;
+  readonly phase: 'building' | 'swapping' | 'done';
+  /** Events applied by this run. */
+  readonly done: number;
+  /** Events left when this run started (undefined when the store cannot count). */
+  readonly total: number | undefined;
   readonly position: Position;
-  readonly head: Position;
   readonly elapsedMs: number;
+  readonly eventsPerSecond: number;
+  readonly etaMs: number | undefined;
+  readonly resumed: boolean;
 }
 
-/**
- * Rebuilds a projection in place from position 0: empties its tables, replays every event of
- * its types up to the head of the log as it was at the start, and leaves the checkpoint there
- * so the runner continues live. Offline: the projection must not be running meanwhile.
- * (Rebuilding beside the serving version, then swapping, is the replay tool's later job.)
- */
-export async function rebuildProjection(
-  deps: { db: Knex; store: EventStore },
-  projection: Projection,
-  options: { batchSize?: number; onProgress?: (p: RebuildProgress) => void } = {},
-): Promise<RebuildProgress> {
-  const { db, store } = deps;
-  const started = Date.now();
-  const head = await store.headPosition();
+const shadowSchema = (p: Projection) => `rebuild_${p.name.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`;
+const shadowCheckpoint = (p: Projection) => `${p.name}#rebuild`;
+
+async function readShadowCheckpoint(db: Knex, p: Projection): Promise<Position | undefined> {
+  const row = await db('projection_checkpoints').where({ name: shadowCheckpoint(p) }).first();
+  if (!row || Number(row.version) !== p.version) return undefined;
+  const schema = shadowSchema(p);
+  for (const table of p.tables) {
+    const exists = await db.raw<{ rows: unknown[] }>(
+      'select 1 from information_schema.tables where table_schema = ? and table_name = ?',
+      [schema, table],
+    );
+    if (exists.rows.length === 0) return undefined;
+  }
+  return { commit: BigInt(row.position_commit), prepare: BigInt(row.position_prepare) };
+}
+
+async function prepareShadow(db: Knex, p: Projection): Promise<void> {
+  const schema = shadowSchema(p);
   await db.transaction(async (trx) => {
-    for (const table of projection.tables) await trx(table).delete();
+    await trx.raw('drop schema if exists ?? cascade', [schema]);
+    await trx.raw('create schema ??', [schema]);
+    for (const table of p.tables) {
+      await trx.raw('create table ??.?? (like public.?? including all)', [schema, table, table]);
+    }
     await trx('projection_checkpoints')
-      .insert({ name: projection.name, version: projection.version, position_commit: '0', position_prepare: '0' })
+      .insert({ name: shadowCheckpoint(p), version: p.version, position_commit: '0', position_prepare: '0' })
       .onConflict('name')
       .merge();
   });
+}
 
-  let position: Position = START;
-  let events = 0;
-  for (;;) {
-    const batch = await store.readAll({ after: position, maxCount: options.batchSize ?? 1000, filter: { eventTypes: projection.eventTypes } });
-    const upTo = batch.filter((e) => comparePositions(e.position, head) <= 0);
-    if (upTo.length === 0) break;
-    const last = upTo.at(-1)!.position;
-    await db.transaction(async (trx) => {
-      for (const recorded of upTo) await projection.handle(trx, fromRecorded(recorded));
-      await trx('projection_checkpoints')
-        .where({ name: projection.name })
-        .update({ position_commit: last.commit.toString(), position_prepare: last.prepare.toString(), updated_at: trx.fn.now() });
-    });
-    position = last;
-    events += upTo.length;
-    options.onProgress?.({ events, position, head, elapsedMs: Date.now() - started });
-    if (upTo.length < batch.length) break;
+/** Applies one page of events to the shadow tables; returns the new shadow position. */
+async function applyPage(
+  trx: Knex.Transaction,
+  store: EventStore,
+  p: Projection,
+  after: Position,
+  batchSize: number,
+): Promise<{ position: Position; applied: number }> {
+  const page = await store.readAll({ after, maxCount: batchSize, filter: { eventTypes: p.eventTypes } });
+  if (page.length === 0) return { position: after, applied: 0 };
+  for (const recorded of page) await p.handle(trx, fromRecorded(recorded));
+  const position = page.at(-1)!.position;
+  await trx('projection_checkpoints')
+    .where({ name: shadowCheckpoint(p) })
+    .update({ position_commit: position.commit.toString(), position_prepare: position.prepare.toString(), updated_at: trx.fn.now() });
+  return { position, applied: page.length };
+}
+
+const inShadow = async (trx: Knex.Transaction, p: Projection) =>
+  trx.raw(`set local search_path to ${trx.client.wrapIdentifier(shadowSchema(p))}, public`);
+
+export async function rebuildProjection(
+  deps: { db: Knex; store: EventStore },
+  projection: Projection,
+  options: { batchSize?: number; onProgress?: (p: RebuildProgress) => void; signal?: AbortSignal } = {},
+): Promise<RebuildProgress> {
+  const { db, store } = deps;
+  const batchSize = options.batchSize ?? 1000;
+  const started = Date.now();
+  let position = await readShadowCheckpoint(db, projection);
+  const resumed = position !== undefined;
+  if (!position) {
+    await prepareShadow(db, projection);
+    position = START;
   }
-  return { events, position, head, elapsedMs: Date.now() - started };
+  const total = await store.countEvents?.({ after: position, filter: { eventTypes: projection.eventTypes } });
+  let done = 0;
+  const progress = (phase: RebuildProgress['phase']): RebuildProgress => {
+    const elapsedMs = Date.now() - started;
+    const eventsPerSecond = elapsedMs > 0 ? (done * 1000) / elapsedMs : 0;
+    const left = total === undefined ? undefined : Math.max(0, total - done);
+    return {
+      projection: projection.name,
+      phase,
+      done,
+      total,
+      position: position!,
+      elapsedMs,
+      eventsPerSecond,
+      etaMs: left === undefined || eventsPerSecond === 0 ? undefined : (left / eventsPerSecond) * 1000,
+      resumed,
+    };
+  };
+
+  // Build beside the live tables until a page comes back short: caught up with the log.
+  for (;;) {
+    if (options.signal?.aborted) throw new Error(`rebuild of ${projection.name} interrupted; run it again to resume`);
+    const step = await db.transaction(async (trx) => {
+      await inShadow(trx, projection);
+      return applyPage(trx, store, projection, position!, batchSize);
+    });
+    position = step.position;
+    done += step.applied;
+    options.onProgress?.(progress('building'));
+    if (step.applied < batchSize) break;
+  }
+
+  // Take over atomically: the live tables are locked only for the last few events.
+  options.onProgress?.(progress('swapping'));
+  await db.transaction(async (trx) => {
+    const live = projection.tables.map((t) => trx.client.wrapIdentifier(t)).map((t: string) => `public.${t}`);
+    await trx.raw(`lock table ${live.join(', ')} in access exclusive mode`);
+    await inShadow(trx, projection);
+    for (;;) {
+      const step = await applyPage(trx, store, projection, position!, batchSize);
+      position = step.position;
+      done += step.applied;
+      if (step.applied < batchSize) break;
+    }
+    await trx.raw('set local search_path to public');
+    for (const table of projection.tables) {
+      await trx.raw('drop table public.??', [table]);
+      await trx.raw('alter table ??.?? set schema public', [shadowSchema(projection), table]);
+    }
+    await trx('projection_checkpoints')
+      .insert({
+        name: projection.name,
+        version: projection.version,
+        position_commit: position!.commit.toString(),
+        position_prepare: position!.prepare.toString(),
+      })
+      .onConflict('name')
+      .merge();
+    await trx('projection_checkpoints').where({ name: shadowCheckpoint(projection) }).delete();
+    await trx.raw('drop schema ?? cascade', [shadowSchema(projection)]);
+  });
+  const summary = progress('done');
+  options.onProgress?.(summary);
+  return summary;
 }

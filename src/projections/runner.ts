@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { type StoredEvent, fromRecorded } from '../eventstore/envelope.js';
 import { type EventStore, type Position, START, comparePositions } from '../eventstore/port.js';
 import type { Logger } from '../shared/logger.js';
+import { type RebuildProgress, rebuildProjection } from './rebuild.js';
 
 /**
  * A projection: a named, versioned subscriber that turns events of some types into read-model
@@ -24,13 +25,23 @@ export interface ProjectionRunner {
   /** Resolves true once `projection` has processed everything up to `position`, false on timeout. */
   waitFor(projection: string, position: Position, timeoutMs: number): Promise<boolean>;
   /** In-memory progress, for health output. */
-  status(): { name: string; version: number; checkpoint: Position; caughtUp: boolean; error?: string }[];
+  status(): ProjectionStatus[];
+}
+
+export interface ProjectionStatus {
+  name: string;
+  version: number;
+  checkpoint: Position;
+  caughtUp: boolean;
+  error?: string;
+  rebuilding?: RebuildProgress;
 }
 
 interface Progress {
   checkpoint: Position;
   caughtUp: boolean;
   error?: string;
+  rebuilding?: RebuildProgress;
   waiters: Set<() => void>;
 }
 
@@ -63,10 +74,20 @@ export function createProjectionRunner(deps: {
       return START;
     }
     if (Number(row.version) !== p.version) {
-      // Rebuilding into fresh tables is the replay tool's job; refusing beats mixing versions.
-      throw new Error(
-        `projection ${p.name} is at version ${row.version} in the database but ${p.version} in code; rebuild it (npm run replay -- rebuild ${p.name})`,
-      );
+      // A new version rebuilds beside the old tables, which keep answering, then swaps in.
+      deps.log.info('projection version changed: rebuilding from position 0 beside the serving tables', {
+        projection: p.name,
+        from_version: Number(row.version),
+        to_version: p.version,
+      });
+      const pr = progress.get(p.name)!;
+      const done = await rebuildProjection({ db: deps.db, store: deps.store }, p, {
+        signal: controller.signal,
+        onProgress: (r) => (pr.rebuilding = r),
+      });
+      delete pr.rebuilding;
+      deps.log.info('projection rebuilt and swapped in', { projection: p.name, events: done.done, ms: done.elapsedMs });
+      return done.position;
     }
     return { commit: BigInt(row.position_commit), prepare: BigInt(row.position_prepare) };
   }
@@ -118,6 +139,11 @@ export function createProjectionRunner(deps: {
         delay = 200;
       } catch (err) {
         if (controller.signal.aborted) return;
+        if (err instanceof CheckpointMovedError) {
+          // A rebuild swapped new tables in, or another runner got ahead: resume from the store.
+          deps.log.info('projection checkpoint moved; resuming from the stored one', { projection: p.name });
+          continue;
+        }
         const message = err instanceof Error ? err.message : String(err);
         progress.get(p.name)!.error = message;
         deps.log.error('projection failed; restarting from its stored checkpoint', { projection: p.name, error: message });
@@ -161,6 +187,7 @@ export function createProjectionRunner(deps: {
           checkpoint: pr.checkpoint,
           caughtUp: pr.caughtUp,
           ...(pr.error ? { error: pr.error } : {}),
+          ...(pr.rebuilding ? { rebuilding: pr.rebuilding } : {}),
         };
       });
     },

@@ -230,6 +230,16 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     return row ? { commit: BigInt(row.transaction_id), prepare: BigInt(row.seq) } : START;
   }
 
+  async function countEvents(opts: { after?: Position; filter?: AllFilter }): Promise<number> {
+    const after = opts.after ?? START;
+    const params: unknown[] = [after.commit.toString(), after.prepare.toString()];
+    const sql =
+      'select count(*)::text as n from es_events where (transaction_id, seq) > ($1::text::xid8, $2::bigint)' +
+      filterSql(opts.filter, params);
+    const { rows } = await pool.query<{ n: string }>(sql, params);
+    return Number(rows[0]!.n);
+  }
+
   function waitForWakeup(signal: AbortSignal | undefined): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
@@ -270,5 +280,5 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     if (ownsPool) await pool.end();
   }
 
-  return { append, readStream, readAll, headPosition, subscribeToAll, close };
+  return { append, readStream, readAll, headPosition, countEvents, subscribeToAll, close };
 }
