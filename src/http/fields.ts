@@ -49,3 +49,17 @@ export const pagination = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
+
+/**
+ * ?as_of=<ISO instant> or ?as_of_revision=<n>: a compliance view of the past. Undefined when
+ * neither is given.
+ */
+export const asOfQuery = z
+  .object({
+    as_of: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 instant, e.g. 2026-02-02T11:10:00Z' }).optional(),
+    as_of_revision: z.coerce.number().int().min(0).optional(),
+  })
+  .refine((q) => !(q.as_of && q.as_of_revision !== undefined), { message: 'give as_of or as_of_revision, not both', path: ['as_of'] })
+  .transform((q) =>
+    q.as_of ? { at: new Date(q.as_of) } : q.as_of_revision !== undefined ? { revision: BigInt(q.as_of_revision) } : undefined,
+  );

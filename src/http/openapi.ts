@@ -6,7 +6,7 @@ export interface ApiRoute {
   readonly path: string;
   readonly summary: string;
   readonly body?: z.ZodType;
-  readonly query?: z.ZodObject;
+  readonly query?: z.ZodType;
   readonly success: number;
   readonly ifMatch?: boolean;
 }

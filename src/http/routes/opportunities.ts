@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { type OpportunityState, opportunityAggregate } from '../../aggregates/opportunity/index.js';
 import { findStage, normaliseStageCode, type StageSet } from '../../aggregates/pipelineStage/stages.js';
 import type { CommandResult } from '../../commands/handler.js';
+import { readModelAsOf } from '../../compliance/asOf.js';
 import { fromRecorded } from '../../eventstore/envelope.js';
 import { streamName } from '../../eventstore/streams.js';
 import { type OpportunityRow, getOpportunity, listOpportunities } from '../../projections/opportunityQueries.js';
@@ -14,7 +15,7 @@ import { notFound } from '../../shared/errors.js';
 import { identityOf } from '../auth.js';
 import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
-import { amount, currency, id, integer, isoDate, metadata, pagination, text } from '../fields.js';
+import { amount, asOfQuery, currency, id, integer, isoDate, metadata, pagination, text } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 
 export interface OpportunityRouteDeps extends CommandRouteDeps {
@@ -266,8 +267,21 @@ export function opportunityRoutes(deps: OpportunityRouteDeps): Router {
 
   r.get('/:id', async (req, res) => {
     const opportunityId = id.parse(req.params.id);
+    const { tenantId } = identityOf(res);
+    const moment = asOfQuery.parse(req.query);
+    if (moment) {
+      // Compliance: the same answer as GET gave then, recomputed from the stream up to that moment.
+      const stream = streamName({ category: opportunityAggregate.category, tenantId, aggregateId: opportunityId });
+      const past = await readModelAsOf(deps, opportunitiesProjection, { streamId: stream }, moment, (trx) =>
+        getOpportunity(trx, tenantId, opportunityId),
+      );
+      if (!past) throw notFound(`Opportunity ${opportunityId} did not exist at that moment`, { id: opportunityId });
+      res.setHeader('ETag', etagOf(past.revision));
+      res.json(opportunityDto(past));
+      return;
+    }
     await awaitReadModel(req, res, deps.runner, opportunitiesProjection.name, deps.maxConsistencyWaitMs);
-    const row = await getOpportunity(deps.db, identityOf(res).tenantId, opportunityId);
+    const row = await getOpportunity(deps.db, tenantId, opportunityId);
     if (!row) throw notFound(`Opportunity ${opportunityId} not found`, { id: opportunityId });
     res.setHeader('ETag', etagOf(row.revision));
     res.json(opportunityDto(row));
@@ -292,7 +306,7 @@ export const opportunityApi: readonly ApiRoute[] = [
   { method: 'post', path: '/api/v1/opportunities/{id}/close', summary: 'Close as won or lost', body: closeBody, success: 200, ifMatch: true },
   { method: 'patch', path: '/api/v1/opportunities/{id}', summary: 'Update amount, currency or expected close date', body: updateBody, success: 200, ifMatch: true },
   { method: 'get', path: '/api/v1/opportunities', summary: 'List opportunities (read model)', query: listQuery, success: 200 },
-  { method: 'get', path: '/api/v1/opportunities/{id}', summary: 'One opportunity (read model)', success: 200 },
+  { method: 'get', path: '/api/v1/opportunities/{id}', summary: 'One opportunity (read model); as_of / as_of_revision: as it was then', query: asOfQuery, success: 200 },
   { method: 'get', path: '/api/v1/opportunities/{id}/history', summary: 'Audit trail of the opportunity, from its stream', success: 200 },
 ];
 

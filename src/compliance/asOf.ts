@@ -1,0 +1,75 @@
+import type { Knex } from 'knex';
+import type { DomainEvent } from '../aggregates/decider.js';
+import { fold } from '../aggregates/decider.js';
+import type { Aggregate } from '../commands/handler.js';
+import { type StoredEvent, fromRecorded, toDomainEvent } from '../eventstore/envelope.js';
+import type { AllFilter, EventStore, Position } from '../eventstore/port.js';
+import { START } from '../eventstore/port.js';
+import type { Projection } from '../projections/runner.js';
+
+/**
+ * Compliance replays: what was true at a past moment, recomputed from the log alone.
+ *
+ * A moment is a timestamp (events decided at or before it) or a stream revision. Read-model
+ * answers "as of" are produced by the read model's own projection, replayed into temporary
+ * tables that shadow the live ones inside a transaction that is always rolled back: the past
+ * answer has exactly the shape and rules of today's answer, and nothing is written.
+ */
+export type Moment = { readonly at: Date } | { readonly revision: bigint };
+
+export const isAtOrBefore = (e: StoredEvent, moment: Moment): boolean =>
+  'at' in moment ? Date.parse(e.timestamp) <= moment.at.getTime() : e.revision <= moment.revision;
+
+/** The stream's events up to the moment. */
+export async function streamAsOf(store: EventStore, streamId: string, moment: Moment): Promise<StoredEvent[]> {
+  return (await store.readStream(streamId)).map((r) => fromRecorded(r)).filter((e) => isAtOrBefore(e, moment));
+}
+
+/** An aggregate's decider state at the moment, with the revision it had then. */
+export async function aggregateStateAsOf<C, E extends DomainEvent, S>(
+  store: EventStore,
+  aggregate: Aggregate<C, E, S>,
+  streamId: string,
+  moment: Moment,
+): Promise<{ state: S; revision: bigint; events: StoredEvent[] }> {
+  const events = (await streamAsOf(store, streamId, moment)) as StoredEvent<E>[];
+  return { state: fold(aggregate.decider, events.map(toDomainEvent)), revision: events.at(-1)?.revision ?? -1n, events };
+}
+
+/**
+ * Runs `query` against the projection's tables as they would have been at the moment, for the
+ * events that `source` selects: temporary tables named like the live ones (PostgreSQL looks in
+ * pg_temp first), filled by the projection's handler, dropped by the rollback.
+ */
+export async function readModelAsOf<T>(
+  deps: { db: Knex; store: EventStore },
+  projection: Projection,
+  source: { streamId: string } | { filter: AllFilter },
+  moment: Moment,
+  query: (trx: Knex.Transaction) => Promise<T>,
+): Promise<T> {
+  const trx = await deps.db.transaction();
+  try {
+    for (const table of projection.tables) {
+      await trx.raw('create temporary table ?? (like public.?? including all) on commit drop', [table, table]);
+    }
+    const apply = async (events: StoredEvent[]) => {
+      for (const e of events) if (projection.eventTypes.includes(e.eventType) && isAtOrBefore(e, moment)) await projection.handle(trx, e);
+    };
+    if ('streamId' in source) {
+      await apply(await streamAsOf(deps.store, source.streamId, moment));
+    } else {
+      let after: Position = START;
+      const filter = { ...source.filter, eventTypes: source.filter.eventTypes ?? projection.eventTypes };
+      for (;;) {
+        const page = await deps.store.readAll({ after, filter, maxCount: 1000 });
+        if (page.length === 0) break;
+        await apply(page.map((r) => fromRecorded(r)));
+        after = page.at(-1)!.position;
+      }
+    }
+    return await query(trx);
+  } finally {
+    await trx.rollback();
+  }
+}

@@ -1,0 +1,71 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { STREAM_CATEGORIES } from '../../aggregates/categories.js';
+import { type AuditScope, auditCsvHeader, auditCsvRow, auditJsonLine, auditTrail } from '../../compliance/audit.js';
+import type { EventStore } from '../../eventstore/port.js';
+import { streamName } from '../../eventstore/streams.js';
+import { DomainError } from '../../shared/errors.js';
+import { identityOf } from '../auth.js';
+import { id } from '../fields.js';
+import type { ApiRoute } from '../openapi.js';
+
+/** Roles allowed to read whole audit trails. */
+export const AUDIT_ROLES = ['compliance', 'admin'] as const;
+
+export const auditQuery = z
+  .strictObject({
+    aggregate_type: z.enum(STREAM_CATEGORIES).optional(),
+    aggregate_id: id.optional(),
+    customer_id: id.optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    format: z.enum(['jsonl', 'csv']).default('jsonl'),
+  })
+  .refine((q) => Boolean(q.aggregate_type) === Boolean(q.aggregate_id), {
+    message: 'aggregate_type and aggregate_id go together',
+    path: ['aggregate_id'],
+  })
+  .refine((q) => !(q.aggregate_id && q.customer_id), { message: 'give an aggregate or a customer, not both', path: ['customer_id'] })
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), { message: 'from is after to', path: ['from'] });
+
+export function auditRoutes(deps: { store: EventStore }): Router {
+  const r = Router();
+  r.get('/events', async (req, res) => {
+    const identity = identityOf(res);
+    if (!identity.roles.some((role) => (AUDIT_ROLES as readonly string[]).includes(role))) {
+      throw new DomainError('FORBIDDEN', `Audit exports need one of the roles ${AUDIT_ROLES.join(', ')}`);
+    }
+    const q = auditQuery.parse(req.query);
+    const { tenantId } = identity;
+    const scope: AuditScope =
+      q.aggregate_type && q.aggregate_id
+        ? { kind: 'stream', streamId: streamName({ category: q.aggregate_type, tenantId, aggregateId: q.aggregate_id }) }
+        : q.customer_id
+          ? { kind: 'customer', tenantId, customerId: q.customer_id, categories: STREAM_CATEGORIES }
+          : { kind: 'tenant', tenantId, categories: STREAM_CATEGORIES };
+    const window = { ...(q.from ? { from: new Date(q.from) } : {}), ...(q.to ? { to: new Date(q.to) } : {}) };
+    const csv = q.format === 'csv';
+    res.status(200);
+    res.setHeader('Content-Type', csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="audit-${tenantId}.${csv ? 'csv' : 'jsonl'}"`);
+    if (csv) res.write(auditCsvHeader());
+    // Streamed: a tenant's whole log need not fit in memory. Backpressure is respected.
+    for await (const record of auditTrail(deps.store, scope, window)) {
+      if (!res.write(csv ? auditCsvRow(record) : auditJsonLine(record))) {
+        await new Promise((resolve) => res.once('drain', resolve));
+      }
+    }
+    res.end();
+  });
+  return r;
+}
+
+export const auditApi: readonly ApiRoute[] = [
+  {
+    method: 'get',
+    path: '/api/v1/audit/events',
+    summary: 'Audit trail export (JSON Lines or CSV) of a stream, a customer or the tenant, over a time window; roles compliance or admin',
+    query: auditQuery,
+    success: 200,
+  },
+];
