@@ -100,6 +100,35 @@ export const migrations: readonly Migration[] = [
         t.dropColumn('territory_id');
       }),
   },
+  {
+    name: '0006_sales_analytics',
+    async up(knex) {
+      await knex.schema.createTable('opportunity_stage_history', (t) => {
+        t.text('tenant_id').notNullable();
+        t.text('opportunity_id').notNullable();
+        t.bigInteger('revision').notNullable();
+        t.text('stage').notNullable();
+        t.timestamp('entered_at', { useTz: true }).notNullable();
+        t.timestamp('left_at', { useTz: true });
+        t.primary(['tenant_id', 'opportunity_id', 'revision']);
+        t.index(['tenant_id', 'stage', 'entered_at']);
+      });
+      await knex.schema.createTable('opportunity_close_date_changes', (t) => {
+        t.text('tenant_id').notNullable();
+        t.text('opportunity_id').notNullable();
+        t.bigInteger('revision').notNullable();
+        t.date('from_date');
+        t.date('to_date');
+        t.timestamp('changed_at', { useTz: true }).notNullable();
+        t.primary(['tenant_id', 'opportunity_id', 'revision']);
+        t.index(['tenant_id', 'from_date']);
+      });
+    },
+    async down(knex) {
+      await knex.schema.dropTable('opportunity_close_date_changes');
+      await knex.schema.dropTable('opportunity_stage_history');
+    },
+  },
   ...kafkaMigrations,
   ...stageMigrations,
   ...customerMigrations,

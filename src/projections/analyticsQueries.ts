@@ -1,0 +1,222 @@
+import BigNumber from 'bignumber.js';
+import type { Knex } from 'knex';
+import type { StageSet } from '../aggregates/pipelineStage/stages.js';
+import { type Amount, formatAmount, toBig } from '../shared/money.js';
+import type { Period } from '../shared/period.js';
+import { OPPORTUNITIES_TABLE } from './opportunities.js';
+import { CLOSE_DATE_CHANGES_TABLE, STAGE_HISTORY_TABLE } from './salesAnalytics.js';
+
+/**
+ * Win/loss and sales metrics, from the opportunities read model and the sales-analytics
+ * tables. One currency per answer (amounts of different currencies are never added), as the
+ * pipeline query does. Money is summed exactly (numeric, BigNumber); ratios are decimal
+ * strings with 4 places, rounded half up.
+ */
+export interface AnalyticsFilters {
+  readonly period?: Period;
+  readonly ownerId?: string;
+  readonly currency: string;
+}
+
+export interface WinLossFigures {
+  won_count: number;
+  lost_count: number;
+  win_rate_by_count: string | null;
+  won_amount: Amount;
+  lost_amount: Amount;
+  win_rate_by_value: string | null;
+}
+
+const ratio = (part: BigNumber, whole: BigNumber): string | null =>
+  whole.isZero() ? null : part.div(whole).decimalPlaces(4, BigNumber.ROUND_HALF_UP).toFixed(4);
+
+class Tally {
+  won = 0;
+  lost = 0;
+  wonAmount = new BigNumber(0);
+  lostAmount = new BigNumber(0);
+  add(status: string, count: number, amount: string) {
+    if (status === 'won') {
+      this.won += count;
+      this.wonAmount = this.wonAmount.plus(amount);
+    } else {
+      this.lost += count;
+      this.lostAmount = this.lostAmount.plus(amount);
+    }
+  }
+  figures(): WinLossFigures {
+    return {
+      won_count: this.won,
+      lost_count: this.lost,
+      win_rate_by_count: ratio(new BigNumber(this.won), new BigNumber(this.won + this.lost)),
+      won_amount: formatAmount(this.wonAmount),
+      lost_amount: formatAmount(this.lostAmount),
+      win_rate_by_value: ratio(this.wonAmount, this.wonAmount.plus(this.lostAmount)),
+    };
+  }
+}
+
+function closedIn(q: Knex.QueryBuilder, tenantId: string, f: AnalyticsFilters, column = 'close_date') {
+  q.where('tenant_id', tenantId).whereRaw('trim(currency) = ?', [f.currency]);
+  if (f.period) q.where(column, '>=', f.period.start).where(column, '<', f.period.end);
+  if (f.ownerId) q.where('owner_id', f.ownerId);
+}
+
+export async function winLoss(db: Knex, tenantId: string, f: AnalyticsFilters) {
+  const rows: { owner_id: string | null; status: string; lost_reason: string | null; month: string; n: string; amount: string }[] =
+    await db(OPPORTUNITIES_TABLE)
+      .modify((q) => closedIn(q, tenantId, f))
+      .whereIn('status', ['won', 'lost'])
+      .groupBy('owner_id', 'status', 'lost_reason', db.raw("to_char(close_date, 'YYYY-MM')"))
+      .select(
+        'owner_id',
+        'status',
+        'lost_reason',
+        db.raw("to_char(close_date, 'YYYY-MM') as month"),
+        db.raw('count(*)::text as n'),
+        db.raw('sum(amount)::text as amount'),
+      );
+  const overall = new Tally();
+  const byOwner = new Map<string, Tally>();
+  const byMonth = new Map<string, Tally>();
+  const byReason = new Map<string, { count: number; amount: BigNumber }>();
+  for (const r of rows) {
+    const n = Number(r.n);
+    overall.add(r.status, n, r.amount);
+    const owner = r.owner_id ?? '(none)';
+    if (!byOwner.has(owner)) byOwner.set(owner, new Tally());
+    byOwner.get(owner)!.add(r.status, n, r.amount);
+    if (!byMonth.has(r.month)) byMonth.set(r.month, new Tally());
+    byMonth.get(r.month)!.add(r.status, n, r.amount);
+    if (r.status === 'lost') {
+      const reason = r.lost_reason ?? '(none)';
+      const t = byReason.get(reason) ?? { count: 0, amount: new BigNumber(0) };
+      byReason.set(reason, { count: t.count + n, amount: t.amount.plus(r.amount) });
+    }
+  }
+  const sorted = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b));
+  return {
+    period: f.period?.code ?? null,
+    owner_id: f.ownerId ?? null,
+    currency: f.currency,
+    overall: overall.figures(),
+    by_owner: sorted(byOwner).map(([owner_id, t]) => ({ owner_id, ...t.figures() })),
+    by_period: sorted(byMonth).map(([month, t]) => ({ period: month, ...t.figures() })),
+    by_loss_reason: [...byReason.entries()]
+      .sort(([, a], [, b]) => b.count - a.count)
+      .map(([reason, t]) => ({ reason, count: t.count, amount: formatAmount(t.amount) })),
+  };
+}
+
+export async function salesMetrics(db: Knex, tenantId: string, f: AnalyticsFilters, stages: StageSet) {
+  const won = await db(OPPORTUNITIES_TABLE)
+    .modify((q) => closedIn(q, tenantId, f))
+    .where('status', 'won')
+    .first(
+      db.raw('count(*)::text as n'),
+      db.raw('sum(amount)::text as total'),
+      db.raw("round(avg(close_date - (created_at at time zone 'UTC')::date), 1)::text as cycle_days"),
+    );
+  const closed = await db(OPPORTUNITIES_TABLE)
+    .modify((q) => closedIn(q, tenantId, f))
+    .whereIn('status', ['won', 'lost'])
+    .first(db.raw("round(avg(close_date - (created_at at time zone 'UTC')::date), 1)::text as cycle_days"));
+  const wonCount = Number(won?.n ?? 0);
+  const averageDealSize =
+    wonCount > 0 ? formatAmount(toBig(won.total as string).div(wonCount).decimalPlaces(2, BigNumber.ROUND_HALF_UP)) : null;
+
+  // Stage visits of the matching opportunities, entered in the period.
+  const visits = () => {
+    const q = db(`${STAGE_HISTORY_TABLE} as h`)
+      .join(`${OPPORTUNITIES_TABLE} as o`, function () {
+        this.on('o.tenant_id', 'h.tenant_id').andOn('o.opportunity_id', 'h.opportunity_id');
+      })
+      .where('h.tenant_id', tenantId)
+      .whereRaw('trim(o.currency) = ?', [f.currency]);
+    if (f.ownerId) q.where('o.owner_id', f.ownerId);
+    if (f.period) q.where('h.entered_at', '>=', f.period.start).where('h.entered_at', '<', f.period.end);
+    return q;
+  };
+  const timeInStage: { stage: string; samples: string; average_days: string }[] = await visits()
+    .whereNotNull('h.left_at')
+    .groupBy('h.stage')
+    .select(
+      'h.stage',
+      db.raw('count(*)::text as samples'),
+      db.raw('round((avg(extract(epoch from h.left_at - h.entered_at)) / 86400)::numeric, 2)::text as average_days'),
+    );
+
+  // Conversion: of the opportunities that entered a stage, the share that later reached a
+  // stage further on (by the tenant's stage order), lost stages excluded.
+  const order = new Map(stages.stages.map((s) => [s.code, s]));
+  const entered: { opportunity_id: string; stage: string; revision: string }[] = await visits().select('h.opportunity_id', 'h.stage', 'h.revision');
+  const laterRows: { opportunity_id: string; stage: string; revision: string }[] = entered.length
+    ? await db(STAGE_HISTORY_TABLE)
+        .where('tenant_id', tenantId)
+        .whereIn('opportunity_id', [...new Set(entered.map((e) => e.opportunity_id))])
+        .select('opportunity_id', 'stage', 'revision')
+    : [];
+  const visitsOf = new Map<string, { stage: string; revision: bigint }[]>();
+  for (const r of laterRows) {
+    const list = visitsOf.get(r.opportunity_id) ?? [];
+    list.push({ stage: r.stage, revision: BigInt(r.revision) });
+    visitsOf.set(r.opportunity_id, list);
+  }
+  const conversion = stages.stages
+    .filter((s) => s.kind === 'open')
+    .map((s) => {
+      const cohort = new Set(entered.filter((e) => e.stage === s.code).map((e) => `${e.opportunity_id}\u0000${e.revision}`));
+      let advanced = 0;
+      for (const key of cohort) {
+        const [opp, rev] = key.split('\u0000') as [string, string];
+        const further = (visitsOf.get(opp) ?? []).some((v) => {
+          const st = order.get(v.stage);
+          return v.revision > BigInt(rev) && st !== undefined && st.kind !== 'lost' && st.order > s.order;
+        });
+        if (further) advanced++;
+      }
+      return {
+        stage: s.code,
+        entered: cohort.size,
+        advanced,
+        conversion_rate: ratio(new BigNumber(advanced), new BigNumber(cohort.size)),
+      };
+    });
+
+  // Slipped: expected to close inside the period, then moved past its end.
+  let slipped: { count: number; amount: Amount; opportunities: string[] } | null = null;
+  if (f.period) {
+    const rows: { opportunity_id: string; amount: string }[] = await db(`${CLOSE_DATE_CHANGES_TABLE} as c`)
+      .join(`${OPPORTUNITIES_TABLE} as o`, function () {
+        this.on('o.tenant_id', 'c.tenant_id').andOn('o.opportunity_id', 'c.opportunity_id');
+      })
+      .where('c.tenant_id', tenantId)
+      .whereRaw('trim(o.currency) = ?', [f.currency])
+      .modify((q) => (f.ownerId ? q.where('o.owner_id', f.ownerId) : q))
+      .where('c.from_date', '>=', f.period.start)
+      .where('c.from_date', '<', f.period.end)
+      .where((q) => q.whereNull('c.to_date').orWhere('c.to_date', '>=', f.period!.end))
+      .distinct('c.opportunity_id', 'o.amount')
+      .orderBy('c.opportunity_id');
+    slipped = {
+      count: rows.length,
+      amount: formatAmount(rows.reduce((sum, r) => sum.plus(r.amount), new BigNumber(0))),
+      opportunities: rows.map((r) => r.opportunity_id),
+    };
+  }
+
+  return {
+    period: f.period?.code ?? null,
+    owner_id: f.ownerId ?? null,
+    currency: f.currency,
+    average_deal_size: averageDealSize,
+    won_count: wonCount,
+    sales_cycle_days: { won: won?.cycle_days ?? null, closed: closed?.cycle_days ?? null },
+    stage_conversion: conversion,
+    time_in_stage: stages.stages
+      .map((s) => timeInStage.find((t) => t.stage === s.code))
+      .filter((t) => t !== undefined)
+      .map((t) => ({ stage: t.stage, samples: Number(t.samples), average_days: t.average_days })),
+    slipped_deals: slipped,
+  };
+}
