@@ -5,7 +5,7 @@ import type { Aggregate } from '../commands/handler.js';
 import { type StoredEvent, fromRecorded, toDomainEvent } from '../eventstore/envelope.js';
 import type { AllFilter, EventStore, Position } from '../eventstore/port.js';
 import { START } from '../eventstore/port.js';
-import type { Projection } from '../projections/runner.js';
+import { type Projection, applyEvents } from '../projections/runner.js';
 
 /**
  * Compliance replays: what was true at a past moment, recomputed from the log alone.
@@ -53,9 +53,8 @@ export async function readModelAsOf<T>(
     for (const table of projection.tables) {
       await trx.raw('create temporary table ?? (like public.?? including all) on commit drop', [table, table]);
     }
-    const apply = async (events: StoredEvent[]) => {
-      for (const e of events) if (projection.eventTypes.includes(e.eventType) && isAtOrBefore(e, moment)) await projection.handle(trx, e);
-    };
+    const apply = (events: StoredEvent[]) =>
+      applyEvents(trx, projection, events.filter((e) => projection.eventTypes.includes(e.eventType) && isAtOrBefore(e, moment)));
     if ('streamId' in source) {
       await apply(await streamAsOf(deps.store, source.streamId, moment));
     } else {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { fromRecorded } from '../eventstore/envelope.js';
 import { type EventStore, type Position, START } from '../eventstore/port.js';
-import type { Projection } from './runner.js';
+import { type Projection, applyEvents } from './runner.js';
 
 /**
  * Rebuild without downtime. A projection is rebuilt from position 0 into a shadow schema
@@ -77,7 +77,7 @@ async function applyPage(
 ): Promise<{ position: Position; applied: number }> {
   const page = await store.readAll({ after, maxCount: batchSize, filter: { eventTypes: p.eventTypes } });
   if (page.length === 0) return { position: after, applied: 0 };
-  for (const recorded of page) await p.handle(trx, fromRecorded(recorded));
+  await applyEvents(trx, p, page.map((r) => fromRecorded(r)));
   const position = page.at(-1)!.position;
   await trx('projection_checkpoints')
     .where({ name: shadowCheckpoint(p) })

@@ -17,6 +17,14 @@ export interface Projection {
   /** The read-model tables it owns (and a rebuild empties). */
   readonly tables: readonly string[];
   handle(trx: Knex.Transaction, event: StoredEvent): Promise<void>;
+  /** Optional: a whole batch at once (same effect as handle in order, fewer round trips). */
+  handleBatch?(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void>;
+}
+
+/** Applies events in order, through handleBatch where the projection has one. */
+export async function applyEvents(trx: Knex.Transaction, p: Projection, events: readonly StoredEvent[]): Promise<void> {
+  if (p.handleBatch) return p.handleBatch(trx, events);
+  for (const e of events) await p.handle(trx, e);
 }
 
 export interface ProjectionRunner {
@@ -120,7 +128,7 @@ export function createProjectionRunner(deps: {
     })) {
       if (batch.events.length > 0 || Date.now() - lastWrite >= IDLE_CHECKPOINT_EVERY_MS) {
         await deps.db.transaction(async (trx) => {
-          for (const recorded of batch.events) await p.handle(trx, fromRecorded(recorded));
+          await applyEvents(trx, p, batch.events.map((r) => fromRecorded(r)));
           await saveCheckpoint(trx, p, stored, batch.checkpoint);
         });
         stored = batch.checkpoint;
