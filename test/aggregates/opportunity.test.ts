@@ -4,7 +4,7 @@ import {
   type OpportunityEvent,
   opportunityDecider,
 } from '../../src/aggregates/opportunity/index.js';
-import { DEFAULT_STAGE_SET } from '../../src/aggregates/pipelineStage/stages.js';
+import { DEFAULT_STAGE_SET, type StageSet } from '../../src/aggregates/pipelineStage/stages.js';
 import { type Amount, parseAmount } from '../../src/shared/money.js';
 import { DomainError } from '../../src/shared/errors.js';
 import { fold } from '../../src/aggregates/decider.js';
@@ -216,5 +216,79 @@ describe('money', () => {
     for (const bad of ['1.005', '-1', '10000000000000000', '1e3', '', 'abc', '1.', '.5', '0x10']) {
       expect(parseAmount(bad), bad).to.equal(undefined);
     }
+  });
+});
+
+describe('Opportunity decider: the tenant stage set transitions', () => {
+  // Seed 004's example: from discovery (PROSPECTING) only to qualification or proposal.
+  const restricted: StageSet = {
+    ...DEFAULT_STAGE_SET,
+    transitions: { ...DEFAULT_STAGE_SET.transitions, PROSPECTING: ['QUALIFICATION', 'PROPOSAL'], QUALIFICATION: ['PROPOSAL', 'CLOSED_LOST'] },
+  };
+  const inProspecting: OpportunityEvent = { ...created, data: { ...(created.data as object), stage: 'PROSPECTING', probability: 10 } } as OpportunityEvent;
+
+  it('a move the configuration forbids is seed 004 "Invalid opportunity stage transition" with current, requested and allowed stages', () => {
+    const err = given([inProspecting])
+      .when({ type: 'ChangeStage', stages: restricted, stage: 'closed_won' })
+      .thenFails('VALIDATION_ERROR', /^Invalid opportunity stage transition$/);
+    expect(err.details).to.deep.equal({ current_stage: 'PROSPECTING', requested_stage: 'CLOSED_WON', allowed_stages: ['QUALIFICATION', 'PROPOSAL'] });
+    given([inProspecting]).when({ type: 'ChangeStage', stages: restricted, stage: 'NEGOTIATION' }).thenFails('VALIDATION_ERROR', /transition/);
+  });
+
+  it('an allowed move is recorded as before', () => {
+    given([inProspecting])
+      .when({ type: 'ChangeStage', stages: restricted, stage: 'proposal' })
+      .then([
+        {
+          type: 'OpportunityStageChangedEvent',
+          data: { opportunityId: 'OPP-100', fromStage: 'PROSPECTING', toStage: 'PROPOSAL', probability: 50, nextStep: null, notes: null },
+        },
+      ]);
+  });
+
+  it('staying in the current stage is always allowed', () => {
+    given([inProspecting]).when({ type: 'ChangeStage', stages: restricted, stage: 'discovery', probability: 15 }).then([
+      { type: 'OpportunityUpdatedEvent', data: { opportunityId: 'OPP-100', changedFields: ['probability'], probability: 15 } },
+    ]);
+  });
+
+  it('a close is a move too: forbidden from a stage that may not reach the won/lost stage', () => {
+    const won = given([inProspecting]).when({ type: 'CloseOpportunity', stages: restricted, outcome: 'won' }).thenFails('VALIDATION_ERROR', /transition/);
+    expect(won.details).to.deep.equal({ current_stage: 'PROSPECTING', requested_stage: 'CLOSED_WON', allowed_stages: ['QUALIFICATION', 'PROPOSAL'] });
+    given([created]).when({ type: 'CloseOpportunity', stages: restricted, outcome: 'won' }).thenFails('VALIDATION_ERROR', /transition/);
+    // QUALIFICATION may go to CLOSED_LOST.
+    const [lost] = opportunityDecider.decide({ type: 'CloseOpportunity', stages: restricted, outcome: 'lost', reason: 'budget' }, fold(opportunityDecider, [created]), ctx);
+    expect(lost!.type).to.equal('OpportunityClosedLostEvent');
+  });
+
+  it('a close picks the first stage of that kind the transitions allow', () => {
+    const twoLost: StageSet = {
+      stages: [...DEFAULT_STAGE_SET.stages, { code: 'DISQUALIFIED', name: 'Disqualified', order: 7, probability: 0, kind: 'lost' }],
+      aliases: {},
+      transitions: { ...DEFAULT_STAGE_SET.transitions, PROSPECTING: ['QUALIFICATION', 'DISQUALIFIED'], DISQUALIFIED: [] },
+    };
+    const [lost] = opportunityDecider.decide({ type: 'CloseOpportunity', stages: twoLost, outcome: 'lost', reason: 'spam' }, fold(opportunityDecider, [inProspecting]), ctx);
+    expect(lost!.data).to.include({ fromStage: 'PROSPECTING', toStage: 'DISQUALIFIED' });
+  });
+
+  it('an opportunity in a stage the tenant retired may move anywhere in the set', () => {
+    const retired = { ...created, data: { ...(created.data as object), stage: 'LEGACY' } } as OpportunityEvent;
+    const [moved] = opportunityDecider.decide({ type: 'ChangeStage', stages: restricted, stage: 'NEGOTIATION' }, fold(opportunityDecider, [retired]), ctx);
+    expect(moved!.data).to.include({ fromStage: 'LEGACY', toStage: 'NEGOTIATION' });
+  });
+
+  it('an opportunity in a stage the tenant renamed (old code kept as an alias) may move to the new code', () => {
+    const renamed: StageSet = {
+      stages: DEFAULT_STAGE_SET.stages.map((s) => (s.code === 'PROSPECTING' ? { ...s, code: 'LEAD' } : s)),
+      aliases: { PROSPECTING: 'LEAD' },
+      transitions: { ...DEFAULT_STAGE_SET.transitions, LEAD: ['QUALIFICATION'] },
+    };
+    const [moved] = opportunityDecider.decide({ type: 'ChangeStage', stages: renamed, stage: 'lead' }, fold(opportunityDecider, [inProspecting]), ctx);
+    expect(moved!.data).to.include({ fromStage: 'PROSPECTING', toStage: 'LEAD' });
+    given([inProspecting]).when({ type: 'ChangeStage', stages: renamed, stage: 'PROPOSAL' }).thenFails('VALIDATION_ERROR', /transition/);
+  });
+
+  it('an unknown stage is still "Unknown stage", checked before the transition', () => {
+    given([inProspecting]).when({ type: 'ChangeStage', stages: restricted, stage: 'limbo' }).thenFails('VALIDATION_ERROR', /Unknown stage/);
   });
 });

@@ -1,7 +1,7 @@
 import { DomainError, conflict, notFound, validation } from '../../shared/errors.js';
 import type { Amount } from '../../shared/money.js';
 import type { Decider, DecisionContext } from '../decider.js';
-import { type StageDefinition, type StageSet, findStage, stageCodes, stageOfKind } from '../pipelineStage/stages.js';
+import { type StageDefinition, type StageSet, allowedTargets, findStage, stageCodes } from '../pipelineStage/stages.js';
 import type { OpportunityCommand } from './commands.js';
 import type { OpportunityEvent, OpportunityUpdated } from './events.js';
 
@@ -32,6 +32,24 @@ function requireStage(stages: StageSet, input: string): StageDefinition {
     throw validation(`Unknown stage "${input}"`, { field: 'stage', requested_stage: input, allowed_stages: stageCodes(stages) });
   }
   return stage;
+}
+
+/**
+ * The tenant's configured transitions (seed 002: stage rules), with seed 004's error: a move
+ * the configuration forbids names the current stage, the requested one and where it may go.
+ * Staying in the current stage is always allowed.
+ */
+function requireTransition(stages: StageSet, current: Existing, target: StageDefinition): void {
+  // A stage the tenant renamed (its old code now an alias) may move to its new code.
+  if (target.code === current.stage || target.code === findStage(stages, current.stage)?.code) return;
+  const allowed = allowedTargets(stages, current.stage);
+  if (!allowed.includes(target.code)) {
+    throw validation('Invalid opportunity stage transition', {
+      current_stage: current.stage,
+      requested_stage: target.code,
+      allowed_stages: [...allowed],
+    });
+  }
 }
 
 function requireOpen(state: OpportunityState): Existing {
@@ -96,6 +114,7 @@ function decide(command: OpportunityCommand, state: OpportunityState, ctx: Decis
     case 'ChangeStage': {
       const current = requireOpen(state);
       const target = requireStage(command.stages, command.stage);
+      requireTransition(command.stages, current, target);
       if (target.kind !== 'open') {
         return [close(current, target, isoDate(ctx.now), command.lostReason ?? command.notes)];
       }
@@ -122,10 +141,14 @@ function decide(command: OpportunityCommand, state: OpportunityState, ctx: Decis
 
     case 'CloseOpportunity': {
       const current = requireOpen(state);
-      const stage = stageOfKind(command.stages, command.outcome);
-      if (!stage) {
+      // A close is a move to a stage of that kind: the first (by order) the transitions allow.
+      const candidates = command.stages.stages.filter((s) => s.kind === command.outcome);
+      if (candidates.length === 0) {
         throw validation(`The tenant's stage set has no ${command.outcome} stage`, { allowed_stages: stageCodes(command.stages) });
       }
+      const allowed = allowedTargets(command.stages, current.stage);
+      const stage = candidates.find((s) => allowed.includes(s.code)) ?? candidates[0]!;
+      requireTransition(command.stages, current, stage);
       return [close(current, stage, command.closeDate ?? isoDate(ctx.now), command.reason)];
     }
 

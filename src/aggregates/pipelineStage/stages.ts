@@ -19,21 +19,37 @@ export interface StageDefinition {
 }
 
 export interface StageSet {
+  /** Sorted by order. */
   readonly stages: readonly StageDefinition[];
   /** Other spellings accepted on input, by normalised code. */
   readonly aliases: Readonly<Record<string, string>>;
+  /**
+   * Allowed moves, by from-stage code: every stage has an entry, won and lost stages an empty
+   * one (a closed opportunity never moves). Staying in the current stage is always allowed.
+   */
+  readonly transitions: Readonly<Record<string, readonly string[]>>;
 }
 
+/** Every move from an open stage to any other stage; none out of a closed one. */
+export function openTransitions(stages: readonly StageDefinition[]): Record<string, string[]> {
+  return Object.fromEntries(
+    stages.map((s) => [s.code, s.kind === 'open' ? stages.filter((t) => t.code !== s.code).map((t) => t.code) : []]),
+  );
+}
+
+const DEFAULT_STAGES: readonly StageDefinition[] = [
+  { code: 'PROSPECTING', name: 'Prospecting', order: 1, probability: 10, kind: 'open' },
+  { code: 'QUALIFICATION', name: 'Qualification', order: 2, probability: 25, kind: 'open' },
+  { code: 'PROPOSAL', name: 'Proposal', order: 3, probability: 50, kind: 'open' },
+  { code: 'NEGOTIATION', name: 'Negotiation', order: 4, probability: 75, kind: 'open' },
+  { code: 'CLOSED_WON', name: 'Closed won', order: 5, probability: 100, kind: 'won' },
+  { code: 'CLOSED_LOST', name: 'Closed lost', order: 6, probability: 0, kind: 'lost' },
+];
+
 export const DEFAULT_STAGE_SET: StageSet = {
-  stages: [
-    { code: 'PROSPECTING', name: 'Prospecting', order: 1, probability: 10, kind: 'open' },
-    { code: 'QUALIFICATION', name: 'Qualification', order: 2, probability: 25, kind: 'open' },
-    { code: 'PROPOSAL', name: 'Proposal', order: 3, probability: 50, kind: 'open' },
-    { code: 'NEGOTIATION', name: 'Negotiation', order: 4, probability: 75, kind: 'open' },
-    { code: 'CLOSED_WON', name: 'Closed won', order: 5, probability: 100, kind: 'won' },
-    { code: 'CLOSED_LOST', name: 'Closed lost', order: 6, probability: 0, kind: 'lost' },
-  ],
+  stages: DEFAULT_STAGES,
   aliases: { DISCOVERY: 'PROSPECTING' },
+  transitions: openTransitions(DEFAULT_STAGES),
 };
 
 export function normaliseStageCode(input: string): string {
@@ -43,13 +59,30 @@ export function normaliseStageCode(input: string): string {
     .toUpperCase();
 }
 
+/** The code an input means in this set: normalised, aliases resolved (it may not exist). */
+export function resolveStageCode(set: StageSet, input: string): string {
+  const code = normaliseStageCode(input);
+  return set.aliases[code] ?? code;
+}
+
 /** The stage an input names in this set (case-insensitive, aliases resolved), if any. */
 export function findStage(set: StageSet, input: string): StageDefinition | undefined {
-  const code = normaliseStageCode(input);
-  const resolved = set.aliases[code] ?? code;
+  const resolved = resolveStageCode(set, input);
   return set.stages.find((s) => s.code === resolved);
 }
 
 export const stageCodes = (set: StageSet): string[] => set.stages.map((s) => s.code);
 export const stageOfKind = (set: StageSet, kind: StageKind): StageDefinition | undefined =>
   set.stages.find((s) => s.kind === kind);
+
+/**
+ * Where an opportunity in `fromCode` may move (besides staying). A stage the set no longer
+ * has (the tenant retired it while opportunities sat in it) may move to any stage of the set,
+ * so that those opportunities are never stuck.
+ */
+export function allowedTargets(set: StageSet, fromCode: string): readonly string[] {
+  const from = findStage(set, fromCode);
+  if (!from) return stageCodes(set);
+  if (from.kind !== 'open') return [];
+  return set.transitions[from.code] ?? stageCodes(set).filter((c) => c !== from.code);
+}
