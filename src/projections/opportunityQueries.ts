@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { CUSTOMER_FAMILY_SQL } from './customerQueries.js';
 import { OPPORTUNITIES_TABLE } from './opportunities.js';
 
 /** Reads of the opportunities read model; always scoped to one tenant. */
@@ -33,6 +34,7 @@ export interface OpportunityFilters {
   readonly ownerId?: string;
   readonly customerId?: string;
   readonly territoryId?: string;
+  readonly leadId?: string;
   readonly status?: string;
 }
 
@@ -51,8 +53,10 @@ export async function listOpportunities(
     q.where('tenant_id', tenantId);
     if (filters.stage) q.where('stage', filters.stage);
     if (filters.ownerId) q.where('owner_id', filters.ownerId);
-    if (filters.customerId) q.where('customer_id', filters.customerId);
+    // A customer's deals include those of the profiles merged into it (Customer 360 merges).
+    if (filters.customerId) q.whereRaw(`customer_id in (${CUSTOMER_FAMILY_SQL})`, [filters.customerId, tenantId]);
     if (filters.territoryId) q.where('territory_id', filters.territoryId);
+    if (filters.leadId) q.where('lead_id', filters.leadId);
     if (filters.status) q.where('status', filters.status);
   };
   const [rows, count] = await Promise.all([

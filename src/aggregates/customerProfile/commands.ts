@@ -1,0 +1,43 @@
+import type { PersonalData, PostalAddress } from './events.js';
+
+/**
+ * Enumerated inputs (status, segment, consent type and status) may arrive in any case; the
+ * decider normalises them, so every caller (HTTP, Kafka inbound, lead conversion) gets the
+ * same rules.
+ */
+export type CustomerProfileCommand =
+  | {
+      type: 'CreateCustomerProfile';
+      customerId: string;
+      name: string;
+      /** ACTIVE (default) | INACTIVE | PROSPECT */
+      status?: string;
+      primaryContactId?: string;
+      /** ENTERPRISE, MID_MARKET, SMB, ... any UPPER_SNAKE code; default UNSEGMENTED. */
+      segment?: string;
+      personalData?: PersonalData;
+    }
+  | {
+      type: 'UpdateCustomerProfile';
+      name?: string;
+      status?: string;
+      /** null clears it. */
+      primaryContactId?: string | null;
+      segment?: string;
+      /**
+       * Merge-patch of the personal data: a given field replaces, a null field removes, and
+       * null as a whole erases it all.
+       */
+      personalData?: PersonalDataPatch | null;
+    }
+  /** Step 1 of a merge, on the SOURCE. */
+  | { type: 'MarkMergedInto'; targetCustomerId: string; mergeReason: string }
+  /** Checks that this profile can become a merge target, without recording anything. */
+  | { type: 'CheckMergeTarget'; sourceCustomerId: string }
+  /** Step 2 of a merge, on the TARGET. */
+  | { type: 'AcceptMerge'; sourceCustomerId: string; mergeReason: string }
+  | { type: 'UpdateConsent'; consentType: string; status: string; source?: string };
+
+export type PersonalDataPatch = {
+  readonly [K in Exclude<keyof PersonalData, 'address'>]?: string | null;
+} & { readonly address?: { readonly [K in keyof PostalAddress]?: string | null } | null };

@@ -1,0 +1,310 @@
+import { conflict, notFound, validation } from '../../shared/errors.js';
+import type { Decider, DecisionContext } from '../decider.js';
+import type { CustomerProfileCommand, PersonalDataPatch } from './commands.js';
+import {
+  CONSENT_STATUSES,
+  CUSTOMER_STATUSES,
+  type ConsentStatus,
+  type CustomerProfileEvent,
+  type CustomerProfileUpdated,
+  type CustomerStatus,
+  DEFAULT_SEGMENT,
+  type PersonalData,
+  type PostalAddress,
+} from './events.js';
+
+export type CustomerProfileState =
+  | { readonly exists: false }
+  | {
+      readonly exists: true;
+      readonly customerId: string;
+      readonly name: string;
+      readonly status: CustomerStatus;
+      readonly primaryContactId: string | null;
+      readonly segment: string;
+      readonly personalData: PersonalData | null;
+      /** Set once the profile was merged into a golden record: it is closed from then on. */
+      readonly mergedInto: { readonly targetCustomerId: string; readonly mergeReason: string } | null;
+      /** Sources merged into this profile, in merge order. */
+      readonly mergedFrom: readonly string[];
+      /** Current consent per type; a type never recorded is absent (not consented). */
+      readonly consents: Readonly<Record<string, ConsentStatus>>;
+    };
+
+type Existing = Extract<CustomerProfileState, { exists: true }>;
+type Changes = Omit<CustomerProfileUpdated['data'], 'customerId' | 'changedFields' | 'updatedBy'>;
+
+const NAME_MAX = 200;
+const CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
+
+/** "mid-market", "Mid Market" and "MID_MARKET" are one code (queries normalise filters the same way). */
+export const toCode = (input: string) => input.trim().toUpperCase().replace(/[\s-]+/g, '_');
+
+function code(field: string, input: string): string {
+  const c = toCode(input);
+  if (!CODE.test(c)) throw validation(`${field} must be a code of letters, digits and _ (e.g. ENTERPRISE)`, { field, value: input });
+  return c;
+}
+
+function oneOf<T extends string>(field: string, input: string, allowed: readonly T[]): T {
+  const c = toCode(input);
+  const found = allowed.find((a) => a === c);
+  if (!found) throw validation(`${field} must be one of ${allowed.join(', ')}`, { field, value: input, allowed });
+  return found;
+}
+
+function companyName(input: string): string {
+  const name = input.trim();
+  if (!name || name.length > NAME_MAX) throw validation(`name must be 1-${NAME_MAX} characters`, { field: 'name' });
+  return name;
+}
+
+function requireText(field: string, input: string): string {
+  const t = input.trim();
+  if (!t) throw validation(`${field} must not be empty`, { field });
+  return t;
+}
+
+/** Drops empty values so that "no data" has one representation (null), which keeps comparisons honest. */
+function cleanAddress(a: PostalAddress | null | undefined): PostalAddress | undefined {
+  if (!a) return undefined;
+  const entries = Object.entries(a).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1].trim() !== '');
+  return entries.length ? (Object.fromEntries(entries.map(([k, v]) => [k, v.trim()])) as PostalAddress) : undefined;
+}
+
+function cleanPersonalData(p: PersonalData | null | undefined): PersonalData | null {
+  if (!p) return null;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(p)) {
+    if (k === 'address') {
+      const address = cleanAddress(v as PostalAddress | undefined);
+      if (address) out.address = address;
+    } else if (typeof v === 'string' && v.trim() !== '') {
+      out[k] = v.trim();
+    }
+  }
+  return Object.keys(out).length ? (out as PersonalData) : null;
+}
+
+function applyPatch(current: PersonalData | null, patch: PersonalDataPatch | null): PersonalData | null {
+  if (patch === null) return null;
+  const next: Record<string, unknown> = { ...(current ?? {}) };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined) continue;
+    if (v === null) delete next[k];
+    else if (k === 'address' && typeof v === 'object') next.address = patchFlat({ ...(current?.address ?? {}) }, v);
+    else next[k] = v;
+  }
+  return cleanPersonalData(next as PersonalData);
+}
+
+/** A given value replaces, a null removes. */
+function patchFlat(target: Record<string, unknown>, patch: object): Record<string, unknown> {
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete target[k];
+    else if (v !== undefined) target[k] = v;
+  }
+  return target;
+}
+
+/** Deep equality of plain JSON values, independent of key order. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!a || !b || typeof a !== 'object' || typeof b !== 'object') return false;
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  return (
+    ka.length === kb.length &&
+    ka.every((k, i) => k === kb[i] && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
+}
+
+function mergedConflict(state: Existing) {
+  const target = state.mergedInto!.targetCustomerId;
+  return conflict(`Customer ${state.customerId} was merged into ${target}; send changes to ${target}`, {
+    customer_id: state.customerId,
+    merged_into: target,
+  });
+}
+
+/** Exists and not merged away: the only state that accepts changes. */
+function requireLive(state: CustomerProfileState): Existing {
+  if (!state.exists) throw notFound('Customer profile not found');
+  if (state.mergedInto) throw mergedConflict(state);
+  return state;
+}
+
+function checkTarget(state: CustomerProfileState, sourceCustomerId: string): Existing {
+  if (!state.exists) throw notFound('The merge target customer does not exist', { target_customer_id: null, source_customer_id: sourceCustomerId });
+  if (sourceCustomerId === state.customerId) {
+    throw validation('A customer cannot be merged into itself', { field: 'source_customer_id', source_customer_id: sourceCustomerId });
+  }
+  if (state.mergedInto) throw mergedConflict(state);
+  return state;
+}
+
+function decide(command: CustomerProfileCommand, state: CustomerProfileState, ctx: DecisionContext): CustomerProfileEvent[] {
+  switch (command.type) {
+    case 'CreateCustomerProfile': {
+      if (state.exists) {
+        throw conflict(`Customer ${command.customerId} already exists`, {
+          customer_id: command.customerId,
+          ...(state.mergedInto ? { merged_into: state.mergedInto.targetCustomerId } : {}),
+        });
+      }
+      return [
+        {
+          type: 'CustomerProfileCreatedEvent',
+          data: {
+            customerId: command.customerId,
+            name: companyName(command.name),
+            status: command.status === undefined ? 'ACTIVE' : oneOf('status', command.status, CUSTOMER_STATUSES),
+            primaryContactId: command.primaryContactId?.trim() || null,
+            segment: command.segment === undefined ? DEFAULT_SEGMENT : code('segment', command.segment),
+            personalData: cleanPersonalData(command.personalData),
+          },
+        },
+      ];
+    }
+
+    case 'UpdateCustomerProfile': {
+      const current = requireLive(state);
+      const data: CustomerProfileUpdated['data'] = { customerId: current.customerId, changedFields: [], updatedBy: ctx.actorId };
+      const change = <K extends keyof Changes>(field: K, value: Changes[K], unchanged: boolean) => {
+        if (unchanged) return;
+        (data as Changes)[field] = value;
+        data.changedFields.push(field);
+      };
+      if (command.name !== undefined) {
+        const name = companyName(command.name);
+        change('name', name, name === current.name);
+      }
+      if (command.status !== undefined) {
+        const status = oneOf('status', command.status, CUSTOMER_STATUSES);
+        change('status', status, status === current.status);
+      }
+      if (command.primaryContactId !== undefined) {
+        const contact = command.primaryContactId?.trim() || null;
+        change('primaryContactId', contact, contact === current.primaryContactId);
+      }
+      if (command.segment !== undefined) {
+        const segment = code('segment', command.segment);
+        change('segment', segment, segment === current.segment);
+      }
+      if (command.personalData !== undefined) {
+        const personalData = applyPatch(current.personalData, command.personalData);
+        change('personalData', personalData, sameJson(personalData, current.personalData));
+      }
+      return data.changedFields.length ? [{ type: 'CustomerProfileUpdatedEvent', data }] : [];
+    }
+
+    case 'MarkMergedInto': {
+      if (!state.exists) throw notFound('The customer to merge (source) does not exist', { target_customer_id: command.targetCustomerId });
+      if (command.targetCustomerId === state.customerId) {
+        throw validation('A customer cannot be merged into itself', { field: 'source_customer_id', source_customer_id: state.customerId });
+      }
+      if (state.mergedInto) {
+        // A retry of the same merge (e.g. after a crash before the target accepted) is not an error.
+        if (state.mergedInto.targetCustomerId === command.targetCustomerId) return [];
+        throw mergedConflict(state);
+      }
+      return [
+        {
+          type: 'CustomerMergedIntoEvent',
+          data: {
+            sourceCustomerId: state.customerId,
+            targetCustomerId: command.targetCustomerId,
+            mergeReason: requireText('reason', command.mergeReason),
+          },
+        },
+      ];
+    }
+
+    case 'CheckMergeTarget':
+      checkTarget(state, command.sourceCustomerId);
+      return [];
+
+    case 'AcceptMerge': {
+      const target = checkTarget(state, command.sourceCustomerId);
+      if (target.mergedFrom.includes(command.sourceCustomerId)) return [];
+      return [
+        {
+          type: 'CustomerMergedEvent',
+          data: {
+            targetCustomerId: target.customerId,
+            sourceCustomerId: command.sourceCustomerId,
+            mergeReason: requireText('reason', command.mergeReason),
+          },
+        },
+      ];
+    }
+
+    case 'UpdateConsent': {
+      const current = requireLive(state);
+      const consentType = code('consent_type', command.consentType);
+      const status = oneOf('status', command.status, CONSENT_STATUSES);
+      const previousStatus = current.consents[consentType] ?? null;
+      // An explicit REVOKED for a never-recorded type is kept: an opt-out is worth recording.
+      if (previousStatus === status) return [];
+      return [
+        {
+          type: 'ConsentUpdatedEvent',
+          data: {
+            customerId: current.customerId,
+            consentType,
+            status,
+            previousStatus,
+            source: command.source === undefined ? null : code('source', command.source),
+          },
+        },
+      ];
+    }
+  }
+}
+
+function evolve(state: CustomerProfileState, event: CustomerProfileEvent): CustomerProfileState {
+  switch (event.type) {
+    case 'CustomerProfileCreatedEvent': {
+      const d = event.data;
+      return {
+        exists: true,
+        customerId: d.customerId,
+        name: d.name,
+        status: d.status,
+        primaryContactId: d.primaryContactId,
+        segment: d.segment,
+        personalData: d.personalData,
+        mergedInto: null,
+        mergedFrom: [],
+        consents: {},
+      };
+    }
+    case 'CustomerProfileUpdatedEvent': {
+      if (!state.exists) return state;
+      const d = event.data;
+      return {
+        ...state,
+        name: d.name ?? state.name,
+        status: d.status ?? state.status,
+        primaryContactId: d.primaryContactId === undefined ? state.primaryContactId : d.primaryContactId,
+        segment: d.segment ?? state.segment,
+        personalData: d.personalData === undefined ? state.personalData : d.personalData,
+      };
+    }
+    case 'CustomerMergedIntoEvent':
+      if (!state.exists) return state;
+      return { ...state, mergedInto: { targetCustomerId: event.data.targetCustomerId, mergeReason: event.data.mergeReason } };
+    case 'CustomerMergedEvent':
+      if (!state.exists) return state;
+      return { ...state, mergedFrom: [...state.mergedFrom, event.data.sourceCustomerId] };
+    case 'ConsentUpdatedEvent':
+      if (!state.exists) return state;
+      return { ...state, consents: { ...state.consents, [event.data.consentType]: event.data.status } };
+  }
+}
+
+export const customerProfileDecider: Decider<CustomerProfileCommand, CustomerProfileEvent, CustomerProfileState> = {
+  initialState: { exists: false },
+  evolve,
+  decide,
+};

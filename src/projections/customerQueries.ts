@@ -1,0 +1,102 @@
+import type { Knex } from 'knex';
+import { CUSTOMERS_TABLE, CUSTOMER_CONSENTS_TABLE, CUSTOMER_MERGES_TABLE } from './customers.js';
+
+/** Reads of the Customer 360 read models; always scoped to one tenant. */
+export interface CustomerRow {
+  tenant_id: string;
+  customer_id: string;
+  name: string;
+  status: string;
+  segment: string;
+  primary_contact_id: string | null;
+  personal_data: Record<string, unknown> | null;
+  merged_into: string | null;
+  merge_reason: string | null;
+  merged_at: Date | null;
+  revision: string;
+  created_by: string;
+  updated_by: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ConsentRow {
+  consent_type: string;
+  status: string;
+  source: string | null;
+  updated_by: string;
+  updated_at: Date;
+}
+
+export interface MergeRow {
+  source_customer_id: string;
+  target_customer_id: string;
+  merge_reason: string;
+  merged_by: string;
+  merged_at: Date;
+}
+
+/**
+ * The ids whose opportunities belong to a customer: itself and every profile merged into it,
+ * transitively (A into B, then B into C: C holds A's deals too). Bindings: [customerId, tenantId].
+ * UNION (not UNION ALL) ends the recursion even on a cycle, which the decider never allows.
+ */
+export const CUSTOMER_FAMILY_SQL = `with recursive family(id) as (
+    select ?::text
+    union
+    select m.source_customer_id from ${CUSTOMER_MERGES_TABLE} m join family f on m.target_customer_id = f.id where m.tenant_id = ?
+  ) select id from family`;
+
+export async function getCustomer(db: Knex, tenantId: string, customerId: string): Promise<CustomerRow | undefined> {
+  return db<CustomerRow>(CUSTOMERS_TABLE).where({ tenant_id: tenantId, customer_id: customerId }).first();
+}
+
+export interface CustomerFilters {
+  readonly status?: string;
+  readonly segment?: string;
+  /** Merged-away profiles are hidden from lists unless asked for: their golden record stands for them. */
+  readonly includeMerged?: boolean;
+  /** Case-insensitive part of the company name. */
+  readonly name?: string;
+}
+
+export async function listCustomers(
+  db: Knex,
+  tenantId: string,
+  filters: CustomerFilters,
+  page: { limit: number; offset: number },
+): Promise<{ rows: CustomerRow[]; total: number }> {
+  const where = (q: Knex.QueryBuilder) => {
+    q.where('tenant_id', tenantId);
+    if (filters.status) q.where('status', filters.status);
+    if (filters.segment) q.where('segment', filters.segment);
+    if (!filters.includeMerged) q.whereNull('merged_into');
+    if (filters.name) q.whereILike('name', `%${filters.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  };
+  const [rows, count] = await Promise.all([
+    db<CustomerRow>(CUSTOMERS_TABLE)
+      .modify(where)
+      .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'customer_id' }])
+      .limit(page.limit)
+      .offset(page.offset),
+    db(CUSTOMERS_TABLE).modify(where).count<{ count: string }[]>({ count: '*' }),
+  ]);
+  return { rows, total: Number(count[0]?.count ?? 0) };
+}
+
+export async function consentsOf(db: Knex, tenantId: string, customerId: string): Promise<ConsentRow[]> {
+  const rows: ConsentRow[] = await db(CUSTOMER_CONSENTS_TABLE)
+    .select('consent_type', 'status', 'source', 'updated_by', 'updated_at')
+    .where({ tenant_id: tenantId, customer_id: customerId })
+    .orderBy('consent_type');
+  return rows;
+}
+
+/** The profiles merged directly into `customerId`, oldest first. */
+export async function mergedInto(db: Knex, tenantId: string, customerId: string): Promise<MergeRow[]> {
+  const rows: MergeRow[] = await db(CUSTOMER_MERGES_TABLE)
+    .select('source_customer_id', 'target_customer_id', 'merge_reason', 'merged_by', 'merged_at')
+    .where({ tenant_id: tenantId, target_customer_id: customerId })
+    .orderBy([{ column: 'merged_at' }, { column: 'source_customer_id' }]);
+  return rows;
+}
