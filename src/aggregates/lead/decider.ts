@@ -1,0 +1,312 @@
+import { createHash } from 'node:crypto';
+import { DomainError, conflict, notFound, validation } from '../../shared/errors.js';
+import type { Amount } from '../../shared/money.js';
+import type { Decider, DecisionContext } from '../decider.js';
+import type { LeadCommand } from './commands.js';
+import type { LeadEvent, LeadPersonalData, LeadScored } from './events.js';
+import {
+  QUALIFICATION_THRESHOLD,
+  type ScoreBreakdown,
+  type Timeline,
+  isQualifyingScore,
+  parseTimeline,
+  scoreLead,
+  timelineFromMetadata,
+} from './scoring.js';
+
+/**
+ * Statuses: new → qualified | unqualified (by the rubric score, re-qualifying may move between
+ * the two) → converted (only from qualified; final). A lead is scored from its creation on, so
+ * "scored" is not a status of its own: seed 004 answers a fresh lead with status "new".
+ */
+export type LeadStatus = 'new' | 'qualified' | 'unqualified' | 'converted';
+
+export type LeadState =
+  | { readonly exists: false }
+  | {
+      readonly exists: true;
+      readonly leadId: string;
+      readonly status: LeadStatus;
+      readonly source: string;
+      readonly companyName: string | null;
+      readonly title: string | null;
+      readonly industry: string | null;
+      readonly employeeCount: number | null;
+      readonly annualRevenue: Amount | null;
+      readonly currency: string | null;
+      readonly metadata: Readonly<Record<string, unknown>>;
+      readonly personalData: LeadPersonalData;
+      readonly marketingScore: number | null;
+      readonly score: number;
+      readonly breakdown: ScoreBreakdown;
+      /** The purchase window the last score used (a qualify command's overrides the metadata's). */
+      readonly timeline: Timeline | null;
+      readonly ownerId: string;
+      readonly territoryId: string | null;
+      readonly assignedAt: string;
+      readonly createdAt: string;
+      readonly opportunityId: string | null;
+      readonly customerId: string | null;
+      readonly customerCreated: boolean;
+      readonly convertedAt: string | null;
+    };
+
+type Existing = Extract<LeadState, { exists: true }>;
+
+/** RFC 4122 name-based (SHA-1) uuid: the same name always gives the same id. */
+export function uuidV5(name: string, namespace: string): string {
+  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+  const b = createHash('sha1').update(ns).update(name, 'utf8').digest().subarray(0, 16);
+  b[6] = (b[6]! & 0x0f) | 0x50;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+const OPPORTUNITY_NAMESPACE = '5b0f3a4e-2c8d-4f6a-9e1b-7d3c2a1f0e91';
+const CUSTOMER_NAMESPACE = 'c1d7e2a9-8b4f-4e3a-a6d5-0f9e8b7c6d52';
+
+/**
+ * The ids a conversion uses, derived from the lead id alone, so that a retried or concurrent
+ * conversion lands on the same opportunity and customer instead of creating duplicates.
+ * Streams are per tenant, so the lead id is unique where it matters.
+ */
+export function conversionIds(leadId: string, customerId?: string): { opportunityId: string; customerId: string; customerCreated: boolean } {
+  return {
+    opportunityId: uuidV5(`lead:${leadId}`, OPPORTUNITY_NAMESPACE),
+    customerId: customerId ?? uuidV5(`lead:${leadId}`, CUSTOMER_NAMESPACE),
+    customerCreated: customerId === undefined,
+  };
+}
+
+function requireOpen(state: LeadState): Existing {
+  if (!state.exists) throw notFound('Lead not found');
+  if (state.status === 'converted') {
+    throw new DomainError('CONFLICT', 'Lead is converted; it cannot change any more', {
+      status: state.status,
+      opportunity_id: state.opportunityId,
+      customer_id: state.customerId,
+    });
+  }
+  return state;
+}
+
+function scored(leadId: string, input: Parameters<typeof scoreLead>[0]): LeadScored {
+  const s = scoreLead(input);
+  return {
+    type: 'LeadScoredEvent',
+    data: {
+      leadId,
+      score: s.score,
+      breakdown: s.breakdown,
+      basis: s.basis,
+      rubricVersion: s.rubricVersion,
+      timeline: input.timeline ?? null,
+    },
+  };
+}
+
+const sameBreakdown = (a: ScoreBreakdown, b: ScoreBreakdown) =>
+  a.companySize === b.companySize &&
+  a.industry === b.industry &&
+  a.budget === b.budget &&
+  a.timeline === b.timeline &&
+  a.decisionMaker === b.decisionMaker;
+
+function decide(command: LeadCommand, state: LeadState, ctx: DecisionContext): LeadEvent[] {
+  const now = ctx.now.toISOString();
+  switch (command.type) {
+    case 'CreateLead': {
+      if (state.exists) throw conflict(`Lead ${command.leadId} already exists`);
+      const source = command.source.trim().toLowerCase();
+      if (!source) throw validation('A lead needs a source', { field: 'source' });
+      const metadata = command.metadata ?? {};
+      const created: LeadEvent = {
+        type: 'LeadCreatedEvent',
+        data: {
+          leadId: command.leadId,
+          source,
+          ownerId: command.ownerId ?? ctx.actorId,
+          territoryId: command.territoryId ?? null,
+          companyName: command.company ?? null,
+          title: command.title ?? null,
+          industry: command.industry ?? null,
+          employeeCount: command.employeeCount ?? null,
+          annualRevenue: command.annualRevenue ?? null,
+          currency: command.currency ?? (command.annualRevenue !== undefined ? 'USD' : null),
+          marketingScore: command.marketingScore ?? null,
+          metadata,
+          personalData: command.personalData,
+          createdAt: now,
+        },
+      };
+      // Scored at once: a lead always has our rubric score, from its own data.
+      return [
+        created,
+        scored(command.leadId, {
+          employeeCount: command.employeeCount ?? null,
+          industry: command.industry ?? null,
+          annualRevenue: command.annualRevenue ?? null,
+          title: command.title ?? null,
+          timeline: timelineFromMetadata(metadata) ?? null,
+        }),
+      ];
+    }
+
+    case 'QualifyLead': {
+      const current = requireOpen(state);
+      let timeline = current.timeline ?? timelineFromMetadata(current.metadata) ?? null;
+      if (command.timeline !== undefined) {
+        const parsed = parseTimeline(command.timeline);
+        if (parsed === undefined) {
+          throw validation('timeline must be a number of months (0-120) or a known label such as "this_quarter"', { field: 'timeline' });
+        }
+        timeline = parsed;
+      }
+      const rescored = scored(current.leadId, {
+        employeeCount: current.employeeCount,
+        industry: current.industry,
+        annualRevenue: current.annualRevenue,
+        title: current.title,
+        timeline,
+      });
+      const events: LeadEvent[] = [];
+      const d = rescored.data;
+      if (d.score !== current.score || !sameBreakdown(d.breakdown, current.breakdown) || d.timeline !== current.timeline) {
+        events.push(rescored);
+      }
+      // Seed 003: qualified at score >= 70, unqualified below; nothing else decides it.
+      const target: LeadStatus = isQualifyingScore(d.score) ? 'qualified' : 'unqualified';
+      if (target !== current.status) {
+        events.push(
+          target === 'qualified'
+            ? {
+                type: 'LeadQualifiedEvent',
+                data: { leadId: current.leadId, score: d.score, threshold: QUALIFICATION_THRESHOLD, notes: command.notes ?? null },
+              }
+            : {
+                type: 'LeadDisqualifiedEvent',
+                data: {
+                  leadId: current.leadId,
+                  score: d.score,
+                  threshold: QUALIFICATION_THRESHOLD,
+                  reason: command.notes ?? `score ${d.score} is below the qualification threshold of ${QUALIFICATION_THRESHOLD}`,
+                },
+              },
+        );
+      }
+      return events;
+    }
+
+    case 'AssignLead': {
+      const current = requireOpen(state);
+      const reason = command.reason.trim();
+      if (!reason) throw validation('An assignment needs a reason', { field: 'reason' });
+      const ownerId = command.ownerId ?? ctx.actorId;
+      if (ownerId === current.ownerId && command.territoryId === current.territoryId) return [];
+      return [
+        {
+          type: 'LeadAssignedEvent',
+          data: {
+            leadId: current.leadId,
+            ownerId,
+            territoryId: command.territoryId,
+            reason,
+            previousOwnerId: current.ownerId,
+            previousTerritoryId: current.territoryId,
+            assignedAt: now,
+          },
+        },
+      ];
+    }
+
+    case 'ConvertLead': {
+      if (!state.exists) throw notFound('Lead not found');
+      if (state.status === 'converted') {
+        // A retry or a concurrent twin: the outcome is already in the state; asking to attach
+        // to another customer than the one recorded is a real conflict.
+        if (command.customerId !== undefined && command.customerId !== state.customerId) {
+          throw conflict('Lead was already converted with another customer', {
+            opportunity_id: state.opportunityId,
+            customer_id: state.customerId,
+            requested_customer_id: command.customerId,
+          });
+        }
+        return [];
+      }
+      if (state.status !== 'qualified') {
+        throw conflict(`Only a qualified lead can be converted; this one is ${state.status}`, {
+          status: state.status,
+          score: state.score,
+          threshold: QUALIFICATION_THRESHOLD,
+        });
+      }
+      const ids = conversionIds(state.leadId, command.customerId);
+      return [{ type: 'LeadConvertedEvent', data: { leadId: state.leadId, ...ids, convertedAt: now } }];
+    }
+  }
+}
+
+function evolve(state: LeadState, event: LeadEvent): LeadState {
+  switch (event.type) {
+    case 'LeadCreatedEvent': {
+      const d = event.data;
+      return {
+        exists: true,
+        leadId: d.leadId,
+        status: 'new',
+        source: d.source,
+        companyName: d.companyName,
+        title: d.title,
+        industry: d.industry,
+        employeeCount: d.employeeCount,
+        annualRevenue: d.annualRevenue,
+        currency: d.currency,
+        metadata: d.metadata,
+        personalData: d.personalData,
+        marketingScore: d.marketingScore,
+        score: 0,
+        breakdown: { companySize: 0, industry: 0, budget: 0, timeline: 0, decisionMaker: 0 },
+        timeline: null,
+        ownerId: d.ownerId,
+        territoryId: d.territoryId,
+        assignedAt: d.createdAt,
+        createdAt: d.createdAt,
+        opportunityId: null,
+        customerId: null,
+        customerCreated: false,
+        convertedAt: null,
+      };
+    }
+    case 'LeadScoredEvent':
+      if (!state.exists) return state;
+      return { ...state, score: event.data.score, breakdown: event.data.breakdown, timeline: event.data.timeline };
+    case 'LeadQualifiedEvent':
+      if (!state.exists) return state;
+      return { ...state, status: 'qualified' };
+    case 'LeadDisqualifiedEvent':
+      if (!state.exists) return state;
+      return { ...state, status: 'unqualified' };
+    case 'LeadAssignedEvent':
+      if (!state.exists) return state;
+      return { ...state, ownerId: event.data.ownerId, territoryId: event.data.territoryId, assignedAt: event.data.assignedAt };
+    case 'LeadConvertedEvent': {
+      if (!state.exists) return state;
+      const d = event.data;
+      return {
+        ...state,
+        status: 'converted',
+        opportunityId: d.opportunityId,
+        customerId: d.customerId,
+        customerCreated: d.customerCreated,
+        convertedAt: d.convertedAt,
+      };
+    }
+  }
+}
+
+export const leadDecider: Decider<LeadCommand, LeadEvent, LeadState> = {
+  initialState: { exists: false },
+  evolve,
+  decide,
+};

@@ -1,0 +1,14 @@
+import type { Aggregate } from '../../commands/handler.js';
+import type { LeadCommand } from './commands.js';
+import { type LeadState, leadDecider } from './decider.js';
+import type { LeadEvent } from './events.js';
+
+export const leadAggregate: Aggregate<LeadCommand, LeadEvent, LeadState> = {
+  category: 'lead',
+  decider: leadDecider,
+};
+
+export * from './commands.js';
+export * from './decider.js';
+export * from './events.js';
+export * from './scoring.js';

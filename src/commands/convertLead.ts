@@ -1,0 +1,215 @@
+import type { DomainEvent } from '../aggregates/decider.js';
+import { customerProfileAggregate } from '../aggregates/customerProfile/index.js';
+import type { CustomerProfileCommand } from '../aggregates/customerProfile/index.js';
+import { type LeadState, leadAggregate } from '../aggregates/lead/index.js';
+import { type OpportunityCommand, opportunityAggregate } from '../aggregates/opportunity/index.js';
+import type { StageSet } from '../aggregates/pipelineStage/stages.js';
+import { fromRecorded } from '../eventstore/envelope.js';
+import { type EventStore, type Position, comparePositions } from '../eventstore/port.js';
+import { streamName } from '../eventstore/streams.js';
+import { DomainError } from '../shared/errors.js';
+import type { Amount } from '../shared/money.js';
+import type { Aggregate, CommandEnvelope, ExecuteCommand } from './handler.js';
+
+/**
+ * Lead conversion, a small saga over three aggregates, each written by the generic handler:
+ *
+ *  1. ConvertLead on the lead stream. The decider derives the opportunity id (and the customer
+ *     id unless one is given) from the lead id, so every attempt agrees on them; a lead already
+ *     converted answers [] and its state still names them.
+ *  2. CreateCustomerProfile, when the conversion creates the customer (none was given).
+ *  3. CreateOpportunity for that customer.
+ *
+ * Steps 2 and 3 are creations of fixed ids: "already exists" means an earlier attempt or a
+ * concurrent twin did it, which is success. So a retry after any crash, or two requests at
+ * once, converge on one lead conversion, one profile and one opportunity. Both creations are
+ * decided against an empty stream before step 1 (the deciders are pure), so a request they
+ * would refuse fails before the lead is marked converted.
+ *
+ * The customer comes before the opportunity that refers to it, so a reader of the log never
+ * sees an opportunity whose customer does not exist yet.
+ */
+export interface ConvertLeadInput {
+  readonly leadId: string;
+  /** Attach to this existing customer instead of creating one. */
+  readonly customerId?: string;
+  readonly stages: StageSet;
+  readonly opportunity: {
+    readonly name?: string;
+    readonly stage: string;
+    readonly amount: Amount;
+    readonly currency?: string;
+    readonly probability?: number;
+    readonly expectedCloseDate?: string;
+  };
+}
+
+export interface ConvertLeadOutcome {
+  readonly leadId: string;
+  readonly opportunityId: string;
+  readonly customerId: string;
+  readonly customerCreated: boolean;
+  readonly convertedAt: string;
+  /** True when this call converted the lead; false when it found it converted already. */
+  readonly convertedNow: boolean;
+  readonly leadRevision: bigint;
+  /** The furthest position written or found; waiting on it covers all three read models. */
+  readonly position: Position | undefined;
+}
+
+export interface ConvertLeadDeps {
+  readonly execute: ExecuteCommand;
+  readonly store: EventStore;
+}
+
+/** Who asks, for every command of the saga; the aggregate id is set per step. */
+export type SagaEnvelope = Omit<CommandEnvelope, 'aggregateId'>;
+
+const DEFAULT_CURRENCY = 'USD';
+/** A profile's name is a company name (not personal data); a lead without one is a person. */
+const INDIVIDUAL_CUSTOMER_NAME = 'Individual customer';
+
+export async function convertLead(deps: ConvertLeadDeps, env: SagaEnvelope, input: ConvertLeadInput): Promise<ConvertLeadOutcome> {
+  const { leadId } = input;
+  const leadStream = streamName({ category: leadAggregate.category, tenantId: env.tenantId, aggregateId: leadId });
+  const current = await currentLead(deps.store, leadStream);
+  if (!current.exists) throw new DomainError('NOT_FOUND', `Lead ${leadId} not found`, { id: leadId });
+
+  // Dry runs: the lead as it stands must yield creations the other deciders accept.
+  const preview = previewConversion(input, current);
+  if (preview) {
+    const ctx = { now: new Date(), actorId: env.userId };
+    if (preview.customer) customerProfileAggregate.decider.decide(preview.customer, customerProfileAggregate.decider.initialState, ctx);
+    opportunityAggregate.decider.decide(preview.opportunity, opportunityAggregate.decider.initialState, ctx);
+  }
+
+  // 1. The lead: converted exactly once; the ids come from its state either way.
+  const lead = await deps.execute(leadAggregate, { ...env, aggregateId: leadId }, {
+    type: 'ConvertLead',
+    ...(input.customerId !== undefined ? { customerId: input.customerId } : {}),
+  });
+  const state = lead.state;
+  if (!state.exists || state.status !== 'converted' || !state.opportunityId || !state.customerId || !state.convertedAt) {
+    throw new Error(`lead ${leadId} is not converted after ConvertLead`); // the decider guarantees it
+  }
+  const convertedNow = lead.events.length > 0;
+  const convertedEventId =
+    lead.events.find((e) => e.eventType === 'LeadConvertedEvent')?.eventId ??
+    (await deps.store.readStream(leadStream)).find((e) => e.eventType === 'LeadConvertedEvent')?.eventId;
+  // What the conversion causes is caused by its event: the audit trail links the three streams.
+  // If-Match is about the lead: the creations are of new streams.
+  const { expectedRevision: _leadRevision, ...rest } = env;
+  const caused: SagaEnvelope = { ...rest, causationId: convertedEventId ?? env.causationId ?? null };
+  const plan = conversionCommands(input, { ...state, opportunityId: state.opportunityId, customerId: state.customerId });
+  const positions: (Position | undefined)[] = [lead.position];
+
+  // 2. The customer, when the conversion creates it.
+  if (plan.customer) {
+    positions.push(await createOnce(deps, customerProfileAggregate, { ...caused, aggregateId: state.customerId }, plan.customer));
+  }
+  // 3. The opportunity.
+  positions.push(await createOnce(deps, opportunityAggregate, { ...caused, aggregateId: state.opportunityId }, plan.opportunity));
+
+  return {
+    leadId,
+    opportunityId: state.opportunityId,
+    customerId: state.customerId,
+    customerCreated: state.customerCreated,
+    convertedAt: state.convertedAt,
+    convertedNow,
+    leadRevision: lead.revision,
+    position: positions.reduce<Position | undefined>((a, p) => (!a ? p : p && comparePositions(p, a) > 0 ? p : a), undefined),
+  };
+}
+
+type Converted = Extract<LeadState, { exists: true }> & { opportunityId: string; customerId: string };
+
+/** The creations a converted lead calls for. */
+function conversionCommands(
+  input: ConvertLeadInput,
+  lead: Converted,
+): { customer?: Extract<CustomerProfileCommand, { type: 'CreateCustomerProfile' }>; opportunity: Extract<OpportunityCommand, { type: 'CreateOpportunity' }> } {
+  const p = lead.personalData;
+  const personalData = {
+    ...(p.firstName ? { firstName: p.firstName } : {}),
+    ...(p.lastName ? { lastName: p.lastName } : {}),
+    ...(p.email ? { email: p.email } : {}),
+    ...(p.phone ? { phone: p.phone } : {}),
+    ...(lead.title ? { title: lead.title } : {}),
+  };
+  const o = input.opportunity;
+  return {
+    ...(lead.customerCreated
+      ? {
+          customer: {
+            type: 'CreateCustomerProfile' as const,
+            customerId: lead.customerId,
+            name: lead.companyName ?? INDIVIDUAL_CUSTOMER_NAME,
+            // Not a customer yet: there is an open opportunity, no contract.
+            status: 'PROSPECT',
+            personalData,
+          },
+        }
+      : {}),
+    opportunity: {
+      type: 'CreateOpportunity',
+      stages: input.stages,
+      opportunityId: lead.opportunityId,
+      name: o.name ?? lead.companyName ?? `Lead ${lead.leadId}`,
+      customerId: lead.customerId,
+      leadId: lead.leadId,
+      ...(lead.territoryId ? { territoryId: lead.territoryId } : {}),
+      ownerId: lead.ownerId,
+      stage: o.stage,
+      amount: o.amount,
+      currency: o.currency ?? lead.currency ?? DEFAULT_CURRENCY,
+      ...(o.probability !== undefined ? { probability: o.probability } : {}),
+      ...(o.expectedCloseDate !== undefined ? { expectedCloseDate: o.expectedCloseDate } : {}),
+      metadata: { convertedFromLead: lead.leadId, leadSource: lead.source },
+    },
+  };
+}
+
+/** The commands as they would be if the lead were converted now; undefined if it cannot be. */
+function previewConversion(input: ConvertLeadInput, state: LeadState) {
+  if (!state.exists) return undefined;
+  if (state.status === 'converted') {
+    return state.opportunityId && state.customerId ? conversionCommands(input, state as Converted) : undefined;
+  }
+  if (state.status !== 'qualified') return undefined; // ConvertLead itself refuses it, with its own error
+  return conversionCommands(input, {
+    ...state,
+    opportunityId: 'preview',
+    customerId: input.customerId ?? 'preview',
+    customerCreated: input.customerId === undefined,
+  });
+}
+
+async function currentLead(store: EventStore, stream: string): Promise<LeadState> {
+  const events = (await store.readStream(stream)).map((r) => fromRecorded(r));
+  return events.reduce(
+    (s, e) => leadAggregate.decider.evolve(s, { type: e.eventType, data: e.payload } as Parameters<typeof leadAggregate.decider.evolve>[1]),
+    leadAggregate.decider.initialState,
+  );
+}
+
+/**
+ * Creates a fixed-id aggregate unless it exists: a CONFLICT from the decider on an existing
+ * stream means an earlier attempt made it. Returns the position of the write or of what exists.
+ */
+async function createOnce<C, E extends DomainEvent, S>(
+  deps: ConvertLeadDeps,
+  aggregate: Aggregate<C, E, S>,
+  env: CommandEnvelope,
+  command: C,
+): Promise<Position | undefined> {
+  try {
+    return (await deps.execute(aggregate, env, command)).position;
+  } catch (err) {
+    if (!(err instanceof DomainError) || err.code !== 'CONFLICT') throw err;
+    const stream = streamName({ category: aggregate.category, tenantId: env.tenantId, aggregateId: env.aggregateId });
+    const existing = await deps.store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+    if (existing.length === 0) throw err;
+    return existing[0]!.position;
+  }
+}
