@@ -1,0 +1,42 @@
+import type { Amount } from '../../shared/money.js';
+
+/** Seed 004's forecast types; input in any case is normalised to these. */
+export const FORECAST_TYPES = ['commit', 'best_case', 'pipeline'] as const;
+export type ForecastType = (typeof FORECAST_TYPES)[number];
+
+/** One stage's pipeline figures in a snapshot (seed 004 forecast.updated breakdown, camelCase). */
+export interface StageBreakdown {
+  readonly stage: string;
+  readonly count: number;
+  readonly totalAmount: Amount;
+  readonly weightedAmount: Amount;
+}
+
+/** Pipeline figures computed outside (the pipeline query) and recorded by a snapshot. */
+export interface PipelineFigures {
+  /** What the figures were computed for; must be the forecast's own period, territory and currency. */
+  readonly period: string;
+  readonly territoryId: string | null;
+  readonly currency: string;
+  readonly probabilityWeightedAmount: Amount;
+  readonly breakdown: readonly StageBreakdown[];
+}
+
+/** Commands carry values parsed at the edge (Amount, period codes); rules live in decide. */
+export type ForecastCommand =
+  | {
+      type: 'CreateForecast';
+      forecastId: string;
+      period: string;
+      territoryId?: string;
+      /** Defaults to the actor. */
+      ownerId?: string;
+      forecastType: string;
+      amount: Amount;
+      currency: string;
+      notes?: string;
+    }
+  | { type: 'AdjustForecast'; amount: Amount; reason: string }
+  | { type: 'SubmitSnapshot'; pipeline: PipelineFigures }
+  /** Freezes the forecast (the period is closed): no adjustment or snapshot afterwards. */
+  | { type: 'LockForecast'; reason?: string };

@@ -1,0 +1,374 @@
+import { randomUUID } from 'node:crypto';
+import BigNumber from 'bignumber.js';
+import { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import { fold } from '../../aggregates/decider.js';
+import {
+  type ForecastEvent,
+  type ForecastSnapshotCreated,
+  type ForecastState,
+  FORECAST_TYPES,
+  type ForecastType,
+  forecastAggregate,
+  normaliseForecastType,
+} from '../../aggregates/forecast/index.js';
+import type { StageSet } from '../../aggregates/pipelineStage/stages.js';
+import type { CommandResult } from '../../commands/handler.js';
+import { type StoredEvent, fromRecorded, toDomainEvent } from '../../eventstore/envelope.js';
+import { streamName } from '../../eventstore/streams.js';
+import { type ForecastRow, type SnapshotRow, getForecast, listForecasts, listSnapshots } from '../../projections/forecastQueries.js';
+import { forecastsProjection } from '../../projections/forecasts.js';
+import { opportunitiesProjection } from '../../projections/opportunities.js';
+import { type Pipeline, pipeline, pipelineCoverage } from '../../projections/pipelineQueries.js';
+import type { ProjectionRunner } from '../../projections/runner.js';
+import { snakeKeys } from '../../shared/case.js';
+import { notFound } from '../../shared/errors.js';
+import { formatAmount } from '../../shared/money.js';
+import type { Period } from '../../shared/period.js';
+import { identityOf } from '../auth.js';
+import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
+import { awaitReadModel } from '../consistency.js';
+import { amount, currency, id, pagination, text } from '../fields.js';
+import type { ApiRoute } from '../openapi.js';
+import { periodField } from './pipeline.js';
+
+export interface ForecastRouteDeps extends CommandRouteDeps {
+  readonly runner: ProjectionRunner;
+  readonly stageSetFor: (tenantId: string) => Promise<StageSet>;
+  readonly maxConsistencyWaitMs: number;
+}
+
+const forecastType = z
+  .string({ error: `must be one of ${FORECAST_TYPES.join(', ')}` })
+  .transform((s, ctx): ForecastType => {
+    const t = normaliseForecastType(s);
+    if (!t) {
+      ctx.addIssue({ code: 'custom', message: `must be one of ${FORECAST_TYPES.join(', ')}` });
+      return z.NEVER;
+    }
+    return t;
+  })
+  .meta({ type: 'string', enum: [...FORECAST_TYPES] });
+
+export const createForecastBody = z
+  .strictObject({
+    id: id.optional(),
+    forecast_id: id.optional(),
+    period: periodField,
+    territory_id: id.optional(),
+    owner_id: id.optional(),
+    forecast_type: forecastType,
+    amount,
+    currency: currency.default('USD'),
+    notes: text(4000).optional(),
+  })
+  .refine((b) => !(b.id && b.forecast_id && b.id !== b.forecast_id), { message: 'id and forecast_id differ', path: ['id'] });
+
+export const adjustBody = z.strictObject({ amount, reason: text(500) });
+export const snapshotBody = z.strictObject({});
+export const lockBody = z.strictObject({ reason: text(500).optional() });
+
+export const listForecastsQuery = pagination.extend({
+  period: periodField.optional(),
+  territory_id: id.optional(),
+  owner_id: id.optional(),
+  forecast_type: forecastType.optional(),
+  status: z.enum(['open', 'locked']).optional(),
+  min_position: z.string().optional(),
+});
+
+const snapshotsQuery = pagination.extend({ min_position: z.string().optional() });
+/** How many recent snapshots the detail embeds; the rest are at /:id/snapshots. */
+const DETAIL_SNAPSHOTS = 20;
+
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+
+export function forecastDto(row: ForecastRow) {
+  return {
+    id: row.forecast_id,
+    period: row.period,
+    period_start: row.period_start,
+    period_end: row.period_end,
+    territory_id: row.territory_id,
+    owner_id: row.owner_id,
+    forecast_type: row.forecast_type,
+    amount: row.amount,
+    currency: row.currency.trim(),
+    notes: row.notes,
+    status: row.status,
+    snapshot_count: row.snapshot_count,
+    last_snapshot_at: iso(row.last_snapshot_at),
+    locked_at: iso(row.locked_at),
+    locked_by: row.locked_by,
+    revision: row.revision,
+    created_by: row.created_by,
+    updated_by: row.updated_by,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+  };
+}
+
+export function snapshotDto(row: SnapshotRow) {
+  return {
+    id: row.snapshot_id,
+    forecast_id: row.forecast_id,
+    revision: row.revision,
+    period: row.period,
+    territory_id: row.territory_id,
+    forecast_type: row.forecast_type,
+    currency: row.currency.trim(),
+    amount: row.amount,
+    probability_weighted_amount: row.probability_weighted_amount,
+    total_count: row.total_count,
+    total_amount: row.total_amount,
+    breakdown: snakeKeys(row.breakdown),
+    generated_at: iso(row.generated_at),
+    created_by: row.created_by,
+  };
+}
+
+/** The pipeline a forecast is measured against, and its coverage of the forecast's amount. */
+function coverageOf(p: Pipeline, forecastAmount: string) {
+  return { current_pipeline: p.summary.totalAmount, pipeline_coverage: pipelineCoverage(p.summary.totalAmount, forecastAmount) };
+}
+
+/** The command's outcome, from the aggregate's own state (the read model may lag). */
+function renderState(result: CommandResult<ForecastState>) {
+  const s = result.state;
+  if (!s.exists) return { id: result.aggregateId };
+  return {
+    id: s.forecastId,
+    period: s.period,
+    territory_id: s.territoryId,
+    owner_id: s.ownerId,
+    forecast_type: s.forecastType,
+    amount: s.amount,
+    currency: s.currency,
+    status: s.status,
+    snapshot_count: s.snapshotCount,
+  };
+}
+
+function historyEntry(e: StoredEvent) {
+  return {
+    event_id: e.eventId,
+    event_type: e.eventType,
+    revision: e.revision.toString(),
+    timestamp: e.timestamp,
+    actor: e.metadata.userId,
+    correlation_id: e.metadata.correlationId,
+    causation_id: e.metadata.causationId,
+    changes: snakeKeys(e.payload),
+  };
+}
+
+export function forecastRoutes(deps: ForecastRouteDeps): Router {
+  const r = Router();
+
+  /**
+   * The pipeline of a forecast's scope: same period, same territory (all territories when the
+   * forecast has none), same currency, every owner. A forecast is a statement about a period
+   * and territory; its owner is who answers for it, not a filter on the deals.
+   */
+  async function pipelineFor(tenantId: string, scope: { period: Period | string; territoryId: string | null; currency: string }) {
+    return pipeline(deps.db, tenantId, await deps.stageSetFor(tenantId), {
+      period: scope.period,
+      currency: scope.currency,
+      ...(scope.territoryId !== null ? { territoryId: scope.territoryId } : {}),
+    });
+  }
+
+  async function loadState(tenantId: string, forecastId: string): Promise<ForecastState> {
+    const stream = streamName({ category: forecastAggregate.category, tenantId, aggregateId: forecastId });
+    const events = (await deps.store.readStream(stream)).map((e) => toDomainEvent(fromRecorded<ForecastEvent>(e)));
+    return fold(forecastAggregate.decider, events);
+  }
+
+  r.post('/', async (req, res) => {
+    const b = createForecastBody.parse(req.body ?? {});
+    const { tenantId } = identityOf(res);
+    // X-Min-Position lets a client see its own opportunity writes in current_pipeline.
+    await awaitReadModel(req, res, deps.runner, opportunitiesProjection.name, deps.maxConsistencyWaitMs);
+    const forecastId = b.id ?? b.forecast_id ?? randomUUID();
+    const figures = await pipelineFor(tenantId, { period: b.period, territoryId: b.territory_id ?? null, currency: b.currency });
+    await runCommand(deps, req, res, {
+      aggregate: forecastAggregate,
+      aggregateId: forecastId,
+      status: 201,
+      location: `${req.baseUrl}/${encodeURIComponent(forecastId)}`,
+      command: {
+        type: 'CreateForecast',
+        forecastId,
+        period: b.period.code,
+        ...(b.territory_id ? { territoryId: b.territory_id } : {}),
+        ...(b.owner_id ? { ownerId: b.owner_id } : {}),
+        forecastType: b.forecast_type,
+        amount: b.amount,
+        currency: b.currency,
+        ...(b.notes ? { notes: b.notes } : {}),
+      },
+      render: (result) => ({
+        ...renderState(result),
+        notes: b.notes ?? null,
+        ...coverageOf(figures, b.amount),
+        created_at: result.events[0]?.timestamp ?? null,
+      }),
+    });
+  });
+
+  r.post('/:id/adjust', async (req, res) => {
+    const b = adjustBody.parse(req.body ?? {});
+    const forecastId = id.parse(req.params.id);
+    await runCommand(deps, req, res, {
+      aggregate: forecastAggregate,
+      aggregateId: forecastId,
+      status: 200,
+      command: { type: 'AdjustForecast', amount: b.amount, reason: b.reason },
+      render: renderState,
+    });
+  });
+
+  r.post('/:id/snapshots', async (req, res) => {
+    snapshotBody.parse(req.body ?? {});
+    const forecastId = id.parse(req.params.id);
+    const { tenantId } = identityOf(res);
+    // The scope comes from the stream (strongly consistent), not from the read model.
+    const state = await loadState(tenantId, forecastId);
+    if (!state.exists) throw notFound(`Forecast ${forecastId} not found`, { id: forecastId });
+    await awaitReadModel(req, res, deps.runner, opportunitiesProjection.name, deps.maxConsistencyWaitMs);
+    const figures = await pipelineFor(tenantId, state);
+    await runCommand(deps, req, res, {
+      aggregate: forecastAggregate,
+      aggregateId: forecastId,
+      status: 201,
+      command: {
+        type: 'SubmitSnapshot',
+        pipeline: {
+          period: figures.period.code,
+          territoryId: figures.territoryId,
+          currency: figures.currency,
+          probabilityWeightedAmount: figures.summary.weightedAmount,
+          breakdown: figures.byStage.map((s) => ({
+            stage: s.stage,
+            count: s.count,
+            totalAmount: s.totalAmount,
+            weightedAmount: s.weightedAmount,
+          })),
+        },
+      },
+      render: (result) => {
+        const event = result.events.at(-1) as StoredEvent<ForecastSnapshotCreated> | undefined;
+        // The snapshot as recorded (a recovered retry answers with the event it wrote back then).
+        const breakdown = event?.payload.breakdown ?? [];
+        return {
+          ...renderState(result),
+          snapshot: event
+            ? {
+                id: event.eventId,
+                ...(snakeKeys(event.payload) as Record<string, unknown>),
+                total_count: breakdown.reduce((n, s) => n + s.count, 0),
+                total_amount: formatAmount(breakdown.reduce((a, s) => a.plus(s.totalAmount), new BigNumber(0))),
+              }
+            : null,
+          ...coverageOf(figures, result.state.exists ? result.state.amount : '0'),
+        };
+      },
+    });
+  });
+
+  r.post('/:id/lock', async (req, res) => {
+    const b = lockBody.parse(req.body ?? {});
+    const forecastId = id.parse(req.params.id);
+    await runCommand(deps, req, res, {
+      aggregate: forecastAggregate,
+      aggregateId: forecastId,
+      status: 200,
+      command: { type: 'LockForecast', ...(b.reason ? { reason: b.reason } : {}) },
+      render: renderState,
+    });
+  });
+
+  async function list(req: Request, res: Response, query: z.infer<typeof listForecastsQuery>) {
+    await awaitReadModel(req, res, deps.runner, forecastsProjection.name, deps.maxConsistencyWaitMs);
+    const { rows, total } = await listForecasts(
+      deps.db,
+      identityOf(res).tenantId,
+      {
+        ...(query.period ? { period: query.period.code } : {}),
+        ...(query.territory_id ? { territoryId: query.territory_id } : {}),
+        ...(query.owner_id ? { ownerId: query.owner_id } : {}),
+        ...(query.forecast_type ? { forecastType: query.forecast_type } : {}),
+        ...(query.status ? { status: query.status } : {}),
+      },
+      { limit: query.limit, offset: query.offset },
+    );
+    return {
+      data: rows.map(forecastDto),
+      pagination: { total, limit: query.limit, offset: query.offset, has_more: query.offset + rows.length < total },
+    };
+  }
+
+  r.get('/', async (req, res) => {
+    res.json(await list(req, res, listForecastsQuery.parse(req.query)));
+  });
+
+  // Seed 004's "GET /forecasts/:period" would clash with GET /forecasts/:id (an id may look like
+  // Q1_2026), so the period lookup has its own segment; ?period= on the list does the same.
+  r.get('/period/:period', async (req, res) => {
+    const query = listForecastsQuery.parse({ ...req.query, period: req.params.period });
+    const page = await list(req, res, query);
+    res.json({ period: query.period!.code, ...page });
+  });
+
+  r.get('/:id', async (req, res) => {
+    const forecastId = id.parse(req.params.id);
+    await awaitReadModel(req, res, deps.runner, forecastsProjection.name, deps.maxConsistencyWaitMs);
+    const { tenantId } = identityOf(res);
+    const row = await getForecast(deps.db, tenantId, forecastId);
+    if (!row) throw notFound(`Forecast ${forecastId} not found`, { id: forecastId });
+    const [figures, snapshots] = await Promise.all([
+      pipelineFor(tenantId, { period: row.period, territoryId: row.territory_id, currency: row.currency.trim() }),
+      listSnapshots(deps.db, tenantId, forecastId, { limit: DETAIL_SNAPSHOTS, offset: 0 }),
+    ]);
+    res.setHeader('ETag', etagOf(row.revision));
+    res.json({ ...forecastDto(row), ...coverageOf(figures, row.amount), snapshots: snapshots.rows.map(snapshotDto) });
+  });
+
+  r.get('/:id/snapshots', async (req, res) => {
+    const forecastId = id.parse(req.params.id);
+    const q = snapshotsQuery.parse(req.query);
+    await awaitReadModel(req, res, deps.runner, forecastsProjection.name, deps.maxConsistencyWaitMs);
+    const { tenantId } = identityOf(res);
+    if (!(await getForecast(deps.db, tenantId, forecastId))) throw notFound(`Forecast ${forecastId} not found`, { id: forecastId });
+    const { rows, total } = await listSnapshots(deps.db, tenantId, forecastId, { limit: q.limit, offset: q.offset });
+    res.json({
+      id: forecastId,
+      data: rows.map(snapshotDto),
+      pagination: { total, limit: q.limit, offset: q.offset, has_more: q.offset + rows.length < total },
+    });
+  });
+
+  r.get('/:id/history', async (req, res) => {
+    const forecastId = id.parse(req.params.id);
+    const { tenantId } = identityOf(res);
+    const stream = streamName({ category: forecastAggregate.category, tenantId, aggregateId: forecastId });
+    const events = (await deps.store.readStream(stream)).map((e) => fromRecorded(e));
+    if (events.length === 0) throw notFound(`Forecast ${forecastId} not found`, { id: forecastId });
+    res.setHeader('ETag', etagOf(events.at(-1)!.revision));
+    res.json({ id: forecastId, data: events.map(historyEntry) });
+  });
+
+  return r;
+}
+
+export const forecastApi: readonly ApiRoute[] = [
+  { method: 'post', path: '/api/v1/forecasts', summary: 'Create a forecast; answers with the current pipeline and its coverage', body: createForecastBody, success: 201 },
+  { method: 'get', path: '/api/v1/forecasts', summary: 'List forecasts (read model)', query: listForecastsQuery, success: 200 },
+  { method: 'get', path: '/api/v1/forecasts/period/{period}', summary: 'Forecasts of a period (seed 004 "Forecast for period")', query: listForecastsQuery.omit({ period: true }), success: 200 },
+  { method: 'get', path: '/api/v1/forecasts/{id}', summary: 'One forecast with its live pipeline coverage and recent snapshots', success: 200 },
+  { method: 'post', path: '/api/v1/forecasts/{id}/adjust', summary: 'Adjust the amount, with a reason', body: adjustBody, success: 200, ifMatch: true },
+  { method: 'post', path: '/api/v1/forecasts/{id}/snapshots', summary: 'Record a snapshot of the pipeline by stage', body: snapshotBody, success: 201, ifMatch: true },
+  { method: 'get', path: '/api/v1/forecasts/{id}/snapshots', summary: "The forecast's snapshots, newest first", query: snapshotsQuery, success: 200 },
+  { method: 'post', path: '/api/v1/forecasts/{id}/lock', summary: 'Lock the forecast (period closed)', body: lockBody, success: 200, ifMatch: true },
+  { method: 'get', path: '/api/v1/forecasts/{id}/history', summary: 'Audit trail of the forecast, from its stream', success: 200 },
+];
