@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_STAGE_SET } from './aggregates/pipelineStage/stages.js';
+import { stageSetFor } from './aggregates/pipelineStage/loadStageSet.js';
 import { createCommandHandler } from './commands/handler.js';
 import type { Config } from './config.js';
 import { resolveDatabase } from './db/connect.js';
@@ -56,7 +56,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
       ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {}),
     },
-    stageSetFor: () => Promise.resolve(DEFAULT_STAGE_SET),
+    stageSetFor: (tenantId) => stageSetFor(store, tenantId),
     maxConsistencyWaitMs: config.MAX_CONSISTENCY_WAIT_MS,
     version: VERSION,
     health: async () => {

@@ -9,7 +9,14 @@ import type { CommandRouteDeps } from './commandRoute.js';
 import { errorHandler, sendError } from './errors.js';
 import { losslessJsonBody } from './json.js';
 import { openApiDocument } from './openapi.js';
+import { analyticsApi, analyticsRoutes } from './routes/analytics.js';
+import { auditApi, auditRoutes } from './routes/audit.js';
+import { customerApi, customerRoutes } from './routes/customers.js';
+import { forecastApi, forecastRoutes } from './routes/forecasts.js';
+import { leadApi, leadRoutes, territoryRoutes } from './routes/leads.js';
 import { opportunityApi, opportunityRoutes } from './routes/opportunities.js';
+import { pipelineApi, pipelineRoutes } from './routes/pipeline.js';
+import { stageApi, stageRoutes } from './routes/stages.js';
 
 export interface HttpDeps extends CommandRouteDeps {
   readonly runner: ProjectionRunner;
@@ -45,7 +52,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     next();
   });
 
-  const routes = [...opportunityApi];
+  const routes = [...analyticsApi, ...auditApi, ...opportunityApi, ...stageApi, ...pipelineApi, ...forecastApi, ...customerApi, ...leadApi];
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument(routes, deps.version));
   });
@@ -68,7 +75,16 @@ export function createHttpApp(deps: HttpDeps): Express {
   });
   api.use(losslessJsonBody);
 
+  api.use('/analytics', analyticsRoutes(deps));
+  api.use('/audit', auditRoutes(deps));
+  // Before /opportunities, whose GET /:id would take "pipeline" for an id.
+  api.use('/opportunities/pipeline', pipelineRoutes(deps));
   api.use('/opportunities', opportunityRoutes(deps));
+  api.use('/forecasts', forecastRoutes(deps));
+  api.use('/customers', customerRoutes(deps));
+  api.use('/leads', leadRoutes(deps));
+  api.use('/territories', territoryRoutes(deps));
+  api.use('/pipeline/stages', stageRoutes(deps));
   app.use('/api/v1', api);
 
   app.use((req, res) => sendError(res, 'NOT_FOUND', `No route for ${req.method} ${req.path}`));

@@ -1,5 +1,9 @@
+import { customersProjection } from './customers.js';
+import { forecastsProjection } from './forecasts.js';
+import { leadsProjection } from './leads.js';
 import { opportunitiesProjection } from './opportunities.js';
 import type { Projection } from './runner.js';
+import { salesAnalyticsProjection } from './salesAnalytics.js';
 
 /** Every projection the service runs and the replay tool can rebuild. */
-export const projections: readonly Projection[] = [opportunitiesProjection];
+export const projections: readonly Projection[] = [opportunitiesProjection, salesAnalyticsProjection, forecastsProjection, customersProjection, leadsProjection];

@@ -12,44 +12,93 @@ export const CLOSE_DATE_CHANGES_TABLE = 'opportunity_close_date_changes';
  * when it began and ended (time in stage, conversion), and every move of the expected close
  * date (slipped deals). Its own tables and checkpoint: it never reads another projection's.
  */
+/** What one event adds: a stage visit and/or a close-date move. */
+function facts(e: StoredEvent<OpportunityEvent>): { stage?: string; closeDate?: string | null } {
+  const event = { type: e.eventType, data: e.payload } as OpportunityEvent;
+  switch (event.type) {
+    case 'OpportunityCreatedEvent':
+      return { stage: event.data.stage, closeDate: event.data.expectedCloseDate };
+    case 'OpportunityStageChangedEvent':
+    case 'OpportunityClosedWonEvent':
+    case 'OpportunityClosedLostEvent':
+      return { stage: event.data.toStage };
+    case 'OpportunityUpdatedEvent':
+      return event.data.expectedCloseDate !== undefined ? { closeDate: event.data.expectedCloseDate } : {};
+  }
+}
+
+const CHUNK = 1000;
+
+/**
+ * A batch at once (rebuilds replay millions of events): visits and close-date moves are
+ * chained in memory per opportunity, and the database is touched by one update (closing
+ * the visits left open by earlier batches), one lookup (the last close date of earlier
+ * batches) and two multi-row inserts.
+ */
+async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void> {
+  const visits: Record<string, unknown>[] = [];
+  const moves: { tenant_id: string; opportunity_id: string; revision: string; from_date?: string | null; to_date: string | null; changed_at: string }[] = [];
+  const firstVisit = new Map<string, { tenant_id: string; opportunity_id: string; at: string; revision: string }>();
+  const openVisit = new Map<string, Record<string, unknown>>();
+  const lastDate = new Map<string, string | null>();
+  for (const stored of events) {
+    const e = stored as StoredEvent<OpportunityEvent>;
+    const key = `${e.tenantId}\u0000${e.aggregateId}`;
+    const ids = { tenant_id: e.tenantId, opportunity_id: e.aggregateId };
+    const f = facts(e);
+    if (f.stage !== undefined) {
+      const open = openVisit.get(key);
+      if (open) open.left_at = e.timestamp;
+      else if (!firstVisit.has(key)) firstVisit.set(key, { ...ids, at: e.timestamp, revision: e.revision.toString() });
+      const visit = { ...ids, revision: e.revision.toString(), stage: f.stage, entered_at: e.timestamp, left_at: null };
+      visits.push(visit);
+      openVisit.set(key, visit);
+    }
+    if (f.closeDate !== undefined) {
+      const move = { ...ids, revision: e.revision.toString(), to_date: f.closeDate, changed_at: e.timestamp };
+      if (lastDate.has(key)) moves.push({ ...move, from_date: lastDate.get(key)! });
+      else moves.push(move); // from_date comes from earlier batches, looked up below
+      lastDate.set(key, f.closeDate);
+    }
+  }
+
+  const first = [...firstVisit.values()];
+  for (let i = 0; i < first.length; i += CHUNK) {
+    const part = first.slice(i, i + CHUNK);
+    await trx.raw(
+      `update ${STAGE_HISTORY_TABLE} h set left_at = v.at::timestamptz
+         from (values ${part.map(() => '(?, ?, ?, ?::bigint)').join(', ')}) as v(tenant_id, opportunity_id, at, revision)
+        where h.tenant_id = v.tenant_id and h.opportunity_id = v.opportunity_id and h.left_at is null and h.revision < v.revision`,
+      part.flatMap((v) => [v.tenant_id, v.opportunity_id, v.at, v.revision]),
+    );
+  }
+  const unknownFrom = moves.filter((m) => m.from_date === undefined);
+  const previous = new Map<string, string | null>();
+  for (let i = 0; i < unknownFrom.length; i += CHUNK) {
+    const part = unknownFrom.slice(i, i + CHUNK);
+    const rows: { tenant_id: string; opportunity_id: string; to_date: string | null }[] = await trx(CLOSE_DATE_CHANGES_TABLE)
+      .distinctOn('tenant_id', 'opportunity_id')
+      .whereIn(['tenant_id', 'opportunity_id'], part.map((m) => [m.tenant_id, m.opportunity_id]))
+      .orderBy([{ column: 'tenant_id' }, { column: 'opportunity_id' }, { column: 'revision', order: 'desc' }])
+      .select('tenant_id', 'opportunity_id', 'to_date');
+    for (const r of rows) previous.set(`${r.tenant_id}\u0000${r.opportunity_id}`, r.to_date);
+  }
+  for (const m of unknownFrom) m.from_date = previous.get(`${m.tenant_id}\u0000${m.opportunity_id}`) ?? null;
+
+  // Replays of already-applied events are ignored by key.
+  for (let i = 0; i < visits.length; i += CHUNK) {
+    await trx(STAGE_HISTORY_TABLE).insert(visits.slice(i, i + CHUNK)).onConflict(['tenant_id', 'opportunity_id', 'revision']).ignore();
+  }
+  for (let i = 0; i < moves.length; i += CHUNK) {
+    await trx(CLOSE_DATE_CHANGES_TABLE).insert(moves.slice(i, i + CHUNK)).onConflict(['tenant_id', 'opportunity_id', 'revision']).ignore();
+  }
+}
+
 export const salesAnalyticsProjection: Projection = {
   name: 'sales-analytics',
   version: 1,
   eventTypes: OPPORTUNITY_EVENT_TYPES,
   tables: [STAGE_HISTORY_TABLE, CLOSE_DATE_CHANGES_TABLE],
-  async handle(trx: Knex.Transaction, stored: StoredEvent) {
-    const e = stored as StoredEvent<OpportunityEvent>;
-    const event = { type: e.eventType, data: e.payload } as OpportunityEvent;
-    const key = { tenant_id: e.tenantId, opportunity_id: e.aggregateId };
-    const enter = async (stage: string) => {
-      await trx(STAGE_HISTORY_TABLE).where(key).whereNull('left_at').update({ left_at: e.timestamp });
-      await trx(STAGE_HISTORY_TABLE).insert({ ...key, revision: e.revision.toString(), stage, entered_at: e.timestamp });
-    };
-    const closeDate = async (to: string | null) => {
-      const previous = await trx(CLOSE_DATE_CHANGES_TABLE).where(key).orderBy('revision', 'desc').first('to_date');
-      await trx(CLOSE_DATE_CHANGES_TABLE).insert({
-        ...key,
-        revision: e.revision.toString(),
-        from_date: previous?.to_date ?? null,
-        to_date: to,
-        changed_at: e.timestamp,
-      });
-    };
-    switch (event.type) {
-      case 'OpportunityCreatedEvent':
-        await enter(event.data.stage);
-        await closeDate(event.data.expectedCloseDate);
-        return;
-      case 'OpportunityStageChangedEvent':
-        await enter(event.data.toStage);
-        return;
-      case 'OpportunityClosedWonEvent':
-      case 'OpportunityClosedLostEvent':
-        await enter(event.data.toStage);
-        return;
-      case 'OpportunityUpdatedEvent':
-        if (event.data.expectedCloseDate !== undefined) await closeDate(event.data.expectedCloseDate);
-        return;
-    }
-  },
+  handle: (trx, e) => applyBatch(trx, [e]),
+  handleBatch: applyBatch,
 };

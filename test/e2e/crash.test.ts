@@ -19,6 +19,10 @@ import { freePort } from '../support/postgres.js';
  */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Resolves when the process has exited, even if it already had before the call. */
+const exited = (p: ChildProcess) =>
+  p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => p.once('exit', () => r()));
+
 describe('crash recovery (kill -9 under load)', function () {
   this.timeout(180_000);
   let dataDir: string;
@@ -113,7 +117,7 @@ describe('crash recovery (kill -9 under load)', function () {
     child.kill('SIGKILL');
     stop = true;
     await load;
-    await new Promise((r) => child!.once('exit', r));
+    await exited(child);
     expect(acked.size, 'some commands were acknowledged before the crash').to.be.greaterThan(20);
 
     output = '';
@@ -134,7 +138,7 @@ describe('crash recovery (kill -9 under load)', function () {
     const caughtUp = await fetch(`${base}/api/v1/opportunities?limit=1&min_position=${head}`, { headers });
     expect(caughtUp.status).to.equal(200);
     child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
+    await exited(child);
     child = undefined;
 
     const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port: Number(env.EMBEDDED_PG_PORT) });

@@ -82,6 +82,7 @@ export const listQuery = pagination.extend({
   customer_id: id.optional(),
   account_id: id.optional(),
   territory_id: id.optional(),
+  lead_id: id.optional(),
   status: z.enum(['open', 'won', 'lost']).optional(),
   min_position: z.string().optional(),
 });
@@ -245,6 +246,8 @@ export function opportunityRoutes(deps: OpportunityRouteDeps): Router {
     await awaitReadModel(req, res, deps.runner, opportunitiesProjection.name, deps.maxConsistencyWaitMs);
     const { tenantId } = identityOf(res);
     const customerId = q.customer_id ?? q.account_id;
+    // A customer filter also follows merges, which the customers read model knows.
+    if (customerId) await awaitReadModel(req, res, deps.runner, 'customers', deps.maxConsistencyWaitMs);
     // The filter reads a stage the way commands do: any case, aliases resolved.
     const stageCode = q.stage ? (findStage(await deps.stageSetFor(tenantId), q.stage)?.code ?? normaliseStageCode(q.stage)) : undefined;
     const { rows, total } = await listOpportunities(
@@ -255,6 +258,7 @@ export function opportunityRoutes(deps: OpportunityRouteDeps): Router {
         ...(q.owner_id ? { ownerId: q.owner_id } : {}),
         ...(customerId ? { customerId } : {}),
         ...(q.territory_id ? { territoryId: q.territory_id } : {}),
+        ...(q.lead_id ? { leadId: q.lead_id } : {}),
         ...(q.status ? { status: q.status } : {}),
       },
       { limit: q.limit, offset: q.offset },
