@@ -40,6 +40,23 @@ export const kafkaMigrations: readonly Migration[] = [
       }
     },
   },
+  {
+    name: '0102_customer_accounts_values',
+    async up(knex) {
+      // The new values CustomerProfileUpdatedEvent now carries (null: not changed yet or cleared).
+      await knex.schema.alterTable('customer_accounts', (t) => {
+        t.text('name');
+        t.text('status');
+        t.text('segment');
+        t.text('primary_contact_id');
+      });
+    },
+    async down(knex) {
+      await knex.schema.alterTable('customer_accounts', (t) => {
+        t.dropColumns('name', 'status', 'segment', 'primary_contact_id');
+      });
+    },
+  },
 ];
 
 async function createEnrichmentTables(knex: Knex): Promise<void> {

@@ -1,0 +1,77 @@
+import type { Knex } from 'knex';
+import type { EventStore } from '../../eventstore/port.js';
+import type { Logger } from '../../shared/logger.js';
+import { type InboundStatus, createKafkaInbound } from './inbound.js';
+import { type InboundHandlerDeps, createInboundHandlers } from './inboundHandlers.js';
+import { createKafkajsTransport } from './kafkajs.js';
+import type { LagCounter } from './lag.js';
+import { type OutboundStatus, createKafkaOutbound } from './outbound.js';
+import { type TopicConfig, resolveTopics } from './topics.js';
+
+/**
+ * Both directions over one kafkajs transport: what the app starts when KAFKA_BROKERS is set.
+ * Nothing here blocks or throws on an absent broker; both halves retry in the background.
+ */
+export interface KafkaBridgeOptions extends InboundHandlerDeps {
+  /** KAFKA_BROKERS split on commas. */
+  readonly brokers: readonly string[];
+  /** Topic names in effect (config.kafkaTopics); the documented ones when absent. */
+  readonly topics?: TopicConfig;
+  readonly store: EventStore;
+  readonly db: Knex;
+  readonly log: Logger;
+  /** postgresLagCounter(db) when the event store is the PostgreSQL one; a bounded port scan otherwise. */
+  readonly lagCounter?: LagCounter;
+  readonly clientId?: string;
+}
+
+export interface KafkaBridge {
+  start(): void;
+  stop(): Promise<void>;
+  status(): Promise<{ outbound: OutboundStatus; inbound: InboundStatus }>;
+}
+
+export function createKafkaBridge(opts: KafkaBridgeOptions): KafkaBridge {
+  const topics = opts.topics ?? resolveTopics({});
+  const log = opts.log;
+  const transport = createKafkajsTransport({ brokers: opts.brokers, clientId: opts.clientId, log });
+  const outbound = createKafkaOutbound({
+    store: opts.store,
+    db: opts.db,
+    transport,
+    log,
+    topics,
+    ...(opts.lagCounter ? { lagCounter: opts.lagCounter } : {}),
+  });
+  const inbound = createKafkaInbound({
+    db: opts.db,
+    transport,
+    log,
+    topics,
+    handlers: createInboundHandlers({
+      ...(opts.onQuoteCreated ? { onQuoteCreated: opts.onQuoteCreated } : {}),
+      ...(opts.onLeadCreated ? { onLeadCreated: opts.onLeadCreated } : {}),
+    }),
+  });
+  return {
+    start() {
+      outbound.start();
+      inbound.start();
+    },
+    async stop() {
+      await Promise.all([outbound.stop(), inbound.stop()]);
+      await transport.close();
+    },
+    async status() {
+      return { outbound: await outbound.status(), inbound: inbound.status() };
+    },
+  };
+}
+
+/** "host1:9092, host2:9092" → ["host1:9092", "host2:9092"]. */
+export function parseBrokers(value: string): string[] {
+  return value
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
+}

@@ -1,0 +1,150 @@
+import type { Knex } from 'knex';
+import { type InboundHandler, type InboundHandlers, RejectedMessageError } from './inbound.js';
+import type { LeadCreatedRecord, QuoteCreatedRecord } from './records.js';
+
+/**
+ * What each consumed event does (seeds 000/001 "Domain Events Consumed"). These are enrichments:
+ * read models the bridge keeps itself, written in the inbox's transaction. Events of one key can
+ * still arrive out of order across topics (exceeded and restored travel separately), so upserts
+ * only move forward in event time.
+ *
+ * QuoteCreatedEvent ("attach pricing snapshot") is a command on the Opportunity aggregate, which
+ * the command side provides: pass it as `onQuoteCreated`. Until then the quote topic is simply
+ * not consumed and its messages wait in Kafka. A command appends to the event store, outside
+ * this transaction, so it must be idempotent by itself: derive the appended event's id from
+ * ctx.eventId (e.g. a UUIDv5) so a redelivery is rejected by the store's unique event id.
+ */
+export interface InboundHandlerDeps {
+  readonly onQuoteCreated?: InboundHandler<QuoteCreatedRecord>;
+  /** Runs after the lead is recorded: the initial CustomerProfile (seed 001). */
+  readonly onLeadCreated?: InboundHandler<LeadCreatedRecord>;
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** CustomerProfileUpdatedEvent field → customer_accounts column. */
+const PROFILE_VALUE_COLUMNS = { name: 'name', status: 'status', segment: 'segment', primaryContactId: 'primary_contact_id' } as const;
+
+function isoDate(value: string, field: string): string {
+  if (!ISO_DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+    throw new RejectedMessageError(`${field} "${value}" is not an ISO date (YYYY-MM-DD)`);
+  }
+  return value;
+}
+
+/** Inserts or, for a newer event, overwrites; an older event than the stored one changes nothing. */
+async function upsertIfNewer(
+  trx: Knex.Transaction,
+  table: string,
+  key: readonly string[],
+  timeColumn: string,
+  row: Record<string, unknown>,
+  updateColumns: readonly string[],
+): Promise<void> {
+  await trx(table)
+    .insert(row)
+    .onConflict([...key])
+    .merge([...updateColumns])
+    .where(`${table}.${timeColumn}`, '<=', trx.ref(`excluded.${timeColumn}`));
+}
+
+export function createInboundHandlers(deps: InboundHandlerDeps = {}): InboundHandlers {
+  return {
+    ServiceOrderCreatedEvent: async (trx, r, ctx) => {
+      await trx('customer_service_history')
+        .insert({
+          tenant_id: r.tenantId,
+          customer_id: r.customerId,
+          service_order_id: r.serviceOrderId,
+          description: r.description,
+          created_at: new Date(r.createdAt),
+          event_id: ctx.eventId,
+        })
+        .onConflict(['tenant_id', 'service_order_id'])
+        .ignore();
+    },
+
+    ContractActivatedEvent: async (trx, r, ctx) => {
+      const row = {
+        tenant_id: r.tenantId,
+        contract_id: r.contractId,
+        customer_id: r.customerId,
+        product_id: r.productId,
+        entitlement: r.entitlement,
+        start_date: isoDate(r.startDate, 'startDate'),
+        end_date: r.endDate === null ? null : isoDate(r.endDate, 'endDate'),
+        activated_at: ctx.occurredAt,
+        event_id: ctx.eventId,
+      };
+      const columns = ['customer_id', 'product_id', 'entitlement', 'start_date', 'end_date', 'activated_at', 'event_id'];
+      await upsertIfNewer(trx, 'customer_entitlements', ['tenant_id', 'contract_id'], 'activated_at', row, columns);
+    },
+
+    LeadCreatedEvent: async (trx, r, ctx) => {
+      await trx('inbound_leads')
+        .insert({
+          tenant_id: r.tenantId,
+          lead_id: r.leadId,
+          source: r.source,
+          owner_id: r.ownerId,
+          company_name: r.companyName,
+          personal_data: r.personalData === null ? null : JSON.stringify(r.personalData),
+          created_at: ctx.occurredAt,
+          event_id: ctx.eventId,
+        })
+        .onConflict(['tenant_id', 'lead_id'])
+        .ignore();
+      await deps.onLeadCreated?.(trx, r, ctx);
+    },
+
+    CustomerProfileUpdatedEvent: async (trx, r, ctx) => {
+      const row = {
+        tenant_id: r.tenantId,
+        customer_id: r.customerId,
+        changed_fields: JSON.stringify(r.changedFields),
+        updated_by: r.updatedBy,
+        updated_at: ctx.occurredAt,
+        event_id: ctx.eventId,
+        name: r.name,
+        status: r.status,
+        segment: r.segment,
+        primary_contact_id: r.primaryContactId,
+      };
+      // A value column is overwritten only when this event changed it: null alone cannot tell
+      // "cleared" from "not part of this update".
+      const changed = Object.entries(PROFILE_VALUE_COLUMNS)
+        .filter(([field]) => r.changedFields.includes(field))
+        .map(([, column]) => column);
+      await upsertIfNewer(trx, 'customer_accounts', ['tenant_id', 'customer_id'], 'updated_at', row, [
+        'changed_fields',
+        'updated_by',
+        'updated_at',
+        'event_id',
+        ...changed,
+      ]);
+    },
+
+    CreditLimitExceededEvent: async (trx, r, ctx) => {
+      const row = {
+        tenant_id: r.tenantId,
+        customer_id: r.customerId,
+        blocked: true,
+        since: ctx.occurredAt,
+        credit_limit: r.creditLimit,
+        exposure: r.exposure,
+        currency: r.currency,
+        event_id: ctx.eventId,
+      };
+      const columns = ['blocked', 'since', 'credit_limit', 'exposure', 'currency', 'event_id'];
+      await upsertIfNewer(trx, 'customer_credit_blocks', ['tenant_id', 'customer_id'], 'since', row, columns);
+    },
+
+    CreditLimitRestoredEvent: async (trx, r, ctx) => {
+      // The last exceeded figures stay for context; `blocked` is what the close rule reads.
+      const row = { tenant_id: r.tenantId, customer_id: r.customerId, blocked: false, since: ctx.occurredAt, event_id: ctx.eventId };
+      await upsertIfNewer(trx, 'customer_credit_blocks', ['tenant_id', 'customer_id'], 'since', row, ['blocked', 'since', 'event_id']);
+    },
+
+    ...(deps.onQuoteCreated ? { QuoteCreatedEvent: deps.onQuoteCreated } : {}),
+  };
+}

@@ -1,0 +1,20 @@
+/** The Kafka bridge's public surface, for whoever wires it (src/app.ts). */
+export { avroCodec, loadAvroCodec, type AvroCodec, type AvroField, type AvroRecord } from './avro.js';
+export { createKafkajsTransport, type KafkajsTransportOptions } from './kafkajs.js';
+export { createKafkaOutbound, type KafkaOutbound, type OutboundOptions, type OutboundStatus } from './outbound.js';
+export {
+  CONSUMER_GROUP,
+  RejectedMessageError,
+  createKafkaInbound,
+  type InboundContext,
+  type InboundHandler,
+  type InboundHandlers,
+  type InboundStatus,
+  type KafkaInbound,
+} from './inbound.js';
+export { createInboundHandlers, type InboundHandlerDeps } from './inboundHandlers.js';
+export { postgresLagCounter, storeLagCounter, type LagCounter } from './lag.js';
+export type * from './records.js';
+export * from './topics.js';
+export type * from './transport.js';
+export { createKafkaBridge, parseBrokers, type KafkaBridge, type KafkaBridgeOptions } from './bridge.js';

@@ -1,0 +1,38 @@
+import type { Knex } from 'knex';
+import type { EventStore, Position } from '../../eventstore/port.js';
+
+/** How many events of `eventTypes` lie after `after`; `exact` false means "at least count". */
+export type LagCounter = (after: Position, eventTypes: readonly string[]) => Promise<{ count: number; exact: boolean }>;
+
+/**
+ * Works on any event store through the port: reads pages after the checkpoint and stops at
+ * `cap`, so a health check never scans a huge backlog. Beyond the cap the count is a lower bound.
+ */
+export function storeLagCounter(store: EventStore, cap = 10_000, page = 1_000): LagCounter {
+  return async (after, eventTypes) => {
+    let count = 0;
+    let from = after;
+    while (count < cap) {
+      const events = await store.readAll({ after: from, maxCount: Math.min(page, cap - count), filter: { eventTypes } });
+      count += events.length;
+      if (events.length === 0) return { count, exact: true };
+      from = events.at(-1)!.position;
+    }
+    return { count, exact: false };
+  };
+}
+
+/**
+ * One indexed count on the PostgreSQL store's table (es_events_type index). Only valid when the
+ * event store is the PostgreSQL one in this same database; counts committed rows, including
+ * any still above the store's visibility horizon, which is what "behind" means to an operator.
+ */
+export function postgresLagCounter(db: Knex): LagCounter {
+  return async (after, eventTypes) => {
+    const { rows } = await db.raw<{ rows: { n: string }[] }>(
+      'select count(*)::text as n from es_events where (transaction_id, seq) > (?::text::xid8, ?::bigint) and event_type = any(?::text[])',
+      [after.commit.toString(), after.prepare.toString(), [...eventTypes]],
+    );
+    return { count: Number(rows[0]?.n ?? 0), exact: true };
+  };
+}

@@ -1,0 +1,103 @@
+import type { ConsumedEventType } from './topics.js';
+
+/**
+ * The decoded Avro records of consumed events, as the schemas in schemas/ define them.
+ * Decimals arrive as exact decimal strings, timestamps as epoch millis. RECORD_FIELDS ties
+ * these types to the .avsc files (a test compares them), so the casts in inbound.ts are safe.
+ */
+export interface EnvelopeRecord {
+  readonly eventId: string;
+  readonly timestamp: number;
+  readonly tenantId: string;
+}
+
+export interface QuoteCreatedRecord extends EnvelopeRecord {
+  readonly quoteId: string;
+  readonly opportunityId: string;
+  readonly customerId: string;
+  readonly totalAmount: string;
+  readonly currency: string;
+  readonly validUntil: string;
+}
+
+export interface CreditLimitExceededRecord extends EnvelopeRecord {
+  readonly customerId: string;
+  readonly creditLimit: string;
+  readonly exposure: string;
+  readonly currency: string;
+}
+
+export interface CreditLimitRestoredRecord extends EnvelopeRecord {
+  readonly customerId: string;
+}
+
+/** Personal data of a lead: the one sub-record a crypto-shredding layer will wrap (DESIGN §9). */
+export interface LeadPersonalData {
+  readonly firstName: string | null;
+  readonly lastName: string | null;
+  readonly email: string | null;
+  readonly phone: string | null;
+}
+
+export interface LeadCreatedRecord extends EnvelopeRecord {
+  readonly leadId: string;
+  readonly source: string;
+  readonly ownerId: string;
+  readonly companyName: string | null;
+  readonly personalData: LeadPersonalData | null;
+}
+
+export interface ServiceOrderCreatedRecord extends EnvelopeRecord {
+  readonly serviceOrderId: string;
+  readonly customerId: string;
+  readonly description: string;
+  readonly createdAt: number;
+}
+
+export interface ContractActivatedRecord extends EnvelopeRecord {
+  readonly contractId: string;
+  readonly customerId: string;
+  readonly productId: string;
+  readonly entitlement: string;
+  readonly startDate: string;
+  readonly endDate: string | null;
+}
+
+export interface CustomerProfileUpdatedRecord extends EnvelopeRecord {
+  readonly customerId: string;
+  readonly changedFields: readonly string[];
+  readonly updatedBy: string;
+  /** New values; meaningful only for the fields changedFields names (null there means cleared). */
+  readonly name: string | null;
+  readonly status: string | null;
+  readonly segment: string | null;
+  readonly primaryContactId: string | null;
+}
+
+export interface ConsumedRecords {
+  QuoteCreatedEvent: QuoteCreatedRecord;
+  CreditLimitExceededEvent: CreditLimitExceededRecord;
+  CreditLimitRestoredEvent: CreditLimitRestoredRecord;
+  LeadCreatedEvent: LeadCreatedRecord;
+  ServiceOrderCreatedEvent: ServiceOrderCreatedRecord;
+  ContractActivatedEvent: ContractActivatedRecord;
+  CustomerProfileUpdatedEvent: CustomerProfileUpdatedRecord;
+}
+
+// Fails to compile if ConsumedRecords and the consumed topics drift apart.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _sameKeys: Same<keyof ConsumedRecords, ConsumedEventType> = true;
+void _sameKeys;
+
+const ENVELOPE = ['eventId', 'timestamp', 'tenantId'] as const;
+
+/** Field names of each record type, in schema order. */
+export const RECORD_FIELDS: { readonly [K in ConsumedEventType]: readonly (keyof ConsumedRecords[K])[] } = {
+  QuoteCreatedEvent: [...ENVELOPE, 'quoteId', 'opportunityId', 'customerId', 'totalAmount', 'currency', 'validUntil'],
+  CreditLimitExceededEvent: [...ENVELOPE, 'customerId', 'creditLimit', 'exposure', 'currency'],
+  CreditLimitRestoredEvent: [...ENVELOPE, 'customerId'],
+  LeadCreatedEvent: [...ENVELOPE, 'leadId', 'source', 'ownerId', 'companyName', 'personalData'],
+  ServiceOrderCreatedEvent: [...ENVELOPE, 'serviceOrderId', 'customerId', 'description', 'createdAt'],
+  ContractActivatedEvent: [...ENVELOPE, 'contractId', 'customerId', 'productId', 'entitlement', 'startDate', 'endDate'],
+  CustomerProfileUpdatedEvent: [...ENVELOPE, 'customerId', 'changedFields', 'updatedBy', 'name', 'status', 'segment', 'primaryContactId'],
+};

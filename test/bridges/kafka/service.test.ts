@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import { type BrokerHandle, startBroker } from '../../../scripts/kafka/broker.js';
+import { type AvroRecord, avroCodec } from '../../../src/bridges/kafka/avro.js';
+import { type ConsumedEventType, resolveTopics } from '../../../src/bridges/kafka/topics.js';
+import { type TestApp, startTestApp } from '../../support/app.js';
+import { produce, readTopics, waitFor } from './support.js';
+
+/**
+ * The service as deployed with KAFKA_BROKERS: commands over HTTP come out on the documented
+ * topics, and the consumed events of other contexts change what the API answers.
+ */
+const codec = avroCodec();
+const topics = resolveTopics();
+const TENANT = 'tenant-kafka';
+
+describe('Kafka bridge in the running service (real broker)', function () {
+  this.timeout(120_000);
+  let broker: BrokerHandle;
+  let app: TestApp;
+  const identity = { tenantId: TENANT, userId: 'user-200' };
+
+  before(async function () {
+    this.timeout(180_000);
+    broker = await startBroker();
+    app = await startTestApp({ KAFKA_BROKERS: broker.brokers });
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await app?.stop();
+    await broker?.stop();
+  });
+
+  const call = async (method: string, path: string, body?: unknown) => app.request(method, path, { body, identity });
+
+  async function publish(type: ConsumedEventType, key: string, fields: Record<string, unknown>): Promise<string> {
+    const eventId = randomUUID();
+    const record: AvroRecord = { eventId, timestamp: Date.now(), tenantId: TENANT, ...fields };
+    await produce(broker.brokers, topics.inbound[type].topic, [{ key, value: codec.encodeRecord(type, record), headers: { eventType: type } }]);
+    return eventId;
+  }
+
+  it('publishes the seed scenario on the documented topics, keyed by the opportunity', async () => {
+    expect((await call('POST', '/api/v1/opportunities', { id: 'OPP-100', customer_id: 'CUST-100', amount: '120000.00', currency: 'USD', stage: 'QUALIFICATION' })).status).to.equal(201);
+    expect((await call('PUT', '/api/v1/opportunities/OPP-100/stage', { stage: 'NEGOTIATION' })).status).to.equal(200);
+    expect((await call('POST', '/api/v1/opportunities/OPP-100/close', { outcome: 'won' })).status).to.equal(200);
+    // The bridge creates the topics when it first connects.
+    await waitFor(async () => {
+      const h = (await app.request('GET', '/health', { auth: false })).body;
+      return h.kafka.outbound.connected === true && h.kafka.outbound.lag === 0;
+    }, 60_000, 'the bridge to publish everything');
+    const wanted = ['crm.pipeline.opportunity.created', 'crm.pipeline.opportunity.stage.changed', 'crm.pipeline.opportunity.closed.won'];
+    const messages = await readTopics(broker.brokers, wanted, (m) => wanted.every((t) => m.some((x) => x.topic === t && x.key === 'OPP-100')), 60_000);
+    for (const topic of wanted) {
+      const m = messages.find((x) => x.topic === topic && x.key === 'OPP-100')!;
+      expect(m.headers).to.include({ tenantId: TENANT });
+      const decoded = codec.decode(m.headers.eventType!, m.value!) as Record<string, unknown>;
+      expect(decoded.opportunityId).to.equal('OPP-100');
+      if ('amount' in decoded) expect(decoded.amount).to.equal('120000.00');
+    }
+    const health = await app.request('GET', '/health', { auth: false });
+    expect(health.body.kafka.configured).to.equal(true);
+    expect(health.body.kafka.outbound).to.include.keys('lag', 'checkpoint', 'connected');
+  });
+
+  it('QuoteCreatedEvent attaches its pricing to the opportunity, once', async () => {
+    expect((await call('POST', '/api/v1/opportunities', { id: 'OPP-Q', customer_id: 'CUST-Q', amount: '5000.00', stage: 'PROPOSAL' })).status).to.equal(201);
+    const quote = { quoteId: 'Q-1', opportunityId: 'OPP-Q', customerId: 'CUST-Q', totalAmount: '4800.50', currency: 'USD', validUntil: '2026-12-31' };
+    await publish('QuoteCreatedEvent', 'OPP-Q', quote);
+    await publish('QuoteCreatedEvent', 'OPP-Q', quote); // the same quote again: one effect
+    await waitFor(async () => (await call('GET', '/api/v1/opportunities/OPP-Q')).body.pricing !== null, 30_000, 'the pricing snapshot');
+    const opp = (await call('GET', '/api/v1/opportunities/OPP-Q')).body;
+    expect(opp.pricing).to.deep.equal({ quote_id: 'Q-1', amount: '4800.50', currency: 'USD', valid_until: '2026-12-31' });
+    await new Promise((r) => setTimeout(r, 1500));
+    const history = (await call('GET', '/api/v1/opportunities/OPP-Q/history')).body.data as { event_type: string; actor: string }[];
+    const attached = history.filter((e) => e.event_type === 'OpportunityPricingSnapshotAttachedEvent');
+    expect(attached).to.have.length(1);
+    expect(attached[0]!.actor).to.equal('system:kafka-inbound');
+  });
+
+  it('CreditLimitExceededEvent blocks closing as won until CreditLimitRestoredEvent', async () => {
+    expect((await call('POST', '/api/v1/opportunities', { id: 'OPP-C', customer_id: 'CUST-C', amount: '100.00', stage: 'NEGOTIATION' })).status).to.equal(201);
+    const block = async () =>
+      (await app.database.db('customer_credit_blocks').where({ tenant_id: TENANT, customer_id: 'CUST-C' }).first()) as { blocked: boolean } | undefined;
+    await publish('CreditLimitExceededEvent', 'CUST-C', { customerId: 'CUST-C', creditLimit: '1000.00', exposure: '1500.00', currency: 'USD' });
+    await waitFor(async () => (await block())?.blocked === true, 30_000, 'the credit block');
+    const blocked = await call('POST', '/api/v1/opportunities/OPP-C/close', { outcome: 'won' });
+    expect(blocked.status).to.equal(409);
+    expect(blocked.body.error.code).to.equal('CONFLICT');
+    expect(blocked.body.error.details.reason).to.equal('CREDIT_LIMIT_EXCEEDED');
+    expect((await call('PUT', '/api/v1/opportunities/OPP-C/stage', { stage: 'CLOSED_WON' })).status).to.equal(409);
+    // Other moves stay allowed; winning is lifted by the restore event.
+    expect((await call('PUT', '/api/v1/opportunities/OPP-C/stage', { stage: 'PROPOSAL' })).status).to.equal(200);
+    await publish('CreditLimitRestoredEvent', 'CUST-C', { customerId: 'CUST-C' });
+    await waitFor(async () => (await block())?.blocked === false, 30_000, 'the block lifted');
+    expect((await call('POST', '/api/v1/opportunities/OPP-C/close', { outcome: 'won' })).status).to.equal(200);
+    expect((await call('GET', '/api/v1/opportunities/OPP-C/history')).body.data.at(-1).event_type).to.equal('OpportunityClosedWonEvent');
+  });
+
+  it('LeadCreatedEvent creates the initial customer profile, a prospect', async () => {
+    await publish('LeadCreatedEvent', 'L-77', {
+      leadId: 'L-77',
+      source: 'webinar',
+      ownerId: 'user-9',
+      companyName: 'Initech',
+      personalData: { firstName: 'Peter', lastName: 'Gibbons', email: 'peter@initech.example', phone: null },
+    });
+    let found: { status: number; body: { data: { name: string; status: string }[] } } | undefined;
+    await waitFor(async () => {
+      found = await call('GET', '/api/v1/customers?status=PROSPECT');
+      return found.status === 200 && found.body.data.some((c) => c.name === 'Initech');
+    }, 30_000, 'the initial profile');
+    expect(found!.body.data.filter((c) => c.name === 'Initech')).to.have.length(1);
+  });
+});

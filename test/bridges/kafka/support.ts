@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import kafkajs from 'kafkajs';
+import type { IHeaders } from 'kafkajs';
+import { type Level, type Logger, createLogger } from '../../../src/shared/logger.js';
+
+// Default export: kafkajs's CommonJS named exports are not all detected (scripts/kafka/README.md).
+const { Kafka, Partitioners, logLevel } = kafkajs;
+
+/** Quiet by default; KAFKA_TEST_LOG=debug|info|warn|error shows the bridge's and kafkajs's logs. */
+export function testLogger(): Logger {
+  return createLogger((process.env.KAFKA_TEST_LOG as Level | undefined) ?? 'silent', { test: 'kafka' });
+}
+
+export function rawKafka(brokers: string) {
+  return new Kafka({ clientId: 'test-verifier', brokers: [brokers], logLevel: logLevel.NOTHING });
+}
+
+export interface ReadMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly headers: Record<string, string>;
+}
+
+function text(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined) out[k] = first.toString();
+  }
+  return out;
+}
+
+/** Reads `topics` from the beginning with a fresh group until `done(messages)` or the timeout. */
+export async function readTopics(
+  brokers: string,
+  topics: readonly string[],
+  done: (messages: readonly ReadMessage[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<ReadMessage[]> {
+  const consumer = rawKafka(brokers).consumer({ groupId: `verify-${randomUUID()}`, maxWaitTimeInMs: 500 });
+  const messages: ReadMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        messages.push({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString() ?? null,
+          value: message.value,
+          headers: text(message.headers),
+        });
+      },
+    });
+    await waitFor(() => done(messages), timeoutMs, `messages on ${topics.join(', ')} (got ${messages.length})`);
+    return messages;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+/** Produces raw messages (as another context would) and returns their offsets. */
+export async function produce(
+  brokers: string,
+  topic: string,
+  messages: { key: string; value: Buffer; headers?: Record<string, string> }[],
+): Promise<string[]> {
+  const producer = rawKafka(brokers).producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    const offsets: string[] = [];
+    // One at a time so each message's offset is known.
+    for (const m of messages) {
+      const [meta] = await producer.send({ topic, acks: -1, messages: [m] });
+      offsets.push(meta!.baseOffset ?? '');
+    }
+    return offsets;
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Two distinct free loopback ports, for a broker that must come back on the same address. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const server = net.createServer();
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', resolve);
+      });
+      ports.push((server.address() as net.AddressInfo).port);
+    }
+    return ports;
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  }
+}
