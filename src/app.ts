@@ -1,6 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { stageSetFor } from './aggregates/pipelineStage/loadStageSet.js';
+import { createKafkaBridge, parseBrokers } from './bridges/kafka/bridge.js';
+import { inboundCommands } from './bridges/kafka/inboundCommands.js';
+import { postgresLagCounter, storeLagCounter } from './bridges/kafka/lag.js';
+import { outboundBacklog } from './bridges/kafka/outbound.js';
 import { createCommandHandler } from './commands/handler.js';
 import type { Config } from './config.js';
 import { resolveDatabase } from './db/connect.js';
@@ -24,7 +28,8 @@ export interface RunningApp {
 
 /**
  * The composition root: PostgreSQL (embedded unless DATABASE_URL), migrations, the event store
- * (PostgreSQL unless EVENTSTORE_URL), the projection runner and the HTTP API.
+ * (PostgreSQL unless EVENTSTORE_URL), the projection runner, the Kafka bridge (when
+ * KAFKA_BROKERS is set) and the HTTP API.
  */
 export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
   const { url: databaseUrl, embedded } = await resolveDatabase(config, log);
@@ -40,6 +45,25 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   const runner = createProjectionRunner({ store, db, projections, log });
   runner.start();
   const execute = createCommandHandler({ store });
+
+  // The Kafka bridge: idle without KAFKA_BROKERS; the log is the outbox and its backlog waits.
+  const lagCounter = config.EVENTSTORE_URL ? storeLagCounter(store) : postgresLagCounter(db);
+  const bridge = config.KAFKA_BROKERS
+    ? createKafkaBridge({
+        brokers: parseBrokers(config.KAFKA_BROKERS),
+        topics: config.kafkaTopics,
+        clientId: config.KAFKA_CLIENT_ID,
+        store,
+        db,
+        log,
+        lagCounter,
+        ...inboundCommands(execute),
+      })
+    : undefined;
+  bridge?.start();
+  log.info('kafka bridge', bridge ? { brokers: config.KAFKA_BROKERS } : { state: 'idle: KAFKA_BROKERS unset' });
+  const kafkaHealth = async () =>
+    bridge ? { configured: true, ...(await bridge.status()) } : { configured: false, outbound: await outboundBacklog(db, lagCounter) };
 
   if (config.usingDevJwtSecret) {
     log.warn('JWT_SECRET unset: using the development secret; set JWT_SECRET in any shared environment');
@@ -62,7 +86,12 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     health: async () => {
       try {
         await db.raw('select 1');
-        return { status: 'ok', version: VERSION, event_store_head: formatPosition(await store.headPosition()) };
+        return {
+          status: 'ok',
+          version: VERSION,
+          event_store_head: formatPosition(await store.headPosition()),
+          kafka: await kafkaHealth(),
+        };
       } catch (err) {
         return { status: 'degraded', version: VERSION, error: err instanceof Error ? err.message : String(err) };
       }
@@ -88,6 +117,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        await bridge?.stop();
         await runner.stop();
         await store.close();
         await db.destroy();

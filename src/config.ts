@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type TopicConfig, resolveTopics } from './bridges/kafka/topics.js';
 
 /**
  * Configuration is read once, from the environment, and validated here; nothing else reads
@@ -15,7 +16,11 @@ const schema = z.object({
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   DATABASE_NAME: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('chiroerp_crm_pipeline'),
   EVENTSTORE_URL: z.string().regex(/^(esdb|esdb\+discover):\/\//, 'must be an esdb:// connection string').optional(),
-  KAFKA_BROKERS: z.string().min(1).optional(),
+  KAFKA_BROKERS: z
+    .string()
+    .regex(/^\s*[^\s,:]+:\d{1,5}\s*(,\s*[^\s,:]+:\d{1,5}\s*)*$/, 'must be host:port[,host:port...]')
+    .optional(),
+  KAFKA_CLIENT_ID: z.string().min(1).default('crm-pipeline'),
   /** HS256 secret for bearer tokens. The default is for local development only. */
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
   JWT_ISSUER: z.string().optional(),
@@ -25,7 +30,11 @@ const schema = z.object({
   MAX_CONSISTENCY_WAIT_MS: z.coerce.number().int().min(0).max(60000).default(5000),
 });
 
-export type Config = z.infer<typeof schema> & { readonly usingDevJwtSecret: boolean };
+export type Config = z.infer<typeof schema> & {
+  readonly usingDevJwtSecret: boolean;
+  /** Topic names in effect: the documented ones, renamed by KAFKA_TOPIC_* variables. */
+  readonly kafkaTopics: TopicConfig;
+};
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -39,5 +48,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  return { ...parsed.data, usingDevJwtSecret: parsed.data.JWT_SECRET === DEV_JWT_SECRET };
+  let kafkaTopics: TopicConfig;
+  try {
+    kafkaTopics = resolveTopics(Object.fromEntries(Object.entries(cleaned).filter(([k]) => k.startsWith('KAFKA_TOPIC_'))));
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return { ...parsed.data, usingDevJwtSecret: parsed.data.JWT_SECRET === DEV_JWT_SECRET, kafkaTopics };
 }

@@ -48,6 +48,10 @@ export function reduceOpportunity(row: Row | undefined, stored: StoredEvent): Ro
       return { ...row, stage: event.data.toStage, status: 'won', probability: 100, close_date: event.data.closeDate, lost_reason: null, ...touch };
     case 'OpportunityClosedLostEvent':
       return { ...row, stage: event.data.toStage, status: 'lost', probability: 0, close_date: event.data.closeDate, lost_reason: event.data.reason, ...touch };
+    case 'OpportunityPricingSnapshotAttachedEvent': {
+      const d = event.data;
+      return { ...row, quote_id: d.quoteId, quote_amount: d.totalAmount, quote_currency: d.currency, quote_valid_until: d.validUntil, ...touch };
+    }
     case 'OpportunityUpdatedEvent': {
       const d = event.data;
       return {

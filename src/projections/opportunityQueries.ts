@@ -20,6 +20,10 @@ export interface OpportunityRow {
   close_date: string | null;
   lost_reason: string | null;
   next_step: string | null;
+  quote_id: string | null;
+  quote_amount: string | null;
+  quote_currency: string | null;
+  quote_valid_until: string | null;
   products: unknown;
   metadata: unknown;
   revision: string;

@@ -24,6 +24,8 @@ function facts(e: StoredEvent<OpportunityEvent>): { stage?: string; closeDate?: 
       return { stage: event.data.toStage };
     case 'OpportunityUpdatedEvent':
       return event.data.expectedCloseDate !== undefined ? { closeDate: event.data.expectedCloseDate } : {};
+    case 'OpportunityPricingSnapshotAttachedEvent':
+      return {};
   }
 }
 

@@ -292,3 +292,44 @@ describe('Opportunity decider: the tenant stage set transitions', () => {
     given([inProspecting]).when({ type: 'ChangeStage', stages: restricted, stage: 'limbo' }).thenFails('VALIDATION_ERROR', /Unknown stage/);
   });
 });
+
+describe('Opportunity decider: consumed events of other contexts', () => {
+  const holds = new Set(['CUST-100']);
+
+  it('a credit hold on the customer blocks closing as won, by close or by stage', () => {
+    const err = given([created, toNegotiation]).when({ type: 'CloseOpportunity', stages, outcome: 'won', creditHolds: holds }).thenFails('CONFLICT', /credit limit/);
+    expect(err.details).to.deep.equal({ customer_id: 'CUST-100', reason: 'CREDIT_LIMIT_EXCEEDED' });
+    given([created, toNegotiation]).when({ type: 'ChangeStage', stages, stage: 'CLOSED_WON', creditHolds: holds }).thenFails('CONFLICT');
+  });
+
+  it('a credit hold does not stop a loss, another move, or another customer', () => {
+    const lost = opportunityDecider.decide({ type: 'CloseOpportunity', stages, outcome: 'lost', reason: 'budget', creditHolds: holds }, fold(opportunityDecider, [created]), ctx);
+    expect(lost[0]!.type).to.equal('OpportunityClosedLostEvent');
+    given([created]).when({ type: 'ChangeStage', stages, stage: 'NEGOTIATION', creditHolds: holds }).then([toNegotiation]);
+    given([created, toNegotiation]).when({ type: 'CloseOpportunity', stages, outcome: 'won', creditHolds: new Set(['CUST-OTHER']) }).then([won]);
+  });
+
+  const attach: OpportunityCommand = {
+    type: 'AttachPricingSnapshot',
+    quoteId: 'Q-1',
+    totalAmount: money('4800.50'),
+    currency: 'USD',
+    validUntil: '2026-12-31',
+    sourceEventId: 'evt-9',
+  };
+  const attached: OpportunityEvent = {
+    type: 'OpportunityPricingSnapshotAttachedEvent',
+    data: { opportunityId: 'OPP-100', quoteId: 'Q-1', totalAmount: money('4800.50'), currency: 'USD', validUntil: '2026-12-31', sourceEventId: 'evt-9' },
+  };
+
+  it('a quote attaches its pricing once; a redelivery changes nothing', () => {
+    given([created]).when(attach).then([attached]);
+    given([created, attached]).when(attach).then([]);
+    given([created, attached]).when({ ...attach, quoteId: 'Q-2' }).then([{ ...attached, data: { ...attached.data, quoteId: 'Q-2' } }]);
+  });
+
+  it('a quote for a missing or closed opportunity is refused', () => {
+    given([]).when(attach).thenFails('NOT_FOUND');
+    given([created, won]).when(attach).thenFails('CONFLICT');
+  });
+});

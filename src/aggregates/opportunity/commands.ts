@@ -30,8 +30,26 @@ export type OpportunityCommand =
       notes?: string;
       /** Needed when the target stage is a lost one. */
       lostReason?: string;
+      /** Customers whose credit limit is exceeded (Finance/AR): closing as won is blocked. */
+      creditHolds?: ReadonlySet<string>;
     }
-  | { type: 'CloseOpportunity'; stages: StageSet; outcome: 'won' | 'lost'; closeDate?: string; reason?: string }
+  | {
+      type: 'CloseOpportunity';
+      stages: StageSet;
+      outcome: 'won' | 'lost';
+      closeDate?: string;
+      reason?: string;
+      creditHolds?: ReadonlySet<string>;
+    }
+  | {
+      /** Sales' QuoteCreatedEvent: the quote's pricing, attached once per quote. */
+      type: 'AttachPricingSnapshot';
+      quoteId: string;
+      totalAmount: Amount;
+      currency: string;
+      validUntil: string | null;
+      sourceEventId: string;
+    }
   | {
       type: 'UpdateOpportunity';
       amount?: Amount;

@@ -20,6 +20,8 @@ export type OpportunityState =
       readonly currency: string;
       readonly expectedCloseDate: string | null;
       readonly nextStep: string | null;
+      /** Quotes already attached: a redelivered QuoteCreatedEvent changes nothing. */
+      readonly quoteIds: readonly string[];
     };
 
 type Existing = Extract<OpportunityState, { exists: true }>;
@@ -63,7 +65,19 @@ function requireOpen(state: OpportunityState): Existing {
   return state;
 }
 
-function close(state: Existing, stage: StageDefinition, closeDate: string, reason: string | undefined): OpportunityEvent {
+function close(
+  state: Existing,
+  stage: StageDefinition,
+  closeDate: string,
+  reason: string | undefined,
+  creditHolds: ReadonlySet<string> | undefined,
+): OpportunityEvent {
+  if (stage.kind === 'won' && creditHolds?.has(state.customerId)) {
+    throw new DomainError('CONFLICT', `Closing as won is blocked: customer ${state.customerId} has exceeded its credit limit`, {
+      customer_id: state.customerId,
+      reason: 'CREDIT_LIMIT_EXCEEDED',
+    });
+  }
   const common = {
     opportunityId: state.opportunityId,
     customerId: state.customerId,
@@ -116,7 +130,7 @@ function decide(command: OpportunityCommand, state: OpportunityState, ctx: Decis
       const target = requireStage(command.stages, command.stage);
       requireTransition(command.stages, current, target);
       if (target.kind !== 'open') {
-        return [close(current, target, isoDate(ctx.now), command.lostReason ?? command.notes)];
+        return [close(current, target, isoDate(ctx.now), command.lostReason ?? command.notes, command.creditHolds)];
       }
       const probability = command.probability ?? (target.code === current.stage ? current.probability : target.probability);
       if (target.code === current.stage) {
@@ -149,7 +163,25 @@ function decide(command: OpportunityCommand, state: OpportunityState, ctx: Decis
       const allowed = allowedTargets(command.stages, current.stage);
       const stage = candidates.find((s) => allowed.includes(s.code)) ?? candidates[0]!;
       requireTransition(command.stages, current, stage);
-      return [close(current, stage, command.closeDate ?? isoDate(ctx.now), command.reason)];
+      return [close(current, stage, command.closeDate ?? isoDate(ctx.now), command.reason, command.creditHolds)];
+    }
+
+    case 'AttachPricingSnapshot': {
+      const current = requireOpen(state);
+      if (current.quoteIds.includes(command.quoteId)) return [];
+      return [
+        {
+          type: 'OpportunityPricingSnapshotAttachedEvent',
+          data: {
+            opportunityId: current.opportunityId,
+            quoteId: command.quoteId,
+            totalAmount: command.totalAmount,
+            currency: command.currency,
+            validUntil: command.validUntil,
+            sourceEventId: command.sourceEventId,
+          },
+        },
+      ];
     }
 
     case 'UpdateOpportunity': {
@@ -215,6 +247,7 @@ function evolve(state: OpportunityState, event: OpportunityEvent): OpportunitySt
         currency: d.currency,
         expectedCloseDate: d.expectedCloseDate,
         nextStep: null,
+        quoteIds: [],
       };
     }
     case 'OpportunityStageChangedEvent':
@@ -226,6 +259,9 @@ function evolve(state: OpportunityState, event: OpportunityEvent): OpportunitySt
     case 'OpportunityClosedLostEvent':
       if (!state.exists) return state;
       return { ...state, status: 'lost', stage: event.data.toStage, probability: 0 };
+    case 'OpportunityPricingSnapshotAttachedEvent':
+      if (!state.exists) return state;
+      return { ...state, quoteIds: [...state.quoteIds, event.data.quoteId] };
     case 'OpportunityUpdatedEvent': {
       if (!state.exists) return state;
       const d = event.data;

@@ -82,7 +82,22 @@ export type OpportunityUpdated = DomainEvent<
   }
 >;
 
+/** A quote's pricing (Sales' QuoteCreatedEvent) attached to the opportunity. */
+export type OpportunityPricingSnapshotAttached = DomainEvent<
+  'OpportunityPricingSnapshotAttachedEvent',
+  {
+    opportunityId: string;
+    quoteId: string;
+    totalAmount: Amount;
+    currency: string;
+    validUntil: string | null;
+    /** The consumed event's id, for tracing across contexts. */
+    sourceEventId: string;
+  }
+>;
+
 export type OpportunityEvent =
+  | OpportunityPricingSnapshotAttached
   | OpportunityCreated
   | OpportunityStageChanged
   | OpportunityClosedWon
@@ -95,4 +110,5 @@ export const OPPORTUNITY_EVENT_TYPES = [
   'OpportunityClosedWonEvent',
   'OpportunityClosedLostEvent',
   'OpportunityUpdatedEvent',
+  'OpportunityPricingSnapshotAttachedEvent',
 ] as const satisfies readonly OpportunityEvent['type'][];

@@ -129,6 +129,21 @@ export const migrations: readonly Migration[] = [
       await knex.schema.dropTable('opportunity_stage_history');
     },
   },
+  {
+    name: '0007_opportunities_pricing',
+    async up(knex) {
+      await knex.schema.alterTable('opportunities', (t) => {
+        t.text('quote_id');
+        t.decimal('quote_amount', 18, 2);
+        t.specificType('quote_currency', 'char(3)');
+        t.date('quote_valid_until');
+      });
+    },
+    down: async (knex) =>
+      knex.schema.alterTable('opportunities', (t) => {
+        t.dropColumns('quote_id', 'quote_amount', 'quote_currency', 'quote_valid_until');
+      }),
+  },
   ...kafkaMigrations,
   ...stageMigrations,
   ...customerMigrations,

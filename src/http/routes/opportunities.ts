@@ -7,6 +7,7 @@ import type { CommandResult } from '../../commands/handler.js';
 import { readModelAsOf } from '../../compliance/asOf.js';
 import { fromRecorded } from '../../eventstore/envelope.js';
 import { streamName } from '../../eventstore/streams.js';
+import { activeCreditHolds } from '../../projections/creditHolds.js';
 import { type OpportunityRow, getOpportunity, listOpportunities } from '../../projections/opportunityQueries.js';
 import { opportunitiesProjection } from '../../projections/opportunities.js';
 import type { ProjectionRunner } from '../../projections/runner.js';
@@ -104,6 +105,10 @@ export function opportunityDto(row: OpportunityRow) {
     close_date: row.close_date,
     lost_reason: row.lost_reason,
     next_step: row.next_step,
+    // Sales' latest quote for this deal (QuoteCreatedEvent), when one was attached.
+    pricing: row.quote_id
+      ? { quote_id: row.quote_id, amount: row.quote_amount, currency: row.quote_currency?.trim() ?? null, valid_until: row.quote_valid_until }
+      : null,
     products: snakeKeys(row.products),
     metadata: row.metadata,
     revision: row.revision,
@@ -201,6 +206,7 @@ export function opportunityRoutes(deps: OpportunityRouteDeps): Router {
         ...(b.next_step ? { nextStep: b.next_step } : {}),
         ...(b.notes ? { notes: b.notes } : {}),
         ...(b.reason ? { lostReason: b.reason } : {}),
+        creditHolds: await activeCreditHolds(deps.db, identityOf(res).tenantId),
       },
       render: renderState,
     });
@@ -219,6 +225,7 @@ export function opportunityRoutes(deps: OpportunityRouteDeps): Router {
         outcome: b.outcome,
         ...(b.close_date ? { closeDate: b.close_date } : {}),
         ...(b.reason ? { reason: b.reason } : {}),
+        creditHolds: await activeCreditHolds(deps.db, identityOf(res).tenantId),
       },
       render: renderState,
     });
