@@ -42,13 +42,54 @@ export function parseIfMatch(header: string | undefined): bigint | undefined {
 
 export const etagOf = (revision: bigint | string) => `"${revision.toString()}"`;
 
-function idempotencyKeyOf(req: Request): string | undefined {
+export function idempotencyKeyOf(req: Request): string | undefined {
   const key = req.get('idempotency-key');
   if (key === undefined) return undefined;
   if (!/^[\x21-\x7e]{1,200}$/.test(key)) {
     throw validation('Idempotency-Key must be 1-200 visible ASCII characters', { header: 'Idempotency-Key' });
   }
   return key;
+}
+
+export function respond(res: Response, r: StoredResponse): void {
+  for (const [h, v] of Object.entries(r.headers)) res.setHeader(h, v);
+  res.status(r.status).json(r.body);
+}
+
+/**
+ * Idempotency-Key for any command-like request: without a key `run` answers; with one, the
+ * first request claims the key and its response (domain errors included) is remembered, a
+ * retry gets that response again (Idempotent-Replayed: true), the same key on another request
+ * is a 409. `run` learns whether it takes over a claim left by a crash.
+ */
+export async function idempotentResponse(
+  db: Knex,
+  req: Request,
+  res: Response,
+  streamId: string,
+  run: (takeover: boolean) => Promise<StoredResponse>,
+): Promise<void> {
+  const key = idempotencyKeyOf(req);
+  if (key === undefined) return respond(res, await run(false));
+  const { tenantId } = identityOf(res);
+  const hash = requestHash([req.method, req.baseUrl + req.path, req.body ?? null, req.get('if-match') ?? null]);
+  const claim = await claimKey(db, { tenantId, key, hash, streamId });
+  if (claim.kind === 'replay') {
+    res.setHeader('Idempotent-Replayed', 'true');
+    return respond(res, claim.response);
+  }
+  let response: StoredResponse;
+  try {
+    response = await run(claim.kind === 'takeover');
+  } catch (err) {
+    if (!(err instanceof DomainError)) {
+      await releaseKey(db, tenantId, key).catch(() => undefined);
+      throw err;
+    }
+    response = { status: STATUS[err.code], headers: {}, body: errorEnvelope(res, err.code, err.message, err.details) };
+  }
+  await completeKey(db, tenantId, key, response);
+  respond(res, response);
 }
 
 /**
@@ -76,10 +117,6 @@ export async function runCommand<C, E extends DomainEvent, S>(
     ...(expectedRevision !== undefined ? { expectedRevision } : {}),
   };
 
-  const respond = (r: StoredResponse) => {
-    for (const [h, v] of Object.entries(r.headers)) res.setHeader(h, v);
-    res.status(r.status).json(r.body);
-  };
   const success = (result: CommandResult<S>): StoredResponse => {
     const headers: Record<string, string> = { ETag: etagOf(result.revision) };
     if (result.position) headers['X-Event-Position'] = formatPosition(result.position);
@@ -95,33 +132,10 @@ export async function runCommand<C, E extends DomainEvent, S>(
     };
   };
 
-  if (key === undefined) {
-    respond(success(await deps.execute(spec.aggregate, envelope, spec.command)));
-    return;
-  }
-
   const streamId = streamName({ category: spec.aggregate.category, tenantId: identity.tenantId, aggregateId: spec.aggregateId });
-  const hash = requestHash([req.method, req.baseUrl + req.path, req.body ?? null, expectedRevision?.toString() ?? null]);
-  const claim = await claimKey(deps.db, { tenantId: identity.tenantId, key, hash, streamId });
-  if (claim.kind === 'replay') {
-    res.setHeader('Idempotent-Replayed', 'true');
-    respond(claim.response);
-    return;
-  }
-  let response: StoredResponse;
-  try {
-    const recovered =
-      claim.kind === 'takeover'
-        ? await recoverResult(deps.store, spec.aggregate, streamId, spec.aggregateId, key)
-        : undefined;
-    response = success(recovered ?? (await deps.execute(spec.aggregate, envelope, spec.command)));
-  } catch (err) {
-    if (!(err instanceof DomainError)) {
-      await releaseKey(deps.db, identity.tenantId, key).catch(() => undefined);
-      throw err;
-    }
-    response = { status: STATUS[err.code], headers: {}, body: errorEnvelope(res, err.code, err.message, err.details) };
-  }
-  await completeKey(deps.db, identity.tenantId, key, response);
-  respond(response);
+  await idempotentResponse(deps.db, req, res, streamId, async (takeover) => {
+    // A claim left by a crash: the events carry the key, so rebuild that outcome if it exists.
+    const recovered = takeover && key !== undefined ? await recoverResult(deps.store, spec.aggregate, streamId, spec.aggregateId, key) : undefined;
+    return success(recovered ?? (await deps.execute(spec.aggregate, envelope, spec.command)));
+  });
 }

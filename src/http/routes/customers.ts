@@ -13,7 +13,7 @@ import {
   toCode,
 } from '../../aggregates/customerProfile/index.js';
 import type { CommandEnvelope, CommandResult } from '../../commands/handler.js';
-import { type StoredEvent, fromRecorded } from '../../eventstore/envelope.js';
+import { fromRecorded } from '../../eventstore/envelope.js';
 import { streamName } from '../../eventstore/streams.js';
 import { type CustomerRow, consentsOf, getCustomer, listCustomers, mergedInto } from '../../projections/customerQueries.js';
 import { customersProjection } from '../../projections/customers.js';
@@ -25,6 +25,7 @@ import { notFound } from '../../shared/errors.js';
 import { identityOf } from '../auth.js';
 import { type CommandRouteDeps, etagOf, parseIfMatch, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
+import { historyEntry } from '../history.js';
 import { requestId } from '../errors.js';
 import { id, pagination, text } from '../fields.js';
 import { opportunityDto } from './opportunities.js';
@@ -186,19 +187,6 @@ function renderState(result: CommandResult<CustomerProfileState>) {
     merged_from: [...s.mergedFrom],
     consents: s.consents,
     changed: result.events.length > 0,
-  };
-}
-
-function historyEntry(e: StoredEvent) {
-  return {
-    event_id: e.eventId,
-    event_type: e.eventType,
-    revision: e.revision.toString(),
-    timestamp: e.timestamp,
-    actor: e.metadata.userId,
-    correlation_id: e.metadata.correlationId,
-    causation_id: e.metadata.causationId,
-    changes: snakeKeys(e.payload),
   };
 }
 
@@ -390,7 +378,7 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
     const customerId = id.parse(req.params.id);
     const events = await readEvents(res, customerId);
     res.setHeader('ETag', etagOf(events.at(-1)!.revision));
-    res.json({ id: customerId, data: events.map(historyEntry) });
+    res.json({ id: customerId, data: events.map((e) => historyEntry(e)) });
   });
 
   r.get('/:id/consents/history', async (req, res) => {

@@ -28,6 +28,7 @@ import type { Period } from '../../shared/period.js';
 import { identityOf } from '../auth.js';
 import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
+import { sendHistory } from '../history.js';
 import { amount, currency, id, pagination, text } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 import { periodField } from './pipeline.js';
@@ -146,19 +147,6 @@ function renderState(result: CommandResult<ForecastState>) {
     currency: s.currency,
     status: s.status,
     snapshot_count: s.snapshotCount,
-  };
-}
-
-function historyEntry(e: StoredEvent) {
-  return {
-    event_id: e.eventId,
-    event_type: e.eventType,
-    revision: e.revision.toString(),
-    timestamp: e.timestamp,
-    actor: e.metadata.userId,
-    correlation_id: e.metadata.correlationId,
-    causation_id: e.metadata.causationId,
-    changes: snakeKeys(e.payload),
   };
 }
 
@@ -349,13 +337,8 @@ export function forecastRoutes(deps: ForecastRouteDeps): Router {
   });
 
   r.get('/:id/history', async (req, res) => {
-    const forecastId = id.parse(req.params.id);
-    const { tenantId } = identityOf(res);
-    const stream = streamName({ category: forecastAggregate.category, tenantId, aggregateId: forecastId });
-    const events = (await deps.store.readStream(stream)).map((e) => fromRecorded(e));
-    if (events.length === 0) throw notFound(`Forecast ${forecastId} not found`, { id: forecastId });
-    res.setHeader('ETag', etagOf(events.at(-1)!.revision));
-    res.json({ id: forecastId, data: events.map(historyEntry) });
+    const aggregateId = id.parse(req.params.id);
+    await sendHistory(res, deps.store, { category: forecastAggregate.category, tenantId: identityOf(res).tenantId, aggregateId, label: 'Forecast' });
   });
 
   return r;

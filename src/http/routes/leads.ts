@@ -11,19 +11,19 @@ import {
 import type { StageSet } from '../../aggregates/pipelineStage/stages.js';
 import { type ConvertLeadOutcome, type SagaEnvelope, convertLead } from '../../commands/convertLead.js';
 import type { CommandResult } from '../../commands/handler.js';
-import { type StoredResponse, claimKey, completeKey, releaseKey, requestHash } from '../../commands/idempotency.js';
-import { fromRecorded } from '../../eventstore/envelope.js';
+import type { StoredResponse } from '../../commands/idempotency.js';
 import { formatPosition } from '../../eventstore/port.js';
 import { streamName } from '../../eventstore/streams.js';
 import { type LeadRow, getLead, listLeads } from '../../projections/leadQueries.js';
 import { leadsProjection } from '../../projections/leads.js';
 import type { ProjectionRunner } from '../../projections/runner.js';
 import { snakeKeys } from '../../shared/case.js';
-import { DomainError, notFound, validation } from '../../shared/errors.js';
+import { notFound } from '../../shared/errors.js';
 import { identityOf } from '../auth.js';
-import { type CommandRouteDeps, etagOf, parseIfMatch, runCommand } from '../commandRoute.js';
+import { type CommandRouteDeps, etagOf, idempotencyKeyOf, idempotentResponse, parseIfMatch, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
-import { STATUS, errorEnvelope, requestId } from '../errors.js';
+import { sendHistory } from '../history.js';
+import { requestId } from '../errors.js';
 import { amount, currency, id, integer, isoDate, metadata, pagination, text } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 
@@ -152,33 +152,6 @@ function renderLead(result: CommandResult<LeadState>) {
     qualification_threshold: QUALIFICATION_THRESHOLD,
     created_at: s.createdAt,
   };
-}
-
-function historyEntry(e: ReturnType<typeof fromRecorded>) {
-  return {
-    event_id: e.eventId,
-    event_type: e.eventType,
-    revision: e.revision.toString(),
-    timestamp: e.timestamp,
-    actor: e.metadata.userId,
-    correlation_id: e.metadata.correlationId,
-    causation_id: e.metadata.causationId,
-    changes: snakeKeys(e.payload),
-  };
-}
-
-function idempotencyKeyOf(req: Request): string | undefined {
-  const key = req.get('idempotency-key');
-  if (key === undefined) return undefined;
-  if (!/^[\x21-\x7e]{1,200}$/.test(key)) {
-    throw validation('Idempotency-Key must be 1-200 visible ASCII characters', { header: 'Idempotency-Key' });
-  }
-  return key;
-}
-
-function respond(res: Response, r: StoredResponse): void {
-  for (const [h, v] of Object.entries(r.headers)) res.setHeader(h, v);
-  res.status(r.status).json(r.body);
 }
 
 function conversionResponse(base: string, o: ConvertLeadOutcome): StoredResponse {
@@ -342,41 +315,14 @@ export function leadRoutes(deps: LeadRouteDeps): Router {
           },
         }),
       );
-    if (key === undefined) {
-      respond(res, await run());
-      return;
-    }
-    // Idempotency-Key as for single commands; a claim left by a crash is simply run again,
-    // since the saga converges on the same outcome.
+    // A claim left by a crash simply runs the saga again: it converges on the same outcome.
     const streamId = streamName({ category: leadAggregate.category, tenantId: identity.tenantId, aggregateId: leadId });
-    const hash = requestHash([req.method, req.baseUrl + req.path, req.body ?? null, expectedRevision?.toString() ?? null]);
-    const claim = await claimKey(deps.db, { tenantId: identity.tenantId, key, hash, streamId });
-    if (claim.kind === 'replay') {
-      res.setHeader('Idempotent-Replayed', 'true');
-      respond(res, claim.response);
-      return;
-    }
-    let response: StoredResponse;
-    try {
-      response = await run();
-    } catch (err) {
-      if (!(err instanceof DomainError)) {
-        await releaseKey(deps.db, identity.tenantId, key).catch(() => undefined);
-        throw err;
-      }
-      response = { status: STATUS[err.code], headers: {}, body: errorEnvelope(res, err.code, err.message, err.details) };
-    }
-    await completeKey(deps.db, identity.tenantId, key, response);
-    respond(res, response);
+    await idempotentResponse(deps.db, req, res, streamId, run);
   });
 
   r.get('/:id/history', async (req, res) => {
-    const leadId = id.parse(req.params.id);
-    const stream = streamName({ category: leadAggregate.category, tenantId: identityOf(res).tenantId, aggregateId: leadId });
-    const events = (await deps.store.readStream(stream)).map((e) => fromRecorded(e));
-    if (events.length === 0) throw notFound(`Lead ${leadId} not found`, { id: leadId });
-    res.setHeader('ETag', etagOf(events.at(-1)!.revision));
-    res.json({ id: leadId, data: events.map(historyEntry) });
+    const aggregateId = id.parse(req.params.id);
+    await sendHistory(res, deps.store, { category: leadAggregate.category, tenantId: identityOf(res).tenantId, aggregateId, label: 'Lead' });
   });
 
   return r;

@@ -5,7 +5,6 @@ import { type OpportunityState, opportunityAggregate } from '../../aggregates/op
 import { findStage, normaliseStageCode, type StageSet } from '../../aggregates/pipelineStage/stages.js';
 import type { CommandResult } from '../../commands/handler.js';
 import { readModelAsOf } from '../../compliance/asOf.js';
-import { fromRecorded } from '../../eventstore/envelope.js';
 import { streamName } from '../../eventstore/streams.js';
 import { activeCreditHolds } from '../../projections/creditHolds.js';
 import { type OpportunityRow, getOpportunity, listOpportunities } from '../../projections/opportunityQueries.js';
@@ -16,6 +15,7 @@ import { notFound } from '../../shared/errors.js';
 import { identityOf } from '../auth.js';
 import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
+import { sendHistory } from '../history.js';
 import { amount, asOfQuery, currency, id, integer, isoDate, metadata, pagination, text } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 
@@ -134,24 +134,6 @@ function renderState(result: CommandResult<OpportunityState>) {
     expected_close_date: s.expectedCloseDate,
     next_step: s.nextStep,
     updated_at: result.events.at(-1)?.timestamp ?? null,
-  };
-}
-
-function historyEntry(e: ReturnType<typeof fromRecorded>) {
-  const p = e.payload as Record<string, unknown>;
-  const from = typeof p.fromStage === 'string' ? p.fromStage : null;
-  const to = typeof p.toStage === 'string' ? p.toStage : typeof p.stage === 'string' ? p.stage : null;
-  return {
-    event_id: e.eventId,
-    event_type: e.eventType,
-    revision: e.revision.toString(),
-    timestamp: e.timestamp,
-    actor: e.metadata.userId,
-    correlation_id: e.metadata.correlationId,
-    causation_id: e.metadata.causationId,
-    from_stage: from,
-    to_stage: to,
-    changes: snakeKeys(p),
   };
 }
 
@@ -299,13 +281,13 @@ export function opportunityRoutes(deps: OpportunityRouteDeps): Router {
   });
 
   r.get('/:id/history', async (req, res) => {
-    const opportunityId = id.parse(req.params.id);
-    const { tenantId } = identityOf(res);
-    const stream = streamName({ category: opportunityAggregate.category, tenantId, aggregateId: opportunityId });
-    const events = (await deps.store.readStream(stream)).map((r) => fromRecorded(r));
-    if (events.length === 0) throw notFound(`Opportunity ${opportunityId} not found`, { id: opportunityId });
-    res.setHeader('ETag', etagOf(events.at(-1)!.revision));
-    res.json({ id: opportunityId, data: events.map(historyEntry) });
+    const aggregateId = id.parse(req.params.id);
+    const target = { category: opportunityAggregate.category, tenantId: identityOf(res).tenantId, aggregateId, label: 'Opportunity' };
+    await sendHistory(res, deps.store, target, (e) => {
+      const p = e.payload as Record<string, unknown>;
+      const text = (v: unknown) => (typeof v === 'string' ? v : null);
+      return { from_stage: text(p.fromStage), to_stage: text(p.toStage) ?? text(p.stage) };
+    });
   });
 
   return r;

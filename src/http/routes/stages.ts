@@ -11,6 +11,7 @@ import { loadStageSet, stageStreamOf } from '../../aggregates/pipelineStage/load
 import { type StoredEvent, fromRecorded, toDomainEvent } from '../../eventstore/envelope.js';
 import { DomainError } from '../../shared/errors.js';
 import { identityOf } from '../auth.js';
+import { historyEntry } from '../history.js';
 import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
 import { integer, text } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
@@ -139,17 +140,7 @@ export function stageRoutes(deps: StageRouteDeps): Router {
     let state = pipelineStageDecider.initialState;
     const data = events.map((e) => {
       state = pipelineStageDecider.evolve(state, toDomainEvent(e));
-      return {
-        event_id: e.eventId,
-        event_type: e.eventType,
-        revision: e.revision.toString(),
-        timestamp: e.timestamp,
-        actor: e.metadata.userId,
-        correlation_id: e.metadata.correlationId,
-        causation_id: e.metadata.causationId,
-        changes: changesOf(e),
-        stage_set: stageSetDto(state),
-      };
+      return { ...historyEntry(e, { stage_set: stageSetDto(state) }), changes: changesOf(e) };
     });
     res.setHeader('ETag', etagOf(events.at(-1)?.revision ?? -1n));
     res.json({ data });

@@ -17,7 +17,7 @@ const codec = avroCodec();
 const topics = resolveTopics();
 const T0 = Date.parse('2026-02-02T10:00:00Z');
 
-function record(type: ConsumedEventType, fields: Record<string, unknown>): AvroRecord {
+function record(_type: ConsumedEventType, fields: Record<string, unknown>): AvroRecord {
   return { eventId: randomUUID(), timestamp: T0, tenantId: 'tenant-001', ...fields };
 }
 
