@@ -138,3 +138,48 @@ describe('HTTP API: compliance replay and audit export', function () {
     });
   });
 });
+
+describe('HTTP API: the pipeline as of a past moment', function () {
+  this.timeout(60_000);
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(async () => app?.stop());
+
+  it('recomputes the pipeline from the log up to that moment', async () => {
+    const identity = { tenantId: 'tenant-past' };
+    let position = '';
+    const send = async (method: string, path: string, body: unknown) => {
+      const res = await app.request(method, path, { body, identity });
+      expect(res.status, JSON.stringify(res.body)).to.be.oneOf([200, 201]);
+      position = res.body.position as string;
+    };
+    for (let i = 0; i < 5; i++) {
+      await send('POST', '/api/v1/opportunities', { id: `P-${i}`, customer_id: 'C', amount: `${1000 * (i + 1)}.10`, stage: 'QUALIFICATION', expected_close_date: '2026-02-15' });
+    }
+    const then = await app.request('GET', `/api/v1/opportunities/pipeline?period=Q1_2026&min_position=${position}`, { identity });
+    expect(then.status).to.equal(200);
+    expect(then.body.summary.total_count).to.equal(5);
+    await new Promise((r) => setTimeout(r, 30));
+    const moment = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 30));
+    await send('PUT', '/api/v1/opportunities/P-0/stage', { stage: 'NEGOTIATION' });
+    await send('POST', '/api/v1/opportunities/P-1/close', { outcome: 'won' });
+    await send('PATCH', '/api/v1/opportunities/P-2', { amount: '99999.99' });
+    await send('POST', '/api/v1/opportunities', { id: 'P-9', customer_id: 'C', amount: '5.00', stage: 'PROPOSAL', expected_close_date: '2026-03-01' });
+    const now = await app.request('GET', `/api/v1/opportunities/pipeline?period=Q1_2026&min_position=${position}`, { identity });
+    expect(now.body.summary).to.not.deep.equal(then.body.summary);
+
+    const past = await app.request('GET', `/api/v1/opportunities/pipeline?period=Q1_2026&as_of=${encodeURIComponent(moment)}`, { identity });
+    expect(past.status).to.equal(200);
+    const { as_of: asOf, ...figures } = past.body;
+    expect(asOf).to.equal(moment);
+    expect(figures).to.deep.equal(then.body);
+    // A date means the end of that day; before any event the pipeline is empty.
+    const empty = await app.request('GET', '/api/v1/opportunities/pipeline?period=Q1_2026&as_of=2020-01-01', { identity });
+    expect(empty.body.summary.total_count).to.equal(0);
+    const bad = await app.request('GET', '/api/v1/opportunities/pipeline?period=Q1_2026&as_of=last-week', { identity });
+    expect(bad.status).to.equal(400);
+  });
+});

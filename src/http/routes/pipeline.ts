@@ -2,6 +2,10 @@ import { Router } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { StageSet } from '../../aggregates/pipelineStage/stages.js';
+import { opportunityAggregate } from '../../aggregates/opportunity/index.js';
+import { readModelAsOf } from '../../compliance/asOf.js';
+import type { EventStore } from '../../eventstore/port.js';
+import { tenantStreamPrefix } from '../../eventstore/streams.js';
 import { opportunitiesProjection } from '../../projections/opportunities.js';
 import { DEFAULT_PIPELINE_CURRENCY, type Pipeline, pipeline } from '../../projections/pipelineQueries.js';
 import type { ProjectionRunner } from '../../projections/runner.js';
@@ -13,6 +17,7 @@ import type { ApiRoute } from '../openapi.js';
 
 export interface PipelineRouteDeps {
   readonly db: Knex;
+  readonly store: EventStore;
   readonly runner: ProjectionRunner;
   readonly stageSetFor: (tenantId: string) => Promise<StageSet>;
   readonly maxConsistencyWaitMs: number;
@@ -37,6 +42,11 @@ export const pipelineQuery = z.object({
   territory_id: id.optional(),
   currency: currency.default(DEFAULT_PIPELINE_CURRENCY),
   min_position: z.string().optional(),
+  /** The pipeline as it stood then: an instant, or a date (its end, UTC). */
+  as_of: z
+    .union([z.iso.datetime({ offset: true }), z.iso.date()], { error: 'must be an ISO-8601 instant or a date YYYY-MM-DD' })
+    .transform((v) => new Date(v.length === 10 ? `${v}T23:59:59.999Z` : v))
+    .optional(),
 });
 
 /** Seed 004's pipeline shape in snake_case, plus the currency, period bounds and excluded currencies. */
@@ -72,15 +82,24 @@ export function pipelineRoutes(deps: PipelineRouteDeps): Router {
   const r = Router();
   r.get('/', async (req, res) => {
     const q = pipelineQuery.parse(req.query);
-    await awaitReadModel(req, res, deps.runner, opportunitiesProjection.name, deps.maxConsistencyWaitMs);
     const { tenantId } = identityOf(res);
-    const figures = await pipeline(deps.db, tenantId, await deps.stageSetFor(tenantId), {
+    const stages = await deps.stageSetFor(tenantId);
+    const filters = {
       period: q.period,
       currency: q.currency,
       ...(q.owner_id ? { ownerId: q.owner_id } : {}),
       ...(q.territory_id ? { territoryId: q.territory_id } : {}),
-    });
-    res.json(pipelineDto(figures));
+    };
+    if (q.as_of) {
+      // Compliance: the same query over the opportunities read model replayed from the log up
+      // to that moment (temporary tables, rolled back). Probabilities are today's stage set's.
+      const source = { filter: { streamPrefixes: [tenantStreamPrefix(opportunityAggregate.category, tenantId)] } };
+      const past = await readModelAsOf(deps, opportunitiesProjection, source, { at: q.as_of }, (trx) => pipeline(trx, tenantId, stages, filters));
+      res.json({ ...pipelineDto(past), as_of: q.as_of.toISOString() });
+      return;
+    }
+    await awaitReadModel(req, res, deps.runner, opportunitiesProjection.name, deps.maxConsistencyWaitMs);
+    res.json(pipelineDto(await pipeline(deps.db, tenantId, stages, filters)));
   });
   return r;
 }
