@@ -160,3 +160,37 @@ export function pipelineCoverage(pipelineTotal: Amount | string, target: Amount 
   if (toBig(target).isZero()) return null;
   return new Ratio(pipelineTotal).div(target).toFixed(2);
 }
+
+/**
+ * What was actually won in a period (close date inside it), for forecast accuracy once the
+ * period is over. Same scope rules as the pipeline: one currency, territory optional.
+ */
+export async function wonInPeriod(
+  db: Knex,
+  tenantId: string,
+  scope: { period: Period; territoryId?: string; currency: string },
+): Promise<{ count: number; amount: Amount }> {
+  const row = (await db(OPPORTUNITIES_TABLE)
+    .where({ tenant_id: tenantId, status: 'won' })
+    .whereRaw('trim(currency) = ?', [scope.currency])
+    .where('close_date', '>=', scope.period.start)
+    .where('close_date', '<', scope.period.end)
+    .modify((q) => (scope.territoryId ? q.where('territory_id', scope.territoryId) : q))
+    .first(db.raw('count(*)::text as n'), db.raw('coalesce(sum(amount), 0)::text as amount'))) as { n: string; amount: string };
+  return { count: Number(row.n), amount: formatAmount(toBig(row.amount)) };
+}
+
+/**
+ * Forecast accuracy against the actual: attainment = actual / forecast, accuracy =
+ * 1 - |forecast - actual| / actual (0 at worst), 4-decimal strings rounded half up; null where
+ * the divisor is 0.
+ */
+export function forecastAccuracy(forecast: Amount | string, actual: Amount | string): { attainment: string | null; accuracy: string | null } {
+  const f = toBig(forecast);
+  const a = toBig(actual);
+  const round = (x: BigNumber) => x.decimalPlaces(4, BigNumber.ROUND_HALF_UP).toFixed(4);
+  return {
+    attainment: f.isZero() ? null : round(a.div(f)),
+    accuracy: a.isZero() ? null : round(BigNumber.max(0, new BigNumber(1).minus(f.minus(a).abs().div(a)))),
+  };
+}

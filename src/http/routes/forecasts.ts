@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import BigNumber from 'bignumber.js';
 import { type Request, type Response, Router } from 'express';
+import type { Knex } from 'knex';
 import { z } from 'zod';
 import { fold } from '../../aggregates/decider.js';
 import {
@@ -19,12 +20,12 @@ import { streamName } from '../../eventstore/streams.js';
 import { type ForecastRow, type SnapshotRow, getForecast, listForecasts, listSnapshots } from '../../projections/forecastQueries.js';
 import { forecastsProjection } from '../../projections/forecasts.js';
 import { opportunitiesProjection } from '../../projections/opportunities.js';
-import { type Pipeline, pipeline, pipelineCoverage } from '../../projections/pipelineQueries.js';
+import { type Pipeline, forecastAccuracy, pipeline, pipelineCoverage, wonInPeriod } from '../../projections/pipelineQueries.js';
 import type { ProjectionRunner } from '../../projections/runner.js';
 import { snakeKeys } from '../../shared/case.js';
 import { notFound } from '../../shared/errors.js';
 import { formatAmount } from '../../shared/money.js';
-import type { Period } from '../../shared/period.js';
+import { type Period, requirePeriod } from '../../shared/period.js';
 import { identityOf } from '../auth.js';
 import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
@@ -125,6 +126,26 @@ export function snapshotDto(row: SnapshotRow) {
     breakdown: snakeKeys(row.breakdown),
     generated_at: iso(row.generated_at),
     created_by: row.created_by,
+  };
+}
+
+/**
+ * Once the forecast's period is over (its last day before today, UTC): what was actually won
+ * in its scope, and how accurate the forecast and each snapshot were. Null while it runs.
+ */
+async function outcomeOf(db: Knex, tenantId: string, row: ForecastRow, now: Date) {
+  if (row.period_end >= now.toISOString().slice(0, 10)) return { outcome: null, accuracyOf: () => null };
+  const actual = await wonInPeriod(db, tenantId, {
+    period: requirePeriod(row.period),
+    currency: row.currency.trim(),
+    ...(row.territory_id !== null ? { territoryId: row.territory_id } : {}),
+  });
+  return {
+    outcome: { actual_won_count: actual.count, actual_won_amount: actual.amount, ...forecastAccuracy(row.amount, actual.amount) },
+    accuracyOf: (s: SnapshotRow) => ({
+      amount: forecastAccuracy(s.amount, actual.amount),
+      probability_weighted_amount: forecastAccuracy(s.probability_weighted_amount, actual.amount),
+    }),
   };
 }
 
@@ -314,12 +335,18 @@ export function forecastRoutes(deps: ForecastRouteDeps): Router {
     const { tenantId } = identityOf(res);
     const row = await getForecast(deps.db, tenantId, forecastId);
     if (!row) throw notFound(`Forecast ${forecastId} not found`, { id: forecastId });
-    const [figures, snapshots] = await Promise.all([
+    const [figures, snapshots, result] = await Promise.all([
       pipelineFor(tenantId, { period: row.period, territoryId: row.territory_id, currency: row.currency.trim() }),
       listSnapshots(deps.db, tenantId, forecastId, { limit: DETAIL_SNAPSHOTS, offset: 0 }),
+      outcomeOf(deps.db, tenantId, row, new Date()),
     ]);
     res.setHeader('ETag', etagOf(row.revision));
-    res.json({ ...forecastDto(row), ...coverageOf(figures, row.amount), snapshots: snapshots.rows.map(snapshotDto) });
+    res.json({
+      ...forecastDto(row),
+      ...coverageOf(figures, row.amount),
+      outcome: result.outcome,
+      snapshots: snapshots.rows.map((s) => ({ ...snapshotDto(s), accuracy: result.accuracyOf(s) })),
+    });
   });
 
   r.get('/:id/snapshots', async (req, res) => {
@@ -327,11 +354,16 @@ export function forecastRoutes(deps: ForecastRouteDeps): Router {
     const q = snapshotsQuery.parse(req.query);
     await awaitReadModel(req, res, deps.runner, forecastsProjection.name, deps.maxConsistencyWaitMs);
     const { tenantId } = identityOf(res);
-    if (!(await getForecast(deps.db, tenantId, forecastId))) throw notFound(`Forecast ${forecastId} not found`, { id: forecastId });
-    const { rows, total } = await listSnapshots(deps.db, tenantId, forecastId, { limit: q.limit, offset: q.offset });
+    const forecast = await getForecast(deps.db, tenantId, forecastId);
+    if (!forecast) throw notFound(`Forecast ${forecastId} not found`, { id: forecastId });
+    const [{ rows, total }, result] = await Promise.all([
+      listSnapshots(deps.db, tenantId, forecastId, { limit: q.limit, offset: q.offset }),
+      outcomeOf(deps.db, tenantId, forecast, new Date()),
+    ]);
     res.json({
       id: forecastId,
-      data: rows.map(snapshotDto),
+      outcome: result.outcome,
+      data: rows.map((s) => ({ ...snapshotDto(s), accuracy: result.accuracyOf(s) })),
       pagination: { total, limit: q.limit, offset: q.offset, has_more: q.offset + rows.length < total },
     });
   });
