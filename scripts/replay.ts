@@ -1,46 +1,137 @@
+import { parseArgs } from 'node:util';
+import { STREAM_CATEGORIES } from '../src/aggregates/categories.js';
+import { AGGREGATES } from '../src/aggregates/registry.js';
+import { type AuditScope, auditCsvHeader, auditCsvRow, auditJsonLine, auditTrail } from '../src/compliance/audit.js';
+import { type Moment, aggregateStateAsOf } from '../src/compliance/asOf.js';
 import { loadConfig } from '../src/config.js';
 import { resolveDatabase } from '../src/db/connect.js';
-import { createDb, migrateLatest } from '../src/db/knex.js';
+import { type Db, createDb, migrateLatest } from '../src/db/knex.js';
 import { fromRecorded } from '../src/eventstore/envelope.js';
 import { createEventStoreDbStore } from '../src/eventstore/esdb/store.js';
 import type { EventStore } from '../src/eventstore/port.js';
 import { formatPosition } from '../src/eventstore/port.js';
 import { createPostgresEventStore } from '../src/eventstore/postgres/store.js';
+import { TENANT_ID_PATTERN, parseStreamName } from '../src/eventstore/streams.js';
 import { projections } from '../src/projections/index.js';
 import { rebuildProjection } from '../src/projections/rebuild.js';
-import type { Projection } from '../src/projections/runner.js';
 import { createLogger } from '../src/shared/logger.js';
 import { progressLine } from '../src/shared/progress.js';
 
 /**
- * Rebuilds and compliance replays, from the command line:
- *   npm run replay -- rebuild <projection|all>   rebuild from position 0 beside the serving tables,
- *                                                then swap in; resumes after an interruption
- *   npm run replay -- stream <stream-name>        the stream's audit trail as JSON lines
- *   npm run replay -- list                        the projections
+ * Rebuilds and compliance replays, from the command line (beside a running service too):
+ *   rebuild <projection|all>     rebuild from position 0 beside the serving tables, then swap
+ *                                in; progress bar; resumes after an interruption
+ *   audit --tenant T [--customer C | --stream S] [--from ISO] [--to ISO] [--format jsonl|csv]
+ *                                the audit trail, one line per event, to stdout
+ *   as-of <stream> <instant|revision>
+ *                                an aggregate's state at a past moment, as JSON
+ *   stream <stream>              the stream's events as JSON lines
+ *   list                         the projections
  */
-const PROJECTIONS: readonly Projection[] = projections;
+const usage = `usage: npm run replay -- <command>
+  rebuild <${projections.map((p) => p.name).join('|')}|all>
+  audit --tenant <tenant> [--customer <id> | --stream <stream>] [--from <instant>] [--to <instant>] [--format jsonl|csv]
+  as-of <stream> <instant|revision>      e.g. as-of opportunity-tenant-001:OPP-100 2026-02-02T12:00:00Z
+  stream <stream>
+  list`;
 
-const usage = `usage: npm run replay -- rebuild <${PROJECTIONS.map((p) => p.name).join('|')}|all>
-       npm run replay -- stream <stream-name>
-       npm run replay -- list`;
+class UsageError extends Error {}
+
+const bigintJson = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+
+function instant(text: string | undefined, what: string): Date | undefined {
+  if (text === undefined) return undefined;
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new UsageError(`${what} "${text}" is not an ISO-8601 instant`);
+  return new Date(t);
+}
+
+async function rebuild(deps: { db: Db; store: EventStore }, args: string[]): Promise<void> {
+  const name = args[0];
+  const selected = name === 'all' ? projections : projections.filter((p) => p.name === name);
+  if (!name || selected.length === 0) throw new UsageError(`unknown projection "${name ?? ''}"`);
+  for (const projection of selected) {
+    const bar = progressLine(`${projection.name} v${projection.version}`);
+    const summary = await rebuildProjection(deps, projection, {
+      onProgress: (p) => bar.update(p.done, p.total, p.eventsPerSecond, p.etaMs, p.phase === 'swapping' ? '(swapping in)' : ''),
+    });
+    bar.finish();
+    process.stdout.write(
+      `rebuilt ${projection.name} v${projection.version}${summary.resumed ? ' (resumed)' : ''}: ${summary.done} events in ` +
+        `${(summary.elapsedMs / 1000).toFixed(1)} s (${Math.round(summary.eventsPerSecond)} events/s), swapped in at ${formatPosition(summary.position)}\n`,
+    );
+  }
+}
+
+async function audit(deps: { store: EventStore }, args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      tenant: { type: 'string' },
+      customer: { type: 'string' },
+      stream: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      format: { type: 'string', default: 'jsonl' },
+    },
+  });
+  if (values.stream === undefined && !TENANT_ID_PATTERN.test(values.tenant ?? '')) throw new UsageError('--tenant <tenant> is required');
+  if (values.format !== 'jsonl' && values.format !== 'csv') throw new UsageError('--format is jsonl or csv');
+  const scope: AuditScope = values.stream
+    ? { kind: 'stream', streamId: values.stream }
+    : values.customer
+      ? { kind: 'customer', tenantId: values.tenant!, customerId: values.customer, categories: STREAM_CATEGORIES }
+      : { kind: 'tenant', tenantId: values.tenant!, categories: STREAM_CATEGORIES };
+  const from = instant(values.from, '--from');
+  const to = instant(values.to, '--to');
+  const csv = values.format === 'csv';
+  if (csv) process.stdout.write(auditCsvHeader());
+  let lines = 0;
+  for await (const record of auditTrail(deps.store, scope, { ...(from ? { from } : {}), ...(to ? { to } : {}) })) {
+    if (!process.stdout.write(csv ? auditCsvRow(record) : auditJsonLine(record))) await new Promise((r) => process.stdout.once('drain', r));
+    lines++;
+  }
+  process.stderr.write(`${lines} events\n`);
+}
+
+async function asOf(deps: { store: EventStore }, args: string[]): Promise<void> {
+  const [stream, at] = args;
+  const identity = stream ? parseStreamName(stream) : undefined;
+  const aggregate = identity ? AGGREGATES[identity.category as keyof typeof AGGREGATES] : undefined;
+  if (!identity || !aggregate) throw new UsageError(`"${stream ?? ''}" is not a stream of ${STREAM_CATEGORIES.join(', ')}`);
+  if (!at) throw new UsageError('give an instant or a revision');
+  const moment: Moment = /^\d+$/.test(at) ? { revision: BigInt(at) } : { at: instant(at, 'moment')! };
+  const { state, revision, events } = await aggregateStateAsOf(deps.store, aggregate, stream!, moment);
+  const last = events.at(-1);
+  process.stdout.write(`${bigintJson({ stream, revision, as_of_event: last ? { event_id: last.eventId, timestamp: last.timestamp, actor: last.metadata.userId } : null, state })}\n`);
+}
+
+async function streamEvents(deps: { store: EventStore }, args: string[]): Promise<void> {
+  if (!args[0]) throw new UsageError('give a stream name');
+  for (const r of await deps.store.readStream(args[0])) {
+    const e = fromRecorded(r);
+    process.stdout.write(`${bigintJson({ ...e, position: formatPosition(e.position) })}\n`);
+  }
+}
+
+const COMMANDS: Record<string, (deps: { db: Db; store: EventStore }, args: string[]) => Promise<void>> = {
+  rebuild,
+  audit,
+  'as-of': asOf,
+  stream: streamEvents,
+};
 
 async function main(argv: string[]): Promise<number> {
-  const [command, arg] = argv;
+  const [command, ...args] = argv;
   if (command === 'list') {
-    for (const p of PROJECTIONS) process.stdout.write(`${p.name}\tv${p.version}\t${p.eventTypes.join(',')}\n`);
+    for (const p of projections) process.stdout.write(`${p.name}\tv${p.version}\t${p.eventTypes.join(',')}\n`);
     return 0;
   }
-  if ((command !== 'rebuild' && command !== 'stream') || !arg) {
+  const run = command ? COMMANDS[command] : undefined;
+  if (!run) {
     process.stderr.write(`${usage}\n`);
     return 2;
   }
-  const selected = command === 'rebuild' ? (arg === 'all' ? PROJECTIONS : PROJECTIONS.filter((p) => p.name === arg)) : [];
-  if (command === 'rebuild' && selected.length === 0) {
-    process.stderr.write(`unknown projection "${arg}"\n${usage}\n`);
-    return 2;
-  }
-
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
   const { url, embedded } = await resolveDatabase(config, log, { shareRunning: true });
@@ -48,26 +139,14 @@ async function main(argv: string[]): Promise<number> {
   const store: EventStore = config.EVENTSTORE_URL ? createEventStoreDbStore(config.EVENTSTORE_URL) : createPostgresEventStore({ connection: url });
   try {
     await migrateLatest(db);
-    if (command === 'stream') {
-      for (const r of await store.readStream(arg)) {
-        const e = fromRecorded(r);
-        const line = { ...e, revision: e.revision.toString(), position: formatPosition(e.position) };
-        process.stdout.write(`${JSON.stringify(line)}\n`);
-      }
-      return 0;
-    }
-    for (const projection of selected) {
-      const bar = progressLine(`${projection.name} v${projection.version}`);
-      const summary = await rebuildProjection({ db, store }, projection, {
-        onProgress: (p) => bar.update(p.done, p.total, p.eventsPerSecond, p.etaMs, p.phase === 'swapping' ? '(swapping in)' : ''),
-      });
-      bar.finish();
-      process.stdout.write(
-        `rebuilt ${projection.name} v${projection.version}${summary.resumed ? ' (resumed)' : ''}: ${summary.done} events in ` +
-          `${(summary.elapsedMs / 1000).toFixed(1)} s (${Math.round(summary.eventsPerSecond)} events/s), swapped in at ${formatPosition(summary.position)}\n`,
-      );
-    }
+    await run({ db, store }, args);
     return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n${usage}\n`);
+      return 2;
+    }
+    throw err;
   } finally {
     await store.close();
     await db.destroy();

@@ -1,0 +1,20 @@
+import type { Aggregate } from '../commands/handler.js';
+import type { StreamCategory } from './categories.js';
+import { customerProfileAggregate } from './customerProfile/index.js';
+import type { DomainEvent } from './decider.js';
+import { forecastAggregate } from './forecast/index.js';
+import { leadAggregate } from './lead/index.js';
+import { opportunityAggregate } from './opportunity/index.js';
+import { pipelineStageAggregate } from './pipelineStage/index.js';
+
+/** Folding only: a generic view of any aggregate, for replays that work on every stream. */
+export type AnyAggregate = Aggregate<never, DomainEvent, unknown>;
+
+/** Every aggregate by its stream category (one entry per STREAM_CATEGORIES member). */
+export const AGGREGATES: Readonly<Record<StreamCategory, AnyAggregate>> = {
+  opportunity: opportunityAggregate as unknown as AnyAggregate,
+  pipelineStage: pipelineStageAggregate as unknown as AnyAggregate,
+  forecast: forecastAggregate as unknown as AnyAggregate,
+  customerProfile: customerProfileAggregate as unknown as AnyAggregate,
+  lead: leadAggregate as unknown as AnyAggregate,
+};
