@@ -5,6 +5,7 @@ import type { Aggregate } from '../commands/handler.js';
 import { type StoredEvent, fromRecorded, toDomainEvent } from '../eventstore/envelope.js';
 import type { AllFilter, EventStore, Position } from '../eventstore/port.js';
 import { START } from '../eventstore/port.js';
+import { type Row, reduceRows, upsertRows } from '../projections/rows.js';
 import { type Projection, applyEvents } from '../projections/runner.js';
 
 /**
@@ -39,7 +40,12 @@ export async function aggregateStateAsOf<C, E extends DomainEvent, S>(
 /**
  * Runs `query` against the projection's tables as they would have been at the moment, for the
  * events that `source` selects: temporary tables named like the live ones (PostgreSQL looks in
- * pg_temp first), filled by the projection's handler, dropped by the rollback.
+ * pg_temp first), filled with the projection's own rules, dropped by the rollback.
+ *
+ * The log is read before the transaction opens: creating temporary tables gives it a
+ * transaction id, which holds back every event-store reader's horizon while it lives. A row
+ * projection is folded in memory (one row per aggregate) and inserted in bulk; others keep
+ * the selected events in memory and apply them.
  */
 export async function readModelAsOf<T>(
   deps: { db: Knex; store: EventStore },
@@ -48,25 +54,34 @@ export async function readModelAsOf<T>(
   moment: Moment,
   query: (trx: Knex.Transaction) => Promise<T>,
 ): Promise<T> {
+  const rowModel = projection.rows;
+  const rows = new Map<string, Row>();
+  const events: StoredEvent[] = [];
+  const take = (page: StoredEvent[]) => {
+    const wanted = page.filter((e) => projection.eventTypes.includes(e.eventType) && isAtOrBefore(e, moment));
+    if (rowModel) reduceRows(rowModel, rows, wanted);
+    else events.push(...wanted);
+  };
+  if ('streamId' in source) {
+    take(await streamAsOf(deps.store, source.streamId, moment));
+  } else {
+    let after: Position = START;
+    const filter = { ...source.filter, eventTypes: source.filter.eventTypes ?? projection.eventTypes };
+    for (;;) {
+      const page = await deps.store.readAll({ after, filter, maxCount: 1000 });
+      if (page.length === 0) break;
+      take(page.map((r) => fromRecorded(r)));
+      after = page.at(-1)!.position;
+    }
+  }
+
   const trx = await deps.db.transaction();
   try {
     for (const table of projection.tables) {
       await trx.raw('create temporary table ?? (like public.?? including all) on commit drop', [table, table]);
     }
-    const apply = (events: StoredEvent[]) =>
-      applyEvents(trx, projection, events.filter((e) => projection.eventTypes.includes(e.eventType) && isAtOrBefore(e, moment)));
-    if ('streamId' in source) {
-      await apply(await streamAsOf(deps.store, source.streamId, moment));
-    } else {
-      let after: Position = START;
-      const filter = { ...source.filter, eventTypes: source.filter.eventTypes ?? projection.eventTypes };
-      for (;;) {
-        const page = await deps.store.readAll({ after, filter, maxCount: 1000 });
-        if (page.length === 0) break;
-        await apply(page.map((r) => fromRecorded(r)));
-        after = page.at(-1)!.position;
-      }
-    }
+    if (rowModel) await upsertRows(trx, rowModel, [...rows.values()]);
+    else await applyEvents(trx, projection, events);
     return await query(trx);
   } finally {
     await trx.rollback();

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { type JWTPayload, SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { TENANT_ID_PATTERN } from '../eventstore/streams.js';
+import { DomainError } from '../shared/errors.js';
 import { sendError } from './errors.js';
 
 /**
@@ -58,6 +59,15 @@ export function authenticate(options: AuthOptions): RequestHandler {
     res.locals.identity = identity;
     next();
   };
+}
+
+/** FORBIDDEN unless the token carries one of `roles`. */
+export function requireRole(res: { locals: Record<string, unknown> }, roles: readonly string[]): Identity {
+  const identity = identityOf(res);
+  if (!identity.roles.some((r) => roles.includes(r))) {
+    throw new DomainError('FORBIDDEN', `This needs one of the roles ${roles.join(', ')}`, { required_roles: [...roles] });
+  }
+  return identity;
 }
 
 export function identityOf(res: { locals: Record<string, unknown> }): Identity {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AGGREGATE_ID_PATTERN } from '../eventstore/streams.js';
+import { CALENDAR_DATE_RULE, isCalendarDate } from '../shared/dates.js';
 import { AMOUNT_RULE, type Amount, isCurrency, parseAmount } from '../shared/money.js';
 import { LosslessNumber } from './json.js';
 
@@ -32,7 +33,7 @@ export const currency = z
 export const integer = (min: number, max: number) =>
   z.preprocess((v) => (v instanceof LosslessNumber ? Number(v.toString()) : v), z.number().int().min(min).max(max));
 
-export const isoDate = z.iso.date({ error: 'must be a date as YYYY-MM-DD' });
+export const isoDate = z.string().refine(isCalendarDate, `must be ${CALENDAR_DATE_RULE}`).meta({ format: 'date' });
 
 export const id = z.string().regex(AGGREGATE_ID_PATTERN, 'must be 1-128 characters: letters, digits, _ . : -');
 

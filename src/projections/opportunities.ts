@@ -81,6 +81,7 @@ export const opportunitiesProjection: Projection = {
   version: 1,
   eventTypes: OPPORTUNITY_EVENT_TYPES,
   tables: [OPPORTUNITIES_TABLE],
+  rows: model,
   handle: (trx: Knex.Transaction, e: StoredEvent) => applyRows(trx, model, [e]),
   handleBatch: (trx: Knex.Transaction, events: readonly StoredEvent[]) => applyRows(trx, model, events),
 };

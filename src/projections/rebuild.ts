@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type pg from 'pg';
 import { fromRecorded } from '../eventstore/envelope.js';
 import { type EventStore, type Position, START } from '../eventstore/port.js';
 import { type Projection, applyEvents } from './runner.js';
@@ -33,6 +34,30 @@ export interface RebuildProgress {
   readonly eventsPerSecond: number;
   readonly etaMs: number | undefined;
   readonly resumed: boolean;
+}
+
+export class RebuildInProgressError extends Error {
+  override name = 'RebuildInProgressError';
+}
+
+/**
+ * One rebuild of a projection at a time, across processes: a session advisory lock held on a
+ * connection of its own for the whole rebuild (two rebuilds would drop each other's shadow).
+ */
+async function withRebuildLock<T>(db: Knex, p: Projection, work: () => Promise<T>): Promise<T> {
+  const key = `rebuild:${p.name}`;
+  const conn = (await db.client.acquireConnection()) as pg.Client;
+  try {
+    const { rows } = await conn.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtextextended($1, 0)) as ok', [key]);
+    if (!rows[0]?.ok) throw new RebuildInProgressError(`a rebuild of ${p.name} is already running`);
+    try {
+      return await work();
+    } finally {
+      await conn.query('select pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+    }
+  } finally {
+    await db.client.releaseConnection(conn);
+  }
 }
 
 const shadowSchema = (p: Projection) => `rebuild_${p.name.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`;
@@ -79,19 +104,28 @@ async function applyPage(
   if (page.length === 0) return { position: after, applied: 0 };
   await applyEvents(trx, p, page.map((r) => fromRecorded(r)));
   const position = page.at(-1)!.position;
-  await trx('projection_checkpoints')
-    .where({ name: shadowCheckpoint(p) })
+  const moved = await trx('projection_checkpoints')
+    .where({ name: shadowCheckpoint(p), version: p.version, position_commit: after.commit.toString(), position_prepare: after.prepare.toString() })
     .update({ position_commit: position.commit.toString(), position_prepare: position.prepare.toString(), updated_at: trx.fn.now() });
+  if (moved !== 1) throw new Error(`the shadow checkpoint of ${p.name} moved under this rebuild`);
   return { position, applied: page.length };
 }
 
 const inShadow = async (trx: Knex.Transaction, p: Projection) =>
   trx.raw(`set local search_path to ${trx.client.wrapIdentifier(shadowSchema(p))}, public`);
 
-export async function rebuildProjection(
+export function rebuildProjection(
   deps: { db: Knex; store: EventStore },
   projection: Projection,
   options: { batchSize?: number; onProgress?: (p: RebuildProgress) => void; signal?: AbortSignal } = {},
+): Promise<RebuildProgress> {
+  return withRebuildLock(deps.db, projection, () => rebuildLocked(deps, projection, options));
+}
+
+async function rebuildLocked(
+  deps: { db: Knex; store: EventStore },
+  projection: Projection,
+  options: { batchSize?: number; onProgress?: (p: RebuildProgress) => void; signal?: AbortSignal },
 ): Promise<RebuildProgress> {
   const { db, store } = deps;
   const batchSize = options.batchSize ?? 1000;

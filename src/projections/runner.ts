@@ -3,6 +3,7 @@ import { type StoredEvent, fromRecorded } from '../eventstore/envelope.js';
 import { type EventStore, type Position, START, comparePositions } from '../eventstore/port.js';
 import type { Logger } from '../shared/logger.js';
 import { type RebuildProgress, rebuildProjection } from './rebuild.js';
+import type { RowModel } from './rows.js';
 
 /**
  * A projection: a named, versioned subscriber that turns events of some types into read-model
@@ -17,6 +18,8 @@ export interface Projection {
   /** The read-model tables it owns (and a rebuild empties). */
   readonly tables: readonly string[];
   handle(trx: Knex.Transaction, event: StoredEvent): Promise<void>;
+  /** One row per aggregate, as a pure reducer (rows.ts): lets replays fold in memory. */
+  readonly rows?: RowModel;
   /** Optional: a whole batch at once (same effect as handle in order, fewer round trips). */
   handleBatch?(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void>;
 }
@@ -81,8 +84,15 @@ export function createProjectionRunner(deps: {
         .ignore();
       return START;
     }
-    if (Number(row.version) !== p.version) {
+    const stored = { commit: BigInt(row.position_commit), prepare: BigInt(row.position_prepare) };
+    if (Number(row.version) > p.version) {
+      // A newer instance has already swapped its version in (a rolling deploy): do not fight it.
+      throw new Error(`projection ${p.name} is at version ${row.version} in the database, newer than this code's ${p.version}; not projecting`);
+    }
+    if (Number(row.version) < p.version) {
       // A new version rebuilds beside the old tables, which keep answering, then swaps in.
+      // Until then the old tables' checkpoint is what they answer for.
+      advance(p.name, stored, false);
       deps.log.info('projection version changed: rebuilding from position 0 beside the serving tables', {
         projection: p.name,
         from_version: Number(row.version),
@@ -97,7 +107,7 @@ export function createProjectionRunner(deps: {
       deps.log.info('projection rebuilt and swapped in', { projection: p.name, events: done.done, ms: done.elapsedMs });
       return done.position;
     }
-    return { commit: BigInt(row.position_commit), prepare: BigInt(row.position_prepare) };
+    return stored;
   }
 
   /** Moves the stored checkpoint from `from` to `to`; fails if another runner moved it first. */
@@ -127,10 +137,19 @@ export function createProjectionRunner(deps: {
       signal: controller.signal,
     })) {
       if (batch.events.length > 0 || Date.now() - lastWrite >= IDLE_CHECKPOINT_EVERY_MS) {
-        await deps.db.transaction(async (trx) => {
-          await applyEvents(trx, p, batch.events.map((r) => fromRecorded(r)));
-          await saveCheckpoint(trx, p, stored, batch.checkpoint);
-        });
+        await deps.db
+          .transaction(async (trx) => {
+            await applyEvents(trx, p, batch.events.map((r) => fromRecorded(r)));
+            await saveCheckpoint(trx, p, stored, batch.checkpoint);
+          })
+          .catch((err: unknown) => {
+            if (err instanceof CheckpointMovedError || batch.events.length === 0) throw err;
+            // Name the events, so that an operator can find what the handler could not apply.
+            const first = batch.events[0]!;
+            const last = batch.events.at(-1)!;
+            const range = first === last ? `event ${first.eventId}` : `events ${first.eventId} (${first.streamId}) .. ${last.eventId}`;
+            throw new Error(`${err instanceof Error ? err.message : String(err)} (applying ${range})`);
+          });
         stored = batch.checkpoint;
         lastWrite = Date.now();
       }

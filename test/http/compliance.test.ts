@@ -148,7 +148,7 @@ describe('HTTP API: the pipeline as of a past moment', function () {
   after(async () => app?.stop());
 
   it('recomputes the pipeline from the log up to that moment', async () => {
-    const identity = { tenantId: 'tenant-past' };
+    const identity = { tenantId: 'tenant-past', roles: ['sales_manager'] };
     let position = '';
     const send = async (method: string, path: string, body: unknown) => {
       const res = await app.request(method, path, { body, identity });
@@ -181,5 +181,8 @@ describe('HTTP API: the pipeline as of a past moment', function () {
     expect(empty.body.summary.total_count).to.equal(0);
     const bad = await app.request('GET', '/api/v1/opportunities/pipeline?period=Q1_2026&as_of=last-week', { identity });
     expect(bad.status).to.equal(400);
+    const rep = await app.request('GET', `/api/v1/opportunities/pipeline?period=Q1_2026&as_of=${encodeURIComponent(moment)}`, { identity: { tenantId: 'tenant-past' } });
+    expect(rep.status).to.equal(403);
+    expect(rep.body.error.code).to.equal('FORBIDDEN');
   });
 });

@@ -27,6 +27,15 @@ describe('HTTP API: opportunities, errors, auth and tenancy', function () {
   });
 
   describe('bad request bodies', () => {
+    it('dates that are not real calendar days (or outside 1900-2999) are refused before any event', async () => {
+      for (const date of ['0000-01-01', '2026-02-30', '2026-13-01', '3000-01-01', '2026-2-1']) {
+        const res = await post(body({ expected_close_date: date }));
+        expect(res.status, date).to.equal(400);
+        expect(res.body.error.details.fields[0].field).to.equal('expected_close_date');
+      }
+      expect((await post(body({ id: 'E-LEAP', expected_close_date: '2028-02-29' }))).status).to.equal(201);
+    });
+
     it('malformed JSON → 400 VALIDATION_ERROR', async () => {
       for (const raw of ['{"id": "E-1",', '{id: "E-1"}', "{'amount': 1}", '{"amount": 1} trailing']) {
         const err = expectError(await post(raw), 400, 'VALIDATION_ERROR');

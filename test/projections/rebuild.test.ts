@@ -5,7 +5,7 @@ import { createCommandHandler } from '../../src/commands/handler.js';
 import { type EventStore, type Position, comparePositions } from '../../src/eventstore/port.js';
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
 import { opportunitiesProjection } from '../../src/projections/opportunities.js';
-import { type RebuildProgress, rebuildProjection } from '../../src/projections/rebuild.js';
+import { RebuildInProgressError, type RebuildProgress, rebuildProjection } from '../../src/projections/rebuild.js';
 import { type ProjectionRunner, createProjectionRunner } from '../../src/projections/runner.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { type Amount, parseAmount } from '../../src/shared/money.js';
@@ -136,7 +136,34 @@ describe('projection rebuild without downtime', function () {
     const v2 = { ...opportunitiesProjection, version: 2 };
     runner = createProjectionRunner({ store, db: database.db, projections: [v2], log, batchSize: 50 });
     runner.start();
-    expect(await runner.waitFor('opportunities', last, 20_000)).to.equal(true);
+    // Meanwhile the old tables answer for what they hold: read-your-writes is not blocked.
+    expect(await runner.waitFor('opportunities', last, 1_000)).to.equal(true);
+    const version = async () => Number((await database.db('projection_checkpoints').where({ name: 'opportunities' }).first()).version);
+    for (let i = 0; i < 200 && (await version()) !== 2; i++) await sleep(50);
+    expect(await version()).to.equal(2);
+    expect(await rows()).to.deep.equal(before);
+  });
+
+  it('runs one rebuild of a projection at a time; a second is refused, not interleaved', async () => {
+    const before = await rows();
+    const results = await Promise.allSettled([
+      rebuildProjection({ db: database.db, store }, opportunitiesProjection, { batchSize: 10 }),
+      new Promise((r) => setTimeout(r, 50)).then(() => rebuildProjection({ db: database.db, store }, opportunitiesProjection, { batchSize: 10 })),
+    ]);
+    expect(results[0].status).to.equal('fulfilled');
+    expect(results[1].status).to.equal('rejected');
+    expect((results[1] as PromiseRejectedResult).reason).to.be.instanceOf(RebuildInProgressError);
+    expect(await rows()).to.deep.equal(before);
+  });
+
+  it('an instance with an older projection version does not rebuild over a newer one', async () => {
+    await runner.stop();
+    await database.db('projection_checkpoints').where({ name: 'opportunities' }).update({ version: 2 });
+    const before = await rows();
+    runner = createProjectionRunner({ store, db: database.db, projections: [opportunitiesProjection], log, batchSize: 50 });
+    runner.start();
+    await sleep(300);
+    expect(runner.status()[0]!.error).to.match(/newer than this code/);
     const cp = await database.db('projection_checkpoints').where({ name: 'opportunities' }).first();
     expect(Number(cp.version)).to.equal(2);
     expect(await rows()).to.deep.equal(before);

@@ -5,6 +5,7 @@ import { opportunityAggregate } from '../../aggregates/opportunity/index.js';
 import type { CommandEnvelope, ExecuteCommand } from '../../commands/handler.js';
 import { AGGREGATE_ID_PATTERN } from '../../eventstore/streams.js';
 import { DomainError } from '../../shared/errors.js';
+import { isCalendarDate } from '../../shared/dates.js';
 import { isCurrency, parseAmount } from '../../shared/money.js';
 import { type InboundContext, type InboundHandler, RejectedMessageError } from './inbound.js';
 import type { LeadCreatedRecord, QuoteCreatedRecord } from './records.js';
@@ -55,7 +56,7 @@ export function inboundCommands(execute: ExecuteCommand): {
           quoteId: r.quoteId,
           totalAmount,
           currency: r.currency,
-          validUntil: /^\d{4}-\d{2}-\d{2}$/.test(r.validUntil) ? r.validUntil : null,
+          validUntil: isCalendarDate(r.validUntil) ? r.validUntil : null,
           sourceEventId: ctx.eventId,
         }),
       );

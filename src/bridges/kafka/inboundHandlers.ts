@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { CALENDAR_DATE_RULE, isCalendarDate } from '../../shared/dates.js';
 import { type InboundHandler, type InboundHandlers, RejectedMessageError } from './inbound.js';
 import type { LeadCreatedRecord, QuoteCreatedRecord } from './records.js';
 
@@ -20,15 +21,12 @@ export interface InboundHandlerDeps {
   readonly onLeadCreated?: InboundHandler<LeadCreatedRecord>;
 }
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** CustomerProfileUpdatedEvent field → customer_accounts column. */
 const PROFILE_VALUE_COLUMNS = { name: 'name', status: 'status', segment: 'segment', primaryContactId: 'primary_contact_id' } as const;
 
 function isoDate(value: string, field: string): string {
-  if (!ISO_DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
-    throw new RejectedMessageError(`${field} "${value}" is not an ISO date (YYYY-MM-DD)`);
-  }
+  if (!isCalendarDate(value)) throw new RejectedMessageError(`${field} "${value}" is not ${CALENDAR_DATE_RULE}`);
   return value;
 }
 

@@ -4,8 +4,7 @@ import { STREAM_CATEGORIES } from '../../aggregates/categories.js';
 import { type AuditScope, auditCsvHeader, auditCsvRow, auditJsonLine, auditTrail } from '../../compliance/audit.js';
 import type { EventStore } from '../../eventstore/port.js';
 import { streamName } from '../../eventstore/streams.js';
-import { DomainError } from '../../shared/errors.js';
-import { identityOf } from '../auth.js';
+import { requireRole } from '../auth.js';
 import { id } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 
@@ -31,10 +30,7 @@ export const auditQuery = z
 export function auditRoutes(deps: { store: EventStore }): Router {
   const r = Router();
   r.get('/events', async (req, res) => {
-    const identity = identityOf(res);
-    if (!identity.roles.some((role) => (AUDIT_ROLES as readonly string[]).includes(role))) {
-      throw new DomainError('FORBIDDEN', `Audit exports need one of the roles ${AUDIT_ROLES.join(', ')}`);
-    }
+    const identity = requireRole(res, AUDIT_ROLES);
     const q = auditQuery.parse(req.query);
     const { tenantId } = identity;
     const scope: AuditScope =

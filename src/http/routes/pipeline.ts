@@ -10,10 +10,13 @@ import { opportunitiesProjection } from '../../projections/opportunities.js';
 import { DEFAULT_PIPELINE_CURRENCY, type Pipeline, pipeline } from '../../projections/pipelineQueries.js';
 import type { ProjectionRunner } from '../../projections/runner.js';
 import { PERIOD_RULE, type Period, parsePeriod } from '../../shared/period.js';
-import { identityOf } from '../auth.js';
+import { identityOf, requireRole } from '../auth.js';
 import { awaitReadModel } from '../consistency.js';
 import { currency, id } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
+
+/** Who may ask for the pipeline as of a past moment (a replay of the tenant's log). */
+export const PAST_PIPELINE_ROLES = ['compliance', 'admin', 'sales_manager'] as const;
 
 export interface PipelineRouteDeps {
   readonly db: Knex;
@@ -91,6 +94,8 @@ export function pipelineRoutes(deps: PipelineRouteDeps): Router {
       ...(q.territory_id ? { territoryId: q.territory_id } : {}),
     };
     if (q.as_of) {
+      // A replay of the tenant's log: for the roles that audit or manage, not every request.
+      requireRole(res, PAST_PIPELINE_ROLES);
       // Compliance: the same query over the opportunities read model replayed from the log up
       // to that moment (temporary tables, rolled back). Probabilities are today's stage set's.
       const source = { filter: { streamPrefixes: [tenantStreamPrefix(opportunityAggregate.category, tenantId)] } };
