@@ -9,7 +9,8 @@ const DEV_JWT_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(9402),
-  HOST: z.string().default('0.0.0.0'),
+  /** Unset: 0.0.0.0 with a real JWT_SECRET, 127.0.0.1 (this machine only) with the development one. */
+  HOST: z.string().min(1).optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   /** Where the embedded PostgreSQL keeps its cluster when DATABASE_URL is unset. */
   DATA_DIR: z.string().min(1).default('.data'),
@@ -30,7 +31,8 @@ const schema = z.object({
   MAX_CONSISTENCY_WAIT_MS: z.coerce.number().int().min(0).max(60000).default(5000),
 });
 
-export type Config = z.infer<typeof schema> & {
+export type Config = Omit<z.infer<typeof schema>, 'HOST'> & {
+  readonly HOST: string;
   readonly usingDevJwtSecret: boolean;
   /** Topic names in effect: the documented ones, renamed by KAFKA_TOPIC_* variables. */
   readonly kafkaTopics: TopicConfig;
@@ -54,5 +56,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (err) {
     throw new ConfigError(`Invalid configuration:\n  ${err instanceof Error ? err.message : String(err)}`);
   }
-  return { ...parsed.data, usingDevJwtSecret: parsed.data.JWT_SECRET === DEV_JWT_SECRET, kafkaTopics };
+  const usingDevJwtSecret = parsed.data.JWT_SECRET === DEV_JWT_SECRET;
+  // The development secret is in the repository: anyone could mint tokens with it. It is only
+  // ever served on loopback.
+  const loopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
+  if (usingDevJwtSecret && parsed.data.HOST !== undefined && !loopback(parsed.data.HOST)) {
+    throw new ConfigError(`Invalid configuration:\n  HOST: ${parsed.data.HOST} needs JWT_SECRET to be set (the development secret is served on loopback only)`);
+  }
+  const HOST = parsed.data.HOST ?? (usingDevJwtSecret ? '127.0.0.1' : '0.0.0.0');
+  return { ...parsed.data, HOST, usingDevJwtSecret, kafkaTopics };
 }

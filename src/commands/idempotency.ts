@@ -70,7 +70,11 @@ export async function completeKey(db: Knex, tenantId: string, key: string, respo
     });
 }
 
-/** Frees the key after an unexpected failure, so that a retry runs the command again. */
-export async function releaseKey(db: Knex, tenantId: string, key: string): Promise<void> {
-  await db(TABLE).where({ tenant_id: tenantId, key, status: 'pending' }).delete();
+/**
+ * After an unexpected failure the command may or may not have appended (a connection lost
+ * after COMMIT): the claim stays, its lease expired, so the next retry takes it over and
+ * first looks in the stream for events carrying the key instead of running blindly again.
+ */
+export async function abandonKey(db: Knex, tenantId: string, key: string): Promise<void> {
+  await db(TABLE).where({ tenant_id: tenantId, key, status: 'pending' }).update({ updated_at: new Date(0) });
 }

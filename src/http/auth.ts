@@ -42,6 +42,8 @@ export function authenticate(options: AuthOptions): RequestHandler {
     try {
       ({ payload } = await jwtVerify(m[1]!, key, {
         algorithms: ['HS256'],
+        // A token without an expiry would be valid for ever.
+        requiredClaims: ['exp'],
         ...(options.issuer ? { issuer: options.issuer } : {}),
         ...(options.audience ? { audience: options.audience } : {}),
       }));

@@ -8,7 +8,7 @@ import {
   type ExecuteCommand,
   recoverResult,
 } from '../commands/handler.js';
-import { type StoredResponse, claimKey, completeKey, releaseKey, requestHash } from '../commands/idempotency.js';
+import { type StoredResponse, claimKey, completeKey, abandonKey, requestHash } from '../commands/idempotency.js';
 import type { EventStore } from '../eventstore/port.js';
 import { formatPosition } from '../eventstore/port.js';
 import { streamName } from '../eventstore/streams.js';
@@ -30,6 +30,8 @@ export interface CommandSpec<C, E extends DomainEvent, S> {
   readonly render: (result: CommandResult<S>) => Record<string, unknown>;
   /** Location header for a created resource. */
   readonly location?: string;
+  /** The route applied If-Match itself, to an earlier step (a multi-step command). */
+  readonly ignoreIfMatch?: boolean;
 }
 
 /** If-Match: the stream revision the client last saw, as the ETag we sent ("5", W/"5" or 5). */
@@ -83,7 +85,7 @@ export async function idempotentResponse(
     response = await run(claim.kind === 'takeover');
   } catch (err) {
     if (!(err instanceof DomainError)) {
-      await releaseKey(db, tenantId, key).catch(() => undefined);
+      await abandonKey(db, tenantId, key).catch(() => undefined);
       throw err;
     }
     response = { status: STATUS[err.code], headers: {}, body: errorEnvelope(res, err.code, err.message, err.details) };
@@ -104,7 +106,7 @@ export async function runCommand<C, E extends DomainEvent, S>(
   spec: CommandSpec<C, E, S>,
 ): Promise<void> {
   const identity = identityOf(res);
-  const expectedRevision = parseIfMatch(req.get('if-match'));
+  const expectedRevision = spec.ignoreIfMatch ? undefined : parseIfMatch(req.get('if-match'));
   const key = idempotencyKeyOf(req);
   const correlationId = req.get('x-correlation-id')?.slice(0, 200) || requestId(res);
   const envelope: CommandEnvelope = {

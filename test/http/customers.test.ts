@@ -285,6 +285,31 @@ describe('HTTP API: customers (Customer 360)', function () {
   });
 
   describe('merge, more cases', () => {
+    it('two opposite merges at once: one wins, the other is refused, never both merged away', async () => {
+      for (let round = 0; round < 5; round++) {
+        const [a, b] = [`CUST-X${round}`, `CUST-Y${round}`];
+        await create({ customer_id: a, name: 'A' });
+        await create({ customer_id: b, name: 'B' });
+        const [ab, ba] = await Promise.all([
+          app.request('POST', `${BASE}/${b}/merge`, { body: { source_customer_id: a } }),
+          app.request('POST', `${BASE}/${a}/merge`, { body: { source_customer_id: b } }),
+        ]);
+        expect([ab.status, ba.status].sort(), JSON.stringify([ab.body, ba.body])).to.deep.equal([200, 409]);
+        const merged = [...(await history(a)), ...(await history(b))].filter((e) => e.event_type === 'CustomerMergedIntoEvent');
+        expect(merged, `round ${round}`).to.have.length(1);
+      }
+    });
+
+    it('If-Match applies to the target before the merge; a later write to it does not strand the merge', async () => {
+      await create({ customer_id: 'CUST-IT', name: 'Target' });
+      await create({ customer_id: 'CUST-IS', name: 'Source' });
+      const stale = await app.request('POST', `${BASE}/CUST-IT/merge`, { body: { source_customer_id: 'CUST-IS' }, headers: { 'if-match': '"7"' } });
+      expect(stale.status).to.equal(409);
+      expect((await history('CUST-IS')).map((e) => e.event_type)).to.deep.equal(['CustomerProfileCreatedEvent']);
+      const ok = await app.request('POST', `${BASE}/CUST-IT/merge`, { body: { source_customer_id: 'CUST-IS' }, headers: { 'if-match': '"0"' } });
+      expect(ok.status, JSON.stringify(ok.body)).to.equal(200);
+    });
+
     it('completes after a crash between marking the source and the target accepting', async () => {
       await create({ customer_id: 'CUST-T1', name: 'Target' });
       await create({ customer_id: 'CUST-S1', name: 'Source' });

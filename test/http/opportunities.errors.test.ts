@@ -161,6 +161,14 @@ describe('HTTP API: opportunities, errors, auth and tenancy', function () {
       unauthorized(await get(`Bearer ${none}`));
     });
 
+    it('a token without an expiry → 401 (it would be valid for ever)', async () => {
+      const eternal = await new SignJWT({ tenant_id: 'tenant-001', roles: ['admin'] })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setSubject('user-200')
+        .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+      unauthorized(await get(`Bearer ${eternal}`));
+    });
+
     it('a token without tenant_id (or with a malformed one) → 401 naming the claim', async () => {
       const sign = (claims: Record<string, unknown>) =>
         new SignJWT(claims)

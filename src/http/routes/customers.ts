@@ -249,25 +249,34 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
   r.post('/:id/merge', async (req, res) => {
     const b = mergeBody.parse(req.body ?? {});
     const targetId = id.parse(req.params.id);
-    if (!(await isRetryOfKnownRequest(req, res))) {
-      const env = envelopeOf(req, res, targetId);
-      const expectedRevision = parseIfMatch(req.get('if-match'));
-      await deps.execute(customerProfileAggregate, { ...env, ...(expectedRevision !== undefined ? { expectedRevision } : {}) }, {
-        type: 'CheckMergeTarget',
-        sourceCustomerId: b.source_customer_id,
+    const { tenantId } = identityOf(res);
+    // Merges of one tenant run one at a time: two opposite merges (A into B, B into A) checked
+    // side by side would each pass and leave both profiles merged away. The lock is
+    // transaction-scoped and the transaction writes nothing (it takes no transaction id).
+    await deps.db.transaction(async (trx) => {
+      await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`merge:${tenantId}`]);
+      if (!(await isRetryOfKnownRequest(req, res))) {
+        const env = envelopeOf(req, res, targetId);
+        // If-Match concerns the target as the client saw it: checked here, before any write.
+        const expectedRevision = parseIfMatch(req.get('if-match'));
+        await deps.execute(customerProfileAggregate, { ...env, ...(expectedRevision !== undefined ? { expectedRevision } : {}) }, {
+          type: 'CheckMergeTarget',
+          sourceCustomerId: b.source_customer_id,
+        });
+        await deps.execute(customerProfileAggregate, { ...env, aggregateId: b.source_customer_id }, {
+          type: 'MarkMergedInto',
+          targetCustomerId: targetId,
+          mergeReason: b.reason,
+        });
+      }
+      await runCommand(deps, req, res, {
+        aggregate: customerProfileAggregate,
+        aggregateId: targetId,
+        status: 200,
+        ignoreIfMatch: true,
+        command: { type: 'AcceptMerge', sourceCustomerId: b.source_customer_id, mergeReason: b.reason },
+        render: (result) => ({ ...renderState(result), source_customer_id: b.source_customer_id, merge_reason: b.reason }),
       });
-      await deps.execute(customerProfileAggregate, { ...env, aggregateId: b.source_customer_id }, {
-        type: 'MarkMergedInto',
-        targetCustomerId: targetId,
-        mergeReason: b.reason,
-      });
-    }
-    await runCommand(deps, req, res, {
-      aggregate: customerProfileAggregate,
-      aggregateId: targetId,
-      status: 200,
-      command: { type: 'AcceptMerge', sourceCustomerId: b.source_customer_id, mergeReason: b.reason },
-      render: (result) => ({ ...renderState(result), source_customer_id: b.source_customer_id, merge_reason: b.reason }),
     });
   });
 
