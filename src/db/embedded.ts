@@ -32,10 +32,16 @@ function livePostmasterPid(dataDir: string): number | undefined {
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
   try {
     process.kill(pid, 0);
-    return pid;
   } catch {
     return undefined;
   }
+  // After a host crash the pid may belong to some other process now: only a postgres counts.
+  try {
+    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres')) return undefined;
+  } catch {
+    /* no /proc: trust the pid file */
+  }
+  return pid;
 }
 
 export class DataDirInUseError extends Error {

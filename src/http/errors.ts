@@ -50,6 +50,11 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (res.headersSent) return next(err);
     if (err instanceof DomainError) return sendError(res, err.code, err.message, err.details);
     if (err instanceof z.ZodError) return sendError(res, 'VALIDATION_ERROR', 'Invalid request', zodDetails(err));
+    // PostgreSQL refusing a value (class 22: a NUL character, an invalid escape...) is the
+    // client's input, not a fault of ours.
+    if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' && /^22[0-9A-Z]{3}$/.test(err.code)) {
+      return sendError(res, 'VALIDATION_ERROR', 'The request holds a value that cannot be stored (e.g. a NUL character)');
+    }
     // body-parser's own errors (too large, bad encoding) carry a 4xx status.
     const status = typeof err === 'object' && err !== null && 'status' in err ? Number(err.status) : 500;
     if (status === 413) return sendError(res, 'VALIDATION_ERROR', 'Request body too large');

@@ -108,22 +108,26 @@ export async function winLoss(db: Knex, tenantId: string, f: AnalyticsFilters) {
   };
 }
 
+const SLIPPED_IDS = 200;
+
 export async function salesMetrics(db: Knex, tenantId: string, f: AnalyticsFilters, stages: StageSet) {
-  const won = await db(OPPORTUNITIES_TABLE)
+  const won = (await db(OPPORTUNITIES_TABLE)
     .modify((q) => closedIn(q, tenantId, f))
     .where('status', 'won')
     .first(
       db.raw('count(*)::text as n'),
       db.raw('sum(amount)::text as total'),
       db.raw("round(avg(close_date - (created_at at time zone 'UTC')::date), 1)::text as cycle_days"),
-    );
-  const closed = await db(OPPORTUNITIES_TABLE)
+    )) as { n: string; total: string | null; cycle_days: string | null } | undefined;
+  const closed = (await db(OPPORTUNITIES_TABLE)
     .modify((q) => closedIn(q, tenantId, f))
     .whereIn('status', ['won', 'lost'])
-    .first(db.raw("round(avg(close_date - (created_at at time zone 'UTC')::date), 1)::text as cycle_days"));
+    .first(db.raw("round(avg(close_date - (created_at at time zone 'UTC')::date), 1)::text as cycle_days"))) as
+    | { cycle_days: string | null }
+    | undefined;
   const wonCount = Number(won?.n ?? 0);
   const averageDealSize =
-    wonCount > 0 ? formatAmount(toBig(won.total as string).div(wonCount).decimalPlaces(2, BigNumber.ROUND_HALF_UP)) : null;
+    wonCount > 0 ? formatAmount(toBig(won!.total ?? '0').div(wonCount).decimalPlaces(2, BigNumber.ROUND_HALF_UP)) : null;
 
   // Stage visits of the matching opportunities, entered in the period.
   const visits = () => {
@@ -146,45 +150,35 @@ export async function salesMetrics(db: Knex, tenantId: string, f: AnalyticsFilte
       db.raw('round((avg(extract(epoch from h.left_at - h.entered_at)) / 86400)::numeric, 2)::text as average_days'),
     );
 
-  // Conversion: of the opportunities that entered a stage, the share that later reached a
-  // stage further on (by the tenant's stage order), lost stages excluded.
-  const order = new Map(stages.stages.map((s) => [s.code, s]));
-  const entered: { opportunity_id: string; stage: string; revision: string }[] = await visits().select('h.opportunity_id', 'h.stage', 'h.revision');
-  const laterRows: { opportunity_id: string; stage: string; revision: string }[] = entered.length
-    ? await db(STAGE_HISTORY_TABLE)
-        .where('tenant_id', tenantId)
-        .whereIn('opportunity_id', [...new Set(entered.map((e) => e.opportunity_id))])
-        .select('opportunity_id', 'stage', 'revision')
+  // Conversion: of the visits to a stage, the share after which the opportunity reached a
+  // stage further on (by the tenant's stage order), lost stages excluded. In SQL: the data
+  // can be any size.
+  const open = stages.stages.filter((s) => s.kind === 'open');
+  const orders = stages.stages.map((s) => [s.code, s.order, s.kind] as const);
+  const conversionRows: { stage: string; entered: string; advanced: string }[] = open.length
+    ? (
+        await db.raw(
+          `with orders(stage, ord, kind) as (values ${orders.map(() => '(?, ?::int, ?)').join(', ')}),
+                entered as (${visits().select('h.opportunity_id', 'h.stage', 'h.revision').toString()})
+           select e.stage, count(*)::text as entered,
+                  count(*) filter (where exists (
+                    select 1 from ${STAGE_HISTORY_TABLE} later join orders o2 on o2.stage = later.stage
+                     where later.tenant_id = ? and later.opportunity_id = e.opportunity_id and later.revision > e.revision
+                       and o2.kind <> 'lost' and o2.ord > (select ord from orders where stage = e.stage)))::text as advanced
+             from entered e group by e.stage`,
+          [...orders.flat(), tenantId],
+        )
+      ).rows
     : [];
-  const visitsOf = new Map<string, { stage: string; revision: bigint }[]>();
-  for (const r of laterRows) {
-    const list = visitsOf.get(r.opportunity_id) ?? [];
-    list.push({ stage: r.stage, revision: BigInt(r.revision) });
-    visitsOf.set(r.opportunity_id, list);
-  }
-  const conversion = stages.stages
-    .filter((s) => s.kind === 'open')
-    .map((s) => {
-      const cohort = new Set(entered.filter((e) => e.stage === s.code).map((e) => `${e.opportunity_id}\u0000${e.revision}`));
-      let advanced = 0;
-      for (const key of cohort) {
-        const [opp, rev] = key.split('\u0000') as [string, string];
-        const further = (visitsOf.get(opp) ?? []).some((v) => {
-          const st = order.get(v.stage);
-          return v.revision > BigInt(rev) && st !== undefined && st.kind !== 'lost' && st.order > s.order;
-        });
-        if (further) advanced++;
-      }
-      return {
-        stage: s.code,
-        entered: cohort.size,
-        advanced,
-        conversion_rate: ratio(new BigNumber(advanced), new BigNumber(cohort.size)),
-      };
-    });
+  const conversion = open.map((s) => {
+    const row = conversionRows.find((r) => r.stage === s.code);
+    const entered = Number(row?.entered ?? 0);
+    const advanced = Number(row?.advanced ?? 0);
+    return { stage: s.code, entered, advanced, conversion_rate: ratio(new BigNumber(advanced), new BigNumber(entered)) };
+  });
 
   // Slipped: expected to close inside the period, then moved past its end.
-  let slipped: { count: number; amount: Amount; opportunities: string[] } | null = null;
+  let slipped: { count: number; amount: Amount; opportunities: string[]; opportunities_truncated: boolean } | null = null;
   if (f.period) {
     const rows: { opportunity_id: string; amount: string }[] = await db(`${CLOSE_DATE_CHANGES_TABLE} as c`)
       .join(`${OPPORTUNITIES_TABLE} as o`, function () {
@@ -201,7 +195,9 @@ export async function salesMetrics(db: Knex, tenantId: string, f: AnalyticsFilte
     slipped = {
       count: rows.length,
       amount: formatAmount(rows.reduce((sum, r) => sum.plus(r.amount), new BigNumber(0))),
-      opportunities: rows.map((r) => r.opportunity_id),
+      // The ids, up to a page of them; count and amount cover all.
+      opportunities: rows.slice(0, SLIPPED_IDS).map((r) => r.opportunity_id),
+      opportunities_truncated: rows.length > SLIPPED_IDS,
     };
   }
 

@@ -25,7 +25,8 @@ export function toBig(amount: Amount | string): BigNumber {
 }
 
 export function formatAmount(value: BigNumber): Amount {
-  return value.toFixed(2, BigNumber.ROUND_HALF_EVEN) as Amount;
+  // Half up: the one rounding rule of the service (SQL numeric round() does the same).
+  return value.toFixed(2, BigNumber.ROUND_HALF_UP) as Amount;
 }
 
 const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));

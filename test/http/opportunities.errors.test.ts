@@ -27,6 +27,14 @@ describe('HTTP API: opportunities, errors, auth and tenancy', function () {
   });
 
   describe('bad request bodies', () => {
+    it('a NUL character, which PostgreSQL cannot store, is a 400 (body and query), not a 500', async () => {
+      const res = await post(body({ id: 'E-NUL', name: 'A\u0000B' }));
+      expect(res.status).to.equal(400);
+      expect(res.body.error.code).to.equal('VALIDATION_ERROR');
+      const q = await app.request('GET', `${BASE}?owner_id=a&stage=%00`);
+      expect(q.status).to.equal(400);
+    });
+
     it('dates that are not real calendar days (or outside 1900-2999) are refused before any event', async () => {
       for (const date of ['0000-01-01', '2026-02-30', '2026-13-01', '3000-01-01', '2026-2-1']) {
         const res = await post(body({ expected_close_date: date }));

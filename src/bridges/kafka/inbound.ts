@@ -192,7 +192,7 @@ export function createKafkaInbound(opts: InboundOptions): KafkaInbound {
               offset: msg.offset,
               tenant_id: record.tenantId,
             })
-            .onConflict('event_id')
+            .onConflict(['tenant_id', 'event_id'])
             .ignore()
             .returning('event_id');
           if (inserted.length === 0) return 'duplicate' as const;

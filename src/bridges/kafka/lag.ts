@@ -27,12 +27,14 @@ export function storeLagCounter(store: EventStore, cap = 10_000, page = 1_000): 
  * event store is the PostgreSQL one in this same database; counts committed rows, including
  * any still above the store's visibility horizon, which is what "behind" means to an operator.
  */
-export function postgresLagCounter(db: Knex): LagCounter {
+export function postgresLagCounter(db: Knex, cap = 100_000): LagCounter {
+  // Counting stops at the cap: /health must stay cheap however far behind the bridge is.
   return async (after, eventTypes) => {
     const { rows } = await db.raw<{ rows: { n: string }[] }>(
-      'select count(*)::text as n from es_events where (transaction_id, seq) > (?::text::xid8, ?::bigint) and event_type = any(?::text[])',
-      [after.commit.toString(), after.prepare.toString(), [...eventTypes]],
+      'select count(*)::text as n from (select 1 from es_events where (transaction_id, seq) > (?::text::xid8, ?::bigint) and event_type = any(?::text[]) limit ?) as behind',
+      [after.commit.toString(), after.prepare.toString(), [...eventTypes], cap + 1],
     );
-    return { count: Number(rows[0]?.n ?? 0), exact: true };
+    const n = Number(rows[0]?.n ?? 0);
+    return n > cap ? { count: cap, exact: false } : { count: n, exact: true };
   };
 }

@@ -57,6 +57,17 @@ export const kafkaMigrations: readonly Migration[] = [
       });
     },
   },
+  {
+    name: '0103_kafka_inbox_per_tenant',
+    async up(knex) {
+      // Event ids are unique per producing tenant, not across tenants: one tenant's id must not
+      // make another tenant's event look like a duplicate.
+      await knex.raw('alter table kafka_inbox drop constraint kafka_inbox_pkey, add primary key (tenant_id, event_id)');
+    },
+    async down(knex) {
+      await knex.raw('alter table kafka_inbox drop constraint kafka_inbox_pkey, add primary key (event_id)');
+    },
+  },
 ];
 
 async function createEnrichmentTables(knex: Knex): Promise<void> {

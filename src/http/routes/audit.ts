@@ -46,9 +46,15 @@ export function auditRoutes(deps: { store: EventStore }): Router {
     res.setHeader('Content-Disposition', `attachment; filename="audit-${tenantId}.${csv ? 'csv' : 'jsonl'}"`);
     if (csv) res.write(auditCsvHeader());
     // Streamed: a tenant's whole log need not fit in memory. Backpressure is respected.
+    let gone = false;
+    res.once('close', () => (gone = true));
     for await (const record of auditTrail(deps.store, scope, window)) {
+      if (gone) return; // the client went away: stop reading the log for nobody
       if (!res.write(csv ? auditCsvRow(record) : auditJsonLine(record))) {
-        await new Promise((resolve) => res.once('drain', resolve));
+        await new Promise((resolve) => {
+          res.once('drain', resolve);
+          res.once('close', resolve);
+        });
       }
     }
     res.end();
