@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
-import { type BrokerHandle, startBroker } from '../../../scripts/kafka/broker.js';
+import type { BrokerHandle } from '../../../scripts/kafka/broker.js';
 import { type AvroRecord, avroCodec } from '../../../src/bridges/kafka/avro.js';
 import { type InboundContext, type KafkaInbound, RejectedMessageError, createKafkaInbound } from '../../../src/bridges/kafka/inbound.js';
 import { createInboundHandlers } from '../../../src/bridges/kafka/inboundHandlers.js';
@@ -10,11 +10,11 @@ import type { QuoteCreatedRecord } from '../../../src/bridges/kafka/records.js';
 import { type ConsumedEventType, resolveTopics } from '../../../src/bridges/kafka/topics.js';
 import type { KafkaTransport } from '../../../src/bridges/kafka/transport.js';
 import { type TestDatabase, freshDatabase } from '../../support/postgres.js';
-import { freePorts, produce, readTopics, testLogger, waitFor } from './support.js';
+import { freePorts, produce, readTopics, testBroker, testLogger, testTopicOverrides, waitFor } from './support.js';
 
 const log = testLogger();
 const codec = avroCodec();
-const topics = resolveTopics();
+const topics = resolveTopics(testTopicOverrides());
 const T0 = Date.parse('2026-02-02T10:00:00Z');
 
 function record(_type: ConsumedEventType, fields: Record<string, unknown>): AvroRecord {
@@ -40,7 +40,7 @@ describe('Kafka bridge: inbound (real broker)', function () {
 
   before(async function () {
     this.timeout(120_000);
-    broker = await startBroker();
+    broker = await testBroker();
     database = await freshDatabase('kafka_in');
     // Stands in for the lead's Opportunity command: an effect that would double without the inbox.
     await database.db.schema.createTable('test_quote_effects', (t) => {
@@ -97,11 +97,11 @@ describe('Kafka bridge: inbound (real broker)', function () {
     expect(quotes.filter((x) => x.record.quoteId === 'Q-1')).to.have.length(1);
     const inbox = (await database.db('kafka_inbox').where({ event_id: q.eventId })) as Record<string, unknown>[];
     expect(inbox).to.have.length(1);
-    expect(inbox[0]).to.include({ event_type: 'QuoteCreatedEvent', topic: 'sales.quote.created', tenant_id: 'tenant-001' });
+    expect(inbox[0]).to.include({ event_type: 'QuoteCreatedEvent', topic: topics.inbound.QuoteCreatedEvent.topic, tenant_id: 'tenant-001' });
     expect(inbound.status().duplicates).to.be.at.least(1);
 
     const ctx = quotes.find((x) => x.record.quoteId === 'Q-1')!.ctx;
-    expect(ctx).to.include({ eventType: 'QuoteCreatedEvent', eventId: q.eventId, tenantId: 'tenant-001', topic: 'sales.quote.created' });
+    expect(ctx).to.include({ eventType: 'QuoteCreatedEvent', eventId: q.eventId, tenantId: 'tenant-001', topic: topics.inbound.QuoteCreatedEvent.topic });
     expect(ctx.occurredAt.toISOString()).to.equal('2026-02-02T10:00:00.000Z');
   });
 

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { type BrokerHandle, startBroker } from '../../../scripts/kafka/broker.js';
+import type { BrokerHandle } from '../../../scripts/kafka/broker.js';
 import { type AvroRecord, avroCodec } from '../../../src/bridges/kafka/avro.js';
 import { type ConsumedEventType, resolveTopics } from '../../../src/bridges/kafka/topics.js';
 import { type TestApp, startTestApp } from '../../support/app.js';
-import { produce, readTopics, waitFor } from './support.js';
+import { produce, readTopics, testBroker, testTopicOverrides, waitFor } from './support.js';
 
 /**
  * The service as deployed with KAFKA_BROKERS: commands over HTTP come out on the documented
  * topics, and the consumed events of other contexts change what the API answers.
  */
 const codec = avroCodec();
-const topics = resolveTopics();
+const overrides = testTopicOverrides();
+const topics = resolveTopics(overrides);
 const TENANT = 'tenant-kafka';
 
 describe('Kafka bridge in the running service (real broker)', function () {
@@ -22,8 +23,8 @@ describe('Kafka bridge in the running service (real broker)', function () {
 
   before(async function () {
     this.timeout(180_000);
-    broker = await startBroker();
-    app = await startTestApp({ KAFKA_BROKERS: broker.brokers });
+    broker = await testBroker();
+    app = await startTestApp({ KAFKA_BROKERS: broker.brokers, ...overrides });
   });
   after(async function () {
     this.timeout(60_000);
@@ -49,7 +50,7 @@ describe('Kafka bridge in the running service (real broker)', function () {
       const h = (await app.request('GET', '/health', { auth: false })).body;
       return h.kafka.outbound.connected === true && h.kafka.outbound.lag === 0;
     }, 60_000, 'the bridge to publish everything');
-    const wanted = ['crm.pipeline.opportunity.created', 'crm.pipeline.opportunity.stage.changed', 'crm.pipeline.opportunity.closed.won'];
+    const wanted = [topics.published.OpportunityCreatedEvent.topic, topics.published.OpportunityStageChangedEvent.topic, topics.published.OpportunityClosedWonEvent.topic];
     const messages = await readTopics(broker.brokers, wanted, (m) => wanted.every((t) => m.some((x) => x.topic === t && x.key === 'OPP-100')), 60_000);
     for (const topic of wanted) {
       const m = messages.find((x) => x.topic === topic && x.key === 'OPP-100')!;

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import kafkajs from 'kafkajs';
 import type { IHeaders } from 'kafkajs';
+import { type BrokerHandle, startBroker } from '../../../scripts/kafka/broker.js';
+import { DLQ_ENV_NAME, resolveTopics, topicEnvName } from '../../../src/bridges/kafka/topics.js';
 import { type Level, type Logger, createLogger } from '../../../src/shared/logger.js';
 
 // Default export: kafkajs's CommonJS named exports are not all detected (scripts/kafka/README.md).
@@ -113,4 +115,31 @@ export async function freePorts(count: number): Promise<number[]> {
   } finally {
     await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   }
+}
+
+/**
+ * The broker a suite runs against: KAFKA_BROKERS when given (never stopped by the tests), else
+ * a real broker of our own (scripts/kafka/broker.ts).
+ */
+export async function testBroker(): Promise<BrokerHandle> {
+  const external = process.env.KAFKA_BROKERS;
+  if (external) return { brokers: external, stop: () => Promise.resolve() };
+  return startBroker();
+}
+
+/**
+ * Topic renames for a suite on a shared broker (KAFKA_BROKERS): every topic gets this run's
+ * suffix, so assertions never see an earlier run's messages or offsets. Empty with our own
+ * broker, whose topics are fresh anyway.
+ */
+export function testTopicOverrides(): Record<string, string> {
+  if (!process.env.KAFKA_BROKERS) return {};
+  const run = randomUUID().slice(0, 8);
+  const defaults = resolveTopics();
+  const entries: [string, string][] = [
+    ...Object.entries(defaults.published).map(([type, spec]): [string, string] => [topicEnvName(type), `${spec.topic}.test-${run}`]),
+    ...Object.entries(defaults.inbound).map(([type, spec]): [string, string] => [topicEnvName(type), `${spec.topic}.test-${run}`]),
+    [DLQ_ENV_NAME, `${defaults.dlq.topic}.test-${run}`],
+  ];
+  return Object.fromEntries(entries);
 }
