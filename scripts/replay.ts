@@ -14,6 +14,7 @@ import { createPostgresEventStore } from '../src/eventstore/postgres/store.js';
 import { TENANT_ID_PATTERN, parseStreamName } from '../src/eventstore/streams.js';
 import { projections } from '../src/projections/index.js';
 import { rebuildProjection } from '../src/projections/rebuild.js';
+import { jsonReplacer } from '../src/shared/case.js';
 import { createLogger } from '../src/shared/logger.js';
 import { progressLine } from '../src/shared/progress.js';
 
@@ -37,7 +38,7 @@ const usage = `usage: npm run replay -- <command>
 
 class UsageError extends Error {}
 
-const bigintJson = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+const bigintJson = (value: unknown) => JSON.stringify(value, jsonReplacer);
 
 function instant(text: string | undefined, what: string): Date | undefined {
   if (text === undefined) return undefined;

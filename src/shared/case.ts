@@ -8,3 +8,11 @@ export function snakeKeys(value: unknown): unknown {
   }
   return value;
 }
+
+/** JSON.stringify replacer for domain state: bigints as decimal strings, sets and maps as arrays. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Set) return [...value];
+  if (value instanceof Map) return [...value.entries()];
+  return value;
+}

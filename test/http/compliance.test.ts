@@ -186,3 +186,58 @@ describe('HTTP API: the pipeline as of a past moment', function () {
     expect(rep.body.error.code).to.equal('FORBIDDEN');
   });
 });
+
+describe('HTTP API: every aggregate as of a past moment', function () {
+  this.timeout(60_000);
+  let app: TestApp;
+  const identity = { tenantId: 'tenant-asof', roles: ['sales_manager'] };
+  const auditor = { tenantId: 'tenant-asof', roles: ['compliance'] };
+  const send = async (method: string, path: string, body: unknown) => {
+    const res = await app.request(method, path, { body, identity });
+    expect(res.status, `${method} ${path} ${JSON.stringify(res.body)}`).to.be.oneOf([200, 201]);
+    return res.body;
+  };
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(async () => app?.stop());
+
+  it('a customer profile, a lead and a forecast answer as they stood at a revision', async () => {
+    await send('POST', '/api/v1/customers', { customer_id: 'CUST-A', name: 'Acme Corp' });
+    await send('PATCH', '/api/v1/customers/CUST-A', { name: 'Acme Corporation' });
+    await send('PUT', '/api/v1/customers/CUST-A/consents/EMAIL', { status: 'GRANTED' });
+    const customer0 = await app.request('GET', '/api/v1/customers/CUST-A?as_of_revision=0', { identity });
+    expect(customer0.status).to.equal(200);
+    expect(customer0.body).to.include({ id: 'CUST-A', name: 'Acme Corp' });
+    expect(customer0.body.consents).to.deep.equal([]);
+    const customer2 = await app.request('GET', '/api/v1/customers/CUST-A?as_of_revision=2', { identity });
+    expect(customer2.body.name).to.equal('Acme Corporation');
+    expect(customer2.body.consents.map((c: { status: string }) => c.status)).to.deep.equal(['GRANTED']);
+
+    const lead = await send('POST', '/api/v1/leads', { source: 'webinar', first_name: 'Ann', last_name: 'Lee', email: 'ann@example.com', company: 'Initech' });
+    await send('POST', '/api/v1/territories/assign', { lead_id: lead.id, territory_id: 'T-9', reason: 'Geographic match' });
+    const leadThen = await app.request('GET', `/api/v1/leads/${lead.id}?as_of_revision=1`, { identity });
+    expect(leadThen.status).to.equal(200);
+    expect(leadThen.body.territory_id).to.equal(null);
+    const leadNow = await app.request('GET', `/api/v1/leads/${lead.id}?as_of=${encodeURIComponent(new Date().toISOString())}`, { identity });
+    expect(leadNow.body.territory_id).to.equal('T-9');
+
+    await send('POST', '/api/v1/forecasts', { id: 'F-1', period: 'Q4_2026', forecast_type: 'commit', amount: '5000.00' });
+    await send('POST', '/api/v1/forecasts/F-1/adjust', { amount: '4000.00', reason: 'Deal slipped' });
+    const forecast0 = await app.request('GET', '/api/v1/forecasts/F-1?as_of_revision=0', { identity });
+    expect(forecast0.body.amount).to.equal('5000.00');
+  });
+
+  it('GET /audit/state folds any aggregate with its own decider, for the compliance role', async () => {
+    const res = await app.request('GET', '/api/v1/audit/state?aggregate_type=customerProfile&aggregate_id=CUST-A&as_of_revision=0', { identity: auditor });
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    expect(res.body).to.include({ aggregate_type: 'customerProfile', aggregate_id: 'CUST-A', revision: '0' });
+    expect(res.body.state.name).to.equal('Acme Corp');
+    expect(res.body.last_event).to.include({ event_type: 'CustomerProfileCreatedEvent' });
+    const forecast = await app.request('GET', '/api/v1/audit/state?aggregate_type=forecast&aggregate_id=F-1', { identity: auditor });
+    expect(forecast.body.state.amount).to.equal('4000.00');
+    expect((await app.request('GET', '/api/v1/audit/state?aggregate_type=lead&aggregate_id=NOPE', { identity: auditor })).status).to.equal(404);
+    expect((await app.request('GET', '/api/v1/audit/state?aggregate_type=widget&aggregate_id=X', { identity: auditor })).status).to.equal(400);
+    expect((await app.request('GET', '/api/v1/audit/state?aggregate_type=lead&aggregate_id=X', { identity })).status).to.equal(403);
+  });
+});

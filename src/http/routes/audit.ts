@@ -1,11 +1,15 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { STREAM_CATEGORIES } from '../../aggregates/categories.js';
+import { AGGREGATES } from '../../aggregates/registry.js';
+import { aggregateStateAsOf } from '../../compliance/asOf.js';
 import { type AuditScope, auditCsvHeader, auditCsvRow, auditJsonLine, auditTrail } from '../../compliance/audit.js';
 import type { EventStore } from '../../eventstore/port.js';
 import { streamName } from '../../eventstore/streams.js';
 import { requireRole } from '../auth.js';
-import { id } from '../fields.js';
+import { jsonReplacer, snakeKeys } from '../../shared/case.js';
+import { notFound } from '../../shared/errors.js';
+import { asOfQuery, id } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 
 /** Roles allowed to read whole audit trails. */
@@ -59,8 +63,32 @@ export function auditRoutes(deps: { store: EventStore }): Router {
     }
     res.end();
   });
+  // Any aggregate's state as of an instant or a revision, folded by its own decider.
+  r.get('/state', async (req, res) => {
+    const { tenantId } = requireRole(res, AUDIT_ROLES);
+    const q = stateQuery.parse(req.query);
+    const moment = q.moment ?? { at: new Date() };
+    const aggregate = AGGREGATES[q.aggregate_type];
+    const stream = streamName({ category: q.aggregate_type, tenantId, aggregateId: q.aggregate_id });
+    const { state, revision, events } = await aggregateStateAsOf(deps.store, aggregate, stream, moment);
+    if (events.length === 0) throw notFound(`No ${q.aggregate_type} ${q.aggregate_id} at that moment`, { aggregate_id: q.aggregate_id });
+    const last = events.at(-1)!;
+    res.json({
+      aggregate_type: q.aggregate_type,
+      aggregate_id: q.aggregate_id,
+      revision: revision.toString(),
+      as_of: 'at' in moment && moment.at ? moment.at.toISOString() : null,
+      last_event: { event_id: last.eventId, event_type: last.eventType, timestamp: last.timestamp, actor: last.metadata.userId },
+      state: snakeKeys(JSON.parse(JSON.stringify(state, jsonReplacer))),
+    });
+  });
+
   return r;
 }
+
+export const stateQuery = z
+  .object({ aggregate_type: z.enum(STREAM_CATEGORIES), aggregate_id: id })
+  .and(asOfQuery.transform((moment) => ({ moment })));
 
 export const auditApi: readonly ApiRoute[] = [
   {
@@ -68,6 +96,13 @@ export const auditApi: readonly ApiRoute[] = [
     path: '/api/v1/audit/events',
     summary: 'Audit trail export (JSON Lines or CSV) of a stream, a customer or the tenant, over a time window; roles compliance or admin',
     query: auditQuery,
+    success: 200,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/audit/state',
+    summary: "Any aggregate's state (its decider's fold) as of as_of or as_of_revision; roles compliance or admin",
+    query: stateQuery,
     success: 200,
   },
 ];

@@ -27,7 +27,8 @@ import { type CommandRouteDeps, etagOf, parseIfMatch, runCommand } from '../comm
 import { awaitReadModel } from '../consistency.js';
 import { historyEntry } from '../history.js';
 import { requestId } from '../errors.js';
-import { id, pagination, text } from '../fields.js';
+import { asOfQuery, id, pagination, text } from '../fields.js';
+import { readModelAsOf } from '../../compliance/asOf.js';
 import { opportunityDto } from './opportunities.js';
 import type { ApiRoute } from '../openapi.js';
 
@@ -190,6 +191,14 @@ function renderState(result: CommandResult<CustomerProfileState>) {
   };
 }
 
+const consentDto = (c: Awaited<ReturnType<typeof consentsOf>>[number]) => ({
+  consent_type: c.consent_type,
+  status: c.status,
+  source: c.source,
+  updated_by: c.updated_by,
+  updated_at: new Date(c.updated_at).toISOString(),
+});
+
 export function customerRoutes(deps: CustomerRouteDeps): Router {
   const r = Router();
 
@@ -349,6 +358,20 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
   /** The Customer 360 view: profile, consents, merged profiles and the open deals of them all. */
   r.get('/:id', async (req, res) => {
     const customerId = id.parse(req.params.id);
+    const moment = asOfQuery.parse(req.query);
+    if (moment) {
+      // The profile and its consents as they stood then, from the customer's own stream.
+      const { tenantId } = identityOf(res);
+      const streamId = streamName({ category: customerProfileAggregate.category, tenantId, aggregateId: customerId });
+      const past = await readModelAsOf(deps, customersProjection, { streamId }, moment, async (trx) => {
+        const row = await getCustomer(trx, tenantId, customerId);
+        return row ? { row, consents: await consentsOf(trx, tenantId, customerId) } : undefined;
+      });
+      if (!past) throw notFound(`Customer ${customerId} did not exist at that moment`, { id: customerId });
+      res.setHeader('ETag', etagOf(past.row.revision));
+      res.json({ ...customerDto(past.row), consents: past.consents.map(consentDto) });
+      return;
+    }
     await awaitReadModel(req, res, deps.runner, customersProjection.name, deps.maxConsistencyWaitMs);
     await awaitReadModel(req, res, deps.runner, opportunitiesProjection.name, deps.maxConsistencyWaitMs);
     const { tenantId } = identityOf(res);
@@ -365,13 +388,7 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
     res.setHeader('ETag', etagOf(row.revision));
     res.json({
       ...customerDto(row),
-      consents: consents.map((c) => ({
-        consent_type: c.consent_type,
-        status: c.status,
-        source: c.source,
-        updated_by: c.updated_by,
-        updated_at: new Date(c.updated_at).toISOString(),
-      })),
+      consents: consents.map(consentDto),
       merged_from: merges.map((m) => ({
         customer_id: m.source_customer_id,
         merge_reason: m.merge_reason,

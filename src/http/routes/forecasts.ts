@@ -17,6 +17,7 @@ import type { StageSet } from '../../aggregates/pipelineStage/stages.js';
 import type { CommandResult } from '../../commands/handler.js';
 import { type StoredEvent, fromRecorded, toDomainEvent } from '../../eventstore/envelope.js';
 import { streamName } from '../../eventstore/streams.js';
+import { readModelAsOf } from '../../compliance/asOf.js';
 import { type ForecastRow, type SnapshotRow, getForecast, listForecasts, listSnapshots } from '../../projections/forecastQueries.js';
 import { forecastsProjection } from '../../projections/forecasts.js';
 import { opportunitiesProjection } from '../../projections/opportunities.js';
@@ -30,7 +31,7 @@ import { identityOf } from '../auth.js';
 import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
-import { amount, currency, id, pagination, text } from '../fields.js';
+import { amount, asOfQuery, currency, id, pagination, text } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 import { periodField } from './pipeline.js';
 
@@ -331,8 +332,21 @@ export function forecastRoutes(deps: ForecastRouteDeps): Router {
 
   r.get('/:id', async (req, res) => {
     const forecastId = id.parse(req.params.id);
-    await awaitReadModel(req, res, deps.runner, forecastsProjection.name, deps.maxConsistencyWaitMs);
     const { tenantId } = identityOf(res);
+    const moment = asOfQuery.parse(req.query);
+    if (moment) {
+      // As it stood then (forecast and its snapshots), from its stream; live figures are omitted.
+      const streamId = streamName({ category: forecastAggregate.category, tenantId, aggregateId: forecastId });
+      const past = await readModelAsOf(deps, forecastsProjection, { streamId }, moment, async (trx) => {
+        const row = await getForecast(trx, tenantId, forecastId);
+        return row ? { row, snapshots: await listSnapshots(trx, tenantId, forecastId, { limit: DETAIL_SNAPSHOTS, offset: 0 }) } : undefined;
+      });
+      if (!past) throw notFound(`Forecast ${forecastId} did not exist at that moment`, { id: forecastId });
+      res.setHeader('ETag', etagOf(past.row.revision));
+      res.json({ ...forecastDto(past.row), snapshots: past.snapshots.rows.map(snapshotDto) });
+      return;
+    }
+    await awaitReadModel(req, res, deps.runner, forecastsProjection.name, deps.maxConsistencyWaitMs);
     const row = await getForecast(deps.db, tenantId, forecastId);
     if (!row) throw notFound(`Forecast ${forecastId} not found`, { id: forecastId });
     const [figures, snapshots, result] = await Promise.all([

@@ -14,6 +14,7 @@ import type { CommandResult } from '../../commands/handler.js';
 import type { StoredResponse } from '../../commands/idempotency.js';
 import { formatPosition } from '../../eventstore/port.js';
 import { streamName } from '../../eventstore/streams.js';
+import { readModelAsOf } from '../../compliance/asOf.js';
 import { type LeadRow, getLead, listLeads } from '../../projections/leadQueries.js';
 import { leadsProjection } from '../../projections/leads.js';
 import type { ProjectionRunner } from '../../projections/runner.js';
@@ -24,7 +25,7 @@ import { type CommandRouteDeps, etagOf, idempotencyKeyOf, idempotentResponse, pa
 import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
 import { requestId } from '../errors.js';
-import { amount, currency, id, integer, isoDate, metadata, pagination, text } from '../fields.js';
+import { amount, asOfQuery, currency, id, integer, isoDate, metadata, pagination, text } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 
 export interface LeadRouteDeps extends CommandRouteDeps {
@@ -236,9 +237,18 @@ export function leadRoutes(deps: LeadRouteDeps): Router {
 
   const readRow = async (req: Request, res: Response): Promise<LeadRow> => {
     const leadId = id.parse(req.params.id);
-    await awaitReadModel(req, res, deps.runner, leadsProjection.name, deps.maxConsistencyWaitMs);
-    const row = await getLead(deps.db, identityOf(res).tenantId, leadId);
-    if (!row) throw notFound(`Lead ${leadId} not found`, { id: leadId });
+    const { tenantId } = identityOf(res);
+    const moment = asOfQuery.parse(req.query);
+    let row: LeadRow | undefined;
+    if (moment) {
+      // As it stood then: the leads projection replayed over the stream up to that moment.
+      const streamId = streamName({ category: leadAggregate.category, tenantId, aggregateId: leadId });
+      row = await readModelAsOf(deps, leadsProjection, { streamId }, moment, (trx) => getLead(trx, tenantId, leadId));
+    } else {
+      await awaitReadModel(req, res, deps.runner, leadsProjection.name, deps.maxConsistencyWaitMs);
+      row = await getLead(deps.db, tenantId, leadId);
+    }
+    if (!row) throw notFound(`Lead ${leadId} not found${moment ? ' at that moment' : ''}`, { id: leadId });
     res.setHeader('ETag', etagOf(row.revision));
     return row;
   };
