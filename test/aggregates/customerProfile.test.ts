@@ -1,36 +1,16 @@
+import { givenWhenThen } from '../support/decider.js';
 import { expect } from 'chai';
-import { fold } from '../../src/aggregates/decider.js';
 import {
   type CustomerProfileCommand,
   type CustomerProfileEvent,
   customerProfileAggregate,
   customerProfileDecider,
 } from '../../src/aggregates/customerProfile/index.js';
-import { DomainError } from '../../src/shared/errors.js';
 
 /** Given events, when a command, then events or an error: the decider needs nothing else. */
 const ctx = { now: new Date('2026-02-02T09:15:00Z'), actorId: 'user-200' };
 
-function given(events: CustomerProfileEvent[]) {
-  const state = fold(customerProfileDecider, events);
-  return {
-    state,
-    when: (command: CustomerProfileCommand) => ({
-      then: (expected: CustomerProfileEvent[]) => expect(customerProfileDecider.decide(command, state, ctx)).to.deep.equal(expected),
-      thenFails: (code: string, match?: RegExp) => {
-        try {
-          customerProfileDecider.decide(command, state, ctx);
-        } catch (err) {
-          expect(err).to.be.instanceOf(DomainError);
-          expect((err as DomainError).code).to.equal(code);
-          if (match) expect((err as DomainError).message).to.match(match);
-          return err as DomainError;
-        }
-        return expect.fail(`expected ${code}`);
-      },
-    }),
-  };
-}
+const given = givenWhenThen(customerProfileDecider, ctx);
 
 const acmeCreated: CustomerProfileEvent = {
   type: 'CustomerProfileCreatedEvent',

@@ -1,3 +1,4 @@
+import { givenWhenThen } from '../support/decider.js';
 import { expect } from 'chai';
 import { fold } from '../../src/aggregates/decider.js';
 import { avroCodec } from '../../src/bridges/kafka/avro.js';
@@ -9,32 +10,13 @@ import {
   forecastAggregate,
   forecastDecider,
 } from '../../src/aggregates/forecast/index.js';
-import { DomainError } from '../../src/shared/errors.js';
 import { type Amount, parseAmount } from '../../src/shared/money.js';
 
 /** Given events, when a command, then events or an error: the decider needs nothing else. */
 const ctx = { now: new Date('2026-02-11T08:00:00Z'), actorId: 'user-200' };
 const money = (s: string) => parseAmount(s) as Amount;
 
-function given(events: ForecastEvent[]) {
-  const state = fold(forecastDecider, events);
-  return {
-    when: (command: ForecastCommand) => ({
-      then: (expected: ForecastEvent[]) => expect(forecastDecider.decide(command, state, ctx)).to.deep.equal(expected),
-      thenFails: (code: string, match?: RegExp): DomainError => {
-        try {
-          forecastDecider.decide(command, state, ctx);
-        } catch (err) {
-          expect(err).to.be.instanceOf(DomainError);
-          expect((err as DomainError).code).to.equal(code);
-          if (match) expect((err as DomainError).message).to.match(match);
-          return err as DomainError;
-        }
-        return expect.fail(`expected ${code}`);
-      },
-    }),
-  };
-}
+const given = givenWhenThen(forecastDecider, ctx);
 
 const create: ForecastCommand = {
   type: 'CreateForecast',

@@ -1,3 +1,4 @@
+import { givenWhenThen } from '../support/decider.js';
 import { expect } from 'chai';
 import { fold } from '../../src/aggregates/decider.js';
 import {
@@ -11,7 +12,6 @@ import {
   timelineFromMetadata,
   uuidV5,
 } from '../../src/aggregates/lead/index.js';
-import { DomainError } from '../../src/shared/errors.js';
 import { type Amount, parseAmount } from '../../src/shared/money.js';
 
 /** Given events, when a command, then events or an error: the decider needs nothing else. */
@@ -19,26 +19,7 @@ const ctx = { now: new Date('2026-02-11T08:00:00.000Z'), actorId: 'user-200' };
 const NOW = ctx.now.toISOString();
 const money = (s: string) => parseAmount(s) as Amount;
 
-function given(events: LeadEvent[]) {
-  const state = fold(leadDecider, events);
-  return {
-    state,
-    when: (command: LeadCommand) => ({
-      then: (expected: LeadEvent[]) => expect(leadDecider.decide(command, state, ctx)).to.deep.equal(expected),
-      thenFails: (code: string, match?: RegExp) => {
-        try {
-          leadDecider.decide(command, state, ctx);
-        } catch (err) {
-          expect(err).to.be.instanceOf(DomainError);
-          expect((err as DomainError).code).to.equal(code);
-          if (match) expect((err as DomainError).message).to.match(match);
-          return err as DomainError;
-        }
-        return expect.fail(`expected ${code}`);
-      },
-    }),
-  };
-}
+const given = givenWhenThen(leadDecider, ctx);
 
 /** Seed 004's example lead, as POST /api/v1/leads sends it. */
 const seedLead: LeadCommand = {

@@ -1,3 +1,4 @@
+import { givenWhenThen } from '../support/decider.js';
 import { expect } from 'chai';
 import {
   type OpportunityCommand,
@@ -6,7 +7,6 @@ import {
 } from '../../src/aggregates/opportunity/index.js';
 import { DEFAULT_STAGE_SET, type StageSet } from '../../src/aggregates/pipelineStage/stages.js';
 import { type Amount, parseAmount } from '../../src/shared/money.js';
-import { DomainError } from '../../src/shared/errors.js';
 import { fold } from '../../src/aggregates/decider.js';
 
 /** Given events, when a command, then events or an error: the decider needs nothing else. */
@@ -14,25 +14,7 @@ const ctx = { now: new Date('2026-02-02T11:10:00Z'), actorId: 'user-200' };
 const stages = DEFAULT_STAGE_SET;
 const money = (s: string) => parseAmount(s) as Amount;
 
-function given(events: OpportunityEvent[]) {
-  const state = fold(opportunityDecider, events);
-  return {
-    when: (command: OpportunityCommand) => ({
-      then: (expected: OpportunityEvent[]) => expect(opportunityDecider.decide(command, state, ctx)).to.deep.equal(expected),
-      thenFails: (code: string, match?: RegExp) => {
-        try {
-          opportunityDecider.decide(command, state, ctx);
-        } catch (err) {
-          expect(err).to.be.instanceOf(DomainError);
-          expect((err as DomainError).code).to.equal(code);
-          if (match) expect((err as DomainError).message).to.match(match);
-          return err as DomainError;
-        }
-        return expect.fail(`expected ${code}`);
-      },
-    }),
-  };
-}
+const given = givenWhenThen(opportunityDecider, ctx);
 
 const create: OpportunityCommand = {
   type: 'CreateOpportunity',

@@ -1,3 +1,4 @@
+import { givenWhenThen } from '../support/decider.js';
 import { expect } from 'chai';
 import { fold } from '../../src/aggregates/decider.js';
 import {
@@ -15,26 +16,7 @@ import { DomainError } from '../../src/shared/errors.js';
 /** Given events, when a command, then events or an error: the PipelineStage decider alone. */
 const ctx = { now: new Date('2026-02-02T11:10:00Z'), actorId: 'admin-1' };
 
-function given(events: PipelineStageEvent[]) {
-  const state = fold(pipelineStageDecider, events);
-  return {
-    when: (command: PipelineStageCommand) => ({
-      then: (expected: PipelineStageEvent[]) => expect(pipelineStageDecider.decide(command, state, ctx)).to.deep.equal(expected),
-      events: () => pipelineStageDecider.decide(command, state, ctx),
-      thenFails: (code: string, match?: RegExp) => {
-        try {
-          pipelineStageDecider.decide(command, state, ctx);
-        } catch (err) {
-          expect(err).to.be.instanceOf(DomainError);
-          expect((err as DomainError).code).to.equal(code);
-          if (match) expect((err as DomainError).message).to.match(match);
-          return err as DomainError;
-        }
-        return expect.fail(`expected ${code}`);
-      },
-    }),
-  };
-}
+const given = givenWhenThen(pipelineStageDecider, ctx);
 
 /** The field names a validation error reports in details.fields. */
 const fieldsOf = (err: DomainError) => (err.details.fields as { field: string; message: string }[]).map((f) => f.field);
