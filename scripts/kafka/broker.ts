@@ -175,7 +175,7 @@ export async function fetchKafka(): Promise<string> {
 }
 
 /** Asks the OS for `count` distinct free loopback ports (all held open until each is known). */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers: net.Server[] = [];
   try {
     const ports: number[] = [];

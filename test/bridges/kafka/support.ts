@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import kafkajs from 'kafkajs';
 import type { IHeaders } from 'kafkajs';
 import { type BrokerHandle, startBroker } from '../../../scripts/kafka/broker.js';
@@ -97,25 +96,7 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
   }
 }
 
-/** Two distinct free loopback ports, for a broker that must come back on the same address. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers: net.Server[] = [];
-  try {
-    const ports: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const server = net.createServer();
-      servers.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', resolve);
-      });
-      ports.push((server.address() as net.AddressInfo).port);
-    }
-    return ports;
-  } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-  }
-}
+export { freePorts } from '../../../scripts/kafka/broker.js';
 
 /**
  * The broker a suite runs against: KAFKA_BROKERS when given (never stopped by the tests), else
