@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import { benchDatabase } from './database.js';
 import { startApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { startEmbeddedPostgres } from '../src/db/embedded.js';
-import { createDb, migrateLatest } from '../src/db/knex.js';
 import { createPostgresEventStore } from '../src/eventstore/postgres/store.js';
 import { mintToken } from '../src/http/auth.js';
 import { opportunitiesProjection } from '../src/projections/opportunities.js';
@@ -38,12 +36,8 @@ async function inParallel(n: number, total: number, work: (i: number) => Promise
   );
 }
 
-const server = await startEmbeddedPostgres({ dataDir: '.data/bench-pg', port: 54349 });
-const dbName = `bench_${Date.now()}`;
-await server.ensureDatabase(dbName);
-const url = server.connectionStringFor(dbName);
-const db = createDb(url);
-await migrateLatest(db);
+const database = await benchDatabase('bench');
+const { url, db } = database;
 
 try {
   // 1. Raw appends: CONCURRENCY writers, one event per append, 100 streams.
@@ -99,11 +93,6 @@ try {
   );
   await store.close();
 } finally {
-  await db.destroy();
-  const admin = new pg.Client({ connectionString: server.connectionString });
-  await admin.connect();
-  await admin.query(`drop database if exists ${dbName} with (force)`);
-  await admin.end();
-  await server.stop();
+  await database.drop();
 }
 process.exit(0);

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import { benchDatabase } from './database.js';
 import type { OpportunityEvent } from '../src/aggregates/opportunity/events.js';
-import { startEmbeddedPostgres } from '../src/db/embedded.js';
-import { createDb, migrateLatest } from '../src/db/knex.js';
 import { SCHEMA_VERSION, toEventToAppend } from '../src/eventstore/envelope.js';
 import { createPostgresEventStore } from '../src/eventstore/postgres/store.js';
 import { opportunitiesProjection } from '../src/projections/opportunities.js';
@@ -60,12 +58,8 @@ function eventOf(opp: number, n: number): OpportunityEvent {
   return { type: 'OpportunityStageChangedEvent', data: { opportunityId, fromStage: from, toStage: to, probability: 25 + (n % 50), nextStep: null, notes: null } };
 }
 
-const server = await startEmbeddedPostgres({ dataDir: '.data/bench-pg', port: 54349 });
-const dbName = `bench_rebuild_${Date.now()}`;
-await server.ensureDatabase(dbName);
-const url = server.connectionStringFor(dbName);
-const db = createDb(url);
-await migrateLatest(db);
+const database = await benchDatabase('bench_rebuild');
+const { url, db } = database;
 const store = createPostgresEventStore({ connection: url });
 
 try {
@@ -115,11 +109,6 @@ try {
   console.log(`all read models: ${all} events applied in ${(allMs / 1000).toFixed(1)} s = ${Math.round((all * 1000) / allMs)} events/s`);
 } finally {
   await store.close();
-  await db.destroy();
-  const admin = new pg.Client({ connectionString: server.connectionString });
-  await admin.connect();
-  await admin.query(`drop database if exists ${dbName} with (force)`);
-  await admin.end();
-  await server.stop();
+  await database.drop();
 }
 process.exit(0);
