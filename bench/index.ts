@@ -4,7 +4,7 @@ import { benchDatabase } from './database.js';
 import { startApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createPostgresEventStore } from '../src/eventstore/postgres/store.js';
-import { mintToken } from '../src/http/auth.js';
+import { mintToken } from '../src/access/tokens.js';
 import { opportunitiesProjection } from '../src/projections/opportunities.js';
 import { rebuildProjection } from '../src/projections/rebuild.js';
 import { createLogger } from '../src/shared/logger.js';
@@ -52,7 +52,7 @@ try {
   // 2. Commands through HTTP, as sales reps send them.
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: url, LOG_LEVEL: 'silent', JWT_SECRET: 'bench-secret-0123456789abcdef0123456789' });
   const app = await startApp(config, createLogger('silent'));
-  const token = await mintToken(config.JWT_SECRET, { tenantId: 'bench', userId: 'u', roles: ['sales_rep'] });
+  const token = await mintToken(config.JWT_SECRET!, { tenantId: 'bench', userId: 'u', roles: ['sales_rep'] });
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const opportunities = Math.max(1, Math.floor(COMMANDS / 10));
   await inParallel(CONCURRENCY, opportunities, async (i) => {

@@ -5,8 +5,10 @@ import { createKafkaBridge, parseBrokers } from './bridges/kafka/bridge.js';
 import { inboundCommands } from './bridges/kafka/inboundCommands.js';
 import { postgresLagCounter, storeLagCounter } from './bridges/kafka/lag.js';
 import { outboundBacklog } from './bridges/kafka/outbound.js';
+import { createApiKeyVerifier } from './access/apiKeys.js';
+import { createTokenVerifier } from './access/tokens.js';
 import { createCommandHandler } from './commands/handler.js';
-import type { Config } from './config.js';
+import { type Config, hsSecretOf } from './config.js';
 import { resolveDatabase } from './db/connect.js';
 import { createDb, migrateLatest } from './db/knex.js';
 import { createEventStoreDbStore } from './eventstore/esdb/store.js';
@@ -14,6 +16,7 @@ import type { EventStore } from './eventstore/port.js';
 import { formatPosition } from './eventstore/port.js';
 import { createPostgresEventStore } from './eventstore/postgres/store.js';
 import { createHttpApp } from './http/app.js';
+import { createRateLimiter } from './http/rateLimit.js';
 import { projections } from './projections/index.js';
 import { createProjectionRunner } from './projections/runner.js';
 import type { Logger } from './shared/logger.js';
@@ -66,8 +69,23 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     bridge ? { configured: true, ...(await bridge.status()) } : { configured: false, outbound: await outboundBacklog(db, lagCounter) };
 
   if (config.usingDevJwtSecret) {
-    log.warn('JWT_SECRET unset: using the development secret; set JWT_SECRET in any shared environment');
+    log.warn('JWT_SECRET and JWT_JWKS_URL unset: tokens use the development secret; serving on loopback only');
   }
+  const hsSecret = hsSecretOf(config);
+  const verifyToken = createTokenVerifier({
+    ...(hsSecret ? { hsSecret } : {}),
+    ...(config.JWT_JWKS_URL ? { jwksUrl: config.JWT_JWKS_URL } : {}),
+    ...(config.JWT_ALGORITHMS ? { jwksAlgorithms: config.JWT_ALGORITHMS } : {}),
+    jwksCacheMaxAgeMs: config.JWT_JWKS_CACHE_MAX_AGE_MS,
+    ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
+    ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {}),
+    claims: { tenant: config.JWT_CLAIM_TENANT, user: config.JWT_CLAIM_USER, roles: config.JWT_CLAIM_ROLES },
+  });
+  const rateLimiter = createRateLimiter(databaseUrl, {
+    perUserPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    perUserPerSecond: config.RATE_LIMIT_BURST_PER_SECOND,
+    globalPerMinute: config.RATE_LIMIT_GLOBAL_PER_MINUTE,
+  });
 
   const app = createHttpApp({
     db,
@@ -75,11 +93,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     execute,
     runner,
     log,
-    auth: {
-      secret: config.JWT_SECRET,
-      ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
-      ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {}),
-    },
+    auth: { verifyToken, apiKeys: createApiKeyVerifier({ store, db }), db, rateLimiter },
     stageSetFor: (tenantId) => stageSetFor(store, tenantId),
     maxConsistencyWaitMs: config.MAX_CONSISTENCY_WAIT_MS,
     version: VERSION,
@@ -119,6 +133,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         });
         await bridge?.stop();
         await runner.stop();
+        await rateLimiter.close();
         await store.close();
         await db.destroy();
         await embedded?.stop();

@@ -1,11 +1,14 @@
 import { z } from 'zod';
+import { DEFAULT_CLAIMS } from './access/tokens.js';
 import { type TopicConfig, resolveTopics } from './bridges/kafka/topics.js';
 
 /**
  * Configuration is read once, from the environment, and validated here; nothing else reads
  * process.env. Every variable is optional: unset, the service runs on its embedded defaults.
  */
-const DEV_JWT_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
+export const DEV_JWT_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
+
+const list = z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean));
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(9402),
@@ -22,10 +25,25 @@ const schema = z.object({
     .regex(/^\s*[^\s,:]+:\d{1,5}\s*(,\s*[^\s,:]+:\d{1,5}\s*)*$/, 'must be host:port[,host:port...]')
     .optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('crm-pipeline'),
-  /** HS256 secret for bearer tokens. The default is for local development only. */
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
+  /** HS256 secret for bearer tokens. Unset and without JWKS: the development secret, loopback only. */
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** An identity provider's JWKS (RS256/ES256 tokens), e.g. https://idp.example.com/.well-known/jwks.json */
+  JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Signature algorithms accepted from the JWKS; default RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384. */
+  JWT_ALGORITHMS: list
+    .refine((algs) => algs.length > 0 && algs.every((a) => /^(RS|PS|ES)(256|384|512)$|^EdDSA$/.test(a)), 'must be asymmetric JWS algorithms, e.g. RS256,ES256')
+    .optional(),
+  JWT_JWKS_CACHE_MAX_AGE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
   JWT_ISSUER: z.string().optional(),
   JWT_AUDIENCE: z.string().optional(),
+  /** Claim mapping: a claim name, or a dotted path such as realm_access.roles. */
+  JWT_CLAIM_TENANT: z.string().min(1).default(DEFAULT_CLAIMS.tenant),
+  JWT_CLAIM_USER: z.string().min(1).default(DEFAULT_CLAIMS.user),
+  JWT_CLAIM_ROLES: z.string().min(1).default(DEFAULT_CLAIMS.roles),
+  /** Seed 004's limits; 0 switches one off. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(1000),
+  RATE_LIMIT_BURST_PER_SECOND: z.coerce.number().int().min(0).max(1_000_000).default(50),
+  RATE_LIMIT_GLOBAL_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000_000).default(100_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Longest a query may wait for its read model to reach a position (read-your-writes). */
   MAX_CONSISTENCY_WAIT_MS: z.coerce.number().int().min(0).max(60000).default(5000),
@@ -33,6 +51,7 @@ const schema = z.object({
 
 export type Config = Omit<z.infer<typeof schema>, 'HOST'> & {
   readonly HOST: string;
+  /** Neither JWT_SECRET nor JWT_JWKS_URL: tokens are HS256 with the development secret. */
   readonly usingDevJwtSecret: boolean;
   /** Topic names in effect: the documented ones, renamed by KAFKA_TOPIC_* variables. */
   readonly kafkaTopics: TopicConfig;
@@ -56,13 +75,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (err) {
     throw new ConfigError(`Invalid configuration:\n  ${err instanceof Error ? err.message : String(err)}`);
   }
-  const usingDevJwtSecret = parsed.data.JWT_SECRET === DEV_JWT_SECRET;
+  const usingDevJwtSecret = parsed.data.JWT_JWKS_URL === undefined && (parsed.data.JWT_SECRET ?? DEV_JWT_SECRET) === DEV_JWT_SECRET;
   // The development secret is in the repository: anyone could mint tokens with it. It is only
   // ever served on loopback.
   const loopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
   if (usingDevJwtSecret && parsed.data.HOST !== undefined && !loopback(parsed.data.HOST)) {
-    throw new ConfigError(`Invalid configuration:\n  HOST: ${parsed.data.HOST} needs JWT_SECRET to be set (the development secret is served on loopback only)`);
+    throw new ConfigError(`Invalid configuration:\n  HOST: ${parsed.data.HOST} needs JWT_SECRET or JWT_JWKS_URL to be set (the development secret is served on loopback only)`);
   }
   const HOST = parsed.data.HOST ?? (usingDevJwtSecret ? '127.0.0.1' : '0.0.0.0');
   return { ...parsed.data, HOST, usingDevJwtSecret, kafkaTopics };
+}
+
+/** The HS256 secret in effect: JWT_SECRET, the development one, or none (JWKS only). */
+export function hsSecretOf(config: Config): string | undefined {
+  return config.JWT_SECRET ?? (config.usingDevJwtSecret ? DEV_JWT_SECRET : undefined);
 }

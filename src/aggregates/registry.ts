@@ -5,7 +5,9 @@ import type { DomainEvent } from './decider.js';
 import { forecastAggregate } from './forecast/index.js';
 import { leadAggregate } from './lead/index.js';
 import { opportunityAggregate } from './opportunity/index.js';
+import { apiKeyAggregate } from './apiKey/index.js';
 import { pipelineStageAggregate } from './pipelineStage/index.js';
+import { teamAggregate } from './team/index.js';
 
 /** Folding only: a generic view of any aggregate, for replays that work on every stream. */
 export type AnyAggregate = Aggregate<never, DomainEvent, unknown>;
@@ -17,4 +19,6 @@ export const AGGREGATES: Readonly<Record<StreamCategory, AnyAggregate>> = {
   forecast: forecastAggregate as unknown as AnyAggregate,
   customerProfile: customerProfileAggregate as unknown as AnyAggregate,
   lead: leadAggregate as unknown as AnyAggregate,
+  team: teamAggregate as unknown as AnyAggregate,
+  apiKey: apiKeyAggregate as unknown as AnyAggregate,
 };

@@ -71,14 +71,14 @@ const INDIVIDUAL_CUSTOMER_NAME = 'Individual customer';
 
 export async function convertLead(deps: ConvertLeadDeps, env: SagaEnvelope, input: ConvertLeadInput): Promise<ConvertLeadOutcome> {
   const { leadId } = input;
-  const leadStream = streamName({ category: leadAggregate.category, tenantId: env.tenantId, aggregateId: leadId });
+  const leadStream = streamName({ category: leadAggregate.category, tenantId: env.access.tenantId, aggregateId: leadId });
   const current = await currentLead(deps.store, leadStream);
   if (!current.exists) throw new DomainError('NOT_FOUND', `Lead ${leadId} not found`, { id: leadId });
 
   // Dry runs: the lead as it stands must yield creations the other deciders accept.
   const preview = previewConversion(input, current);
   if (preview) {
-    const ctx = { now: new Date(), actorId: env.userId };
+    const ctx = { now: new Date(), actorId: env.access.actorId };
     if (preview.customer) customerProfileAggregate.decider.decide(preview.customer, customerProfileAggregate.decider.initialState, ctx);
     opportunityAggregate.decider.decide(preview.opportunity, opportunityAggregate.decider.initialState, ctx);
   }
@@ -207,7 +207,7 @@ async function createOnce<C, E extends DomainEvent, S>(
     return (await deps.execute(aggregate, env, command)).position;
   } catch (err) {
     if (!(err instanceof DomainError) || err.code !== 'CONFLICT') throw err;
-    const stream = streamName({ category: aggregate.category, tenantId: env.tenantId, aggregateId: env.aggregateId });
+    const stream = streamName({ category: aggregate.category, tenantId: env.access.tenantId, aggregateId: env.aggregateId });
     const existing = await deps.store.readStream(stream, { direction: 'backwards', maxCount: 1 });
     if (existing.length === 0) throw err;
     return existing[0]!.position;

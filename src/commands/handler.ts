@@ -1,20 +1,26 @@
 import { randomUUID } from 'node:crypto';
+import type { Access } from '../access/access.js';
+import { type Guard, authorizeCommand } from '../access/policy.js';
 import { type Decider, type DomainEvent, fold } from '../aggregates/decider.js';
 import { type StoredEvent, SCHEMA_VERSION, fromRecorded, toDomainEvent, toEventToAppend } from '../eventstore/envelope.js';
 import { type EventStore, type Position, WrongExpectedRevisionError } from '../eventstore/port.js';
 import { streamName } from '../eventstore/streams.js';
 import { conflict } from '../shared/errors.js';
 
-/** What the generic handler needs to know of an aggregate: where its streams live and its decider. */
+/**
+ * What the generic handler needs to know of an aggregate: where its streams live, its decider,
+ * and what the access policy asks of it (its resource and who owns it).
+ */
 export interface Aggregate<C, E extends DomainEvent, S> {
   readonly category: string;
   readonly decider: Decider<C, E, S>;
+  readonly guard: Guard<C, S>;
 }
 
 export interface CommandEnvelope {
-  readonly tenantId: string;
+  /** Who acts: tenant, actor (recorded as the events' userId), roles and reach. */
+  readonly access: Access;
   readonly aggregateId: string;
-  readonly userId: string;
   readonly correlationId: string;
   readonly causationId?: string | null;
   readonly idempotencyKey?: string;
@@ -61,7 +67,8 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
     env: CommandEnvelope,
     command: C,
   ): Promise<CommandResult<S>> {
-    const streamId = streamName({ category: aggregate.category, tenantId: env.tenantId, aggregateId: env.aggregateId });
+    const { tenantId, actorId } = env.access;
+    const streamId = streamName({ category: aggregate.category, tenantId, aggregateId: env.aggregateId });
     for (let attempt = 0; ; attempt++) {
       const history = (await deps.store.readStream(streamId)).map((r) => fromRecorded<E>(r));
       const state = fold(aggregate.decider, history.map(toDomainEvent));
@@ -70,9 +77,11 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
       if (env.expectedRevision !== undefined && env.expectedRevision !== currentRevision) {
         throw staleRevision(env.expectedRevision, currentRevision);
       }
+      // The access policy decides on the state as loaded, before the decider does (DESIGN §10).
+      authorizeCommand(env.access, aggregate.guard, command, state);
 
       const now = clock();
-      const decided = aggregate.decider.decide(command, state, { now, actorId: env.userId });
+      const decided = aggregate.decider.decide(command, state, { now, actorId });
       if (decided.length === 0) {
         return { streamId, aggregateId: env.aggregateId, events: [], revision: currentRevision, position: last?.position, state };
       }
@@ -82,11 +91,12 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
           eventId: newEventId(),
           timestamp: now,
           aggregateId: env.aggregateId,
-          tenantId: env.tenantId,
+          tenantId,
           metadata: {
             correlationId: env.correlationId,
             causationId: env.causationId ?? null,
-            userId: env.userId,
+            userId: actorId,
+            ...(env.access.apiKeyId !== undefined ? { apiKeyId: env.access.apiKeyId } : {}),
             schemaVersion: SCHEMA_VERSION,
             ...(env.idempotencyKey !== undefined ? { idempotencyKey: env.idempotencyKey } : {}),
           },

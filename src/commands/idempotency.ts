@@ -29,18 +29,28 @@ export function requestHash(parts: readonly unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
-export async function claimKey(
-  db: Knex,
-  args: { tenantId: string; key: string; hash: string; streamId: string },
-): Promise<Claim> {
+/** A key is scoped to its caller: the same key from two users of a tenant is two keys. */
+export interface KeyOwner {
+  readonly tenantId: string;
+  readonly principal: string;
+}
+
+const where = (owner: KeyOwner, key: string) => ({ tenant_id: owner.tenantId, principal: owner.principal, key });
+
+/** Whether this caller has used the key before (whatever became of that request). */
+export async function keyKnown(db: Knex, owner: KeyOwner, key: string): Promise<boolean> {
+  return (await db(TABLE).where(where(owner, key)).first('key')) !== undefined;
+}
+
+export async function claimKey(db: Knex, args: KeyOwner & { key: string; hash: string; streamId: string }): Promise<Claim> {
   const inserted = await db(TABLE)
-    .insert({ tenant_id: args.tenantId, key: args.key, request_hash: args.hash, stream_id: args.streamId, status: 'pending' })
-    .onConflict(['tenant_id', 'key'])
+    .insert({ ...where(args, args.key), request_hash: args.hash, stream_id: args.streamId, status: 'pending' })
+    .onConflict(['tenant_id', 'principal', 'key'])
     .ignore()
     .returning('key');
   if (inserted.length === 1) return { kind: 'new', streamId: args.streamId };
 
-  const row = await db(TABLE).where({ tenant_id: args.tenantId, key: args.key }).first();
+  const row = await db(TABLE).where(where(args, args.key)).first();
   if (!row) return claimKey(db, args); // deleted between the two statements: try again
   if (row.request_hash !== args.hash) {
     throw conflict('This Idempotency-Key was used for a different request', { idempotency_key: args.key });
@@ -53,15 +63,15 @@ export async function claimKey(
     throw conflict('A request with this Idempotency-Key is still in progress; retry shortly', { idempotency_key: args.key });
   }
   const taken = await db(TABLE)
-    .where({ tenant_id: args.tenantId, key: args.key, status: 'pending', updated_at: row.updated_at })
+    .where({ ...where(args, args.key), status: 'pending', updated_at: row.updated_at })
     .update({ updated_at: db.fn.now() });
   if (taken !== 1) throw conflict('A request with this Idempotency-Key is in progress', { idempotency_key: args.key });
   return { kind: 'takeover', streamId: row.stream_id };
 }
 
-export async function completeKey(db: Knex, tenantId: string, key: string, response: StoredResponse): Promise<void> {
+export async function completeKey(db: Knex, owner: KeyOwner, key: string, response: StoredResponse): Promise<void> {
   await db(TABLE)
-    .where({ tenant_id: tenantId, key })
+    .where(where(owner, key))
     .update({
       status: 'done',
       status_code: response.status,
@@ -75,6 +85,6 @@ export async function completeKey(db: Knex, tenantId: string, key: string, respo
  * after COMMIT): the claim stays, its lease expired, so the next retry takes it over and
  * first looks in the stream for events carrying the key instead of running blindly again.
  */
-export async function abandonKey(db: Knex, tenantId: string, key: string): Promise<void> {
-  await db(TABLE).where({ tenant_id: tenantId, key, status: 'pending' }).update({ updated_at: new Date(0) });
+export async function abandonKey(db: Knex, owner: KeyOwner, key: string): Promise<void> {
+  await db(TABLE).where({ ...where(owner, key), status: 'pending' }).update({ updated_at: new Date(0) });
 }

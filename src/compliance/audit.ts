@@ -105,9 +105,14 @@ export const AUDIT_CSV_COLUMNS = [
   'changes',
 ] as const satisfies readonly (keyof AuditRecord)[];
 
-/** RFC 4180: quote a field holding a comma, quote or line break; double inner quotes. */
-function csvField(value: unknown): string {
-  const text = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+/**
+ * RFC 4180: quote a field holding a comma, quote or line break; double inner quotes. A cell a
+ * spreadsheet would run as a formula (=, +, -, @, tab, CR first: OWASP's list) is neutralised
+ * with a leading apostrophe: actors, correlation ids and free text come from clients.
+ */
+export function csvField(value: unknown): string {
+  const raw = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+  const text = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

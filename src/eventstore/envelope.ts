@@ -14,6 +14,8 @@ export interface EventMetadata {
   readonly userId: string;
   readonly schemaVersion: number;
   readonly idempotencyKey?: string;
+  /** The API key the request presented (alone, or as the client beside a user's bearer token). */
+  readonly apiKeyId?: string;
   /** Room for a per-stream hash chain (DESIGN §9); not computed yet. */
   readonly integrityHash?: string;
 }
@@ -53,6 +55,7 @@ export function toEventToAppend(event: DomainEvent, env: EnvelopeFields): EventT
     schemaVersion: env.metadata.schemaVersion,
   };
   if (env.metadata.idempotencyKey !== undefined) metadata.idempotencyKey = env.metadata.idempotencyKey;
+  if (env.metadata.apiKeyId !== undefined) metadata.apiKeyId = env.metadata.apiKeyId;
   return { eventId: env.eventId, eventType: event.type, data: event.data as JsonObject, metadata };
 }
 
@@ -66,6 +69,7 @@ export function fromRecorded<E extends DomainEvent = DomainEvent>(r: RecordedEve
     userId: str(m.userId),
     schemaVersion: typeof m.schemaVersion === 'number' ? m.schemaVersion : SCHEMA_VERSION,
     ...(typeof m.idempotencyKey === 'string' ? { idempotencyKey: m.idempotencyKey } : {}),
+    ...(typeof m.apiKeyId === 'string' ? { apiKeyId: m.apiKeyId } : {}),
   };
   return {
     eventId: r.eventId,

@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import type { StageSet } from '../aggregates/pipelineStage/stages.js';
 import { formatPosition } from '../eventstore/port.js';
 import type { ProjectionRunner } from '../projections/runner.js';
 import type { Logger } from '../shared/logger.js';
-import { type AuthOptions, authenticate } from './auth.js';
+import { type AuthDeps, authenticate } from './auth.js';
 import type { CommandRouteDeps } from './commandRoute.js';
 import { errorHandler, sendError } from './errors.js';
 import { losslessJsonBody } from './json.js';
 import { openApiDocument } from './openapi.js';
 import { analyticsApi, analyticsRoutes } from './routes/analytics.js';
+import { apiKeyApi, apiKeyRoutes } from './routes/apiKeys.js';
 import { auditApi, auditRoutes } from './routes/audit.js';
 import { customerApi, customerRoutes } from './routes/customers.js';
 import { forecastApi, forecastRoutes } from './routes/forecasts.js';
@@ -17,11 +19,12 @@ import { leadApi, leadRoutes, territoryRoutes } from './routes/leads.js';
 import { opportunityApi, opportunityRoutes } from './routes/opportunities.js';
 import { pipelineApi, pipelineRoutes } from './routes/pipeline.js';
 import { stageApi, stageRoutes } from './routes/stages.js';
+import { meRoutes, teamApi, teamRoutes } from './routes/teams.js';
 
 export interface HttpDeps extends CommandRouteDeps {
   readonly runner: ProjectionRunner;
   readonly log: Logger;
-  readonly auth: AuthOptions;
+  readonly auth: AuthDeps;
   readonly stageSetFor: (tenantId: string) => Promise<StageSet>;
   readonly maxConsistencyWaitMs: number;
   readonly health: () => Promise<Record<string, unknown>>;
@@ -33,6 +36,8 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false); // ETags are stream revisions, set by the routes.
   app.set('query parser', 'simple');
+  // Security headers on every response (helmet: maintained, and it tracks what browsers honour).
+  app.use(helmet());
 
   app.use((req, res, next) => {
     const given = req.get('x-request-id');
@@ -52,7 +57,18 @@ export function createHttpApp(deps: HttpDeps): Express {
     next();
   });
 
-  const routes = [...analyticsApi, ...auditApi, ...opportunityApi, ...stageApi, ...pipelineApi, ...forecastApi, ...customerApi, ...leadApi];
+  const routes = [
+    ...analyticsApi,
+    ...auditApi,
+    ...opportunityApi,
+    ...stageApi,
+    ...pipelineApi,
+    ...forecastApi,
+    ...customerApi,
+    ...leadApi,
+    ...teamApi,
+    ...apiKeyApi,
+  ];
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument(routes, deps.version));
   });
@@ -63,6 +79,11 @@ export function createHttpApp(deps: HttpDeps): Express {
   });
 
   const api = express.Router();
+  api.use((_req, res, next) => {
+    // Answers are per caller and change with every command: no shared or private cache may keep them.
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   api.use(authenticate(deps.auth));
   // Bodies are read as text and parsed losslessly (json.ts): money must not become a float.
   api.use(express.text({ type: ['application/json', 'application/*+json'], limit: '1mb' }));
@@ -85,6 +106,9 @@ export function createHttpApp(deps: HttpDeps): Express {
   api.use('/leads', leadRoutes(deps));
   api.use('/territories', territoryRoutes(deps));
   api.use('/pipeline/stages', stageRoutes(deps));
+  api.use('/teams', teamRoutes(deps));
+  api.use('/api-keys', apiKeyRoutes(deps));
+  api.use('/me', meRoutes(deps));
   app.use('/api/v1', api);
 
   app.use((req, res) => sendError(res, 'NOT_FOUND', `No route for ${req.method} ${req.path}`));

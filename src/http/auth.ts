@@ -1,95 +1,124 @@
-import type { RequestHandler } from 'express';
-import { type JWTPayload, SignJWT, errors as joseErrors, jwtVerify } from 'jose';
-import { z } from 'zod';
-import { TENANT_ID_PATTERN } from '../eventstore/streams.js';
-import { DomainError } from '../shared/errors.js';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Knex } from 'knex';
+import { API_KEY_ACTOR_PREFIX, type Access } from '../access/access.js';
+import { type Action, type Resource, requireReach } from '../access/policy.js';
+import type { ApiKeyVerifier } from '../access/apiKeys.js';
+import { knownRoles } from '../access/roles.js';
+import { TokenError, type TokenVerifier } from '../access/tokens.js';
+import { managedUsers } from '../projections/teamQueries.js';
+import type { ErrorCode, ErrorDetails } from '../shared/errors.js';
 import { sendError } from './errors.js';
+import type { RateLimiter } from './rateLimit.js';
 
 /**
- * Bearer JWT identity on every /api request: tenant, user and roles. HS256 with the
- * configured secret (jose verifies signature, expiry and not-before). The tenant in the token
- * is the only tenant a request can touch.
+ * Who is asking, on every /api request: a bearer token (HS256 or an identity provider's JWKS),
+ * an X-API-Key, or both. With both, both must be valid and of one tenant; the request acts as
+ * the token's user with the token's roles, and the key is recorded on its events as the client
+ * (`apiKeyId`). Then the caller's rate limits, then deny by default: credentials that carry
+ * none of the known roles get 403 on every endpoint.
  */
-export interface Identity {
-  readonly tenantId: string;
-  readonly userId: string;
-  readonly roles: readonly string[];
+export interface AuthDeps {
+  readonly verifyToken: TokenVerifier;
+  readonly apiKeys: ApiKeyVerifier;
+  readonly db: Knex;
+  readonly rateLimiter?: RateLimiter;
 }
 
-export const ROLES = ['sales_rep', 'sales_manager', 'admin', 'compliance', 'integration'] as const;
-
-const claims = z.object({
-  sub: z.string().min(1).max(128),
-  tenant_id: z.string().regex(TENANT_ID_PATTERN, 'invalid tenant id'),
-  roles: z.array(z.string().min(1)).min(1),
-});
-
-export interface AuthOptions {
-  readonly secret: string;
-  readonly issuer?: string;
-  readonly audience?: string;
+class AuthFailure extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetails = {},
+  ) {
+    super(message);
+  }
 }
 
-const keyOf = (secret: string) => new TextEncoder().encode(secret);
+const unauthorized = (message: string, details?: ErrorDetails) => new AuthFailure('UNAUTHORIZED', message, details);
 
-export function authenticate(options: AuthOptions): RequestHandler {
-  const key = keyOf(options.secret);
+async function identify(req: Request, deps: AuthDeps): Promise<Omit<Access, 'managedUsers'>> {
+  const authorization = req.get('authorization');
+  const apiKey = req.get('x-api-key');
+  if (authorization === undefined && apiKey === undefined) {
+    throw unauthorized('A bearer token (Authorization: Bearer <jwt>) or an API key (X-API-Key) is required');
+  }
+  const key = apiKey === undefined ? undefined : await deps.apiKeys.verify(apiKey);
+  if (apiKey !== undefined && !key) throw unauthorized('API key rejected: unknown, revoked or expired');
+  if (authorization === undefined) {
+    return { tenantId: key!.tenantId, actorId: `${API_KEY_ACTOR_PREFIX}${key!.keyId}`, roles: [...key!.roles], apiKeyId: key!.keyId };
+  }
+  const bearer = /^Bearer\s+(\S+)$/i.exec(authorization);
+  if (!bearer) throw unauthorized('The Authorization header must be "Bearer <jwt>"');
+  let token;
+  try {
+    token = await deps.verifyToken(bearer[1]!);
+  } catch (err) {
+    if (!(err instanceof TokenError)) throw err;
+    if (err.unavailable) throw new AuthFailure('SERVICE_UNAVAILABLE', err.reason);
+    throw unauthorized(`Bearer token rejected: ${err.reason}`, err.fields.length ? { fields: [...err.fields] } : {});
+  }
+  if (key && key.tenantId !== token.tenantId) throw unauthorized('The API key and the bearer token belong to different tenants');
+  return { tenantId: token.tenantId, actorId: token.userId, roles: knownRoles(token.roles), ...(key ? { apiKeyId: key.keyId } : {}) };
+}
+
+export function authenticate(deps: AuthDeps): RequestHandler {
   return async (req, res, next) => {
-    const header = req.get('authorization') ?? '';
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m) return sendError(res, 'UNAUTHORIZED', 'A bearer token is required (Authorization: Bearer <jwt>)');
-    let payload: JWTPayload;
+    let who: Omit<Access, 'managedUsers'> | undefined;
+    let failure: AuthFailure | undefined;
     try {
-      ({ payload } = await jwtVerify(m[1]!, key, {
-        algorithms: ['HS256'],
-        // A token without an expiry would be valid for ever.
-        requiredClaims: ['exp'],
-        ...(options.issuer ? { issuer: options.issuer } : {}),
-        ...(options.audience ? { audience: options.audience } : {}),
-      }));
+      who = await identify(req, deps);
     } catch (err) {
-      const reason = err instanceof joseErrors.JWTExpired ? 'token expired' : 'invalid token';
-      return sendError(res, 'UNAUTHORIZED', `Bearer token rejected: ${reason}`);
+      if (!(err instanceof AuthFailure)) return next(err);
+      failure = err;
     }
-    const parsed = claims.safeParse(payload);
-    if (!parsed.success) {
-      return sendError(res, 'UNAUTHORIZED', 'Bearer token lacks the tenant_id, sub or roles claims', {
-        fields: parsed.error.issues.map((i) => i.path.join('.')),
+    if (deps.rateLimiter) {
+      // Unauthenticated requests are limited per address, so guessing keys costs a flood nothing extra.
+      const verdict = await deps.rateLimiter.check(who ? `${who.tenantId}/${who.actorId}` : `ip/${req.ip ?? 'unknown'}`);
+      res.setHeader('X-RateLimit-Limit', String(verdict.limit));
+      res.setHeader('X-RateLimit-Remaining', String(verdict.remaining));
+      res.setHeader('X-RateLimit-Reset', String(verdict.reset));
+      if (!verdict.allowed) {
+        res.setHeader('Retry-After', String(verdict.retryAfter ?? 1));
+        const what = verdict.scope === 'burst' ? 'per second' : verdict.scope === 'global' ? 'for the whole service' : 'per minute';
+        return sendError(res, 'RATE_LIMIT_EXCEEDED', `Too many requests ${what}; retry after ${verdict.retryAfter ?? 1} s`, {
+          scope: verdict.scope,
+          retry_after_seconds: verdict.retryAfter ?? 1,
+        });
+      }
+    }
+    if (failure) {
+      if (failure.code === 'SERVICE_UNAVAILABLE') res.setHeader('Retry-After', '5');
+      return sendError(res, failure.code, failure.message, failure.details);
+    }
+    if (who!.roles.length === 0) {
+      return sendError(res, 'FORBIDDEN', 'The credentials carry none of the roles sales_rep, sales_manager, admin, compliance', {
+        required_roles: ['sales_rep', 'sales_manager', 'admin', 'compliance'],
       });
     }
-    const identity: Identity = { tenantId: parsed.data.tenant_id, userId: parsed.data.sub, roles: parsed.data.roles };
-    res.locals.identity = identity;
+    try {
+      const managed = who!.roles.includes('sales_manager') ? await managedUsers(deps.db, who!.tenantId, who!.actorId) : [];
+      const access: Access = { ...who!, managedUsers: managed };
+      res.locals.access = access;
+    } catch (err) {
+      return next(err);
+    }
     next();
   };
 }
 
-/** FORBIDDEN unless the token carries one of `roles`. */
-export function requireRole(res: { locals: Record<string, unknown> }, roles: readonly string[]): Identity {
-  const identity = identityOf(res);
-  if (!identity.roles.some((r) => roles.includes(r))) {
-    throw new DomainError('FORBIDDEN', `This needs one of the roles ${roles.join(', ')}`, { required_roles: [...roles] });
-  }
-  return identity;
+export function accessOf(res: Response | { locals: Record<string, unknown> }): Access {
+  const access = res.locals.access as Access | undefined;
+  if (!access) throw new Error('route is not behind authenticate()');
+  return access;
 }
 
-export function identityOf(res: { locals: Record<string, unknown> }): Identity {
-  const id = res.locals.identity as Identity | undefined;
-  if (!id) throw new Error('route is not behind authenticate()');
-  return id;
-}
-
-/** Mints a token; for development (scripts/token.ts) and tests. */
-export async function mintToken(
-  secret: string,
-  identity: Identity,
-  options: { expiresIn?: string; issuer?: string; audience?: string } = {},
-): Promise<string> {
-  let jwt = new SignJWT({ tenant_id: identity.tenantId, roles: [...identity.roles] })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(identity.userId)
-    .setIssuedAt()
-    .setExpirationTime(options.expiresIn ?? '8h');
-  if (options.issuer) jwt = jwt.setIssuer(options.issuer);
-  if (options.audience) jwt = jwt.setAudience(options.audience);
-  return jwt.sign(keyOf(secret));
+/**
+ * Route guard: the caller's roles must allow the action on the resource at all (the policy's
+ * table); which records it may touch is decided later, on the records themselves.
+ */
+export function can(resource: Resource, action: Action): RequestHandler {
+  return (_req, res, next) => {
+    requireReach(accessOf(res), resource, action);
+    next();
+  };
 }

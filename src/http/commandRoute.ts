@@ -8,12 +8,12 @@ import {
   type ExecuteCommand,
   recoverResult,
 } from '../commands/handler.js';
-import { type StoredResponse, claimKey, completeKey, abandonKey, requestHash } from '../commands/idempotency.js';
+import { type KeyOwner, type StoredResponse, claimKey, completeKey, abandonKey, requestHash } from '../commands/idempotency.js';
 import type { EventStore } from '../eventstore/port.js';
 import { formatPosition } from '../eventstore/port.js';
 import { streamName } from '../eventstore/streams.js';
 import { DomainError, validation } from '../shared/errors.js';
-import { identityOf } from './auth.js';
+import { accessOf } from './auth.js';
 import { STATUS, errorEnvelope, requestId } from './errors.js';
 
 export interface CommandRouteDeps {
@@ -73,9 +73,9 @@ export async function idempotentResponse(
 ): Promise<void> {
   const key = idempotencyKeyOf(req);
   if (key === undefined) return respond(res, await run(false));
-  const { tenantId } = identityOf(res);
+  const owner = keyOwnerOf(res);
   const hash = requestHash([req.method, req.baseUrl + req.path, req.body ?? null, req.get('if-match') ?? null]);
-  const claim = await claimKey(db, { tenantId, key, hash, streamId });
+  const claim = await claimKey(db, { ...owner, key, hash, streamId });
   if (claim.kind === 'replay') {
     res.setHeader('Idempotent-Replayed', 'true');
     return respond(res, claim.response);
@@ -85,13 +85,36 @@ export async function idempotentResponse(
     response = await run(claim.kind === 'takeover');
   } catch (err) {
     if (!(err instanceof DomainError)) {
-      await abandonKey(db, tenantId, key).catch(() => undefined);
+      await abandonKey(db, owner, key).catch(() => undefined);
       throw err;
     }
     response = { status: STATUS[err.code], headers: {}, body: errorEnvelope(res, err.code, err.message, err.details) };
   }
-  await completeKey(db, tenantId, key, response);
+  await completeKey(db, owner, key, response);
   respond(res, response);
+}
+
+/** Idempotency keys belong to the caller (tenant and actor), not to the whole tenant. */
+export function keyOwnerOf(res: Response): KeyOwner {
+  const { tenantId, actorId } = accessOf(res);
+  return { tenantId, principal: actorId };
+}
+
+/**
+ * The one way a request becomes a command envelope: the caller's access (tenant, actor, roles,
+ * reach), the correlation id a client sent (or the request id), the request as the cause, and
+ * the Idempotency-Key, so that the events carry it.
+ */
+export function commandEnvelope(req: Request, res: Response, aggregateId: string, expectedRevision?: bigint): CommandEnvelope {
+  const key = idempotencyKeyOf(req);
+  return {
+    access: accessOf(res),
+    aggregateId,
+    correlationId: req.get('x-correlation-id')?.slice(0, 200) || requestId(res),
+    causationId: requestId(res),
+    ...(key !== undefined ? { idempotencyKey: key } : {}),
+    ...(expectedRevision !== undefined ? { expectedRevision } : {}),
+  };
 }
 
 /**
@@ -105,19 +128,8 @@ export async function runCommand<C, E extends DomainEvent, S>(
   res: Response,
   spec: CommandSpec<C, E, S>,
 ): Promise<void> {
-  const identity = identityOf(res);
-  const expectedRevision = spec.ignoreIfMatch ? undefined : parseIfMatch(req.get('if-match'));
-  const key = idempotencyKeyOf(req);
-  const correlationId = req.get('x-correlation-id')?.slice(0, 200) || requestId(res);
-  const envelope: CommandEnvelope = {
-    tenantId: identity.tenantId,
-    aggregateId: spec.aggregateId,
-    userId: identity.userId,
-    correlationId,
-    causationId: requestId(res),
-    ...(key !== undefined ? { idempotencyKey: key } : {}),
-    ...(expectedRevision !== undefined ? { expectedRevision } : {}),
-  };
+  const envelope = commandEnvelope(req, res, spec.aggregateId, spec.ignoreIfMatch ? undefined : parseIfMatch(req.get('if-match')));
+  const key = envelope.idempotencyKey;
 
   const success = (result: CommandResult<S>): StoredResponse => {
     const headers: Record<string, string> = { ETag: etagOf(result.revision) };
@@ -134,7 +146,7 @@ export async function runCommand<C, E extends DomainEvent, S>(
     };
   };
 
-  const streamId = streamName({ category: spec.aggregate.category, tenantId: identity.tenantId, aggregateId: spec.aggregateId });
+  const streamId = streamName({ category: spec.aggregate.category, tenantId: envelope.access.tenantId, aggregateId: spec.aggregateId });
   await idempotentResponse(deps.db, req, res, streamId, async (takeover) => {
     // A claim left by a crash: the events carry the key, so rebuild that outcome if it exists.
     const recovered = takeover && key !== undefined ? await recoverResult(deps.store, spec.aggregate, streamId, spec.aggregateId, key) : undefined;

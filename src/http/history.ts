@@ -1,9 +1,11 @@
 import type { Response } from 'express';
-import { type StoredEvent, fromRecorded } from '../eventstore/envelope.js';
+import type { DomainEvent } from '../aggregates/decider.js';
+import type { Aggregate } from '../commands/handler.js';
+import { loadReadable } from '../commands/load.js';
+import type { StoredEvent } from '../eventstore/envelope.js';
 import type { EventStore } from '../eventstore/port.js';
-import { streamName } from '../eventstore/streams.js';
 import { snakeKeys } from '../shared/case.js';
-import { notFound } from '../shared/errors.js';
+import { accessOf } from './auth.js';
 import { etagOf } from './commandRoute.js';
 
 /**
@@ -18,23 +20,25 @@ export function historyEntry(e: StoredEvent, extra: Record<string, unknown> = {}
     revision: e.revision.toString(),
     timestamp: e.timestamp,
     actor: e.metadata.userId,
+    ...(e.metadata.apiKeyId ? { api_key_id: e.metadata.apiKeyId } : {}),
     correlation_id: e.metadata.correlationId,
     causation_id: e.metadata.causationId,
-    ...extra,
     changes: snakeKeys(e.payload),
+    ...extra,
   };
 }
 
-/** Answers GET …/:id/history: 404 when the stream is empty, ETag = the last revision. */
-export async function sendHistory(
+/**
+ * Answers GET …/:id/history for the caller: 404 when the stream is empty, 403 when the record is
+ * outside the caller's reach, ETag = the last revision.
+ */
+export async function sendHistory<C, E extends DomainEvent, S>(
   res: Response,
   store: EventStore,
-  target: { category: string; tenantId: string; aggregateId: string; label: string },
+  target: { aggregate: Aggregate<C, E, S>; aggregateId: string; label: string },
   extra: (e: StoredEvent) => Record<string, unknown> = () => ({}),
 ): Promise<void> {
-  const stream = streamName(target);
-  const events = (await store.readStream(stream)).map((r) => fromRecorded(r));
-  if (events.length === 0) throw notFound(`${target.label} ${target.aggregateId} not found`, { id: target.aggregateId });
-  res.setHeader('ETag', etagOf(events.at(-1)!.revision));
-  res.json({ id: target.aggregateId, data: events.map((e) => historyEntry(e, extra(e))) });
+  const { events, revision } = await loadReadable(store, accessOf(res), target.aggregate, target.aggregateId, target.label);
+  res.setHeader('ETag', etagOf(revision));
+  res.json({ id: target.aggregateId, data: events.map((e) => historyEntry(e as StoredEvent, extra(e as StoredEvent))) });
 }

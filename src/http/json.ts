@@ -16,6 +16,44 @@ export function parseJsonLossless(text: string): unknown {
 
 export { LosslessNumber };
 
+/** Deeper JSON than any request needs; deeper input could exhaust the stack of a recursive walk. */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * The path of the first object or array nested deeper than `max`, found by a linear scan of
+ * the text (no recursion, so any depth is safe to examine); undefined when within the limit.
+ */
+export function tooDeepAt(text: string, max = MAX_JSON_DEPTH): string | undefined {
+  const path: (string | number)[] = [];
+  const kinds: ('{' | '[')[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (expectKey) {
+        path[path.length - 1] = text.slice(i + 1, j);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{' || c === '[') {
+      kinds.push(c);
+      path.push(c === '{' ? '' : 0);
+      if (kinds.length > max) return path.slice(0, -1).join('.') || '(body)';
+      expectKey = c === '{';
+    } else if (c === '}' || c === ']') {
+      kinds.pop();
+      path.pop();
+      expectKey = false;
+    } else if (c === ',') {
+      if (kinds.at(-1) === '[') path[path.length - 1] = (path.at(-1) as number) + 1;
+      else expectKey = true;
+    }
+  }
+  return undefined;
+}
+
 /** Reads application/json bodies (as text, via express.text) into req.body. */
 export const losslessJsonBody: RequestHandler = (req, res, next) => {
   if (typeof req.body !== 'string') {
@@ -25,6 +63,13 @@ export const losslessJsonBody: RequestHandler = (req, res, next) => {
   if (req.body.trim() === '') {
     req.body = undefined;
     return next();
+  }
+  const deep = tooDeepAt(req.body);
+  if (deep !== undefined) {
+    const field = deep.split('.')[0]!;
+    return sendError(res, 'VALIDATION_ERROR', 'Invalid request', {
+      fields: [{ field, message: `nested deeper than ${MAX_JSON_DEPTH} levels (at ${deep.length > 200 ? `${deep.slice(0, 200)}…` : deep})` }],
+    });
   }
   try {
     req.body = parseJsonLossless(req.body);

@@ -1,9 +1,11 @@
 import BigNumber from 'bignumber.js';
 import type { Knex } from 'knex';
+import type { OwnerScope } from '../access/policy.js';
 import type { StageSet } from '../aggregates/pipelineStage/stages.js';
 import { type Amount, formatAmount, toBig } from '../shared/money.js';
 import type { Period } from '../shared/period.js';
 import { OPPORTUNITIES_TABLE } from './opportunities.js';
+import { whereOwnerIn } from './ownerScope.js';
 import { CLOSE_DATE_CHANGES_TABLE, STAGE_HISTORY_TABLE } from './salesAnalytics.js';
 
 /**
@@ -13,6 +15,8 @@ import { CLOSE_DATE_CHANGES_TABLE, STAGE_HISTORY_TABLE } from './salesAnalytics.
  * strings with 4 places, rounded half up.
  */
 export interface AnalyticsFilters {
+  /** Whose deals count: the caller's scope by the access policy. */
+  readonly owners: OwnerScope;
   readonly period?: Period;
   readonly ownerId?: string;
   readonly currency: string;
@@ -58,6 +62,7 @@ class Tally {
 
 function closedIn(q: Knex.QueryBuilder, tenantId: string, f: AnalyticsFilters, column = 'close_date') {
   q.where('tenant_id', tenantId).whereRaw('trim(currency) = ?', [f.currency]);
+  whereOwnerIn(q, f.owners);
   if (f.period) q.where(column, '>=', f.period.start).where(column, '<', f.period.end);
   if (f.ownerId) q.where('owner_id', f.ownerId);
 }
@@ -137,6 +142,7 @@ export async function salesMetrics(db: Knex, tenantId: string, f: AnalyticsFilte
       })
       .where('h.tenant_id', tenantId)
       .whereRaw('trim(o.currency) = ?', [f.currency]);
+    whereOwnerIn(q, f.owners, 'o.owner_id');
     if (f.ownerId) q.where('o.owner_id', f.ownerId);
     if (f.period) q.where('h.entered_at', '>=', f.period.start).where('h.entered_at', '<', f.period.end);
     return q;
@@ -186,6 +192,7 @@ export async function salesMetrics(db: Knex, tenantId: string, f: AnalyticsFilte
       })
       .where('c.tenant_id', tenantId)
       .whereRaw('trim(o.currency) = ?', [f.currency])
+      .modify((q) => whereOwnerIn(q, f.owners, 'o.owner_id'))
       .modify((q) => (f.ownerId ? q.where('o.owner_id', f.ownerId) : q))
       .where('c.from_date', '>=', f.period.start)
       .where('c.from_date', '<', f.period.end)

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
+import type { OwnerScope } from '../access/policy.js';
 import { FORECAST_SNAPSHOTS_TABLE, FORECASTS_TABLE } from './forecasts.js';
+import { whereOwnerIn } from './ownerScope.js';
 
 /** Reads of the forecasts read model; always scoped to one tenant. */
 export interface ForecastRow {
@@ -45,6 +47,8 @@ export interface SnapshotRow {
 }
 
 export interface ForecastFilters {
+  /** Whose forecasts the caller may see (the access policy's scope). */
+  readonly owners: OwnerScope;
   /** Canonical period code. */
   readonly period?: string;
   readonly territoryId?: string;
@@ -71,6 +75,7 @@ export async function listForecasts(
 ): Promise<{ rows: ForecastRow[]; total: number }> {
   const where = (q: Knex.QueryBuilder) => {
     q.where('tenant_id', tenantId);
+    whereOwnerIn(q, filters.owners);
     if (filters.period) q.where('period', filters.period);
     if (filters.territoryId) q.where('territory_id', filters.territoryId);
     if (filters.ownerId) q.where('owner_id', filters.ownerId);

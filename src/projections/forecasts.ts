@@ -82,6 +82,9 @@ export const forecastsProjection: Projection = {
           });
         return;
       }
+      case 'ForecastReassignedEvent':
+        await forecasts().where(key).update({ owner_id: event.data.toOwnerId, ...touch });
+        return;
       case 'ForecastLockedEvent':
         await forecasts().where(key).update({ status: 'locked', locked_at: e.timestamp, locked_by: e.metadata.userId, ...touch });
         return;

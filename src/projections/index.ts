@@ -1,9 +1,19 @@
+import { apiKeysProjection } from './apiKeys.js';
 import { customersProjection } from './customers.js';
 import { forecastsProjection } from './forecasts.js';
 import { leadsProjection } from './leads.js';
 import { opportunitiesProjection } from './opportunities.js';
 import type { Projection } from './runner.js';
 import { salesAnalyticsProjection } from './salesAnalytics.js';
+import { teamsProjection } from './teams.js';
 
 /** Every projection the service runs and the replay tool can rebuild. */
-export const projections: readonly Projection[] = [opportunitiesProjection, salesAnalyticsProjection, forecastsProjection, customersProjection, leadsProjection];
+export const projections: readonly Projection[] = [
+  opportunitiesProjection,
+  salesAnalyticsProjection,
+  forecastsProjection,
+  customersProjection,
+  leadsProjection,
+  teamsProjection,
+  apiKeysProjection,
+];

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
+import type { OwnerScope } from '../access/policy.js';
 import { LEADS_TABLE } from './leads.js';
+import { whereOwnerIn } from './ownerScope.js';
 
 /** Reads of the leads read model; always scoped to one tenant. */
 export interface LeadRow {
@@ -41,6 +43,8 @@ export interface LeadRow {
 }
 
 export interface LeadFilters {
+  /** Whose leads the caller may see (the access policy's scope). */
+  readonly owners: OwnerScope;
   readonly status?: string;
   readonly ownerId?: string;
   readonly territoryId?: string;
@@ -60,6 +64,7 @@ export async function listLeads(
 ): Promise<{ rows: LeadRow[]; total: number }> {
   const where = (q: Knex.QueryBuilder) => {
     q.where('tenant_id', tenantId);
+    whereOwnerIn(q, filters.owners);
     if (filters.status) q.where('status', filters.status);
     if (filters.ownerId) q.where('owner_id', filters.ownerId);
     if (filters.territoryId) q.where('territory_id', filters.territoryId);

@@ -52,6 +52,8 @@ export function reduceOpportunity(row: Row | undefined, stored: StoredEvent): Ro
       const d = event.data;
       return { ...row, quote_id: d.quoteId, quote_amount: d.totalAmount, quote_currency: d.currency, quote_valid_until: d.validUntil, ...touch };
     }
+    case 'OpportunityReassignedEvent':
+      return { ...row, owner_id: event.data.toOwnerId, ...touch };
     case 'OpportunityUpdatedEvent': {
       const d = event.data;
       return {

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
+import type { OwnerScope } from '../access/policy.js';
 import { CUSTOMER_FAMILY_SQL } from './customerQueries.js';
 import { OPPORTUNITIES_TABLE } from './opportunities.js';
+import { whereOwnerIn } from './ownerScope.js';
 
 /** Reads of the opportunities read model; always scoped to one tenant. */
 export interface OpportunityRow {
@@ -34,6 +36,8 @@ export interface OpportunityRow {
 }
 
 export interface OpportunityFilters {
+  /** Whose deals the caller may see (the access policy's scope). */
+  readonly owners: OwnerScope;
   readonly stage?: string;
   readonly ownerId?: string;
   readonly customerId?: string;
@@ -55,6 +59,7 @@ export async function listOpportunities(
 ): Promise<{ rows: OpportunityRow[]; total: number }> {
   const where = (q: Knex.QueryBuilder) => {
     q.where('tenant_id', tenantId);
+    whereOwnerIn(q, filters.owners);
     if (filters.stage) q.where('stage', filters.stage);
     if (filters.ownerId) q.where('owner_id', filters.ownerId);
     // A customer's deals include those of the profiles merged into it (Customer 360 merges).

@@ -1,9 +1,11 @@
 import BigNumber from 'bignumber.js';
 import type { Knex } from 'knex';
+import type { OwnerScope } from '../access/policy.js';
 import type { StageSet } from '../aggregates/pipelineStage/stages.js';
 import { type Amount, formatAmount, toBig } from '../shared/money.js';
 import { type Period, requirePeriod } from '../shared/period.js';
 import { OPPORTUNITIES_TABLE } from './opportunities.js';
+import { whereOwnerIn } from './ownerScope.js';
 
 /**
  * The pipeline (seed 004 "Get Opportunity Pipeline"), read from the opportunities read model:
@@ -29,6 +31,8 @@ import { OPPORTUNITIES_TABLE } from './opportunities.js';
 export interface PipelineFilters {
   /** A Period or its code (Q1_2026, 2026-03, 2026); a bad code is a VALIDATION_ERROR. */
   readonly period: Period | string;
+  /** Whose deals count: the caller's scope by the access policy (one owner, a team, or all). */
+  readonly owners: OwnerScope;
   readonly ownerId?: string;
   readonly territoryId?: string;
   /** ISO 4217, upper case; USD when absent. */
@@ -83,6 +87,7 @@ export async function pipeline(db: Knex, tenantId: string, stages: StageSet, fil
     .where('expected_close_date', '>=', period.start)
     .where('expected_close_date', '<', period.end)
     .modify((q) => {
+      whereOwnerIn(q, filters.owners);
       if (filters.ownerId !== undefined) q.where('owner_id', filters.ownerId);
       if (filters.territoryId !== undefined) q.where('territory_id', filters.territoryId);
     })
@@ -168,10 +173,11 @@ export function pipelineCoverage(pipelineTotal: Amount | string, target: Amount 
 export async function wonInPeriod(
   db: Knex,
   tenantId: string,
-  scope: { period: Period; territoryId?: string; currency: string },
+  scope: { period: Period; territoryId?: string; currency: string; owners: OwnerScope },
 ): Promise<{ count: number; amount: Amount }> {
   const row = (await db(OPPORTUNITIES_TABLE)
     .where({ tenant_id: tenantId, status: 'won' })
+    .modify((q) => whereOwnerIn(q, scope.owners))
     .whereRaw('trim(currency) = ?', [scope.currency])
     .where('close_date', '>=', scope.period.start)
     .where('close_date', '<', scope.period.end)

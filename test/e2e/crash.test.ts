@@ -6,7 +6,7 @@ import path from 'node:path';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { createDb } from '../../src/db/knex.js';
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
-import { mintToken } from '../../src/http/auth.js';
+import { mintToken } from '../../src/access/tokens.js';
 import { opportunitiesProjection } from '../../src/projections/opportunities.js';
 import { rebuildProjection } from '../../src/projections/rebuild.js';
 import { TEST_JWT_SECRET } from '../support/app.js';
@@ -67,6 +67,8 @@ describe('crash recovery (kill -9 under load)', function () {
       EMBEDDED_PG_PORT: String(await freePort()),
       JWT_SECRET: TEST_JWT_SECRET,
       LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      RATE_LIMIT_BURST_PER_SECOND: '100000',
     };
   });
 

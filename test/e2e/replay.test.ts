@@ -1,3 +1,4 @@
+import { actor } from '../support/access.js';
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -35,7 +36,7 @@ describe('npm run replay (compliance and rebuild tool)', function () {
     const execute = createCommandHandler({ store });
     for (const [tenantId, n] of [['tenant-r', 3], ['tenant-s', 1]] as const) {
       for (let i = 0; i < n; i++) {
-        const env = { tenantId, aggregateId: `R-${i}`, userId: `rep-${i}`, correlationId: `c-${i}` };
+        const env = { access: actor(tenantId, `rep-${i}`), aggregateId: `R-${i}`, correlationId: `c-${i}` };
         await execute(opportunityAggregate, env, {
           type: 'CreateOpportunity',
           stages: DEFAULT_STAGE_SET,

@@ -128,7 +128,7 @@ describe('HTTP API: compliance replay and audit export', function () {
     });
 
     it('needs the compliance or admin role, and validates its query', async () => {
-      const rep = await get('/api/v1/audit/events', { tenantId: tenant });
+      const rep = await get('/api/v1/audit/events', { tenantId: tenant, roles: ['sales_rep'] });
       expect(rep.status).to.equal(403);
       expect(rep.body.error.code).to.equal('FORBIDDEN');
       for (const q of ['format=xml', 'aggregate_type=opportunity', 'aggregate_type=widget&aggregate_id=1', 'from=2026-03-01T00:00:00Z&to=2026-01-01T00:00:00Z']) {
@@ -181,7 +181,9 @@ describe('HTTP API: the pipeline as of a past moment', function () {
     expect(empty.body.summary.total_count).to.equal(0);
     const bad = await app.request('GET', '/api/v1/opportunities/pipeline?period=Q1_2026&as_of=last-week', { identity });
     expect(bad.status).to.equal(400);
-    const rep = await app.request('GET', `/api/v1/opportunities/pipeline?period=Q1_2026&as_of=${encodeURIComponent(moment)}`, { identity: { tenantId: 'tenant-past' } });
+    const rep = await app.request('GET', `/api/v1/opportunities/pipeline?period=Q1_2026&as_of=${encodeURIComponent(moment)}`, {
+      identity: { tenantId: 'tenant-past', roles: ['sales_rep'] },
+    });
     expect(rep.status).to.equal(403);
     expect(rep.body.error.code).to.equal('FORBIDDEN');
   });

@@ -1,3 +1,4 @@
+import { actor } from '../support/access.js';
 import { expect } from 'chai';
 import { customerProfileAggregate } from '../../src/aggregates/customerProfile/index.js';
 import { createCommandHandler } from '../../src/commands/handler.js';
@@ -318,7 +319,7 @@ describe('HTTP API: customers (Customer 360)', function () {
       const execute = createCommandHandler({ store });
       await execute(
         customerProfileAggregate,
-        { tenantId: 'tenant-001', aggregateId: 'CUST-S1', userId: 'user-200', correlationId: 'crashed' },
+        { access: actor('tenant-001', 'user-200'), aggregateId: 'CUST-S1', correlationId: 'crashed' },
         { type: 'MarkMergedInto', targetCustomerId: 'CUST-T1', mergeReason: 'DUPLICATE' },
       );
       const retry = await app.request('POST', `${BASE}/CUST-T1/merge`, { body: { source_customer_id: 'CUST-S1' } });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { SignJWT } from 'jose';
-import { mintToken } from '../../src/http/auth.js';
+import { mintToken } from '../../src/access/tokens.js';
 import { TEST_JWT_SECRET, type TestApp, type TestResponse, startTestApp } from '../support/app.js';
 import { BASE, createOpportunity, expectError, fieldsOf, historyOf } from './opportunityHelpers.js';
 

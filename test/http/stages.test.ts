@@ -95,7 +95,7 @@ describe('HTTP API: pipeline stage configuration', function () {
       for (const key of ['stages', 'transitions', 'aliases']) expect(got.body[key], key).to.deep.equal(put.body[key]);
 
       const { stages, transitions, aliases } = got.body;
-      const again = await configure(tenantId, { stages, transitions, aliases }, { 'if-match': got.headers.get('etag')! }, manager(tenantId));
+      const again = await configure(tenantId, { stages, transitions, aliases }, { 'if-match': got.headers.get('etag')! }, admin(tenantId));
       expect(again.status, JSON.stringify(again.body)).to.equal(200);
       expect(again.body.revision).to.equal('0');
     });
@@ -160,10 +160,12 @@ describe('HTTP API: pipeline stage configuration', function () {
       expect(got.body.revision).to.equal('-1');
     });
 
-    it('a sales_rep may read but not change the stages → 403 FORBIDDEN; no token → 401', async () => {
+    it('only an admin changes the stages: a sales_rep or sales_manager may read them → 403 FORBIDDEN; no token → 401', async () => {
       const tenantId = freshTenant();
       const put = expectError(await configure(tenantId, restrictedSet, {}, rep(tenantId)), 403, 'FORBIDDEN');
-      expect(put.details).to.deep.equal({ required_roles: ['admin', 'sales_manager'] });
+      expect(put.details).to.deep.equal({ resource: 'stages', action: 'write', required_roles: ['admin'] });
+      expectError(await configure(tenantId, restrictedSet, {}, manager(tenantId)), 403, 'FORBIDDEN');
+      expect((await app.request('GET', STAGES, { identity: manager(tenantId) })).status).to.equal(200);
       // The role is checked before the body: a forbidden caller learns nothing of validation.
       expectError(await configure(tenantId, { nonsense: 1 }, {}, rep(tenantId)), 403, 'FORBIDDEN');
       expectError(await app.request('PATCH', `${STAGES}/PROPOSAL`, { body: { probability: 40 }, identity: rep(tenantId) }), 403, 'FORBIDDEN');
@@ -187,7 +189,7 @@ describe('HTTP API: pipeline stage configuration', function () {
   describe('update one stage', () => {
     it('PATCH changes name and probability; new opportunities take the new default probability', async () => {
       const tenantId = freshTenant();
-      const patched = await app.request('PATCH', `${STAGES}/qualification`, { body: { probability: 30, name: 'Qualified' }, identity: manager(tenantId) });
+      const patched = await app.request('PATCH', `${STAGES}/qualification`, { body: { probability: 30, name: 'Qualified' }, identity: admin(tenantId) });
       expect(patched.status, JSON.stringify(patched.body)).to.equal(200);
       // A never-configured tenant first records the defaults, then the change: two events.
       expect(patched.body.revision).to.equal('1');
@@ -207,7 +209,7 @@ describe('HTTP API: pipeline stage configuration', function () {
     it('every change with its actor, correlation id and the set in force from that revision', async () => {
       const tenantId = freshTenant();
       expect((await configure(tenantId, restrictedSet, { 'x-correlation-id': 'corr-stages-1' })).status).to.equal(200);
-      const patch = await app.request('PATCH', `${STAGES}/PROPOSAL`, { body: { probability: 55 }, identity: manager(tenantId) });
+      const patch = await app.request('PATCH', `${STAGES}/PROPOSAL`, { body: { probability: 55 }, identity: admin(tenantId) });
       expect(patch.status).to.equal(200);
 
       const res = await app.request('GET', `${STAGES}/history`, { identity: { tenantId, roles: ['compliance'] } });
@@ -218,7 +220,7 @@ describe('HTTP API: pipeline stage configuration', function () {
       expect(first).to.include({ event_type: 'PipelineStagesConfiguredEvent', revision: '0', actor: 'admin-1', correlation_id: 'corr-stages-1' });
       expect(first.changes.transitions.PROSPECTING).to.deep.equal(['QUALIFICATION', 'PROPOSAL']);
       expect(first.stage_set.stages[2].probability).to.equal(50);
-      expect(second).to.include({ event_type: 'PipelineStageUpdatedEvent', revision: '1', actor: 'manager-1' });
+      expect(second).to.include({ event_type: 'PipelineStageUpdatedEvent', revision: '1', actor: 'admin-1' });
       expect(second.changes).to.deep.equal({ stage_code: 'PROPOSAL', changed_fields: ['probability'], probability: 55 });
       expect(second.stage_set.stages[2].probability).to.equal(55);
       expect(second.stage_set.transitions).to.deep.equal(first.stage_set.transitions);

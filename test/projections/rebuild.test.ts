@@ -1,3 +1,4 @@
+import { actor } from '../support/access.js';
 import { expect } from 'chai';
 import { opportunityAggregate } from '../../src/aggregates/opportunity/index.js';
 import { DEFAULT_STAGE_SET } from '../../src/aggregates/pipelineStage/stages.js';
@@ -25,7 +26,7 @@ describe('projection rebuild without downtime', function () {
   async function writeOpportunities(from: number, count: number): Promise<void> {
     const run = execute();
     for (let i = from; i < from + count; i++) {
-      const env = { tenantId: i % 2 ? 'tenant-a' : 'tenant-b', aggregateId: `OPP-${i}`, userId: 'u-1', correlationId: `c-${i}` };
+      const env = { access: actor(i % 2 ? 'tenant-a' : 'tenant-b', 'u-1'), aggregateId: `OPP-${i}`, correlationId: `c-${i}` };
       await run(opportunityAggregate, env, {
         type: 'CreateOpportunity',
         stages: DEFAULT_STAGE_SET,

@@ -1,6 +1,6 @@
 import { type RunningApp, startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { type Identity, mintToken } from '../../src/http/auth.js';
+import { type TokenIdentity as Identity, mintToken } from '../../src/access/tokens.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { type TestDatabase, freshDatabase } from './postgres.js';
 
@@ -11,7 +11,7 @@ export interface TestApp {
   readonly app: RunningApp;
   readonly database: TestDatabase;
   token(identity?: Partial<Identity>): Promise<string>;
-  /** fetch against the app with a bearer token for `identity` (tenant-001 / user-200 by default). */
+  /** fetch against the app with a bearer token for `identity` (tenant-001 / user-200 / admin by default). */
   request(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
   stop(): Promise<void>;
 }
@@ -42,6 +42,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     DATABASE_URL: database.url,
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'silent',
+    // On, but out of the way of suites that send bursts; the rate-limit suite sets its own.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_BURST_PER_SECOND: '100000',
     ...env,
   });
   const app = await startApp(config, createLogger('silent'));
@@ -49,7 +52,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     mintToken(TEST_JWT_SECRET, {
       tenantId: identity.tenantId ?? 'tenant-001',
       userId: identity.userId ?? 'user-200',
-      roles: identity.roles ?? ['sales_rep'],
+      // Suites about the domain act as an admin; the access suites say who they are.
+      roles: identity.roles ?? ['admin'],
     });
   return {
     url: app.url,

@@ -7,6 +7,11 @@ import type { CustomerProfileEvent } from './events.js';
 export const customerProfileAggregate: Aggregate<CustomerProfileCommand, CustomerProfileEvent, CustomerProfileState> = {
   category: 'customerProfile',
   decider: customerProfileDecider,
+  // Accounts have no owner; merging two of them is a step beyond editing one.
+  guard: {
+    resource: 'customer',
+    actionOf: (c) => (c.type === 'MarkMergedInto' || c.type === 'CheckMergeTarget' || c.type === 'AcceptMerge' ? 'merge' : 'write'),
+  },
 };
 
 export * from './commands.js';

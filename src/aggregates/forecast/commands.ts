@@ -38,5 +38,7 @@ export type ForecastCommand =
     }
   | { type: 'AdjustForecast'; amount: Amount; reason: string }
   | { type: 'SubmitSnapshot'; pipeline: PipelineFigures }
+  /** Another owner answers for the forecast (the policy decides who may give it to whom). */
+  | { type: 'ReassignForecast'; ownerId: string; reason?: string }
   /** Freezes the forecast (the period is closed): no adjustment or snapshot afterwards. */
   | { type: 'LockForecast'; reason?: string };

@@ -154,6 +154,17 @@ function decide(command: ForecastCommand, state: ForecastState, ctx: DecisionCon
       ];
     }
 
+    case 'ReassignForecast': {
+      const current = requireOpen(state);
+      if (command.ownerId === current.ownerId) return [];
+      return [
+        {
+          type: 'ForecastReassignedEvent',
+          data: { forecastId: current.forecastId, fromOwnerId: current.ownerId, toOwnerId: command.ownerId, reason: command.reason?.trim() || null },
+        },
+      ];
+    }
+
     case 'LockForecast': {
       const current = requireExisting(state);
       if (current.status === 'locked') return [];
@@ -190,6 +201,8 @@ function evolve(state: ForecastState, event: ForecastEvent): ForecastState {
       return state.exists ? { ...state, snapshotCount: state.snapshotCount + 1 } : state;
     case 'ForecastLockedEvent':
       return state.exists ? { ...state, status: 'locked' } : state;
+    case 'ForecastReassignedEvent':
+      return state.exists ? { ...state, ownerId: event.data.toOwnerId } : state;
   }
 }
 

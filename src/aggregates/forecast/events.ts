@@ -59,11 +59,23 @@ export type ForecastLocked = DomainEvent<
   }
 >;
 
-export type ForecastEvent = ForecastCreated | ForecastAdjusted | ForecastSnapshotCreated | ForecastLocked;
+/** The forecast changes hands: who answered for it, who does now (the actor is in the metadata). */
+export type ForecastReassigned = DomainEvent<
+  'ForecastReassignedEvent',
+  {
+    forecastId: string;
+    fromOwnerId: string;
+    toOwnerId: string;
+    reason: string | null;
+  }
+>;
+
+export type ForecastEvent = ForecastCreated | ForecastAdjusted | ForecastSnapshotCreated | ForecastLocked | ForecastReassigned;
 
 export const FORECAST_EVENT_TYPES = [
   'ForecastCreatedEvent',
   'ForecastAdjustedEvent',
   'ForecastSnapshotCreatedEvent',
   'ForecastLockedEvent',
+  'ForecastReassignedEvent',
 ] as const satisfies readonly ForecastEvent['type'][];

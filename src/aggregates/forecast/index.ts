@@ -6,6 +6,12 @@ import type { ForecastEvent } from './events.js';
 export const forecastAggregate: Aggregate<ForecastCommand, ForecastEvent, ForecastState> = {
   category: 'forecast',
   decider: forecastDecider,
+  guard: {
+    resource: 'forecast',
+    ownerOf: (s) => (s.exists ? s.ownerId : undefined),
+    newOwnersOf: (c, actorId) =>
+      c.type === 'CreateForecast' ? [c.ownerId ?? actorId] : c.type === 'ReassignForecast' ? [c.ownerId] : [],
+  },
 };
 
 export * from './commands.js';

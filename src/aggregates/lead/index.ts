@@ -6,6 +6,11 @@ import type { LeadEvent } from './events.js';
 export const leadAggregate: Aggregate<LeadCommand, LeadEvent, LeadState> = {
   category: 'lead',
   decider: leadDecider,
+  guard: {
+    resource: 'lead',
+    ownerOf: (s) => (s.exists ? s.ownerId : undefined),
+    newOwnersOf: (c, actorId) => (c.type === 'CreateLead' || c.type === 'AssignLead' ? [c.ownerId ?? actorId] : []),
+  },
 };
 
 export * from './commands.js';

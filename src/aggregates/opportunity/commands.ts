@@ -51,6 +51,12 @@ export type OpportunityCommand =
       sourceEventId: string;
     }
   | {
+      /** Ownership changes hands (a manager within its team, an admin anywhere: the policy's call). */
+      type: 'ReassignOpportunity';
+      ownerId: string;
+      reason?: string;
+    }
+  | {
       type: 'UpdateOpportunity';
       amount?: Amount;
       currency?: string;

@@ -13,6 +13,7 @@ export type OpportunityState =
       readonly exists: true;
       readonly opportunityId: string;
       readonly customerId: string;
+      readonly ownerId: string;
       readonly status: OpportunityStatus;
       readonly stage: string;
       readonly probability: number;
@@ -189,6 +190,17 @@ function decide(command: OpportunityCommand, state: OpportunityState, ctx: Decis
       const changes = updateFields(current, command);
       return changes ? [changes] : [];
     }
+
+    case 'ReassignOpportunity': {
+      const current = requireOpen(state);
+      if (command.ownerId === current.ownerId) return [];
+      return [
+        {
+          type: 'OpportunityReassignedEvent',
+          data: { opportunityId: current.opportunityId, fromOwnerId: current.ownerId, toOwnerId: command.ownerId, reason: command.reason ?? null },
+        },
+      ];
+    }
   }
 }
 
@@ -240,6 +252,7 @@ function evolve(state: OpportunityState, event: OpportunityEvent): OpportunitySt
         exists: true,
         opportunityId: d.opportunityId,
         customerId: d.customerId,
+        ownerId: d.ownerId,
         status: 'open',
         stage: d.stage,
         probability: d.probability,
@@ -262,6 +275,9 @@ function evolve(state: OpportunityState, event: OpportunityEvent): OpportunitySt
     case 'OpportunityPricingSnapshotAttachedEvent':
       if (!state.exists) return state;
       return { ...state, quoteIds: [...state.quoteIds, event.data.quoteId] };
+    case 'OpportunityReassignedEvent':
+      if (!state.exists) return state;
+      return { ...state, ownerId: event.data.toOwnerId };
     case 'OpportunityUpdatedEvent': {
       if (!state.exists) return state;
       const d = event.data;

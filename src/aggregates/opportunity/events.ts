@@ -96,8 +96,20 @@ export type OpportunityPricingSnapshotAttached = DomainEvent<
   }
 >;
 
+/** The deal changes hands: who had it, who has it now (the actor is in the metadata). */
+export type OpportunityReassigned = DomainEvent<
+  'OpportunityReassignedEvent',
+  {
+    opportunityId: string;
+    fromOwnerId: string;
+    toOwnerId: string;
+    reason: string | null;
+  }
+>;
+
 export type OpportunityEvent =
   | OpportunityPricingSnapshotAttached
+  | OpportunityReassigned
   | OpportunityCreated
   | OpportunityStageChanged
   | OpportunityClosedWon
@@ -111,4 +123,5 @@ export const OPPORTUNITY_EVENT_TYPES = [
   'OpportunityClosedLostEvent',
   'OpportunityUpdatedEvent',
   'OpportunityPricingSnapshotAttachedEvent',
+  'OpportunityReassignedEvent',
 ] as const satisfies readonly OpportunityEvent['type'][];

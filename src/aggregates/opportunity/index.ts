@@ -6,6 +6,12 @@ import type { OpportunityEvent } from './events.js';
 export const opportunityAggregate: Aggregate<OpportunityCommand, OpportunityEvent, OpportunityState> = {
   category: 'opportunity',
   decider: opportunityDecider,
+  guard: {
+    resource: 'opportunity',
+    ownerOf: (s) => (s.exists ? s.ownerId : undefined),
+    newOwnersOf: (c, actorId) =>
+      c.type === 'CreateOpportunity' ? [c.ownerId ?? actorId] : c.type === 'ReassignOpportunity' ? [c.ownerId] : [],
+  },
 };
 
 export * from './commands.js';

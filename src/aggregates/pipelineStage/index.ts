@@ -9,6 +9,7 @@ export const STAGE_SET_AGGREGATE_ID = 'default';
 export const pipelineStageAggregate: Aggregate<PipelineStageCommand, PipelineStageEvent, PipelineStageState> = {
   category: 'pipelineStage',
   decider: pipelineStageDecider,
+  guard: { resource: 'stages' },
 };
 
 export * from './commands.js';

@@ -1,3 +1,4 @@
+import { systemAccess } from '../../access/access.js';
 import { customerProfileAggregate } from '../../aggregates/customerProfile/index.js';
 import type { PersonalData } from '../../aggregates/customerProfile/events.js';
 import { conversionIds } from '../../aggregates/lead/decider.js';
@@ -22,9 +23,8 @@ export const INBOUND_ACTOR = 'system:kafka-inbound';
 function envelopeOf(ctx: InboundContext, aggregateId: string): CommandEnvelope {
   if (!AGGREGATE_ID_PATTERN.test(aggregateId)) throw new RejectedMessageError(`"${aggregateId}" is not a valid id`);
   return {
-    tenantId: ctx.tenantId,
+    access: systemAccess(ctx.tenantId, INBOUND_ACTOR),
     aggregateId,
-    userId: INBOUND_ACTOR,
     correlationId: ctx.headers.correlationId || ctx.eventId,
     causationId: ctx.eventId,
   };

@@ -1,3 +1,5 @@
+import { API_KEY_EVENT_TYPES } from '../../aggregates/apiKey/events.js';
+import { TEAM_EVENT_TYPES } from '../../aggregates/team/events.js';
 /**
  * Which event goes to which Kafka topic. Data, not code: published topics and partition counts
  * are exactly those of seeds 000 (Pipeline) and 001 (Customer 360).
@@ -36,10 +38,12 @@ export const PUBLISHED_EVENT_TYPES = Object.keys(PUBLISHED_TOPICS) as PublishedE
 export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
   'OpportunityUpdatedEvent',
   'OpportunityPricingSnapshotAttachedEvent',
+  'OpportunityReassignedEvent',
   'CustomerMergedIntoEvent', // the source side of a merge; CustomerMergedEvent is the published fact
   'ForecastCreatedEvent',
   'ForecastAdjustedEvent',
   'ForecastLockedEvent',
+  'ForecastReassignedEvent',
   // Lead events: the seeds document LeadCreatedEvent only as consumed from Sales (seed 001).
   'LeadCreatedEvent',
   'LeadScoredEvent',
@@ -49,6 +53,9 @@ export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
   'LeadConvertedEvent',
   'PipelineStagesConfiguredEvent',
   'PipelineStageUpdatedEvent',
+  // Access administration stays inside the service.
+  ...TEAM_EVENT_TYPES,
+  ...API_KEY_EVENT_TYPES,
 ];
 
 /**

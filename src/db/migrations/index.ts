@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { EVENT_STORE_DDL, EVENT_STORE_DROP } from '../../eventstore/postgres/schema.js';
+import { accessMigrations } from './access.js';
 import { customerMigrations } from './customers.js';
 import { forecastMigrations } from './forecasts.js';
 import { kafkaMigrations } from './kafka.js';
@@ -149,4 +150,5 @@ export const migrations: readonly Migration[] = [
   ...customerMigrations,
   ...leadMigrations,
   ...forecastMigrations,
+  ...accessMigrations,
 ];

@@ -7,7 +7,8 @@ import { opportunitiesProjection } from '../../projections/opportunities.js';
 import type { ProjectionRunner } from '../../projections/runner.js';
 import { requirePeriod } from '../../shared/period.js';
 import type { Knex } from 'knex';
-import { identityOf } from '../auth.js';
+import { scopeFor } from '../../access/policy.js';
+import { accessOf } from '../auth.js';
 import { awaitReadModel } from '../consistency.js';
 import { currency, id } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
@@ -29,24 +30,25 @@ export interface AnalyticsRouteDeps {
 /** Win/loss and sales metrics (read models only; see projections/analyticsQueries.ts). */
 export function analyticsRoutes(deps: AnalyticsRouteDeps): Router {
   const r = Router();
-  const filters = (query: unknown) => {
+  const filters = (query: unknown, res: Parameters<typeof accessOf>[0]) => {
     const q = analyticsQuery.parse(query);
     return {
+      owners: scopeFor(accessOf(res), 'opportunity', q.owner_id),
       ...(q.period ? { period: requirePeriod(q.period) } : {}),
       ...(q.owner_id ? { ownerId: q.owner_id } : {}),
       currency: q.currency,
     };
   };
   r.get('/win-loss', async (req, res) => {
-    const f = filters(req.query);
+    const f = filters(req.query, res);
     await awaitReadModel(req, res, deps.runner, opportunitiesProjection.name, deps.maxConsistencyWaitMs);
-    res.json(await winLoss(deps.db, identityOf(res).tenantId, f));
+    res.json(await winLoss(deps.db, accessOf(res).tenantId, f));
   });
   r.get('/sales-metrics', async (req, res) => {
-    const f = filters(req.query);
+    const f = filters(req.query, res);
     await awaitReadModel(req, res, deps.runner, opportunitiesProjection.name, deps.maxConsistencyWaitMs);
     await awaitReadModel(req, res, deps.runner, salesAnalyticsProjection.name, deps.maxConsistencyWaitMs);
-    const { tenantId } = identityOf(res);
+    const { tenantId } = accessOf(res);
     res.json(await salesMetrics(deps.db, tenantId, f, await deps.stageSetFor(tenantId)));
   });
   return r;

@@ -6,14 +6,12 @@ import { aggregateStateAsOf } from '../../compliance/asOf.js';
 import { type AuditScope, auditCsvHeader, auditCsvRow, auditJsonLine, auditTrail } from '../../compliance/audit.js';
 import type { EventStore } from '../../eventstore/port.js';
 import { streamName } from '../../eventstore/streams.js';
-import { requireRole } from '../auth.js';
+import { requireReach } from '../../access/policy.js';
+import { accessOf } from '../auth.js';
 import { jsonReplacer, snakeKeys } from '../../shared/case.js';
 import { notFound } from '../../shared/errors.js';
 import { asOfQuery, id } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
-
-/** Roles allowed to read whole audit trails. */
-export const AUDIT_ROLES = ['compliance', 'admin'] as const;
 
 export const auditQuery = z
   .strictObject({
@@ -34,9 +32,9 @@ export const auditQuery = z
 export function auditRoutes(deps: { store: EventStore }): Router {
   const r = Router();
   r.get('/events', async (req, res) => {
-    const identity = requireRole(res, AUDIT_ROLES);
+    const { tenantId } = accessOf(res);
+    requireReach(accessOf(res), 'audit', 'read');
     const q = auditQuery.parse(req.query);
-    const { tenantId } = identity;
     const scope: AuditScope =
       q.aggregate_type && q.aggregate_id
         ? { kind: 'stream', streamId: streamName({ category: q.aggregate_type, tenantId, aggregateId: q.aggregate_id }) }
@@ -65,7 +63,8 @@ export function auditRoutes(deps: { store: EventStore }): Router {
   });
   // Any aggregate's state as of an instant or a revision, folded by its own decider.
   r.get('/state', async (req, res) => {
-    const { tenantId } = requireRole(res, AUDIT_ROLES);
+    const { tenantId } = accessOf(res);
+    requireReach(accessOf(res), 'audit', 'read');
     const q = stateQuery.parse(req.query);
     const moment = q.moment ?? { at: new Date() };
     const aggregate = AGGREGATES[q.aggregate_type];

@@ -12,8 +12,10 @@ import {
   customerProfileAggregate,
   toCode,
 } from '../../aggregates/customerProfile/index.js';
-import type { CommandEnvelope, CommandResult } from '../../commands/handler.js';
-import { fromRecorded } from '../../eventstore/envelope.js';
+import type { CommandResult } from '../../commands/handler.js';
+import { keyKnown } from '../../commands/idempotency.js';
+import { loadReadable } from '../../commands/load.js';
+import { ownerScope } from '../../access/policy.js';
 import { streamName } from '../../eventstore/streams.js';
 import { type CustomerRow, consentsOf, getCustomer, listCustomers, mergedInto } from '../../projections/customerQueries.js';
 import { customersProjection } from '../../projections/customers.js';
@@ -22,11 +24,10 @@ import { opportunitiesProjection } from '../../projections/opportunities.js';
 import type { ProjectionRunner } from '../../projections/runner.js';
 import { snakeKeys } from '../../shared/case.js';
 import { notFound } from '../../shared/errors.js';
-import { identityOf } from '../auth.js';
-import { type CommandRouteDeps, etagOf, parseIfMatch, runCommand } from '../commandRoute.js';
+import { accessOf, can } from '../auth.js';
+import { type CommandRouteDeps, commandEnvelope, etagOf, keyOwnerOf, parseIfMatch, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
 import { historyEntry } from '../history.js';
-import { requestId } from '../errors.js';
 import { asOfQuery, id, pagination, text } from '../fields.js';
 import { readModelAsOf } from '../../compliance/asOf.js';
 import { opportunityDto } from './opportunities.js';
@@ -202,14 +203,10 @@ const consentDto = (c: Awaited<ReturnType<typeof consentsOf>>[number]) => ({
 export function customerRoutes(deps: CustomerRouteDeps): Router {
   const r = Router();
 
-  const readEvents = async (res: Response, customerId: string) => {
-    const stream = streamName({ category: customerProfileAggregate.category, tenantId: identityOf(res).tenantId, aggregateId: customerId });
-    const events = (await deps.store.readStream(stream)).map((e) => fromRecorded<CustomerProfileEvent>(e));
-    if (events.length === 0) throw notFound(`Customer ${customerId} not found`, { id: customerId });
-    return events;
-  };
+  const readEvents = async (res: Response, customerId: string) =>
+    (await loadReadable(deps.store, accessOf(res), customerProfileAggregate, customerId, 'Customer')).events;
 
-  r.post('/', async (req, res) => {
+  r.post('/', can('customer', 'write'), async (req, res) => {
     const b = createCustomerBody.parse(req.body ?? {});
     const customerId = b.id ?? b.customer_id ?? randomUUID();
     await runCommand(deps, req, res, {
@@ -230,7 +227,7 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
     });
   });
 
-  r.patch('/:id', async (req, res) => {
+  r.patch('/:id', can('customer', 'write'), async (req, res) => {
     const b = updateCustomerBody.parse(req.body ?? {});
     const customerId = id.parse(req.params.id);
     await runCommand(deps, req, res, {
@@ -255,24 +252,24 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
    * into the target (its point of no return), then let the target record the source. A retry
    * after a crash between the last two finds the source already marked (no-op) and completes.
    */
-  r.post('/:id/merge', async (req, res) => {
+  r.post('/:id/merge', can('customer', 'merge'), async (req, res) => {
     const b = mergeBody.parse(req.body ?? {});
     const targetId = id.parse(req.params.id);
-    const { tenantId } = identityOf(res);
+    const { tenantId } = accessOf(res);
     // Merges of one tenant run one at a time: two opposite merges (A into B, B into A) checked
     // side by side would each pass and leave both profiles merged away. The lock is
     // transaction-scoped and the transaction writes nothing (it takes no transaction id).
     await deps.db.transaction(async (trx) => {
       await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`merge:${tenantId}`]);
       if (!(await isRetryOfKnownRequest(req, res))) {
-        const env = envelopeOf(req, res, targetId);
         // If-Match concerns the target as the client saw it: checked here, before any write.
-        const expectedRevision = parseIfMatch(req.get('if-match'));
-        await deps.execute(customerProfileAggregate, { ...env, ...(expectedRevision !== undefined ? { expectedRevision } : {}) }, {
+        const env = commandEnvelope(req, res, targetId, parseIfMatch(req.get('if-match')));
+        await deps.execute(customerProfileAggregate, env, {
           type: 'CheckMergeTarget',
           sourceCustomerId: b.source_customer_id,
         });
-        await deps.execute(customerProfileAggregate, { ...env, aggregateId: b.source_customer_id }, {
+        const { expectedRevision: _target, ...unconditional } = env;
+        await deps.execute(customerProfileAggregate, { ...unconditional, aggregateId: b.source_customer_id }, {
           type: 'MarkMergedInto',
           targetCustomerId: targetId,
           mergeReason: b.reason,
@@ -296,23 +293,10 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
    */
   async function isRetryOfKnownRequest(req: Request, res: Response): Promise<boolean> {
     const key = req.get('idempotency-key');
-    if (key === undefined) return false;
-    const row = await deps.db('idempotency_keys').where({ tenant_id: identityOf(res).tenantId, key }).first('key');
-    return row !== undefined;
+    return key !== undefined && (await keyKnown(deps.db, keyOwnerOf(res), key));
   }
 
-  function envelopeOf(req: Request, res: Response, aggregateId: string): CommandEnvelope {
-    const identity = identityOf(res);
-    return {
-      tenantId: identity.tenantId,
-      aggregateId,
-      userId: identity.userId,
-      correlationId: req.get('x-correlation-id')?.slice(0, 200) || requestId(res),
-      causationId: requestId(res),
-    };
-  }
-
-  r.put('/:id/consents/:type', async (req, res) => {
+  r.put('/:id/consents/:type', can('customer', 'write'), async (req, res) => {
     const b = consentBody.parse(req.body ?? {});
     const customerId = id.parse(req.params.id);
     const consentType = code.parse(req.params.type);
@@ -335,12 +319,12 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
     });
   });
 
-  r.get('/', async (req, res) => {
+  r.get('/', can('customer', 'read'), async (req, res) => {
     const q = listCustomersQuery.parse(req.query);
     await awaitReadModel(req, res, deps.runner, customersProjection.name, deps.maxConsistencyWaitMs);
     const { rows, total } = await listCustomers(
       deps.db,
-      identityOf(res).tenantId,
+      accessOf(res).tenantId,
       {
         ...(q.status ? { status: q.status } : {}),
         ...(q.segment ? { segment: toCode(q.segment) } : {}),
@@ -356,12 +340,13 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
   });
 
   /** The Customer 360 view: profile, consents, merged profiles and the open deals of them all. */
-  r.get('/:id', async (req, res) => {
+  r.get('/:id', can('customer', 'read'), async (req, res) => {
     const customerId = id.parse(req.params.id);
     const moment = asOfQuery.parse(req.query);
+    const access = accessOf(res);
     if (moment) {
       // The profile and its consents as they stood then, from the customer's own stream.
-      const { tenantId } = identityOf(res);
+      const { tenantId } = access;
       const streamId = streamName({ category: customerProfileAggregate.category, tenantId, aggregateId: customerId });
       const past = await readModelAsOf(deps, customersProjection, { streamId }, moment, async (trx) => {
         const row = await getCustomer(trx, tenantId, customerId);
@@ -374,7 +359,7 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
     }
     await awaitReadModel(req, res, deps.runner, customersProjection.name, deps.maxConsistencyWaitMs);
     await awaitReadModel(req, res, deps.runner, opportunitiesProjection.name, deps.maxConsistencyWaitMs);
-    const { tenantId } = identityOf(res);
+    const { tenantId } = access;
     const row = await getCustomer(deps.db, tenantId, customerId);
     if (!row) throw notFound(`Customer ${customerId} not found`, { id: customerId });
     const [consents, merges, open] = await Promise.all([
@@ -383,7 +368,8 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
       // A merged-away profile's deals are shown under its golden record (follow merged_into).
       row.merged_into
         ? Promise.resolve({ rows: [], total: 0 })
-        : listOpportunities(deps.db, tenantId, { customerId, status: 'open' }, { limit: 100, offset: 0 }),
+        : // Only the deals the caller may see: the account is shared, its pipeline is not.
+          listOpportunities(deps.db, tenantId, { owners: ownerScope(access, 'opportunity'), customerId, status: 'open' }, { limit: 100, offset: 0 }),
     ]);
     res.setHeader('ETag', etagOf(row.revision));
     res.json({

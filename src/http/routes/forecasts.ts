@@ -3,9 +3,7 @@ import BigNumber from 'bignumber.js';
 import { type Request, type Response, Router } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { fold } from '../../aggregates/decider.js';
 import {
-  type ForecastEvent,
   type ForecastSnapshotCreated,
   type ForecastState,
   FORECAST_TYPES,
@@ -15,7 +13,10 @@ import {
 } from '../../aggregates/forecast/index.js';
 import type { StageSet } from '../../aggregates/pipelineStage/stages.js';
 import type { CommandResult } from '../../commands/handler.js';
-import { type StoredEvent, fromRecorded, toDomainEvent } from '../../eventstore/envelope.js';
+import type { StoredEvent } from '../../eventstore/envelope.js';
+import type { Access } from '../../access/access.js';
+import { type OwnerScope, ownerScope, requireOwnerInScope, scopeFor } from '../../access/policy.js';
+import { loadReadable } from '../../commands/load.js';
 import { streamName } from '../../eventstore/streams.js';
 import { readModelAsOf } from '../../compliance/asOf.js';
 import { type ForecastRow, type SnapshotRow, getForecast, listForecasts, listSnapshots } from '../../projections/forecastQueries.js';
@@ -27,7 +28,7 @@ import { snakeKeys } from '../../shared/case.js';
 import { notFound } from '../../shared/errors.js';
 import { formatAmount } from '../../shared/money.js';
 import { type Period, requirePeriod } from '../../shared/period.js';
-import { identityOf } from '../auth.js';
+import { accessOf, can } from '../auth.js';
 import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
@@ -70,6 +71,7 @@ export const createForecastBody = z
 export const adjustBody = z.strictObject({ amount, reason: text(500) });
 export const snapshotBody = z.strictObject({});
 export const lockBody = z.strictObject({ reason: text(500).optional() });
+export const reassignForecastBody = z.strictObject({ owner_id: id, reason: text(500).optional() });
 
 export const listForecastsQuery = pagination.extend({
   period: periodField.optional(),
@@ -134,9 +136,10 @@ export function snapshotDto(row: SnapshotRow) {
  * Once the forecast's period is over (its last day before today, UTC): what was actually won
  * in its scope, and how accurate the forecast and each snapshot were. Null while it runs.
  */
-async function outcomeOf(db: Knex, tenantId: string, row: ForecastRow, now: Date) {
+async function outcomeOf(db: Knex, tenantId: string, row: ForecastRow, now: Date, owners: OwnerScope) {
   if (row.period_end >= now.toISOString().slice(0, 10)) return { outcome: null, accuracyOf: () => null };
   const actual = await wonInPeriod(db, tenantId, {
+    owners,
     period: requirePeriod(row.period),
     currency: row.currency.trim(),
     ...(row.territory_id !== null ? { territoryId: row.territory_id } : {}),
@@ -176,31 +179,28 @@ export function forecastRoutes(deps: ForecastRouteDeps): Router {
   const r = Router();
 
   /**
-   * The pipeline of a forecast's scope: same period, same territory (all territories when the
-   * forecast has none), same currency, every owner. A forecast is a statement about a period
-   * and territory; its owner is who answers for it, not a filter on the deals.
+   * The pipeline a forecast is measured against: same period, same territory (all territories
+   * when the forecast has none), same currency, over the deals the caller may see: for an admin
+   * the whole territory, for a manager its teams', for a rep its own. A forecast's owner is who
+   * answers for it, not a filter on the deals; the caller's reach is, so no figure leaks.
    */
-  async function pipelineFor(tenantId: string, scope: { period: Period | string; territoryId: string | null; currency: string }) {
+  async function pipelineFor(access: Access, scope: { period: Period | string; territoryId: string | null; currency: string }) {
+    const { tenantId } = access;
     return pipeline(deps.db, tenantId, await deps.stageSetFor(tenantId), {
+      owners: ownerScope(access, 'opportunity'),
       period: scope.period,
       currency: scope.currency,
       ...(scope.territoryId !== null ? { territoryId: scope.territoryId } : {}),
     });
   }
 
-  async function loadState(tenantId: string, forecastId: string): Promise<ForecastState> {
-    const stream = streamName({ category: forecastAggregate.category, tenantId, aggregateId: forecastId });
-    const events = (await deps.store.readStream(stream)).map((e) => toDomainEvent(fromRecorded<ForecastEvent>(e)));
-    return fold(forecastAggregate.decider, events);
-  }
-
-  r.post('/', async (req, res) => {
+  r.post('/', can('forecast', 'write'), async (req, res) => {
     const b = createForecastBody.parse(req.body ?? {});
-    const { tenantId } = identityOf(res);
+    const access = accessOf(res);
     // X-Min-Position lets a client see its own opportunity writes in current_pipeline.
     await awaitReadModel(req, res, deps.runner, opportunitiesProjection.name, deps.maxConsistencyWaitMs);
     const forecastId = b.id ?? b.forecast_id ?? randomUUID();
-    const figures = await pipelineFor(tenantId, { period: b.period, territoryId: b.territory_id ?? null, currency: b.currency });
+    const figures = await pipelineFor(access, { period: b.period, territoryId: b.territory_id ?? null, currency: b.currency });
     await runCommand(deps, req, res, {
       aggregate: forecastAggregate,
       aggregateId: forecastId,
@@ -226,7 +226,7 @@ export function forecastRoutes(deps: ForecastRouteDeps): Router {
     });
   });
 
-  r.post('/:id/adjust', async (req, res) => {
+  r.post('/:id/adjust', can('forecast', 'write'), async (req, res) => {
     const b = adjustBody.parse(req.body ?? {});
     const forecastId = id.parse(req.params.id);
     await runCommand(deps, req, res, {
@@ -238,15 +238,15 @@ export function forecastRoutes(deps: ForecastRouteDeps): Router {
     });
   });
 
-  r.post('/:id/snapshots', async (req, res) => {
+  r.post('/:id/snapshots', can('forecast', 'write'), async (req, res) => {
     snapshotBody.parse(req.body ?? {});
     const forecastId = id.parse(req.params.id);
-    const { tenantId } = identityOf(res);
+    const access = accessOf(res);
     // The scope comes from the stream (strongly consistent), not from the read model.
-    const state = await loadState(tenantId, forecastId);
+    const { state } = await loadReadable(deps.store, access, forecastAggregate, forecastId, 'Forecast');
     if (!state.exists) throw notFound(`Forecast ${forecastId} not found`, { id: forecastId });
     await awaitReadModel(req, res, deps.runner, opportunitiesProjection.name, deps.maxConsistencyWaitMs);
-    const figures = await pipelineFor(tenantId, state);
+    const figures = await pipelineFor(access, state);
     await runCommand(deps, req, res, {
       aggregate: forecastAggregate,
       aggregateId: forecastId,
@@ -286,7 +286,19 @@ export function forecastRoutes(deps: ForecastRouteDeps): Router {
     });
   });
 
-  r.post('/:id/lock', async (req, res) => {
+  r.put('/:id/owner', can('forecast', 'write'), async (req, res) => {
+    const b = reassignForecastBody.parse(req.body ?? {});
+    const forecastId = id.parse(req.params.id);
+    await runCommand(deps, req, res, {
+      aggregate: forecastAggregate,
+      aggregateId: forecastId,
+      status: 200,
+      command: { type: 'ReassignForecast', ownerId: b.owner_id, ...(b.reason ? { reason: b.reason } : {}) },
+      render: renderState,
+    });
+  });
+
+  r.post('/:id/lock', can('forecast', 'write'), async (req, res) => {
     const b = lockBody.parse(req.body ?? {});
     const forecastId = id.parse(req.params.id);
     await runCommand(deps, req, res, {
@@ -299,11 +311,14 @@ export function forecastRoutes(deps: ForecastRouteDeps): Router {
   });
 
   async function list(req: Request, res: Response, query: z.infer<typeof listForecastsQuery>) {
+    const access = accessOf(res);
+    const owners = scopeFor(access, 'forecast', query.owner_id);
     await awaitReadModel(req, res, deps.runner, forecastsProjection.name, deps.maxConsistencyWaitMs);
     const { rows, total } = await listForecasts(
       deps.db,
-      identityOf(res).tenantId,
+      access.tenantId,
       {
+        owners,
         ...(query.period ? { period: query.period.code } : {}),
         ...(query.territory_id ? { territoryId: query.territory_id } : {}),
         ...(query.owner_id ? { ownerId: query.owner_id } : {}),
@@ -332,9 +347,11 @@ export function forecastRoutes(deps: ForecastRouteDeps): Router {
 
   r.get('/:id', async (req, res) => {
     const forecastId = id.parse(req.params.id);
-    const { tenantId } = identityOf(res);
+    const access = accessOf(res);
+    const { tenantId } = access;
     const moment = asOfQuery.parse(req.query);
     if (moment) {
+      await loadReadable(deps.store, access, forecastAggregate, forecastId, 'Forecast');
       // As it stood then (forecast and its snapshots), from its stream; live figures are omitted.
       const streamId = streamName({ category: forecastAggregate.category, tenantId, aggregateId: forecastId });
       const past = await readModelAsOf(deps, forecastsProjection, { streamId }, moment, async (trx) => {
@@ -349,10 +366,11 @@ export function forecastRoutes(deps: ForecastRouteDeps): Router {
     await awaitReadModel(req, res, deps.runner, forecastsProjection.name, deps.maxConsistencyWaitMs);
     const row = await getForecast(deps.db, tenantId, forecastId);
     if (!row) throw notFound(`Forecast ${forecastId} not found`, { id: forecastId });
+    requireOwnerInScope(access, 'forecast', 'read', row.owner_id);
     const [figures, snapshots, result] = await Promise.all([
-      pipelineFor(tenantId, { period: row.period, territoryId: row.territory_id, currency: row.currency.trim() }),
+      pipelineFor(access, { period: row.period, territoryId: row.territory_id, currency: row.currency.trim() }),
       listSnapshots(deps.db, tenantId, forecastId, { limit: DETAIL_SNAPSHOTS, offset: 0 }),
-      outcomeOf(deps.db, tenantId, row, new Date()),
+      outcomeOf(deps.db, tenantId, row, new Date(), ownerScope(access, 'opportunity')),
     ]);
     res.setHeader('ETag', etagOf(row.revision));
     res.json({
@@ -367,12 +385,14 @@ export function forecastRoutes(deps: ForecastRouteDeps): Router {
     const forecastId = id.parse(req.params.id);
     const q = snapshotsQuery.parse(req.query);
     await awaitReadModel(req, res, deps.runner, forecastsProjection.name, deps.maxConsistencyWaitMs);
-    const { tenantId } = identityOf(res);
+    const access = accessOf(res);
+    const { tenantId } = access;
     const forecast = await getForecast(deps.db, tenantId, forecastId);
     if (!forecast) throw notFound(`Forecast ${forecastId} not found`, { id: forecastId });
+    requireOwnerInScope(access, 'forecast', 'read', forecast.owner_id);
     const [{ rows, total }, result] = await Promise.all([
       listSnapshots(deps.db, tenantId, forecastId, { limit: q.limit, offset: q.offset }),
-      outcomeOf(deps.db, tenantId, forecast, new Date()),
+      outcomeOf(deps.db, tenantId, forecast, new Date(), ownerScope(access, 'opportunity')),
     ]);
     res.json({
       id: forecastId,
@@ -384,7 +404,7 @@ export function forecastRoutes(deps: ForecastRouteDeps): Router {
 
   r.get('/:id/history', async (req, res) => {
     const aggregateId = id.parse(req.params.id);
-    await sendHistory(res, deps.store, { category: forecastAggregate.category, tenantId: identityOf(res).tenantId, aggregateId, label: 'Forecast' });
+    await sendHistory(res, deps.store, { aggregate: forecastAggregate, aggregateId, label: 'Forecast' });
   });
 
   return r;
@@ -398,6 +418,7 @@ export const forecastApi: readonly ApiRoute[] = [
   { method: 'post', path: '/api/v1/forecasts/{id}/adjust', summary: 'Adjust the amount, with a reason', body: adjustBody, success: 200, ifMatch: true },
   { method: 'post', path: '/api/v1/forecasts/{id}/snapshots', summary: 'Record a snapshot of the pipeline by stage', body: snapshotBody, success: 201, ifMatch: true },
   { method: 'get', path: '/api/v1/forecasts/{id}/snapshots', summary: "The forecast's snapshots, newest first", query: snapshotsQuery, success: 200 },
+  { method: 'put', path: '/api/v1/forecasts/{id}/owner', summary: 'Reassign to another owner (a manager within its team, an admin anywhere)', body: reassignForecastBody, success: 200, ifMatch: true },
   { method: 'post', path: '/api/v1/forecasts/{id}/lock', summary: 'Lock the forecast (period closed)', body: lockBody, success: 200, ifMatch: true },
   { method: 'get', path: '/api/v1/forecasts/{id}/history', summary: 'Audit trail of the forecast, from its stream', success: 200 },
 ];

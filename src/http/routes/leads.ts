@@ -20,11 +20,12 @@ import { leadsProjection } from '../../projections/leads.js';
 import type { ProjectionRunner } from '../../projections/runner.js';
 import { snakeKeys } from '../../shared/case.js';
 import { notFound } from '../../shared/errors.js';
-import { identityOf } from '../auth.js';
-import { type CommandRouteDeps, etagOf, idempotencyKeyOf, idempotentResponse, parseIfMatch, runCommand } from '../commandRoute.js';
+import { requireOwnerInScope, scopeFor } from '../../access/policy.js';
+import { loadReadable } from '../../commands/load.js';
+import { accessOf, can } from '../auth.js';
+import { type CommandRouteDeps, commandEnvelope, etagOf, idempotentResponse, parseIfMatch, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
-import { requestId } from '../errors.js';
 import { amount, asOfQuery, currency, id, integer, isoDate, metadata, pagination, text } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 
@@ -181,7 +182,7 @@ function conversionResponse(base: string, o: ConvertLeadOutcome): StoredResponse
 export function leadRoutes(deps: LeadRouteDeps): Router {
   const r = Router();
 
-  r.post('/', async (req, res) => {
+  r.post('/', can('lead', 'write'), async (req, res) => {
     const b = createLeadBody.parse(req.body ?? {});
     const leadId = b.id ?? randomUUID();
     await runCommand(deps, req, res, {
@@ -216,11 +217,14 @@ export function leadRoutes(deps: LeadRouteDeps): Router {
 
   r.get('/', async (req, res) => {
     const q = listLeadsQuery.parse(req.query);
+    const access = accessOf(res);
+    const owners = scopeFor(access, 'lead', q.assigned_to);
     await awaitReadModel(req, res, deps.runner, leadsProjection.name, deps.maxConsistencyWaitMs);
     const { rows, total } = await listLeads(
       deps.db,
-      identityOf(res).tenantId,
+      access.tenantId,
       {
+        owners,
         ...(q.status ? { status: q.status } : {}),
         ...(q.assigned_to ? { ownerId: q.assigned_to } : {}),
         ...(q.territory_id ? { territoryId: q.territory_id } : {}),
@@ -237,10 +241,12 @@ export function leadRoutes(deps: LeadRouteDeps): Router {
 
   const readRow = async (req: Request, res: Response): Promise<LeadRow> => {
     const leadId = id.parse(req.params.id);
-    const { tenantId } = identityOf(res);
+    const access = accessOf(res);
+    const { tenantId } = access;
     const moment = asOfQuery.parse(req.query);
     let row: LeadRow | undefined;
     if (moment) {
+      await loadReadable(deps.store, access, leadAggregate, leadId, 'Lead');
       // As it stood then: the leads projection replayed over the stream up to that moment.
       const streamId = streamName({ category: leadAggregate.category, tenantId, aggregateId: leadId });
       row = await readModelAsOf(deps, leadsProjection, { streamId }, moment, (trx) => getLead(trx, tenantId, leadId));
@@ -249,6 +255,7 @@ export function leadRoutes(deps: LeadRouteDeps): Router {
       row = await getLead(deps.db, tenantId, leadId);
     }
     if (!row) throw notFound(`Lead ${leadId} not found${moment ? ' at that moment' : ''}`, { id: leadId });
+    if (!moment) requireOwnerInScope(access, 'lead', 'read', row.owner_id);
     res.setHeader('ETag', etagOf(row.revision));
     return row;
   };
@@ -274,7 +281,7 @@ export function leadRoutes(deps: LeadRouteDeps): Router {
     });
   });
 
-  r.post('/:id/qualify', async (req, res) => {
+  r.post('/:id/qualify', can('lead', 'write'), async (req, res) => {
     const leadId = id.parse(req.params.id);
     const b = qualifyBody.parse(req.body ?? {});
     await runCommand(deps, req, res, {
@@ -293,21 +300,11 @@ export function leadRoutes(deps: LeadRouteDeps): Router {
     });
   });
 
-  r.post('/:id/convert', async (req, res) => {
+  r.post('/:id/convert', can('lead', 'write'), async (req, res) => {
     const leadId = id.parse(req.params.id);
     const b = convertBody.parse(req.body ?? {});
-    const identity = identityOf(res);
-    const expectedRevision = parseIfMatch(req.get('if-match'));
-    const key = idempotencyKeyOf(req);
-    const stages = await deps.stageSetFor(identity.tenantId);
-    const env: SagaEnvelope = {
-      tenantId: identity.tenantId,
-      userId: identity.userId,
-      correlationId: req.get('x-correlation-id')?.slice(0, 200) || requestId(res),
-      causationId: requestId(res),
-      ...(key !== undefined ? { idempotencyKey: key } : {}),
-      ...(expectedRevision !== undefined ? { expectedRevision } : {}),
-    };
+    const { aggregateId: _lead, ...env }: { aggregateId: string } & SagaEnvelope = commandEnvelope(req, res, leadId, parseIfMatch(req.get('if-match')));
+    const stages = await deps.stageSetFor(env.access.tenantId);
     const run = async () =>
       conversionResponse(
         req.baseUrl.replace(/\/leads$/, ''),
@@ -326,13 +323,13 @@ export function leadRoutes(deps: LeadRouteDeps): Router {
         }),
       );
     // A claim left by a crash simply runs the saga again: it converges on the same outcome.
-    const streamId = streamName({ category: leadAggregate.category, tenantId: identity.tenantId, aggregateId: leadId });
+    const streamId = streamName({ category: leadAggregate.category, tenantId: env.access.tenantId, aggregateId: leadId });
     await idempotentResponse(deps.db, req, res, streamId, run);
   });
 
   r.get('/:id/history', async (req, res) => {
     const aggregateId = id.parse(req.params.id);
-    await sendHistory(res, deps.store, { category: leadAggregate.category, tenantId: identityOf(res).tenantId, aggregateId, label: 'Lead' });
+    await sendHistory(res, deps.store, { aggregate: leadAggregate, aggregateId, label: 'Lead' });
   });
 
   return r;
@@ -341,7 +338,7 @@ export function leadRoutes(deps: LeadRouteDeps): Router {
 /** POST /territories/assign: seed 004 puts lead assignment under territories. */
 export function territoryRoutes(deps: LeadRouteDeps): Router {
   const r = Router();
-  r.post('/assign', async (req, res) => {
+  r.post('/assign', can('lead', 'write'), async (req, res) => {
     const b = assignBody.parse(req.body ?? {});
     await runCommand(deps, req, res, {
       aggregate: leadAggregate,

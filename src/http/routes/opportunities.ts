@@ -12,7 +12,9 @@ import { opportunitiesProjection } from '../../projections/opportunities.js';
 import type { ProjectionRunner } from '../../projections/runner.js';
 import { snakeKeys } from '../../shared/case.js';
 import { notFound } from '../../shared/errors.js';
-import { identityOf } from '../auth.js';
+import { requireOwnerInScope, scopeFor } from '../../access/policy.js';
+import { loadReadable } from '../../commands/load.js';
+import { accessOf, can } from '../auth.js';
 import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
@@ -68,6 +70,8 @@ export const closeBody = z.strictObject({
   close_date: isoDate.optional(),
   reason: text(500).optional(),
 });
+
+export const reassignBody = z.strictObject({ owner_id: id, reason: text(500).optional() });
 
 export const updateBody = z
   .strictObject({
@@ -126,6 +130,7 @@ function renderState(result: CommandResult<OpportunityState>) {
   return {
     id: s.opportunityId,
     customer_id: s.customerId,
+    owner_id: s.ownerId,
     stage: s.stage,
     status: s.status,
     probability: s.probability,
@@ -140,9 +145,9 @@ function renderState(result: CommandResult<OpportunityState>) {
 export function opportunityRoutes(deps: OpportunityRouteDeps): Router {
   const r = Router();
 
-  r.post('/', async (req, res) => {
+  r.post('/', can('opportunity', 'write'), async (req, res) => {
     const b = createOpportunityBody.parse(req.body ?? {});
-    const { tenantId } = identityOf(res);
+    const { tenantId } = accessOf(res);
     const opportunityId = b.id ?? b.opportunity_id ?? randomUUID();
     const stages = await deps.stageSetFor(tenantId);
     await runCommand(deps, req, res, {
@@ -173,7 +178,7 @@ export function opportunityRoutes(deps: OpportunityRouteDeps): Router {
     });
   });
 
-  r.put('/:id/stage', async (req, res) => {
+  r.put('/:id/stage', can('opportunity', 'write'), async (req, res) => {
     const b = changeStageBody.parse(req.body ?? {});
     const opportunityId = id.parse(req.params.id);
     await runCommand(deps, req, res, {
@@ -182,19 +187,19 @@ export function opportunityRoutes(deps: OpportunityRouteDeps): Router {
       status: 200,
       command: {
         type: 'ChangeStage',
-        stages: await deps.stageSetFor(identityOf(res).tenantId),
+        stages: await deps.stageSetFor(accessOf(res).tenantId),
         stage: b.stage,
         ...(b.probability !== undefined ? { probability: b.probability } : {}),
         ...(b.next_step ? { nextStep: b.next_step } : {}),
         ...(b.notes ? { notes: b.notes } : {}),
         ...(b.reason ? { lostReason: b.reason } : {}),
-        creditHolds: await activeCreditHolds(deps.db, identityOf(res).tenantId),
+        creditHolds: await activeCreditHolds(deps.db, accessOf(res).tenantId),
       },
       render: renderState,
     });
   });
 
-  r.post('/:id/close', async (req, res) => {
+  r.post('/:id/close', can('opportunity', 'write'), async (req, res) => {
     const b = closeBody.parse(req.body ?? {});
     const opportunityId = id.parse(req.params.id);
     await runCommand(deps, req, res, {
@@ -203,17 +208,30 @@ export function opportunityRoutes(deps: OpportunityRouteDeps): Router {
       status: 200,
       command: {
         type: 'CloseOpportunity',
-        stages: await deps.stageSetFor(identityOf(res).tenantId),
+        stages: await deps.stageSetFor(accessOf(res).tenantId),
         outcome: b.outcome,
         ...(b.close_date ? { closeDate: b.close_date } : {}),
         ...(b.reason ? { reason: b.reason } : {}),
-        creditHolds: await activeCreditHolds(deps.db, identityOf(res).tenantId),
+        creditHolds: await activeCreditHolds(deps.db, accessOf(res).tenantId),
       },
       render: renderState,
     });
   });
 
-  r.patch('/:id', async (req, res) => {
+  // Ownership changes hands: the policy lets a manager move deals within its team, an admin anywhere.
+  r.put('/:id/owner', can('opportunity', 'write'), async (req, res) => {
+    const b = reassignBody.parse(req.body ?? {});
+    const opportunityId = id.parse(req.params.id);
+    await runCommand(deps, req, res, {
+      aggregate: opportunityAggregate,
+      aggregateId: opportunityId,
+      status: 200,
+      command: { type: 'ReassignOpportunity', ownerId: b.owner_id, ...(b.reason ? { reason: b.reason } : {}) },
+      render: renderState,
+    });
+  });
+
+  r.patch('/:id', can('opportunity', 'write'), async (req, res) => {
     const b = updateBody.parse(req.body ?? {});
     const opportunityId = id.parse(req.params.id);
     await runCommand(deps, req, res, {
@@ -232,8 +250,10 @@ export function opportunityRoutes(deps: OpportunityRouteDeps): Router {
 
   r.get('/', async (req, res) => {
     const q = listQuery.parse(req.query);
+    const access = accessOf(res);
+    const owners = scopeFor(access, 'opportunity', q.owner_id);
     await awaitReadModel(req, res, deps.runner, opportunitiesProjection.name, deps.maxConsistencyWaitMs);
-    const { tenantId } = identityOf(res);
+    const { tenantId } = access;
     const customerId = q.customer_id ?? q.account_id;
     // A customer filter also follows merges, which the customers read model knows.
     if (customerId) await awaitReadModel(req, res, deps.runner, 'customers', deps.maxConsistencyWaitMs);
@@ -243,6 +263,7 @@ export function opportunityRoutes(deps: OpportunityRouteDeps): Router {
       deps.db,
       tenantId,
       {
+        owners,
         ...(stageCode ? { stage: stageCode } : {}),
         ...(q.owner_id ? { ownerId: q.owner_id } : {}),
         ...(customerId ? { customerId } : {}),
@@ -260,9 +281,12 @@ export function opportunityRoutes(deps: OpportunityRouteDeps): Router {
 
   r.get('/:id', async (req, res) => {
     const opportunityId = id.parse(req.params.id);
-    const { tenantId } = identityOf(res);
+    const access = accessOf(res);
+    const { tenantId } = access;
     const moment = asOfQuery.parse(req.query);
     if (moment) {
+      // Readable by whoever may read the deal today.
+      await loadReadable(deps.store, access, opportunityAggregate, opportunityId, 'Opportunity');
       // Compliance: the same answer as GET gave then, recomputed from the stream up to that moment.
       const stream = streamName({ category: opportunityAggregate.category, tenantId, aggregateId: opportunityId });
       const past = await readModelAsOf(deps, opportunitiesProjection, { streamId: stream }, moment, (trx) =>
@@ -276,17 +300,21 @@ export function opportunityRoutes(deps: OpportunityRouteDeps): Router {
     await awaitReadModel(req, res, deps.runner, opportunitiesProjection.name, deps.maxConsistencyWaitMs);
     const row = await getOpportunity(deps.db, tenantId, opportunityId);
     if (!row) throw notFound(`Opportunity ${opportunityId} not found`, { id: opportunityId });
+    requireOwnerInScope(access, 'opportunity', 'read', row.owner_id);
     res.setHeader('ETag', etagOf(row.revision));
     res.json(opportunityDto(row));
   });
 
   r.get('/:id/history', async (req, res) => {
     const aggregateId = id.parse(req.params.id);
-    const target = { category: opportunityAggregate.category, tenantId: identityOf(res).tenantId, aggregateId, label: 'Opportunity' };
-    await sendHistory(res, deps.store, target, (e) => {
+    await sendHistory(res, deps.store, { aggregate: opportunityAggregate, aggregateId, label: 'Opportunity' }, (e) => {
       const p = e.payload as Record<string, unknown>;
       const text = (v: unknown) => (typeof v === 'string' ? v : null);
-      return { from_stage: text(p.fromStage), to_stage: text(p.toStage) ?? text(p.stage) };
+      return {
+        from_stage: text(p.fromStage),
+        to_stage: text(p.toStage) ?? text(p.stage),
+        ...(e.eventType === 'OpportunityReassignedEvent' ? { from_owner: text(p.fromOwnerId), to_owner: text(p.toOwnerId) } : {}),
+      };
     });
   });
 
@@ -297,6 +325,7 @@ export const opportunityApi: readonly ApiRoute[] = [
   { method: 'post', path: '/api/v1/opportunities', summary: 'Create an opportunity', body: createOpportunityBody, success: 201 },
   { method: 'put', path: '/api/v1/opportunities/{id}/stage', summary: 'Change the stage', body: changeStageBody, success: 200, ifMatch: true },
   { method: 'post', path: '/api/v1/opportunities/{id}/close', summary: 'Close as won or lost', body: closeBody, success: 200, ifMatch: true },
+  { method: 'put', path: '/api/v1/opportunities/{id}/owner', summary: 'Reassign to another owner (a manager within its team, an admin anywhere)', body: reassignBody, success: 200, ifMatch: true },
   { method: 'patch', path: '/api/v1/opportunities/{id}', summary: 'Update amount, currency or expected close date', body: updateBody, success: 200, ifMatch: true },
   { method: 'get', path: '/api/v1/opportunities', summary: 'List opportunities (read model)', query: listQuery, success: 200 },
   { method: 'get', path: '/api/v1/opportunities/{id}', summary: 'One opportunity (read model); as_of / as_of_revision: as it was then', query: asOfQuery, success: 200 },

@@ -10,13 +10,11 @@ import { opportunitiesProjection } from '../../projections/opportunities.js';
 import { DEFAULT_PIPELINE_CURRENCY, type Pipeline, pipeline } from '../../projections/pipelineQueries.js';
 import type { ProjectionRunner } from '../../projections/runner.js';
 import { PERIOD_RULE, type Period, parsePeriod } from '../../shared/period.js';
-import { identityOf, requireRole } from '../auth.js';
+import { scopeFor } from '../../access/policy.js';
+import { accessOf } from '../auth.js';
 import { awaitReadModel } from '../consistency.js';
 import { currency, id } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
-
-/** Who may ask for the pipeline as of a past moment (a replay of the tenant's log). */
-export const PAST_PIPELINE_ROLES = ['compliance', 'admin', 'sales_manager'] as const;
 
 export interface PipelineRouteDeps {
   readonly db: Knex;
@@ -85,17 +83,19 @@ export function pipelineRoutes(deps: PipelineRouteDeps): Router {
   const r = Router();
   r.get('/', async (req, res) => {
     const q = pipelineQuery.parse(req.query);
-    const { tenantId } = identityOf(res);
+    const access = accessOf(res);
+    const { tenantId } = access;
+    // The past is a replay of the tenant's log: for those who audit or manage (the policy's "replay").
+    const owners = scopeFor(access, 'opportunity', q.owner_id, q.as_of ? 'replay' : 'read');
     const stages = await deps.stageSetFor(tenantId);
     const filters = {
+      owners,
       period: q.period,
       currency: q.currency,
       ...(q.owner_id ? { ownerId: q.owner_id } : {}),
       ...(q.territory_id ? { territoryId: q.territory_id } : {}),
     };
     if (q.as_of) {
-      // A replay of the tenant's log: for the roles that audit or manage, not every request.
-      requireRole(res, PAST_PIPELINE_ROLES);
       // Compliance: the same query over the opportunities read model replayed from the log up
       // to that moment (temporary tables, rolled back). Probabilities are today's stage set's.
       const source = { filter: { streamPrefixes: [tenantStreamPrefix(opportunityAggregate.category, tenantId)] } };

@@ -1,4 +1,4 @@
-import { type Response, Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import {
   type PipelineStageEvent,
@@ -9,8 +9,7 @@ import {
 } from '../../aggregates/pipelineStage/index.js';
 import { loadStageSet, stageStreamOf } from '../../aggregates/pipelineStage/loadStageSet.js';
 import { type StoredEvent, fromRecorded, toDomainEvent } from '../../eventstore/envelope.js';
-import { DomainError } from '../../shared/errors.js';
-import { identityOf } from '../auth.js';
+import { accessOf, can } from '../auth.js';
 import { historyEntry } from '../history.js';
 import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
 import { integer, text } from '../fields.js';
@@ -23,9 +22,6 @@ import type { ApiRoute } from '../openapi.js';
  * consistent; writes go through the PipelineStage aggregate like any other command.
  */
 export type StageRouteDeps = CommandRouteDeps;
-
-/** Who may change the configuration; everyone in the tenant may read it. */
-export const STAGE_ADMIN_ROLES = ['admin', 'sales_manager'] as const;
 
 const stageCode = z.string().trim().min(1).max(64);
 // Map keys are stage codes or aliases too; the decider normalises and checks them.
@@ -54,15 +50,6 @@ export const updateStageBody = z
     probability: integer(0, 100).optional(),
   })
   .refine((b) => b.name !== undefined || b.probability !== undefined, { message: 'nothing to update: give name or probability' });
-
-function requireStageAdmin(res: Response): void {
-  const { roles } = identityOf(res);
-  if (!STAGE_ADMIN_ROLES.some((r) => roles.includes(r))) {
-    throw new DomainError('FORBIDDEN', 'Changing the pipeline stages needs the admin or sales_manager role', {
-      required_roles: [...STAGE_ADMIN_ROLES],
-    });
-  }
-}
 
 /**
  * The set in the API's shape; `stages`, `transitions` and `aliases` are exactly what PUT
@@ -98,8 +85,8 @@ function changesOf(e: StoredEvent<PipelineStageEvent>) {
 export function stageRoutes(deps: StageRouteDeps): Router {
   const r = Router();
 
-  r.get('/', async (_req, res) => {
-    const { tenantId } = identityOf(res);
+  r.get('/', can('stages', 'read'), async (_req, res) => {
+    const { tenantId } = accessOf(res);
     const loaded = await loadStageSet(deps.store, tenantId);
     res.setHeader('ETag', etagOf(loaded.revision));
     res.json({
@@ -110,8 +97,7 @@ export function stageRoutes(deps: StageRouteDeps): Router {
     });
   });
 
-  r.put('/', async (req, res) => {
-    requireStageAdmin(res);
+  r.put('/', can('stages', 'write'), async (req, res) => {
     const b = configureStagesBody.parse(req.body ?? {});
     await runCommand(deps, req, res, {
       aggregate: pipelineStageAggregate,
@@ -134,8 +120,8 @@ export function stageRoutes(deps: StageRouteDeps): Router {
   });
 
   // The audit trail: every change with its actor, and the set in force from that revision on.
-  r.get('/history', async (_req, res) => {
-    const { tenantId } = identityOf(res);
+  r.get('/history', can('stages', 'read'), async (_req, res) => {
+    const { tenantId } = accessOf(res);
     const events = (await deps.store.readStream(stageStreamOf(tenantId))).map((e) => fromRecorded<PipelineStageEvent>(e));
     let state = pipelineStageDecider.initialState;
     const data = events.map((e) => {
@@ -146,8 +132,7 @@ export function stageRoutes(deps: StageRouteDeps): Router {
     res.json({ data });
   });
 
-  r.patch('/:code', async (req, res) => {
-    requireStageAdmin(res);
+  r.patch('/:code', can('stages', 'write'), async (req, res) => {
     const b = updateStageBody.parse(req.body ?? {});
     await runCommand(deps, req, res, {
       aggregate: pipelineStageAggregate,
@@ -168,7 +153,7 @@ export function stageRoutes(deps: StageRouteDeps): Router {
 
 export const stageApi: readonly ApiRoute[] = [
   { method: 'get', path: '/api/v1/pipeline/stages', summary: "The tenant's stage set with transitions and aliases (defaults until configured; ETag -1)", success: 200 },
-  { method: 'put', path: '/api/v1/pipeline/stages', summary: 'Replace the stage set (admin or sales_manager)', body: configureStagesBody, success: 200, ifMatch: true },
-  { method: 'patch', path: '/api/v1/pipeline/stages/{code}', summary: "One stage's name or default probability (admin or sales_manager)", body: updateStageBody, success: 200, ifMatch: true },
+  { method: 'put', path: '/api/v1/pipeline/stages', summary: 'Replace the stage set (admin)', body: configureStagesBody, success: 200, ifMatch: true },
+  { method: 'patch', path: '/api/v1/pipeline/stages/{code}', summary: "One stage's name or default probability (admin)", body: updateStageBody, success: 200, ifMatch: true },
   { method: 'get', path: '/api/v1/pipeline/stages/history', summary: 'Audit trail of the stage configuration, from its stream', success: 200 },
 ];

@@ -1,3 +1,5 @@
+import { API_KEY_EVENT_TYPES } from '../../../src/aggregates/apiKey/events.js';
+import { TEAM_EVENT_TYPES } from '../../../src/aggregates/team/events.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import avro, { type Schema } from 'avsc';
@@ -48,6 +50,8 @@ describe('Kafka bridge: Avro schemas and topics', () => {
         ...FORECAST_EVENT_TYPES,
         ...LEAD_EVENT_TYPES,
         ...PIPELINE_STAGE_EVENT_TYPES,
+        ...TEAM_EVENT_TYPES,
+        ...API_KEY_EVENT_TYPES,
       ];
       for (const type of emitted) {
         if (UNPUBLISHED_EVENT_TYPES.includes(type)) {

@@ -1,0 +1,156 @@
+import { DomainError } from '../shared/errors.js';
+import type { Access } from './access.js';
+import type { Role } from './roles.js';
+
+/**
+ * The access policy: the one place that decides what an identity may see and do inside its
+ * tenant (DESIGN §10). Every read path asks it for a scope that the read-model query applies in
+ * SQL; every command asks it, through the command handler, on the loaded state before the
+ * decider runs. Deny by default: a role or action missing from the table below is refused.
+ *
+ * Reach: `own` = records the actor owns; `team` = its own and those of the members of the teams
+ * it manages; `all` = the whole tenant. A user with several roles gets the widest reach.
+ */
+export type Resource = 'opportunity' | 'lead' | 'forecast' | 'customer' | 'stages' | 'team' | 'apiKey' | 'audit';
+export type Action = 'read' | 'write' | 'merge' | 'replay';
+export type Reach = 'own' | 'team' | 'all';
+
+type Grants = Partial<Record<Action, Partial<Record<Role, Reach>>>>;
+
+/** Records with an owner: reps their own, managers their teams', admins all; compliance reads. */
+const OWNED: Grants = {
+  read: { sales_rep: 'own', sales_manager: 'team', admin: 'all', compliance: 'all' },
+  write: { sales_rep: 'own', sales_manager: 'team', admin: 'all' },
+};
+const EVERYONE_READS = { sales_rep: 'all', sales_manager: 'all', admin: 'all', compliance: 'all' } as const;
+
+export const POLICY: Readonly<Record<Resource, Grants>> = {
+  opportunity: {
+    ...OWNED,
+    // The pipeline as of a past moment replays the tenant's log: for those who audit or manage.
+    replay: { sales_manager: 'team', admin: 'all', compliance: 'all' },
+  },
+  lead: OWNED,
+  forecast: OWNED,
+  // Accounts are shared by the sales organisation; which of their deals one sees is scoped above.
+  customer: {
+    read: EVERYONE_READS,
+    write: { sales_rep: 'all', sales_manager: 'all', admin: 'all' },
+    merge: { sales_manager: 'all', admin: 'all' },
+  },
+  stages: { read: EVERYONE_READS, write: { admin: 'all' } },
+  team: { read: EVERYONE_READS, write: { admin: 'all' } },
+  apiKey: { read: { admin: 'all' }, write: { admin: 'all' } },
+  audit: { read: { admin: 'all', compliance: 'all' } },
+};
+
+const WIDTH: Record<Reach, number> = { own: 1, team: 2, all: 3 };
+
+/** The widest reach any of the actor's roles has for the action; undefined: not allowed. */
+export function reachOf(access: Access, resource: Resource, action: Action): Reach | undefined {
+  if (access.system) return 'all';
+  const grants = POLICY[resource][action] ?? {};
+  let best: Reach | undefined;
+  for (const role of access.roles) {
+    const r = grants[role];
+    if (r && (!best || WIDTH[r] > WIDTH[best])) best = r;
+  }
+  return best;
+}
+
+export function rolesAllowed(resource: Resource, action: Action): Role[] {
+  return Object.keys(POLICY[resource][action] ?? {}) as Role[];
+}
+
+function forbidden(message: string, resource: Resource, action: Action, extra: Record<string, unknown> = {}): DomainError {
+  return new DomainError('FORBIDDEN', message, { resource, action, required_roles: rolesAllowed(resource, action), ...extra });
+}
+
+/** The actor's reach for the action, or FORBIDDEN naming the roles that have it. */
+export function requireReach(access: Access, resource: Resource, action: Action): Reach {
+  const reach = reachOf(access, resource, action);
+  if (!reach) {
+    throw forbidden(
+      access.roles.length === 0
+        ? 'The credentials carry none of the roles sales_rep, sales_manager, admin, compliance'
+        : `Your roles (${access.roles.join(', ')}) may not ${action} ${resource} records`,
+      resource,
+      action,
+    );
+  }
+  return reach;
+}
+
+/** The owners whose records the actor reaches: 'all', or an explicit list (itself and its team). */
+export type OwnerScope = 'all' | readonly string[];
+
+function scopeOfReach(access: Access, reach: Reach): OwnerScope {
+  if (reach === 'all') return 'all';
+  if (reach === 'own') return [access.actorId];
+  return [...new Set([access.actorId, ...access.managedUsers])];
+}
+
+/** The scope a read-model query must apply for this actor, or FORBIDDEN. */
+export function ownerScope(access: Access, resource: Resource, action: Action = 'read'): OwnerScope {
+  return scopeOfReach(access, requireReach(access, resource, action));
+}
+
+export const inScope = (scope: OwnerScope, owner: string | null | undefined): boolean =>
+  scope === 'all' || (owner !== null && owner !== undefined && scope.includes(owner));
+
+/**
+ * FORBIDDEN unless the actor reaches a record of this owner. Used for a record read by id, and
+ * for a filter naming an owner (a rep asking for another rep's pipeline is refused, not answered
+ * with its own figures).
+ */
+export function requireOwnerInScope(access: Access, resource: Resource, action: Action, owner: string | null | undefined): OwnerScope {
+  const scope = ownerScope(access, resource, action);
+  if (!inScope(scope, owner)) {
+    const whose = owner === access.actorId ? 'your own' : owner ? `owned by ${owner}` : 'without an owner';
+    throw forbidden(`You may not ${action} this ${resource}: it is ${whose}, outside your reach`, resource, action, {
+      owner_id: owner ?? null,
+    });
+  }
+  return scope;
+}
+
+/**
+ * The scope of a read filtered by owner: that one owner (FORBIDDEN if outside the caller's
+ * reach: a rep asking for another rep's pipeline is refused, never answered with its own
+ * figures), or without a filter everything the caller reaches.
+ */
+export function scopeFor(access: Access, resource: Resource, ownerId: string | undefined, action: Action = 'read'): OwnerScope {
+  return ownerId ? requireOwnerInScope(access, resource, action, ownerId) : ownerScope(access, resource, action);
+}
+
+/**
+ * What the command handler needs to know of an aggregate to ask the policy: its resource, the
+ * owner of a record as it stands, the owners a command gives it (a creation's owner, a
+ * reassignment's target) and the action a command is (write unless said otherwise).
+ */
+export interface Guard<C, S> {
+  readonly resource: Resource;
+  ownerOf?(state: S): string | null | undefined;
+  newOwnersOf?(command: C, actorId: string): readonly string[];
+  actionOf?(command: C): Action;
+}
+
+/**
+ * May the actor run this command on this state? The role must allow the action; the record's
+ * current owner and every owner the command assigns must lie within the actor's reach. So a rep
+ * creates only in its own name, a manager reassigns within its team, an admin anywhere.
+ */
+export function authorizeCommand<C, S>(access: Access, guard: Guard<C, S>, command: C, state: S): void {
+  if (access.system) return;
+  const action = guard.actionOf?.(command) ?? 'write';
+  const current = guard.ownerOf?.(state);
+  if (current !== undefined) requireOwnerInScope(access, guard.resource, action, current);
+  else requireReach(access, guard.resource, action);
+  for (const owner of guard.newOwnersOf?.(command, access.actorId) ?? []) {
+    if (!inScope(ownerScope(access, guard.resource, action), owner)) {
+      throw forbidden(`You may not give this ${guard.resource} to ${owner}: that owner is outside your reach`, guard.resource, action, {
+        owner_id: owner,
+      });
+    }
+  }
+}

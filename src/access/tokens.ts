@@ -1,0 +1,164 @@
+import {
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  SignJWT,
+  createRemoteJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose';
+import { TENANT_ID_PATTERN } from '../eventstore/streams.js';
+
+/**
+ * Bearer tokens: HS256 with a shared secret, and/or RS256/ES256 (and kin) verified against an
+ * identity provider's JWKS, fetched and cached by jose. Claims are read through a mapping, so
+ * common providers fit without code (Keycloak's `realm_access.roles`, Azure AD's `tid`, a
+ * namespaced Auth0 claim...). The token must carry `exp`; `iss`/`aud` are checked when set.
+ */
+export interface ClaimMapping {
+  /** Claim holding the tenant id; a literal claim name or a dotted path. */
+  readonly tenant: string;
+  readonly user: string;
+  /** An array of role names, or one string of names separated by spaces or commas. */
+  readonly roles: string;
+}
+
+export const DEFAULT_CLAIMS: ClaimMapping = { tenant: 'tenant_id', user: 'sub', roles: 'roles' };
+export const DEFAULT_JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384'] as const;
+
+export interface TokenVerifierOptions {
+  /** HS256 secret; unset: HS256 tokens are refused. */
+  readonly hsSecret?: string;
+  readonly jwksUrl?: string;
+  readonly jwksAlgorithms?: readonly string[];
+  /** How long fetched keys are trusted before the set is fetched again (a removed key stops working then). */
+  readonly jwksCacheMaxAgeMs?: number;
+  readonly issuer?: string;
+  readonly audience?: string;
+  readonly claims?: ClaimMapping;
+}
+
+export interface TokenIdentity {
+  readonly tenantId: string;
+  readonly userId: string;
+  /** As the token has them; the policy keeps only the roles it knows. */
+  readonly roles: readonly string[];
+}
+
+/**
+ * A token that does not authenticate; `reason` is safe to show to the client. `unavailable`:
+ * the identity provider's keys could not be fetched, which is an outage, not a bad token.
+ */
+export class TokenError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly fields: readonly string[] = [],
+    readonly unavailable = false,
+  ) {
+    super(reason);
+    this.name = 'TokenError';
+  }
+}
+
+/** A claim by its literal name first (namespaced URLs hold dots), then as a dotted path. */
+export function claimAt(payload: JWTPayload, path: string): unknown {
+  if (path in payload) return payload[path];
+  let at: unknown = payload;
+  for (const part of path.split('.')) {
+    if (typeof at !== 'object' || at === null || !(part in at)) return undefined;
+    at = (at as Record<string, unknown>)[part];
+  }
+  return at;
+}
+
+function rolesOf(value: unknown): string[] | undefined {
+  if (typeof value === 'string') return value.split(/[\s,]+/).filter(Boolean);
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.filter((v) => v.trim() !== '');
+  return undefined;
+}
+
+/** Unknown key ids refetch the set at once, but one id at most once a minute, and ten ids a minute in all. */
+function remoteKeys(url: string, cacheMaxAge: number): JWTVerifyGetKey {
+  const jwks = createRemoteJWKSet(new URL(url), { cacheMaxAge, cooldownDuration: Number.POSITIVE_INFINITY });
+  const tried = new Map<string, number>();
+  return async (header, token) => {
+    try {
+      return await jwks(header, token);
+    } catch (err) {
+      if (!(err instanceof joseErrors.JWKSNoMatchingKey)) throw err;
+      const now = Date.now();
+      for (const [kid, at] of tried) if (at < now - 60_000) tried.delete(kid);
+      const kid = header.kid ?? '';
+      if (tried.has(kid) || tried.size >= 10) throw err;
+      tried.set(kid, now);
+      // A key the cached set lacks: the provider may have rotated. Look once more.
+      await jwks.reload();
+      return jwks(header, token);
+    }
+  };
+}
+
+export type TokenVerifier = (token: string) => Promise<TokenIdentity>;
+
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const claims = options.claims ?? DEFAULT_CLAIMS;
+  const secret = options.hsSecret ? new TextEncoder().encode(options.hsSecret) : undefined;
+  const remote = options.jwksUrl ? remoteKeys(options.jwksUrl, options.jwksCacheMaxAgeMs ?? 60_000) : undefined;
+  const algorithms = [...(secret ? ['HS256'] : []), ...(remote ? (options.jwksAlgorithms ?? DEFAULT_JWKS_ALGORITHMS) : [])];
+  if (algorithms.length === 0) throw new Error('no way to verify tokens: give an HS256 secret or a JWKS URL');
+  // The header's alg picks the key; jose refuses any alg outside `algorithms` (so no "none",
+  // and no HS256 signed with a public key).
+  const getKey: JWTVerifyGetKey = async (header, token) => {
+    if (header.alg === 'HS256' && secret) return secret;
+    if (remote) return remote(header, token);
+    throw new TokenError('invalid token');
+  };
+
+  return async (token) => {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, getKey, {
+        algorithms,
+        // A token without an expiry would be valid for ever.
+        requiredClaims: ['exp'],
+        ...(options.issuer ? { issuer: options.issuer } : {}),
+        ...(options.audience ? { audience: options.audience } : {}),
+      }));
+    } catch (err) {
+      if (err instanceof TokenError) throw err;
+      if (err instanceof joseErrors.JWTExpired) throw new TokenError('token expired');
+      if (err instanceof joseErrors.JWKSNoMatchingKey) throw new TokenError('unknown signing key');
+      if (err instanceof joseErrors.JWTClaimValidationFailed) throw new TokenError(`claim ${err.claim} rejected`);
+      if (err instanceof joseErrors.JWKSTimeout || !(err instanceof joseErrors.JOSEError)) {
+        // The identity provider could not be reached: not the client's fault.
+        throw new TokenError('the identity provider could not be reached to verify the token', [], true);
+      }
+      throw new TokenError('invalid token');
+    }
+    const tenantId = claimAt(payload, claims.tenant);
+    const userId = claimAt(payload, claims.user);
+    const roles = rolesOf(claimAt(payload, claims.roles));
+    const missing = [
+      ...(typeof tenantId === 'string' && TENANT_ID_PATTERN.test(tenantId) ? [] : [claims.tenant]),
+      ...(typeof userId === 'string' && userId.length >= 1 && userId.length <= 128 ? [] : [claims.user]),
+      ...(roles && roles.length > 0 ? [] : [claims.roles]),
+    ];
+    if (missing.length) throw new TokenError(`the token lacks valid claims: ${missing.join(', ')}`, missing);
+    return { tenantId: tenantId as string, userId: userId as string, roles: roles! };
+  };
+}
+
+/** Mints an HS256 token with the default claims; for development (scripts/token.ts) and tests. */
+export async function mintToken(
+  secret: string,
+  identity: TokenIdentity,
+  options: { expiresIn?: string; issuer?: string; audience?: string } = {},
+): Promise<string> {
+  let jwt = new SignJWT({ tenant_id: identity.tenantId, roles: [...identity.roles] })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(identity.userId)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? '8h');
+  if (options.issuer) jwt = jwt.setIssuer(options.issuer);
+  if (options.audience) jwt = jwt.setAudience(options.audience);
+  return jwt.sign(new TextEncoder().encode(secret));
+}

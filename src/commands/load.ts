@@ -1,0 +1,47 @@
+import type { Access } from '../access/access.js';
+import { requireOwnerInScope, requireReach } from '../access/policy.js';
+import { type DomainEvent, fold } from '../aggregates/decider.js';
+import { type StoredEvent, fromRecorded, toDomainEvent } from '../eventstore/envelope.js';
+import type { EventStore } from '../eventstore/port.js';
+import { streamName } from '../eventstore/streams.js';
+import { notFound } from '../shared/errors.js';
+import type { Aggregate } from './handler.js';
+
+/** An aggregate as its stream holds it now: the events, their fold, the last revision (-1: none). */
+export interface Loaded<E extends DomainEvent, S> {
+  readonly streamId: string;
+  readonly events: readonly StoredEvent<E>[];
+  readonly state: S;
+  readonly revision: bigint;
+}
+
+/** The one load-and-fold: read the aggregate's stream and fold it with its decider. */
+export async function loadAggregate<C, E extends DomainEvent, S>(
+  store: EventStore,
+  aggregate: Aggregate<C, E, S>,
+  tenantId: string,
+  aggregateId: string,
+): Promise<Loaded<E, S>> {
+  const streamId = streamName({ category: aggregate.category, tenantId, aggregateId });
+  const events = (await store.readStream(streamId)).map((r) => fromRecorded<E>(r));
+  return { streamId, events, state: fold(aggregate.decider, events.map(toDomainEvent)), revision: events.at(-1)?.revision ?? -1n };
+}
+
+/**
+ * The aggregate, if the caller may read it: NOT_FOUND when its stream is empty, FORBIDDEN when
+ * it belongs to someone outside the caller's reach (the policy decides, on today's owner).
+ */
+export async function loadReadable<C, E extends DomainEvent, S>(
+  store: EventStore,
+  access: Access,
+  aggregate: Aggregate<C, E, S>,
+  aggregateId: string,
+  label: string,
+): Promise<Loaded<E, S>> {
+  requireReach(access, aggregate.guard.resource, 'read');
+  const loaded = await loadAggregate(store, aggregate, access.tenantId, aggregateId);
+  if (loaded.events.length === 0) throw notFound(`${label} ${aggregateId} not found`, { id: aggregateId });
+  const owner = aggregate.guard.ownerOf?.(loaded.state);
+  if (owner !== undefined) requireOwnerInScope(access, aggregate.guard.resource, 'read', owner);
+  return loaded;
+}

@@ -1,0 +1,106 @@
+import pg from 'pg';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+
+/**
+ * Seed 004's rate limits: per user 1,000 requests a minute with bursts of at most 50 a second,
+ * and 100,000 a minute for the whole service. Counted by rate-limiter-flexible (maintained,
+ * widely used, atomic upserts) in a PostgreSQL table, so the limits hold across every instance
+ * that shares the database without another server to run. The table is UNLOGGED and its
+ * connections commit asynchronously: a counter is not worth a WAL flush. If the database cannot
+ * be reached the counters fall back to memory (per instance) rather than refuse every request.
+ *
+ * A request first takes a point of its caller's second; only if that passes does it count
+ * against the caller's minute and the global minute, so a refused burst does not eat the
+ * minute's quota.
+ */
+export interface RateLimitConfig {
+  /** 0 switches a limit off. */
+  readonly perUserPerMinute: number;
+  readonly perUserPerSecond: number;
+  readonly globalPerMinute: number;
+}
+
+export interface RateLimitVerdict {
+  readonly allowed: boolean;
+  /** What X-RateLimit-* say: the caller's minute. */
+  readonly limit: number;
+  readonly remaining: number;
+  /** Epoch seconds at which the caller's minute starts afresh. */
+  readonly reset: number;
+  /** Seconds to wait, when refused. */
+  readonly retryAfter?: number;
+  readonly scope?: 'burst' | 'user' | 'global';
+}
+
+export interface RateLimiter {
+  /** Counts one request of `caller` (a user, an API key or an unauthenticated address). */
+  check(caller: string): Promise<RateLimitVerdict>;
+  close(): Promise<void>;
+}
+
+const TABLE = 'rate_limits';
+
+function limiter(pool: pg.Pool, keyPrefix: string, points: number, duration: number) {
+  return new RateLimiterPostgres({
+    storeClient: pool,
+    storeType: 'pool',
+    tableName: TABLE,
+    tableCreated: true,
+    keyPrefix,
+    points,
+    duration,
+    // Once refused, refuse in memory until the window ends: a flood costs no queries.
+    inMemoryBlockOnConsumed: points + 1,
+    insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration }),
+  });
+}
+
+type Limiter = ReturnType<typeof limiter>;
+
+/** consume() resolves under the limit and rejects with a RateLimiterRes over it. */
+async function take(l: Limiter | undefined, key: string): Promise<RateLimiterRes | undefined> {
+  if (!l) return undefined;
+  try {
+    return await l.consume(key);
+  } catch (rejected) {
+    if (rejected instanceof RateLimiterRes) return Object.assign(rejected, { refused: true });
+    throw rejected;
+  }
+}
+
+const refused = (r: RateLimiterRes | undefined) => r !== undefined && 'refused' in r;
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+export function createRateLimiter(connectionString: string, config: RateLimitConfig): RateLimiter {
+  const pool = new pg.Pool({ connectionString, max: 4, options: '-c synchronous_commit=off', application_name: 'crm-pipeline-ratelimit' });
+  // A connection lost while idle must not end the process; the insurance limiter covers outages.
+  pool.on('error', () => undefined);
+  const burst = config.perUserPerSecond > 0 ? limiter(pool, 'rl_s', config.perUserPerSecond, 1) : undefined;
+  const minute = config.perUserPerMinute > 0 ? limiter(pool, 'rl_m', config.perUserPerMinute, 60) : undefined;
+  const global = config.globalPerMinute > 0 ? limiter(pool, 'rl_g', config.globalPerMinute, 60) : undefined;
+  // The caller's minute as last seen here, for the headers of a request its burst refused.
+  const lastMinute = new Map<string, { remaining: number; resetAt: number }>();
+
+  return {
+    async check(caller) {
+      const now = Date.now();
+      const limit = config.perUserPerMinute;
+      const known = lastMinute.get(caller);
+      const headers = (m: RateLimiterRes | undefined) => {
+        if (m) lastMinute.set(caller, { remaining: m.remainingPoints, resetAt: now + m.msBeforeNext });
+        const last = lastMinute.get(caller) ?? known;
+        const resetAt = last && last.resetAt > now ? last.resetAt : now + 60_000;
+        return { limit, remaining: last && last.resetAt > now ? last.remaining : limit, reset: Math.ceil(resetAt / 1000) };
+      };
+      if (lastMinute.size > 10_000) lastMinute.clear(); // a bound; it only feeds headers
+
+      const b = await take(burst, caller);
+      if (refused(b)) return { allowed: false, ...headers(undefined), retryAfter: seconds(b!.msBeforeNext), scope: 'burst' };
+      const [m, g] = await Promise.all([take(minute, caller), take(global, 'all')]);
+      if (refused(m)) return { allowed: false, ...headers(m), retryAfter: seconds(m!.msBeforeNext), scope: 'user' };
+      if (refused(g)) return { allowed: false, ...headers(m), retryAfter: seconds(g!.msBeforeNext), scope: 'global' };
+      return { allowed: true, ...headers(m) };
+    },
+    close: () => pool.end(),
+  };
+}
