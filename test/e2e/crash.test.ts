@@ -1,87 +1,53 @@
 import { expect } from 'chai';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { createDb } from '../../src/db/knex.js';
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
-import { mintToken } from '../../src/access/tokens.js';
 import { opportunitiesProjection } from '../../src/projections/opportunities.js';
 import { rebuildProjection } from '../../src/projections/rebuild.js';
-import { TEST_JWT_SECRET } from '../support/app.js';
 import { freePort } from '../support/postgres.js';
+import { type ServiceProcess, sleep, startService, tokenFor } from '../support/service.js';
 
 /**
  * The service as users run it (embedded PostgreSQL under its data directory), killed with -9
  * while commands are in flight, then started again: every acknowledged command's events must
  * be in the store, and the read model must equal one rebuilt from position 0.
  */
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Resolves when the process has exited, even if it already had before the call. */
-const exited = (p: ChildProcess) =>
-  p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => p.once('exit', () => r()));
-
 describe('crash recovery (kill -9 under load)', function () {
   this.timeout(180_000);
   let dataDir: string;
-  let env: NodeJS.ProcessEnv;
+  let env: Record<string, string>;
+  let port: number;
   let base: string;
-  let child: ChildProcess | undefined;
-  let output = '';
-
-  function startService(): ChildProcess {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    p.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    p.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    return p;
-  }
-
-  async function waitHealthy(): Promise<void> {
-    const deadline = Date.now() + 90_000;
-    while (Date.now() < deadline) {
-      if (child?.exitCode !== null && child?.exitCode !== undefined) break;
-      try {
-        const res = await fetch(`${base}/health`);
-        if (res.ok) return;
-      } catch {
-        /* not up yet */
-      }
-      await sleep(200);
-    }
-    throw new Error(`service did not become healthy:\n${output.slice(-3000)}`);
-  }
+  let child: ServiceProcess | undefined;
+  const start = async () => {
+    child = await startService(env, port);
+    await child.waitReady();
+  };
 
   before(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'crm-crash-'));
     await chmod(dataDir, 0o755); // PostgreSQL runs as its own OS user and must reach its directory
-    const port = await freePort();
+    port = await freePort();
     base = `http://127.0.0.1:${port}`;
     env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      PORT: String(port),
-      HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       EMBEDDED_PG_PORT: String(await freePort()),
-      JWT_SECRET: TEST_JWT_SECRET,
-      LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '1000000',
       RATE_LIMIT_BURST_PER_SECOND: '100000',
     };
   });
 
   after(async () => {
-    child?.kill('SIGTERM');
-    await sleep(2000);
+    await child?.stop();
     await rm(dataDir, { recursive: true, force: true });
   });
 
   it('loses no acknowledged command and rebuilds to the same read model', async () => {
-    child = startService();
-    await waitHealthy();
-    const token = await mintToken(TEST_JWT_SECRET, { tenantId: 'tenant-crash', userId: 'user-1', roles: ['sales_rep'] });
+    await start();
+    const token = await tokenFor('tenant-crash', 'user-1', ['sales_rep']);
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 
     // Acknowledged outcomes: opportunity id -> the revision and stage the API confirmed.
@@ -116,15 +82,12 @@ describe('crash recovery (kill -9 under load)', function () {
     };
     const load = Promise.all(Array.from({ length: 8 }, (_, w) => worker(w)));
     await sleep(2500);
-    child.kill('SIGKILL');
+    await child!.stop('SIGKILL');
     stop = true;
     await load;
-    await exited(child);
     expect(acked.size, 'some commands were acknowledged before the crash').to.be.greaterThan(20);
 
-    output = '';
-    child = startService();
-    await waitHealthy();
+    await start();
 
     for (const [id, { revision, stage }] of acked) {
       const res = await fetch(`${base}/api/v1/opportunities/${id}/history`, { headers });
@@ -139,8 +102,7 @@ describe('crash recovery (kill -9 under load)', function () {
     const head = ((await (await fetch(`${base}/health`)).json()) as { event_store_head: string }).event_store_head;
     const caughtUp = await fetch(`${base}/api/v1/opportunities?limit=1&min_position=${head}`, { headers });
     expect(caughtUp.status).to.equal(200);
-    child.kill('SIGTERM');
-    await exited(child);
+    await child!.stop();
     child = undefined;
 
     const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port: Number(env.EMBEDDED_PG_PORT) });
