@@ -10,16 +10,17 @@ import type { CommandRouteDeps } from './commandRoute.js';
 import { errorHandler, sendError } from './errors.js';
 import { losslessJsonBody } from './json.js';
 import { openApiDocument } from './openapi.js';
-import { analyticsApi, analyticsRoutes } from './routes/analytics.js';
-import { apiKeyApi, apiKeyRoutes } from './routes/apiKeys.js';
-import { auditApi, auditRoutes } from './routes/audit.js';
-import { customerApi, customerRoutes } from './routes/customers.js';
-import { forecastApi, forecastRoutes } from './routes/forecasts.js';
-import { leadApi, leadRoutes, territoryRoutes } from './routes/leads.js';
-import { opportunityApi, opportunityRoutes } from './routes/opportunities.js';
-import { pipelineApi, pipelineRoutes } from './routes/pipeline.js';
-import { stageApi, stageRoutes } from './routes/stages.js';
-import { meRoutes, teamApi, teamRoutes } from './routes/teams.js';
+import { analyticsRoutes } from './routes/analytics.js';
+import { apiKeyRoutes } from './routes/apiKeys.js';
+import { auditRoutes } from './routes/audit.js';
+import { customerRoutes } from './routes/customers.js';
+import { forecastRoutes } from './routes/forecasts.js';
+import { API_ROUTES } from './routes/index.js';
+import { leadRoutes, territoryRoutes } from './routes/leads.js';
+import { opportunityRoutes } from './routes/opportunities.js';
+import { pipelineRoutes } from './routes/pipeline.js';
+import { stageRoutes } from './routes/stages.js';
+import { meRoutes, teamRoutes } from './routes/teams.js';
 
 export interface HttpDeps extends CommandRouteDeps {
   readonly runner: ProjectionRunner;
@@ -57,20 +58,9 @@ export function createHttpApp(deps: HttpDeps): Express {
     next();
   });
 
-  const routes = [
-    ...analyticsApi,
-    ...auditApi,
-    ...opportunityApi,
-    ...stageApi,
-    ...pipelineApi,
-    ...forecastApi,
-    ...customerApi,
-    ...leadApi,
-    ...teamApi,
-    ...apiKeyApi,
-  ];
+  const document = openApiDocument(API_ROUTES, deps.version);
   app.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument(routes, deps.version));
+    res.json(document);
   });
   app.get('/health', async (_req, res) => {
     const body = await deps.health();

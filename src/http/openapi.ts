@@ -1,6 +1,11 @@
 import { z } from 'zod';
+import { type Action, type Resource, rolesAllowed } from '../access/policy.js';
 
-/** A route as the OpenAPI document describes it; the schemas are the very zod objects that validate. */
+/**
+ * A route as the OpenAPI document describes it; the schemas are the very zod objects that
+ * validate requests and type the answers (responses/), and `access` is the policy's own entry,
+ * so the roles listed are the roles enforced.
+ */
 export interface ApiRoute {
   readonly method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   readonly path: string;
@@ -8,25 +13,53 @@ export interface ApiRoute {
   readonly body?: z.ZodType;
   readonly query?: z.ZodType;
   readonly success: number;
+  /** The success body: a JSON schema, or a media type for a streamed answer. */
+  readonly response: z.ZodType | { readonly mediaType: string; readonly description: string };
+  /** What the policy asks before anything else (resource, action); absent: any known role. */
+  readonly access?: readonly [Resource, Action];
   readonly ifMatch?: boolean;
 }
 
-const errorResponse = {
-  description: 'Error (seed 004 envelope)',
+const error = (description: string, headers: Record<string, unknown> = {}) => ({
+  description,
+  headers,
   content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+const header = (description: string, type = 'integer') => ({ description, schema: { type } });
+const RATE_HEADERS = {
+  'X-RateLimit-Limit': header("the caller's requests per minute"),
+  'X-RateLimit-Remaining': header("requests left in the caller's current minute"),
+  'X-RateLimit-Reset': header('epoch seconds at which the minute starts afresh'),
 };
+const RETRY = { ...RATE_HEADERS, 'Retry-After': header('seconds to wait') };
 
-const jsonSchema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+const jsonSchema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any' });
+
+function successOf(r: ApiRoute) {
+  const headers = { ...RATE_HEADERS, ...(r.method !== 'get' || r.path.includes('{') ? { ETag: header('stream revision', 'string') } : {}) };
+  if ('mediaType' in r.response) {
+    return { description: r.response.description, headers, content: { [r.response.mediaType]: { schema: { type: 'string' } } } };
+  }
+  return { description: 'Success', headers, content: { 'application/json': { schema: jsonSchema(r.response, 'output') } } };
+}
+
+function forbiddenOf(r: ApiRoute) {
+  const roles = r.access ? rolesAllowed(r.access[0], r.access[1]) : ['sales_rep', 'sales_manager', 'admin', 'compliance'];
+  return error(
+    `FORBIDDEN: the credentials carry none of the known roles, the role may not do this (allowed: ${roles.join(', ')}), ` +
+      'or the record or owner asked for is outside the caller’s reach',
+  );
+}
 
 export function openApiDocument(routes: readonly ApiRoute[], version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const parameters: unknown[] = [];
     for (const m of r.path.matchAll(/\{(\w+)\}/g)) {
-      parameters.push({ name: m[1], in: 'path', required: true, schema: { type: 'string' } });
+      parameters.push({ name: m[1], in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' } });
     }
     if (r.query) {
-      const shape = jsonSchema(r.query) as { properties?: Record<string, unknown>; required?: string[] };
+      const shape = jsonSchema(r.query, 'input') as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, schema] of Object.entries(shape.properties ?? {})) {
         parameters.push({ name, in: 'query', required: shape.required?.includes(name) ?? false, schema });
       }
@@ -36,16 +69,22 @@ export function openApiDocument(routes: readonly ApiRoute[], version: string): R
     paths[r.path] ??= {};
     paths[r.path]![r.method] = {
       summary: r.summary,
+      ...(r.access ? { description: `Roles: ${rolesAllowed(r.access[0], r.access[1]).join(', ')}.` } : {}),
       parameters,
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } } } : {}),
+      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } } } : {}),
       responses: {
-        [r.success]: { description: 'Success' },
-        400: errorResponse,
-        401: errorResponse,
-        404: errorResponse,
-        409: errorResponse,
+        [r.success]: successOf(r),
+        400: error('VALIDATION_ERROR: the request is invalid; details.fields names each field'),
+        401: error('UNAUTHORIZED: no, or an invalid, bearer token or API key', RATE_HEADERS),
+        403: forbiddenOf(r),
+        ...(r.path.includes('{') ? { 404: error('NOT_FOUND') } : {}),
+        ...(r.method !== 'get' ? { 409: error('CONFLICT: a stale If-Match, a duplicate, or a state that forbids the command') } : {}),
+        429: error('RATE_LIMIT_EXCEEDED: per user 1,000/min, bursts of 50/s, 100,000/min in all', RETRY),
+        503: error('SERVICE_UNAVAILABLE: the database or identity provider cannot be reached, or min_position was not reached in time', {
+          'Retry-After': header('seconds to wait'),
+        }),
       },
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }, { apiKey: [] }],
     };
   }
   return {
@@ -54,10 +93,14 @@ export function openApiDocument(routes: readonly ApiRoute[], version: string): R
     servers: [{ url: '/' }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+      },
       schemas: {
         Error: {
           type: 'object',
+          required: ['error'],
           properties: {
             error: {
               type: 'object',

@@ -12,6 +12,7 @@ import { accessOf } from '../auth.js';
 import { awaitReadModel } from '../consistency.js';
 import { currency, id } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
+import { salesMetricsBody, winLossBody } from '../responses/opportunities.js';
 
 export const analyticsQuery = z.object({
   period: z.string().trim().min(1).optional(),
@@ -55,6 +56,6 @@ export function analyticsRoutes(deps: AnalyticsRouteDeps): Router {
 }
 
 export const analyticsApi: readonly ApiRoute[] = [
-  { method: 'get', path: '/api/v1/analytics/win-loss', summary: 'Win rate by count and value, by owner, month and loss reason', query: analyticsQuery, success: 200 },
-  { method: 'get', path: '/api/v1/analytics/sales-metrics', summary: 'Average deal size, sales cycle, stage conversion, time in stage, slipped deals', query: analyticsQuery, success: 200 },
+  { method: 'get', path: '/api/v1/analytics/win-loss', summary: 'Win rate by count and value, by owner, month and loss reason', query: analyticsQuery, success: 200, response: winLossBody, access: ['opportunity', 'read'] },
+  { method: 'get', path: '/api/v1/analytics/sales-metrics', summary: 'Average deal size, sales cycle, stage conversion, time in stage, slipped deals', query: analyticsQuery, success: 200, response: salesMetricsBody, access: ['opportunity', 'read'] },
 ];

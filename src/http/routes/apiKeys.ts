@@ -15,6 +15,8 @@ import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
 import { id, pagination, text } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
+import { type Unwritten, historyBody } from '../responses/common.js';
+import { apiKeyBody, apiKeyPage, apiKeyResult } from '../responses/admin.js';
 
 /**
  * API keys for integrations (seed 004 X-API-Key), managed by admins: the secret is shown once,
@@ -43,7 +45,7 @@ export const listApiKeysQuery = pagination.extend({
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
-export function apiKeyDto(row: ApiKeyRow) {
+export function apiKeyDto(row: ApiKeyRow): z.input<typeof apiKeyBody> {
   return {
     id: row.key_id,
     name: row.name,
@@ -61,7 +63,7 @@ export function apiKeyDto(row: ApiKeyRow) {
   };
 }
 
-function renderKey(result: CommandResult<ApiKeyState>) {
+function renderKey(result: CommandResult<ApiKeyState>): Unwritten<typeof apiKeyResult> {
   const s = result.state;
   if (!s.exists) return { id: result.aggregateId };
   return { id: s.keyId, name: s.name, roles: [...s.roles], actor: `apikey:${s.keyId}`, expires_at: s.expiresAt, revoked: s.revoked };
@@ -130,9 +132,9 @@ export function apiKeyRoutes(deps: ApiKeyRouteDeps): Router {
 }
 
 export const apiKeyApi: readonly ApiRoute[] = [
-  { method: 'post', path: '/api/v1/api-keys', summary: 'Create an API key (admin); the secret is in this answer only', body: createApiKeyBody, success: 201 },
-  { method: 'get', path: '/api/v1/api-keys', summary: "The tenant's API keys with their last use (admin); never the secrets", query: listApiKeysQuery, success: 200 },
-  { method: 'get', path: '/api/v1/api-keys/{id}', summary: 'One API key (admin)', success: 200 },
-  { method: 'post', path: '/api/v1/api-keys/{id}/revoke', summary: 'Revoke an API key: refused on every instance from then on (admin)', body: revokeApiKeyBody, success: 200, ifMatch: true },
-  { method: 'get', path: '/api/v1/api-keys/{id}/history', summary: 'Audit trail of the key, from its stream (admin)', success: 200 },
+  { method: 'post', path: '/api/v1/api-keys', summary: 'Create an API key (admin); the secret is in this answer only', body: createApiKeyBody, success: 201, response: apiKeyResult, access: ['apiKey', 'write'] },
+  { method: 'get', path: '/api/v1/api-keys', summary: "The tenant's API keys with their last use (admin); never the secrets", query: listApiKeysQuery, success: 200, response: apiKeyPage, access: ['apiKey', 'read'] },
+  { method: 'get', path: '/api/v1/api-keys/{id}', summary: 'One API key (admin)', success: 200, response: apiKeyBody, access: ['apiKey', 'read'] },
+  { method: 'post', path: '/api/v1/api-keys/{id}/revoke', summary: 'Revoke an API key: refused on every instance from then on (admin)', body: revokeApiKeyBody, success: 200, response: apiKeyResult, access: ['apiKey', 'write'], ifMatch: true },
+  { method: 'get', path: '/api/v1/api-keys/{id}/history', summary: 'Audit trail of the key, from its stream (admin)', success: 200, response: historyBody, access: ['apiKey', 'read'] },
 ];

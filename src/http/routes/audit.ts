@@ -12,6 +12,7 @@ import { jsonReplacer, snakeKeys } from '../../shared/case.js';
 import { notFound } from '../../shared/errors.js';
 import { asOfQuery, id } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
+import { auditStateBody } from '../responses/admin.js';
 
 export const auditQuery = z
   .strictObject({
@@ -95,13 +96,13 @@ export const auditApi: readonly ApiRoute[] = [
     path: '/api/v1/audit/events',
     summary: 'Audit trail export (JSON Lines or CSV) of a stream, a customer or the tenant, over a time window; roles compliance or admin',
     query: auditQuery,
-    success: 200,
+    success: 200, response: { mediaType: 'application/x-ndjson', description: 'JSON Lines, or text/csv with format=csv (RFC 4180, formula cells neutralised)' }, access: ['audit', 'read'],
   },
   {
     method: 'get',
     path: '/api/v1/audit/state',
     summary: "Any aggregate's state (its decider's fold) as of as_of or as_of_revision; roles compliance or admin",
     query: stateQuery,
-    success: 200,
+    success: 200, response: auditStateBody, access: ['audit', 'read'],
   },
 ];

@@ -32,6 +32,8 @@ import { asOfQuery, id, pagination, text } from '../fields.js';
 import { readModelAsOf } from '../../compliance/asOf.js';
 import { opportunityDto } from './opportunities.js';
 import type { ApiRoute } from '../openapi.js';
+import { type Unwritten, historyBody } from '../responses/common.js';
+import { consentHistoryBody, consentResult, customer360Body, customerBody, customerPage, customerResult } from '../responses/customers.js';
 
 export interface CustomerRouteDeps extends CommandRouteDeps {
   readonly runner: ProjectionRunner;
@@ -155,7 +157,7 @@ function toPersonalDataPatch(p: z.output<typeof personalDataPatch> | null): Pers
   } as PersonalDataPatch;
 }
 
-export function customerDto(row: CustomerRow) {
+export function customerDto(row: CustomerRow): z.input<typeof customerBody> {
   return {
     id: row.customer_id,
     name: row.name,
@@ -175,7 +177,7 @@ export function customerDto(row: CustomerRow) {
 }
 
 /** The command's outcome, from the aggregate's own state (the read model may lag). */
-function renderState(result: CommandResult<CustomerProfileState>) {
+function renderState(result: CommandResult<CustomerProfileState>): Unwritten<typeof customerResult> {
   const s = result.state;
   if (!s.exists) return { id: result.aggregateId };
   return {
@@ -419,12 +421,12 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
 }
 
 export const customerApi: readonly ApiRoute[] = [
-  { method: 'post', path: '/api/v1/customers', summary: 'Create a customer profile', body: createCustomerBody, success: 201 },
-  { method: 'get', path: '/api/v1/customers', summary: 'List customer profiles (read model)', query: listCustomersQuery, success: 200 },
-  { method: 'get', path: '/api/v1/customers/{id}', summary: 'Customer 360: profile, consents, merged profiles, open opportunities', success: 200 },
-  { method: 'patch', path: '/api/v1/customers/{id}', summary: 'Update profile fields (only real changes are recorded)', body: updateCustomerBody, success: 200, ifMatch: true },
-  { method: 'post', path: '/api/v1/customers/{id}/merge', summary: 'Merge source_customer_id into this customer (the golden record)', body: mergeBody, success: 200, ifMatch: true },
-  { method: 'put', path: '/api/v1/customers/{id}/consents/{type}', summary: 'Grant or revoke a consent (EMAIL, SMS, PHONE, POST, ...)', body: consentBody, success: 200, ifMatch: true },
-  { method: 'get', path: '/api/v1/customers/{id}/consents/history', summary: 'Consent changes, from the stream', query: consentHistoryQuery, success: 200 },
-  { method: 'get', path: '/api/v1/customers/{id}/history', summary: 'Audit trail of the profile, from its stream', success: 200 },
+  { method: 'post', path: '/api/v1/customers', summary: 'Create a customer profile', body: createCustomerBody, success: 201, response: customerResult, access: ['customer', 'write'] },
+  { method: 'get', path: '/api/v1/customers', summary: 'List customer profiles (read model)', query: listCustomersQuery, success: 200, response: customerPage, access: ['customer', 'read'] },
+  { method: 'get', path: '/api/v1/customers/{id}', summary: 'Customer 360: profile, consents, merged profiles, the open opportunities the caller may see; as_of / as_of_revision: the profile as it was then', query: asOfQuery, success: 200, response: customer360Body, access: ['customer', 'read'] },
+  { method: 'patch', path: '/api/v1/customers/{id}', summary: 'Update profile fields (only real changes are recorded)', body: updateCustomerBody, success: 200, response: customerResult, access: ['customer', 'write'], ifMatch: true },
+  { method: 'post', path: '/api/v1/customers/{id}/merge', summary: 'Merge source_customer_id into this customer (the golden record)', body: mergeBody, success: 200, response: customerResult, access: ['customer', 'merge'], ifMatch: true },
+  { method: 'put', path: '/api/v1/customers/{id}/consents/{type}', summary: 'Grant or revoke a consent (EMAIL, SMS, PHONE, POST, ...)', body: consentBody, success: 200, response: consentResult, access: ['customer', 'write'], ifMatch: true },
+  { method: 'get', path: '/api/v1/customers/{id}/consents/history', summary: 'Consent changes, from the stream', query: consentHistoryQuery, success: 200, response: consentHistoryBody, access: ['customer', 'read'] },
+  { method: 'get', path: '/api/v1/customers/{id}/history', summary: 'Audit trail of the profile, from its stream', success: 200, response: historyBody, access: ['customer', 'read'] },
 ];

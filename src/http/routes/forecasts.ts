@@ -35,6 +35,8 @@ import { sendHistory } from '../history.js';
 import { amount, asOfQuery, currency, id, pagination, text } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 import { periodField } from './pipeline.js';
+import { type Unwritten, historyBody } from '../responses/common.js';
+import { forecastBody, forecastDetailBody, forecastPage, forecastPeriodPage, forecastResult, snapshotBody as snapshotResponse, snapshotsPage } from '../responses/forecasts.js';
 
 export interface ForecastRouteDeps extends CommandRouteDeps {
   readonly runner: ProjectionRunner;
@@ -88,7 +90,7 @@ const DETAIL_SNAPSHOTS = 20;
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
-export function forecastDto(row: ForecastRow) {
+export function forecastDto(row: ForecastRow): z.input<typeof forecastBody> {
   return {
     id: row.forecast_id,
     period: row.period,
@@ -113,7 +115,7 @@ export function forecastDto(row: ForecastRow) {
   };
 }
 
-export function snapshotDto(row: SnapshotRow) {
+export function snapshotDto(row: SnapshotRow): z.input<typeof snapshotResponse> {
   return {
     id: row.snapshot_id,
     forecast_id: row.forecast_id,
@@ -159,7 +161,7 @@ function coverageOf(p: Pipeline, forecastAmount: string) {
 }
 
 /** The command's outcome, from the aggregate's own state (the read model may lag). */
-function renderState(result: CommandResult<ForecastState>) {
+function renderState(result: CommandResult<ForecastState>): Unwritten<typeof forecastResult> {
   const s = result.state;
   if (!s.exists) return { id: result.aggregateId };
   return {
@@ -411,14 +413,14 @@ export function forecastRoutes(deps: ForecastRouteDeps): Router {
 }
 
 export const forecastApi: readonly ApiRoute[] = [
-  { method: 'post', path: '/api/v1/forecasts', summary: 'Create a forecast; answers with the current pipeline and its coverage', body: createForecastBody, success: 201 },
-  { method: 'get', path: '/api/v1/forecasts', summary: 'List forecasts (read model)', query: listForecastsQuery, success: 200 },
-  { method: 'get', path: '/api/v1/forecasts/period/{period}', summary: 'Forecasts of a period (seed 004 "Forecast for period")', query: listForecastsQuery.omit({ period: true }), success: 200 },
-  { method: 'get', path: '/api/v1/forecasts/{id}', summary: 'One forecast with its live pipeline coverage and recent snapshots', success: 200 },
-  { method: 'post', path: '/api/v1/forecasts/{id}/adjust', summary: 'Adjust the amount, with a reason', body: adjustBody, success: 200, ifMatch: true },
-  { method: 'post', path: '/api/v1/forecasts/{id}/snapshots', summary: 'Record a snapshot of the pipeline by stage', body: snapshotBody, success: 201, ifMatch: true },
-  { method: 'get', path: '/api/v1/forecasts/{id}/snapshots', summary: "The forecast's snapshots, newest first", query: snapshotsQuery, success: 200 },
-  { method: 'put', path: '/api/v1/forecasts/{id}/owner', summary: 'Reassign to another owner (a manager within its team, an admin anywhere)', body: reassignForecastBody, success: 200, ifMatch: true },
-  { method: 'post', path: '/api/v1/forecasts/{id}/lock', summary: 'Lock the forecast (period closed)', body: lockBody, success: 200, ifMatch: true },
-  { method: 'get', path: '/api/v1/forecasts/{id}/history', summary: 'Audit trail of the forecast, from its stream', success: 200 },
+  { method: 'post', path: '/api/v1/forecasts', summary: 'Create a forecast; answers with the current pipeline and its coverage', body: createForecastBody, success: 201, response: forecastResult, access: ['forecast', 'write'] },
+  { method: 'get', path: '/api/v1/forecasts', summary: 'List forecasts (read model)', query: listForecastsQuery, success: 200, response: forecastPage, access: ['forecast', 'read'] },
+  { method: 'get', path: '/api/v1/forecasts/period/{period}', summary: 'Forecasts of a period (seed 004 "Forecast for period")', query: listForecastsQuery.omit({ period: true }), success: 200, response: forecastPeriodPage, access: ['forecast', 'read'] },
+  { method: 'get', path: '/api/v1/forecasts/{id}', summary: 'One forecast with its live pipeline coverage (over the deals the caller may see) and recent snapshots; as_of / as_of_revision: as it was then', query: asOfQuery, success: 200, response: forecastDetailBody, access: ['forecast', 'read'] },
+  { method: 'post', path: '/api/v1/forecasts/{id}/adjust', summary: 'Adjust the amount, with a reason', body: adjustBody, success: 200, response: forecastResult, access: ['forecast', 'write'], ifMatch: true },
+  { method: 'post', path: '/api/v1/forecasts/{id}/snapshots', summary: 'Record a snapshot of the pipeline by stage', body: snapshotBody, success: 201, response: forecastResult, access: ['forecast', 'write'], ifMatch: true },
+  { method: 'get', path: '/api/v1/forecasts/{id}/snapshots', summary: "The forecast's snapshots, newest first", query: snapshotsQuery, success: 200, response: snapshotsPage, access: ['forecast', 'read'] },
+  { method: 'put', path: '/api/v1/forecasts/{id}/owner', summary: 'Reassign to another owner (a manager within its team, an admin anywhere)', body: reassignForecastBody, success: 200, response: forecastResult, access: ['forecast', 'write'], ifMatch: true },
+  { method: 'post', path: '/api/v1/forecasts/{id}/lock', summary: 'Lock the forecast (period closed)', body: lockBody, success: 200, response: forecastResult, access: ['forecast', 'write'], ifMatch: true },
+  { method: 'get', path: '/api/v1/forecasts/{id}/history', summary: 'Audit trail of the forecast, from its stream', success: 200, response: historyBody, access: ['forecast', 'read'] },
 ];

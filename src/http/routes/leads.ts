@@ -28,6 +28,8 @@ import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
 import { amount, asOfQuery, currency, id, integer, isoDate, metadata, pagination, text } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
+import { type Unwritten, historyBody } from '../responses/common.js';
+import { assignmentBody, conversionBody, leadBody, leadPage, leadResult, leadScoreBody } from '../responses/leads.js';
 
 export interface LeadRouteDeps extends CommandRouteDeps {
   readonly runner: ProjectionRunner;
@@ -101,7 +103,7 @@ export const listLeadsQuery = pagination.extend({
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
 /** Seed 004's list item, plus what else the read model knows; assigned_to is {id, name}. */
-export function leadDto(row: LeadRow) {
+export function leadDto(row: LeadRow): z.input<typeof leadBody> {
   return {
     id: row.lead_id,
     status: row.status,
@@ -141,7 +143,7 @@ function existing(result: CommandResult<LeadState>): Existing {
 }
 
 /** A command's outcome, from the lead's own state (the read model may lag). */
-function renderLead(result: CommandResult<LeadState>) {
+function renderLead(result: CommandResult<LeadState>): Unwritten<typeof leadResult> {
   const s = existing(result);
   return {
     id: s.leadId,
@@ -360,12 +362,12 @@ export function territoryRoutes(deps: LeadRouteDeps): Router {
 }
 
 export const leadApi: readonly ApiRoute[] = [
-  { method: 'post', path: '/api/v1/leads', summary: 'Capture a lead (scored at once by the seed 003 rubric)', body: createLeadBody, success: 201 },
-  { method: 'get', path: '/api/v1/leads', summary: 'List leads (read model)', query: listLeadsQuery, success: 200 },
-  { method: 'get', path: '/api/v1/leads/{id}', summary: 'One lead (read model)', success: 200 },
-  { method: 'get', path: '/api/v1/leads/{id}/score', summary: 'Current score and its breakdown', success: 200 },
-  { method: 'post', path: '/api/v1/leads/{id}/qualify', summary: 'Re-score; qualify at score >= 70, else disqualify', body: qualifyBody, success: 200, ifMatch: true },
-  { method: 'post', path: '/api/v1/leads/{id}/convert', summary: 'Convert a qualified lead: opportunity (and customer); 201, or 200 when already converted', body: convertBody, success: 201, ifMatch: true },
-  { method: 'get', path: '/api/v1/leads/{id}/history', summary: 'Audit trail of the lead, from its stream', success: 200 },
-  { method: 'post', path: '/api/v1/territories/assign', summary: 'Assign a lead to a territory and owner', body: assignBody, success: 200, ifMatch: true },
+  { method: 'post', path: '/api/v1/leads', summary: 'Capture a lead (scored at once by the seed 003 rubric)', body: createLeadBody, success: 201, response: leadResult, access: ['lead', 'write'] },
+  { method: 'get', path: '/api/v1/leads', summary: 'List leads (read model)', query: listLeadsQuery, success: 200, response: leadPage, access: ['lead', 'read'] },
+  { method: 'get', path: '/api/v1/leads/{id}', summary: 'One lead (read model); as_of / as_of_revision: as it was then', query: asOfQuery, success: 200, response: leadBody, access: ['lead', 'read'] },
+  { method: 'get', path: '/api/v1/leads/{id}/score', summary: 'Current score and its breakdown; as_of / as_of_revision: as it was then', query: asOfQuery, success: 200, response: leadScoreBody, access: ['lead', 'read'] },
+  { method: 'post', path: '/api/v1/leads/{id}/qualify', summary: 'Re-score; qualify at score >= 70, else disqualify', body: qualifyBody, success: 200, response: leadResult, access: ['lead', 'write'], ifMatch: true },
+  { method: 'post', path: '/api/v1/leads/{id}/convert', summary: 'Convert a qualified lead: opportunity (and customer); 201, or 200 when already converted', body: convertBody, success: 201, response: conversionBody, access: ['lead', 'write'], ifMatch: true },
+  { method: 'get', path: '/api/v1/leads/{id}/history', summary: 'Audit trail of the lead, from its stream', success: 200, response: historyBody, access: ['lead', 'read'] },
+  { method: 'post', path: '/api/v1/territories/assign', summary: 'Assign a lead to a territory and owner', body: assignBody, success: 200, response: assignmentBody, access: ['lead', 'write'], ifMatch: true },
 ];

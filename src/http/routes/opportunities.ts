@@ -20,6 +20,8 @@ import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
 import { amount, asOfQuery, currency, id, integer, isoDate, metadata, pagination, text } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
+import { type Unwritten, historyBody } from '../responses/common.js';
+import { opportunityBody, opportunityPage, opportunityResult } from '../responses/opportunities.js';
 
 export interface OpportunityRouteDeps extends CommandRouteDeps {
   readonly runner: ProjectionRunner;
@@ -92,7 +94,7 @@ export const listQuery = pagination.extend({
   min_position: z.string().optional(),
 });
 
-export function opportunityDto(row: OpportunityRow) {
+export function opportunityDto(row: OpportunityRow): z.input<typeof opportunityBody> {
   return {
     id: row.opportunity_id,
     name: row.name,
@@ -124,7 +126,7 @@ export function opportunityDto(row: OpportunityRow) {
 }
 
 /** The command's outcome, from the aggregate's own state (the read model may lag). */
-function renderState(result: CommandResult<OpportunityState>) {
+function renderState(result: CommandResult<OpportunityState>): Unwritten<typeof opportunityResult> {
   const s = result.state;
   if (!s.exists) return { id: result.aggregateId };
   return {
@@ -322,13 +324,13 @@ export function opportunityRoutes(deps: OpportunityRouteDeps): Router {
 }
 
 export const opportunityApi: readonly ApiRoute[] = [
-  { method: 'post', path: '/api/v1/opportunities', summary: 'Create an opportunity', body: createOpportunityBody, success: 201 },
-  { method: 'put', path: '/api/v1/opportunities/{id}/stage', summary: 'Change the stage', body: changeStageBody, success: 200, ifMatch: true },
-  { method: 'post', path: '/api/v1/opportunities/{id}/close', summary: 'Close as won or lost', body: closeBody, success: 200, ifMatch: true },
-  { method: 'put', path: '/api/v1/opportunities/{id}/owner', summary: 'Reassign to another owner (a manager within its team, an admin anywhere)', body: reassignBody, success: 200, ifMatch: true },
-  { method: 'patch', path: '/api/v1/opportunities/{id}', summary: 'Update amount, currency or expected close date', body: updateBody, success: 200, ifMatch: true },
-  { method: 'get', path: '/api/v1/opportunities', summary: 'List opportunities (read model)', query: listQuery, success: 200 },
-  { method: 'get', path: '/api/v1/opportunities/{id}', summary: 'One opportunity (read model); as_of / as_of_revision: as it was then', query: asOfQuery, success: 200 },
-  { method: 'get', path: '/api/v1/opportunities/{id}/history', summary: 'Audit trail of the opportunity, from its stream', success: 200 },
+  { method: 'post', path: '/api/v1/opportunities', summary: 'Create an opportunity', body: createOpportunityBody, success: 201, response: opportunityResult, access: ['opportunity', 'write'] },
+  { method: 'put', path: '/api/v1/opportunities/{id}/stage', summary: 'Change the stage', body: changeStageBody, success: 200, response: opportunityResult, access: ['opportunity', 'write'], ifMatch: true },
+  { method: 'post', path: '/api/v1/opportunities/{id}/close', summary: 'Close as won or lost', body: closeBody, success: 200, response: opportunityResult, access: ['opportunity', 'write'], ifMatch: true },
+  { method: 'put', path: '/api/v1/opportunities/{id}/owner', summary: 'Reassign to another owner (a manager within its team, an admin anywhere)', body: reassignBody, success: 200, response: opportunityResult, access: ['opportunity', 'write'], ifMatch: true },
+  { method: 'patch', path: '/api/v1/opportunities/{id}', summary: 'Update amount, currency or expected close date', body: updateBody, success: 200, response: opportunityResult, access: ['opportunity', 'write'], ifMatch: true },
+  { method: 'get', path: '/api/v1/opportunities', summary: 'List opportunities (read model)', query: listQuery, success: 200, response: opportunityPage, access: ['opportunity', 'read'] },
+  { method: 'get', path: '/api/v1/opportunities/{id}', summary: 'One opportunity (read model); as_of / as_of_revision: as it was then', query: asOfQuery, success: 200, response: opportunityBody, access: ['opportunity', 'read'] },
+  { method: 'get', path: '/api/v1/opportunities/{id}/history', summary: 'Audit trail of the opportunity, from its stream', success: 200, response: historyBody, access: ['opportunity', 'read'] },
 ];
 

@@ -15,6 +15,7 @@ import { accessOf } from '../auth.js';
 import { awaitReadModel } from '../consistency.js';
 import { currency, id } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
+import { pipelineBody } from '../responses/opportunities.js';
 
 export interface PipelineRouteDeps {
   readonly db: Knex;
@@ -51,7 +52,7 @@ export const pipelineQuery = z.object({
 });
 
 /** Seed 004's pipeline shape in snake_case, plus the currency, period bounds and excluded currencies. */
-export function pipelineDto(p: Pipeline) {
+export function pipelineDto(p: Pipeline): z.input<typeof pipelineBody> {
   return {
     period: p.period.code,
     period_start: p.period.start,
@@ -115,6 +116,6 @@ export const pipelineApi: readonly ApiRoute[] = [
     path: '/api/v1/opportunities/pipeline',
     summary: 'Open pipeline of a period per stage, in one currency (read model)',
     query: pipelineQuery,
-    success: 200,
+    success: 200, response: pipelineBody, access: ['opportunity', 'read'],
   },
 ];

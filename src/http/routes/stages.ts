@@ -14,6 +14,7 @@ import { historyEntry } from '../history.js';
 import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
 import { integer, text } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
+import { stageSetBody, stageHistoryBody, stageSetResult, stageSetViewBody } from '../responses/admin.js';
 
 /**
  * A tenant's pipeline stage configuration (seed 002: "pipeline stage configuration and
@@ -55,7 +56,7 @@ export const updateStageBody = z
  * The set in the API's shape; `stages`, `transitions` and `aliases` are exactly what PUT
  * takes, so a client can GET, edit and PUT back. Transitions are listed in stage order.
  */
-export function stageSetDto(state: PipelineStageState) {
+export function stageSetDto(state: PipelineStageState): z.input<typeof stageSetBody> {
   const { set } = state;
   return {
     configured: state.configured,
@@ -152,8 +153,8 @@ export function stageRoutes(deps: StageRouteDeps): Router {
 }
 
 export const stageApi: readonly ApiRoute[] = [
-  { method: 'get', path: '/api/v1/pipeline/stages', summary: "The tenant's stage set with transitions and aliases (defaults until configured; ETag -1)", success: 200 },
-  { method: 'put', path: '/api/v1/pipeline/stages', summary: 'Replace the stage set (admin)', body: configureStagesBody, success: 200, ifMatch: true },
-  { method: 'patch', path: '/api/v1/pipeline/stages/{code}', summary: "One stage's name or default probability (admin)", body: updateStageBody, success: 200, ifMatch: true },
-  { method: 'get', path: '/api/v1/pipeline/stages/history', summary: 'Audit trail of the stage configuration, from its stream', success: 200 },
+  { method: 'get', path: '/api/v1/pipeline/stages', summary: "The tenant's stage set with transitions and aliases (defaults until configured; ETag -1)", success: 200, response: stageSetViewBody, access: ['stages', 'read'] },
+  { method: 'put', path: '/api/v1/pipeline/stages', summary: 'Replace the stage set (admin)', body: configureStagesBody, success: 200, response: stageSetResult, access: ['stages', 'write'], ifMatch: true },
+  { method: 'patch', path: '/api/v1/pipeline/stages/{code}', summary: "One stage's name or default probability (admin)", body: updateStageBody, success: 200, response: stageSetResult, access: ['stages', 'write'], ifMatch: true },
+  { method: 'get', path: '/api/v1/pipeline/stages/history', summary: 'Audit trail of the stage configuration, from its stream', success: 200, response: stageHistoryBody, access: ['stages', 'read'] },
 ];

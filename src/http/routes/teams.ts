@@ -15,6 +15,8 @@ import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
 import { asOfQuery, id, pagination, text } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
+import { type Unwritten, historyBody } from '../responses/common.js';
+import { meBody, teamBody, teamPage, teamResult } from '../responses/admin.js';
 
 /**
  * The team directory (issue: managers see their teams' deals): admins create teams, name a
@@ -50,7 +52,7 @@ export const listTeamsQuery = pagination.extend({
 
 const iso = (d: Date | string) => new Date(d).toISOString();
 
-export function teamDto(t: TeamWithMembers) {
+export function teamDto(t: TeamWithMembers): z.input<typeof teamBody> {
   return {
     id: t.team_id,
     name: t.name,
@@ -65,7 +67,7 @@ export function teamDto(t: TeamWithMembers) {
   };
 }
 
-function renderTeam(result: CommandResult<TeamState>) {
+function renderTeam(result: CommandResult<TeamState>): Unwritten<typeof teamResult> {
   const s = result.state;
   if (!s.exists) return { id: result.aggregateId };
   return { id: s.teamId, name: s.name, manager_id: s.managerId, member_ids: [...s.memberIds], active: !s.disbanded };
@@ -183,13 +185,13 @@ export function meRoutes(deps: TeamRouteDeps): Router {
 }
 
 export const teamApi: readonly ApiRoute[] = [
-  { method: 'get', path: '/api/v1/me', summary: 'The caller: tenant, user, known roles, teams it is in and manages', success: 200 },
-  { method: 'post', path: '/api/v1/teams', summary: 'Create a team with its manager and members (admin)', body: createTeamBody, success: 201 },
-  { method: 'get', path: '/api/v1/teams', summary: 'The team directory; as_of: as it stood then', query: listTeamsQuery, success: 200 },
-  { method: 'get', path: '/api/v1/teams/{id}', summary: 'One team with its members; as_of / as_of_revision: as it stood then', query: asOfQuery, success: 200 },
-  { method: 'patch', path: '/api/v1/teams/{id}', summary: 'Rename a team or change its manager (admin)', body: updateTeamBody, success: 200, ifMatch: true },
-  { method: 'put', path: '/api/v1/teams/{id}/members/{userId}', summary: 'Add a member (admin)', success: 200, ifMatch: true },
-  { method: 'delete', path: '/api/v1/teams/{id}/members/{userId}', summary: 'Remove a member (admin)', success: 200, ifMatch: true },
-  { method: 'post', path: '/api/v1/teams/{id}/disband', summary: 'Disband a team: its manager no longer answers for its members (admin)', body: disbandBody, success: 200, ifMatch: true },
-  { method: 'get', path: '/api/v1/teams/{id}/history', summary: 'Audit trail of the team, from its stream', success: 200 },
+  { method: 'get', path: '/api/v1/me', summary: 'The caller: tenant, user, known roles, teams it is in and manages', success: 200, response: meBody },
+  { method: 'post', path: '/api/v1/teams', summary: 'Create a team with its manager and members (admin)', body: createTeamBody, success: 201, response: teamResult, access: ['team', 'write'] },
+  { method: 'get', path: '/api/v1/teams', summary: 'The team directory; as_of: as it stood then', query: listTeamsQuery, success: 200, response: teamPage, access: ['team', 'read'] },
+  { method: 'get', path: '/api/v1/teams/{id}', summary: 'One team with its members; as_of / as_of_revision: as it stood then', query: asOfQuery, success: 200, response: teamBody, access: ['team', 'read'] },
+  { method: 'patch', path: '/api/v1/teams/{id}', summary: 'Rename a team or change its manager (admin)', body: updateTeamBody, success: 200, response: teamResult, access: ['team', 'write'], ifMatch: true },
+  { method: 'put', path: '/api/v1/teams/{id}/members/{userId}', summary: 'Add a member (admin)', success: 200, response: teamResult, access: ['team', 'write'], ifMatch: true },
+  { method: 'delete', path: '/api/v1/teams/{id}/members/{userId}', summary: 'Remove a member (admin)', success: 200, response: teamResult, access: ['team', 'write'], ifMatch: true },
+  { method: 'post', path: '/api/v1/teams/{id}/disband', summary: 'Disband a team: its manager no longer answers for its members (admin)', body: disbandBody, success: 200, response: teamResult, access: ['team', 'write'], ifMatch: true },
+  { method: 'get', path: '/api/v1/teams/{id}/history', summary: 'Audit trail of the team, from its stream', success: 200, response: historyBody, access: ['team', 'read'] },
 ];
