@@ -20,8 +20,14 @@ export async function awaitReadModel(
   if (raw === undefined) return;
   const position = parsePosition(raw);
   if (!position) throw validation('min_position must be a position as returned by a command, e.g. "812/4051"', { field: 'min_position' });
-  const reached = await runner.waitFor(projection, position, maxWaitMs);
-  if (!reached) {
+  const outcome = await runner.waitFor(projection, position, maxWaitMs);
+  if (outcome === 'beyond-head') {
+    throw validation('min_position is beyond the end of the log: pass the position a command answered with', {
+      field: 'min_position',
+      min_position: raw,
+    });
+  }
+  if (outcome === 'timeout') {
     res.setHeader('Retry-After', '1');
     throw new DomainError('SERVICE_UNAVAILABLE', `The ${projection} read model has not reached position ${raw} yet`, {
       min_position: raw,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AGGREGATE_ID_PATTERN } from '../eventstore/streams.js';
 import { CALENDAR_DATE_RULE, isCalendarDate } from '../shared/dates.js';
-import { AMOUNT_RULE, type Amount, isCurrency, parseAmount } from '../shared/money.js';
+import { AMOUNT_RULE, type Amount, CURRENCY_CODES, isCurrency, parseAmount } from '../shared/money.js';
 import { LosslessNumber } from './json.js';
 
 /** zod fields shared by the API's request schemas. Bodies arrive through parseJsonLossless. */
@@ -27,7 +27,17 @@ export const amount = z
 export const currency = z
   .string()
   .transform((c) => c.trim().toUpperCase())
-  .refine(isCurrency, 'must be an ISO 4217 currency code');
+  .refine(isCurrency, 'must be an ISO 4217 currency code')
+  .meta({ type: 'string', enum: [...CURRENCY_CODES], description: 'ISO 4217 (any case)' });
+
+/** An enumerated input in any case: documented by its values, accepted as a client spells them. */
+export const oneOf = <const T extends readonly [string, ...string[]]>(values: T, spell: 'upper' | 'lower') =>
+  z
+    .string()
+    .trim()
+    .transform((v) => (spell === 'upper' ? v.toUpperCase() : v.toLowerCase()))
+    .pipe(z.enum(values))
+    .meta({ type: 'string', enum: [...values] });
 
 /** An integer in range; a decimal literal (LosslessNumber) is refused with a clear message. */
 export const integer = (min: number, max: number) =>
@@ -45,6 +55,12 @@ export const metadata = z.record(z.string(), z.unknown()).transform((m) => JSON.
 function losslessReplacer(_key: string, value: unknown): unknown {
   return value instanceof LosslessNumber ? value.toString() : value;
 }
+
+/** Read-your-writes: the position a command answered with; the query waits (bounded) until it is read. */
+export const minPosition = z
+  .string()
+  .regex(/^\d{1,20}\/\d{1,20}$/, 'must be a position as returned by a command, e.g. "812/4051"')
+  .optional();
 
 export const pagination = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),

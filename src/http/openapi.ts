@@ -64,8 +64,14 @@ export function openApiDocument(routes: readonly ApiRoute[], version: string): R
         parameters.push({ name, in: 'query', required: shape.required?.includes(name) ?? false, schema });
       }
     }
-    if (r.ifMatch) parameters.push({ name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'ETag (stream revision) last seen; 409 when stale' });
-    if (r.method !== 'get') parameters.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } });
+    if (r.ifMatch) {
+      const etag = { type: 'string', pattern: '^(W/)?"?-?[0-9]{1,19}"?$', example: '"3"' };
+      parameters.push({ name: 'If-Match', in: 'header', required: false, schema: etag, description: 'ETag (stream revision) last seen; 409 when stale' });
+    }
+    if (r.method !== 'get') {
+      const key = { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$', description: 'a retry with the same key gets the first answer; scoped to the caller' };
+      parameters.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: key });
+    }
     paths[r.path] ??= {};
     paths[r.path]![r.method] = {
       summary: r.summary,
@@ -77,7 +83,7 @@ export function openApiDocument(routes: readonly ApiRoute[], version: string): R
         400: error('VALIDATION_ERROR: the request is invalid; details.fields names each field'),
         401: error('UNAUTHORIZED: no, or an invalid, bearer token or API key', RATE_HEADERS),
         403: forbiddenOf(r),
-        ...(r.path.includes('{') ? { 404: error('NOT_FOUND') } : {}),
+        404: error('NOT_FOUND: a record the request names does not exist (in this tenant)'),
         ...(r.method !== 'get' ? { 409: error('CONFLICT: a stale If-Match, a duplicate, or a state that forbids the command') } : {}),
         429: error('RATE_LIMIT_EXCEEDED: per user 1,000/min, bursts of 50/s, 100,000/min in all', RETRY),
         503: error('SERVICE_UNAVAILABLE: the database or identity provider cannot be reached, or min_position was not reached in time', {

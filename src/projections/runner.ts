@@ -33,8 +33,11 @@ export async function applyEvents(trx: Knex.Transaction, p: Projection, events: 
 export interface ProjectionRunner {
   start(): void;
   stop(): Promise<void>;
-  /** Resolves true once `projection` has processed everything up to `position`, false on timeout. */
-  waitFor(projection: string, position: Position, timeoutMs: number): Promise<boolean>;
+  /**
+   * Waits until `projection` has processed everything up to `position`: 'reached', 'timeout',
+   * or 'beyond-head' when the log itself has not reached it (no command answered with it).
+   */
+  waitFor(projection: string, position: Position, timeoutMs: number): Promise<'reached' | 'timeout' | 'beyond-head'>;
   /** In-memory progress, for health output. */
   status(): ProjectionStatus[];
 }
@@ -188,21 +191,25 @@ export function createProjectionRunner(deps: {
       controller.abort();
       await Promise.allSettled(loops);
     },
-    waitFor(name, position, timeoutMs) {
+    async waitFor(name, position, timeoutMs) {
       const pr = progress.get(name);
-      if (!pr) return Promise.reject(new Error(`unknown projection ${name}`));
-      if (comparePositions(pr.checkpoint, position) >= 0) return Promise.resolve(true);
+      if (!pr) throw new Error(`unknown projection ${name}`);
+      if (comparePositions(pr.checkpoint, position) >= 0) return 'reached';
+      // A command answers with a position it committed, so the log's head is at or past it; a
+      // position past the head came from nowhere, and waiting for it would only time out.
+      if (comparePositions(position, await deps.store.headPosition()) > 0) return 'beyond-head';
       return new Promise((resolve) => {
         const check = () => {
-          if (comparePositions(pr.checkpoint, position) >= 0) finish(true);
+          if (comparePositions(pr.checkpoint, position) >= 0) finish('reached');
         };
-        const finish = (ok: boolean) => {
+        const finish = (outcome: 'reached' | 'timeout') => {
           clearTimeout(timer);
           pr.waiters.delete(check);
-          resolve(ok);
+          resolve(outcome);
         };
-        const timer = setTimeout(() => finish(false), timeoutMs);
+        const timer = setTimeout(() => finish('timeout'), timeoutMs);
         pr.waiters.add(check);
+        check();
       });
     },
     status() {

@@ -29,7 +29,8 @@ export function formatAmount(value: BigNumber): Amount {
   return value.toFixed(2, BigNumber.ROUND_HALF_UP) as Amount;
 }
 
-const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+export const CURRENCY_CODES: readonly string[] = Intl.supportedValuesOf('currency');
+const CURRENCIES: ReadonlySet<string> = new Set(CURRENCY_CODES);
 
 /** ISO 4217 codes as the runtime's ICU data knows them. */
 export function isCurrency(code: string): boolean {

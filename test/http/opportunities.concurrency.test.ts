@@ -130,21 +130,43 @@ describe('HTTP API: opportunities, concurrency and read-your-writes', function (
       expect((await app.request('GET', `${BASE}?min_position=0/0`)).status).to.equal(200);
     });
 
-    it('a position far in the future → 503 SERVICE_UNAVAILABLE after the configured bound', async () => {
+    it('a position past the end of the log → 400 at once: no command answered with it', async () => {
       const future = '999999999/1';
-      const attempts: [string, Record<string, string>][] = [
+      for (const [path, headers] of [
         [`${BASE}/RYW-OK?min_position=${encodeURIComponent(future)}`, {}],
         [`${BASE}?min_position=${encodeURIComponent(future)}`, {}],
         [`${BASE}/RYW-OK`, { 'x-min-position': future }],
-      ];
-      for (const [path, headers] of attempts) {
+      ] as [string, Record<string, string>][]) {
         const started = performance.now();
-        const res = await app.request('GET', path, { headers });
-        const elapsed = performance.now() - started;
-        const err = expectError(res, 503, 'SERVICE_UNAVAILABLE');
-        expect(err.details).to.deep.equal({ min_position: future, waited_ms: MAX_WAIT_MS });
-        expect(res.headers.get('retry-after')).to.equal('1');
-        expect(elapsed, `${path} waited ${elapsed} ms`).to.be.within(MAX_WAIT_MS - 20, MAX_WAIT_MS + 2_000);
+        const err = expectError(await app.request('GET', path, { headers }), 400, 'VALIDATION_ERROR');
+        expect(err.details).to.deep.include({ field: 'min_position', min_position: future });
+        expect(performance.now() - started).to.be.below(MAX_WAIT_MS);
+      }
+    });
+
+    it('a real position the read model cannot reach in time → 503 SERVICE_UNAVAILABLE after the configured bound', async () => {
+      // A transaction left open holds back what the event store lets readers see (it might
+      // still commit below), so the projection cannot pass the next command's position.
+      const blocker = await app.database.db.transaction();
+      try {
+        await blocker.raw('select pg_current_xact_id()');
+        const c = await createOpportunity(app, { id: 'RYW-HELD' });
+        for (const [path, headers] of [
+          [`${BASE}/RYW-HELD?min_position=${encodeURIComponent(c.position)}`, {}],
+          [`${BASE}/RYW-HELD`, { 'x-min-position': c.position }],
+        ] as [string, Record<string, string>][]) {
+          const started = performance.now();
+          const res = await app.request('GET', path, { headers });
+          const elapsed = performance.now() - started;
+          const err = expectError(res, 503, 'SERVICE_UNAVAILABLE');
+          expect(err.details).to.deep.equal({ min_position: c.position, waited_ms: MAX_WAIT_MS });
+          expect(res.headers.get('retry-after')).to.equal('1');
+          expect(elapsed, `${path} waited ${elapsed} ms`).to.be.within(MAX_WAIT_MS - 20, MAX_WAIT_MS + 2_000);
+        }
+        await blocker.rollback();
+        expect((await app.request('GET', `${BASE}/RYW-HELD?min_position=${encodeURIComponent(c.position)}`)).status).to.equal(200);
+      } finally {
+        if (!blocker.isCompleted()) await blocker.rollback();
       }
     });
   });

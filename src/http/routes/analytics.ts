@@ -10,7 +10,7 @@ import type { Knex } from 'knex';
 import { scopeFor } from '../../access/policy.js';
 import { accessOf } from '../auth.js';
 import { awaitReadModel } from '../consistency.js';
-import { currency, id } from '../fields.js';
+import { currency, id, minPosition } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 import { salesMetricsBody, winLossBody } from '../responses/opportunities.js';
 
@@ -18,7 +18,7 @@ export const analyticsQuery = z.object({
   period: z.string().trim().min(1).optional(),
   owner_id: id.optional(),
   currency: currency.default('USD'),
-  min_position: z.string().optional(),
+  min_position: minPosition,
 });
 
 export interface AnalyticsRouteDeps {

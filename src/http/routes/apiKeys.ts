@@ -13,7 +13,7 @@ import { accessOf, can } from '../auth.js';
 import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
-import { id, pagination, text } from '../fields.js';
+import { id, oneOf, pagination, text, minPosition } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 import { type Unwritten, historyBody } from '../responses/common.js';
 import { apiKeyBody, apiKeyPage, apiKeyResult } from '../responses/admin.js';
@@ -28,7 +28,7 @@ export interface ApiKeyRouteDeps extends CommandRouteDeps {
   readonly maxConsistencyWaitMs: number;
 }
 
-const role = z.string().trim().toLowerCase().pipe(z.enum(ROLES));
+const role = oneOf(ROLES, 'lower');
 
 export const createApiKeyBody = z.strictObject({
   name: text(200),
@@ -40,7 +40,7 @@ export const revokeApiKeyBody = z.strictObject({ reason: text(500).optional() })
 
 export const listApiKeysQuery = pagination.extend({
   include_revoked: z.enum(['true', 'false']).transform((v) => v === 'true').default(false),
-  min_position: z.string().optional(),
+  min_position: minPosition,
 });
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());

@@ -28,7 +28,7 @@ import { accessOf, can } from '../auth.js';
 import { type CommandRouteDeps, commandEnvelope, etagOf, keyOwnerOf, parseIfMatch, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
 import { historyEntry } from '../history.js';
-import { asOfQuery, id, pagination, text } from '../fields.js';
+import { asOfQuery, id, oneOf, pagination, text, minPosition } from '../fields.js';
 import { readModelAsOf } from '../../compliance/asOf.js';
 import { opportunityDto } from './opportunities.js';
 import type { ApiRoute } from '../openapi.js';
@@ -41,8 +41,7 @@ export interface CustomerRouteDeps extends CommandRouteDeps {
 }
 
 /** An enumerated input in any case (seed 004 clients send "active" as well as "ACTIVE"). */
-const anyCase = <const T extends readonly [string, ...string[]]>(values: T) =>
-  z.string().trim().toUpperCase().pipe(z.enum(values));
+const anyCase = <const T extends readonly [string, ...string[]]>(values: T) => oneOf(values, 'upper');
 
 /** Open code lists (segment, consent type): any UPPER_SNAKE code; the decider normalises and checks. */
 const code = z.string().trim().min(1).max(64);
@@ -128,7 +127,7 @@ export const listCustomersQuery = pagination.extend({
   segment: code.optional(),
   name: text(200).optional(),
   include_merged: flag.optional(),
-  min_position: z.string().optional(),
+  min_position: minPosition,
 });
 
 export const consentHistoryQuery = z.object({ consent_type: code.optional() });

@@ -32,7 +32,7 @@ import { accessOf, can } from '../auth.js';
 import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
-import { amount, asOfQuery, currency, id, pagination, text } from '../fields.js';
+import { amount, asOfQuery, currency, id, pagination, text, minPosition } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 import { periodField } from './pipeline.js';
 import { type Unwritten, historyBody } from '../responses/common.js';
@@ -81,10 +81,10 @@ export const listForecastsQuery = pagination.extend({
   owner_id: id.optional(),
   forecast_type: forecastType.optional(),
   status: z.enum(['open', 'locked']).optional(),
-  min_position: z.string().optional(),
+  min_position: minPosition,
 });
 
-const snapshotsQuery = pagination.extend({ min_position: z.string().optional() });
+const snapshotsQuery = pagination.extend({ min_position: minPosition });
 /** How many recent snapshots the detail embeds; the rest are at /:id/snapshots. */
 const DETAIL_SNAPSHOTS = 20;
 

@@ -26,7 +26,7 @@ import { accessOf, can } from '../auth.js';
 import { type CommandRouteDeps, commandEnvelope, etagOf, idempotentResponse, parseIfMatch, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
-import { amount, asOfQuery, currency, id, integer, isoDate, metadata, pagination, text } from '../fields.js';
+import { amount, asOfQuery, currency, id, integer, isoDate, metadata, oneOf, pagination, text, minPosition } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 import { type Unwritten, historyBody } from '../responses/common.js';
 import { assignmentBody, conversionBody, leadBody, leadPage, leadResult, leadScoreBody } from '../responses/leads.js';
@@ -92,12 +92,12 @@ export const assignBody = z.strictObject({
 });
 
 export const listLeadsQuery = pagination.extend({
-  status: z.string().trim().toLowerCase().pipe(z.enum(LEAD_STATUSES)).optional(),
+  status: oneOf(LEAD_STATUSES, 'lower').optional(),
   assigned_to: id.optional(),
   territory_id: id.optional(),
   source: z.string().trim().toLowerCase().pipe(z.string().min(1).max(64)).optional(),
   min_score: z.coerce.number().int().min(0).max(100).optional(),
-  min_position: z.string().optional(),
+  min_position: minPosition,
 });
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());

@@ -18,7 +18,7 @@ import { accessOf, can } from '../auth.js';
 import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
-import { amount, asOfQuery, currency, id, integer, isoDate, metadata, pagination, text } from '../fields.js';
+import { amount, asOfQuery, currency, id, integer, isoDate, metadata, pagination, text, minPosition } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 import { type Unwritten, historyBody } from '../responses/common.js';
 import { opportunityBody, opportunityPage, opportunityResult } from '../responses/opportunities.js';
@@ -91,7 +91,7 @@ export const listQuery = pagination.extend({
   territory_id: id.optional(),
   lead_id: id.optional(),
   status: z.enum(['open', 'won', 'lost']).optional(),
-  min_position: z.string().optional(),
+  min_position: minPosition,
 });
 
 export function opportunityDto(row: OpportunityRow): z.input<typeof opportunityBody> {

@@ -13,7 +13,7 @@ import { PERIOD_RULE, type Period, parsePeriod } from '../../shared/period.js';
 import { scopeFor } from '../../access/policy.js';
 import { accessOf } from '../auth.js';
 import { awaitReadModel } from '../consistency.js';
-import { currency, id } from '../fields.js';
+import { currency, id, minPosition } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 import { pipelineBody } from '../responses/opportunities.js';
 
@@ -43,7 +43,7 @@ export const pipelineQuery = z.object({
   owner_id: id.optional(),
   territory_id: id.optional(),
   currency: currency.default(DEFAULT_PIPELINE_CURRENCY),
-  min_position: z.string().optional(),
+  min_position: minPosition,
   /** The pipeline as it stood then: an instant, or a date (its end, UTC). */
   as_of: z
     .union([z.iso.datetime({ offset: true }), z.iso.date()], { error: 'must be an ISO-8601 instant or a date YYYY-MM-DD' })

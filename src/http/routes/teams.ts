@@ -13,7 +13,7 @@ import { accessOf, can } from '../auth.js';
 import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
-import { asOfQuery, id, pagination, text } from '../fields.js';
+import { asOfQuery, id, pagination, text, minPosition } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 import { type Unwritten, historyBody } from '../responses/common.js';
 import { meBody, teamBody, teamPage, teamResult } from '../responses/admin.js';
@@ -47,7 +47,7 @@ export const listTeamsQuery = pagination.extend({
   active: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   /** The whole directory as it stood then. */
   as_of: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 instant, e.g. 2026-02-02T11:10:00Z' }).optional(),
-  min_position: z.string().optional(),
+  min_position: minPosition,
 });
 
 const iso = (d: Date | string) => new Date(d).toISOString();
