@@ -10,6 +10,7 @@ import { createTokenVerifier } from './access/tokens.js';
 import { createCommandHandler } from './commands/handler.js';
 import { type Config, hsSecretOf } from './config.js';
 import { resolveDatabase } from './db/connect.js';
+import type { EmbeddedPostgresHandle } from './db/embedded.js';
 import { createDb, migrateLatest } from './db/knex.js';
 import { createEventStoreDbStore } from './eventstore/esdb/store.js';
 import type { EventStore } from './eventstore/port.js';
@@ -34,15 +35,23 @@ export interface RunningApp {
  * (PostgreSQL unless EVENTSTORE_URL), the projection runner, the Kafka bridge (when
  * KAFKA_BROKERS is set) and the HTTP API.
  */
-export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
+export interface StartOptions {
+  /** Something the service cannot recover from by itself (the embedded PostgreSQL will not restart). */
+  readonly onFatal?: (err: Error) => void;
+}
+
+export async function startApp(config: Config, log: Logger, options: StartOptions = {}): Promise<RunningApp> {
   const { url: databaseUrl, embedded } = await resolveDatabase(config, log);
-  const db = createDb(databaseUrl, 20);
+  let stopped = false;
+  embedded?.onUnexpectedExit((exit) => void superviseEmbedded(embedded, exit, log, () => stopped, options.onFatal));
+  const timeouts = { connectMs: config.DATABASE_TIMEOUT_MS, queryMs: config.DATABASE_QUERY_TIMEOUT_MS };
+  const db = createDb(databaseUrl, 20, { timeouts, log });
   const applied = await migrateLatest(db);
   if (applied.length) log.info('migrations applied', { migrations: applied });
 
   const store: EventStore = config.EVENTSTORE_URL
     ? createEventStoreDbStore(config.EVENTSTORE_URL)
-    : createPostgresEventStore({ connection: databaseUrl });
+    : createPostgresEventStore({ connection: databaseUrl, timeouts, log });
   log.info('event store', { kind: config.EVENTSTORE_URL ? 'eventstoredb' : 'postgresql' });
 
   const runner = createProjectionRunner({ store, db, projections, log });
@@ -81,11 +90,15 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {}),
     claims: { tenant: config.JWT_CLAIM_TENANT, user: config.JWT_CLAIM_USER, roles: config.JWT_CLAIM_ROLES },
   });
-  const rateLimiter = createRateLimiter(databaseUrl, {
-    perUserPerMinute: config.RATE_LIMIT_PER_MINUTE,
-    perUserPerSecond: config.RATE_LIMIT_BURST_PER_SECOND,
-    globalPerMinute: config.RATE_LIMIT_GLOBAL_PER_MINUTE,
-  });
+  const rateLimiter = createRateLimiter(
+    databaseUrl,
+    {
+      perUserPerMinute: config.RATE_LIMIT_PER_MINUTE,
+      perUserPerSecond: config.RATE_LIMIT_BURST_PER_SECOND,
+      globalPerMinute: config.RATE_LIMIT_GLOBAL_PER_MINUTE,
+    },
+    timeouts,
+  );
 
   const app = createHttpApp({
     db,
@@ -97,6 +110,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     stageSetFor: (tenantId) => stageSetFor(store, tenantId),
     maxConsistencyWaitMs: config.MAX_CONSISTENCY_WAIT_MS,
     version: VERSION,
+    ready: async () => void (await db.raw('select 1')),
     health: async () => {
       try {
         await db.raw('select 1');
@@ -126,6 +140,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     url,
     server,
     stop() {
+      stopped = true;
       stopping ??= (async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
@@ -141,4 +156,36 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       return stopping;
     },
   };
+}
+
+/**
+ * The embedded PostgreSQL died under the service (a crash, a kill -9 of its postmaster): start it
+ * again, with growing pauses while its old processes let go of the data directory. Requests
+ * answer 503 meanwhile and the loops retry by themselves. If it will not come back, that is
+ * fatal: the process says so and exits rather than serve nothing for ever.
+ */
+async function superviseEmbedded(
+  embedded: EmbeddedPostgresHandle,
+  exit: { code: number | null; signal: NodeJS.Signals | null },
+  log: Logger,
+  stopped: () => boolean,
+  onFatal: ((err: Error) => void) | undefined,
+): Promise<void> {
+  log.error('embedded PostgreSQL exited unexpectedly; restarting it', { code: exit.code, signal: exit.signal });
+  let last: unknown;
+  for (let attempt = 1; attempt <= 10 && !stopped(); attempt++) {
+    await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2000)));
+    try {
+      await embedded.restart();
+      log.info('embedded PostgreSQL restarted', { attempt });
+      return;
+    } catch (err) {
+      last = err;
+      log.debug('embedded PostgreSQL restart failed', { attempt, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  if (stopped()) return;
+  const err = new Error(`the embedded PostgreSQL could not be restarted: ${last instanceof Error ? last.message : String(last)}`);
+  log.error('embedded PostgreSQL could not be restarted', { error: err.message });
+  onFatal?.(err);
 }

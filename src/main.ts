@@ -15,7 +15,16 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.LOG_LEVEL, { service: 'crm-pipeline' });
-  const app = await startApp(config, log);
+  // A promise nobody awaited must not end the service (Node's default); it is a bug to log.
+  process.on('unhandledRejection', (reason) => {
+    log.error('unhandled rejection', { error: reason instanceof Error ? (reason.stack ?? reason.message) : String(reason) });
+  });
+  const app = await startApp(config, log, {
+    onFatal: (err) => {
+      log.error('fatal: exiting', { error: err.message });
+      process.exit(1);
+    },
+  });
   let signals = 0;
   const shutdown = (signal: string) => {
     if (++signals > 1) {

@@ -20,7 +20,9 @@ export interface StoredResponse {
 export type Claim =
   | { kind: 'new'; streamId: string }
   | { kind: 'replay'; response: StoredResponse }
-  | { kind: 'takeover'; streamId: string };
+  | { kind: 'takeover'; streamId: string }
+  /** Claimed by a request still within its lease: in flight, or lost with its connection. */
+  | { kind: 'busy'; streamId: string };
 
 const LEASE_MS = 30_000;
 const TABLE = 'idempotency_keys';
@@ -58,14 +60,14 @@ export async function claimKey(db: Knex, args: KeyOwner & { key: string; hash: s
   if (row.status === 'done') {
     return { kind: 'replay', response: { status: row.status_code, body: row.response?.body, headers: row.response?.headers ?? {} } };
   }
-  const age = Date.now() - new Date(row.updated_at).getTime();
-  if (age < LEASE_MS) {
-    throw conflict('A request with this Idempotency-Key is still in progress; retry shortly', { idempotency_key: args.key });
-  }
+  // Take over an expired claim in one statement, judged by the database's clock: of two retries
+  // only one wins, and no timestamp read into a millisecond Date has to match a microsecond one.
   const taken = await db(TABLE)
-    .where({ ...where(args, args.key), status: 'pending', updated_at: row.updated_at })
-    .update({ updated_at: db.fn.now() });
-  if (taken !== 1) throw conflict('A request with this Idempotency-Key is in progress', { idempotency_key: args.key });
+    .where({ ...where(args, args.key), status: 'pending' })
+    .whereRaw(`updated_at < now() - make_interval(secs => ?)`, [LEASE_MS / 1000])
+    .update({ updated_at: db.fn.now() })
+    .returning('stream_id');
+  if (taken.length !== 1) return { kind: 'busy', streamId: row.stream_id };
   return { kind: 'takeover', streamId: row.stream_id };
 }
 

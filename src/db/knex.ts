@@ -1,6 +1,8 @@
 import pg from 'pg';
 import knexFactory, { type Knex } from 'knex';
+import type { Logger } from '../shared/logger.js';
 import { migrations, type Migration } from './migrations/index.js';
+import { DEFAULT_TIMEOUTS, type DatabaseTimeouts, pgOptions } from './pgOptions.js';
 
 export type Db = Knex;
 
@@ -8,11 +10,31 @@ export type Db = Knex;
 // Date at local midnight. (numeric and bigint already arrive as exact strings.)
 pg.types.setTypeParser(pg.types.builtins.DATE, (v: string) => v);
 
-export function createDb(connectionString: string, poolMax = 10): Db {
+export interface DbOptions {
+  readonly timeouts?: DatabaseTimeouts;
+  /** Where knex's own warnings go (JSON lines); its per-attempt connection errors are debug. */
+  readonly log?: Logger;
+}
+
+export function createDb(connectionString: string, poolMax = 10, options: DbOptions = {}): Db {
+  const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
+  const log = options.log;
+  const quiet = /Acquire connection error|Connection Error/;
   return knexFactory({
     client: 'pg',
-    connection: { connectionString, application_name: 'crm-pipeline' },
+    connection: pgOptions(connectionString, timeouts) as Knex.PgConnectionConfig,
     pool: { min: 0, max: poolMax },
+    acquireConnectionTimeout: timeouts.connectMs,
+    ...(log
+      ? {
+          log: {
+            warn: (m: string) => (quiet.test(m) ? log.debug('knex', { message: m.split('\n')[0] }) : log.warn('knex', { message: m })),
+            error: (m: string) => log.error('knex', { message: m }),
+            deprecate: (m: string) => log.warn('knex deprecation', { message: m }),
+            debug: (m: string) => log.debug('knex', { message: m }),
+          },
+        }
+      : {}),
   });
 }
 
@@ -23,7 +45,22 @@ const migrationSource: Knex.MigrationSource<Migration> = {
   getMigration: (m) => Promise.resolve(m),
 };
 
+/** Any stable number: the session advisory lock that serialises migrations across instances. */
+const MIGRATION_LOCK = 0x63726d01;
+
+/**
+ * Brings the schema up to date. Instances starting at the same moment on an empty database take
+ * turns (a session advisory lock on a connection of its own): knex's own lock table does not
+ * exist yet for the first of them, so they would race to create it.
+ */
 export async function migrateLatest(db: Db): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
-  return applied;
+  const lock = await db.client.acquireConnection();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+    return applied;
+  } finally {
+    await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await db.client.releaseConnection(lock);
+  }
 }

@@ -9,6 +9,7 @@ import { type AuthDeps, authenticate } from './auth.js';
 import type { CommandRouteDeps } from './commandRoute.js';
 import { errorHandler, sendError } from './errors.js';
 import { losslessJsonBody } from './json.js';
+import { errorText, incident } from '../shared/incident.js';
 import { openApiDocument } from './openapi.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { apiKeyRoutes } from './routes/apiKeys.js';
@@ -29,11 +30,14 @@ export interface HttpDeps extends CommandRouteDeps {
   readonly stageSetFor: (tenantId: string) => Promise<StageSet>;
   readonly maxConsistencyWaitMs: number;
   readonly health: () => Promise<Record<string, unknown>>;
+  /** Resolves when the service can serve (its database answers); rejects with the reason. */
+  readonly ready: () => Promise<void>;
   readonly version: string;
 }
 
 export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
+  const database = incident(deps.log, 'database (requests)');
   app.disable('x-powered-by');
   app.set('etag', false); // ETags are stream revisions, set by the routes.
   app.set('query parser', 'simple');
@@ -47,6 +51,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.setHeader('X-Request-Id', id);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
+      if (database.failing && res.statusCode !== 503 && req.path.startsWith('/api/')) database.recover();
       deps.log.debug('request', {
         request_id: id,
         method: req.method,
@@ -61,6 +66,19 @@ export function createHttpApp(deps: HttpDeps): Express {
   const document = openApiDocument(API_ROUTES, deps.version);
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
+  });
+  // Liveness: the process answers. Readiness: it can serve, i.e. its database answers.
+  app.get('/health/live', (_req, res) => {
+    res.json({ status: 'alive' });
+  });
+  app.get('/health/ready', async (_req, res) => {
+    try {
+      await deps.ready();
+      res.json({ status: 'ready' });
+    } catch (err) {
+      res.setHeader('Retry-After', '2');
+      res.status(503).json({ status: 'not ready', reason: errorText(err) });
+    }
   });
   app.get('/health', async (_req, res) => {
     const body = await deps.health();
@@ -102,6 +120,6 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use('/api/v1', api);
 
   app.use((req, res) => sendError(res, 'NOT_FOUND', `No route for ${req.method} ${req.path}`));
-  app.use(errorHandler(deps.log));
+  app.use(errorHandler(deps.log, database));
   return app;
 }

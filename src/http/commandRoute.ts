@@ -12,7 +12,7 @@ import { type KeyOwner, type StoredResponse, claimKey, completeKey, abandonKey, 
 import type { EventStore } from '../eventstore/port.js';
 import { formatPosition } from '../eventstore/port.js';
 import { streamName } from '../eventstore/streams.js';
-import { DomainError, validation } from '../shared/errors.js';
+import { DomainError, conflict, validation } from '../shared/errors.js';
 import { accessOf } from './auth.js';
 import { STATUS, errorEnvelope, requestId } from './errors.js';
 
@@ -70,6 +70,8 @@ export async function idempotentResponse(
   res: Response,
   streamId: string,
   run: (takeover: boolean) => Promise<StoredResponse>,
+  /** The outcome an earlier execution left in the stream (its events carry the key), if any. */
+  recover?: () => Promise<StoredResponse | undefined>,
 ): Promise<void> {
   const key = idempotencyKeyOf(req);
   if (key === undefined) return respond(res, await run(false));
@@ -79,6 +81,18 @@ export async function idempotentResponse(
   if (claim.kind === 'replay') {
     res.setHeader('Idempotent-Replayed', 'true');
     return respond(res, claim.response);
+  }
+  if (claim.kind === 'busy') {
+    // The first request may have lost its connection after its append committed (an outage):
+    // its events say so, and the retry gets that outcome rather than waiting out the lease.
+    const recovered = await recover?.();
+    if (!recovered) {
+      res.setHeader('Retry-After', '2');
+      throw conflict('A request with this Idempotency-Key is still in progress; retry shortly', { idempotency_key: key });
+    }
+    await completeKey(db, owner, key, recovered);
+    res.setHeader('Idempotent-Replayed', 'true');
+    return respond(res, recovered);
   }
   let response: StoredResponse;
   try {
@@ -147,9 +161,17 @@ export async function runCommand<C, E extends DomainEvent, S>(
   };
 
   const streamId = streamName({ category: spec.aggregate.category, tenantId: envelope.access.tenantId, aggregateId: spec.aggregateId });
-  await idempotentResponse(deps.db, req, res, streamId, async (takeover) => {
-    // A claim left by a crash: the events carry the key, so rebuild that outcome if it exists.
-    const recovered = takeover && key !== undefined ? await recoverResult(deps.store, spec.aggregate, streamId, spec.aggregateId, key) : undefined;
-    return success(recovered ?? (await deps.execute(spec.aggregate, envelope, spec.command)));
-  });
+  // An earlier execution with this key left its outcome in the stream: its events carry the key.
+  const recover = async () => {
+    const found = key === undefined ? undefined : await recoverResult(deps.store, spec.aggregate, streamId, spec.aggregateId, key);
+    return found && success(found);
+  };
+  await idempotentResponse(
+    deps.db,
+    req,
+    res,
+    streamId,
+    async (takeover) => (takeover ? await recover() : undefined) ?? success(await deps.execute(spec.aggregate, envelope, spec.command)),
+    recover,
+  );
 }

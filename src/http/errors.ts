@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { z } from 'zod';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { DomainError, type ErrorCode, type ErrorDetails } from '../shared/errors.js';
+import type { Incident } from '../shared/incident.js';
 import type { Logger } from '../shared/logger.js';
 
 /** The seed 004 error envelope; every error response of the API has this shape. */
@@ -45,9 +47,26 @@ export function zodDetails(error: z.ZodError): ErrorDetails {
   };
 }
 
-export function errorHandler(log: Logger): ErrorRequestHandler {
-  return (err: unknown, _req: Request, res: Response, next) => {
+/** Seconds a client is told to wait when the database cannot be reached. */
+const OUTAGE_RETRY_AFTER_S = 2;
+
+export function errorHandler(log: Logger, database: Incident): ErrorRequestHandler {
+  return (err: unknown, req: Request, res: Response, next) => {
     if (res.headersSent) return next(err);
+    if (isDatabaseUnavailable(err)) {
+      // An outage, not a bug: 503 the client can retry, one log line per outage.
+      database.fail(err);
+      res.setHeader('Retry-After', String(OUTAGE_RETRY_AFTER_S));
+      const command = req.method !== 'GET' && req.method !== 'HEAD';
+      return sendError(
+        res,
+        'SERVICE_UNAVAILABLE',
+        command
+          ? 'The database cannot be reached; the outcome of this command is unknown. Retry with the same Idempotency-Key to get its real outcome'
+          : 'The database cannot be reached; retry shortly',
+        { retry_after_seconds: OUTAGE_RETRY_AFTER_S, ...(command ? { outcome: 'unknown' } : {}) },
+      );
+    }
     if (err instanceof DomainError) return sendError(res, err.code, err.message, err.details);
     if (err instanceof z.ZodError) return sendError(res, 'VALIDATION_ERROR', 'Invalid request', zodDetails(err));
     // PostgreSQL refusing a value (class 22: a NUL character, an invalid escape...) is the

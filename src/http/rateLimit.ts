@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import { type DatabaseTimeouts, guardPool, pgOptions } from '../db/pgOptions.js';
 
 /**
  * Seed 004's rate limits: per user 1,000 requests a minute with bursts of at most 50 a second,
@@ -7,7 +8,8 @@ import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-lim
  * widely used, atomic upserts) in a PostgreSQL table, so the limits hold across every instance
  * that shares the database without another server to run. The table is UNLOGGED and its
  * connections commit asynchronously: a counter is not worth a WAL flush. If the database cannot
- * be reached the counters fall back to memory (per instance) rather than refuse every request.
+ * be reached the counters fall back to memory (per instance) for a few seconds at a time rather
+ * than refuse, or delay, every request.
  *
  * A request first takes a point of its caller's second; only if that passes does it count
  * against the caller's minute and the global minute, so a refused burst does not eat the
@@ -40,26 +42,33 @@ export interface RateLimiter {
 
 const TABLE = 'rate_limits';
 
-function limiter(pool: pg.Pool, keyPrefix: string, points: number, duration: number) {
-  return new RateLimiterPostgres({
-    storeClient: pool,
-    storeType: 'pool',
-    tableName: TABLE,
-    tableCreated: true,
-    keyPrefix,
-    points,
-    duration,
-    // Once refused, refuse in memory until the window ends: a flood costs no queries.
-    inMemoryBlockOnConsumed: points + 1,
-    insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration }),
-  });
+/** After the store fails, count in memory for this long before asking it again: an outage costs no waits. */
+const STORE_PAUSE_MS = 5000;
+
+interface Limiter {
+  readonly shared: RateLimiterPostgres;
+  readonly local: RateLimiterMemory;
 }
 
-type Limiter = ReturnType<typeof limiter>;
+function limiter(pool: pg.Pool, keyPrefix: string, points: number, duration: number): Limiter {
+  return {
+    shared: new RateLimiterPostgres({
+      storeClient: pool,
+      storeType: 'pool',
+      tableName: TABLE,
+      tableCreated: true,
+      keyPrefix,
+      points,
+      duration,
+      // Once refused, refuse in memory until the window ends: a flood costs no queries.
+      inMemoryBlockOnConsumed: points + 1,
+    }),
+    local: new RateLimiterMemory({ keyPrefix, points, duration }),
+  };
+}
 
 /** consume() resolves under the limit and rejects with a RateLimiterRes over it. */
-async function take(l: Limiter | undefined, key: string): Promise<RateLimiterRes | undefined> {
-  if (!l) return undefined;
+async function consume(l: RateLimiterPostgres | RateLimiterMemory, key: string): Promise<RateLimiterRes> {
   try {
     return await l.consume(key);
   } catch (rejected) {
@@ -71,10 +80,24 @@ async function take(l: Limiter | undefined, key: string): Promise<RateLimiterRes
 const refused = (r: RateLimiterRes | undefined) => r !== undefined && 'refused' in r;
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
-export function createRateLimiter(connectionString: string, config: RateLimitConfig): RateLimiter {
-  const pool = new pg.Pool({ connectionString, max: 4, options: '-c synchronous_commit=off', application_name: 'crm-pipeline-ratelimit' });
-  // A connection lost while idle must not end the process; the insurance limiter covers outages.
-  pool.on('error', () => undefined);
+export function createRateLimiter(connectionString: string, config: RateLimitConfig, timeouts?: DatabaseTimeouts): RateLimiter {
+  let storeDownUntil = 0;
+  /** The shared count; per-instance memory while the database cannot be reached. */
+  const take = async (l: Limiter | undefined, key: string): Promise<RateLimiterRes | undefined> => {
+    if (!l) return undefined;
+    if (Date.now() >= storeDownUntil) {
+      try {
+        return await consume(l.shared, key);
+      } catch {
+        storeDownUntil = Date.now() + STORE_PAUSE_MS;
+      }
+    }
+    return consume(l.local, key);
+  };
+  // Lost connections must not end the process; the insurance limiter covers outages.
+  const pool = guardPool(
+    new pg.Pool({ ...pgOptions(connectionString, timeouts, 'crm-pipeline-ratelimit'), max: 4, options: '-c synchronous_commit=off' }),
+  );
   const burst = config.perUserPerSecond > 0 ? limiter(pool, 'rl_s', config.perUserPerSecond, 1) : undefined;
   const minute = config.perUserPerMinute > 0 ? limiter(pool, 'rl_m', config.perUserPerMinute, 60) : undefined;
   const global = config.globalPerMinute > 0 ? limiter(pool, 'rl_g', config.globalPerMinute, 60) : undefined;

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { type StoredEvent, fromRecorded } from '../eventstore/envelope.js';
-import { type EventStore, type Position, START, comparePositions } from '../eventstore/port.js';
+import { type EventStore, type Position, START, comparePositions, formatPosition } from '../eventstore/port.js';
+import { Backoff } from '../shared/backoff.js';
+import { type Incident, errorText, incident } from '../shared/incident.js';
 import type { Logger } from '../shared/logger.js';
 import { type RebuildProgress, rebuildProjection } from './rebuild.js';
 import type { RowModel } from './rows.js';
@@ -129,9 +131,10 @@ export function createProjectionRunner(deps: {
     for (const w of pr.waiters) w();
   }
 
-  async function runOnce(p: Projection): Promise<void> {
+  async function runOnce(p: Projection, outage: Incident): Promise<void> {
     let stored = await loadCheckpoint(p);
     advance(p.name, stored, false);
+    outage.recover({ checkpoint: formatPosition(stored) });
     let lastWrite = Date.now();
     for await (const batch of deps.store.subscribeToAll({
       after: stored,
@@ -161,12 +164,18 @@ export function createProjectionRunner(deps: {
     }
   }
 
+  /**
+   * Runs the projection until stopped: a failure (the database gone, a batch the handler cannot
+   * apply) restarts it from its stored checkpoint with capped backoff that a stop cuts short,
+   * logging one line when the failures begin and one when the projection resumes.
+   */
   async function loop(p: Projection): Promise<void> {
-    let delay = 200;
+    const backoff = new Backoff({ initialMs: 200, maxMs: 10_000 });
+    const outage = incident(deps.log, 'projection', { projection: p.name });
     while (!controller.signal.aborted) {
       try {
-        await runOnce(p);
-        delay = 200;
+        await runOnce(p, outage);
+        backoff.reset();
       } catch (err) {
         if (controller.signal.aborted) return;
         if (err instanceof CheckpointMovedError) {
@@ -174,11 +183,9 @@ export function createProjectionRunner(deps: {
           deps.log.info('projection checkpoint moved; resuming from the stored one', { projection: p.name });
           continue;
         }
-        const message = err instanceof Error ? err.message : String(err);
-        progress.get(p.name)!.error = message;
-        deps.log.error('projection failed; restarting from its stored checkpoint', { projection: p.name, error: message });
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 10_000);
+        progress.get(p.name)!.error = errorText(err);
+        outage.fail(err, { checkpoint: formatPosition(progress.get(p.name)!.checkpoint) });
+        await backoff.wait(controller.signal);
       }
     }
   }

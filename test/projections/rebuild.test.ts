@@ -50,7 +50,7 @@ describe('projection rebuild without downtime', function () {
     await writeOpportunities(0, 150);
     runner = createProjectionRunner({ store, db: database.db, projections: [opportunitiesProjection], log, batchSize: 50 });
     runner.start();
-    expect(await runner.waitFor('opportunities', last, 20_000)).to.equal(true);
+    expect(await runner.waitFor('opportunities', last, 20_000)).to.equal('reached');
   });
 
   afterEach(async () => {
@@ -100,7 +100,7 @@ describe('projection rebuild without downtime', function () {
   it('the live runner carries on after the swap, into the new tables', async () => {
     await rebuildProjection({ db: database.db, store }, opportunitiesProjection, { batchSize: 100 });
     await writeOpportunities(150, 10);
-    expect(await runner.waitFor('opportunities', last, 20_000)).to.equal(true);
+    expect(await runner.waitFor('opportunities', last, 20_000)).to.equal('reached');
     // The runner may still be retrying its first batch after the moved checkpoint.
     for (let i = 0; i < 100 && (await rows()).length < 160; i++) await sleep(50);
     expect(await rows()).to.have.length(160);
@@ -138,7 +138,7 @@ describe('projection rebuild without downtime', function () {
     runner = createProjectionRunner({ store, db: database.db, projections: [v2], log, batchSize: 50 });
     runner.start();
     // Meanwhile the old tables answer for what they hold: read-your-writes is not blocked.
-    expect(await runner.waitFor('opportunities', last, 1_000)).to.equal(true);
+    expect(await runner.waitFor('opportunities', last, 1_000)).to.equal('reached');
     const version = async () => Number((await database.db('projection_checkpoints').where({ name: 'opportunities' }).first()).version);
     for (let i = 0; i < 200 && (await version()) !== 2; i++) await sleep(50);
     expect(await version()).to.equal(2);

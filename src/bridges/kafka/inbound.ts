@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import { TENANT_ID_PATTERN } from '../../eventstore/streams.js';
 import type { Logger } from '../../shared/logger.js';
 import { type AvroCodec, type AvroRecord, avroCodec } from './avro.js';
-import { Backoff, type BackoffOptions, errorMessage } from './backoff.js';
+import { Backoff, type BackoffOptions, errorMessage } from '../../shared/backoff.js';
+import { incident } from '../../shared/incident.js';
 import type { ConsumedRecords } from './records.js';
 import { type ConsumedEventType, type TopicConfig, type TopicSpec, resolveTopics } from './topics.js';
 import type { Consumption, IncomingMessage, KafkaTransport, TopicCheck } from './transport.js';
@@ -115,14 +116,17 @@ export function createKafkaInbound(opts: InboundOptions): KafkaInbound {
   /** Retries `f` with capped backoff until it succeeds or the bridge stops (then throws Stopped). */
   async function persist<T>(what: string, f: () => Promise<T>, permanent: (err: unknown) => boolean = () => false): Promise<T> {
     const backoff = new Backoff(opts.backoff);
+    const outage = incident(log, `kafka inbound: ${what}`);
     for (;;) {
       if (controller.signal.aborted) throw new Stopped();
       try {
-        return await f();
+        const result = await f();
+        outage.recover();
+        return result;
       } catch (err) {
         if (permanent(err)) throw err;
         noteError(err);
-        log.error(`kafka inbound: ${what} failed; retrying`, { error: state.lastError });
+        outage.fail(err);
         await backoff.wait(controller.signal);
       }
     }

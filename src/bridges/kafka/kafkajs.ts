@@ -1,7 +1,7 @@
 import kafkajs from 'kafkajs';
 import type { Consumer, IHeaders, Kafka as KafkaClient, LogEntry, Message, Producer } from 'kafkajs';
 import type { Logger } from '../../shared/logger.js';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../../shared/backoff.js';
 import type { TopicSpec } from './topics.js';
 import type { Consumption, ConsumeOptions, IncomingMessage, KafkaTransport, OutgoingMessage, TopicCheck } from './transport.js';
 

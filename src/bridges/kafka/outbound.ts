@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
 import { type StoredEvent, fromRecorded } from '../../eventstore/envelope.js';
 import { type EventStore, type Position, START, comparePositions, formatPosition } from '../../eventstore/port.js';
+import { incident } from '../../shared/incident.js';
 import type { Logger } from '../../shared/logger.js';
 import { type AvroCodec, avroCodec } from './avro.js';
-import { Backoff, type BackoffOptions, errorMessage } from './backoff.js';
+import { Backoff, type BackoffOptions, errorMessage } from '../../shared/backoff.js';
 import { type LagCounter, storeLagCounter } from './lag.js';
 import { PUBLISHED_EVENT_TYPES, type PublishedEventType, type TopicConfig, type TopicSpec, resolveTopics } from './topics.js';
 import type { KafkaTransport, OutgoingMessage, TopicCheck } from './transport.js';
@@ -171,6 +172,7 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
           throw err;
         }
         state.connected = true;
+        outage.recover({ checkpoint: formatPosition(batch.checkpoint) });
         state.published += messages.length;
         await saveCheckpoint(stored, batch.checkpoint);
         stored = batch.checkpoint;
@@ -184,9 +186,15 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
       // In memory the checkpoint may run ahead of the stored one: nothing below it is unsent.
       state.checkpoint = batch.checkpoint;
       state.caughtUp = batch.caughtUp;
-      if (state.caughtUp) state.lastError = null;
+      if (state.caughtUp) {
+        state.lastError = null;
+        outage.recover({ checkpoint: formatPosition(batch.checkpoint) });
+      }
     }
   }
+
+  // One line when publishing starts failing (broker or database gone), one when it resumes.
+  const outage = incident(log, 'kafka outbound');
 
   async function run(): Promise<void> {
     state.running = true;
@@ -202,10 +210,7 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
           if (err instanceof CheckpointMovedError) {
             log.warn('kafka outbound checkpoint moved by another instance; reloading it', { error: state.lastError });
           } else {
-            log.error('kafka outbound failed; retrying from its checkpoint', {
-              checkpoint: formatPosition(state.checkpoint),
-              error: state.lastError,
-            });
+            outage.fail(err, { checkpoint: formatPosition(state.checkpoint) });
           }
           await backoff.wait(controller.signal);
         }

@@ -1,5 +1,8 @@
 import pg from 'pg';
 import { EventEmitter } from 'node:events';
+import { type DatabaseTimeouts, guardPool, pgOptions } from '../../db/pgOptions.js';
+import { type Incident, incident } from '../../shared/incident.js';
+import type { Logger } from '../../shared/logger.js';
 import {
   type AllFilter,
   type AppendResult,
@@ -80,46 +83,79 @@ export interface PostgresEventStoreOptions {
   /** Connection string, or an existing pool (which the store then does not close). */
   readonly connection: string | pg.Pool;
   readonly pollMs?: number;
+  readonly timeouts?: DatabaseTimeouts;
+  /** For the LISTEN wake-up's outages (one line each); silent without. */
+  readonly log?: Logger;
 }
+
+/** The LISTEN connection, when lost, is opened again after this long at first, doubling to the cap. */
+const RELISTEN_MS = { first: 250, max: 10_000 };
 
 export function createPostgresEventStore(options: PostgresEventStoreOptions): EventStore {
   const ownsPool = typeof options.connection === 'string';
-  const pool =
+  const clientConfig: pg.ClientConfig =
     typeof options.connection === 'string'
-      ? new pg.Pool({ connectionString: options.connection, max: 20 })
-      : options.connection;
-  // An idle client can lose its server (restart, failover); pg then emits 'error' on the pool,
-  // which would crash the process if nobody listened. The next query reconnects.
-  if (ownsPool) pool.on('error', () => undefined);
+      ? pgOptions(options.connection, options.timeouts)
+      : (options.connection as pg.Pool & { options: pg.PoolConfig }).options;
+  // Connections lost under a checked-out client (a restart, a failover) must not end the process.
+  const pool = typeof options.connection === 'string' ? guardPool(new pg.Pool({ ...clientConfig, max: 20 })) : options.connection;
   const pollMs = options.pollMs ?? POLL_MS;
   const wakeups = new EventEmitter();
   wakeups.setMaxListeners(0);
   let listener: pg.Client | undefined;
   let listenerStarting: Promise<void> | undefined;
+  let relistenTimer: NodeJS.Timeout | undefined;
+  let relistenDelay = RELISTEN_MS.first;
   let closed = false;
+  const listenOutage: Incident | undefined = options.log ? incident(options.log, 'event store LISTEN wake-up') : undefined;
 
-  /** One LISTEN connection per store wakes every live subscription on commit. */
+  /**
+   * One LISTEN connection per store wakes every live subscription on commit. Lost (the server
+   * restarted), it is opened again with backoff; meanwhile subscriptions poll, so a lost
+   * listener costs latency, never events.
+   */
   function ensureListener(): Promise<void> {
     if (listener || closed) return Promise.resolve();
     listenerStarting ??= (async () => {
-      const client = new pg.Client(
-        typeof options.connection === 'string'
-          ? { connectionString: options.connection }
-          : (pool as pg.Pool & { options: pg.PoolConfig }).options,
-      );
+      const client = new pg.Client(clientConfig);
       client.on('notification', () => wakeups.emit('append'));
-      // A lost listener only costs latency: subscriptions keep polling.
-      client.on('error', () => {
-        listener = undefined;
+      client.on('error', (err) => {
+        if (listener === client) listener = undefined;
+        client.end().catch(() => undefined);
+        listenOutage?.fail(err);
+        relisten();
+      });
+      try {
+        await client.connect();
+        await client.query(`listen ${NOTIFY_CHANNEL}`);
+      } catch (err) {
+        client.end().catch(() => undefined);
+        throw err;
+      }
+      listener = client;
+      relistenDelay = RELISTEN_MS.first;
+      listenOutage?.recover();
+      // Anything appended while nobody listened: subscriptions look now rather than at their next poll.
+      wakeups.emit('append');
+    })()
+      .catch((err: unknown) => {
+        listenOutage?.fail(err);
+        relisten();
+      })
+      .finally(() => {
         listenerStarting = undefined;
       });
-      await client.connect();
-      await client.query(`listen ${NOTIFY_CHANNEL}`);
-      listener = client;
-    })().catch(() => {
-      listenerStarting = undefined;
-    });
     return listenerStarting;
+  }
+
+  function relisten(): void {
+    if (closed || relistenTimer) return;
+    relistenTimer = setTimeout(() => {
+      relistenTimer = undefined;
+      void ensureListener();
+    }, relistenDelay);
+    relistenTimer.unref();
+    relistenDelay = Math.min(relistenDelay * 2, RELISTEN_MS.max);
   }
 
   /**
@@ -273,6 +309,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
 
   async function close(): Promise<void> {
     closed = true;
+    clearTimeout(relistenTimer);
     wakeups.emit('append');
     const l = listener;
     listener = undefined;

@@ -1,0 +1,36 @@
+import type pg from 'pg';
+
+/**
+ * How every connection of the service meets PostgreSQL: bounded connecting and querying (a
+ * request must never hang on a database that went away), TCP keepalive (a dead peer is noticed),
+ * and a name in pg_stat_activity.
+ */
+export interface DatabaseTimeouts {
+  /** Connecting, or waiting for a free pooled connection. */
+  readonly connectMs: number;
+  /** One statement without an answer. */
+  readonly queryMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: DatabaseTimeouts = { connectMs: 5000, queryMs: 30_000 };
+
+export function pgOptions(connectionString: string, timeouts: DatabaseTimeouts = DEFAULT_TIMEOUTS, name = 'crm-pipeline'): pg.ClientConfig {
+  return {
+    connectionString,
+    connectionTimeoutMillis: timeouts.connectMs,
+    query_timeout: timeouts.queryMs,
+    keepAlive: true,
+    application_name: name,
+  };
+}
+
+/**
+ * pg emits 'error' on a client whose server goes away, also while the client is checked out of
+ * its pool, when pg-pool's own listener is detached: unheard, that event ends the process. The
+ * failing query still rejects, so the listener only has to exist.
+ */
+export function guardPool(pool: pg.Pool): pg.Pool {
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}

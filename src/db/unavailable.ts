@@ -1,0 +1,32 @@
+/**
+ * Whether an error means "the database cannot be reached right now" (refused, reset, shut down,
+ * restarting, out of connections, timed out) rather than a fault of the request or of the code.
+ * Such errors answer 503 with Retry-After, and loops retry them with backoff.
+ */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+// SQLSTATE class 08 (connection exception); 57P01-57P03 (shutdown, crash, cannot connect now);
+// 53300 (too many connections); 40P01 is not here: a deadlock is retried by the caller.
+const SQLSTATE = /^(08...|57P0[1-3]|53300)$/;
+const MESSAGES = [
+  /Connection terminated/i,
+  /Connection ended unexpectedly/i,
+  /timeout exceeded when trying to connect/i,
+  /Timeout acquiring a connection/i,
+  /Query read timeout/i,
+  /the database system is (starting up|shutting down|in recovery mode)/i,
+  /Client has encountered a connection error and is not queryable/i,
+  /Client was closed and is not queryable/i,
+];
+
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    if (typeof e !== 'object') break;
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (NETWORK_CODES.has(code) || SQLSTATE.test(code))) return true;
+    if (typeof message === 'string' && MESSAGES.some((m) => m.test(message))) return true;
+    // AggregateError (every address refused) and wrapped causes.
+    const inner = (e as { errors?: unknown[] }).errors?.[0] ?? (e as { cause?: unknown }).cause;
+    e = inner;
+  }
+  return false;
+}
