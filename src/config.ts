@@ -44,11 +44,13 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(1000),
   RATE_LIMIT_BURST_PER_SECOND: z.coerce.number().int().min(0).max(1_000_000).default(50),
   RATE_LIMIT_GLOBAL_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000_000).default(100_000),
+  /** Express's "trust proxy": which proxies' X-Forwarded-For to believe (unauthenticated callers are limited per address). */
+  TRUST_PROXY: z.string().min(1).default('false'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Longest a request waits to connect to PostgreSQL (or for a free connection) before it answers 503. */
   DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   /** Longest one SQL statement may go unanswered (a partitioned server) before it fails. */
-  DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
+  DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(10_000),
   /** Longest a query may wait for its read model to reach a position (read-your-writes). */
   MAX_CONSISTENCY_WAIT_MS: z.coerce.number().int().min(0).max(60000).default(5000),
 });

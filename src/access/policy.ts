@@ -115,6 +115,16 @@ export function requireOwnerInScope(access: Access, resource: Resource, action: 
 }
 
 /**
+ * Whose deals a forecast measures, fixed when it is created: a user's own forecast measures
+ * what that user reaches (a rep its deals, a manager its teams', an admin the tenant's); one
+ * created for someone else measures that person's own deals. Figures shown later are always
+ * within the reach of whoever may read the forecast, whoever takes the snapshot.
+ */
+export function forecastDealReach(access: Access, ownerId: string): Reach {
+  return ownerId === access.actorId ? (reachOf(access, 'opportunity', 'read') ?? 'own') : 'own';
+}
+
+/**
  * The scope of a read filtered by owner: that one owner (FORBIDDEN if outside the caller's
  * reach: a rep asking for another rep's pipeline is refused, never answered with its own
  * figures), or without a filter everything the caller reaches.

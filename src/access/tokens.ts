@@ -2,11 +2,14 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
   SignJWT,
+  createLocalJWKSet,
   createRemoteJWKSet,
+  customFetch,
   errors as joseErrors,
   jwtVerify,
 } from 'jose';
 import { TENANT_ID_PATTERN } from '../eventstore/streams.js';
+import { isUserId } from './roles.js';
 
 /**
  * Bearer tokens: HS256 with a shared secret, and/or RS256/ES256 (and kin) verified against an
@@ -76,14 +79,37 @@ function rolesOf(value: unknown): string[] | undefined {
   return undefined;
 }
 
-/** Unknown key ids refetch the set at once, but one id at most once a minute, and ten ids a minute in all. */
+/**
+ * The provider's keys: unknown key ids refetch the set at once, but one id at most once a minute
+ * and ten ids a minute in all. If the provider cannot be reached (or answers nonsense) when the
+ * set is due for a refresh, the last set fetched keeps verifying tokens: an identity provider's
+ * outage must not take the API down with it.
+ */
 function remoteKeys(url: string, cacheMaxAge: number): JWTVerifyGetKey {
-  const jwks = createRemoteJWKSet(new URL(url), { cacheMaxAge, cooldownDuration: Number.POSITIVE_INFINITY });
+  let lastGood: ReturnType<typeof createLocalJWKSet> | undefined;
+  // Every set the provider serves is kept as the fallback, whatever jose does with it.
+  const keepingFetch = async (input: string, init: Parameters<typeof fetch>[1]) => {
+    const res = await fetch(input, init);
+    if (res.ok) {
+      try {
+        lastGood = createLocalJWKSet((await res.clone().json()) as Parameters<typeof createLocalJWKSet>[0]);
+      } catch {
+        /* not a key set: jose refuses it too */
+      }
+    }
+    return res;
+  };
+  const jwks = createRemoteJWKSet(new URL(url), { cacheMaxAge, cooldownDuration: Number.POSITIVE_INFINITY, [customFetch]: keepingFetch });
   const tried = new Map<string, number>();
+  const fetchFailed = (err: unknown) => !(err instanceof joseErrors.JOSEError) || err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid || /JSON Web Key Set HTTP response/.test(err.message);
   return async (header, token) => {
     try {
       return await jwks(header, token);
     } catch (err) {
+      if (fetchFailed(err)) {
+        if (lastGood) return lastGood(header, token);
+        throw new TokenError('the identity provider could not be reached to verify the token', [], true);
+      }
       if (!(err instanceof joseErrors.JWKSNoMatchingKey)) throw err;
       const now = Date.now();
       for (const [kid, at] of tried) if (at < now - 60_000) tried.delete(kid);
@@ -139,7 +165,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     const roles = rolesOf(claimAt(payload, claims.roles));
     const missing = [
       ...(typeof tenantId === 'string' && TENANT_ID_PATTERN.test(tenantId) ? [] : [claims.tenant]),
-      ...(typeof userId === 'string' && userId.length >= 1 && userId.length <= 128 ? [] : [claims.user]),
+      // A provider's subject may not pose as an API key or the service itself.
+      ...(typeof userId === 'string' && isUserId(userId) ? [] : [claims.user]),
       ...(roles && roles.length > 0 ? [] : [claims.roles]),
     ];
     if (missing.length) throw new TokenError(`the token lacks valid claims: ${missing.join(', ')}`, missing);

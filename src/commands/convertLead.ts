@@ -1,13 +1,13 @@
 import type { DomainEvent } from '../aggregates/decider.js';
 import { customerProfileAggregate } from '../aggregates/customerProfile/index.js';
 import type { CustomerProfileCommand } from '../aggregates/customerProfile/index.js';
-import { type LeadState, leadAggregate } from '../aggregates/lead/index.js';
+import { type LeadState, conversionIds, leadAggregate } from '../aggregates/lead/index.js';
 import { type OpportunityCommand, opportunityAggregate } from '../aggregates/opportunity/index.js';
 import type { StageSet } from '../aggregates/pipelineStage/stages.js';
 import { fromRecorded } from '../eventstore/envelope.js';
 import { type EventStore, type Position, comparePositions } from '../eventstore/port.js';
 import { streamName } from '../eventstore/streams.js';
-import { DomainError } from '../shared/errors.js';
+import { DomainError, conflict } from '../shared/errors.js';
 import type { Amount } from '../shared/money.js';
 import type { Aggregate, CommandEnvelope, ExecuteCommand } from './handler.js';
 
@@ -81,6 +81,22 @@ export async function convertLead(deps: ConvertLeadDeps, env: SagaEnvelope, inpu
     const ctx = { now: new Date(), actorId: env.access.actorId };
     if (preview.customer) customerProfileAggregate.decider.decide(preview.customer, customerProfileAggregate.decider.initialState, ctx);
     opportunityAggregate.decider.decide(preview.opportunity, opportunityAggregate.decider.initialState, ctx);
+  }
+
+  // The ids a conversion derives must still be free: a record created under them by anyone else
+  // (ids are predictable from the lead) would otherwise be adopted, or strand the lead.
+  if (current.status !== 'converted') {
+    const ids = conversionIds(leadId, input.customerId);
+    const taken = [
+      ...(ids.customerCreated ? [{ aggregate: customerProfileAggregate as Aggregate<unknown, DomainEvent, unknown>, id: ids.customerId }] : []),
+      { aggregate: opportunityAggregate as Aggregate<unknown, DomainEvent, unknown>, id: ids.opportunityId },
+    ];
+    for (const t of taken) {
+      const stream = streamName({ category: t.aggregate.category, tenantId: env.access.tenantId, aggregateId: t.id });
+      if ((await deps.store.readStream(stream, { maxCount: 1 })).length > 0) {
+        throw conflict(`The id ${t.id} this conversion derives is taken by another record`, { id: t.id, lead_id: leadId });
+      }
+    }
   }
 
   // 1. The lead: converted exactly once; the ids come from its state either way.
@@ -208,8 +224,9 @@ async function createOnce<C, E extends DomainEvent, S>(
   } catch (err) {
     if (!(err instanceof DomainError) || err.code !== 'CONFLICT') throw err;
     const stream = streamName({ category: aggregate.category, tenantId: env.access.tenantId, aggregateId: env.aggregateId });
-    const existing = await deps.store.readStream(stream, { direction: 'backwards', maxCount: 1 });
-    if (existing.length === 0) throw err;
-    return existing[0]!.position;
+    const events = await deps.store.readStream(stream);
+    // Done by this conversion (an earlier attempt) only if caused by its LeadConvertedEvent.
+    if (events.length === 0 || fromRecorded(events[0]!).metadata.causationId !== env.causationId) throw err;
+    return events.at(-1)!.position;
   }
 }

@@ -74,11 +74,12 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
       const state = fold(aggregate.decider, history.map(toDomainEvent));
       const last = history.at(-1);
       const currentRevision = last?.revision ?? -1n;
+      // The access policy decides on the state as loaded, before anything about the record is
+      // told (even its revision) and before the decider runs (DESIGN §10).
+      authorizeCommand(env.access, aggregate.guard, command, state);
       if (env.expectedRevision !== undefined && env.expectedRevision !== currentRevision) {
         throw staleRevision(env.expectedRevision, currentRevision);
       }
-      // The access policy decides on the state as loaded, before the decider does (DESIGN §10).
-      authorizeCommand(env.access, aggregate.guard, command, state);
 
       const now = clock();
       const decided = aggregate.decider.decide(command, state, { now, actorId });
@@ -147,8 +148,9 @@ function staleRevision(expected: bigint, actual: bigint) {
 }
 
 /**
- * The outcome of an earlier execution that carried `idempotencyKey`, rebuilt from the stream
- * (its events carry the key); undefined when that execution appended nothing.
+ * The outcome of an earlier execution by `actorId` that carried `idempotencyKey`, rebuilt from
+ * the stream (its events carry the key and the actor: keys belong to their caller); undefined
+ * when that execution appended nothing.
  */
 export async function recoverResult<C, E extends DomainEvent, S>(
   store: EventStore,
@@ -156,16 +158,18 @@ export async function recoverResult<C, E extends DomainEvent, S>(
   streamId: string,
   aggregateId: string,
   idempotencyKey: string,
+  actorId: string,
 ): Promise<CommandResult<S> | undefined> {
   const history = (await store.readStream(streamId)).map((r) => fromRecorded<E>(r));
-  const lastIndex = history.findLastIndex((e) => e.metadata.idempotencyKey === idempotencyKey);
+  const mine = (e: StoredEvent<E>) => e.metadata.idempotencyKey === idempotencyKey && e.metadata.userId === actorId;
+  const lastIndex = history.findLastIndex(mine);
   if (lastIndex < 0) return undefined;
   const upTo = history.slice(0, lastIndex + 1);
   const last = upTo[lastIndex]!;
   return {
     streamId,
     aggregateId,
-    events: upTo.filter((e) => e.metadata.idempotencyKey === idempotencyKey),
+    events: upTo.filter(mine),
     revision: last.revision,
     position: last.position,
     state: fold(aggregate.decider, upTo.map(toDomainEvent)),

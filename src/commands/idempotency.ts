@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { conflict } from '../shared/errors.js';
 
@@ -9,7 +9,9 @@ import { conflict } from '../shared/errors.js';
  *
  * If the process died between appending and recording the response, the claim is pending
  * for good; once its lease has passed, the next retry may take it over (the events carry the
- * key in their metadata, so `recover` can rebuild the outcome from the stream).
+ * key in their metadata, so `recover` can rebuild the outcome from the stream). A claim made by
+ * this very process for a request no longer in flight (its connection died in an outage) is
+ * taken over at once: nobody can still be working on it.
  */
 export interface StoredResponse {
   readonly status: number;
@@ -24,8 +26,28 @@ export type Claim =
   /** Claimed by a request still within its lease: in flight, or lost with its connection. */
   | { kind: 'busy'; streamId: string };
 
-const LEASE_MS = 30_000;
+/**
+ * Longer than any request can take: each of its few statements is cancelled by the server after
+ * DATABASE_QUERY_TIMEOUT_MS (10 s by default), so a claim this old is not being worked on.
+ */
+const LEASE_MS = 60_000;
 const TABLE = 'idempotency_keys';
+
+/** Who claims: this process. Claims it made, and the ones still running, are known here. */
+const CLAIMANT = randomUUID();
+const inFlight = new Set<string>();
+const flightKey = (owner: KeyOwner, key: string) => `${owner.tenantId}\u0000${owner.principal}\u0000${key}`;
+
+/** Runs `work` for a claim of this process, so that a retry can tell it from an abandoned one. */
+export async function whileClaimed<T>(owner: KeyOwner, key: string, work: () => Promise<T>): Promise<T> {
+  const k = flightKey(owner, key);
+  inFlight.add(k);
+  try {
+    return await work();
+  } finally {
+    inFlight.delete(k);
+  }
+}
 
 export function requestHash(parts: readonly unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
@@ -46,7 +68,7 @@ export async function keyKnown(db: Knex, owner: KeyOwner, key: string): Promise<
 
 export async function claimKey(db: Knex, args: KeyOwner & { key: string; hash: string; streamId: string }): Promise<Claim> {
   const inserted = await db(TABLE)
-    .insert({ ...where(args, args.key), request_hash: args.hash, stream_id: args.streamId, status: 'pending' })
+    .insert({ ...where(args, args.key), request_hash: args.hash, stream_id: args.streamId, status: 'pending', claimed_by: CLAIMANT })
     .onConflict(['tenant_id', 'principal', 'key'])
     .ignore()
     .returning('key');
@@ -60,12 +82,13 @@ export async function claimKey(db: Knex, args: KeyOwner & { key: string; hash: s
   if (row.status === 'done') {
     return { kind: 'replay', response: { status: row.status_code, body: row.response?.body, headers: row.response?.headers ?? {} } };
   }
-  // Take over an expired claim in one statement, judged by the database's clock: of two retries
-  // only one wins, and no timestamp read into a millisecond Date has to match a microsecond one.
+  // Take over an expired claim, or one of this process that no request works on any more, in one
+  // statement judged by the database's clock: of two retries only one wins.
+  const abandoned = row.claimed_by === CLAIMANT && !inFlight.has(flightKey(args, args.key));
   const taken = await db(TABLE)
     .where({ ...where(args, args.key), status: 'pending' })
-    .whereRaw(`updated_at < now() - make_interval(secs => ?)`, [LEASE_MS / 1000])
-    .update({ updated_at: db.fn.now() })
+    .modify((q) => (abandoned ? q.where('claimed_by', CLAIMANT) : q.whereRaw('updated_at < now() - make_interval(secs => ?)', [LEASE_MS / 1000])))
+    .update({ updated_at: db.fn.now(), claimed_by: CLAIMANT })
     .returning('stream_id');
   if (taken.length !== 1) return { kind: 'busy', streamId: row.stream_id };
   return { kind: 'takeover', streamId: row.stream_id };

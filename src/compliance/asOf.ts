@@ -47,6 +47,8 @@ export async function aggregateStateAsOf<C, E extends DomainEvent, S>(
  * projection is folded in memory (one row per aggregate) and inserted in bulk; others keep
  * the selected events in memory and apply them.
  */
+const PAST_MOMENT_MARGIN_MS = 5 * 60_000;
+
 export async function readModelAsOf<T>(
   deps: { db: Knex; store: EventStore },
   projection: Projection,
@@ -67,11 +69,15 @@ export async function readModelAsOf<T>(
   } else {
     let after: Position = START;
     const filter = { ...source.filter, eventTypes: source.filter.eventTypes ?? projection.eventTypes };
+    // The log is in commit order and an event's time is its decision, at most a request's
+    // timeouts before its commit: well past the moment, nothing earlier can follow.
+    const enough = 'at' in moment ? moment.at.getTime() + PAST_MOMENT_MARGIN_MS : Number.POSITIVE_INFINITY;
     for (;;) {
-      const page = await deps.store.readAll({ after, filter, maxCount: 1000 });
+      const page = (await deps.store.readAll({ after, filter, maxCount: 1000 })).map((r) => fromRecorded(r));
       if (page.length === 0) break;
-      take(page.map((r) => fromRecorded(r)));
+      take(page);
       after = page.at(-1)!.position;
+      if (Date.parse(page.at(-1)!.timestamp) > enough) break;
     }
   }
 

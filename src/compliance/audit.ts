@@ -2,6 +2,7 @@ import { type StoredEvent, fromRecorded } from '../eventstore/envelope.js';
 import type { EventStore, Position } from '../eventstore/port.js';
 import { START, formatPosition } from '../eventstore/port.js';
 import { tenantStreamPrefix } from '../eventstore/streams.js';
+import { redacted } from '../shared/redact.js';
 
 /**
  * The audit trail for compliance: every event with its time, actor, correlation and what it
@@ -44,7 +45,7 @@ export function toAuditRecord(e: StoredEvent): AuditRecord {
     position: formatPosition(e.position),
     correlation_id: e.metadata.correlationId,
     causation_id: e.metadata.causationId,
-    changes: e.payload,
+    changes: redacted(e.payload),
   };
 }
 

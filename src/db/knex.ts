@@ -54,13 +54,19 @@ const MIGRATION_LOCK = 0x63726d01;
  * exist yet for the first of them, so they would race to create it.
  */
 export async function migrateLatest(db: Db): Promise<string[]> {
-  const lock = await db.client.acquireConnection();
+  // Connections of their own, without statement timeouts: a migration, or waiting for another
+  // instance's, may take as long as it takes.
+  const config = { ...(db.client.config.connection as pg.ClientConfig), query_timeout: undefined, options: '-c statement_timeout=0' };
+  const lock = new pg.Client(config);
+  lock.on('error', () => undefined);
+  await lock.connect();
+  const migrator = knexFactory({ client: 'pg', connection: config as Knex.PgConnectionConfig, pool: { min: 0, max: 2 } });
   try {
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+    const [, applied] = (await migrator.migrate.latest({ migrationSource })) as [number, string[]];
     return applied;
   } finally {
-    await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-    await db.client.releaseConnection(lock);
+    await migrator.destroy();
+    await lock.end().catch(() => undefined); // ending the session releases the lock
   }
 }

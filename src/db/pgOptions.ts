@@ -12,14 +12,29 @@ export interface DatabaseTimeouts {
   readonly queryMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: DatabaseTimeouts = { connectMs: 5000, queryMs: 30_000 };
+export const DEFAULT_TIMEOUTS: DatabaseTimeouts = { connectMs: 5000, queryMs: 10_000 };
 
-export function pgOptions(connectionString: string, timeouts: DatabaseTimeouts = DEFAULT_TIMEOUTS, name = 'crm-pipeline'): pg.ClientConfig {
+/**
+ * The server cancels a statement after `queryMs` (then nothing of it committed, and the
+ * connection stays usable); the client gives up a little later only when the server does not
+ * answer at all (a partition), which leaves the outcome unknown.
+ */
+export function pgOptions(
+  connectionString: string,
+  timeouts: DatabaseTimeouts = DEFAULT_TIMEOUTS,
+  name = 'crm-pipeline',
+  settings: Record<string, string> = {},
+): pg.ClientConfig {
+  const gucs = { statement_timeout: String(timeouts.queryMs), ...settings };
   return {
     connectionString,
     connectionTimeoutMillis: timeouts.connectMs,
-    query_timeout: timeouts.queryMs,
+    query_timeout: timeouts.queryMs + 2000,
+    options: Object.entries(gucs)
+      .map(([k, v]) => `-c ${k}=${v}`)
+      .join(' '),
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     application_name: name,
   };
 }

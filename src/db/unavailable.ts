@@ -5,8 +5,9 @@
  */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
 // SQLSTATE class 08 (connection exception); 57P01-57P03 (shutdown, crash, cannot connect now);
-// 53300 (too many connections); 40P01 is not here: a deadlock is retried by the caller.
-const SQLSTATE = /^(08...|57P0[1-3]|53300)$/;
+// 57014 (a statement cancelled by its timeout); class 53 (out of connections, memory or disk);
+// 40001/40P01 (serialization failure, deadlock: try again) and 55P03 (lock not available).
+const SQLSTATE = /^(08...|57P0[1-3]|57014|53...|40001|40P01|55P03)$/;
 const MESSAGES = [
   /Connection terminated/i,
   /Connection ended unexpectedly/i,

@@ -33,6 +33,8 @@ export interface HttpDeps extends CommandRouteDeps {
   /** Resolves when the service can serve (its database answers); rejects with the reason. */
   readonly ready: () => Promise<void>;
   readonly version: string;
+  /** Express's "trust proxy" setting: false, true, a hop count, or addresses/subnets. */
+  readonly trustProxy?: string;
 }
 
 export function createHttpApp(deps: HttpDeps): Express {
@@ -41,6 +43,8 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false); // ETags are stream revisions, set by the routes.
   app.set('query parser', 'simple');
+  const trust = deps.trustProxy ?? 'false';
+  app.set('trust proxy', trust === 'true' ? true : trust === 'false' ? false : /^\d+$/.test(trust) ? Number(trust) : trust);
   // Security headers on every response (helmet: maintained, and it tracks what browsers honour).
   app.use(helmet());
 
@@ -51,7 +55,8 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.setHeader('X-Request-Id', id);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      if (database.failing && res.statusCode !== 503 && req.path.startsWith('/api/')) database.recover();
+      // A success of /api touched the database: it is back.
+      if (database.failing && res.statusCode >= 200 && res.statusCode < 300 && req.originalUrl.startsWith('/api/')) database.recover();
       deps.log.debug('request', {
         request_id: id,
         method: req.method,

@@ -8,7 +8,8 @@ import {
   type ExecuteCommand,
   recoverResult,
 } from '../commands/handler.js';
-import { type KeyOwner, type StoredResponse, claimKey, completeKey, abandonKey, requestHash } from '../commands/idempotency.js';
+import { type KeyOwner, type StoredResponse, abandonKey, claimKey, completeKey, requestHash, whileClaimed } from '../commands/idempotency.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { EventStore } from '../eventstore/port.js';
 import { formatPosition } from '../eventstore/port.js';
 import { streamName } from '../eventstore/streams.js';
@@ -32,6 +33,8 @@ export interface CommandSpec<C, E extends DomainEvent, S> {
   readonly location?: string;
   /** The route applied If-Match itself, to an earlier step (a multi-step command). */
   readonly ignoreIfMatch?: boolean;
+  /** Fields of the answer never stored for an Idempotency-Key replay (a secret shown once). */
+  readonly secretFields?: readonly string[];
 }
 
 /** If-Match: the stream revision the client last saw, as the ETag we sent ("5", W/"5" or 5). */
@@ -72,6 +75,8 @@ export async function idempotentResponse(
   run: (takeover: boolean) => Promise<StoredResponse>,
   /** The outcome an earlier execution left in the stream (its events carry the key), if any. */
   recover?: () => Promise<StoredResponse | undefined>,
+  /** Fields of the body left out of the remembered answer: a replay shows them as null. */
+  secretFields: readonly string[] = [],
 ): Promise<void> {
   const key = idempotencyKeyOf(req);
   if (key === undefined) return respond(res, await run(false));
@@ -90,22 +95,30 @@ export async function idempotentResponse(
       res.setHeader('Retry-After', '2');
       throw conflict('A request with this Idempotency-Key is still in progress; retry shortly', { idempotency_key: key });
     }
-    await completeKey(db, owner, key, recovered);
+    await completeKey(db, owner, key, withoutSecrets(recovered, secretFields));
     res.setHeader('Idempotent-Replayed', 'true');
     return respond(res, recovered);
   }
   let response: StoredResponse;
   try {
-    response = await run(claim.kind === 'takeover');
+    response = await whileClaimed(owner, key, () => run(claim.kind === 'takeover'));
   } catch (err) {
     if (!(err instanceof DomainError)) {
-      await abandonKey(db, owner, key).catch(() => undefined);
+      // A lost connection leaves the outcome unknown: the claim stays, and the retry (which this
+      // process lets take it over at once) looks in the stream first. Any other failure frees
+      // the lease now, with the same look first.
+      if (!isDatabaseUnavailable(err)) await abandonKey(db, owner, key).catch(() => undefined);
       throw err;
     }
     response = { status: STATUS[err.code], headers: {}, body: errorEnvelope(res, err.code, err.message, err.details) };
   }
-  await completeKey(db, owner, key, response);
+  await completeKey(db, owner, key, withoutSecrets(response, secretFields));
   respond(res, response);
+}
+
+function withoutSecrets(r: StoredResponse, fields: readonly string[]): StoredResponse {
+  if (fields.length === 0 || typeof r.body !== 'object' || r.body === null) return r;
+  return { ...r, body: { ...r.body, ...Object.fromEntries(fields.map((f) => [f, null])) } };
 }
 
 /** Idempotency keys belong to the caller (tenant and actor), not to the whole tenant. */
@@ -163,7 +176,8 @@ export async function runCommand<C, E extends DomainEvent, S>(
   const streamId = streamName({ category: spec.aggregate.category, tenantId: envelope.access.tenantId, aggregateId: spec.aggregateId });
   // An earlier execution with this key left its outcome in the stream: its events carry the key.
   const recover = async () => {
-    const found = key === undefined ? undefined : await recoverResult(deps.store, spec.aggregate, streamId, spec.aggregateId, key);
+    const found =
+      key === undefined ? undefined : await recoverResult(deps.store, spec.aggregate, streamId, spec.aggregateId, key, envelope.access.actorId);
     return found && success(found);
   };
   await idempotentResponse(
@@ -173,5 +187,6 @@ export async function runCommand<C, E extends DomainEvent, S>(
     streamId,
     async (takeover) => (takeover ? await recover() : undefined) ?? success(await deps.execute(spec.aggregate, envelope, spec.command)),
     recover,
+    spec.secretFields,
   );
 }

@@ -63,7 +63,7 @@ export function errorHandler(log: Logger, database: Incident): ErrorRequestHandl
         'SERVICE_UNAVAILABLE',
         command
           ? 'The database cannot be reached; the outcome of this command is unknown. Retry with the same Idempotency-Key to get its real outcome'
-          : 'The database cannot be reached; retry shortly',
+          : 'The database cannot be reached or did not answer in time; retry shortly',
         { retry_after_seconds: OUTAGE_RETRY_AFTER_S, ...(command ? { outcome: 'unknown' } : {}) },
       );
     }

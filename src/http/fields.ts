@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { USER_ID_PATTERN } from '../access/roles.js';
 import { AGGREGATE_ID_PATTERN } from '../eventstore/streams.js';
 import { CALENDAR_DATE_RULE, isCalendarDate } from '../shared/dates.js';
 import { AMOUNT_RULE, type Amount, CURRENCY_CODES, isCurrency, parseAmount } from '../shared/money.js';
@@ -46,6 +47,9 @@ export const integer = (min: number, max: number) =>
 export const isoDate = z.string().refine(isCalendarDate, `must be ${CALENDAR_DATE_RULE}`).meta({ format: 'date' });
 
 export const id = z.string().regex(AGGREGATE_ID_PATTERN, 'must be 1-128 characters: letters, digits, _ . : -');
+
+/** Whom records belong to: a user id as tokens carry it, or an API key's actor (`apikey:<id>`). */
+export const userId = z.string().regex(USER_ID_PATTERN, 'must be a user id: 1-128 visible ASCII characters');
 
 export const text = (max: number) => z.string().trim().min(1).max(max);
 

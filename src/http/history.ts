@@ -5,6 +5,7 @@ import { loadReadable } from '../commands/load.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { EventStore } from '../eventstore/port.js';
 import { snakeKeys } from '../shared/case.js';
+import { redacted } from '../shared/redact.js';
 import { accessOf } from './auth.js';
 import { etagOf } from './commandRoute.js';
 
@@ -23,7 +24,7 @@ export function historyEntry(e: StoredEvent, extra: Record<string, unknown> = {}
     ...(e.metadata.apiKeyId ? { api_key_id: e.metadata.apiKeyId } : {}),
     correlation_id: e.metadata.correlationId,
     causation_id: e.metadata.causationId,
-    changes: snakeKeys(e.payload),
+    changes: snakeKeys(redacted(e.payload)),
     ...extra,
   };
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { type Action, type Resource, rolesAllowed } from '../access/policy.js';
+import { USER_ID_PATTERN } from '../access/roles.js';
+import { AGGREGATE_ID_PATTERN } from '../eventstore/streams.js';
 
 /**
  * A route as the OpenAPI document describes it; the schemas are the very zod objects that
@@ -56,7 +58,8 @@ export function openApiDocument(routes: readonly ApiRoute[], version: string): R
   for (const r of routes) {
     const parameters: unknown[] = [];
     for (const m of r.path.matchAll(/\{(\w+)\}/g)) {
-      parameters.push({ name: m[1], in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' } });
+      const pattern = m[1] === 'userId' ? USER_ID_PATTERN.source : AGGREGATE_ID_PATTERN.source;
+      parameters.push({ name: m[1], in: 'path', required: true, schema: { type: 'string', pattern } });
     }
     if (r.query) {
       const shape = jsonSchema(r.query, 'input') as { properties?: Record<string, unknown>; required?: string[] };

@@ -96,7 +96,7 @@ export function createRateLimiter(connectionString: string, config: RateLimitCon
   };
   // Lost connections must not end the process; the insurance limiter covers outages.
   const pool = guardPool(
-    new pg.Pool({ ...pgOptions(connectionString, timeouts, 'crm-pipeline-ratelimit'), max: 4, options: '-c synchronous_commit=off' }),
+    new pg.Pool({ ...pgOptions(connectionString, timeouts, 'crm-pipeline-ratelimit', { synchronous_commit: 'off' }), max: 4 }),
   );
   const burst = config.perUserPerSecond > 0 ? limiter(pool, 'rl_s', config.perUserPerSecond, 1) : undefined;
   const minute = config.perUserPerMinute > 0 ? limiter(pool, 'rl_m', config.perUserPerMinute, 60) : undefined;

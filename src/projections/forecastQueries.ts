@@ -16,6 +16,8 @@ export interface ForecastRow {
   amount: string;
   currency: string;
   notes: string | null;
+  /** own | team | all; null (before access control): all. */
+  deal_scope: string | null;
   status: string;
   snapshot_count: number;
   last_snapshot_at: Date | null;

@@ -36,6 +36,7 @@ export const forecastsProjection: Projection = {
             amount: d.amount,
             currency: d.currency,
             notes: d.notes,
+            deal_scope: d.dealScope ?? null,
             status: 'open',
             snapshot_count: 0,
             created_by: e.metadata.userId,

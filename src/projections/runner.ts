@@ -134,7 +134,6 @@ export function createProjectionRunner(deps: {
   async function runOnce(p: Projection, outage: Incident): Promise<void> {
     let stored = await loadCheckpoint(p);
     advance(p.name, stored, false);
-    outage.recover({ checkpoint: formatPosition(stored) });
     let lastWrite = Date.now();
     for await (const batch of deps.store.subscribeToAll({
       after: stored,
@@ -161,6 +160,7 @@ export function createProjectionRunner(deps: {
       }
       // Waiters may be released on the in-memory checkpoint: nothing below it is unhandled.
       advance(p.name, batch.checkpoint, batch.caughtUp);
+      outage.recover({ checkpoint: formatPosition(batch.checkpoint) });
     }
   }
 

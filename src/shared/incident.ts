@@ -14,12 +14,18 @@ export interface Incident {
 
 export const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-export function incident(log: Logger, what: string, base: LogFields = {}): Incident {
+/**
+ * A success within `settleMs` of the last failure does not end the incident: a database coming
+ * back answers some connections and not yet others, and that is one outage, not several.
+ */
+export function incident(log: Logger, what: string, base: LogFields = {}, settleMs = 2000): Incident {
   let since: number | undefined;
+  let lastFailure = 0;
   let failures = 0;
   return {
     fail(err, fields = {}) {
       failures++;
+      lastFailure = Date.now();
       if (since === undefined) {
         since = Date.now();
         log.error(`${what} failed; retrying`, { ...base, ...fields, error: errorText(err) });
@@ -28,7 +34,7 @@ export function incident(log: Logger, what: string, base: LogFields = {}): Incid
       }
     },
     recover(fields = {}) {
-      if (since === undefined) return;
+      if (since === undefined || Date.now() - lastFailure < settleMs) return;
       log.info(`${what} recovered`, { ...base, ...fields, down_ms: Date.now() - since, failed_attempts: failures });
       since = undefined;
       failures = 0;

@@ -40,6 +40,7 @@ const created: ForecastEvent = {
     amount: money('5000000.00'),
     currency: 'USD',
     notes: 'Conservative estimate based on pipeline coverage',
+    dealScope: 'own',
   },
 };
 

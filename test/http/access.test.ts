@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { conversionIds } from '../../src/aggregates/lead/decider.js';
 import { type TestApp, startTestApp } from '../support/app.js';
 import { BASE, expectError } from './opportunityHelpers.js';
 
@@ -135,6 +136,8 @@ describe('HTTP API: access control (one policy for every read and command)', fun
       expect(await stage(mgr1, 'ACL-C')).to.equal(403);
       expect(await stage(repA, 'ACL-A')).to.equal(200);
       expect(await stage(mgr1, 'ACL-B')).to.equal(200);
+      // Refused before anything of the record is told, its revision included.
+      expectError(await send(repA, 'PATCH', `${BASE}/ACL-B`, { amount: '1.00' }, { 'if-match': '"99"' }), 403, 'FORBIDDEN');
       // Nothing refused reached the log.
       const trail = (await get(admin, `${BASE}/ACL-B/history`)).body.data;
       expect(trail.map((e: { actor: string }) => e.actor)).to.deep.equal(['rep-b', 'mgr-1']);
@@ -191,6 +194,17 @@ describe('HTTP API: access control (one policy for every read and command)', fun
       // Accounts themselves are shared: a rep may update one.
       expect(await status(repA, 'PATCH', '/api/v1/customers/ACL-CUST', { segment: 'enterprise' })).to.equal(200);
       expect(await status(auditor, 'PATCH', '/api/v1/customers/ACL-CUST', { segment: 'smb' })).to.equal(403);
+    });
+    it('a lead conversion does not adopt a record someone else created under the ids it derives', async () => {
+      await ok(repA, 'POST', '/api/v1/leads', {
+        id: 'LEAD-HIJACK', source: 'web', email: 'h@example.com', industry: 'Technology', employee_count: 500, annual_revenue: 50000000, title: 'VP Engineering',
+      });
+      await ok(repA, 'POST', '/api/v1/leads/LEAD-HIJACK/qualify', {});
+      const { opportunityId } = conversionIds('LEAD-HIJACK');
+      await ok(repB, 'POST', BASE, { id: opportunityId, customer_id: 'ACL-CUST', amount: '1.00' });
+      expectError(await send(repA, 'POST', '/api/v1/leads/LEAD-HIJACK/convert', { amount: '10.00' }), 409, 'CONFLICT');
+      expect((await get(repA, '/api/v1/leads/LEAD-HIJACK')).body.status).to.equal('qualified');
+      expect((await get(admin, `${BASE}/${opportunityId}`)).body.owner_id).to.equal('rep-b');
     });
   });
 

@@ -50,6 +50,17 @@ describe('HTTP API: API keys', function () {
     const trail = await app.request('GET', `/api/v1/api-keys/${created.id}/history`, { identity: admin });
     expect(trail.body.data[0].changes).not.to.have.property('secret_hash');
 
+    // Not even an Idempotency-Key replay shows the secret again, nor does the key table hold it.
+    const once = await app.request('POST', '/api/v1/api-keys', { identity: admin, headers: { 'idempotency-key': 'key-once' }, body: { name: 'once', roles: ['sales_rep'] } });
+    const replay = await app.request('POST', '/api/v1/api-keys', { identity: admin, headers: { 'idempotency-key': 'key-once' }, body: { name: 'once', roles: ['sales_rep'] } });
+    expect(once.body.key).to.be.a('string');
+    expect(replay.headers.get('idempotent-replayed')).to.equal('true');
+    expect(replay.body).to.include({ id: once.body.id, key: null });
+    const stored = await app.database.db('idempotency_keys').where({ key: 'key-once' }).first();
+    expect(JSON.stringify(stored.response)).not.to.include(once.body.key.split('.').at(-1));
+    const state = await app.request('GET', `/api/v1/audit/state?aggregate_type=apiKey&aggregate_id=${created.id}`, { identity: admin });
+    expect(state.body.state).not.to.have.property('secret_hash');
+
     const revoked = await app.request('POST', `/api/v1/api-keys/${created.id}/revoke`, { identity: admin, body: { reason: 'rotated' } });
     expect(revoked.status).to.equal(200);
     expectError(await withKey(created.key, 'GET', BASE), 401, 'UNAUTHORIZED');
@@ -87,11 +98,13 @@ describe('HTTP API: API keys', function () {
 });
 
 /** A JWKS endpoint on loopback whose keys the test rotates. */
-async function jwksServer(): Promise<{ url: string; serve(keys: JWK[]): void; fetches(): number; close(): Promise<void> }> {
+async function jwksServer(): Promise<{ url: string; serve(keys: JWK[]): void; fail(on: boolean): void; fetches(): number; close(): Promise<void> }> {
   let keys: JWK[] = [];
   let fetches = 0;
+  let failing = false;
   const server: Server = createServer((req, res) => {
     fetches++;
+    if (failing) return void res.writeHead(500).end('down for maintenance');
     if (req.url !== '/.well-known/jwks.json') return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
   });
@@ -99,6 +112,7 @@ async function jwksServer(): Promise<{ url: string; serve(keys: JWK[]): void; fe
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`,
     serve: (k) => void (keys = k),
+    fail: (on) => void (failing = on),
     fetches: () => fetches,
     close: () => new Promise((r) => server.close(() => r())),
   };
@@ -136,6 +150,7 @@ describe('HTTP API: tokens from an identity provider (JWKS)', function () {
       JWT_AUDIENCE: 'crm-api',
       JWT_CLAIM_TENANT: 'org',
       JWT_CLAIM_ROLES: 'realm_access.roles',
+      JWT_JWKS_CACHE_MAX_AGE_MS: '1000',
     });
   });
   after(async () => {
@@ -169,6 +184,13 @@ describe('HTTP API: tokens from an identity provider (JWKS)', function () {
     const other = await keyPair('RS256', 'rsa-3'); // same kid, another key: a forgery
     expectError(await call(await sign(other)), 401, 'UNAUTHORIZED');
     expectError(await app.request('GET', BASE), 401, 'UNAUTHORIZED'); // the helper's HS256 token
+    // The provider down: the keys fetched before keep working; a key it never served is still refused.
+    idp.fail(true);
+    await new Promise((r) => setTimeout(r, 1100)); // past the cache age this suite configures
+    expect((await call(await sign(k))).status).to.equal(200);
+    const fresh = await keyPair('RS256', 'rsa-new');
+    expectError(await call(await sign(fresh)), 401, 'UNAUTHORIZED');
+    idp.fail(false);
     // Unknown key ids refetch the set, but not without bound.
     const before = idp.fetches();
     for (let i = 0; i < 30; i++) await call(await sign({ ...k, kid: `forged-${i}` }));

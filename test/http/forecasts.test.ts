@@ -87,15 +87,28 @@ describe('HTTP API: forecasts', function () {
       expect(b.pipeline_coverage).to.equal('1.70');
     });
 
-    it('without a territory the pipeline of every territory counts; owner_id does not narrow it', async () => {
-      const res = await create({ period: 'q1_2026', forecast_type: 'BEST_CASE', amount: '3000000.00', owner_id: 'O2' });
+    it('without a territory the pipeline of every territory counts (an admin’s own forecast: the tenant’s deals)', async () => {
+      const res = await create({ period: 'q1_2026', forecast_type: 'BEST_CASE', amount: '3000000.00' });
       expect(res.status, JSON.stringify(res.body)).to.equal(201);
       const pipeline = await pipelineOf('period=Q1_2026');
-      expect(res.body).to.include({ period: 'Q1_2026', forecast_type: 'best_case', owner_id: 'O2', territory_id: null });
+      expect(res.body).to.include({ period: 'Q1_2026', forecast_type: 'best_case', owner_id: 'user-200', territory_id: null });
       expect(res.body.current_pipeline).to.equal(pipeline.summary.total_amount);
       expect(res.body.current_pipeline).to.equal(expectedPipeline(deals, Q1).summary.total_amount);
       expect(res.body.pipeline_coverage).to.equal(coverage(pipeline.summary.total_amount, '3000000.00'));
       expect(res.body.pipeline_coverage).to.equal('3.07'); // 9200000.65 / 3000000 = 3.0666…
+    });
+
+    it('a forecast created for someone else measures that owner’s deals, whoever reads or snapshots it', async () => {
+      const res = await create({ period: 'q1_2026', forecast_type: 'BEST_CASE', amount: '3000000.00', owner_id: 'O2' });
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      expect(res.body).to.include({ owner_id: 'O2', current_pipeline: (await pipelineOf('period=Q1_2026&owner_id=O2')).summary.total_amount });
+      expect(res.body.current_pipeline).to.equal('3500000.55');
+      const snapshot = await app.request('POST', `${FORECASTS}/${res.body.id}/snapshots`, { body: {}, headers: { 'x-min-position': position } });
+      expect(snapshot.body.snapshot.total_amount).to.equal('3500000.55');
+      const asOwner = await app.request('GET', `${FORECASTS}/${res.body.id}?min_position=${snapshot.body.position}`, { identity: { userId: 'O2', roles: ['sales_rep'] } });
+      expect(asOwner.status, JSON.stringify(asOwner.body)).to.equal(200);
+      expect(asOwner.body).to.include({ current_pipeline: '3500000.55' });
+      expect(asOwner.body.snapshots[0]).to.include({ total_amount: '3500000.55' });
     });
 
     it('a month, another currency, an amount of 0 (coverage null) and an empty pipeline (coverage 0.00)', async () => {

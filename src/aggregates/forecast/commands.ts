@@ -1,4 +1,5 @@
 import type { Amount } from '../../shared/money.js';
+import type { DealScope } from './events.js';
 
 /** Seed 004's forecast types; input in any case is normalised to these. */
 export const FORECAST_TYPES = ['commit', 'best_case', 'pipeline'] as const;
@@ -35,6 +36,8 @@ export type ForecastCommand =
       amount: Amount;
       currency: string;
       notes?: string;
+      /** Whose deals it measures (the access policy's reach of its owner); default own. */
+      dealScope?: DealScope;
     }
   | { type: 'AdjustForecast'; amount: Amount; reason: string }
   | { type: 'SubmitSnapshot'; pipeline: PipelineFigures }

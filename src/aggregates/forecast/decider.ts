@@ -4,7 +4,7 @@ import { type Amount, AMOUNT_RULE, isCurrency, parseAmount, toBig } from '../../
 import { requirePeriod } from '../../shared/period.js';
 import type { Decider, DecisionContext } from '../decider.js';
 import { FORECAST_TYPES, type ForecastCommand, type ForecastType, type PipelineFigures, type StageBreakdown } from './commands.js';
-import type { ForecastEvent } from './events.js';
+import type { DealScope, ForecastEvent } from './events.js';
 
 export type ForecastStatus = 'open' | 'locked';
 
@@ -21,6 +21,7 @@ export type ForecastState =
       readonly currency: string;
       readonly status: ForecastStatus;
       readonly snapshotCount: number;
+      readonly dealScope: DealScope;
     };
 
 type Existing = Extract<ForecastState, { exists: true }>;
@@ -116,6 +117,7 @@ function decide(command: ForecastCommand, state: ForecastState, ctx: DecisionCon
             amount: requireAmount(command.amount),
             currency: command.currency,
             notes: command.notes?.trim() || null,
+            dealScope: command.dealScope ?? 'own',
           },
         },
       ];
@@ -193,6 +195,7 @@ function evolve(state: ForecastState, event: ForecastEvent): ForecastState {
         currency: d.currency,
         status: 'open',
         snapshotCount: 0,
+        dealScope: d.dealScope ?? 'all',
       };
     }
     case 'ForecastAdjustedEvent':

@@ -15,8 +15,15 @@ export type ForecastCreated = DomainEvent<
     amount: Amount;
     currency: string;
     notes: string | null;
+    /**
+     * Whose deals the forecast measures: its owner's (own), the owner's and its teams' (team), or
+     * the tenant's (all). Absent on forecasts created before access control: all.
+     */
+    dealScope?: DealScope;
   }
 >;
+
+export type DealScope = 'own' | 'team' | 'all';
 
 export type ForecastAdjusted = DomainEvent<
   'ForecastAdjustedEvent',

@@ -91,4 +91,16 @@ export const accessMigrations: readonly Migration[] = [
       await knex.raw('alter table idempotency_keys add primary key (tenant_id, key)');
     },
   },
+  {
+    name: '0704_forecasts_deal_scope',
+    // own | team | all; null for forecasts created before access control (they measured all).
+    up: async (knex) => knex.schema.alterTable('forecasts', (t) => void t.text('deal_scope')),
+    down: async (knex) => knex.schema.alterTable('forecasts', (t) => void t.dropColumn('deal_scope')),
+  },
+  {
+    name: '0705_idempotency_claimant',
+    // Which process holds a pending claim: it may take back its own abandoned claims at once.
+    up: async (knex) => knex.schema.alterTable('idempotency_keys', (t) => void t.text('claimed_by')),
+    down: async (knex) => knex.schema.alterTable('idempotency_keys', (t) => void t.dropColumn('claimed_by')),
+  },
 ];

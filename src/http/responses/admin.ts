@@ -77,7 +77,7 @@ export const apiKeyResult = z.object({
   actor: z.string().optional(),
   expires_at: nullable(z.string()).optional(),
   revoked: z.boolean().optional(),
-  key: z.string().optional().meta({ description: 'the key itself: in the answer that creates it, and nowhere else' }),
+  key: nullable(z.string()).optional().meta({ description: 'the key itself: in the answer that creates it, and nowhere else (null in a replay)' }),
   ...written,
 });
 

@@ -10,13 +10,13 @@ import type { Knex } from 'knex';
 import { scopeFor } from '../../access/policy.js';
 import { accessOf } from '../auth.js';
 import { awaitReadModel } from '../consistency.js';
-import { currency, id, minPosition } from '../fields.js';
+import { currency, minPosition, userId } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 import { salesMetricsBody, winLossBody } from '../responses/opportunities.js';
 
 export const analyticsQuery = z.object({
   period: z.string().trim().min(1).optional(),
-  owner_id: id.optional(),
+  owner_id: userId.optional(),
   currency: currency.default('USD'),
   min_position: minPosition,
 });

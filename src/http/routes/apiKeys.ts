@@ -7,7 +7,6 @@ import type { CommandResult } from '../../commands/handler.js';
 import { type ApiKeyRow, getApiKey, listApiKeys } from '../../projections/apiKeyQueries.js';
 import { apiKeysProjection } from '../../projections/apiKeys.js';
 import type { ProjectionRunner } from '../../projections/runner.js';
-import { snakeKeys } from '../../shared/case.js';
 import { notFound } from '../../shared/errors.js';
 import { accessOf, can } from '../auth.js';
 import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
@@ -88,8 +87,9 @@ export function apiKeyRoutes(deps: ApiKeyRouteDeps): Router {
         ...(b.expires_at ? { expiresAt: new Date(b.expires_at).toISOString() } : {}),
         secretHash,
       },
-      // The only time the secret is ever shown (an idempotent replay shows this answer again).
+      // The only time the secret is ever shown: an Idempotency-Key replay answers with key null.
       render: (result) => ({ ...renderKey(result), key }),
+      secretFields: ['key'],
     });
   });
 
@@ -121,11 +121,7 @@ export function apiKeyRoutes(deps: ApiKeyRouteDeps): Router {
   });
 
   r.get('/:id/history', can('apiKey', 'read'), async (req, res) => {
-    // The secret's hash identifies nothing a reader needs: left out of the trail shown here.
-    await sendHistory(res, deps.store, { aggregate: apiKeyAggregate, aggregateId: id.parse(req.params.id), label: 'API key' }, (e) => {
-      const { secretHash: _hash, ...rest } = e.payload as Record<string, unknown>;
-      return { changes: snakeKeys(rest) };
-    });
+    await sendHistory(res, deps.store, { aggregate: apiKeyAggregate, aggregateId: id.parse(req.params.id), label: 'API key' });
   });
 
   return r;

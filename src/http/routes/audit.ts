@@ -10,6 +10,7 @@ import { requireReach } from '../../access/policy.js';
 import { accessOf } from '../auth.js';
 import { jsonReplacer, snakeKeys } from '../../shared/case.js';
 import { notFound } from '../../shared/errors.js';
+import { redacted } from '../../shared/redact.js';
 import { asOfQuery, id } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 import { auditStateBody } from '../responses/admin.js';
@@ -79,7 +80,7 @@ export function auditRoutes(deps: { store: EventStore }): Router {
       revision: revision.toString(),
       as_of: 'at' in moment && moment.at ? moment.at.toISOString() : null,
       last_event: { event_id: last.eventId, event_type: last.eventType, timestamp: last.timestamp, actor: last.metadata.userId },
-      state: snakeKeys(JSON.parse(JSON.stringify(state, jsonReplacer))),
+      state: snakeKeys(redacted(JSON.parse(JSON.stringify(state, jsonReplacer)))),
     });
   });
 

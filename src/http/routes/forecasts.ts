@@ -14,25 +14,26 @@ import {
 import type { StageSet } from '../../aggregates/pipelineStage/stages.js';
 import type { CommandResult } from '../../commands/handler.js';
 import type { StoredEvent } from '../../eventstore/envelope.js';
-import type { Access } from '../../access/access.js';
-import { type OwnerScope, ownerScope, requireOwnerInScope, scopeFor } from '../../access/policy.js';
+import { type OwnerScope, forecastDealReach, requireOwnerInScope, scopeFor } from '../../access/policy.js';
+import type { DealScope } from '../../aggregates/forecast/events.js';
+import { forecastOwners, forecastPipeline } from '../../commands/forecast/forecastPipeline.js';
 import { loadReadable } from '../../commands/load.js';
 import { streamName } from '../../eventstore/streams.js';
 import { readModelAsOf } from '../../compliance/asOf.js';
 import { type ForecastRow, type SnapshotRow, getForecast, listForecasts, listSnapshots } from '../../projections/forecastQueries.js';
 import { forecastsProjection } from '../../projections/forecasts.js';
 import { opportunitiesProjection } from '../../projections/opportunities.js';
-import { type Pipeline, forecastAccuracy, pipeline, pipelineCoverage, wonInPeriod } from '../../projections/pipelineQueries.js';
+import { type Pipeline, forecastAccuracy, pipelineCoverage, wonInPeriod } from '../../projections/pipelineQueries.js';
 import type { ProjectionRunner } from '../../projections/runner.js';
 import { snakeKeys } from '../../shared/case.js';
 import { notFound } from '../../shared/errors.js';
 import { formatAmount } from '../../shared/money.js';
-import { type Period, requirePeriod } from '../../shared/period.js';
+import { requirePeriod } from '../../shared/period.js';
 import { accessOf, can } from '../auth.js';
 import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
-import { amount, asOfQuery, currency, id, pagination, text, minPosition } from '../fields.js';
+import { amount, asOfQuery, currency, id, pagination, text, minPosition, userId } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 import { periodField } from './pipeline.js';
 import { type Unwritten, historyBody } from '../responses/common.js';
@@ -62,7 +63,7 @@ export const createForecastBody = z
     forecast_id: id.optional(),
     period: periodField,
     territory_id: id.optional(),
-    owner_id: id.optional(),
+    owner_id: userId.optional(),
     forecast_type: forecastType,
     amount,
     currency: currency.default('USD'),
@@ -73,12 +74,12 @@ export const createForecastBody = z
 export const adjustBody = z.strictObject({ amount, reason: text(500) });
 export const snapshotBody = z.strictObject({});
 export const lockBody = z.strictObject({ reason: text(500).optional() });
-export const reassignForecastBody = z.strictObject({ owner_id: id, reason: text(500).optional() });
+export const reassignForecastBody = z.strictObject({ owner_id: userId, reason: text(500).optional() });
 
 export const listForecastsQuery = pagination.extend({
   period: periodField.optional(),
   territory_id: id.optional(),
-  owner_id: id.optional(),
+  owner_id: userId.optional(),
   forecast_type: forecastType.optional(),
   status: z.enum(['open', 'locked']).optional(),
   min_position: minPosition,
@@ -180,21 +181,17 @@ function renderState(result: CommandResult<ForecastState>): Unwritten<typeof for
 export function forecastRoutes(deps: ForecastRouteDeps): Router {
   const r = Router();
 
-  /**
-   * The pipeline a forecast is measured against: same period, same territory (all territories
-   * when the forecast has none), same currency, over the deals the caller may see: for an admin
-   * the whole territory, for a manager its teams', for a rep its own. A forecast's owner is who
-   * answers for it, not a filter on the deals; the caller's reach is, so no figure leaks.
-   */
-  async function pipelineFor(access: Access, scope: { period: Period | string; territoryId: string | null; currency: string }) {
-    const { tenantId } = access;
-    return pipeline(deps.db, tenantId, await deps.stageSetFor(tenantId), {
-      owners: ownerScope(access, 'opportunity'),
-      period: scope.period,
-      currency: scope.currency,
-      ...(scope.territoryId !== null ? { territoryId: scope.territoryId } : {}),
+  /** The pipeline of a forecast row (the read model keeps its deal scope; older rows measured all). */
+  const rowPipeline = (row: ForecastRow) =>
+    forecastPipeline(deps, {
+      tenantId: row.tenant_id,
+      ownerId: row.owner_id,
+      dealScope: (row.deal_scope ?? 'all') as DealScope,
+      period: row.period,
+      territoryId: row.territory_id,
+      currency: row.currency.trim(),
     });
-  }
+  const rowOwners = (row: ForecastRow) => forecastOwners(deps, { tenantId: row.tenant_id, ownerId: row.owner_id, dealScope: (row.deal_scope ?? 'all') as DealScope });
 
   r.post('/', can('forecast', 'write'), async (req, res) => {
     const b = createForecastBody.parse(req.body ?? {});
@@ -202,7 +199,9 @@ export function forecastRoutes(deps: ForecastRouteDeps): Router {
     // X-Min-Position lets a client see its own opportunity writes in current_pipeline.
     await awaitReadModel(req, res, deps.runner, opportunitiesProjection.name, deps.maxConsistencyWaitMs);
     const forecastId = b.id ?? b.forecast_id ?? randomUUID();
-    const figures = await pipelineFor(access, { period: b.period, territoryId: b.territory_id ?? null, currency: b.currency });
+    const ownerId = b.owner_id ?? access.actorId;
+    const dealScope = forecastDealReach(access, ownerId);
+    const figures = await forecastPipeline(deps, { tenantId: access.tenantId, ownerId, dealScope, period: b.period, territoryId: b.territory_id ?? null, currency: b.currency });
     await runCommand(deps, req, res, {
       aggregate: forecastAggregate,
       aggregateId: forecastId,
@@ -218,6 +217,7 @@ export function forecastRoutes(deps: ForecastRouteDeps): Router {
         amount: b.amount,
         currency: b.currency,
         ...(b.notes ? { notes: b.notes } : {}),
+        dealScope,
       },
       render: (result) => ({
         ...renderState(result),
@@ -248,7 +248,7 @@ export function forecastRoutes(deps: ForecastRouteDeps): Router {
     const { state } = await loadReadable(deps.store, access, forecastAggregate, forecastId, 'Forecast');
     if (!state.exists) throw notFound(`Forecast ${forecastId} not found`, { id: forecastId });
     await awaitReadModel(req, res, deps.runner, opportunitiesProjection.name, deps.maxConsistencyWaitMs);
-    const figures = await pipelineFor(access, state);
+    const figures = await forecastPipeline(deps, { tenantId: access.tenantId, ...state });
     await runCommand(deps, req, res, {
       aggregate: forecastAggregate,
       aggregateId: forecastId,
@@ -370,9 +370,9 @@ export function forecastRoutes(deps: ForecastRouteDeps): Router {
     if (!row) throw notFound(`Forecast ${forecastId} not found`, { id: forecastId });
     requireOwnerInScope(access, 'forecast', 'read', row.owner_id);
     const [figures, snapshots, result] = await Promise.all([
-      pipelineFor(access, { period: row.period, territoryId: row.territory_id, currency: row.currency.trim() }),
+      rowPipeline(row),
       listSnapshots(deps.db, tenantId, forecastId, { limit: DETAIL_SNAPSHOTS, offset: 0 }),
-      outcomeOf(deps.db, tenantId, row, new Date(), ownerScope(access, 'opportunity')),
+      outcomeOf(deps.db, tenantId, row, new Date(), await rowOwners(row)),
     ]);
     res.setHeader('ETag', etagOf(row.revision));
     res.json({
@@ -394,7 +394,7 @@ export function forecastRoutes(deps: ForecastRouteDeps): Router {
     requireOwnerInScope(access, 'forecast', 'read', forecast.owner_id);
     const [{ rows, total }, result] = await Promise.all([
       listSnapshots(deps.db, tenantId, forecastId, { limit: q.limit, offset: q.offset }),
-      outcomeOf(deps.db, tenantId, forecast, new Date(), ownerScope(access, 'opportunity')),
+      outcomeOf(deps.db, tenantId, forecast, new Date(), await rowOwners(forecast)),
     ]);
     res.json({
       id: forecastId,

@@ -26,7 +26,7 @@ import { accessOf, can } from '../auth.js';
 import { type CommandRouteDeps, commandEnvelope, etagOf, idempotentResponse, parseIfMatch, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
-import { amount, asOfQuery, currency, id, integer, isoDate, metadata, oneOf, pagination, text, minPosition } from '../fields.js';
+import { amount, asOfQuery, currency, id, integer, isoDate, metadata, oneOf, pagination, text, minPosition, userId } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 import { type Unwritten, historyBody } from '../responses/common.js';
 import { assignmentBody, conversionBody, leadBody, leadPage, leadResult, leadScoreBody } from '../responses/leads.js';
@@ -56,7 +56,7 @@ export const createLeadBody = z.strictObject({
   /** Marketing's own score (seed 004); kept as marketing_score, our rubric gives `score`. */
   score: integer(0, 100).optional(),
   metadata: metadata.optional(),
-  assigned_to: id.optional(),
+  assigned_to: userId.optional(),
   territory_id: id.optional(),
 });
 
@@ -88,12 +88,12 @@ export const assignBody = z.strictObject({
   territory_id: id,
   reason: text(500),
   /** Defaults to the caller. */
-  assigned_to: id.optional(),
+  assigned_to: userId.optional(),
 });
 
 export const listLeadsQuery = pagination.extend({
   status: oneOf(LEAD_STATUSES, 'lower').optional(),
-  assigned_to: id.optional(),
+  assigned_to: userId.optional(),
   territory_id: id.optional(),
   source: z.string().trim().toLowerCase().pipe(z.string().min(1).max(64)).optional(),
   min_score: z.coerce.number().int().min(0).max(100).optional(),

@@ -18,7 +18,7 @@ import { accessOf, can } from '../auth.js';
 import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
-import { amount, asOfQuery, currency, id, integer, isoDate, metadata, pagination, text, minPosition } from '../fields.js';
+import { amount, asOfQuery, currency, id, integer, isoDate, metadata, pagination, text, minPosition, userId } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 import { type Unwritten, historyBody } from '../responses/common.js';
 import { opportunityBody, opportunityPage, opportunityResult } from '../responses/opportunities.js';
@@ -45,7 +45,7 @@ export const createOpportunityBody = z
     currency: currency.default('USD'),
     expected_close_date: isoDate.optional(),
     probability: integer(0, 100).optional(),
-    owner_id: id.optional(),
+    owner_id: userId.optional(),
     products: z
       .array(z.strictObject({ product_id: id, quantity: integer(1, 1_000_000_000), unit_price: amount }))
       .max(500)
@@ -73,7 +73,7 @@ export const closeBody = z.strictObject({
   reason: text(500).optional(),
 });
 
-export const reassignBody = z.strictObject({ owner_id: id, reason: text(500).optional() });
+export const reassignBody = z.strictObject({ owner_id: userId, reason: text(500).optional() });
 
 export const updateBody = z
   .strictObject({
@@ -85,7 +85,7 @@ export const updateBody = z
 
 export const listQuery = pagination.extend({
   stage: stage.optional(),
-  owner_id: id.optional(),
+  owner_id: userId.optional(),
   customer_id: id.optional(),
   account_id: id.optional(),
   territory_id: id.optional(),

@@ -13,7 +13,7 @@ import { PERIOD_RULE, type Period, parsePeriod } from '../../shared/period.js';
 import { scopeFor } from '../../access/policy.js';
 import { accessOf } from '../auth.js';
 import { awaitReadModel } from '../consistency.js';
-import { currency, id, minPosition } from '../fields.js';
+import { currency, id, minPosition, userId } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 import { pipelineBody } from '../responses/opportunities.js';
 
@@ -40,7 +40,7 @@ export const periodField = z
 
 export const pipelineQuery = z.object({
   period: periodField,
-  owner_id: id.optional(),
+  owner_id: userId.optional(),
   territory_id: id.optional(),
   currency: currency.default(DEFAULT_PIPELINE_CURRENCY),
   min_position: minPosition,

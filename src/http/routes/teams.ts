@@ -13,7 +13,7 @@ import { accessOf, can } from '../auth.js';
 import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
 import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
-import { asOfQuery, id, pagination, text, minPosition } from '../fields.js';
+import { asOfQuery, id, pagination, text, minPosition, userId } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
 import { type Unwritten, historyBody } from '../responses/common.js';
 import { meBody, teamBody, teamPage, teamResult } from '../responses/admin.js';
@@ -31,19 +31,19 @@ export interface TeamRouteDeps extends CommandRouteDeps {
 export const createTeamBody = z.strictObject({
   id: id.optional(),
   name: text(200),
-  manager_id: id.optional(),
-  member_ids: z.array(id).max(500).optional(),
+  manager_id: userId.optional(),
+  member_ids: z.array(userId).max(500).optional(),
 });
 
 export const updateTeamBody = z
-  .strictObject({ name: text(200).optional(), manager_id: id.nullable().optional() })
+  .strictObject({ name: text(200).optional(), manager_id: userId.nullable().optional() })
   .refine((b) => b.name !== undefined || b.manager_id !== undefined, { message: 'nothing to update: give name or manager_id' });
 
 export const disbandBody = z.strictObject({ reason: text(500).optional() });
 
 export const listTeamsQuery = pagination.extend({
-  manager_id: id.optional(),
-  member_id: id.optional(),
+  manager_id: userId.optional(),
+  member_id: userId.optional(),
   active: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   /** The whole directory as it stood then. */
   as_of: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 instant, e.g. 2026-02-02T11:10:00Z' }).optional(),
@@ -105,12 +105,12 @@ export function teamRoutes(deps: TeamRouteDeps): Router {
 
   r.put('/:id/members/:userId', can('team', 'write'), async (req, res) => {
     const teamId = id.parse(req.params.id);
-    await runCommand(deps, req, res, { ...command(200), aggregateId: teamId, command: { type: 'AddTeamMember', userId: id.parse(req.params.userId) } });
+    await runCommand(deps, req, res, { ...command(200), aggregateId: teamId, command: { type: 'AddTeamMember', userId: userId.parse(req.params.userId) } });
   });
 
   r.delete('/:id/members/:userId', can('team', 'write'), async (req, res) => {
     const teamId = id.parse(req.params.id);
-    await runCommand(deps, req, res, { ...command(200), aggregateId: teamId, command: { type: 'RemoveTeamMember', userId: id.parse(req.params.userId) } });
+    await runCommand(deps, req, res, { ...command(200), aggregateId: teamId, command: { type: 'RemoveTeamMember', userId: userId.parse(req.params.userId) } });
   });
 
   r.post('/:id/disband', can('team', 'write'), async (req, res) => {
