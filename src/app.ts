@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { stageSetFor } from './aggregates/pipelineStage/loadStageSet.js';
 import { createKafkaBridge, parseBrokers } from './bridges/kafka/bridge.js';
 import { inboundCommands } from './bridges/kafka/inboundCommands.js';
 import { postgresLagCounter, storeLagCounter } from './bridges/kafka/lag.js';
@@ -8,6 +7,7 @@ import { outboundBacklog } from './bridges/kafka/outbound.js';
 import { createApiKeyVerifier } from './access/apiKeys.js';
 import { createTokenVerifier } from './access/tokens.js';
 import { createCommandHandler } from './commands/handler.js';
+import { stageSetOf } from './commands/load.js';
 import { type Config, hsSecretOf } from './config.js';
 import { resolveDatabase } from './db/connect.js';
 import type { EmbeddedPostgresHandle } from './db/embedded.js';
@@ -107,7 +107,7 @@ export async function startApp(config: Config, log: Logger, options: StartOption
     runner,
     log,
     auth: { verifyToken, apiKeys: createApiKeyVerifier({ store, db }), db, rateLimiter },
-    stageSetFor: (tenantId) => stageSetFor(store, tenantId),
+    stageSetFor: (tenantId) => stageSetOf(store, tenantId),
     maxConsistencyWaitMs: config.MAX_CONSISTENCY_WAIT_MS,
     version: VERSION,
     trustProxy: config.TRUST_PROXY,

@@ -36,7 +36,8 @@ export interface ConvertLeadInput {
   readonly stages: StageSet;
   readonly opportunity: {
     readonly name?: string;
-    readonly stage: string;
+    /** Default: the first open stage. */
+    readonly stage?: string;
     readonly amount: Amount;
     readonly currency?: string;
     readonly probability?: number;
@@ -176,7 +177,7 @@ function conversionCommands(
       leadId: lead.leadId,
       ...(lead.territoryId ? { territoryId: lead.territoryId } : {}),
       ownerId: lead.ownerId,
-      stage: o.stage,
+      ...(o.stage !== undefined ? { stage: o.stage } : {}),
       amount: o.amount,
       currency: o.currency ?? lead.currency ?? DEFAULT_CURRENCY,
       ...(o.probability !== undefined ? { probability: o.probability } : {}),

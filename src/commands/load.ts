@@ -1,6 +1,7 @@
 import type { Access } from '../access/access.js';
 import { requireOwnerInScope, requireReach } from '../access/policy.js';
 import { type DomainEvent, fold } from '../aggregates/decider.js';
+import { STAGE_SET_AGGREGATE_ID, type StageSet, pipelineStageAggregate } from '../aggregates/pipelineStage/index.js';
 import { type StoredEvent, fromRecorded, toDomainEvent } from '../eventstore/envelope.js';
 import type { EventStore } from '../eventstore/port.js';
 import { streamName } from '../eventstore/streams.js';
@@ -25,6 +26,15 @@ export async function loadAggregate<C, E extends DomainEvent, S>(
   const streamId = streamName({ category: aggregate.category, tenantId, aggregateId });
   const events = (await store.readStream(streamId)).map((r) => fromRecorded<E>(r));
   return { streamId, events, state: fold(aggregate.decider, events.map(toDomainEvent)), revision: events.at(-1)?.revision ?? -1n };
+}
+
+/**
+ * A tenant's stage set, folded from its stream (the defaults while it has none). A handful of
+ * events, read on each command rather than cached: a change is in force for the very next
+ * command, in every process.
+ */
+export async function stageSetOf(store: EventStore, tenantId: string): Promise<StageSet> {
+  return (await loadAggregate(store, pipelineStageAggregate, tenantId, STAGE_SET_AGGREGATE_ID)).state.set;
 }
 
 /**

@@ -6,21 +6,21 @@ import { formatPosition } from '../eventstore/port.js';
 import type { ProjectionRunner } from '../projections/runner.js';
 import type { Logger } from '../shared/logger.js';
 import { type AuthDeps, authenticate } from './auth.js';
-import type { CommandRouteDeps } from './commandRoute.js';
+import type { CommandRouteDeps } from './commandReply.js';
+import { mount } from './endpoint.js';
+import { opportunityEndpoints } from './endpoints/opportunities.js';
+import { pipelineEndpoints } from './endpoints/pipeline.js';
+import { stageEndpoints } from './endpoints/stages.js';
 import { errorHandler, sendError } from './errors.js';
 import { losslessJsonBody } from './json.js';
 import { errorText, incident } from '../shared/incident.js';
 import { openApiDocument } from './openapi.js';
-import { analyticsRoutes } from './routes/analytics.js';
 import { apiKeyRoutes } from './routes/apiKeys.js';
 import { auditRoutes } from './routes/audit.js';
 import { customerRoutes } from './routes/customers.js';
 import { forecastRoutes } from './routes/forecasts.js';
 import { API_ROUTES } from './routes/index.js';
 import { leadRoutes, territoryRoutes } from './routes/leads.js';
-import { opportunityRoutes } from './routes/opportunities.js';
-import { pipelineRoutes } from './routes/pipeline.js';
-import { stageRoutes } from './routes/stages.js';
 import { meRoutes, teamRoutes } from './routes/teams.js';
 
 export interface HttpDeps extends CommandRouteDeps {
@@ -109,16 +109,14 @@ export function createHttpApp(deps: HttpDeps): Express {
   });
   api.use(losslessJsonBody);
 
-  api.use('/analytics', analyticsRoutes(deps));
+
   api.use('/audit', auditRoutes(deps));
-  // Before /opportunities, whose GET /:id would take "pipeline" for an id.
-  api.use('/opportunities/pipeline', pipelineRoutes(deps));
-  api.use('/opportunities', opportunityRoutes(deps));
+  // The pipeline before /opportunities/{id}, which would take "pipeline" for an id.
+  mount(api, '/api/v1', [...pipelineEndpoints, ...opportunityEndpoints, ...stageEndpoints], deps);
   api.use('/forecasts', forecastRoutes(deps));
   api.use('/customers', customerRoutes(deps));
   api.use('/leads', leadRoutes(deps));
   api.use('/territories', territoryRoutes(deps));
-  api.use('/pipeline/stages', stageRoutes(deps));
   api.use('/teams', teamRoutes(deps));
   api.use('/api-keys', apiKeyRoutes(deps));
   api.use('/me', meRoutes(deps));

@@ -35,3 +35,11 @@ export async function awaitReadModel(
     });
   }
 }
+
+/** Read-your-writes for an endpoint: waits for each projection named (see awaitReadModel). */
+export async function readYourWrites(
+  call: { req: Request; res: Response; deps: { runner: ProjectionRunner; maxConsistencyWaitMs: number } },
+  ...projections: string[]
+): Promise<void> {
+  for (const p of projections) await awaitReadModel(call.req, call.res, call.deps.runner, p, call.deps.maxConsistencyWaitMs);
+}

@@ -88,3 +88,8 @@ export function mount<D>(router: Router, prefix: string, endpoints: readonly End
 
 /** A fresh router with the endpoints mounted. */
 export const routerOf = <D>(prefix: string, endpoints: readonly Endpoint<D>[], deps: D) => mount(Router(), prefix, endpoints, deps);
+
+/** Seed 004's list envelope. */
+export function paged<T>(data: readonly T[], total: number, page: { limit: number; offset: number }) {
+  return { data, pagination: { total, limit: page.limit, offset: page.offset, has_more: page.offset + data.length < total } };
+}

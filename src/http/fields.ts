@@ -3,6 +3,7 @@ import { USER_ID_PATTERN } from '../access/roles.js';
 import { AGGREGATE_ID_PATTERN } from '../eventstore/streams.js';
 import { CALENDAR_DATE_RULE, isCalendarDate } from '../shared/dates.js';
 import { AMOUNT_RULE, type Amount, CURRENCY_CODES, isCurrency, parseAmount } from '../shared/money.js';
+import { PERIOD_RULE, type Period, parsePeriod } from '../shared/period.js';
 import { LosslessNumber } from './json.js';
 
 /** zod fields shared by the API's request schemas. Bodies arrive through parseJsonLossless. */
@@ -84,3 +85,16 @@ export const asOfQuery = z
   .transform((q) =>
     q.as_of ? { at: new Date(q.as_of) } : q.as_of_revision !== undefined ? { revision: BigInt(q.as_of_revision) } : undefined,
   );
+
+/** A period code in any accepted spelling, parsed to its canonical Period. */
+export const periodField = z
+  .string({ error: `must be ${PERIOD_RULE}` })
+  .transform((text, ctx): Period => {
+    const period = parsePeriod(text);
+    if (!period) {
+      ctx.addIssue({ code: 'custom', message: `must be ${PERIOD_RULE}` });
+      return z.NEVER;
+    }
+    return period;
+  })
+  .meta({ type: 'string', example: 'Q1_2026', description: PERIOD_RULE });

@@ -7,7 +7,7 @@ import type { EventStore } from '../eventstore/port.js';
 import { snakeKeys } from '../shared/case.js';
 import { redacted } from '../shared/redact.js';
 import { accessOf } from './auth.js';
-import { etagOf } from './commandRoute.js';
+import { etagOf } from './commandReply.js';
 
 /**
  * The audit trail of one aggregate, read from its stream: every event with its actor, time,

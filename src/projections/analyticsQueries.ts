@@ -1,6 +1,7 @@
 import BigNumber from 'bignumber.js';
 import type { Knex } from 'knex';
-import type { OwnerScope } from '../access/policy.js';
+import type { Access } from '../access/access.js';
+import { type OwnerScope, scopeFor } from '../access/policy.js';
 import type { StageSet } from '../aggregates/pipelineStage/stages.js';
 import { type Amount, formatAmount, toBig } from '../shared/money.js';
 import type { Period } from '../shared/period.js';
@@ -223,3 +224,12 @@ export async function salesMetrics(db: Knex, tenantId: string, f: AnalyticsFilte
     slipped_deals: slipped,
   };
 }
+
+/** The figures over the deals the caller may see (one owner's within its reach, when asked). */
+export type AnalyticsQuery = Omit<AnalyticsFilters, 'owners'>;
+const scoped = (access: Access, q: AnalyticsQuery): AnalyticsFilters => ({ ...q, owners: scopeFor(access, 'opportunity', q.ownerId) });
+
+export const winLossFor = (db: Knex, access: Access, q: AnalyticsQuery) => winLoss(db, access.tenantId, scoped(access, q));
+
+export const salesMetricsFor = async (app: { db: Knex; stageSetFor: (tenantId: string) => Promise<StageSet> }, access: Access, q: AnalyticsQuery) =>
+  salesMetrics(app.db, access.tenantId, scoped(access, q), await app.stageSetFor(access.tenantId));

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
-import type { OwnerScope } from '../access/policy.js';
+import type { Access } from '../access/access.js';
+import { type OwnerScope, requireOwnerInScope, scopeFor } from '../access/policy.js';
+import { type StageSet, findStage, normaliseStageCode } from '../aggregates/pipelineStage/stages.js';
 import { CUSTOMER_FAMILY_SQL } from './customerQueries.js';
 import { OPPORTUNITIES_TABLE } from './opportunities.js';
 import { whereOwnerIn } from './ownerScope.js';
@@ -77,4 +79,28 @@ export async function listOpportunities(
     db(OPPORTUNITIES_TABLE).modify(where).count<{ count: string }[]>({ count: '*' }),
   ]);
   return { rows, total: Number(count[0]?.count ?? 0) };
+}
+
+/** One opportunity, if the caller may see it: undefined when absent, FORBIDDEN outside its reach. */
+export async function opportunityFor(db: Knex, access: Access, id: string): Promise<OpportunityRow | undefined> {
+  const row = await getOpportunity(db, access.tenantId, id);
+  if (row) requireOwnerInScope(access, 'opportunity', 'read', row.owner_id);
+  return row;
+}
+
+export type OpportunitySearch = Omit<OpportunityFilters, 'owners'>;
+
+/**
+ * The opportunities the caller may see, filtered; a stage is read the way commands read it (any
+ * case, the tenant's aliases), and an owner outside the caller's reach is FORBIDDEN.
+ */
+export async function opportunitiesFor(
+  app: { db: Knex; stageSetFor: (tenantId: string) => Promise<StageSet> },
+  access: Access,
+  filters: OpportunitySearch,
+  page: { limit: number; offset: number },
+): Promise<{ rows: OpportunityRow[]; total: number }> {
+  const owners = scopeFor(access, 'opportunity', filters.ownerId);
+  const stage = filters.stage ? (findStage(await app.stageSetFor(access.tenantId), filters.stage)?.code ?? normaliseStageCode(filters.stage)) : undefined;
+  return listOpportunities(app.db, access.tenantId, { ...filters, owners, ...(stage ? { stage } : {}) }, page);
 }

@@ -1,7 +1,13 @@
 import BigNumber from 'bignumber.js';
 import type { Knex } from 'knex';
-import type { OwnerScope } from '../access/policy.js';
+import type { Access } from '../access/access.js';
+import { type OwnerScope, scopeFor } from '../access/policy.js';
+import { opportunityAggregate } from '../aggregates/opportunity/index.js';
 import type { StageSet } from '../aggregates/pipelineStage/stages.js';
+import { readModelAsOf } from '../compliance/asOf.js';
+import type { EventStore } from '../eventstore/port.js';
+import { tenantStreamPrefix } from '../eventstore/streams.js';
+import { opportunitiesProjection } from './opportunities.js';
 import { type Amount, formatAmount, toBig } from '../shared/money.js';
 import { type Period, requirePeriod } from '../shared/period.js';
 import { OPPORTUNITIES_TABLE } from './opportunities.js';
@@ -199,4 +205,24 @@ export function forecastAccuracy(forecast: Amount | string, actual: Amount | str
     attainment: f.isZero() ? null : round(a.div(f)),
     accuracy: a.isZero() ? null : round(BigNumber.max(0, new BigNumber(1).minus(f.minus(a).abs().div(a)))),
   };
+}
+
+/**
+ * The pipeline the caller may see: its own deals (rep), its teams' (manager), the tenant's
+ * (admin, compliance), or one owner's within that reach. As of a past moment it is the same
+ * query over the opportunities read model replayed from the log up to then (a replay of the
+ * tenant's log: the policy's "replay" action, for those who audit or manage).
+ */
+export async function pipelineFor(
+  app: { db: Knex; store: EventStore; stageSetFor: (tenantId: string) => Promise<StageSet> },
+  access: Access,
+  query: { period: Period; currency: string; ownerId?: string; territoryId?: string; asOf?: Date },
+): Promise<Pipeline> {
+  const { tenantId } = access;
+  const { asOf, ...rest } = query;
+  const filters = { ...rest, owners: scopeFor(access, 'opportunity', query.ownerId, asOf ? 'replay' : 'read') };
+  const stages = await app.stageSetFor(tenantId);
+  if (!asOf) return pipeline(app.db, tenantId, stages, filters);
+  const source = { filter: { streamPrefixes: [tenantStreamPrefix(opportunityAggregate.category, tenantId)] } };
+  return readModelAsOf(app, opportunitiesProjection, source, { at: asOf }, (trx) => pipeline(trx, tenantId, stages, filters));
 }

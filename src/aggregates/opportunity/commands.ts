@@ -13,7 +13,8 @@ export type OpportunityCommand =
       leadId?: string;
       territoryId?: string;
       ownerId?: string;
-      stage: string;
+      /** Default: the set's first open stage. */
+      stage?: string;
       amount: Amount;
       currency: string;
       probability?: number;

@@ -1,7 +1,7 @@
 import { DomainError, conflict, notFound, validation } from '../../shared/errors.js';
 import type { Amount } from '../../shared/money.js';
 import type { Decider, DecisionContext } from '../decider.js';
-import { type StageDefinition, type StageSet, allowedTargets, findStage, stageCodes } from '../pipelineStage/stages.js';
+import { type StageDefinition, type StageSet, allowedTargets, findStage, firstOpenStage, stageCodes } from '../pipelineStage/stages.js';
 import type { OpportunityCommand } from './commands.js';
 import type { OpportunityEvent, OpportunityUpdated } from './events.js';
 
@@ -97,7 +97,8 @@ function decide(command: OpportunityCommand, state: OpportunityState, ctx: Decis
   switch (command.type) {
     case 'CreateOpportunity': {
       if (state.exists) throw conflict(`Opportunity ${command.opportunityId} already exists`);
-      const stage = requireStage(command.stages, command.stage);
+      const stage = command.stage === undefined ? firstOpenStage(command.stages) : requireStage(command.stages, command.stage);
+      if (!stage) throw validation("The tenant's stage set has no open stage", { allowed_stages: stageCodes(command.stages) });
       if (stage.kind !== 'open') {
         throw validation('An opportunity is created in an open stage; close it afterwards', {
           field: 'stage',

@@ -52,6 +52,11 @@ export const DEFAULT_STAGE_SET: StageSet = {
   transitions: openTransitions(DEFAULT_STAGES),
 };
 
+/** Where a deal starts when no stage is given: the first open stage by order. */
+export function firstOpenStage(set: StageSet): StageDefinition | undefined {
+  return set.stages.find((s) => s.kind === 'open');
+}
+
 export function normaliseStageCode(input: string): string {
   return input
     .trim()

@@ -9,7 +9,7 @@ import { apiKeysProjection } from '../../projections/apiKeys.js';
 import type { ProjectionRunner } from '../../projections/runner.js';
 import { notFound } from '../../shared/errors.js';
 import { accessOf, can } from '../auth.js';
-import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
+import { type CommandRouteDeps, etagOf, runCommand } from '../commandReply.js';
 import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
 import { id, oneOf, pagination, text, minPosition } from '../fields.js';

@@ -30,12 +30,12 @@ import { notFound } from '../../shared/errors.js';
 import { formatAmount } from '../../shared/money.js';
 import { requirePeriod } from '../../shared/period.js';
 import { accessOf, can } from '../auth.js';
-import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
+import { type CommandRouteDeps, etagOf, runCommand } from '../commandReply.js';
 import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
-import { amount, asOfQuery, currency, id, pagination, text, minPosition, userId } from '../fields.js';
+import { amount, asOfQuery, currency, id, pagination, text, minPosition, userId, periodField } from '../fields.js';
 import type { ApiRoute } from '../openapi.js';
-import { periodField } from './pipeline.js';
+
 import { type Unwritten, historyBody } from '../responses/common.js';
 import { forecastBody, forecastDetailBody, forecastPage, forecastPeriodPage, forecastResult, snapshotBody as snapshotResponse, snapshotsPage } from '../responses/forecasts.js';
 

@@ -23,7 +23,7 @@ import { notFound } from '../../shared/errors.js';
 import { requireOwnerInScope, scopeFor } from '../../access/policy.js';
 import { loadReadable } from '../../commands/load.js';
 import { accessOf, can } from '../auth.js';
-import { type CommandRouteDeps, commandEnvelope, etagOf, idempotentResponse, parseIfMatch, runCommand } from '../commandRoute.js';
+import { type CommandRouteDeps, commandEnvelope, etagOf, idempotentResponse, parseIfMatch, runCommand } from '../commandReply.js';
 import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
 import { amount, asOfQuery, currency, id, integer, isoDate, metadata, oneOf, pagination, text, minPosition, userId } from '../fields.js';

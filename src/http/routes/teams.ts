@@ -10,7 +10,7 @@ import { type TeamWithMembers, getTeam, listTeams, managedUsers } from '../../pr
 import { teamsProjection } from '../../projections/teams.js';
 import { notFound } from '../../shared/errors.js';
 import { accessOf, can } from '../auth.js';
-import { type CommandRouteDeps, etagOf, runCommand } from '../commandRoute.js';
+import { type CommandRouteDeps, etagOf, runCommand } from '../commandReply.js';
 import { awaitReadModel } from '../consistency.js';
 import { sendHistory } from '../history.js';
 import { asOfQuery, id, pagination, text, minPosition, userId } from '../fields.js';

@@ -14,6 +14,7 @@ import type { EventStore } from '../eventstore/port.js';
 import { formatPosition } from '../eventstore/port.js';
 import { streamName } from '../eventstore/streams.js';
 import { DomainError, conflict, validation } from '../shared/errors.js';
+import type { Caller } from '../commands/context.js';
 import { accessOf } from './auth.js';
 import { STATUS, errorEnvelope, requestId } from './errors.js';
 
@@ -186,6 +187,63 @@ export async function runCommand<C, E extends DomainEvent, S>(
     res,
     streamId,
     async (takeover) => (takeover ? await recover() : undefined) ?? success(await deps.execute(spec.aggregate, envelope, spec.command)),
+    recover,
+    spec.secretFields,
+  );
+}
+
+/** The caller of an HTTP request, for a use case: access, correlation, cause, key, If-Match. */
+export function callerOf(req: Request, res: Response, options: { ignoreIfMatch?: boolean } = {}): Caller {
+  const { aggregateId: _none, ...caller } = commandEnvelope(req, res, '', options.ignoreIfMatch ? undefined : parseIfMatch(req.get('if-match')));
+  return caller;
+}
+
+export interface CommandReplySpec<C, E extends DomainEvent, S> {
+  /** The aggregate the use case writes, and which one: for the stream an earlier attempt left its outcome in. */
+  readonly aggregate: Aggregate<C, E, S>;
+  readonly aggregateId: string;
+  readonly status: 200 | 201;
+  readonly run: (caller: Caller) => Promise<CommandResult<S>>;
+  readonly render: (result: CommandResult<S>) => object;
+  readonly location?: string;
+  /** Fields of the answer never stored for an Idempotency-Key replay (a secret shown once). */
+  readonly secretFields?: readonly string[];
+}
+
+/**
+ * Answers a request with a use case's outcome: Idempotency-Key around it (once, for every
+ * command endpoint), then the body the render gives with the revision (also the ETag) and the
+ * position the command wrote (for read-your-writes).
+ */
+export async function commandReply<C, E extends DomainEvent, S>(
+  call: { req: Request; res: Response; deps: CommandRouteDeps },
+  spec: CommandReplySpec<C, E, S>,
+): Promise<void> {
+  const { req, res, deps } = call;
+  const caller = callerOf(req, res);
+  const key = caller.idempotencyKey;
+  const success = (result: CommandResult<S>): StoredResponse => {
+    const headers: Record<string, string> = { ETag: etagOf(result.revision) };
+    if (result.position) headers['X-Event-Position'] = formatPosition(result.position);
+    if (spec.location) headers.Location = spec.location;
+    return {
+      status: spec.status,
+      headers,
+      body: { ...spec.render(result), revision: result.revision.toString(), position: result.position ? formatPosition(result.position) : null },
+    };
+  };
+  const streamId = streamName({ category: spec.aggregate.category, tenantId: caller.access.tenantId, aggregateId: spec.aggregateId });
+  // An earlier execution with this key left its outcome in the stream: its events carry the key.
+  const recover = async () => {
+    const found = key === undefined ? undefined : await recoverResult(deps.store, spec.aggregate, streamId, spec.aggregateId, key, caller.access.actorId);
+    return found && success(found);
+  };
+  await idempotentResponse(
+    deps.db,
+    req,
+    res,
+    streamId,
+    async (takeover) => (takeover ? await recover() : undefined) ?? success(await spec.run(caller)),
     recover,
     spec.secretFields,
   );

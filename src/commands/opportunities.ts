@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { type OpportunityState, type ProductLine, opportunityAggregate } from '../aggregates/opportunity/index.js';
+import { activeCreditHolds } from '../projections/creditHolds.js';
+import type { Amount } from '../shared/money.js';
+import { type AppContext, type Caller, on } from './context.js';
+import type { CommandResult } from './handler.js';
+
+/**
+ * The opportunity use cases. Each takes the caller and its input, and runs one command through
+ * the handler, which asks the access policy on the loaded state before the decider decides.
+ * What a command needs from outside (the tenant's stage set, the customers on credit hold) is
+ * looked up here, once, for every front door.
+ */
+export type OpportunityResult = CommandResult<OpportunityState>;
+
+export interface CreateOpportunityInput {
+  readonly opportunityId?: string;
+  readonly name?: string;
+  readonly customerId: string;
+  readonly leadId?: string;
+  readonly territoryId?: string;
+  /** Default: the caller. */
+  readonly ownerId?: string;
+  /** Default: the first open stage. */
+  readonly stage?: string;
+  readonly amount: Amount;
+  readonly currency: string;
+  readonly probability?: number;
+  readonly expectedCloseDate?: string;
+  readonly products?: readonly ProductLine[];
+  readonly metadata?: Record<string, unknown>;
+}
+
+export async function createOpportunity(app: AppContext, caller: Caller, input: CreateOpportunityInput): Promise<OpportunityResult> {
+  const opportunityId = input.opportunityId ?? randomUUID();
+  const { opportunityId: _id, name, products, ...rest } = input;
+  return app.execute(opportunityAggregate, on(caller, opportunityId), {
+    type: 'CreateOpportunity',
+    stages: await app.stageSetFor(caller.access.tenantId),
+    opportunityId,
+    name: name ?? opportunityId,
+    ...rest,
+    ...(products ? { products: [...products] } : {}),
+  });
+}
+
+export interface ChangeStageInput {
+  readonly opportunityId: string;
+  readonly stage: string;
+  readonly probability?: number;
+  readonly nextStep?: string;
+  readonly notes?: string;
+  /** Needed when the target stage is a lost one. */
+  readonly lostReason?: string;
+}
+
+export async function changeStage(app: AppContext, caller: Caller, { opportunityId, ...input }: ChangeStageInput): Promise<OpportunityResult> {
+  const tenantId = caller.access.tenantId;
+  return app.execute(opportunityAggregate, on(caller, opportunityId), {
+    type: 'ChangeStage',
+    stages: await app.stageSetFor(tenantId),
+    creditHolds: await activeCreditHolds(app.db, tenantId),
+    ...input,
+  });
+}
+
+export interface CloseOpportunityInput {
+  readonly opportunityId: string;
+  readonly outcome: 'won' | 'lost';
+  readonly closeDate?: string;
+  readonly reason?: string;
+}
+
+export async function closeOpportunity(app: AppContext, caller: Caller, { opportunityId, ...input }: CloseOpportunityInput): Promise<OpportunityResult> {
+  const tenantId = caller.access.tenantId;
+  return app.execute(opportunityAggregate, on(caller, opportunityId), {
+    type: 'CloseOpportunity',
+    stages: await app.stageSetFor(tenantId),
+    creditHolds: await activeCreditHolds(app.db, tenantId),
+    ...input,
+  });
+}
+
+export interface UpdateOpportunityInput {
+  readonly opportunityId: string;
+  readonly amount?: Amount;
+  readonly currency?: string;
+  readonly expectedCloseDate?: string | null;
+}
+
+export async function updateOpportunity(app: AppContext, caller: Caller, { opportunityId, ...input }: UpdateOpportunityInput): Promise<OpportunityResult> {
+  return app.execute(opportunityAggregate, on(caller, opportunityId), { type: 'UpdateOpportunity', ...input });
+}
+
+export interface ReassignOpportunityInput {
+  readonly opportunityId: string;
+  readonly ownerId: string;
+  readonly reason?: string;
+}
+
+/** A manager within its team, an admin anywhere: the policy checks both owners. */
+export async function reassignOpportunity(app: AppContext, caller: Caller, { opportunityId, ...input }: ReassignOpportunityInput): Promise<OpportunityResult> {
+  return app.execute(opportunityAggregate, on(caller, opportunityId), { type: 'ReassignOpportunity', ...input });
+}

@@ -1,0 +1,150 @@
+import { opportunityAggregate } from '../../aggregates/opportunity/index.js';
+import { loadReadable } from '../../commands/load.js';
+import type { Caller } from '../../commands/context.js';
+import {
+  type OpportunityResult,
+  changeStage,
+  closeOpportunity,
+  createOpportunity,
+  reassignOpportunity,
+  updateOpportunity,
+} from '../../commands/opportunities.js';
+import { readModelAsOf } from '../../compliance/asOf.js';
+import { streamName } from '../../eventstore/streams.js';
+import { getOpportunity, opportunitiesFor, opportunityFor } from '../../projections/opportunityQueries.js';
+import { opportunitiesProjection } from '../../projections/opportunities.js';
+import { notFound } from '../../shared/errors.js';
+import { commandReply, etagOf } from '../commandReply.js';
+import { readYourWrites } from '../consistency.js';
+import type { ApiDeps } from '../deps.js';
+import { type Call, type Endpoint, endpoint, paged } from '../endpoint.js';
+import { asOfQuery } from '../fields.js';
+import { sendHistory } from '../history.js';
+import { opportunityDto, renderOpportunity } from '../render/opportunities.js';
+import { changeStageBody, closeBody, createOpportunityBody, listQuery, reassignBody, updateBody } from '../requests/opportunities.js';
+import { historyBody } from '../responses/common.js';
+import { opportunityBody, opportunityPage, opportunityResult } from '../responses/opportunities.js';
+
+const BASE = '/api/v1/opportunities';
+const write = ['opportunity', 'write'] as const;
+const read = ['opportunity', 'read'] as const;
+
+/** A command on one opportunity: its use case, its answer. */
+const onOpportunity = (status: 200 | 201, summary: string, method: 'post' | 'put' | 'patch', path: string) => ({
+  method,
+  path,
+  summary,
+  access: write,
+  success: status,
+  response: opportunityResult,
+  ifMatch: status === 200,
+});
+
+export const opportunityEndpoints: readonly Endpoint<ApiDeps>[] = [
+  endpoint({
+    ...onOpportunity(201, 'Create an opportunity', 'post', BASE),
+    body: createOpportunityBody,
+    handle: async (call) => {
+      const input = { ...call.body, opportunityId: call.body.opportunityId ?? crypto.randomUUID() };
+      await commandReply(call, {
+        aggregate: opportunityAggregate,
+        aggregateId: input.opportunityId,
+        status: 201,
+        location: `${BASE}/${encodeURIComponent(input.opportunityId)}`,
+        run: (caller) => createOpportunity(call.deps, caller, input),
+        render: renderOpportunity,
+      });
+    },
+  }),
+  endpoint({
+    ...onOpportunity(200, 'Change the stage', 'put', `${BASE}/{id}/stage`),
+    body: changeStageBody,
+    handle: (call) => reply(call, (caller) => changeStage(call.deps, caller, { opportunityId: call.params.id!, ...call.body })),
+  }),
+  endpoint({
+    ...onOpportunity(200, 'Close as won or lost', 'post', `${BASE}/{id}/close`),
+    body: closeBody,
+    handle: (call) => reply(call, (caller) => closeOpportunity(call.deps, caller, { opportunityId: call.params.id!, ...call.body })),
+  }),
+  endpoint({
+    ...onOpportunity(200, 'Reassign to another owner (a manager within its team, an admin anywhere)', 'put', `${BASE}/{id}/owner`),
+    body: reassignBody,
+    handle: (call) => reply(call, (caller) => reassignOpportunity(call.deps, caller, { opportunityId: call.params.id!, ...call.body })),
+  }),
+  endpoint({
+    ...onOpportunity(200, 'Update amount, currency or expected close date', 'patch', `${BASE}/{id}`),
+    body: updateBody,
+    handle: (call) => reply(call, (caller) => updateOpportunity(call.deps, caller, { opportunityId: call.params.id!, ...call.body })),
+  }),
+  endpoint({
+    method: 'get',
+    path: BASE,
+    summary: 'List the opportunities the caller may see (read model)',
+    access: read,
+    query: listQuery,
+    success: 200,
+    response: opportunityPage,
+    handle: async (call) => {
+      const q = call.query;
+      const customerId = q.customer_id ?? q.account_id;
+      // A customer filter also follows merges, which the customers read model knows.
+      await readYourWrites(call, opportunitiesProjection.name, ...(customerId ? ['customers'] : []));
+      const { rows, total } = await opportunitiesFor(
+        call.deps,
+        call.access,
+        { stage: q.stage, ownerId: q.owner_id, customerId, territoryId: q.territory_id, leadId: q.lead_id, status: q.status },
+        q,
+      );
+      return { body: paged(rows.map(opportunityDto), total, q) };
+    },
+  }),
+  endpoint({
+    method: 'get',
+    path: `${BASE}/{id}`,
+    summary: 'One opportunity (read model); as_of / as_of_revision: as it was then',
+    access: read,
+    query: asOfQuery,
+    success: 200,
+    response: opportunityBody,
+    handle: async (call) => {
+      const id = call.params.id!;
+      const { tenantId } = call.access;
+      let row;
+      if (call.query) {
+        // Readable by whoever may read the deal today; the answer GET gave then, from the stream.
+        await loadReadable(call.deps.store, call.access, opportunityAggregate, id, 'Opportunity');
+        const streamId = streamName({ category: opportunityAggregate.category, tenantId, aggregateId: id });
+        row = await readModelAsOf(call.deps, opportunitiesProjection, { streamId }, call.query, (trx) => getOpportunity(trx, tenantId, id));
+        if (!row) throw notFound(`Opportunity ${id} did not exist at that moment`, { id });
+      } else {
+        await readYourWrites(call, opportunitiesProjection.name);
+        row = await opportunityFor(call.deps.db, call.access, id);
+        if (!row) throw notFound(`Opportunity ${id} not found`, { id });
+      }
+      return { headers: { ETag: etagOf(row.revision) }, body: opportunityDto(row) };
+    },
+  }),
+  endpoint({
+    method: 'get',
+    path: `${BASE}/{id}/history`,
+    summary: 'Audit trail of the opportunity, from its stream',
+    access: read,
+    success: 200,
+    response: historyBody,
+    handle: (call) =>
+      sendHistory(call.res, call.deps.store, { aggregate: opportunityAggregate, aggregateId: call.params.id!, label: 'Opportunity' }, (e) => {
+        const p = e.payload as Record<string, unknown>;
+        const text = (v: unknown) => (typeof v === 'string' ? v : null);
+        return {
+          from_stage: text(p.fromStage),
+          to_stage: text(p.toStage) ?? text(p.stage),
+          ...(e.eventType === 'OpportunityReassignedEvent' ? { from_owner: text(p.fromOwnerId), to_owner: text(p.toOwnerId) } : {}),
+        };
+      }),
+  }),
+];
+
+/** A command on the opportunity named in the path. */
+function reply(call: Call<unknown, unknown, ApiDeps>, run: (caller: Caller) => Promise<OpportunityResult>) {
+  return commandReply(call, { aggregate: opportunityAggregate, aggregateId: call.params.id!, status: 200, run, render: renderOpportunity });
+}

@@ -1,0 +1,87 @@
+import { STAGE_SET_AGGREGATE_ID, pipelineStageAggregate, pipelineStageDecider } from '../../aggregates/pipelineStage/index.js';
+import { loadAggregate } from '../../commands/load.js';
+import { type StageSetResult, configureStages, updateStage } from '../../commands/stages.js';
+import { commandReply, etagOf } from '../commandReply.js';
+import type { ApiDeps } from '../deps.js';
+import { type Call, type Endpoint, endpoint } from '../endpoint.js';
+import { historyEntry } from '../history.js';
+import { stageChangesOf, stageSetDto } from '../render/stages.js';
+import { configureStagesBody, updateStageBody } from '../requests/stages.js';
+import { stageHistoryBody, stageSetResult, stageSetViewBody } from '../responses/admin.js';
+import type { Caller } from '../../commands/context.js';
+
+const BASE = '/api/v1/pipeline/stages';
+
+/**
+ * A tenant's pipeline stage configuration: the stages with their default probabilities, the
+ * allowed transitions and the accepted aliases. Reads come from the stream itself (a few
+ * events), so they are strongly consistent.
+ */
+export const stageEndpoints: readonly Endpoint<ApiDeps>[] = [
+  endpoint({
+    method: 'get',
+    path: BASE,
+    summary: "The tenant's stage set with transitions and aliases (defaults until configured; ETag -1)",
+    access: ['stages', 'read'],
+    success: 200,
+    response: stageSetViewBody,
+    handle: async (call) => {
+      const { state, revision, events } = await loadAggregate(call.deps.store, pipelineStageAggregate, call.access.tenantId, STAGE_SET_AGGREGATE_ID);
+      const last = events.at(-1);
+      return {
+        headers: { ETag: etagOf(revision) },
+        body: { ...stageSetDto(state), revision: revision.toString(), updated_at: last?.timestamp ?? null, updated_by: last?.metadata.userId ?? null },
+      };
+    },
+  }),
+  endpoint({
+    method: 'put',
+    path: BASE,
+    summary: 'Replace the stage set (admin)',
+    access: ['stages', 'write'],
+    body: configureStagesBody,
+    success: 200,
+    response: stageSetResult,
+    ifMatch: true,
+    handle: (call) => reply(call, (caller) => configureStages(call.deps, caller, call.body)),
+  }),
+  // Before /{code}, which would take "history" for a stage.
+  endpoint({
+    method: 'get',
+    path: `${BASE}/history`,
+    summary: 'Audit trail of the stage configuration: every change with its actor, and the set in force from it on',
+    access: ['stages', 'read'],
+    success: 200,
+    response: stageHistoryBody,
+    handle: async (call) => {
+      const { events, revision } = await loadAggregate(call.deps.store, pipelineStageAggregate, call.access.tenantId, STAGE_SET_AGGREGATE_ID);
+      let state = pipelineStageDecider.initialState;
+      const data = events.map((e) => {
+        state = pipelineStageDecider.evolve(state, { type: e.eventType, data: e.payload } as Parameters<typeof pipelineStageDecider.evolve>[1]);
+        return { ...historyEntry(e, { stage_set: stageSetDto(state) }), changes: stageChangesOf(e) };
+      });
+      return { headers: { ETag: etagOf(revision) }, body: { data } };
+    },
+  }),
+  endpoint({
+    method: 'patch',
+    path: `${BASE}/{code}`,
+    summary: "One stage's name or default probability (admin)",
+    access: ['stages', 'write'],
+    body: updateStageBody,
+    success: 200,
+    response: stageSetResult,
+    ifMatch: true,
+    handle: (call) => reply(call, (caller) => updateStage(call.deps, caller, { stage: call.params.code!, ...call.body })),
+  }),
+];
+
+function reply(call: Call<unknown, unknown, ApiDeps>, run: (caller: Caller) => Promise<StageSetResult>) {
+  return commandReply(call, {
+    aggregate: pipelineStageAggregate,
+    aggregateId: STAGE_SET_AGGREGATE_ID,
+    status: 200,
+    run,
+    render: (result) => stageSetDto(result.state),
+  });
+}

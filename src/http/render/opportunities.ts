@@ -1,0 +1,58 @@
+import type { z } from 'zod';
+import type { OpportunityState } from '../../aggregates/opportunity/index.js';
+import type { CommandResult } from '../../commands/handler.js';
+import type { OpportunityRow } from '../../projections/opportunityQueries.js';
+import { snakeKeys } from '../../shared/case.js';
+import type { Unwritten } from '../responses/common.js';
+import type { opportunityBody, opportunityResult } from '../responses/opportunities.js';
+
+/** An opportunity as the read model has it, in the API's shape (seed 004 snake_case). */
+export function opportunityDto(row: OpportunityRow): z.input<typeof opportunityBody> {
+  return {
+    id: row.opportunity_id,
+    name: row.name,
+    customer_id: row.customer_id,
+    lead_id: row.lead_id,
+    territory_id: row.territory_id,
+    owner_id: row.owner_id,
+    stage: row.stage,
+    status: row.status,
+    probability: row.probability,
+    amount: row.amount,
+    currency: row.currency.trim(),
+    expected_close_date: row.expected_close_date,
+    close_date: row.close_date,
+    lost_reason: row.lost_reason,
+    next_step: row.next_step,
+    // Sales' latest quote for this deal (QuoteCreatedEvent), when one was attached.
+    pricing: row.quote_id
+      ? { quote_id: row.quote_id, amount: row.quote_amount, currency: row.quote_currency?.trim() ?? null, valid_until: row.quote_valid_until }
+      : null,
+    products: snakeKeys(row.products),
+    metadata: row.metadata,
+    revision: row.revision,
+    created_by: row.created_by,
+    updated_by: row.updated_by,
+    created_at: new Date(row.created_at).toISOString(),
+    updated_at: new Date(row.updated_at).toISOString(),
+  };
+}
+
+/** A command's outcome, from the aggregate's own state (the read model may lag). */
+export function renderOpportunity(result: CommandResult<OpportunityState>): Unwritten<typeof opportunityResult> {
+  const s = result.state;
+  if (!s.exists) return { id: result.aggregateId };
+  return {
+    id: s.opportunityId,
+    customer_id: s.customerId,
+    owner_id: s.ownerId,
+    stage: s.stage,
+    status: s.status,
+    probability: s.probability,
+    amount: s.amount,
+    currency: s.currency,
+    expected_close_date: s.expectedCloseDate,
+    next_step: s.nextStep,
+    updated_at: result.events.at(-1)?.timestamp ?? null,
+  };
+}
