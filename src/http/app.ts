@@ -8,20 +8,11 @@ import type { Logger } from '../shared/logger.js';
 import { type AuthDeps, authenticate } from './auth.js';
 import type { CommandRouteDeps } from './commandReply.js';
 import { mount } from './endpoint.js';
-import { opportunityEndpoints } from './endpoints/opportunities.js';
-import { pipelineEndpoints } from './endpoints/pipeline.js';
-import { stageEndpoints } from './endpoints/stages.js';
+import { API_ENDPOINTS } from './endpoints/index.js';
 import { errorHandler, sendError } from './errors.js';
 import { losslessJsonBody } from './json.js';
 import { errorText, incident } from '../shared/incident.js';
 import { openApiDocument } from './openapi.js';
-import { apiKeyRoutes } from './routes/apiKeys.js';
-import { auditRoutes } from './routes/audit.js';
-import { customerRoutes } from './routes/customers.js';
-import { forecastRoutes } from './routes/forecasts.js';
-import { API_ROUTES } from './routes/index.js';
-import { leadRoutes, territoryRoutes } from './routes/leads.js';
-import { meRoutes, teamRoutes } from './routes/teams.js';
 
 export interface HttpDeps extends CommandRouteDeps {
   readonly runner: ProjectionRunner;
@@ -68,7 +59,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     next();
   });
 
-  const document = openApiDocument(API_ROUTES, deps.version);
+  const document = openApiDocument(API_ENDPOINTS, deps.version);
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
@@ -108,18 +99,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     next();
   });
   api.use(losslessJsonBody);
-
-
-  api.use('/audit', auditRoutes(deps));
-  // The pipeline before /opportunities/{id}, which would take "pipeline" for an id.
-  mount(api, '/api/v1', [...pipelineEndpoints, ...opportunityEndpoints, ...stageEndpoints], deps);
-  api.use('/forecasts', forecastRoutes(deps));
-  api.use('/customers', customerRoutes(deps));
-  api.use('/leads', leadRoutes(deps));
-  api.use('/territories', territoryRoutes(deps));
-  api.use('/teams', teamRoutes(deps));
-  api.use('/api-keys', apiKeyRoutes(deps));
-  api.use('/me', meRoutes(deps));
+  mount(api, '/api/v1', API_ENDPOINTS, deps);
   app.use('/api/v1', api);
 
   app.use((req, res) => sendError(res, 'NOT_FOUND', `No route for ${req.method} ${req.path}`));

@@ -1,7 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Knex } from 'knex';
 import { API_KEY_ACTOR_PREFIX, type Access } from '../access/access.js';
-import { type Action, type Resource, requireReach } from '../access/policy.js';
 import type { ApiKeyVerifier } from '../access/apiKeys.js';
 import { knownRoles } from '../access/roles.js';
 import { TokenError, type TokenVerifier } from '../access/tokens.js';
@@ -110,15 +109,4 @@ export function accessOf(res: Response | { locals: Record<string, unknown> }): A
   const access = res.locals.access as Access | undefined;
   if (!access) throw new Error('route is not behind authenticate()');
   return access;
-}
-
-/**
- * Route guard: the caller's roles must allow the action on the resource at all (the policy's
- * table); which records it may touch is decided later, on the records themselves.
- */
-export function can(resource: Resource, action: Action): RequestHandler {
-  return (_req, res, next) => {
-    requireReach(accessOf(res), resource, action);
-    next();
-  };
 }

@@ -1,13 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import type { DomainEvent } from '../aggregates/decider.js';
-import {
-  type Aggregate,
-  type CommandEnvelope,
-  type CommandResult,
-  type ExecuteCommand,
-  recoverResult,
-} from '../commands/handler.js';
+import { type Aggregate, type CommandResult, type ExecuteCommand, recoverResult } from '../commands/handler.js';
 import { type KeyOwner, type StoredResponse, abandonKey, claimKey, completeKey, requestHash, whileClaimed } from '../commands/idempotency.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { EventStore } from '../eventstore/port.js';
@@ -18,24 +12,11 @@ import type { Caller } from '../commands/context.js';
 import { accessOf } from './auth.js';
 import { STATUS, errorEnvelope, requestId } from './errors.js';
 
+/** What answering a command needs: the key table, and the stream an earlier attempt left its outcome in. */
 export interface CommandRouteDeps {
   readonly db: Knex;
   readonly store: EventStore;
   readonly execute: ExecuteCommand;
-}
-
-export interface CommandSpec<C, E extends DomainEvent, S> {
-  readonly aggregate: Aggregate<C, E, S>;
-  readonly aggregateId: string;
-  readonly command: C;
-  readonly status: 200 | 201;
-  readonly render: (result: CommandResult<S>) => Record<string, unknown>;
-  /** Location header for a created resource. */
-  readonly location?: string;
-  /** The route applied If-Match itself, to an earlier step (a multi-step command). */
-  readonly ignoreIfMatch?: boolean;
-  /** Fields of the answer never stored for an Idempotency-Key replay (a secret shown once). */
-  readonly secretFields?: readonly string[];
 }
 
 /** If-Match: the stream revision the client last saw, as the ETag we sent ("5", W/"5" or 5). */
@@ -129,73 +110,20 @@ export function keyOwnerOf(res: Response): KeyOwner {
 }
 
 /**
- * The one way a request becomes a command envelope: the caller's access (tenant, actor, roles,
- * reach), the correlation id a client sent (or the request id), the request as the cause, and
- * the Idempotency-Key, so that the events carry it.
+ * The one way a request becomes the caller of a use case: its access (tenant, actor, roles,
+ * reach), the correlation id a client sent (or the request id), the request as the cause, the
+ * Idempotency-Key (so that the events carry it) and If-Match as the expected revision.
  */
-export function commandEnvelope(req: Request, res: Response, aggregateId: string, expectedRevision?: bigint): CommandEnvelope {
+export function callerOf(req: Request, res: Response): Caller {
   const key = idempotencyKeyOf(req);
+  const expectedRevision = parseIfMatch(req.get('if-match'));
   return {
     access: accessOf(res),
-    aggregateId,
     correlationId: req.get('x-correlation-id')?.slice(0, 200) || requestId(res),
     causationId: requestId(res),
     ...(key !== undefined ? { idempotencyKey: key } : {}),
     ...(expectedRevision !== undefined ? { expectedRevision } : {}),
   };
-}
-
-/**
- * Runs one command for an HTTP request: identity from the token, If-Match as the expected
- * revision, Idempotency-Key, then the response with ETag and the position it wrote (for
- * read-your-writes). Domain errors of an idempotent request are remembered like successes.
- */
-export async function runCommand<C, E extends DomainEvent, S>(
-  deps: CommandRouteDeps,
-  req: Request,
-  res: Response,
-  spec: CommandSpec<C, E, S>,
-): Promise<void> {
-  const envelope = commandEnvelope(req, res, spec.aggregateId, spec.ignoreIfMatch ? undefined : parseIfMatch(req.get('if-match')));
-  const key = envelope.idempotencyKey;
-
-  const success = (result: CommandResult<S>): StoredResponse => {
-    const headers: Record<string, string> = { ETag: etagOf(result.revision) };
-    if (result.position) headers['X-Event-Position'] = formatPosition(result.position);
-    if (spec.location) headers.Location = spec.location;
-    return {
-      status: spec.status,
-      headers,
-      body: {
-        ...spec.render(result),
-        revision: result.revision.toString(),
-        position: result.position ? formatPosition(result.position) : null,
-      },
-    };
-  };
-
-  const streamId = streamName({ category: spec.aggregate.category, tenantId: envelope.access.tenantId, aggregateId: spec.aggregateId });
-  // An earlier execution with this key left its outcome in the stream: its events carry the key.
-  const recover = async () => {
-    const found =
-      key === undefined ? undefined : await recoverResult(deps.store, spec.aggregate, streamId, spec.aggregateId, key, envelope.access.actorId);
-    return found && success(found);
-  };
-  await idempotentResponse(
-    deps.db,
-    req,
-    res,
-    streamId,
-    async (takeover) => (takeover ? await recover() : undefined) ?? success(await deps.execute(spec.aggregate, envelope, spec.command)),
-    recover,
-    spec.secretFields,
-  );
-}
-
-/** The caller of an HTTP request, for a use case: access, correlation, cause, key, If-Match. */
-export function callerOf(req: Request, res: Response, options: { ignoreIfMatch?: boolean } = {}): Caller {
-  const { aggregateId: _none, ...caller } = commandEnvelope(req, res, '', options.ignoreIfMatch ? undefined : parseIfMatch(req.get('if-match')));
-  return caller;
 }
 
 export interface CommandReplySpec<C, E extends DomainEvent, S> {
@@ -204,7 +132,7 @@ export interface CommandReplySpec<C, E extends DomainEvent, S> {
   readonly aggregateId: string;
   readonly status: 200 | 201;
   readonly run: (caller: Caller) => Promise<CommandResult<S>>;
-  readonly render: (result: CommandResult<S>) => object;
+  readonly render: (result: CommandResult<S>) => object | Promise<object>;
   readonly location?: string;
   /** Fields of the answer never stored for an Idempotency-Key replay (a secret shown once). */
   readonly secretFields?: readonly string[];
@@ -222,14 +150,14 @@ export async function commandReply<C, E extends DomainEvent, S>(
   const { req, res, deps } = call;
   const caller = callerOf(req, res);
   const key = caller.idempotencyKey;
-  const success = (result: CommandResult<S>): StoredResponse => {
+  const success = async (result: CommandResult<S>): Promise<StoredResponse> => {
     const headers: Record<string, string> = { ETag: etagOf(result.revision) };
     if (result.position) headers['X-Event-Position'] = formatPosition(result.position);
     if (spec.location) headers.Location = spec.location;
     return {
       status: spec.status,
       headers,
-      body: { ...spec.render(result), revision: result.revision.toString(), position: result.position ? formatPosition(result.position) : null },
+      body: { ...(await spec.render(result)), revision: result.revision.toString(), position: result.position ? formatPosition(result.position) : null },
     };
   };
   const streamId = streamName({ category: spec.aggregate.category, tenantId: caller.access.tenantId, aggregateId: spec.aggregateId });

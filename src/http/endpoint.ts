@@ -64,10 +64,10 @@ export function mount<D>(router: Router, prefix: string, endpoints: readonly End
     const route = e.path.slice(prefix.length).replace(/\{(\w+)\}/g, ':$1') || '/';
     router[e.method](route, async (req: Request, res: Response) => {
       if (e.access) requireReach(accessOf(res), e.access[0], e.access[1]);
-      const params: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.params)) {
-        params[name] = (name === 'userId' ? userParam : idParam).parse(value);
-      }
+      // Every path parameter is an id (or a user id), named in the error when it is not one.
+      const params = z
+        .object(Object.fromEntries(Object.keys(req.params).map((name) => [name, name === 'userId' ? userParam : idParam])))
+        .parse(req.params) as Record<string, string>;
       const call = {
         req,
         res,

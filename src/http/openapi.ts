@@ -1,26 +1,11 @@
 import { z } from 'zod';
-import { type Action, type Resource, rolesAllowed } from '../access/policy.js';
+import type { Endpoint } from './endpoint.js';
+import { rolesAllowed } from '../access/policy.js';
 import { USER_ID_PATTERN } from '../access/roles.js';
 import { AGGREGATE_ID_PATTERN } from '../eventstore/streams.js';
 
-/**
- * A route as the OpenAPI document describes it; the schemas are the very zod objects that
- * validate requests and type the answers (responses/), and `access` is the policy's own entry,
- * so the roles listed are the roles enforced.
- */
-export interface ApiRoute {
-  readonly method: 'get' | 'post' | 'put' | 'patch' | 'delete';
-  readonly path: string;
-  readonly summary: string;
-  readonly body?: z.ZodType;
-  readonly query?: z.ZodType;
-  readonly success: number;
-  /** The success body: a JSON schema, or a media type for a streamed answer. */
-  readonly response: z.ZodType | { readonly mediaType: string; readonly description: string };
-  /** What the policy asks before anything else (resource, action); absent: any known role. */
-  readonly access?: readonly [Resource, Action];
-  readonly ifMatch?: boolean;
-}
+/** What the document needs of an endpoint: its declaration without the handler. */
+export type ApiRoute = Omit<Endpoint, 'handle'>;
 
 const error = (description: string, headers: Record<string, unknown> = {}) => ({
   description,

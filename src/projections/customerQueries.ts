@@ -1,4 +1,7 @@
 import type { Knex } from 'knex';
+import type { Access } from '../access/access.js';
+import { ownerScope } from '../access/policy.js';
+import { type OpportunityRow, listOpportunities } from './opportunityQueries.js';
 import { CUSTOMERS_TABLE, CUSTOMER_CONSENTS_TABLE, CUSTOMER_MERGES_TABLE } from './customers.js';
 
 /** Reads of the Customer 360 read models; always scoped to one tenant. */
@@ -99,4 +102,22 @@ export async function mergedInto(db: Knex, tenantId: string, customerId: string)
     .where({ tenant_id: tenantId, target_customer_id: customerId })
     .orderBy([{ column: 'merged_at' }, { column: 'source_customer_id' }]);
   return rows;
+}
+
+/**
+ * The Customer 360 view: profile, consents, the profiles merged into it, and its open deals
+ * (with those of the profiles merged in) that the caller may see: the account is shared, its
+ * pipeline is not. A merged-away profile's deals show under its golden record.
+ */
+export async function customer360For(db: Knex, access: Access, customerId: string) {
+  const { tenantId } = access;
+  const row = await getCustomer(db, tenantId, customerId);
+  if (!row) return undefined;
+  const none: { rows: OpportunityRow[]; total: number } = { rows: [], total: 0 };
+  const [consents, merges, open] = await Promise.all([
+    consentsOf(db, tenantId, customerId),
+    mergedInto(db, tenantId, customerId),
+    row.merged_into ? none : listOpportunities(db, tenantId, { owners: ownerScope(access, 'opportunity'), customerId, status: 'open' }, { limit: 100, offset: 0 }),
+  ]);
+  return { row, consents, merges, open };
 }

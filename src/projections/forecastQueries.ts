@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { OwnerScope } from '../access/policy.js';
+import type { Access } from '../access/access.js';
+import { type OwnerScope, scopeFor } from '../access/policy.js';
 import { FORECAST_SNAPSHOTS_TABLE, FORECASTS_TABLE } from './forecasts.js';
 import { whereOwnerIn } from './ownerScope.js';
 
@@ -113,3 +114,7 @@ export async function listSnapshots(
   ]);
   return { rows, total: Number(count[0]?.count ?? 0) };
 }
+
+/** The forecasts the caller may see, filtered (an owner outside its reach is FORBIDDEN). */
+export const forecastsFor = (db: Knex, access: Access, filters: Omit<ForecastFilters, 'owners'>, page: Page) =>
+  listForecasts(db, access.tenantId, { ...filters, owners: scopeFor(access, 'forecast', filters.ownerId) }, page);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { OwnerScope } from '../access/policy.js';
+import type { Access } from '../access/access.js';
+import { type OwnerScope, scopeFor } from '../access/policy.js';
 import { LEADS_TABLE } from './leads.js';
 import { whereOwnerIn } from './ownerScope.js';
 
@@ -81,3 +82,7 @@ export async function listLeads(
   ]);
   return { rows, total: Number(count[0]?.count ?? 0) };
 }
+
+/** The leads the caller may see, filtered (an owner outside its reach is FORBIDDEN). */
+export const leadsFor = (db: Knex, access: Access, filters: Omit<LeadFilters, 'owners'>, page: { limit: number; offset: number }) =>
+  listLeads(db, access.tenantId, { ...filters, owners: scopeFor(access, 'lead', filters.ownerId) }, page);

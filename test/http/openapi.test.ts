@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { z } from 'zod';
-import { API_ROUTES } from '../../src/http/routes/index.js';
+import { API_ENDPOINTS as API_ROUTES } from '../../src/http/endpoints/index.js';
 import { type TestApp, type TestResponse, startTestApp } from '../support/app.js';
 import { BASE } from './opportunityHelpers.js';
 

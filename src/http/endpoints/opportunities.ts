@@ -1,5 +1,4 @@
 import { opportunityAggregate } from '../../aggregates/opportunity/index.js';
-import { loadReadable } from '../../commands/load.js';
 import type { Caller } from '../../commands/context.js';
 import {
   type OpportunityResult,
@@ -9,17 +8,15 @@ import {
   reassignOpportunity,
   updateOpportunity,
 } from '../../commands/opportunities.js';
-import { readModelAsOf } from '../../compliance/asOf.js';
-import { streamName } from '../../eventstore/streams.js';
-import { getOpportunity, opportunitiesFor, opportunityFor } from '../../projections/opportunityQueries.js';
+import { getOpportunity, opportunitiesFor } from '../../projections/opportunityQueries.js';
 import { opportunitiesProjection } from '../../projections/opportunities.js';
-import { notFound } from '../../shared/errors.js';
 import { commandReply, etagOf } from '../commandReply.js';
 import { readYourWrites } from '../consistency.js';
 import type { ApiDeps } from '../deps.js';
 import { type Call, type Endpoint, endpoint, paged } from '../endpoint.js';
 import { asOfQuery } from '../fields.js';
 import { sendHistory } from '../history.js';
+import { readRow } from '../readRow.js';
 import { opportunityDto, renderOpportunity } from '../render/opportunities.js';
 import { changeStageBody, closeBody, createOpportunityBody, listQuery, reassignBody, updateBody } from '../requests/opportunities.js';
 import { historyBody } from '../responses/common.js';
@@ -107,20 +104,14 @@ export const opportunityEndpoints: readonly Endpoint<ApiDeps>[] = [
     success: 200,
     response: opportunityBody,
     handle: async (call) => {
-      const id = call.params.id!;
-      const { tenantId } = call.access;
-      let row;
-      if (call.query) {
-        // Readable by whoever may read the deal today; the answer GET gave then, from the stream.
-        await loadReadable(call.deps.store, call.access, opportunityAggregate, id, 'Opportunity');
-        const streamId = streamName({ category: opportunityAggregate.category, tenantId, aggregateId: id });
-        row = await readModelAsOf(call.deps, opportunitiesProjection, { streamId }, call.query, (trx) => getOpportunity(trx, tenantId, id));
-        if (!row) throw notFound(`Opportunity ${id} did not exist at that moment`, { id });
-      } else {
-        await readYourWrites(call, opportunitiesProjection.name);
-        row = await opportunityFor(call.deps.db, call.access, id);
-        if (!row) throw notFound(`Opportunity ${id} not found`, { id });
-      }
+      const row = await readRow(call, {
+        aggregate: opportunityAggregate,
+        projection: opportunitiesProjection,
+        label: 'Opportunity',
+        moment: call.query,
+        get: getOpportunity,
+        ownerOf: (r) => r.owner_id,
+      });
       return { headers: { ETag: etagOf(row.revision) }, body: opportunityDto(row) };
     },
   }),

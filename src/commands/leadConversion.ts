@@ -9,7 +9,8 @@ import { type EventStore, type Position, comparePositions } from '../eventstore/
 import { streamName } from '../eventstore/streams.js';
 import { DomainError, conflict } from '../shared/errors.js';
 import type { Amount } from '../shared/money.js';
-import type { Aggregate, CommandEnvelope, ExecuteCommand } from './handler.js';
+import type { AppContext, Caller } from './context.js';
+import type { Aggregate, CommandEnvelope } from './handler.js';
 
 /**
  * Lead conversion, a small saga over three aggregates, each written by the generic handler:
@@ -33,7 +34,6 @@ export interface ConvertLeadInput {
   readonly leadId: string;
   /** Attach to this existing customer instead of creating one. */
   readonly customerId?: string;
-  readonly stages: StageSet;
   readonly opportunity: {
     readonly name?: string;
     /** Default: the first open stage. */
@@ -58,26 +58,21 @@ export interface ConvertLeadOutcome {
   readonly position: Position | undefined;
 }
 
-export interface ConvertLeadDeps {
-  readonly execute: ExecuteCommand;
-  readonly store: EventStore;
-}
-
-/** Who asks, for every command of the saga; the aggregate id is set per step. */
-export type SagaEnvelope = Omit<CommandEnvelope, 'aggregateId'>;
+type ConvertLeadDeps = Pick<AppContext, 'execute' | 'store' | 'stageSetFor'>;
 
 const DEFAULT_CURRENCY = 'USD';
 /** A profile's name is a company name (not personal data); a lead without one is a person. */
 const INDIVIDUAL_CUSTOMER_NAME = 'Individual customer';
 
-export async function convertLead(deps: ConvertLeadDeps, env: SagaEnvelope, input: ConvertLeadInput): Promise<ConvertLeadOutcome> {
+export async function convertLead(deps: ConvertLeadDeps, env: Caller, input: ConvertLeadInput): Promise<ConvertLeadOutcome> {
+  const stages = await deps.stageSetFor(env.access.tenantId);
   const { leadId } = input;
   const leadStream = streamName({ category: leadAggregate.category, tenantId: env.access.tenantId, aggregateId: leadId });
   const current = await currentLead(deps.store, leadStream);
   if (!current.exists) throw new DomainError('NOT_FOUND', `Lead ${leadId} not found`, { id: leadId });
 
   // Dry runs: the lead as it stands must yield creations the other deciders accept.
-  const preview = previewConversion(input, current);
+  const preview = previewConversion(input, stages, current);
   if (preview) {
     const ctx = { now: new Date(), actorId: env.access.actorId };
     if (preview.customer) customerProfileAggregate.decider.decide(preview.customer, customerProfileAggregate.decider.initialState, ctx);
@@ -116,8 +111,8 @@ export async function convertLead(deps: ConvertLeadDeps, env: SagaEnvelope, inpu
   // What the conversion causes is caused by its event: the audit trail links the three streams.
   // If-Match is about the lead: the creations are of new streams.
   const { expectedRevision: _leadRevision, ...rest } = env;
-  const caused: SagaEnvelope = { ...rest, causationId: convertedEventId ?? env.causationId ?? null };
-  const plan = conversionCommands(input, { ...state, opportunityId: state.opportunityId, customerId: state.customerId });
+  const caused: Caller = { ...rest, causationId: convertedEventId ?? env.causationId ?? null };
+  const plan = conversionCommands(input, stages, { ...state, opportunityId: state.opportunityId, customerId: state.customerId });
   const positions: (Position | undefined)[] = [lead.position];
 
   // 2. The customer, when the conversion creates it.
@@ -144,6 +139,7 @@ type Converted = Extract<LeadState, { exists: true }> & { opportunityId: string;
 /** The creations a converted lead calls for. */
 function conversionCommands(
   input: ConvertLeadInput,
+  stages: StageSet,
   lead: Converted,
 ): { customer?: Extract<CustomerProfileCommand, { type: 'CreateCustomerProfile' }>; opportunity: Extract<OpportunityCommand, { type: 'CreateOpportunity' }> } {
   const p = lead.personalData;
@@ -170,7 +166,7 @@ function conversionCommands(
       : {}),
     opportunity: {
       type: 'CreateOpportunity',
-      stages: input.stages,
+      stages,
       opportunityId: lead.opportunityId,
       name: o.name ?? lead.companyName ?? `Lead ${lead.leadId}`,
       customerId: lead.customerId,
@@ -188,13 +184,13 @@ function conversionCommands(
 }
 
 /** The commands as they would be if the lead were converted now; undefined if it cannot be. */
-function previewConversion(input: ConvertLeadInput, state: LeadState) {
+function previewConversion(input: ConvertLeadInput, stages: StageSet, state: LeadState) {
   if (!state.exists) return undefined;
   if (state.status === 'converted') {
-    return state.opportunityId && state.customerId ? conversionCommands(input, state as Converted) : undefined;
+    return state.opportunityId && state.customerId ? conversionCommands(input, stages, state as Converted) : undefined;
   }
   if (state.status !== 'qualified') return undefined; // ConvertLead itself refuses it, with its own error
-  return conversionCommands(input, {
+  return conversionCommands(input, stages, {
     ...state,
     opportunityId: 'preview',
     customerId: input.customerId ?? 'preview',

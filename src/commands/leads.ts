@@ -1,0 +1,41 @@
+import { type LeadPersonalData, type LeadState, leadAggregate } from '../aggregates/lead/index.js';
+import type { Amount } from '../shared/money.js';
+import { type AppContext, type Caller, on } from './context.js';
+import type { CommandResult } from './handler.js';
+
+/** Lead use cases (seeds 003/004): capture (scored at once), qualify, assign. Conversion: leadConversion.ts. */
+export type LeadResult = CommandResult<LeadState>;
+
+export interface CaptureLeadInput {
+  readonly leadId: string;
+  readonly source: string;
+  readonly personalData: LeadPersonalData;
+  readonly company?: string;
+  readonly title?: string;
+  readonly industry?: string;
+  readonly employeeCount?: number;
+  readonly annualRevenue?: Amount;
+  readonly currency?: string;
+  readonly marketingScore?: number;
+  readonly metadata?: Record<string, unknown>;
+  /** Default: the caller. */
+  readonly ownerId?: string;
+  readonly territoryId?: string;
+}
+
+export const captureLead = (app: AppContext, caller: Caller, input: CaptureLeadInput): Promise<LeadResult> =>
+  app.execute(leadAggregate, on(caller, input.leadId), { type: 'CreateLead', ...input });
+
+export const qualifyLead = (app: AppContext, caller: Caller, { leadId, ...input }: { leadId: string; timeline?: number | string; notes?: string }) =>
+  app.execute(leadAggregate, on(caller, leadId), { type: 'QualifyLead', ...input });
+
+export interface AssignLeadInput {
+  readonly leadId: string;
+  readonly territoryId: string;
+  readonly reason: string;
+  /** Default: the caller. */
+  readonly ownerId?: string;
+}
+
+export const assignLead = (app: AppContext, caller: Caller, { leadId, ...input }: AssignLeadInput): Promise<LeadResult> =>
+  app.execute(leadAggregate, on(caller, leadId), { type: 'AssignLead', ...input });

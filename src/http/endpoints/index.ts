@@ -1,0 +1,25 @@
+import type { ApiDeps } from '../deps.js';
+import type { Endpoint } from '../endpoint.js';
+import { adminEndpoints } from './admin.js';
+import { auditEndpoints } from './audit.js';
+import { customerEndpoints } from './customers.js';
+import { forecastEndpoints } from './forecasts.js';
+import { leadEndpoints } from './leads.js';
+import { opportunityEndpoints } from './opportunities.js';
+import { pipelineEndpoints } from './pipeline.js';
+import { stageEndpoints } from './stages.js';
+
+/**
+ * Every REST endpoint, in the order the router tries them (the pipeline before
+ * /opportunities/{id}, which would take "pipeline" for an id); the OpenAPI document lists them.
+ */
+export const API_ENDPOINTS: readonly Endpoint<ApiDeps>[] = [
+  ...pipelineEndpoints,
+  ...opportunityEndpoints,
+  ...stageEndpoints,
+  ...leadEndpoints,
+  ...customerEndpoints,
+  ...forecastEndpoints,
+  ...adminEndpoints,
+  ...auditEndpoints,
+];
