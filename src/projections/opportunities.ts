@@ -2,13 +2,39 @@ import type { Knex } from 'knex';
 import type { OpportunityEvent } from '../aggregates/opportunity/events.js';
 import { OPPORTUNITY_EVENT_TYPES } from '../aggregates/opportunity/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
+import { dealScore, decisionCriteriaKnown, isPush } from '../aggregates/opportunity/dealScore.js';
+import { toBig } from '../shared/money.js';
 import { type Row, type RowModel, applyRows } from './rows.js';
 import type { Projection } from './runner.js';
 
 export const OPPORTUNITIES_TABLE = 'opportunities';
 
-/** The row after an event: the whole read-model rule for opportunities, as a pure function. */
+/** The row after an event, with its deal score recomputed from the row's own facts. */
 export function reduceOpportunity(row: Row | undefined, stored: StoredEvent): Row | undefined {
+  const next = reduceFacts(row, stored);
+  return next && { ...next, deal_score: dealScoreOfRow(next) };
+}
+
+/** The deal score (aggregates/opportunity/dealScore.ts) of a row: the same facts the decider keeps. */
+export function dealScoreOfRow(row: Row): number {
+  const products = row.products;
+  return dealScore({
+    status: row.status as 'open' | 'won' | 'lost',
+    amountPositive: toBig(String(row.amount)).gt(0),
+    hasAccount: Boolean(row.customer_id),
+    probability: Number(row.probability),
+    hasExpectedCloseDate: row.expected_close_date !== null && row.expected_close_date !== undefined,
+    productCount: Array.isArray(products) ? products.length : 0,
+    fromLead: Boolean(row.lead_id),
+    decisionCriteriaKnown: decisionCriteriaKnown(row.metadata),
+    hasNextStep: row.next_step !== null && row.next_step !== undefined,
+    closeDatePushes: Number(row.close_date_pushes ?? 0),
+    probabilityDrops: Number(row.probability_drops ?? 0),
+  });
+}
+
+/** The row's facts after an event: the whole read-model rule for opportunities, as a pure function. */
+function reduceFacts(row: Row | undefined, stored: StoredEvent): Row | undefined {
   const e = stored as StoredEvent<OpportunityEvent>;
   const event = { type: e.eventType, data: e.payload } as OpportunityEvent;
   const touch = { revision: e.revision.toString(), updated_by: e.metadata.userId, updated_at: e.timestamp };
@@ -35,6 +61,8 @@ export function reduceOpportunity(row: Row | undefined, stored: StoredEvent): Ro
       next_step: null,
       products: d.products,
       metadata: d.metadata,
+      close_date_pushes: 0,
+      probability_drops: 0,
       created_by: e.metadata.userId,
       created_at: e.timestamp,
       ...touch,
@@ -43,7 +71,14 @@ export function reduceOpportunity(row: Row | undefined, stored: StoredEvent): Ro
   if (!row) return undefined;
   switch (event.type) {
     case 'OpportunityStageChangedEvent':
-      return { ...row, stage: event.data.toStage, probability: event.data.probability, next_step: event.data.nextStep, ...touch };
+      return {
+        ...row,
+        stage: event.data.toStage,
+        probability: event.data.probability,
+        next_step: event.data.nextStep,
+        probability_drops: Number(row.probability_drops ?? 0) + (event.data.probability < Number(row.probability) ? 1 : 0),
+        ...touch,
+      };
     case 'OpportunityClosedWonEvent':
       return { ...row, stage: event.data.toStage, status: 'won', probability: 100, close_date: event.data.closeDate, lost_reason: null, ...touch };
     case 'OpportunityClosedLostEvent':
@@ -58,6 +93,8 @@ export function reduceOpportunity(row: Row | undefined, stored: StoredEvent): Ro
       const d = event.data;
       return {
         ...row,
+        close_date_pushes: Number(row.close_date_pushes ?? 0) + (isPush(row.expected_close_date as string | null, d.expectedCloseDate) ? 1 : 0),
+        probability_drops: Number(row.probability_drops ?? 0) + (d.probability !== undefined && d.probability < Number(row.probability) ? 1 : 0),
         ...(d.amount !== undefined ? { amount: d.amount } : {}),
         ...(d.currency !== undefined ? { currency: d.currency } : {}),
         ...(d.expectedCloseDate !== undefined ? { expected_close_date: d.expectedCloseDate } : {}),
@@ -80,7 +117,8 @@ const model: RowModel<Row> = {
 /** The opportunities read model: one row per opportunity, what the list and detail queries need. */
 export const opportunitiesProjection: Projection = {
   name: 'opportunities',
-  version: 1,
+  // 2: deal_score (a new version rebuilds the model beside the serving one, then swaps it in).
+  version: 2,
   eventTypes: OPPORTUNITY_EVENT_TYPES,
   tables: [OPPORTUNITIES_TABLE],
   rows: model,

@@ -28,6 +28,7 @@ export interface OpportunityRow {
   quote_amount: string | null;
   quote_currency: string | null;
   quote_valid_until: string | null;
+  deal_score: number;
   products: unknown;
   metadata: unknown;
   revision: string;
@@ -46,7 +47,16 @@ export interface OpportunityFilters {
   readonly territoryId?: string;
   readonly leadId?: string;
   readonly status?: string;
+  readonly minDealScore?: number;
+  readonly maxDealScore?: number;
+  readonly expectedCloseFrom?: string;
+  readonly expectedCloseTo?: string;
+  /** A column, `-` first for descending; default -created_at (newest first). */
+  readonly sort?: OpportunitySort;
 }
+
+export const OPPORTUNITY_SORTS = ['created_at', 'deal_score', 'amount', 'expected_close_date', 'updated_at'] as const;
+export type OpportunitySort = (typeof OPPORTUNITY_SORTS)[number] | `-${(typeof OPPORTUNITY_SORTS)[number]}`;
 
 export async function getOpportunity(db: Knex, tenantId: string, id: string): Promise<OpportunityRow | undefined> {
   const row = await db<OpportunityRow>(OPPORTUNITIES_TABLE).where({ tenant_id: tenantId, opportunity_id: id }).first();
@@ -69,11 +79,17 @@ export async function listOpportunities(
     if (filters.territoryId) q.where('territory_id', filters.territoryId);
     if (filters.leadId) q.where('lead_id', filters.leadId);
     if (filters.status) q.where('status', filters.status);
+    if (filters.minDealScore !== undefined) q.where('deal_score', '>=', filters.minDealScore);
+    if (filters.maxDealScore !== undefined) q.where('deal_score', '<=', filters.maxDealScore);
+    if (filters.expectedCloseFrom) q.where('expected_close_date', '>=', filters.expectedCloseFrom);
+    if (filters.expectedCloseTo) q.where('expected_close_date', '<=', filters.expectedCloseTo);
   };
+  const sort = filters.sort ?? '-created_at';
+  const column = sort.replace(/^-/, '');
   const [rows, count] = await Promise.all([
     db<OpportunityRow>(OPPORTUNITIES_TABLE)
       .modify(where)
-      .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'opportunity_id' }])
+      .orderBy([{ column, order: sort.startsWith('-') ? 'desc' : 'asc', nulls: 'last' }, { column: 'opportunity_id' }])
       .limit(page.limit)
       .offset(page.offset),
     db(OPPORTUNITIES_TABLE).modify(where).count<{ count: string }[]>({ count: '*' }),

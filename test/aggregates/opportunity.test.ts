@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import {
   type OpportunityCommand,
   type OpportunityEvent,
+  dealScoreOf,
   opportunityDecider,
 } from '../../src/aggregates/opportunity/index.js';
 import { DEFAULT_STAGE_SET, type StageSet } from '../../src/aggregates/pipelineStage/stages.js';
@@ -313,5 +314,50 @@ describe('Opportunity decider: consumed events of other contexts', () => {
   it('a quote for a missing or closed opportunity is refused', () => {
     given([]).when(attach).thenFails('NOT_FOUND');
     given([created, won]).when(attach).thenFails('CONFLICT');
+  });
+});
+
+describe('deal score (seed 004 deal_score: a documented rubric over the deal’s own facts)', () => {
+  const seed004: OpportunityCommand = {
+    type: 'CreateOpportunity',
+    stages,
+    opportunityId: 'OPP-S4',
+    name: 'Acme Corp - Enterprise Plan',
+    customerId: 'CUST-100',
+    leadId: 'LEAD-1',
+    stage: 'discovery',
+    amount: money('120000.00'),
+    currency: 'USD',
+    probability: 20,
+    expectedCloseDate: '2026-04-30',
+    products: [{ productId: 'prod_123', quantity: 100, unitPrice: money('100.00') }],
+    metadata: { competition: ['Competitor A'], decision_criteria: ['price', 'features', 'support'] },
+  };
+  const score = (events: OpportunityEvent[]) => {
+    const s = fold(opportunityDecider, events);
+    return s.exists ? dealScoreOf(s) : undefined;
+  };
+
+  it("seed 004's example: 65 when created, 72 once in proposal at 50 % with a next step", () => {
+    const created = given([]).when(seed004).events() as OpportunityEvent[];
+    expect(score(created)).to.equal(65);
+    const moved = given(created).when({ type: 'ChangeStage', stages, stage: 'proposal', probability: 50, nextStep: 'Send proposal by Friday' }).events() as OpportunityEvent[];
+    expect(score([...created, ...moved])).to.equal(72);
+  });
+
+  it('slipped close dates and lowered probabilities cost points, within their caps; won is 100, lost 0', () => {
+    let events = given([]).when(seed004).events() as OpportunityEvent[];
+    for (const date of ['2026-05-31', '2026-06-30', '2026-07-31', '2026-08-31', '2026-09-30']) {
+      events = [...events, ...(given(events).when({ type: 'UpdateOpportunity', expectedCloseDate: date }).events() as OpportunityEvent[])];
+    }
+    expect(score(events)).to.equal(65 - 20); // five pushes, capped at four
+    events = [...events, ...(given(events).when({ type: 'UpdateOpportunity', expectedCloseDate: '2026-01-31' }).events() as OpportunityEvent[])];
+    expect(score(events)).to.equal(45); // an earlier date is no slip
+    events = [...events, ...(given(events).when({ type: 'ChangeStage', stages, stage: 'qualification', probability: 10 }).events() as OpportunityEvent[])];
+    expect(score(events)).to.equal(45 - 1 - 5); // probability 20 → 10 (2 → 1 point), one drop
+    const won = given(events).when({ type: 'CloseOpportunity', stages, outcome: 'won' }).events() as OpportunityEvent[];
+    expect(score([...events, ...won])).to.equal(100);
+    const lost = given(events).when({ type: 'CloseOpportunity', stages, outcome: 'lost', reason: 'budget' }).events() as OpportunityEvent[];
+    expect(score([...events, ...lost])).to.equal(0);
   });
 });

@@ -134,14 +134,15 @@ describe('projection rebuild without downtime', function () {
   it('a new projection version rebuilds beside the old one when the runner starts', async () => {
     const before = await rows();
     await runner.stop();
-    const v2 = { ...opportunitiesProjection, version: 2 };
+    const next = opportunitiesProjection.version + 1;
+    const v2 = { ...opportunitiesProjection, version: next };
     runner = createProjectionRunner({ store, db: database.db, projections: [v2], log, batchSize: 50 });
     runner.start();
     // Meanwhile the old tables answer for what they hold: read-your-writes is not blocked.
     expect(await runner.waitFor('opportunities', last, 1_000)).to.equal('reached');
     const version = async () => Number((await database.db('projection_checkpoints').where({ name: 'opportunities' }).first()).version);
-    for (let i = 0; i < 200 && (await version()) !== 2; i++) await sleep(50);
-    expect(await version()).to.equal(2);
+    for (let i = 0; i < 200 && (await version()) !== next; i++) await sleep(50);
+    expect(await version()).to.equal(next);
     expect(await rows()).to.deep.equal(before);
   });
 
@@ -159,14 +160,15 @@ describe('projection rebuild without downtime', function () {
 
   it('an instance with an older projection version does not rebuild over a newer one', async () => {
     await runner.stop();
-    await database.db('projection_checkpoints').where({ name: 'opportunities' }).update({ version: 2 });
+    const newer = opportunitiesProjection.version + 1;
+    await database.db('projection_checkpoints').where({ name: 'opportunities' }).update({ version: newer });
     const before = await rows();
     runner = createProjectionRunner({ store, db: database.db, projections: [opportunitiesProjection], log, batchSize: 50 });
     runner.start();
     await sleep(300);
     expect(runner.status()[0]!.error).to.match(/newer than this code/);
     const cp = await database.db('projection_checkpoints').where({ name: 'opportunities' }).first();
-    expect(Number(cp.version)).to.equal(2);
+    expect(Number(cp.version)).to.equal(newer);
     expect(await rows()).to.deep.equal(before);
   });
 });

@@ -1,8 +1,9 @@
 import { DomainError, conflict, notFound, validation } from '../../shared/errors.js';
-import type { Amount } from '../../shared/money.js';
+import { type Amount, toBig } from '../../shared/money.js';
 import type { Decider, DecisionContext } from '../decider.js';
 import { type StageDefinition, type StageSet, allowedTargets, findStage, firstOpenStage, stageCodes } from '../pipelineStage/stages.js';
 import type { OpportunityCommand } from './commands.js';
+import { dealScore, decisionCriteriaKnown, isPush } from './dealScore.js';
 import type { OpportunityEvent, OpportunityUpdated } from './events.js';
 
 export type OpportunityStatus = 'open' | 'won' | 'lost';
@@ -23,6 +24,12 @@ export type OpportunityState =
       readonly nextStep: string | null;
       /** Quotes already attached: a redelivered QuoteCreatedEvent changes nothing. */
       readonly quoteIds: readonly string[];
+      /** What the deal score (dealScore.ts) needs besides the above. */
+      readonly leadId: string | null;
+      readonly productCount: number;
+      readonly decisionCriteriaKnown: boolean;
+      readonly closeDatePushes: number;
+      readonly probabilityDrops: number;
     };
 
 type Existing = Extract<OpportunityState, { exists: true }>;
@@ -262,11 +269,22 @@ function evolve(state: OpportunityState, event: OpportunityEvent): OpportunitySt
         expectedCloseDate: d.expectedCloseDate,
         nextStep: null,
         quoteIds: [],
+        leadId: d.leadId,
+        productCount: d.products.length,
+        decisionCriteriaKnown: decisionCriteriaKnown(d.metadata),
+        closeDatePushes: 0,
+        probabilityDrops: 0,
       };
     }
     case 'OpportunityStageChangedEvent':
       if (!state.exists) return state;
-      return { ...state, stage: event.data.toStage, probability: event.data.probability, nextStep: event.data.nextStep };
+      return {
+        ...state,
+        stage: event.data.toStage,
+        probability: event.data.probability,
+        nextStep: event.data.nextStep,
+        probabilityDrops: state.probabilityDrops + (event.data.probability < state.probability ? 1 : 0),
+      };
     case 'OpportunityClosedWonEvent':
       if (!state.exists) return state;
       return { ...state, status: 'won', stage: event.data.toStage, probability: 100 };
@@ -289,9 +307,28 @@ function evolve(state: OpportunityState, event: OpportunityEvent): OpportunitySt
         expectedCloseDate: d.expectedCloseDate === undefined ? state.expectedCloseDate : d.expectedCloseDate,
         probability: d.probability ?? state.probability,
         nextStep: d.nextStep === undefined ? state.nextStep : d.nextStep,
+        closeDatePushes: state.closeDatePushes + (isPush(state.expectedCloseDate, d.expectedCloseDate) ? 1 : 0),
+        probabilityDrops: state.probabilityDrops + (d.probability !== undefined && d.probability < state.probability ? 1 : 0),
       };
     }
   }
+}
+
+/** The deal score of an opportunity as its stream has it (the rubric: dealScore.ts). */
+export function dealScoreOf(state: Existing): number {
+  return dealScore({
+    status: state.status,
+    amountPositive: toBig(state.amount).gt(0),
+    hasAccount: state.customerId !== '',
+    probability: state.probability,
+    hasExpectedCloseDate: state.expectedCloseDate !== null,
+    productCount: state.productCount,
+    fromLead: state.leadId !== null,
+    decisionCriteriaKnown: state.decisionCriteriaKnown,
+    hasNextStep: state.nextStep !== null,
+    closeDatePushes: state.closeDatePushes,
+    probabilityDrops: state.probabilityDrops,
+  });
 }
 
 export const opportunityDecider: Decider<OpportunityCommand, OpportunityEvent, OpportunityState> = {

@@ -151,4 +151,21 @@ export const migrations: readonly Migration[] = [
   ...leadMigrations,
   ...forecastMigrations,
   ...accessMigrations,
+  {
+    name: '0008_opportunities_deal_score',
+    // Expand first: the projection's version 2 rebuilds into a copy of this table's shape.
+    async up(knex) {
+      await knex.schema.alterTable('opportunities', (t) => {
+        t.integer('deal_score').notNullable().defaultTo(0);
+        t.integer('close_date_pushes').notNullable().defaultTo(0);
+        t.integer('probability_drops').notNullable().defaultTo(0);
+        t.index(['tenant_id', 'deal_score']);
+      });
+    },
+    down: async (knex) =>
+      knex.schema.alterTable('opportunities', (t) => {
+        t.dropIndex(['tenant_id', 'deal_score']);
+        t.dropColumns('deal_score', 'close_date_pushes', 'probability_drops');
+      }),
+  },
 ];

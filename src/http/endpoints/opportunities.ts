@@ -89,7 +89,19 @@ export const opportunityEndpoints: readonly Endpoint<ApiDeps>[] = [
       const { rows, total } = await opportunitiesFor(
         call.deps,
         call.access,
-        { stage: q.stage, ownerId: q.owner_id, customerId, territoryId: q.territory_id, leadId: q.lead_id, status: q.status },
+        {
+          stage: q.stage,
+          ownerId: q.owner_id,
+          customerId,
+          territoryId: q.territory_id,
+          leadId: q.lead_id,
+          status: q.status,
+          minDealScore: q.min_deal_score,
+          maxDealScore: q.max_deal_score,
+          expectedCloseFrom: q.expected_close_from,
+          expectedCloseTo: q.expected_close_to,
+          sort: q.sort,
+        },
         q,
       );
       return { body: paged(rows.map(opportunityDto), total, q) };

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { OpportunityState } from '../../aggregates/opportunity/index.js';
+import { type OpportunityState, dealScoreOf } from '../../aggregates/opportunity/index.js';
 import type { CommandResult } from '../../commands/handler.js';
 import type { OpportunityRow } from '../../projections/opportunityQueries.js';
 import { snakeKeys } from '../../shared/case.js';
@@ -28,6 +28,7 @@ export function opportunityDto(row: OpportunityRow): z.input<typeof opportunityB
     pricing: row.quote_id
       ? { quote_id: row.quote_id, amount: row.quote_amount, currency: row.quote_currency?.trim() ?? null, valid_until: row.quote_valid_until }
       : null,
+    deal_score: row.deal_score,
     products: snakeKeys(row.products),
     metadata: row.metadata,
     revision: row.revision,
@@ -49,6 +50,7 @@ export function renderOpportunity(result: CommandResult<OpportunityState>): Unwr
     stage: s.stage,
     status: s.status,
     probability: s.probability,
+    deal_score: dealScoreOf(s),
     amount: s.amount,
     currency: s.currency,
     expected_close_date: s.expectedCloseDate,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OPPORTUNITY_SORTS } from '../../projections/opportunityQueries.js';
 import { amount, currency, id, integer, isoDate, metadata, minPosition, pagination, text, userId } from '../fields.js';
 
 /**
@@ -85,5 +86,11 @@ export const listQuery = pagination.extend({
   territory_id: id.optional(),
   lead_id: id.optional(),
   status: z.enum(['open', 'won', 'lost']).optional(),
+  min_deal_score: z.coerce.number().int().min(0).max(100).optional(),
+  max_deal_score: z.coerce.number().int().min(0).max(100).optional(),
+  expected_close_from: isoDate.optional(),
+  expected_close_to: isoDate.optional(),
+  /** A column, `-` first for descending; default -created_at (newest first). */
+  sort: z.enum([...OPPORTUNITY_SORTS, ...OPPORTUNITY_SORTS.map((s) => `-${s}` as const)]).optional(),
   min_position: minPosition,
 });
