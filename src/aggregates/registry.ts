@@ -8,6 +8,7 @@ import { opportunityAggregate } from './opportunity/index.js';
 import { apiKeyAggregate } from './apiKey/index.js';
 import { pipelineStageAggregate } from './pipelineStage/index.js';
 import { teamAggregate } from './team/index.js';
+import { territoryAggregate } from './territory/index.js';
 
 /** Folding only: a generic view of any aggregate, for replays that work on every stream. */
 export type AnyAggregate = Aggregate<never, DomainEvent, unknown>;
@@ -21,4 +22,5 @@ export const AGGREGATES: Readonly<Record<StreamCategory, AnyAggregate>> = {
   lead: leadAggregate as unknown as AnyAggregate,
   team: teamAggregate as unknown as AnyAggregate,
   apiKey: apiKeyAggregate as unknown as AnyAggregate,
+  territory: territoryAggregate as unknown as AnyAggregate,
 };

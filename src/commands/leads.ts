@@ -2,6 +2,7 @@ import { type LeadPersonalData, type LeadState, leadAggregate } from '../aggrega
 import type { Amount } from '../shared/money.js';
 import { type AppContext, type Caller, on } from './context.js';
 import type { CommandResult } from './handler.js';
+import { requireAssignable } from './territories.js';
 
 /** Lead use cases (seeds 003/004): capture (scored at once), qualify, assign. Conversion: leadConversion.ts. */
 export type LeadResult = CommandResult<LeadState>;
@@ -23,8 +24,10 @@ export interface CaptureLeadInput {
   readonly territoryId?: string;
 }
 
-export const captureLead = (app: AppContext, caller: Caller, input: CaptureLeadInput): Promise<LeadResult> =>
-  app.execute(leadAggregate, on(caller, input.leadId), { type: 'CreateLead', ...input });
+export async function captureLead(app: AppContext, caller: Caller, input: CaptureLeadInput): Promise<LeadResult> {
+  if (input.territoryId) await requireAssignable(app, caller.access.tenantId, input.territoryId);
+  return app.execute(leadAggregate, on(caller, input.leadId), { type: 'CreateLead', ...input });
+}
 
 export const qualifyLead = (app: AppContext, caller: Caller, { leadId, ...input }: { leadId: string; timeline?: number | string; notes?: string }) =>
   app.execute(leadAggregate, on(caller, leadId), { type: 'QualifyLead', ...input });
@@ -37,5 +40,7 @@ export interface AssignLeadInput {
   readonly ownerId?: string;
 }
 
-export const assignLead = (app: AppContext, caller: Caller, { leadId, ...input }: AssignLeadInput): Promise<LeadResult> =>
-  app.execute(leadAggregate, on(caller, leadId), { type: 'AssignLead', ...input });
+export async function assignLead(app: AppContext, caller: Caller, { leadId, ...input }: AssignLeadInput): Promise<LeadResult> {
+  await requireAssignable(app, caller.access.tenantId, input.territoryId);
+  return app.execute(leadAggregate, on(caller, leadId), { type: 'AssignLead', ...input });
+}

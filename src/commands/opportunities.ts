@@ -4,6 +4,7 @@ import { activeCreditHolds } from '../projections/creditHolds.js';
 import type { Amount } from '../shared/money.js';
 import { type AppContext, type Caller, on } from './context.js';
 import type { CommandResult } from './handler.js';
+import { requireAssignable } from './territories.js';
 
 /**
  * The opportunity use cases. Each takes the caller and its input, and runs one command through
@@ -32,6 +33,7 @@ export interface CreateOpportunityInput {
 }
 
 export async function createOpportunity(app: AppContext, caller: Caller, input: CreateOpportunityInput): Promise<OpportunityResult> {
+  if (input.territoryId) await requireAssignable(app, caller.access.tenantId, input.territoryId);
   const opportunityId = input.opportunityId ?? randomUUID();
   const { opportunityId: _id, name, products, ...rest } = input;
   return app.execute(opportunityAggregate, on(caller, opportunityId), {

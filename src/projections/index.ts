@@ -6,6 +6,7 @@ import { opportunitiesProjection } from './opportunities.js';
 import type { Projection } from './runner.js';
 import { salesAnalyticsProjection } from './salesAnalytics.js';
 import { teamsProjection } from './teams.js';
+import { territoriesProjection } from './territories.js';
 
 /** Every projection the service runs and the replay tool can rebuild. */
 export const projections: readonly Projection[] = [
@@ -16,4 +17,5 @@ export const projections: readonly Projection[] = [
   leadsProjection,
   teamsProjection,
   apiKeysProjection,
+  territoriesProjection,
 ];

@@ -89,6 +89,8 @@ function reduceFacts(row: Row | undefined, stored: StoredEvent): Row | undefined
     }
     case 'OpportunityReassignedEvent':
       return { ...row, owner_id: event.data.toOwnerId, ...touch };
+    case 'OpportunityTerritoryAssignedEvent':
+      return { ...row, territory_id: event.data.toTerritoryId, ...touch };
     case 'OpportunityUpdatedEvent': {
       const d = event.data;
       return {

@@ -26,6 +26,7 @@ function facts(e: StoredEvent<OpportunityEvent>): { stage?: string; closeDate?: 
       return event.data.expectedCloseDate !== undefined ? { closeDate: event.data.expectedCloseDate } : {};
     case 'OpportunityPricingSnapshotAttachedEvent':
     case 'OpportunityReassignedEvent':
+    case 'OpportunityTerritoryAssignedEvent':
       return {};
   }
 }

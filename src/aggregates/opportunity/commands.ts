@@ -57,6 +57,7 @@ export type OpportunityCommand =
       ownerId: string;
       reason?: string;
     }
+  | { type: 'AssignOpportunityTerritory'; territoryId: string; reason?: string }
   | {
       type: 'UpdateOpportunity';
       amount?: Amount;

@@ -15,6 +15,7 @@ export type OpportunityState =
       readonly opportunityId: string;
       readonly customerId: string;
       readonly ownerId: string;
+      readonly territoryId: string | null;
       readonly status: OpportunityStatus;
       readonly stage: string;
       readonly probability: number;
@@ -199,6 +200,17 @@ function decide(command: OpportunityCommand, state: OpportunityState, ctx: Decis
       return changes ? [changes] : [];
     }
 
+    case 'AssignOpportunityTerritory': {
+      const current = requireOpen(state);
+      if (command.territoryId === current.territoryId) return [];
+      return [
+        {
+          type: 'OpportunityTerritoryAssignedEvent',
+          data: { opportunityId: current.opportunityId, fromTerritoryId: current.territoryId, toTerritoryId: command.territoryId, reason: command.reason?.trim() || null },
+        },
+      ];
+    }
+
     case 'ReassignOpportunity': {
       const current = requireOpen(state);
       if (command.ownerId === current.ownerId) return [];
@@ -261,6 +273,7 @@ function evolve(state: OpportunityState, event: OpportunityEvent): OpportunitySt
         opportunityId: d.opportunityId,
         customerId: d.customerId,
         ownerId: d.ownerId,
+        territoryId: d.territoryId ?? null,
         status: 'open',
         stage: d.stage,
         probability: d.probability,
@@ -297,6 +310,9 @@ function evolve(state: OpportunityState, event: OpportunityEvent): OpportunitySt
     case 'OpportunityReassignedEvent':
       if (!state.exists) return state;
       return { ...state, ownerId: event.data.toOwnerId };
+    case 'OpportunityTerritoryAssignedEvent':
+      if (!state.exists) return state;
+      return { ...state, territoryId: event.data.toTerritoryId };
     case 'OpportunityUpdatedEvent': {
       if (!state.exists) return state;
       const d = event.data;

@@ -107,9 +107,16 @@ export type OpportunityReassigned = DomainEvent<
   }
 >;
 
+/** The deal moves to another territory (seed 004: assignment history). */
+export type OpportunityTerritoryAssigned = DomainEvent<
+  'OpportunityTerritoryAssignedEvent',
+  { opportunityId: string; fromTerritoryId: string | null; toTerritoryId: string; reason: string | null }
+>;
+
 export type OpportunityEvent =
   | OpportunityPricingSnapshotAttached
   | OpportunityReassigned
+  | OpportunityTerritoryAssigned
   | OpportunityCreated
   | OpportunityStageChanged
   | OpportunityClosedWon
@@ -124,4 +131,5 @@ export const OPPORTUNITY_EVENT_TYPES = [
   'OpportunityUpdatedEvent',
   'OpportunityPricingSnapshotAttachedEvent',
   'OpportunityReassignedEvent',
+  'OpportunityTerritoryAssignedEvent',
 ] as const satisfies readonly OpportunityEvent['type'][];

@@ -1,5 +1,6 @@
 import { API_KEY_EVENT_TYPES } from '../../aggregates/apiKey/events.js';
 import { TEAM_EVENT_TYPES } from '../../aggregates/team/events.js';
+import { TERRITORY_EVENT_TYPES } from '../../aggregates/territory/events.js';
 /**
  * Which event goes to which Kafka topic. Data, not code: published topics and partition counts
  * are exactly those of seeds 000 (Pipeline) and 001 (Customer 360).
@@ -56,6 +57,9 @@ export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
   // Access administration stays inside the service.
   ...TEAM_EVENT_TYPES,
   ...API_KEY_EVENT_TYPES,
+  // Seed 004's sales.territories feed is issue 12's; the seeds 000/001 topics have none.
+  ...TERRITORY_EVENT_TYPES,
+  'OpportunityTerritoryAssignedEvent',
 ];
 
 /**

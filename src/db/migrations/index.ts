@@ -168,4 +168,44 @@ export const migrations: readonly Migration[] = [
         t.dropColumns('deal_score', 'close_date_pushes', 'probability_drops');
       }),
   },
+  {
+    name: '0009_territories',
+    async up(knex) {
+      await knex.schema.createTable('territories', (t) => {
+        t.text('tenant_id').notNullable();
+        t.text('territory_id').notNullable();
+        t.text('name').notNullable();
+        t.text('owner_id');
+        t.text('region');
+        t.text('rule');
+        t.boolean('active').notNullable();
+        t.bigInteger('revision').notNullable();
+        t.text('created_by').notNullable();
+        t.text('updated_by').notNullable();
+        t.timestamp('created_at', { useTz: true }).notNullable();
+        t.timestamp('updated_at', { useTz: true }).notNullable();
+        t.primary(['tenant_id', 'territory_id']);
+        t.index(['tenant_id', 'owner_id']);
+      });
+      // Every assignment of a lead or a deal to a territory, from the events that made it.
+      await knex.schema.createTable('territory_assignments', (t) => {
+        t.text('tenant_id').notNullable();
+        t.uuid('event_id').notNullable();
+        t.text('territory_id').notNullable();
+        t.text('record_type').notNullable(); // lead | opportunity
+        t.text('record_id').notNullable();
+        t.text('from_territory_id');
+        t.text('reason');
+        t.text('assigned_by').notNullable();
+        t.timestamp('assigned_at', { useTz: true }).notNullable();
+        t.primary(['tenant_id', 'event_id']);
+        t.index(['tenant_id', 'territory_id', 'assigned_at']);
+        t.index(['tenant_id', 'from_territory_id']);
+      });
+    },
+    async down(knex) {
+      await knex.schema.dropTable('territory_assignments');
+      await knex.schema.dropTable('territories');
+    },
+  },
 ];

@@ -8,6 +8,7 @@ import { leadEndpoints } from './leads.js';
 import { opportunityEndpoints } from './opportunities.js';
 import { pipelineEndpoints } from './pipeline.js';
 import { stageEndpoints } from './stages.js';
+import { territoryEndpoints } from './territories.js';
 
 /**
  * Every REST endpoint, in the order the router tries them (the pipeline before
@@ -20,6 +21,7 @@ export const API_ENDPOINTS: readonly Endpoint<ApiDeps>[] = [
   ...leadEndpoints,
   ...customerEndpoints,
   ...forecastEndpoints,
+  ...territoryEndpoints,
   ...adminEndpoints,
   ...auditEndpoints,
 ];

@@ -18,7 +18,8 @@ import { asOfQuery } from '../fields.js';
 import { sendHistory } from '../history.js';
 import { readRow } from '../readRow.js';
 import { opportunityDto, renderOpportunity } from '../render/opportunities.js';
-import { changeStageBody, closeBody, createOpportunityBody, listQuery, reassignBody, updateBody } from '../requests/opportunities.js';
+import { changeStageBody, closeBody, createOpportunityBody, listQuery, reassignBody, territoryBody, updateBody } from '../requests/opportunities.js';
+import { assignOpportunityTerritory } from '../../commands/territories.js';
 import { historyBody } from '../responses/common.js';
 import { opportunityBody, opportunityPage, opportunityResult } from '../responses/opportunities.js';
 
@@ -67,6 +68,11 @@ export const opportunityEndpoints: readonly Endpoint<ApiDeps>[] = [
     ...onOpportunity(200, 'Reassign to another owner (a manager within its team, an admin anywhere)', 'put', `${BASE}/{id}/owner`),
     body: reassignBody,
     handle: (call) => reply(call, (caller) => reassignOpportunity(call.deps, caller, { opportunityId: call.params.id!, ...call.body })),
+  }),
+  endpoint({
+    ...onOpportunity(200, 'Assign to a territory (a deactivated one refuses)', 'put', `${BASE}/{id}/territory`),
+    body: territoryBody,
+    handle: (call) => reply(call, (caller) => assignOpportunityTerritory(call.deps, caller, { opportunityId: call.params.id!, ...call.body })),
   }),
   endpoint({
     ...onOpportunity(200, 'Update amount, currency or expected close date', 'patch', `${BASE}/{id}`),
@@ -142,6 +148,7 @@ export const opportunityEndpoints: readonly Endpoint<ApiDeps>[] = [
           from_stage: text(p.fromStage),
           to_stage: text(p.toStage) ?? text(p.stage),
           ...(e.eventType === 'OpportunityReassignedEvent' ? { from_owner: text(p.fromOwnerId), to_owner: text(p.toOwnerId) } : {}),
+          ...(e.eventType === 'OpportunityTerritoryAssignedEvent' ? { from_territory: text(p.fromTerritoryId), to_territory: text(p.toTerritoryId) } : {}),
         };
       }),
   }),

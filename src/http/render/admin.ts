@@ -1,10 +1,12 @@
 import type { z } from 'zod';
 import type { ApiKeyState } from '../../aggregates/apiKey/index.js';
 import type { TeamState } from '../../aggregates/team/index.js';
+import type { TerritoryState } from '../../aggregates/territory/index.js';
 import type { CommandResult } from '../../commands/handler.js';
 import type { ApiKeyRow } from '../../projections/apiKeyQueries.js';
 import type { TeamWithMembers } from '../../projections/teamQueries.js';
-import type { apiKeyBody, apiKeyResult, teamBody, teamResult } from '../responses/admin.js';
+import type { AssignmentRow, TerritoryRow } from '../../projections/territoryQueries.js';
+import type { apiKeyBody, apiKeyResult, teamBody, teamResult, territoryBody, territoryResult } from '../responses/admin.js';
 import type { Unwritten } from '../responses/common.js';
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
@@ -53,3 +55,27 @@ export function renderApiKey(result: CommandResult<ApiKeyState>): Unwritten<type
   if (!s.exists) return { id: result.aggregateId };
   return { id: s.keyId, name: s.name, roles: [...s.roles], actor: `apikey:${s.keyId}`, expires_at: s.expiresAt, revoked: s.revoked };
 }
+
+export function territoryDto(t: TerritoryRow): z.input<typeof territoryBody> {
+  return {
+    id: t.territory_id,
+    name: t.name,
+    owner_id: t.owner_id,
+    region: t.region,
+    rule: t.rule,
+    is_active: t.active,
+    revision: t.revision,
+    created_by: t.created_by,
+    updated_by: t.updated_by,
+    created_at: iso(t.created_at)!,
+    updated_at: iso(t.updated_at)!,
+  };
+}
+
+export function renderTerritory(result: CommandResult<TerritoryState>): Unwritten<typeof territoryResult> {
+  const s = result.state;
+  if (!s.exists) return { id: result.aggregateId };
+  return { id: s.territoryId, name: s.name, owner_id: s.ownerId, region: s.region, rule: s.rule, is_active: s.active };
+}
+
+export const assignmentDto = (a: AssignmentRow) => ({ ...a, assigned_at: iso(a.assigned_at)! });

@@ -33,3 +33,21 @@ export const listApiKeysQuery = pagination.extend({
   include_revoked: z.enum(['true', 'false']).transform((v) => v === 'true').default(false),
   min_position: minPosition,
 });
+
+export const createTerritoryBody = z
+  .strictObject({ id: id.optional(), name: text(200), owner_id: userId.optional(), region: text(200).optional(), rule: text(2000).optional() })
+  .transform((b) => ({ territoryId: b.id ?? crypto.randomUUID(), name: b.name, ownerId: b.owner_id, region: b.region, rule: b.rule }));
+
+export const updateTerritoryBody = z
+  .strictObject({ name: text(200).optional(), owner_id: userId.nullable().optional(), region: text(200).nullable().optional(), rule: text(2000).nullable().optional() })
+  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to update: give name, owner_id, region or rule' })
+  .transform((b) => ({ name: b.name, ownerId: b.owner_id, region: b.region, rule: b.rule }));
+
+export const listTerritoriesQuery = pagination.extend({
+  owner_id: userId.optional(),
+  /** Seed 004's isActive. */
+  is_active: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  min_position: minPosition,
+});
+
+export const assignmentsQuery = pagination.extend({ min_position: minPosition });

@@ -69,6 +69,10 @@ export const reassignBody = z
   .strictObject({ owner_id: userId, reason: text(500).optional() })
   .transform((b) => ({ ownerId: b.owner_id, reason: b.reason }));
 
+export const territoryBody = z
+  .strictObject({ territory_id: id, reason: text(500).optional() })
+  .transform((b) => ({ territoryId: b.territory_id, reason: b.reason }));
+
 export const updateBody = z
   .strictObject({
     amount: amount.optional(),

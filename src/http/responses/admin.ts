@@ -89,3 +89,42 @@ export const auditStateBody = z.object({
   last_event: z.object({ event_id: z.string(), event_type: z.string(), timestamp: instant, actor: z.string() }),
   state: z.unknown(),
 });
+
+export const territoryBody = z.object({
+  id: z.string(),
+  name: z.string(),
+  owner_id: nullable(z.string()),
+  region: nullable(z.string()),
+  rule: nullable(z.string()),
+  is_active: z.boolean(),
+  revision: z.string(),
+  created_by: z.string(),
+  updated_by: z.string(),
+  created_at: instant,
+  updated_at: instant,
+});
+
+export const territoryPage = pageOf(territoryBody);
+
+export const territoryResult = z.object({
+  id: z.string(),
+  name: z.string().optional(),
+  owner_id: nullable(z.string()).optional(),
+  region: nullable(z.string()).optional(),
+  rule: nullable(z.string()).optional(),
+  is_active: z.boolean().optional(),
+  ...written,
+});
+
+export const assignmentsPage = pageOf(
+  z.object({
+    event_id: z.string(),
+    record_type: z.enum(['lead', 'opportunity']),
+    record_id: z.string(),
+    territory_id: z.string(),
+    from_territory_id: nullable(z.string()),
+    reason: nullable(z.string()),
+    assigned_by: z.string(),
+    assigned_at: instant,
+  }),
+).extend({ territory_id: z.string() });

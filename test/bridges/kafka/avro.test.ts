@@ -1,5 +1,6 @@
 import { API_KEY_EVENT_TYPES } from '../../../src/aggregates/apiKey/events.js';
 import { TEAM_EVENT_TYPES } from '../../../src/aggregates/team/events.js';
+import { TERRITORY_EVENT_TYPES } from '../../../src/aggregates/territory/events.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import avro, { type Schema } from 'avsc';
@@ -52,6 +53,7 @@ describe('Kafka bridge: Avro schemas and topics', () => {
         ...PIPELINE_STAGE_EVENT_TYPES,
         ...TEAM_EVENT_TYPES,
         ...API_KEY_EVENT_TYPES,
+        ...TERRITORY_EVENT_TYPES,
       ];
       for (const type of emitted) {
         if (UNPUBLISHED_EVENT_TYPES.includes(type)) {

@@ -1,0 +1,90 @@
+import type { Knex } from 'knex';
+import type { LeadEvent } from '../aggregates/lead/events.js';
+import type { OpportunityEvent } from '../aggregates/opportunity/events.js';
+import { TERRITORY_EVENT_TYPES, type TerritoryEvent } from '../aggregates/territory/events.js';
+import type { StoredEvent } from '../eventstore/envelope.js';
+import type { Projection } from './runner.js';
+
+export const TERRITORIES_TABLE = 'territories';
+export const TERRITORY_ASSIGNMENTS_TABLE = 'territory_assignments';
+
+/** The events that put a lead or a deal in a territory. */
+const ASSIGNING = ['LeadCreatedEvent', 'LeadAssignedEvent', 'OpportunityCreatedEvent', 'OpportunityTerritoryAssignedEvent'] as const;
+
+type Handled = TerritoryEvent | Extract<LeadEvent | OpportunityEvent, { type: (typeof ASSIGNING)[number] }>;
+
+/** The assignment an event makes, if any. */
+function assignment(event: Handled): { recordType: string; recordId: string; to: string; from: string | null; reason: string | null } | undefined {
+  switch (event.type) {
+    case 'LeadCreatedEvent':
+      return event.data.territoryId ? { recordType: 'lead', recordId: event.data.leadId, to: event.data.territoryId, from: null, reason: null } : undefined;
+    case 'LeadAssignedEvent':
+      return event.data.territoryId === event.data.previousTerritoryId
+        ? undefined
+        : { recordType: 'lead', recordId: event.data.leadId, to: event.data.territoryId, from: event.data.previousTerritoryId, reason: event.data.reason };
+    case 'OpportunityCreatedEvent':
+      return event.data.territoryId ? { recordType: 'opportunity', recordId: event.data.opportunityId, to: event.data.territoryId, from: null, reason: null } : undefined;
+    case 'OpportunityTerritoryAssignedEvent':
+      return { recordType: 'opportunity', recordId: event.data.opportunityId, to: event.data.toTerritoryId, from: event.data.fromTerritoryId, reason: event.data.reason };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Territories (seed 004) and the history of what was assigned to them. Keyed writes and
+ * upserts by event id: a replayed event is harmless.
+ */
+export const territoriesProjection: Projection = {
+  name: 'territories',
+  version: 1,
+  eventTypes: [...TERRITORY_EVENT_TYPES, ...ASSIGNING],
+  tables: [TERRITORIES_TABLE, TERRITORY_ASSIGNMENTS_TABLE],
+  async handle(trx: Knex.Transaction, e: StoredEvent) {
+    const event = { type: e.eventType, data: e.payload } as Handled;
+    const a = assignment(event);
+    if (a) {
+      await trx(TERRITORY_ASSIGNMENTS_TABLE)
+        .insert({
+          tenant_id: e.tenantId,
+          event_id: e.eventId,
+          territory_id: a.to,
+          record_type: a.recordType,
+          record_id: a.recordId,
+          from_territory_id: a.from,
+          reason: a.reason,
+          assigned_by: e.metadata.userId,
+          assigned_at: e.timestamp,
+        })
+        .onConflict(['tenant_id', 'event_id'])
+        .ignore();
+      return;
+    }
+    const key = { tenant_id: e.tenantId, territory_id: e.aggregateId };
+    const touch = { revision: e.revision.toString(), updated_by: e.metadata.userId, updated_at: e.timestamp };
+    switch (event.type) {
+      case 'TerritoryCreatedEvent': {
+        const d = event.data;
+        await trx(TERRITORIES_TABLE)
+          .insert({ ...key, name: d.name, owner_id: d.ownerId, region: d.region, rule: d.rule, active: true, created_by: e.metadata.userId, created_at: e.timestamp, ...touch })
+          .onConflict(['tenant_id', 'territory_id'])
+          .ignore();
+        return;
+      }
+      case 'TerritoryUpdatedEvent': {
+        const d = event.data;
+        const changes = Object.fromEntries(
+          (['name', 'ownerId', 'region', 'rule'] as const).filter((f) => d[f] !== undefined).map((f) => [f === 'ownerId' ? 'owner_id' : f, d[f]]),
+        );
+        await trx(TERRITORIES_TABLE).where(key).update({ ...changes, ...touch });
+        return;
+      }
+      case 'TerritoryDeactivatedEvent':
+        await trx(TERRITORIES_TABLE).where(key).update({ active: false, ...touch });
+        return;
+      case 'TerritoryReactivatedEvent':
+        await trx(TERRITORIES_TABLE).where(key).update({ active: true, ...touch });
+        return;
+    }
+  },
+};
