@@ -10,18 +10,21 @@ import {
 } from '../../commands/opportunities.js';
 import { getOpportunity, opportunitiesFor } from '../../projections/opportunityQueries.js';
 import { opportunitiesProjection } from '../../projections/opportunities.js';
-import { commandReply, etagOf } from '../commandReply.js';
+import { bulkUpdateOpportunities } from '../../commands/bulkOpportunities.js';
+import { validation } from '../../shared/errors.js';
+import { callerOf, commandReply, etagOf, idempotentResponse } from '../commandReply.js';
 import { readYourWrites } from '../consistency.js';
 import type { ApiDeps } from '../deps.js';
 import { type Call, type Endpoint, endpoint, paged } from '../endpoint.js';
 import { asOfQuery } from '../fields.js';
 import { sendHistory } from '../history.js';
 import { readRow } from '../readRow.js';
-import { opportunityDto, renderOpportunity } from '../render/opportunities.js';
+import { opportunityDto, renderBulk, renderOpportunity } from '../render/opportunities.js';
+import { bulkBody } from '../requests/bulk.js';
 import { changeStageBody, closeBody, createOpportunityBody, listQuery, reassignBody, territoryBody, updateBody } from '../requests/opportunities.js';
 import { assignOpportunityTerritory } from '../../commands/territories.js';
 import { historyBody } from '../responses/common.js';
-import { opportunityBody, opportunityPage, opportunityResult } from '../responses/opportunities.js';
+import { bulkResult, opportunityBody, opportunityPage, opportunityResult } from '../responses/opportunities.js';
 
 const BASE = '/api/v1/opportunities';
 const write = ['opportunity', 'write'] as const;
@@ -52,6 +55,27 @@ export const opportunityEndpoints: readonly Endpoint<ApiDeps>[] = [
         run: (caller) => createOpportunity(call.deps, caller, input),
         render: renderOpportunity,
       });
+    },
+  }),
+  endpoint({
+    method: 'post',
+    path: `${BASE}/bulk`,
+    summary: 'Up to 1,000 stage changes, updates or reassignments in batches of 100; each item succeeds or fails on its own',
+    access: write,
+    body: bulkBody,
+    success: 200,
+    response: bulkResult,
+    handle: async (call) => {
+      if (call.req.get('if-match') !== undefined) {
+        throw validation('If-Match names one resource; give if_match on each item instead', { header: 'If-Match' });
+      }
+      const caller = callerOf(call.req, call.res);
+      const { items, ids } = call.body;
+      await idempotentResponse(call.deps.db, call.req, call.res, `bulk:${caller.access.tenantId}`, async (takeover) => ({
+        status: 200,
+        headers: {},
+        body: renderBulk(await bulkUpdateOpportunities(call.deps, caller, items, { takeover }), ids),
+      }));
     },
   }),
   endpoint({

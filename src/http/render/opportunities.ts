@@ -1,10 +1,13 @@
 import type { z } from 'zod';
 import { type OpportunityState, dealScoreOf } from '../../aggregates/opportunity/index.js';
+import type { BulkOutcome } from '../../commands/bulkOpportunities.js';
 import type { CommandResult } from '../../commands/handler.js';
+import { formatPosition } from '../../eventstore/port.js';
+import { STATUS } from '../errors.js';
 import type { OpportunityRow } from '../../projections/opportunityQueries.js';
 import { snakeKeys } from '../../shared/case.js';
 import type { Unwritten } from '../responses/common.js';
-import type { opportunityBody, opportunityResult } from '../responses/opportunities.js';
+import type { bulkResult, opportunityBody, opportunityResult } from '../responses/opportunities.js';
 
 /** An opportunity as the read model has it, in the API's shape (seed 004 snake_case). */
 export function opportunityDto(row: OpportunityRow): z.input<typeof opportunityBody> {
@@ -57,4 +60,20 @@ export function renderOpportunity(result: CommandResult<OpportunityState>): Unwr
     next_step: s.nextStep,
     updated_at: result.events.at(-1)?.timestamp ?? null,
   };
+}
+
+/** A bulk request's answer: every item's outcome in order, a failed one with its error envelope. */
+export function renderBulk(outcomes: readonly BulkOutcome[], ids: readonly (string | null)[]): z.input<typeof bulkResult> {
+  const results = outcomes.map((o) =>
+    o.ok
+      ? {
+          index: o.index,
+          id: o.result.aggregateId,
+          status: 200,
+          result: { ...renderOpportunity(o.result), revision: o.result.revision.toString(), position: o.result.position ? formatPosition(o.result.position) : null },
+        }
+      : { index: o.index, id: ids[o.index] ?? null, status: STATUS[o.error.code], error: { code: o.error.code, message: o.error.message, details: o.error.details } },
+  );
+  const succeeded = outcomes.filter((o) => o.ok).length;
+  return { total: outcomes.length, succeeded, failed: outcomes.length - succeeded, results };
 }

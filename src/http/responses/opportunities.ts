@@ -92,3 +92,22 @@ export const salesMetricsBody = z.object({
   time_in_stage: z.array(z.object({ stage: z.string(), samples: z.number().int(), average_days: z.string() })),
   slipped_deals: nullable(z.object({ count: z.number().int(), amount: money, opportunities: z.array(z.string()), opportunities_truncated: z.boolean() })),
 });
+
+/** POST /opportunities/bulk: every item's outcome, in the order given. */
+export const bulkResult = z.object({
+  total: z.number().int(),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  results: z.array(
+    z.object({
+      index: z.number().int(),
+      id: nullable(z.string()),
+      status: z.number().int().meta({ description: 'the HTTP status the item would have had on its own' }),
+      result: opportunityResult.optional(),
+      error: z
+        .object({ code: z.string(), message: z.string(), details: z.unknown() })
+        .optional()
+        .meta({ description: 'the error envelope of seed 004, for a failed item' }),
+    }),
+  ),
+});

@@ -1,0 +1,49 @@
+import { opportunityAggregate } from '../aggregates/opportunity/index.js';
+import type { EventStore } from '../eventstore/port.js';
+import { streamName } from '../eventstore/streams.js';
+import { conflict } from '../shared/errors.js';
+import type { AppContext, Caller } from './context.js';
+import { type CommandResult, createCommandHandler, recoverResult } from './handler.js';
+import type { OpportunityState } from '../aggregates/opportunity/index.js';
+
+/**
+ * How a bulk request that died part way is taken over without a second effect. Items of one
+ * opportunity run in order, each tagged `<key>#<index>`, so in the stream:
+ * - an item whose events are there ran: its outcome is rebuilt from them;
+ * - an item without events that precedes one with events also ran, and changed nothing (a
+ *   no-op or a refusal): running it now, on the moved-on state, could change something, so it
+ *   is decided again on the state just before the next item's events, where it first ran;
+ * - the items after the last one with events did not run: they run now.
+ */
+export type ItemPlan =
+  | { readonly kind: 'recovered'; readonly result: CommandResult<OpportunityState> }
+  | { readonly kind: 'redecide'; readonly app: AppContext }
+  | { readonly kind: 'run' };
+
+export async function planTakeover(app: AppContext, caller: Caller, opportunityId: string, key: string, indexes: readonly number[]): Promise<ItemPlan[]> {
+  const streamId = streamName({ category: opportunityAggregate.category, tenantId: caller.access.tenantId, aggregateId: opportunityId });
+  const found = await Promise.all(indexes.map((i) => recoverResult(app.store, opportunityAggregate, streamId, opportunityId, `${key}#${i}`, caller.access.actorId)));
+  return found.map((result, at) => {
+    if (result) return { kind: 'recovered', result };
+    const next = found.slice(at + 1).find((r) => r !== undefined);
+    return next ? { kind: 'redecide', app: { ...app, execute: createCommandHandler({ store: asBefore(app.store, next.events[0]!.revision) }) } } : { kind: 'run' };
+  });
+}
+
+/** The store as the stream was before `revision`; an item decided on it must not append. */
+function asBefore(store: EventStore, revision: bigint): EventStore {
+  return new Proxy(store, {
+    get(target, name, receiver) {
+      if (name === 'readStream') {
+        return async (...args: Parameters<EventStore['readStream']>) => (await target.readStream(...args)).filter((r) => r.revision < revision);
+      }
+      if (name === 'append') {
+        return async () => {
+          throw conflict('This item ran before the request was interrupted and its outcome cannot be rebuilt; read the opportunity and send it again');
+        };
+      }
+      const value: unknown = Reflect.get(target, name, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
