@@ -12,8 +12,8 @@ import { createLogger } from '../src/shared/logger.js';
 
 /**
  * npm run fuzz [-- --seconds 120 --checks not_a_server_error]
- * Fuzzes every operation of the OpenAPI document with schemathesis (PyPI: pip install
- * schemathesis), once with a token of each role, against the service on a throwaway embedded
+ * Fuzzes every operation of the OpenAPI document and every GraphQL query and mutation with
+ * schemathesis (PyPI: pip install schemathesis), once with a token of each role, against the service on a throwaway embedded
  * PostgreSQL. Exits non-zero when a run finds a failure.
  */
 const { values } = parseArgs({
@@ -49,15 +49,22 @@ let failed = 0;
 try {
   for (const role of ROLES) {
     const token = await mintToken(secret, { tenantId: 'tenant-fuzz', userId: `fuzz-${role}`, roles: [role] });
-    process.stdout.write(`\n== ${role}\n`);
-    // Asynchronously: the service answers from this very process meanwhile.
-    const run = spawn(
-      values.schemathesis,
-      ['run', `${app.url}/openapi.json`, '-H', `Authorization: Bearer ${token}`, '--checks', values.checks, '--max-time', values.seconds, '--suppress-health-check', 'all'],
-      { stdio: 'inherit' },
-    );
-    const status = await new Promise<number | null>((resolve) => run.on('exit', resolve));
-    if (status !== 0) failed++;
+    // REST from its OpenAPI document; GraphQL from introspection, with our own check
+    // (fuzz_graphql_hooks.py: no 5xx, every error with a seed 004 code, none internal).
+    for (const [what, target, checks] of [
+      ['REST', `${app.url}/openapi.json`, values.checks],
+      ['GraphQL', `${app.url}/graphql`, 'seed004_error_codes'],
+    ] as const) {
+      process.stdout.write(`\n== ${what}, ${role}\n`);
+      // Asynchronously: the service answers from this very process meanwhile.
+      const run = spawn(
+        values.schemathesis,
+        ['run', target, '-H', `Authorization: Bearer ${token}`, '--checks', checks, '--max-time', values.seconds, '--suppress-health-check', 'all'],
+        { stdio: 'inherit', env: { ...process.env, PYTHONPATH: import.meta.dirname, SCHEMATHESIS_HOOKS: 'fuzz_graphql_hooks' } },
+      );
+      const status = await new Promise<number | null>((resolve) => run.on('exit', resolve));
+      if (status !== 0) failed++;
+    }
   }
 } finally {
   await app.stop();

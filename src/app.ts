@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createKafkaBridge, parseBrokers } from './bridges/kafka/bridge.js';
@@ -27,6 +28,8 @@ export const VERSION = '0.1.0';
 export interface RunningApp {
   readonly url: string;
   readonly server: Server;
+  /** The read models' database, for diagnostics (a test counts the statements a query costs). */
+  readonly db: Knex;
   stop(): Promise<void>;
 }
 
@@ -140,6 +143,7 @@ export async function startApp(config: Config, log: Logger, options: StartOption
   return {
     url,
     server,
+    db,
     stop() {
       stopped = true;
       stopping ??= (async () => {

@@ -1,6 +1,7 @@
 import { forecastDealReach, type OwnerScope } from '../access/policy.js';
 import type { DealScope } from '../aggregates/forecast/events.js';
 import { type ForecastState, forecastAggregate } from '../aggregates/forecast/index.js';
+import type { ForecastRow } from '../projections/forecastQueries.js';
 import { type Pipeline, forecastAccuracy, pipeline, pipelineCoverage, wonInPeriod } from '../projections/pipelineQueries.js';
 import { managedUsers } from '../projections/teamQueries.js';
 import { notFound } from '../shared/errors.js';
@@ -74,6 +75,17 @@ export interface CreateForecastInput {
   readonly currency: string;
   readonly notes?: string;
 }
+
+/** The measure the read model keeps of a forecast (older rows, created before access control, measured all). */
+export const rowMeasure = (row: ForecastRow): ForecastMeasure & { periodEnd: string } => ({
+  tenantId: row.tenant_id,
+  ownerId: row.owner_id,
+  dealScope: (row.deal_scope ?? 'all') as DealScope,
+  period: row.period,
+  territoryId: row.territory_id,
+  currency: row.currency.trim(),
+  periodEnd: row.period_end,
+});
 
 /** The measure of a forecast as its state holds it. */
 export function measureOf(tenantId: string, state: ForecastState): ForecastMeasure | undefined {

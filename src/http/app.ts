@@ -13,6 +13,7 @@ import { errorHandler, sendError } from './errors.js';
 import { losslessJsonBody } from './json.js';
 import { errorText, incident } from '../shared/incident.js';
 import { openApiDocument } from './openapi.js';
+import { createGraphQLHandler } from '../graphql/server.js';
 
 export interface HttpDeps extends CommandRouteDeps {
   readonly runner: ProjectionRunner;
@@ -101,6 +102,20 @@ export function createHttpApp(deps: HttpDeps): Express {
   api.use(losslessJsonBody);
   mount(api, '/api/v1', API_ENDPOINTS, deps);
   app.use('/api/v1', api);
+
+  // GraphQL (seed 004): behind the same authentication and rate limits; errors in GraphQL's shape.
+  const graphql = createGraphQLHandler(deps, deps.log);
+  app.use(
+    '/graphql',
+    (_req: express.Request, res: express.Response, next: express.NextFunction) => {
+      res.locals.graphql = true;
+      res.setHeader('Cache-Control', 'no-store');
+      next();
+    },
+    authenticate(deps.auth),
+    express.json({ limit: '1mb' }),
+    (req: express.Request, res: express.Response) => graphql(req, res, { req, res }),
+  );
 
   app.use((req, res) => sendError(res, 'NOT_FOUND', `No route for ${req.method} ${req.path}`));
   app.use(errorHandler(deps.log, database));

@@ -30,7 +30,15 @@ export function errorEnvelope(res: Response, code: ErrorCode, message: string, d
 }
 
 export function sendError(res: Response, code: ErrorCode, message: string, details: ErrorDetails = {}): void {
-  res.status(STATUS[code]).json(errorEnvelope(res, code, message, details));
+  const envelope = errorEnvelope(res, code, message, details);
+  if (res.locals.graphql !== true) {
+    res.status(STATUS[code]).json(envelope);
+    return;
+  }
+  // Refused before GraphQL ran (credentials, rate limit, a body that is not JSON): the same
+  // content in GraphQL's shape, so a GraphQL client can read it.
+  const { message: text, ...extensions } = envelope.error;
+  res.status(STATUS[code]).json({ errors: [{ message: text, extensions }] });
 }
 
 /** zod issues as `{ fields: [{ field, message }] }`, naming every offending field. */

@@ -54,6 +54,10 @@ export async function getCustomer(db: Knex, tenantId: string, customerId: string
   return db<CustomerRow>(CUSTOMERS_TABLE).where({ tenant_id: tenantId, customer_id: customerId }).first();
 }
 
+/** Customers by id, for a page of records that name them (GraphQL's batched loading). */
+export const customersByIds = (db: Knex, tenantId: string, ids: readonly string[]): Promise<CustomerRow[]> =>
+  ids.length ? db<CustomerRow>(CUSTOMERS_TABLE).where('tenant_id', tenantId).whereIn('customer_id', [...ids]) : Promise.resolve([]);
+
 export interface CustomerFilters {
   readonly status?: string;
   readonly segment?: string;

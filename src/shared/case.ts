@@ -16,3 +16,8 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Map) return [...value.entries()];
   return value;
 }
+
+/** snake_case keys (the REST API's DTOs) to camelCase keys (GraphQL's fields), one level deep. */
+export function camelKeys<T extends object>(value: T): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), v]));
+}

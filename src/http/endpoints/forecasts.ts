@@ -1,9 +1,7 @@
 import type { z } from 'zod';
-import type { DealScope } from '../../aggregates/forecast/events.js';
 import { forecastAggregate } from '../../aggregates/forecast/index.js';
 import type { Caller } from '../../commands/context.js';
 import {
-  type ForecastMeasure,
   type ForecastResult,
   adjustForecast,
   coverage,
@@ -12,10 +10,11 @@ import {
   forecastPipeline,
   lockForecast,
   measureOf,
+  rowMeasure,
   reassignForecast,
   snapshotForecast,
 } from '../../commands/forecasts.js';
-import { type ForecastRow, forecastsFor, getForecast, listSnapshots } from '../../projections/forecastQueries.js';
+import { forecastsFor, getForecast, listSnapshots } from '../../projections/forecastQueries.js';
 import { forecastsProjection } from '../../projections/forecasts.js';
 import { pipelineCoverage } from '../../projections/pipelineQueries.js';
 import { opportunitiesProjection } from '../../projections/opportunities.js';
@@ -44,17 +43,6 @@ const write = ['forecast', 'write'] as const;
 const read = ['forecast', 'read'] as const;
 /** How many recent snapshots the detail embeds; the rest are at /{id}/snapshots. */
 const DETAIL_SNAPSHOTS = 20;
-
-/** The measure the read model keeps of a forecast (older rows, created before access control, measured all). */
-const rowMeasure = (row: ForecastRow): ForecastMeasure & { periodEnd: string } => ({
-  tenantId: row.tenant_id,
-  ownerId: row.owner_id,
-  dealScope: (row.deal_scope ?? 'all') as DealScope,
-  period: row.period,
-  territoryId: row.territory_id,
-  currency: row.currency.trim(),
-  periodEnd: row.period_end,
-});
 
 const toCoverage = (c: ReturnType<typeof coverage>) => ({ current_pipeline: c.currentPipeline, pipeline_coverage: c.pipelineCoverage });
 

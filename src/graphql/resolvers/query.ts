@@ -1,0 +1,61 @@
+import { requireReach } from '../../access/policy.js';
+import { awaitReadModel } from '../../http/consistency.js';
+import { listLeadsQuery } from '../../http/requests/leads.js';
+import { listQuery } from '../../http/requests/opportunities.js';
+import { listTerritoriesQuery } from '../../http/requests/admin.js';
+import { pipelineQuery } from '../../http/requests/pipeline.js';
+import { leadsFor } from '../../projections/leadQueries.js';
+import { leadsProjection } from '../../projections/leads.js';
+import { opportunitiesFor } from '../../projections/opportunityQueries.js';
+import { opportunitiesProjection } from '../../projections/opportunities.js';
+import { pipelineFor } from '../../projections/pipelineQueries.js';
+import { listTerritories } from '../../projections/territoryQueries.js';
+import { territoriesProjection } from '../../projections/territories.js';
+import type { GraphQLContext } from '../context.js';
+import { parseInput } from '../input.js';
+import { connection, leadNode, opportunityNode, territoryNode } from '../nodes.js';
+
+/**
+ * The seed 004 queries: the same access checks, read-model queries and input rules as the REST
+ * lists. X-Min-Position gives read-your-writes as on REST (a mutation here waits by itself).
+ */
+type Args = Readonly<Record<string, unknown>>;
+const TERRITORIES_MAX = 500;
+
+const caughtUp = (ctx: GraphQLContext, projection: string) =>
+  awaitReadModel(ctx.req, ctx.res, ctx.deps.runner, projection, ctx.deps.maxConsistencyWaitMs);
+
+export const Query = {
+  async leads(_: unknown, args: Args, ctx: GraphQLContext) {
+    requireReach(ctx.access, 'lead', 'read');
+    const q = parseInput(listLeadsQuery, args, 'leads');
+    await caughtUp(ctx, leadsProjection.name);
+    const { rows, total } = await leadsFor(ctx.deps.db, ctx.access, { status: q.status, ownerId: q.assigned_to, territoryId: q.territory_id }, q);
+    return connection(rows.map(leadNode), total, q);
+  },
+
+  async opportunities(_: unknown, { expectedCloseDateRange, ...args }: Args, ctx: GraphQLContext) {
+    requireReach(ctx.access, 'opportunity', 'read');
+    const range = (expectedCloseDateRange ?? {}) as { from?: string; to?: string };
+    const q = parseInput(listQuery, { ...args, expectedCloseFrom: range.from, expectedCloseTo: range.to }, 'opportunities');
+    await caughtUp(ctx, opportunitiesProjection.name);
+    const filters = { stage: q.stage, ownerId: q.owner_id, expectedCloseFrom: q.expected_close_from, expectedCloseTo: q.expected_close_to };
+    const { rows, total } = await opportunitiesFor(ctx.deps, ctx.access, filters, q);
+    return connection(rows.map(opportunityNode), total, q);
+  },
+
+  async pipeline(_: unknown, args: Args, ctx: GraphQLContext) {
+    requireReach(ctx.access, 'opportunity', 'read');
+    const q = parseInput(pipelineQuery, args, 'pipeline');
+    await caughtUp(ctx, opportunitiesProjection.name);
+    return pipelineFor(ctx.deps, ctx.access, q);
+  },
+
+  async territories(_: unknown, { isActive, ...args }: Args, ctx: GraphQLContext) {
+    requireReach(ctx.access, 'territory', 'read');
+    const q = parseInput(listTerritoriesQuery, { ...args, ...(typeof isActive === 'boolean' ? { isActive: String(isActive) } : {}) }, 'territories');
+    await caughtUp(ctx, territoriesProjection.name);
+    const { rows } = await listTerritories(ctx.deps.db, ctx.access.tenantId, { ownerId: q.owner_id, active: q.is_active }, { limit: TERRITORIES_MAX, offset: 0 });
+    return rows.map(territoryNode);
+  },
+};
