@@ -56,14 +56,15 @@ export interface ChangeStageInput {
   readonly lostReason?: string;
 }
 
-export async function changeStage(app: AppContext, caller: Caller, { opportunityId, ...input }: ChangeStageInput): Promise<OpportunityResult> {
+/** What a move between stages is decided against: the tenant's stage set, customers on credit hold. */
+async function stageRules(app: AppContext, caller: Caller) {
   const tenantId = caller.access.tenantId;
-  return app.execute(opportunityAggregate, on(caller, opportunityId), {
-    type: 'ChangeStage',
-    stages: await app.stageSetFor(tenantId),
-    creditHolds: await activeCreditHolds(app.db, tenantId),
-    ...input,
-  });
+  const [stages, creditHolds] = await Promise.all([app.stageSetFor(tenantId), activeCreditHolds(app.db, tenantId)]);
+  return { stages, creditHolds };
+}
+
+export async function changeStage(app: AppContext, caller: Caller, { opportunityId, ...input }: ChangeStageInput): Promise<OpportunityResult> {
+  return app.execute(opportunityAggregate, on(caller, opportunityId), { type: 'ChangeStage', ...(await stageRules(app, caller)), ...input });
 }
 
 export interface CloseOpportunityInput {
@@ -74,13 +75,7 @@ export interface CloseOpportunityInput {
 }
 
 export async function closeOpportunity(app: AppContext, caller: Caller, { opportunityId, ...input }: CloseOpportunityInput): Promise<OpportunityResult> {
-  const tenantId = caller.access.tenantId;
-  return app.execute(opportunityAggregate, on(caller, opportunityId), {
-    type: 'CloseOpportunity',
-    stages: await app.stageSetFor(tenantId),
-    creditHolds: await activeCreditHolds(app.db, tenantId),
-    ...input,
-  });
+  return app.execute(opportunityAggregate, on(caller, opportunityId), { type: 'CloseOpportunity', ...(await stageRules(app, caller)), ...input });
 }
 
 export interface UpdateOpportunityInput {
