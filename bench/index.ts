@@ -94,6 +94,31 @@ try {
   const withLimits = await stageChanges('rate limits on', { RATE_LIMIT_PER_MINUTE: '10000000', RATE_LIMIT_BURST_PER_SECOND: '1000000' }, 'R');
   console.log(`rate limits: ${(withLimits - without).toFixed(2)} ms added to the p50 of a command (three counters in PostgreSQL)`);
 
+  // Bulk (1,000 items in one request) and a GraphQL page of 200 deals with their records.
+  {
+    const secret = 'bench-secret-0123456789abcdef0123456789';
+    const off = { RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST_PER_SECOND: '0', RATE_LIMIT_GLOBAL_PER_MINUTE: '0' };
+    const app = await startApp(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: url, LOG_LEVEL: 'silent', JWT_SECRET: secret, ...off }), createLogger('silent'));
+    const token = await mintToken(secret, { tenantId: 'bench', userId: 'u', roles: ['sales_rep'] });
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const deals = Math.max(1, Math.floor(COMMANDS / 10));
+    const items = Array.from({ length: 1000 }, (_, i) => ({ op: 'update', id: `B-${i % deals}`, amount: `${2000 + i}.00` }));
+    let started = performance.now();
+    const bulk = await fetch(`${app.url}/api/v1/opportunities/bulk`, { method: 'POST', headers, body: JSON.stringify({ items }) });
+    const answer = (await bulk.json()) as { succeeded: number };
+    console.log(`bulk: 1,000 updates over ${deals} opportunities in one request: ${(performance.now() - started).toFixed(0)} ms, ${answer.succeeded} applied`);
+    const query = JSON.stringify({ query: '{ opportunities(limit: 200) { nodes { id amount dealScore account { id name } owner { id } territory { id name } } } }' });
+    const latencies: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      started = performance.now();
+      await (await fetch(`${app.url}/graphql`, { method: 'POST', headers, body: query })).arrayBuffer();
+      latencies.push(performance.now() - started);
+    }
+    latencies.sort((a, b) => a - b);
+    console.log(`GraphQL: a page of 200 opportunities with account, owner and territory: p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms`);
+    await app.stop();
+  }
+
   // The limiter alone: what one request's check costs, one caller after another.
   const { createRateLimiter } = await import('../src/http/rateLimit.js');
   const limiter = createRateLimiter(url, { perUserPerMinute: 10_000_000, perUserPerSecond: 1_000_000, globalPerMinute: 1_000_000_000 });
