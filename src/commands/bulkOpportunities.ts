@@ -1,4 +1,5 @@
-import { DomainError } from '../shared/errors.js';
+import { isInvalidValue } from '../db/unavailable.js';
+import { DomainError, validation } from '../shared/errors.js';
 import type { Amount } from '../shared/money.js';
 import type { AppContext, Caller } from './context.js';
 import { type ItemPlan, planTakeover } from './bulkRecovery.js';
@@ -38,15 +39,21 @@ function run(app: AppContext, caller: Caller, item: BulkItem): Promise<Opportuni
 export interface BulkOptions {
   /** The request's earlier execution died part way: items it applied are recovered, not redone. */
   readonly takeover?: boolean;
-  /** Called after each batch with the number of items done (progress for long requests). */
-  readonly onBatch?: (done: number) => void;
+  /** Awaited after each batch with the number of items done: progress, and the caller's lease renewed. */
+  readonly onBatch?: (done: number) => Promise<void> | void;
 }
 
 /**
+ * The key an item's events carry: the request's key, a space (which no key holds: keys are
+ * visible ASCII) and the item's index, so no key a client sends can name a bulk item.
+ */
+export const itemKey = (requestKey: string, index: number) => `${requestKey} ${index}`;
+
+/**
  * Applies the items; an item given as a DomainError was refused before it ran (input that did
- * not parse). Domain errors become itemised outcomes; anything else (the database gone) fails
- * the request. Under an Idempotency-Key each item's events carry `<key>#<index>`, so a retry
- * that takes the request over finds what was applied in the streams (bulkRecovery.ts).
+ * not parse). Domain errors, and values PostgreSQL refuses, become itemised outcomes; anything
+ * else (the database gone) fails the request. Under an Idempotency-Key each item's events carry
+ * its item key, so a retry that takes the request over finds what ran (bulkRecovery.ts).
  */
 export async function bulkUpdateOpportunities(
   app: AppContext,
@@ -55,51 +62,63 @@ export async function bulkUpdateOpportunities(
   options: BulkOptions = {},
 ): Promise<BulkOutcome[]> {
   const outcomes: BulkOutcome[] = new Array(items.length);
-  const { expectedRevision: _all, idempotencyKey, ...base } = caller;
-  const keyOf = (i: number) => (idempotencyKey === undefined ? undefined : `${idempotencyKey}#${i}`);
-  const applyGroup = async (group: readonly number[], stopped: () => boolean) => {
-    const first = items[group[0]!] as BulkItem;
-    const plans: ItemPlan[] =
-      options.takeover && idempotencyKey !== undefined
-        ? await planTakeover(app, caller, first.opportunityId, idempotencyKey, group)
-        : group.map(() => ({ kind: 'run' }));
-    for (const [at, i] of group.entries()) {
-      if (stopped()) return;
-      const plan = plans[at]!;
-      const key = keyOf(i);
-      const who: Caller = key === undefined ? base : { ...base, idempotencyKey: key };
-      try {
-        const result = plan.kind === 'recovered' ? plan.result : await run(plan.kind === 'redecide' ? plan.app : app, who, items[i] as BulkItem);
-        outcomes[i] = { index: i, ok: true, result };
-      } catch (err) {
-        if (!(err instanceof DomainError)) throw err;
-        outcomes[i] = { index: i, ok: false, error: err };
-      }
+  const { expectedRevision: _all, idempotencyKey: requestKey, ...base } = caller;
+  const plans = options.takeover && requestKey !== undefined ? await takeoverPlans(app, caller, items, requestKey) : new Map<number, ItemPlan>();
+  const apply = async (i: number) => {
+    const plan = plans.get(i) ?? { kind: 'run' };
+    const who: Caller = requestKey === undefined ? base : { ...base, idempotencyKey: itemKey(requestKey, i) };
+    try {
+      const result = plan.kind === 'recovered' ? plan.result : await run(plan.kind === 'redecide' ? plan.app : app, who, items[i] as BulkItem);
+      outcomes[i] = { index: i, ok: true, result };
+    } catch (err) {
+      if (isInvalidValue(err)) outcomes[i] = { index: i, ok: false, error: validation('The item holds a value that cannot be stored') };
+      else if (err instanceof DomainError) outcomes[i] = { index: i, ok: false, error: err };
+      else throw err;
     }
   };
   for (let start = 0; start < items.length; start += BULK_BATCH) {
     const byOpportunity = new Map<string, number[]>();
     for (let i = start; i < Math.min(items.length, start + BULK_BATCH); i++) {
       const item = items[i]!;
-      if (item instanceof DomainError) {
-        outcomes[i] = { index: i, ok: false, error: item };
-        continue;
-      }
-      byOpportunity.set(item.opportunityId, [...(byOpportunity.get(item.opportunityId) ?? []), i]);
+      if (item instanceof DomainError) outcomes[i] = { index: i, ok: false, error: item };
+      else byOpportunity.set(item.opportunityId, [...(byOpportunity.get(item.opportunityId) ?? []), i]);
     }
     const queue = [...byOpportunity.values()];
-    // The first failure that is not a domain error ends the request: the other workers stop
+    // The first failure that is not the item's own ends the request: the other workers stop
     // taking items, so nothing is applied after the client was told the request failed.
     let fatal: { error: unknown } | undefined;
     await Promise.all(
       Array.from({ length: Math.min(PARALLEL, queue.length) }, async () => {
         for (let group = queue.shift(); group && !fatal; group = queue.shift()) {
-          await applyGroup(group, () => fatal !== undefined).catch((error: unknown) => void (fatal ??= { error }));
+          for (const i of group) {
+            if (fatal) break;
+            await apply(i).catch((error: unknown) => void (fatal ??= { error }));
+          }
         }
       }),
     );
     if (fatal) throw fatal.error;
-    options.onBatch?.(Math.min(items.length, start + BULK_BATCH));
+    await options.onBatch?.(Math.min(items.length, start + BULK_BATCH));
   }
   return outcomes;
+}
+
+/** Each item's plan on takeover, per opportunity over the whole request (its items span batches). */
+async function takeoverPlans(app: AppContext, caller: Caller, items: readonly (BulkItem | DomainError)[], requestKey: string): Promise<Map<number, ItemPlan>> {
+  const byOpportunity = new Map<string, number[]>();
+  items.forEach((item, i) => {
+    if (!(item instanceof DomainError)) byOpportunity.set(item.opportunityId, [...(byOpportunity.get(item.opportunityId) ?? []), i]);
+  });
+  const plans = new Map<number, ItemPlan>();
+  const queue = [...byOpportunity.entries()];
+  await Promise.all(
+    Array.from({ length: Math.min(PARALLEL, queue.length) }, async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const [opportunityId, indexes] = next;
+        const found = await planTakeover(app, caller, opportunityId, indexes.map((i) => itemKey(requestKey, i)));
+        indexes.forEach((i, at) => plans.set(i, found[at]!));
+      }
+    }),
+  );
+  return plans;
 }

@@ -1,14 +1,14 @@
-import { opportunityAggregate } from '../aggregates/opportunity/index.js';
+import { type OpportunityEvent, type OpportunityState, opportunityAggregate } from '../aggregates/opportunity/index.js';
+import { fromRecorded } from '../eventstore/envelope.js';
 import type { EventStore } from '../eventstore/port.js';
 import { streamName } from '../eventstore/streams.js';
 import { conflict } from '../shared/errors.js';
 import type { AppContext, Caller } from './context.js';
-import { type CommandResult, createCommandHandler, recoverResult } from './handler.js';
-import type { OpportunityState } from '../aggregates/opportunity/index.js';
+import { type CommandResult, createCommandHandler, recoverFrom } from './handler.js';
 
 /**
  * How a bulk request that died part way is taken over without a second effect. Items of one
- * opportunity run in order, each tagged `<key>#<index>`, so in the stream:
+ * opportunity run in order (across batches too), each tagged with its own key, so in the stream:
  * - an item whose events are there ran: its outcome is rebuilt from them;
  * - an item without events that precedes one with events also ran, and changed nothing (a
  *   no-op or a refusal): running it now, on the moved-on state, could change something, so it
@@ -20,10 +20,13 @@ export type ItemPlan =
   | { readonly kind: 'redecide'; readonly app: AppContext }
   | { readonly kind: 'run' };
 
-export async function planTakeover(app: AppContext, caller: Caller, opportunityId: string, key: string, indexes: readonly number[]): Promise<ItemPlan[]> {
-  const streamId = streamName({ category: opportunityAggregate.category, tenantId: caller.access.tenantId, aggregateId: opportunityId });
-  const found = await Promise.all(indexes.map((i) => recoverResult(app.store, opportunityAggregate, streamId, opportunityId, `${key}#${i}`, caller.access.actorId)));
-  return found.map((result, at) => {
+/** The plan of each of one opportunity's items, in their order, by the keys that tag them; one read of its stream. */
+export async function planTakeover(app: AppContext, caller: Caller, opportunityId: string, keys: readonly string[]): Promise<ItemPlan[]> {
+  const { tenantId, actorId } = caller.access;
+  const streamId = streamName({ category: opportunityAggregate.category, tenantId, aggregateId: opportunityId });
+  const history = (await app.store.readStream(streamId)).map((r) => fromRecorded<OpportunityEvent>(r));
+  const found = keys.map((key) => recoverFrom(history, opportunityAggregate, { streamId, aggregateId: opportunityId }, key, actorId));
+  return found.map((result, at): ItemPlan => {
     if (result) return { kind: 'recovered', result };
     const next = found.slice(at + 1).find((r) => r !== undefined);
     return next ? { kind: 'redecide', app: { ...app, execute: createCommandHandler({ store: asBefore(app.store, next.events[0]!.revision) }) } } : { kind: 'run' };

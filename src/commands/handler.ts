@@ -161,14 +161,24 @@ export async function recoverResult<C, E extends DomainEvent, S>(
   actorId: string,
 ): Promise<CommandResult<S> | undefined> {
   const history = (await store.readStream(streamId)).map((r) => fromRecorded<E>(r));
+  return recoverFrom(history, aggregate, { streamId, aggregateId }, idempotencyKey, actorId);
+}
+
+/** recoverResult on a history already read (one read serves many keys). */
+export function recoverFrom<C, E extends DomainEvent, S>(
+  history: readonly StoredEvent<E>[],
+  aggregate: Aggregate<C, E, S>,
+  at: { readonly streamId: string; readonly aggregateId: string },
+  idempotencyKey: string,
+  actorId: string,
+): CommandResult<S> | undefined {
   const mine = (e: StoredEvent<E>) => e.metadata.idempotencyKey === idempotencyKey && e.metadata.userId === actorId;
   const lastIndex = history.findLastIndex(mine);
   if (lastIndex < 0) return undefined;
   const upTo = history.slice(0, lastIndex + 1);
   const last = upTo[lastIndex]!;
   return {
-    streamId,
-    aggregateId,
+    ...at,
     events: upTo.filter(mine),
     revision: last.revision,
     position: last.position,

@@ -33,19 +33,25 @@ export type Claim =
 const LEASE_MS = 60_000;
 const TABLE = 'idempotency_keys';
 
-/** Who claims: this process. Claims it made, and the ones still running, are known here. */
+/**
+ * Who claims: this process. The requests of this process working on each key, counted from
+ * before they claim it until they are done: a claim of this process that no other request here
+ * works on was abandoned (its request failed), and a retry takes it over at once.
+ */
 const CLAIMANT = randomUUID();
-const inFlight = new Set<string>();
+const inFlight = new Map<string, number>();
 const flightKey = (owner: KeyOwner, key: string) => `${owner.tenantId}\u0000${owner.principal}\u0000${key}`;
 
-/** Runs `work` for a claim of this process, so that a retry can tell it from an abandoned one. */
+/** Runs `work` (which claims the key, then runs the command) as one request working on the key. */
 export async function whileClaimed<T>(owner: KeyOwner, key: string, work: () => Promise<T>): Promise<T> {
   const k = flightKey(owner, key);
-  inFlight.add(k);
+  inFlight.set(k, (inFlight.get(k) ?? 0) + 1);
   try {
     return await work();
   } finally {
-    inFlight.delete(k);
+    const left = (inFlight.get(k) ?? 1) - 1;
+    if (left > 0) inFlight.set(k, left);
+    else inFlight.delete(k);
   }
 }
 
@@ -84,7 +90,8 @@ export async function claimKey(db: Knex, args: KeyOwner & { key: string; hash: s
   }
   // Take over an expired claim, or one of this process that no request works on any more, in one
   // statement judged by the database's clock: of two retries only one wins.
-  const abandoned = row.claimed_by === CLAIMANT && !inFlight.has(flightKey(args, args.key));
+  // Called within whileClaimed: the count includes this request.
+  const abandoned = row.claimed_by === CLAIMANT && (inFlight.get(flightKey(args, args.key)) ?? 0) <= 1;
   const taken = await db(TABLE)
     .where({ ...where(args, args.key), status: 'pending' })
     .modify((q) => (abandoned ? q.where('claimed_by', CLAIMANT) : q.whereRaw('updated_at < now() - make_interval(secs => ?)', [LEASE_MS / 1000])))
@@ -92,6 +99,15 @@ export async function claimKey(db: Knex, args: KeyOwner & { key: string; hash: s
     .returning('stream_id');
   if (taken.length !== 1) return { kind: 'busy', streamId: row.stream_id };
   return { kind: 'takeover', streamId: row.stream_id };
+}
+
+/**
+ * Keeps a long request's claim (a bulk request, batch after batch) from looking abandoned:
+ * false when the claim is no longer this process's (a retry took it over after a stall).
+ */
+export async function renewKey(db: Knex, owner: KeyOwner, key: string): Promise<boolean> {
+  const renewed = await db(TABLE).where({ ...where(owner, key), status: 'pending', claimed_by: CLAIMANT }).update({ updated_at: db.fn.now() });
+  return renewed === 1;
 }
 
 export async function completeKey(db: Knex, owner: KeyOwner, key: string, response: StoredResponse): Promise<void> {

@@ -31,3 +31,11 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Whether PostgreSQL refused a value the request carried (SQLSTATE class 22: a NUL character,
+ * an invalid escape, a number out of range): the client's input, answered as VALIDATION_ERROR.
+ */
+export function isInvalidValue(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' && /^22[0-9A-Z]{3}$/.test(err.code);
+}

@@ -3,7 +3,7 @@ import type { Access } from '../access/access.js';
 import type { Caller } from '../commands/context.js';
 import type { ApiDeps } from '../http/deps.js';
 import { accessOf } from '../http/auth.js';
-import { callerOf } from '../http/commandReply.js';
+import { traceOf } from '../http/commandReply.js';
 import { type Loaders, createLoaders } from './loaders.js';
 
 /**
@@ -21,13 +21,13 @@ export interface GraphQLContext {
 
 export function contextFor(deps: ApiDeps, req: Request, res: Response): GraphQLContext {
   const access = accessOf(res);
-  // As REST: correlation id, the request as cause. Idempotency-Key and If-Match name one REST
-  // resource; a mutation has neither (a create with a client-chosen id is its own retry).
-  const { idempotencyKey: _key, expectedRevision: _revision, ...caller } = callerOf(req, res);
   return {
     deps,
     access,
-    caller,
+    // As REST: correlation id, the request as cause. Idempotency-Key and If-Match are REST's
+    // (they name one resource) and are not read here; a retried create with the same id answers
+    // CONFLICT "already exists", so nothing is created twice.
+    caller: traceOf(req, res),
     loaders: createLoaders(deps.db, access.tenantId),
     req,
     res,

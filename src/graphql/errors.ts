@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
-import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { isDatabaseUnavailable, isInvalidValue } from '../db/unavailable.js';
 import { zodDetails } from '../http/errors.js';
 import { DomainError, type ErrorCode, type ErrorDetails } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -25,6 +25,7 @@ export function maskError(log: Logger) {
     if (original instanceof GraphQLError) return requestError(outer ?? original);
     if (original instanceof DomainError) return withCode(original.message, original.code, original.details, outer);
     if (original instanceof z.ZodError) return withCode('Invalid input', 'VALIDATION_ERROR', zodDetails(original), outer);
+    if (isInvalidValue(original)) return withCode('The input holds a value that cannot be stored (e.g. a NUL character)', 'VALIDATION_ERROR', {}, outer);
     if (isDatabaseUnavailable(original)) {
       return withCode('The database is unavailable; a mutation may or may not have been applied: read before retrying', 'SERVICE_UNAVAILABLE', {}, outer);
     }

@@ -8,8 +8,10 @@ import { AMOUNT_RULE, parseAmount } from '../shared/money.js';
  */
 const refuse = (message: string) => new GraphQLError(message, { extensions: { code: 'VALIDATION_ERROR' } });
 
-/** Money as text: a string as is, a number only while its decimal text is exact (≤ 15 digits). */
+/** Money as text: a string as is (POST bodies give every non-integer number as its exact text), a number while exact. */
 function moneyText(value: unknown): string {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  // A float here was parsed by JSON.parse (a GET's variables); its text is exact only this short.
   if (typeof value === 'number' && Number.isFinite(value)) {
     const text = String(value);
     if (text.replace(/[^\d]/g, '').replace(/^0+/, '').length > 15 || /e/i.test(text)) {

@@ -101,7 +101,9 @@ type Territory {
 }
 
 type TerritoryAssignment {
-  territory: Territory!
+  territoryId: ID!
+  """Null when the id names no territory record (an assignment to a plain territory label)."""
+  territory: Territory
   """Set when a lead was assigned."""
   lead: Lead
   """Set when an opportunity was assigned."""

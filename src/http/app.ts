@@ -13,6 +13,7 @@ import { errorHandler, sendError } from './errors.js';
 import { losslessJsonBody } from './json.js';
 import { errorText, incident } from '../shared/incident.js';
 import { openApiDocument } from './openapi.js';
+import { graphqlBody } from '../graphql/body.js';
 import { createGraphQLHandler } from '../graphql/server.js';
 
 export interface HttpDeps extends CommandRouteDeps {
@@ -113,7 +114,9 @@ export function createHttpApp(deps: HttpDeps): Express {
       next();
     },
     authenticate(deps.auth),
-    express.json({ limit: '1mb' }),
+    express.text({ type: ['application/json', 'application/*+json'], limit: '1mb' }),
+    losslessJsonBody,
+    graphqlBody,
     (req: express.Request, res: express.Response) => graphql(req, res, { req, res }),
   );
 

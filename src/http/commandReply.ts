@@ -64,38 +64,40 @@ export async function idempotentResponse(
   if (key === undefined) return respond(res, await run(false));
   const owner = keyOwnerOf(res);
   const hash = requestHash([req.method, req.baseUrl + req.path, req.body ?? null, req.get('if-match') ?? null]);
-  const claim = await claimKey(db, { ...owner, key, hash, streamId });
-  if (claim.kind === 'replay') {
-    res.setHeader('Idempotent-Replayed', 'true');
-    return respond(res, claim.response);
-  }
-  if (claim.kind === 'busy') {
-    // The first request may have lost its connection after its append committed (an outage):
-    // its events say so, and the retry gets that outcome rather than waiting out the lease.
-    const recovered = await recover?.();
-    if (!recovered) {
-      res.setHeader('Retry-After', '2');
-      throw conflict('A request with this Idempotency-Key is still in progress; retry shortly', { idempotency_key: key });
+  await whileClaimed(owner, key, async () => {
+    const claim = await claimKey(db, { ...owner, key, hash, streamId });
+    if (claim.kind === 'replay') {
+      res.setHeader('Idempotent-Replayed', 'true');
+      return respond(res, claim.response);
     }
-    await completeKey(db, owner, key, withoutSecrets(recovered, secretFields));
-    res.setHeader('Idempotent-Replayed', 'true');
-    return respond(res, recovered);
-  }
-  let response: StoredResponse;
-  try {
-    response = await whileClaimed(owner, key, () => run(claim.kind === 'takeover'));
-  } catch (err) {
-    if (!(err instanceof DomainError)) {
-      // A lost connection leaves the outcome unknown: the claim stays, and the retry (which this
-      // process lets take it over at once) looks in the stream first. Any other failure frees
-      // the lease now, with the same look first.
-      if (!isDatabaseUnavailable(err)) await abandonKey(db, owner, key).catch(() => undefined);
-      throw err;
+    if (claim.kind === 'busy') {
+      // The first request may have lost its connection after its append committed (an outage):
+      // its events say so, and the retry gets that outcome rather than waiting out the lease.
+      const recovered = await recover?.();
+      if (!recovered) {
+        res.setHeader('Retry-After', '2');
+        throw conflict('A request with this Idempotency-Key is still in progress; retry shortly', { idempotency_key: key });
+      }
+      await completeKey(db, owner, key, withoutSecrets(recovered, secretFields));
+      res.setHeader('Idempotent-Replayed', 'true');
+      return respond(res, recovered);
     }
-    response = { status: STATUS[err.code], headers: {}, body: errorEnvelope(res, err.code, err.message, err.details) };
-  }
-  await completeKey(db, owner, key, withoutSecrets(response, secretFields));
-  respond(res, response);
+    let response: StoredResponse;
+    try {
+      response = await run(claim.kind === 'takeover');
+    } catch (err) {
+      if (!(err instanceof DomainError)) {
+        // A lost connection leaves the outcome unknown: the claim stays, and the retry (which this
+        // process lets take it over at once) looks in the stream first. Any other failure frees
+        // the lease now, with the same look first.
+        if (!isDatabaseUnavailable(err)) await abandonKey(db, owner, key).catch(() => undefined);
+        throw err;
+      }
+      response = { status: STATUS[err.code], headers: {}, body: errorEnvelope(res, err.code, err.message, err.details) };
+    }
+    await completeKey(db, owner, key, withoutSecrets(response, secretFields));
+    respond(res, response);
+  });
 }
 
 function withoutSecrets(r: StoredResponse, fields: readonly string[]): StoredResponse {
@@ -118,12 +120,15 @@ export function callerOf(req: Request, res: Response): Caller {
   const key = idempotencyKeyOf(req);
   const expectedRevision = parseIfMatch(req.get('if-match'));
   return {
-    access: accessOf(res),
-    correlationId: req.get('x-correlation-id')?.slice(0, 200) || requestId(res),
-    causationId: requestId(res),
+    ...traceOf(req, res),
     ...(key !== undefined ? { idempotencyKey: key } : {}),
     ...(expectedRevision !== undefined ? { expectedRevision } : {}),
   };
+}
+
+/** The caller's access and where its events come from: the client's correlation id (or the request id), the request as cause. */
+export function traceOf(req: Request, res: Response): Caller {
+  return { access: accessOf(res), correlationId: req.get('x-correlation-id')?.slice(0, 200) || requestId(res), causationId: requestId(res) };
 }
 
 export interface CommandReplySpec<C, E extends DomainEvent, S> {
@@ -171,7 +176,11 @@ export async function commandReply<C, E extends DomainEvent, S>(
     req,
     res,
     streamId,
-    async (takeover) => (takeover ? await recover() : undefined) ?? success(await spec.run(caller)),
+    async (takeover) => {
+      // Taking over a claim whose request died: its outcome, if it left one, is a replay.
+      const earlier = takeover ? await recover() : undefined;
+      return earlier ? { ...earlier, headers: { ...earlier.headers, 'Idempotent-Replayed': 'true' } } : success(await spec.run(caller));
+    },
     recover,
     spec.secretFields,
   );

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { z } from 'zod';
-import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { isDatabaseUnavailable, isInvalidValue } from '../db/unavailable.js';
 import { DomainError, type ErrorCode, type ErrorDetails } from '../shared/errors.js';
 import type { Incident } from '../shared/incident.js';
 import type { Logger } from '../shared/logger.js';
@@ -79,7 +79,7 @@ export function errorHandler(log: Logger, database: Incident): ErrorRequestHandl
     if (err instanceof z.ZodError) return sendError(res, 'VALIDATION_ERROR', 'Invalid request', zodDetails(err));
     // PostgreSQL refusing a value (class 22: a NUL character, an invalid escape...) is the
     // client's input, not a fault of ours.
-    if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' && /^22[0-9A-Z]{3}$/.test(err.code)) {
+    if (isInvalidValue(err)) {
       return sendError(res, 'VALIDATION_ERROR', 'The request holds a value that cannot be stored (e.g. a NUL character)');
     }
     // body-parser's own errors (too large, bad encoding) carry a 4xx status.

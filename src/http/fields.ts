@@ -52,7 +52,14 @@ export const id = z.string().regex(AGGREGATE_ID_PATTERN, 'must be 1-128 characte
 /** Whom records belong to: a user id as tokens carry it, or an API key's actor (`apikey:<id>`). */
 export const userId = z.string().regex(USER_ID_PATTERN, 'must be a user id: 1-128 visible ASCII characters');
 
-export const text = (max: number) => z.string().trim().min(1).max(max);
+/** Free text: no control characters but tab and line breaks (PostgreSQL refuses NUL outright). */
+export const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((t) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(t), 'must not hold control characters');
 
 export const metadata = z.record(z.string(), z.unknown()).transform((m) => JSON.parse(JSON.stringify(m, losslessReplacer)) as Record<string, unknown>);
 

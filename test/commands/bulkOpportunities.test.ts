@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { type BulkItem, type BulkOutcome, bulkUpdateOpportunities } from '../../src/commands/bulkOpportunities.js';
+import { type BulkItem, type BulkOutcome, bulkUpdateOpportunities, itemKey } from '../../src/commands/bulkOpportunities.js';
 import type { AppContext, Caller } from '../../src/commands/context.js';
 import { type ExecuteCommand, createCommandHandler } from '../../src/commands/handler.js';
 import { stageSetOf } from '../../src/commands/load.js';
@@ -41,7 +41,7 @@ describe('bulk opportunity updates: taking over an interrupted request', functio
     database = await freshDatabase('bulk');
     store = createPostgresEventStore({ connection: database.url, pollMs: 50 });
     app = { store, db: database.db, execute: createCommandHandler({ store }), stageSetFor: (t) => stageSetOf(store, t) };
-    for (const id of ['CLEAN', 'CRASHED']) {
+    for (const id of ['CLEAN', 'CRASHED', 'SPAN', 'SPAN-CLEAN', 'FILLER']) {
       await createOpportunity(app, { ...caller, idempotencyKey: `create-${id}` }, { opportunityId: id, customerId: 'C', amount: money('100.00'), currency: 'USD' });
     }
   });
@@ -74,5 +74,30 @@ describe('bulk opportunity updates: taking over an interrupted request', functio
     // Taken over again (say the answer was lost once more): nothing new.
     expect(summary(await bulkUpdateOpportunities(app, caller, items('CRASHED'), { takeover: true }))).to.deep.equal(summary(clean));
     expect(await streamLength('CRASHED')).to.equal(4);
+  });
+
+  it('follows a deal across batches: a no-op in the first batch is not redone after the second batch ran', async () => {
+    const request = (id: string): BulkItem[] => [
+      { op: 'update', opportunityId: id, amount: money('100.00') }, // no-op, batch 1
+      ...Array.from({ length: 99 }, (_, i): BulkItem => ({ op: 'update', opportunityId: 'FILLER', amount: money(`${i + 1}.00`) })),
+      { op: 'update', opportunityId: id, amount: money('200.00') }, // batch 2: commits, then the answer is lost
+      { op: 'update', opportunityId: id, amount: money('300.00') },
+    ];
+    const clean = await bulkUpdateOpportunities(app, { ...caller, idempotencyKey: 'span-clean' }, request('SPAN-CLEAN'));
+    const crashing: ExecuteCommand = async (aggregate, env, command) => {
+      const result = await app.execute(aggregate, env, command);
+      if (env.idempotencyKey === itemKey('span', 100)) throw Object.assign(new Error('Connection terminated unexpectedly'), { code: '57P01' });
+      return result;
+    };
+    const spanCaller = { ...caller, idempotencyKey: 'span' };
+    await bulkUpdateOpportunities({ ...app, execute: crashing }, spanCaller, request('SPAN')).then(
+      () => expect.fail('the request should have failed'),
+      (err: Error) => expect(err.message).to.match(/terminated/),
+    );
+    const retried = await bulkUpdateOpportunities(app, spanCaller, request('SPAN'), { takeover: true });
+    const onDeal = (outcomes: BulkOutcome[]) => summary([outcomes[0]!, outcomes[100]!, outcomes[101]!]);
+    expect(onDeal(retried)).to.deep.equal(['rev 0 100.00', 'rev 1 200.00', 'rev 2 300.00']);
+    expect(onDeal(retried)).to.deep.equal(onDeal(clean));
+    expect(await streamLength('SPAN')).to.equal(3); // created, 200.00, 300.00: the no-op was not redone
   });
 });

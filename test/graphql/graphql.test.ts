@@ -35,8 +35,17 @@ describe('GraphQL API: seed 004 queries and mutations', function () {
     // Money as a string variable keeps every digit; a float that would lose them is refused.
     const big = await gql(app, rep, 'mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) { amount } }', { i: { accountId: 'ACME', amount: '1234567890123456.78' } });
     expect(big.data.createOpportunity.amount).to.equal('1234567890123456.78');
-    const lossy = await gql(app, rep, 'mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) { amount } }', { i: { accountId: 'ACME', amount: 1234567890123456.78 } });
-    expect(onlyError(lossy)).to.deep.include({ code: 'VALIDATION_ERROR', fields: ['i.amount'] });
+    // A JSON number is read without a float in between: its exact text, kept or refused.
+    const raw = async (amount: string) =>
+      app.request('POST', '/graphql', {
+        identity: rep,
+        rawBody: `{"query":"mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) { amount } }","variables":{"i":{"accountId":"ACME","amount":${amount}}}}`,
+        headers: { 'content-type': 'application/json' },
+      });
+    expect((await raw('1234567890123456.78')).body.data.createOpportunity.amount).to.equal('1234567890123456.78');
+    const lossy = await raw('99999999999999.999');
+    expect(lossy.body.errors[0].extensions).to.deep.include({ code: 'VALIDATION_ERROR' });
+    expect(lossy.body.errors[0].extensions.details.fields[0].field).to.equal('i.amount');
 
     await gql(app, otherRep, 'mutation { createOpportunity(input: { id: "GO-THEIRS", accountId: "ACME", amount: "5.00", expectedCloseDate: "2026-06-01" }) { id } }');
     const list = await gql(app, rep, `{ opportunities(stage: "QUALIFICATION", expectedCloseDateRange: { from: "2026-03-01", to: "2026-03-31" }, limit: 10) { totalCount pageInfo { total limit offset hasMore } nodes { id } } }`);
@@ -49,7 +58,7 @@ describe('GraphQL API: seed 004 queries and mutations', function () {
     expect(all.data.opportunities.nodes).to.deep.equal([{ id: 'GO-THEIRS' }]);
     // Paging.
     const page = await gql(app, admin, '{ opportunities(limit: 1, offset: 1) { totalCount pageInfo { hasMore } nodes { id } } }');
-    expect(page.data.opportunities).to.deep.include({ totalCount: 3, pageInfo: { hasMore: true } });
+    expect(page.data.opportunities).to.deep.include({ totalCount: 4, pageInfo: { hasMore: true } });
   });
 
   it('createLead, assignTerritory, convertLead and leads', async () => {
@@ -63,6 +72,10 @@ describe('GraphQL API: seed 004 queries and mutations', function () {
     const deal = await gql(app, rep, 'mutation { assignTerritory(input: { opportunityId: "GO-1", territoryId: "EMEA" }) { opportunity { id territory { id } } } }');
     expect(deal.data.assignTerritory.opportunity).to.deep.equal({ id: 'GO-1', territory: { id: 'EMEA' } });
     expect(onlyError(await gql(app, rep, 'mutation { assignTerritory(input: { leadId: "GL-1", territoryId: "OLD", reason: "x" }) { lead { id } } }')).code).to.equal('CONFLICT');
+    // A territory id with no territory record behind it (a plain label) is taken, as REST takes it.
+    const label = await gql(app, rep, 'mutation { assignTerritory(input: { opportunityId: "GO-1", territoryId: "LABEL-X" }) { territoryId territory { id } opportunity { territory { id } } } }');
+    expect(label.data.assignTerritory).to.deep.equal({ territoryId: 'LABEL-X', territory: null, opportunity: { territory: null } });
+    await gql(app, rep, 'mutation { assignTerritory(input: { opportunityId: "GO-1", territoryId: "EMEA" }) { territoryId } }');
     expect(onlyError(await gql(app, rep, 'mutation { assignTerritory(input: { territoryId: "EMEA" }) { lead { id } } }'))).to.deep.include({ code: 'VALIDATION_ERROR', fields: ['input.leadId'] });
 
     // Seed 004 has no qualify mutation: REST qualifies, GraphQL converts.
@@ -99,6 +112,7 @@ describe('GraphQL API: seed 004 queries and mutations', function () {
       ['mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) { id } }', { i: { accountId: 'ACME', amount: '1.00', expectedCloseDate: '2026-02-30' } }, ['i.expectedCloseDate']],
       ['mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) { id } }', { i: { amount: '1.00' } }, ['i.accountId']],
       ['mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }', { i: { source: 'web', email: 'not-an-email' } }, ['input.email']],
+      ['mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }', { i: { source: 'web', email: 'a@example.com', firstName: 'a\u0000b' } }, ['input.firstName']],
       ['mutation { updateOpportunityStage(opportunityId: "GO-1", stage: "NO_SUCH") { id } }', undefined, []],
       ['{ opportunities(limit: 201) { totalCount } }', undefined, ['opportunities.limit']],
       ['{ opportunities(bogus: 1) { totalCount } }', undefined, ['bogus']],
@@ -123,6 +137,9 @@ describe('GraphQL API: seed 004 queries and mutations', function () {
   });
 
   it('authenticates as REST does, and refuses queries beyond the depth, alias and size limits', async () => {
+    // REST's headers mean nothing here: a malformed If-Match or Idempotency-Key is not an error.
+    const withHeaders = await app.request('POST', '/graphql', { identity: rep, headers: { 'If-Match': 'nonsense', 'Idempotency-Key': 'a b' }, body: { query: '{ territories { id } }' } });
+    expect(withHeaders.body.errors).to.equal(undefined);
     const anonymous = await app.request('POST', '/graphql', { auth: false, body: { query: '{ territories { id } }' } });
     expect(anonymous.status).to.equal(401);
     expect(anonymous.body.errors[0].extensions.code).to.equal('UNAUTHORIZED');
@@ -134,6 +151,12 @@ describe('GraphQL API: seed 004 queries and mutations', function () {
     expect(onlyError(await gql(app, rep, `{ ${aliases} }`)).code).to.equal('VALIDATION_ERROR');
     const tokens = `{ territories { ${Array.from({ length: 1500 }, () => 'id').join(' ')} } }`;
     expect(onlyError(await gql(app, rep, tokens)).code).to.equal('VALIDATION_ERROR');
+    // Bodies that are not a GraphQL request get the error at once (no request left waiting).
+    for (const [rawBody, type] of [['', 'application/json'], ['{}', 'application/json'], ['[]', 'application/json'], ['query', 'text/plain']]) {
+      const res = await app.request('POST', '/graphql', { identity: rep, rawBody: rawBody!, headers: { 'content-type': type! } });
+      expect(res.status, `${type} ${rawBody}`).to.equal(400);
+      expect(res.body.errors[0].extensions.code).to.equal('VALIDATION_ERROR');
+    }
     const tooBig = await app.request('POST', '/graphql', { identity: rep, body: { query: `{ territories { id } } # ${'x'.repeat(1_100_000)}` } });
     expect(tooBig.status).to.equal(400);
     expect(tooBig.body.errors[0].extensions.code).to.equal('VALIDATION_ERROR');

@@ -37,7 +37,7 @@ describe('HTTP API: bulk opportunity operations', function () {
       [10, { op: 'update', id: 'B-99', amount: '2.00', if_match: '"5"' }], // stale (CONFLICT)
       [200, { op: 'explode', id: 'B-99' }], // unknown op
       [300, { op: 'update', id: 'B-99', amount: '-5.00' }], // negative money
-      [400, { op: 'update', id: 'B-99' }], // nothing to update
+      [400, { op: 'change_stage', id: 'B-99', stage: 'Proposal', next_step: 'call\u0000back' }], // a NUL PostgreSQL refuses
       [500, { op: 'change_stage', id: 'B-99', stage: 'No Such Stage' }],
       [600, { op: 'update', id: 'NOPE', amount: '1.00' }], // unknown deal
       [700, { op: 'update', id: 'THEIRS', amount: '1.00' }], // another rep's deal
@@ -62,6 +62,7 @@ describe('HTTP API: bulk opportunity operations', function () {
     expect(byIndex(10).error.code).to.equal('CONFLICT');
     expect(byIndex(200).error).to.include({ code: 'VALIDATION_ERROR' });
     expect(byIndex(300).error.details.fields.map((f: { field: string }) => f.field)).to.deep.equal(['items.300.amount']);
+    expect(byIndex(400).error.details.fields.map((f: { field: string }) => f.field)).to.deep.equal(['items.400.next_step']);
     expect(byIndex(500).error.code).to.equal('VALIDATION_ERROR');
     expect(byIndex(600)).to.deep.include({ id: 'NOPE', status: 404 });
     expect([403, 404]).to.include(byIndex(700).status);

@@ -30,21 +30,24 @@ type Args = Readonly<Record<string, unknown>>;
 const input = (args: Args) => (args.input ?? {}) as Record<string, unknown>;
 
 /** Waits until `projection` holds the write; the write stands either way, so a timeout says so. */
-async function written<R>(ctx: GraphQLContext, projection: string, position: Position | undefined, read: () => Promise<R | undefined>): Promise<R> {
+async function written<R>(ctx: GraphQLContext, projection: string, at: { id: string; position: Position | undefined }, read: () => Promise<R | undefined>): Promise<R> {
+  const { position } = at;
   const reached = position ? await ctx.deps.runner.waitFor(projection, position, ctx.deps.maxConsistencyWaitMs) : 'reached';
   const row = reached === 'reached' ? await read() : undefined;
   if (row === undefined) {
-    const at = position ? formatPosition(position) : null;
-    throw new DomainError('SERVICE_UNAVAILABLE', 'The change was recorded; its read model has not caught up yet: query it again shortly', { position: at });
+    throw new DomainError('SERVICE_UNAVAILABLE', 'The change was recorded; its read model has not caught up yet: query it again shortly', {
+      id: at.id,
+      position: at.position ? formatPosition(at.position) : null,
+    });
   }
   return row;
 }
 
 const opportunityAt = async (ctx: GraphQLContext, opportunityId: string, position: Position | undefined) =>
-  opportunityNode(await written(ctx, opportunitiesProjection.name, position, () => getOpportunity(ctx.deps.db, ctx.access.tenantId, opportunityId)));
+  opportunityNode(await written(ctx, opportunitiesProjection.name, { id: opportunityId, position }, () => getOpportunity(ctx.deps.db, ctx.access.tenantId, opportunityId)));
 
 const leadAt = async (ctx: GraphQLContext, leadId: string, position: Position | undefined) =>
-  leadNode(await written(ctx, leadsProjection.name, position, () => getLead(ctx.deps.db, ctx.access.tenantId, leadId)));
+  leadNode(await written(ctx, leadsProjection.name, { id: leadId, position }, () => getLead(ctx.deps.db, ctx.access.tenantId, leadId)));
 
 export const Mutation = {
   async createLead(_: unknown, args: Args, ctx: GraphQLContext) {
@@ -95,7 +98,7 @@ export const Mutation = {
   async createForecast(_: unknown, args: Args, ctx: GraphQLContext) {
     requireReach(ctx.access, 'forecast', 'write');
     const result = await createForecast(ctx.deps, ctx.caller, parseInput(createForecastBody, input(args), 'input'));
-    const row = await written(ctx, forecastsProjection.name, result.position, () => getForecast(ctx.deps.db, ctx.access.tenantId, result.aggregateId));
+    const row = await written(ctx, forecastsProjection.name, { id: result.aggregateId, position: result.position }, () => getForecast(ctx.deps.db, ctx.access.tenantId, result.aggregateId));
     return forecastNode(row, ctx.deps);
   },
 };

@@ -11,8 +11,9 @@ import {
 import { getOpportunity, opportunitiesFor } from '../../projections/opportunityQueries.js';
 import { opportunitiesProjection } from '../../projections/opportunities.js';
 import { bulkUpdateOpportunities } from '../../commands/bulkOpportunities.js';
-import { validation } from '../../shared/errors.js';
-import { callerOf, commandReply, etagOf, idempotentResponse } from '../commandReply.js';
+import { renewKey } from '../../commands/idempotency.js';
+import { conflict, validation } from '../../shared/errors.js';
+import { callerOf, commandReply, etagOf, idempotentResponse, keyOwnerOf } from '../commandReply.js';
 import { readYourWrites } from '../consistency.js';
 import type { ApiDeps } from '../deps.js';
 import { type Call, type Endpoint, endpoint, paged } from '../endpoint.js';
@@ -71,10 +72,17 @@ export const opportunityEndpoints: readonly Endpoint<ApiDeps>[] = [
       }
       const caller = callerOf(call.req, call.res);
       const { items, ids } = call.body;
+      const key = caller.idempotencyKey;
+      // Each batch renews the key's claim, so a retry cannot take over a request still running.
+      const onBatch = async () => {
+        if (key !== undefined && !(await renewKey(call.deps.db, keyOwnerOf(call.res), key))) {
+          throw conflict('A retry with this Idempotency-Key took the request over; read its answer with the same key', { idempotency_key: key });
+        }
+      };
       await idempotentResponse(call.deps.db, call.req, call.res, `bulk:${caller.access.tenantId}`, async (takeover) => ({
         status: 200,
         headers: {},
-        body: renderBulk(await bulkUpdateOpportunities(call.deps, caller, items, { takeover }), ids),
+        body: renderBulk(await bulkUpdateOpportunities(call.deps, caller, items, { takeover, onBatch }), ids),
       }));
     },
   }),
