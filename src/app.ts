@@ -21,6 +21,7 @@ import { createHttpApp } from './http/app.js';
 import { createRateLimiter } from './http/rateLimit.js';
 import { projections } from './projections/index.js';
 import { createProjectionRunner } from './projections/runner.js';
+import { createLeases } from './subscriptions/leases.js';
 import type { Logger } from './shared/logger.js';
 
 export const VERSION = '0.1.0';
@@ -57,7 +58,10 @@ export async function startApp(config: Config, log: Logger, options: StartOption
     : createPostgresEventStore({ connection: databaseUrl, timeouts, log });
   log.info('event store', { kind: config.EVENTSTORE_URL ? 'eventstoredb' : 'postgresql' });
 
-  const runner = createProjectionRunner({ store, db, projections, log });
+  // Every instance serves commands and queries; each subscription runs on one at a time (§12).
+  const leases = createLeases(db, log, { ttlMs: config.SUBSCRIPTION_LEASE_TTL_MS });
+  log.info('instance', { holder: leases.holder });
+  const runner = createProjectionRunner({ store, db, projections, log, leases });
   runner.start();
   const execute = createCommandHandler({ store });
 
@@ -72,6 +76,7 @@ export async function startApp(config: Config, log: Logger, options: StartOption
         db,
         log,
         lagCounter,
+        leases,
         ...inboundCommands(execute),
       })
     : undefined;
@@ -122,6 +127,8 @@ export async function startApp(config: Config, log: Logger, options: StartOption
           status: 'ok',
           version: VERSION,
           event_store_head: formatPosition(await store.headPosition()),
+          instance: leases.holder,
+          subscriptions: Object.fromEntries([...(await leases.holders())].map(([name, h]) => [name, h.holder])),
           kafka: await kafkaHealth(),
         };
       } catch (err) {
@@ -153,6 +160,7 @@ export async function startApp(config: Config, log: Logger, options: StartOption
         });
         await bridge?.stop();
         await runner.stop();
+        await leases.stop();
         await rateLimiter.close();
         await store.close();
         await db.destroy();

@@ -53,6 +53,8 @@ const schema = z.object({
   DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(10_000),
   /** Longest a query may wait for its read model to reach a position (read-your-writes). */
   MAX_CONSISTENCY_WAIT_MS: z.coerce.number().int().min(0).max(60000).default(5000),
+  /** How long a subscription lease lasts unrenewed: another instance takes over a dead holder's within this + 1 s. */
+  SUBSCRIPTION_LEASE_TTL_MS: z.coerce.number().int().min(1000).max(60000).default(5000),
 });
 
 export type Config = Omit<z.infer<typeof schema>, 'HOST'> & {

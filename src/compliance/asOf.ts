@@ -6,7 +6,7 @@ import { type StoredEvent, fromRecorded, toDomainEvent } from '../eventstore/env
 import type { AllFilter, EventStore, Position } from '../eventstore/port.js';
 import { START } from '../eventstore/port.js';
 import { type Row, reduceRows, upsertRows } from '../projections/rows.js';
-import { type Projection, applyEvents } from '../projections/runner.js';
+import { type Projection, applyEvents } from '../projections/projection.js';
 
 /**
  * Compliance replays: what was true at a past moment, recomputed from the log alone.

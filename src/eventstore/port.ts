@@ -28,15 +28,21 @@ export function comparePositions(a: Position, b: Position): number {
   return 0;
 }
 
+/**
+ * "Everything of this commit": the prepare part of a checkpoint that a filtered subscription
+ * moved past a whole stretch of the log (the PostgreSQL store's horizon). Written "commit/*".
+ */
+export const WHOLE_COMMIT = 9223372036854775807n;
+
 /** "commit/prepare": how a position travels in JSON, headers and checkpoints files. */
 export function formatPosition(p: Position): string {
-  return `${p.commit}/${p.prepare}`;
+  return `${p.commit}/${p.prepare === WHOLE_COMMIT ? '*' : p.prepare}`;
 }
 
 export function parsePosition(text: string): Position | undefined {
-  const m = /^(\d{1,20})\/(\d{1,20})$/.exec(text.trim());
+  const m = /^(\d{1,20})\/(\d{1,20}|\*)$/.exec(text.trim());
   if (!m) return undefined;
-  return { commit: BigInt(m[1]!), prepare: BigInt(m[2]!) };
+  return { commit: BigInt(m[1]!), prepare: m[2] === '*' ? WHOLE_COMMIT : BigInt(m[2]!) };
 }
 
 /** What the writer expects the stream to be at: absent, anything, or exactly this revision. */

@@ -5,7 +5,7 @@ import type { Aggregate } from '../commands/handler.js';
 import { loadReadable } from '../commands/load.js';
 import { type Moment, readModelAsOf } from '../compliance/asOf.js';
 import { streamName } from '../eventstore/streams.js';
-import type { Projection } from '../projections/runner.js';
+import type { Projection } from '../projections/projection.js';
 import { notFound } from '../shared/errors.js';
 import { readYourWrites } from './consistency.js';
 import type { ApiDeps } from './deps.js';

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { API_KEY_EVENT_TYPES, type ApiKeyEvent } from '../aggregates/apiKey/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import { type Row, type RowModel, applyRows } from './rows.js';
-import type { Projection } from './runner.js';
+import type { Projection } from './projection.js';
 
 export const API_KEYS_TABLE = 'api_keys';
 

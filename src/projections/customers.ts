@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { CUSTOMER_PROFILE_EVENT_TYPES, type CustomerProfileEvent } from '../aggregates/customerProfile/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
-import type { Projection } from './runner.js';
+import type { Projection } from './projection.js';
 
 export const CUSTOMERS_TABLE = 'customers';
 export const CUSTOMER_CONSENTS_TABLE = 'customer_consents';

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { FORECAST_EVENT_TYPES, type ForecastEvent } from '../aggregates/forecast/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import { requirePeriod } from '../shared/period.js';
-import type { Projection } from './runner.js';
+import type { Projection } from './projection.js';
 
 export const FORECASTS_TABLE = 'forecasts';
 export const FORECAST_SNAPSHOTS_TABLE = 'forecast_snapshots';

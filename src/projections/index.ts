@@ -3,7 +3,7 @@ import { customersProjection } from './customers.js';
 import { forecastsProjection } from './forecasts.js';
 import { leadsProjection } from './leads.js';
 import { opportunitiesProjection } from './opportunities.js';
-import type { Projection } from './runner.js';
+import type { Projection } from './projection.js';
 import { salesAnalyticsProjection } from './salesAnalytics.js';
 import { teamsProjection } from './teams.js';
 import { territoriesProjection } from './territories.js';

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { LEAD_EVENT_TYPES, type LeadEvent } from '../aggregates/lead/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
-import type { Projection } from './runner.js';
+import type { Projection } from './projection.js';
 
 export const LEADS_TABLE = 'leads';
 

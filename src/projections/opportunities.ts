@@ -5,7 +5,7 @@ import type { StoredEvent } from '../eventstore/envelope.js';
 import { dealScore, decisionCriteriaKnown, isPush } from '../aggregates/opportunity/dealScore.js';
 import { toBig } from '../shared/money.js';
 import { type Row, type RowModel, applyRows } from './rows.js';
-import type { Projection } from './runner.js';
+import type { Projection } from './projection.js';
 
 export const OPPORTUNITIES_TABLE = 'opportunities';
 

@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import type pg from 'pg';
 import { fromRecorded } from '../eventstore/envelope.js';
 import { type EventStore, type Position, START } from '../eventstore/port.js';
-import { type Projection, applyEvents } from './runner.js';
+import { consume } from '../subscriptions/consume.js';
+import { type Projection, applyEvents, projectionSubscriber } from './projection.js';
 
 /**
  * Rebuild without downtime. A projection is rebuilt from position 0 into a shadow schema
@@ -155,18 +156,22 @@ async function rebuildLocked(
     };
   };
 
-  // Build beside the live tables until a page comes back short: caught up with the log.
-  for (;;) {
-    if (options.signal?.aborted) throw new Error(`rebuild of ${projection.name} interrupted; run it again to resume`);
-    const step = await db.transaction(async (trx) => {
-      await inShadow(trx, projection);
-      return applyPage(trx, store, projection, position!, batchSize);
-    });
-    position = step.position;
-    done += step.applied;
-    options.onProgress?.(progress('building'));
-    if (step.applied < batchSize) break;
-  }
+  // Build beside the live tables, as a subscriber of its own, until caught up with the log.
+  const shadow = projectionSubscriber(db, projection, { name: shadowCheckpoint(projection), prepare: (trx) => inShadow(trx, projection) });
+  position = await consume(shadow, {
+    store,
+    db,
+    after: position,
+    signal: options.signal ?? new AbortController().signal,
+    batchSize,
+    untilCaughtUp: true,
+    onBatch: (checkpoint, _caughtUp, handled) => {
+      position = checkpoint;
+      done += handled;
+      options.onProgress?.(progress('building'));
+    },
+  });
+  if (options.signal?.aborted) throw new Error(`rebuild of ${projection.name} interrupted; run it again to resume`);
 
   // Take over atomically: the live tables are locked only for the last few events.
   options.onProgress?.(progress('swapping'));

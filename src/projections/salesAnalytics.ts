@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { OpportunityEvent } from '../aggregates/opportunity/events.js';
 import { OPPORTUNITY_EVENT_TYPES } from '../aggregates/opportunity/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
-import type { Projection } from './runner.js';
+import type { Projection } from './projection.js';
 
 export const STAGE_HISTORY_TABLE = 'opportunity_stage_history';
 export const CLOSE_DATE_CHANGES_TABLE = 'opportunity_close_date_changes';

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { TEAM_EVENT_TYPES, type TeamEvent } from '../aggregates/team/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
-import type { Projection } from './runner.js';
+import type { Projection } from './projection.js';
 
 export const TEAMS_TABLE = 'teams';
 export const TEAM_MEMBERS_TABLE = 'team_members';

@@ -3,7 +3,7 @@ import type { LeadEvent } from '../aggregates/lead/events.js';
 import type { OpportunityEvent } from '../aggregates/opportunity/events.js';
 import { TERRITORY_EVENT_TYPES, type TerritoryEvent } from '../aggregates/territory/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
-import type { Projection } from './runner.js';
+import type { Projection } from './projection.js';
 
 export const TERRITORIES_TABLE = 'territories';
 export const TERRITORY_ASSIGNMENTS_TABLE = 'territory_assignments';

@@ -4,6 +4,7 @@ import type { Logger } from '../../shared/logger.js';
 import { type InboundStatus, createKafkaInbound } from './inbound.js';
 import { type InboundHandlerDeps, createInboundHandlers } from './inboundHandlers.js';
 import { createKafkajsTransport } from './kafkajs.js';
+import type { Leases } from '../../subscriptions/leases.js';
 import type { LagCounter } from './lag.js';
 import { type OutboundStatus, createKafkaOutbound } from './outbound.js';
 import { type TopicConfig, resolveTopics } from './topics.js';
@@ -23,6 +24,8 @@ export interface KafkaBridgeOptions extends InboundHandlerDeps {
   /** postgresLagCounter(db) when the event store is the PostgreSQL one; a bounded port scan otherwise. */
   readonly lagCounter?: LagCounter;
   readonly clientId?: string;
+  /** Which instance publishes; see subscriptions/leases.ts. */
+  readonly leases?: Leases;
 }
 
 export interface KafkaBridge {
@@ -42,6 +45,7 @@ export function createKafkaBridge(opts: KafkaBridgeOptions): KafkaBridge {
     log,
     topics,
     ...(opts.lagCounter ? { lagCounter: opts.lagCounter } : {}),
+    ...(opts.leases ? { leases: opts.leases } : {}),
   });
   const inbound = createKafkaInbound({
     db: opts.db,

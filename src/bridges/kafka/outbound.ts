@@ -1,17 +1,19 @@
 import type { Knex } from 'knex';
-import { type StoredEvent, fromRecorded } from '../../eventstore/envelope.js';
+import type { StoredEvent } from '../../eventstore/envelope.js';
 import { type EventStore, type Position, START, comparePositions, formatPosition } from '../../eventstore/port.js';
-import { incident } from '../../shared/incident.js';
 import type { Logger } from '../../shared/logger.js';
 import { type AvroCodec, avroCodec } from './avro.js';
-import { Backoff, type BackoffOptions, errorMessage } from '../../shared/backoff.js';
+import { type BackoffOptions, errorMessage } from '../../shared/backoff.js';
+import type { Subscriber } from '../../subscriptions/consume.js';
+import type { Leases } from '../../subscriptions/leases.js';
+import { type RunningSubscription, startSubscription } from '../../subscriptions/subscription.js';
 import { type LagCounter, storeLagCounter } from './lag.js';
 import { PUBLISHED_EVENT_TYPES, type PublishedEventType, type TopicConfig, type TopicSpec, resolveTopics } from './topics.js';
 import type { KafkaTransport, OutgoingMessage, TopicCheck } from './transport.js';
 
 /**
- * The outbound bridge: one more subscriber of the log (DESIGN §6), with its own checkpoint in
- * projection_checkpoints. Per batch: encode, send, and only once Kafka has acknowledged every
+ * The outbound bridge: one more subscriber of the log (DESIGN §6, §12), run by the instance
+ * holding its lease. Per batch: encode, send, and only once Kafka has acknowledged every
  * message (acks=-1) move the checkpoint. A crash or a failed send therefore resends from the
  * last checkpoint: at-least-once, never lost. Key = aggregateId and one in-flight request keep
  * each aggregate's events in order within its topic. Consumers dedupe by the eventId header.
@@ -21,9 +23,6 @@ import type { KafkaTransport, OutgoingMessage, TopicCheck } from './transport.js
  */
 export const OUTBOUND_CHECKPOINT_NAME = 'kafka-outbound';
 export const OUTBOUND_CHECKPOINT_VERSION = 1;
-
-/** An idle filtered subscription still moves its checkpoint; writing that down this often is enough. */
-const IDLE_CHECKPOINT_EVERY_MS = 5_000;
 
 export interface OutboundOptions {
   readonly store: EventStore;
@@ -35,6 +34,8 @@ export interface OutboundOptions {
   /** Events per read and per send. */
   readonly batchSize?: number;
   readonly backoff?: BackoffOptions;
+  /** Which instance publishes (one at a time); absent: this one, unconditionally. */
+  readonly leases?: Leases;
   /** Defaults to a bounded count through the store port; see lag.ts for the PostgreSQL one. */
   readonly lagCounter?: LagCounter;
 }
@@ -65,8 +66,6 @@ export interface KafkaOutbound {
   status(): Promise<OutboundStatus>;
 }
 
-class CheckpointMovedError extends Error {}
-
 export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
   const topics = opts.topics ?? resolveTopics();
   const codec = opts.codec ?? avroCodec();
@@ -74,20 +73,14 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
   const eventTypes = Object.keys(topics.published) as PublishedEventType[];
   const topicOf = (t: string): TopicSpec | undefined => topics.published[t as PublishedEventType];
   const lagCounter = opts.lagCounter ?? storeLagCounter(opts.store);
-  const backoff = new Backoff(opts.backoff);
-  const controller = new AbortController();
   const state = {
-    running: false,
     connected: false,
-    checkpoint: START as Position,
-    caughtUp: false,
     published: 0,
     lastError: null as string | null,
     lastErrorAt: null as string | null,
     topicChecks: [] as TopicCheck[],
     topicsEnsured: false,
   };
-  let loop: Promise<void> | undefined;
 
   function toMessage(e: StoredEvent): OutgoingMessage {
     const spec = topicOf(e.eventType);
@@ -105,31 +98,6 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
         schema: codec.schemaName(e.eventType),
       },
     };
-  }
-
-  async function loadCheckpoint(): Promise<Position> {
-    const row = (await opts.db('projection_checkpoints').where({ name: OUTBOUND_CHECKPOINT_NAME }).first()) as
-      | { version: number | string; position_commit: string; position_prepare: string }
-      | undefined;
-    if (!row) {
-      await opts.db('projection_checkpoints')
-        .insert({ name: OUTBOUND_CHECKPOINT_NAME, version: OUTBOUND_CHECKPOINT_VERSION, position_commit: '0', position_prepare: '0' })
-        .onConflict('name')
-        .ignore();
-      return START;
-    }
-    if (Number(row.version) !== OUTBOUND_CHECKPOINT_VERSION) {
-      throw new Error(`${OUTBOUND_CHECKPOINT_NAME} checkpoint is at version ${row.version}, code expects ${OUTBOUND_CHECKPOINT_VERSION}`);
-    }
-    return { commit: BigInt(row.position_commit), prepare: BigInt(row.position_prepare) };
-  }
-
-  /** Conditional, as in the projection runner: two bridges cannot both advance one checkpoint. */
-  async function saveCheckpoint(from: Position, to: Position): Promise<void> {
-    const updated = await opts.db('projection_checkpoints')
-      .where({ name: OUTBOUND_CHECKPOINT_NAME, position_commit: from.commit.toString(), position_prepare: from.prepare.toString() })
-      .update({ position_commit: to.commit.toString(), position_prepare: to.prepare.toString(), updated_at: opts.db.fn.now() });
-    if (updated !== 1) throw new CheckpointMovedError(`${OUTBOUND_CHECKPOINT_NAME} checkpoint moved under this bridge`);
   }
 
   async function ensureTopics(): Promise<void> {
@@ -151,85 +119,53 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
     state.topicsEnsured = true;
   }
 
-  async function runOnce(): Promise<void> {
-    if (!state.topicsEnsured) await ensureTopics();
-    let stored = await loadCheckpoint();
-    state.checkpoint = stored;
-    let lastWrite = Date.now();
-    for await (const batch of opts.store.subscribeToAll({
-      after: stored,
-      filter: { eventTypes },
-      batchSize: opts.batchSize ?? 500,
-      signal: controller.signal,
-    })) {
-      if (batch.events.length > 0) {
-        const messages = batch.events.map((r) => toMessage(fromRecorded(r)));
-        try {
-          await opts.transport.send(messages);
-        } catch (err) {
-          state.connected = false;
-          state.topicsEnsured = false; // a deleted topic is recreated on the retry
-          throw err;
-        }
-        state.connected = true;
-        outage.recover({ checkpoint: formatPosition(batch.checkpoint) });
-        state.published += messages.length;
-        await saveCheckpoint(stored, batch.checkpoint);
-        stored = batch.checkpoint;
-        lastWrite = Date.now();
-        backoff.reset();
-      } else if (Date.now() - lastWrite >= IDLE_CHECKPOINT_EVERY_MS) {
-        await saveCheckpoint(stored, batch.checkpoint);
-        stored = batch.checkpoint;
-        lastWrite = Date.now();
+  /** Sends a batch, then moves the checkpoint: at least once, in order per key. */
+  const subscriber: Subscriber = {
+    name: OUTBOUND_CHECKPOINT_NAME,
+    version: OUTBOUND_CHECKPOINT_VERSION,
+    eventTypes,
+    async handle(events, commit) {
+      if (!state.topicsEnsured) await ensureTopics();
+      const messages = events.map(toMessage);
+      try {
+        await opts.transport.send(messages);
+      } catch (err) {
+        state.connected = false;
+        state.topicsEnsured = false; // a deleted topic is recreated on the retry
+        throw err;
       }
-      // In memory the checkpoint may run ahead of the stored one: nothing below it is unsent.
-      state.checkpoint = batch.checkpoint;
-      state.caughtUp = batch.caughtUp;
-      if (state.caughtUp) {
-        state.lastError = null;
-        outage.recover({ checkpoint: formatPosition(batch.checkpoint) });
-      }
-    }
-  }
+      state.connected = true;
+      state.published += messages.length;
+      await commit(opts.db);
+    },
+  };
 
-  // One line when publishing starts failing (broker or database gone), one when it resumes.
-  const outage = incident(log, 'kafka outbound');
-
-  async function run(): Promise<void> {
-    state.running = true;
-    try {
-      while (!controller.signal.aborted) {
-        try {
-          await runOnce();
-        } catch (err) {
-          if (controller.signal.aborted) return;
-          state.lastError = errorMessage(err);
-          state.lastErrorAt = new Date().toISOString();
-          state.caughtUp = false;
-          if (err instanceof CheckpointMovedError) {
-            log.warn('kafka outbound checkpoint moved by another instance; reloading it', { error: state.lastError });
-          } else {
-            outage.fail(err, { checkpoint: formatPosition(state.checkpoint) });
-          }
-          await backoff.wait(controller.signal);
-        }
-      }
-    } finally {
-      state.running = false;
-    }
-  }
+  let running: RunningSubscription | undefined;
 
   return {
     start() {
-      loop ??= run();
+      running ??= startSubscription(subscriber, {
+        store: opts.store,
+        db: opts.db,
+        log,
+        ...(opts.leases ? { leases: opts.leases } : {}),
+        batchSize: opts.batchSize ?? 500,
+        ...(opts.backoff ? { backoff: opts.backoff } : {}),
+        onError: (err) => {
+          state.lastError = errorMessage(err);
+          state.lastErrorAt = new Date().toISOString();
+        },
+        onBatch: (_checkpoint, caughtUp) => {
+          if (caughtUp) state.lastError = null;
+        },
+      });
     },
     async stop() {
-      controller.abort();
-      await loop;
+      await running?.stop();
     },
     async status() {
-      const checkpoint = state.checkpoint;
+      const sub = running?.status();
+      const checkpoint = sub?.checkpoint ?? START;
       // A health check must answer even when the store does not.
       let head: Position | null = null;
       let lag: { count: number | null; exact: boolean } = { count: null, exact: false };
@@ -242,14 +178,14 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
       }
       return {
         name: OUTBOUND_CHECKPOINT_NAME,
-        running: state.running,
+        running: sub?.running ?? false,
         connected: state.connected,
         checkpoint: formatPosition(checkpoint),
         head: head && formatPosition(head),
         lag: lag.count,
         lagExact: lag.exact,
         lagError,
-        caughtUp: state.caughtUp,
+        caughtUp: sub?.caughtUp ?? false,
         published: state.published,
         lastError: state.lastError,
         lastErrorAt: state.lastErrorAt,

@@ -6,6 +6,7 @@ import { forecastMigrations } from './forecasts.js';
 import { kafkaMigrations } from './kafka.js';
 import { leadMigrations } from './leads.js';
 import { stageMigrations } from './stages.js';
+import { subscriptionMigrations } from './subscriptions.js';
 
 export interface Migration {
   readonly name: string;
@@ -208,4 +209,5 @@ export const migrations: readonly Migration[] = [
       await knex.schema.dropTable('territories');
     },
   },
+  ...subscriptionMigrations,
 ];

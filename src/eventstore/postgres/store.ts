@@ -19,9 +19,10 @@ import {
   START,
   WrongExpectedRevisionError,
   comparePositions,
+  WHOLE_COMMIT,
 } from '../port.js';
 
-const MAX_SEQ = 9223372036854775807n;
+const MAX_SEQ = WHOLE_COMMIT;
 const NOTIFY_CHANNEL = 'es_events';
 /** Live subscriptions poll this often even without a notification (the horizon may move). */
 const POLL_MS = 250;

@@ -1,0 +1,50 @@
+import type { Knex } from 'knex';
+import type { StoredEvent } from '../eventstore/envelope.js';
+import type { Subscriber } from '../subscriptions/consume.js';
+import type { RowModel } from './rows.js';
+
+/**
+ * A projection: a named, versioned subscriber that turns events of some types into read-model
+ * rows. Its handler writes with the transaction it is given, and the checkpoint moves in that
+ * same transaction, so each event takes effect on the read model exactly once whatever crashes.
+ */
+export interface Projection {
+  readonly name: string;
+  readonly version: number;
+  readonly eventTypes: readonly string[];
+  /** The read-model tables it owns (and a rebuild empties). */
+  readonly tables: readonly string[];
+  handle(trx: Knex.Transaction, event: StoredEvent): Promise<void>;
+  /** One row per aggregate, as a pure reducer (rows.ts): lets replays fold in memory. */
+  readonly rows?: RowModel;
+  /** Optional: a whole batch at once (same effect as handle in order, fewer round trips). */
+  handleBatch?(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void>;
+}
+
+/** Applies events in order, through handleBatch where the projection has one. */
+export async function applyEvents(trx: Knex.Transaction, p: Projection, events: readonly StoredEvent[]): Promise<void> {
+  if (p.handleBatch) return p.handleBatch(trx, events);
+  for (const e of events) await p.handle(trx, e);
+}
+
+/**
+ * The projection as a subscriber of the log: a batch and its checkpoint in one transaction.
+ * `name` and `prepare` let the rebuild run it into its shadow tables under its own checkpoint.
+ */
+export function projectionSubscriber(
+  db: Knex,
+  p: Projection,
+  options: { name?: string; prepare?: (trx: Knex.Transaction) => Promise<unknown> } = {},
+): Subscriber {
+  return {
+    name: options.name ?? p.name,
+    version: p.version,
+    eventTypes: p.eventTypes,
+    handle: (events, commit) =>
+      db.transaction(async (trx) => {
+        await options.prepare?.(trx);
+        await applyEvents(trx, p, events);
+        await commit(trx);
+      }),
+  };
+}

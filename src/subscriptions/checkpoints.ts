@@ -1,0 +1,82 @@
+import type { Knex } from 'knex';
+import { type Position, START } from '../eventstore/port.js';
+
+/**
+ * The one checkpoint table (projection_checkpoints) of every subscriber: projections, their
+ * rebuilds, the Kafka outbound. A checkpoint only moves conditionally, from the position its
+ * mover read, so two movers can never both apply the same events: the second finds it moved.
+ */
+export interface StoredCheckpoint {
+  readonly position: Position;
+  readonly version: number;
+}
+
+interface Row {
+  name: string;
+  version: number | string;
+  position_commit: string;
+  position_prepare: string;
+}
+
+export const TABLE = 'projection_checkpoints';
+
+export const positionOf = (row: { position_commit: string; position_prepare: string }): Position => ({
+  commit: BigInt(row.position_commit),
+  prepare: BigInt(row.position_prepare),
+});
+
+/** The stored checkpoint, created at START with `version` when there is none yet. */
+export async function loadCheckpoint(db: Knex, name: string, version: number): Promise<StoredCheckpoint> {
+  const row = (await db(TABLE).where({ name }).first()) as Row | undefined;
+  if (row) return { position: positionOf(row), version: Number(row.version) };
+  await db(TABLE).insert({ name, version, position_commit: '0', position_prepare: '0' }).onConflict('name').ignore();
+  return { position: START, version };
+}
+
+/** Every stored checkpoint by name, for instances that do not run a subscription but answer for it. */
+export async function readCheckpoints(db: Knex, names: readonly string[]): Promise<Map<string, Position>> {
+  const rows = (await db(TABLE).whereIn('name', names as string[]).select('name', 'position_commit', 'position_prepare')) as Row[];
+  return new Map(rows.map((r) => [r.name, positionOf(r)]));
+}
+
+/** Another mover got there first (an instance that took over, a rebuild that swapped in). */
+export class CheckpointMovedError extends Error {
+  override name = 'CheckpointMovedError';
+}
+
+/** Who may move a checkpoint: the holder of the subscription's lease while it lasts. */
+export interface Fence {
+  readonly name: string;
+  readonly holder: string;
+}
+
+/**
+ * Moves `name` from `from` to `to`, in `q`'s transaction when it is one (then the move commits
+ * with the effects, exactly once). With a fence, only while the lease is still held: a holder
+ * that stalled past its lease cannot commit over the instance that took over.
+ */
+export async function moveCheckpoint(
+  q: Knex | Knex.Transaction,
+  move: { name: string; version: number; from: Position; to: Position; fence?: Fence },
+): Promise<void> {
+  const query = q(TABLE)
+    .where({
+      name: move.name,
+      version: move.version,
+      position_commit: move.from.commit.toString(),
+      position_prepare: move.from.prepare.toString(),
+    })
+    .update({ position_commit: move.to.commit.toString(), position_prepare: move.to.prepare.toString(), updated_at: q.fn.now() });
+  const fence = move.fence;
+  if (fence) {
+    void query.whereExists((sub) => {
+      void sub
+        .select(q.raw('1'))
+        .from('subscription_leases')
+        .where({ name: fence.name, holder: fence.holder })
+        .andWhere('expires_at', '>', q.raw('clock_timestamp()'));
+    });
+  }
+  const updated = await query;
+  if (updated !== 1) throw new CheckpointMovedError(`the checkpoint of ${move.name} moved under this subscriber, or its lease ended`);
+}

@@ -1,0 +1,92 @@
+import type { Knex } from 'knex';
+import { type StoredEvent, fromRecorded } from '../eventstore/envelope.js';
+import type { EventStore, Position, RecordedEvent } from '../eventstore/port.js';
+import { type Fence, moveCheckpoint } from './checkpoints.js';
+
+/**
+ * A subscriber of the log: a projection, a rebuild, the Kafka outbound, a workflow. It names
+ * its checkpoint and the event types it wants; the mechanism reads, batches and checkpoints.
+ */
+export interface Subscriber {
+  /** Its checkpoint's name, and its lease's. */
+  readonly name: string;
+  readonly version: number;
+  readonly eventTypes: readonly string[];
+  /**
+   * Handles a batch and moves the checkpoint with `commit`: inside the transaction that writes
+   * the effects when they are in this database (exactly once), after them when they are not
+   * (at least once: a crash between the two does them again).
+   */
+  handle(events: readonly StoredEvent[], commit: CommitCheckpoint): Promise<void>;
+}
+
+export type CommitCheckpoint = (q: Knex | Knex.Transaction) => Promise<void>;
+
+export interface ConsumeOptions {
+  readonly store: EventStore;
+  readonly db: Knex;
+  /** Exclusive: the stored checkpoint to go on from. */
+  readonly after: Position;
+  readonly signal: AbortSignal;
+  readonly batchSize?: number;
+  /** Only while this holds (the subscription's lease): checked before every batch, fenced at commit. */
+  readonly lease?: { readonly fence: Fence; valid(): boolean };
+  /** Return once a batch reaches the head of the log (a rebuild's build phase). */
+  readonly untilCaughtUp?: boolean;
+  /** After every batch, with the position everything up to which is handled. */
+  readonly onBatch?: (checkpoint: Position, caughtUp: boolean, handled: number) => void;
+}
+
+/** An idle filtered subscription still moves its checkpoint; writing that down this often is enough. */
+const IDLE_CHECKPOINT_EVERY_MS = 5_000;
+
+export class LeaseEndedError extends Error {
+  override name = 'LeaseEndedError';
+}
+
+/**
+ * The checkpointed loop every subscriber runs: read a batch after the checkpoint, hand it over,
+ * move the checkpoint from where it was read. Returns the last stored checkpoint when stopped.
+ */
+export async function consume(sub: Subscriber, opts: ConsumeOptions): Promise<Position> {
+  let stored = opts.after;
+  let lastWrite = Date.now();
+  const commitFrom = (from: Position, to: Position): CommitCheckpoint => async (q) =>
+    moveCheckpoint(q, { name: sub.name, version: sub.version, from, to, ...(opts.lease ? { fence: opts.lease.fence } : {}) });
+
+  for await (const batch of opts.store.subscribeToAll({
+    after: stored,
+    filter: { eventTypes: sub.eventTypes },
+    batchSize: opts.batchSize ?? 500,
+    signal: opts.signal,
+  })) {
+    if (opts.lease && !opts.lease.valid()) throw new LeaseEndedError(`the lease on ${sub.name} ended`);
+    if (batch.events.length > 0) {
+      await sub.handle(batch.events.map((r) => fromRecorded(r)), commitFrom(stored, batch.checkpoint)).catch((err: unknown) => {
+        throw withEvents(err, batch.events);
+      });
+    } else if (Date.now() - lastWrite >= IDLE_CHECKPOINT_EVERY_MS) {
+      await commitFrom(stored, batch.checkpoint)(opts.db);
+    } else {
+      // In memory the checkpoint may run ahead of the stored one: nothing below it is unhandled.
+      opts.onBatch?.(batch.checkpoint, batch.caughtUp, 0);
+      if (batch.caughtUp && opts.untilCaughtUp) return stored;
+      continue;
+    }
+    stored = batch.checkpoint;
+    lastWrite = Date.now();
+    opts.onBatch?.(batch.checkpoint, batch.caughtUp, batch.events.length);
+    if (batch.caughtUp && opts.untilCaughtUp) return stored;
+  }
+  return stored;
+}
+
+/** Names the events a handler could not take, so that an operator can find them. */
+function withEvents(err: unknown, events: readonly RecordedEvent[]): unknown {
+  if (!(err instanceof Error) || err.name === 'CheckpointMovedError') return err;
+  const first = events[0]!;
+  const last = events.at(-1)!;
+  const range = first === last ? `event ${first.eventId}` : `events ${first.eventId} (${first.streamId}) .. ${last.eventId}`;
+  err.message = `${err.message} (handling ${range})`;
+  return err;
+}
