@@ -55,6 +55,14 @@ export interface SubscriptionDeps {
   readonly onBatch?: (checkpoint: Position, caughtUp: boolean, handled: number) => void;
 }
 
+/** The default resume: the stored position, which must be of the subscriber's own version. */
+export function storedPosition(sub: Subscriber, stored: StoredCheckpoint): Position {
+  if (stored.version !== sub.version) {
+    throw new Error(`${sub.name}'s checkpoint is at version ${stored.version}, this code's is ${sub.version}; not running it`);
+  }
+  return stored.position;
+}
+
 export function startSubscription(sub: Subscriber, deps: SubscriptionDeps): RunningSubscription {
   const stopper = new AbortController();
   const waiters = new Set<() => void>();
@@ -72,14 +80,7 @@ export function startSubscription(sub: Subscriber, deps: SubscriptionDeps): Runn
     for (const w of waiters) w();
   }
 
-  const resume =
-    deps.resume ??
-    (async (stored: StoredCheckpoint) => {
-      if (stored.version !== sub.version) {
-        throw new Error(`${sub.name}'s checkpoint is at version ${stored.version}, this code's is ${sub.version}; not running it`);
-      }
-      return stored.position;
-    });
+  const resume = deps.resume ?? (async (stored: StoredCheckpoint) => storedPosition(sub, stored));
 
   async function runHeld(signal: AbortSignal, lease: Lease | undefined): Promise<void> {
     while (!signal.aborted) {

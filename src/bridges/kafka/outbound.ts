@@ -6,7 +6,7 @@ import { type AvroCodec, avroCodec } from './avro.js';
 import { type BackoffOptions, errorMessage } from '../../shared/backoff.js';
 import type { Subscriber } from '../../subscriptions/consume.js';
 import type { Leases } from '../../subscriptions/leases.js';
-import { type RunningSubscription, startSubscription } from '../../subscriptions/subscription.js';
+import { type RunningSubscription, startSubscription, storedPosition } from '../../subscriptions/subscription.js';
 import { type LagCounter, storeLagCounter } from './lag.js';
 import { PUBLISHED_EVENT_TYPES, type PublishedEventType, type TopicConfig, type TopicSpec, resolveTopics } from './topics.js';
 import type { KafkaTransport, OutgoingMessage, TopicCheck } from './transport.js';
@@ -125,7 +125,7 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
     version: OUTBOUND_CHECKPOINT_VERSION,
     eventTypes,
     async handle(events, commit) {
-      if (!state.topicsEnsured) await ensureTopics();
+      if (!state.topicsEnsured) await ensureTopics(); // after a failed send
       const messages = events.map(toMessage);
       try {
         await opts.transport.send(messages);
@@ -150,6 +150,11 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
         log,
         ...(opts.leases ? { leases: opts.leases } : {}),
         batchSize: opts.batchSize ?? 500,
+        // Topics first, as soon as this instance publishes: a failure retries with backoff.
+        resume: async (stored) => {
+          await ensureTopics();
+          return storedPosition(subscriber, stored);
+        },
         ...(opts.backoff ? { backoff: opts.backoff } : {}),
         onError: (err) => {
           state.lastError = errorMessage(err);
