@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { sleep } from '../shared/backoff.js';
 import { errorText } from '../shared/incident.js';
 import type { Logger } from '../shared/logger.js';
 import type { Fence } from './checkpoints.js';
+import { nap } from './nap.js';
 
 /**
  * Which instance runs each subscription (DESIGN §12): a lease row per subscription in
@@ -68,8 +68,8 @@ export function createLeases(db: Knex, log: Logger, options: LeaseOptions = {}):
   const holder = options.holder ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const held = new Map<string, Held>();
   const waiting = new Map<string, Set<(lease: Lease) => void>>();
-  const stopper = new AbortController();
-  let wake = new AbortController();
+  let stopped = false;
+  const pauses = nap();
   let loop: Promise<void> | undefined;
   const ttl = db.raw(`(? * interval '1 millisecond')`, [ttlMs]);
 
@@ -146,7 +146,7 @@ export function createLeases(db: Knex, log: Logger, options: LeaseOptions = {}):
   }
 
   async function tick(): Promise<void> {
-    while (!stopper.signal.aborted) {
+    while (!stopped) {
       try {
         await renew();
         await tryAcquire();
@@ -156,8 +156,7 @@ export function createLeases(db: Knex, log: Logger, options: LeaseOptions = {}):
       }
       const now = performance.now();
       for (const [name, h] of held) if (now >= h.deadline) end(name, 'lost');
-      await sleep(tickMs, AbortSignal.any([stopper.signal, wake.signal]));
-      if (wake.signal.aborted) wake = new AbortController();
+      await pauses.pause(tickMs);
     }
   }
 
@@ -179,7 +178,7 @@ export function createLeases(db: Knex, log: Logger, options: LeaseOptions = {}):
         };
         set.add(got);
         waiting.set(name, set);
-        wake.abort(); // try it now rather than at the next tick
+        pauses.wake(); // try it now rather than at the next tick
         if (signal.aborted) onAbort();
         else signal.addEventListener('abort', onAbort, { once: true });
       });
@@ -191,7 +190,8 @@ export function createLeases(db: Knex, log: Logger, options: LeaseOptions = {}):
       return new Map(rows.map((r) => [r.name, { holder: r.holder, expiresAt: r.expires_at }]));
     },
     async stop() {
-      stopper.abort();
+      stopped = true;
+      pauses.wake();
       await loop;
       await Promise.allSettled([...held.values()].map((h) => h.lease.release()));
     },

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { sleep } from '../shared/backoff.js';
+import { nap } from './nap.js';
 import { readCheckpoints } from './checkpoints.js';
 import type { RunningSubscription } from './subscription.js';
 
@@ -18,8 +18,8 @@ const IDLE_MS = 1_000;
 const WAITING_MS = 15;
 
 export function watchCheckpoints(db: Knex, subscriptions: readonly RunningSubscription[]): CheckpointWatch {
-  const stopper = new AbortController();
-  let wake: AbortController = new AbortController();
+  let stopped = false;
+  const pauses = nap();
 
   async function look(): Promise<boolean> {
     const others = subscriptions.filter((s) => !s.status().running);
@@ -33,22 +33,22 @@ export function watchCheckpoints(db: Knex, subscriptions: readonly RunningSubscr
   }
 
   const loop = (async () => {
-    while (!stopper.signal.aborted) {
+    while (!stopped) {
       let waiting = false;
       try {
         waiting = await look();
       } catch {
         // The database is away; queries that wait will time out and say so.
       }
-      await sleep(waiting ? WAITING_MS : IDLE_MS, AbortSignal.any([stopper.signal, wake.signal]));
-      if (wake.signal.aborted) wake = new AbortController();
+      await pauses.pause(waiting ? WAITING_MS : IDLE_MS);
     }
   })();
 
   return {
-    nudge: () => wake.abort(),
+    nudge: () => pauses.wake(),
     async stop() {
-      stopper.abort();
+      stopped = true;
+      pauses.wake();
       await loop;
     },
   };

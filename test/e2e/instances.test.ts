@@ -13,7 +13,7 @@ import { type ServiceProcess, sleep, startService, tokenFor } from '../support/s
 /**
  * Several instances of the service on one PostgreSQL and one broker (DESIGN §12), as real
  * processes under a load of commands spread over all of them. The holder of the subscriptions is
- * killed with SIGKILL mid-load, twice: another instance must take every subscription over within
+ * killed with SIGKILL mid-load, twice, then stalled with SIGSTOP: another instance must take every subscription over within
  * 10 s, and afterwards the read models equal a rebuild and every event is on its topic, in order
  * per key.
  */
@@ -131,6 +131,25 @@ describe('several instances on one database (real processes, real broker)', func
         await replacement.waitReady();
         ids.set((await health(replacement)).instance, replacement);
       }
+      // A holder that stalls (SIGSTOP) past its lease: another takes over; woken, it must not
+      // commit anything more for what it held (the rebuild comparison below would show it).
+      await sleep(2_000);
+      const stalledId = holders.get('opportunities')!;
+      const stalled = ids.get(stalledId)!;
+      stalled.child.kill('SIGSTOP');
+      const stalledAt = Date.now();
+      try {
+        for (;;) {
+          const others = live().filter((s) => s !== stalled);
+          const h = await health(others[0]!);
+          if (h.subscriptions.opportunities && h.subscriptions.opportunities !== stalledId) break;
+          if (Date.now() - stalledAt > 20_000) throw new Error('no takeover from the stalled holder');
+          await sleep(100);
+        }
+        takeovers.push(Date.now() - stalledAt);
+      } finally {
+        stalled.child.kill('SIGCONT');
+      }
       await sleep(2_000);
     } finally {
       stop = true;
@@ -138,7 +157,7 @@ describe('several instances on one database (real processes, real broker)', func
     }
     expect(failures, failures.slice(0, 5).join('\n')).to.deep.equal([]);
     expect(served).to.be.greaterThan(200);
-    console.log(`      ${served} stage changes over 3 instances; takeovers after kill -9: ${takeovers.join(' ms, ')} ms`);
+    console.log(`      ${served} stage changes over 3 instances; takeovers after kill -9, kill -9, SIGSTOP: ${takeovers.join(' ms, ')} ms`);
     for (const ms of takeovers) expect(ms, `takeovers took ${takeovers.join(', ')} ms`).to.be.at.most(TAKEOVER_LIMIT_MS);
 
     // Read-your-writes from any instance, then every read model must equal its rebuild.
