@@ -40,6 +40,7 @@ export function projectionSubscriber(
     name: options.name ?? p.name,
     version: p.version,
     eventTypes: p.eventTypes,
+    deadLetters: true,
     handle: (events, commit) =>
       db.transaction(async (trx) => {
         await options.prepare?.(trx);

@@ -18,6 +18,11 @@ export interface Subscriber {
    * (at least once: a crash between the two does them again).
    */
   handle(events: readonly StoredEvent[], commit: CommitCheckpoint): Promise<void>;
+  /**
+   * An event it cannot handle after retries is set aside (deadLetters.ts) rather than stopping
+   * it for good. Right for read models; never for the outbound, where skipping loses a message.
+   */
+  readonly deadLetters?: boolean;
 }
 
 export type CommitCheckpoint = (q: Knex | Knex.Transaction) => Promise<void>;
@@ -33,6 +38,8 @@ export interface ConsumeOptions {
   readonly lease?: { readonly fence: Fence; valid(): boolean };
   /** Return once a batch reaches the head of the log (a rebuild's build phase). */
   readonly untilCaughtUp?: boolean;
+  /** Return once this many events are handled. */
+  readonly stopAfter?: number;
   /** After every batch, with the position everything up to which is handled. */
   readonly onBatch?: (checkpoint: Position, caughtUp: boolean, handled: number) => void;
 }
@@ -51,6 +58,7 @@ export class LeaseEndedError extends Error {
 export async function consume(sub: Subscriber, opts: ConsumeOptions): Promise<Position> {
   let stored = opts.after;
   let lastWrite = Date.now();
+  let handled = 0;
   const commitFrom = (from: Position, to: Position): CommitCheckpoint => async (q) =>
     moveCheckpoint(q, { name: sub.name, version: sub.version, from, to, ...(opts.lease ? { fence: opts.lease.fence } : {}) });
 
@@ -76,7 +84,8 @@ export async function consume(sub: Subscriber, opts: ConsumeOptions): Promise<Po
     stored = batch.checkpoint;
     lastWrite = Date.now();
     opts.onBatch?.(batch.checkpoint, batch.caughtUp, batch.events.length);
-    if (batch.caughtUp && opts.untilCaughtUp) return stored;
+    handled += batch.events.length;
+    if ((batch.caughtUp && opts.untilCaughtUp) || handled >= (opts.stopAfter ?? Infinity)) return stored;
   }
   return stored;
 }

@@ -5,6 +5,7 @@ import { errorText, incident } from '../shared/incident.js';
 import type { Logger } from '../shared/logger.js';
 import { CheckpointMovedError, type StoredCheckpoint, loadCheckpoint } from './checkpoints.js';
 import { type Subscriber, LeaseEndedError, consume } from './consume.js';
+import { deadLetterNext, failureTracker } from './deadLetters.js';
 import type { Lease, Leases } from './leases.js';
 
 /**
@@ -20,6 +21,8 @@ export interface SubscriptionStatus {
   readonly caughtUp: boolean;
   /** This instance runs it now. */
   readonly running: boolean;
+  /** Events this instance set aside since it started (subscription_dead_letters has them all). */
+  readonly deadLettered: number;
   readonly error?: string;
   readonly errorAt?: string;
 }
@@ -66,11 +69,14 @@ export function storedPosition(sub: Subscriber, stored: StoredCheckpoint): Posit
 export function startSubscription(sub: Subscriber, deps: SubscriptionDeps): RunningSubscription {
   const stopper = new AbortController();
   const waiters = new Set<() => void>();
-  const state: { checkpoint: Position; caughtUp: boolean; running: boolean; error?: string; errorAt?: string } = {
+  const state: { checkpoint: Position; caughtUp: boolean; running: boolean; deadLettered: number; error?: string; errorAt?: string } = {
     checkpoint: START,
     caughtUp: false,
     running: false,
+    deadLettered: 0,
   };
+  const batchSize = deps.batchSize ?? 500;
+  const failures = failureTracker();
   const outage = incident(deps.log, 'subscription', { subscription: sub.name });
   const backoff = new Backoff({ initialMs: 200, maxMs: 10_000, ...deps.backoff });
 
@@ -83,6 +89,7 @@ export function startSubscription(sub: Subscriber, deps: SubscriptionDeps): Runn
   const resume = deps.resume ?? (async (stored: StoredCheckpoint) => storedPosition(sub, stored));
 
   async function runHeld(signal: AbortSignal, lease: Lease | undefined): Promise<void> {
+    let oneByOne = false;
     while (!signal.aborted) {
       try {
         const after = await resume(await loadCheckpoint(deps.db, sub.name, sub.version), signal);
@@ -92,16 +99,21 @@ export function startSubscription(sub: Subscriber, deps: SubscriptionDeps): Runn
           db: deps.db,
           after,
           signal,
-          ...(deps.batchSize ? { batchSize: deps.batchSize } : {}),
+          // After repeated failures, one event at a time through the failed batch, to find the bad one.
+          ...(oneByOne ? { batchSize: 1, stopAfter: batchSize } : { batchSize }),
           ...(lease ? { lease } : {}),
           onBatch: (checkpoint, caughtUp, handled) => {
             advance(checkpoint, caughtUp);
             delete state.error;
-            if (handled > 0) backoff.reset();
+            if (handled > 0) {
+              backoff.reset();
+              failures.reset();
+            }
             outage.recover({ checkpoint: formatPosition(checkpoint) });
             deps.onBatch?.(checkpoint, caughtUp, handled);
           },
         });
+        oneByOne = false;
       } catch (err) {
         if (signal.aborted) return;
         if (err instanceof LeaseEndedError) return;
@@ -116,9 +128,36 @@ export function startSubscription(sub: Subscriber, deps: SubscriptionDeps): Runn
         state.caughtUp = false;
         deps.onError?.(err);
         outage.fail(err, { checkpoint: formatPosition(state.checkpoint) });
+        if (sub.deadLetters) {
+          const next = await setAside(err, lease).catch(() => 'retry' as const);
+          if (next === 'one-by-one') oneByOne = true;
+          if (next === 'set-aside') {
+            oneByOne = false;
+            continue; // at once: the bad event is out of the way
+          }
+        }
         await backoff.wait(signal);
       }
     }
+  }
+
+  /** Where a failure streak has got to: retry, go one by one, or set the failing event aside. */
+  async function setAside(err: unknown, lease: Lease | undefined): Promise<'retry' | 'one-by-one' | 'set-aside'> {
+    const { position } = await loadCheckpoint(deps.db, sub.name, sub.version);
+    const next = failures.failed(err, position);
+    if (next !== 'dead-letter') return next;
+    const parked = await deadLetterNext(deps, sub, position, errorText(err), lease?.fence);
+    failures.reset();
+    if (!parked) return 'retry';
+    state.deadLettered++;
+    deps.log.error('event set aside after repeated failures; the subscription goes on without it', {
+      subscription: sub.name,
+      event_id: parked.eventId,
+      stream_id: parked.streamId,
+      position: formatPosition(parked.position),
+      error: errorText(err),
+    });
+    return 'set-aside';
   }
 
   async function run(): Promise<void> {
@@ -149,6 +188,7 @@ export function startSubscription(sub: Subscriber, deps: SubscriptionDeps): Runn
       checkpoint: state.checkpoint,
       caughtUp: state.caughtUp,
       running: state.running,
+      deadLettered: state.deadLettered,
       ...(state.error ? { error: state.error, errorAt: state.errorAt } : {}),
     }),
     observe(checkpoint) {

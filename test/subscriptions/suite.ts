@@ -115,6 +115,40 @@ export function subscriptionSuite(storeName: string, makeStore: (database: TestD
       expect(Date.now() - started, 'stop cuts the backoff short').to.be.below(1_000);
     });
 
+    it('sets aside an event it cannot handle after retries, and goes on with the rest in order', async () => {
+      await append('sub-p', 10);
+      const poison = (await logOrder())[4]!;
+      const sub: Subscriber = {
+        ...recorder('one'),
+        deadLetters: true,
+        handle: (events, commit) =>
+          database.db.transaction(async (trx) => {
+            if (events.some((e) => e.eventId === poison)) throw new Error('cannot project this one');
+            await trx('sub_effects').insert(events.map((e) => ({ event_id: e.eventId, applied_by: 'one' })));
+            await commit(trx);
+          }),
+      };
+      const running = run(sub);
+      await until('the 9 good events', async () => (await effects()).length === 9);
+      const parked = await database.db('subscription_dead_letters').select();
+      expect(parked).to.have.length(1);
+      expect(parked[0]).to.include({ subscription: 'sub-test', event_id: poison, stream_id: 'sub-p', event_type: type });
+      expect(parked[0].error).to.contain('cannot project this one');
+      expect((await effects()).map((e) => e.event_id)).to.deep.equal((await logOrder()).filter((id) => id !== poison));
+      expect(running.status().deadLettered).to.equal(1);
+      await append('sub-p', 2);
+      await until('later events too', async () => (await effects()).length === 11);
+    });
+
+    it('never sets an event aside for a subscriber that did not ask for it (the outbound)', async () => {
+      await append('sub-n', 3);
+      const running = run(recorder('one', 'sub-test', () => true));
+      await until('several failures', () => running.status().error !== undefined);
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(await database.db('subscription_dead_letters').select()).to.have.length(0);
+      expect(running.status().checkpoint).to.deep.equal({ commit: 0n, prepare: 0n });
+    });
+
     it('runs on one instance at a time; a stop hands over at once and nothing is applied twice', async () => {
       const a = run(recorder('a'), leasesFor('instance-a'));
       await until('a runs it', () => a.status().running);

@@ -20,4 +20,22 @@ export const subscriptionMigrations: readonly Migration[] = [
     },
     down: async (knex) => knex.schema.dropTable('subscription_leases'),
   },
+  {
+    name: '0801_subscription_dead_letters',
+    async up(knex) {
+      // An event a subscriber could not handle after retries, set aside so the rest goes on.
+      await knex.schema.createTable('subscription_dead_letters', (t) => {
+        t.text('subscription').notNullable();
+        t.text('event_id').notNullable();
+        t.text('stream_id').notNullable();
+        t.text('event_type').notNullable();
+        t.text('position').notNullable(); // "commit/prepare"
+        t.text('error').notNullable();
+        t.integer('attempts').notNullable();
+        t.timestamp('failed_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.primary(['subscription', 'event_id']);
+      });
+    },
+    down: async (knex) => knex.schema.dropTable('subscription_dead_letters'),
+  },
 ];
