@@ -192,10 +192,10 @@ describe('database outages under a running service', function () {
     expect((await fetch(`${service.url}/health/ready`)).status).to.equal(200);
     expect(service.alive()).to.equal(true);
     // One error line per outage per component, not one per attempt or request.
-    const lines = service.output().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: string; msg: string; projection?: string });
+    const lines = service.output().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: string; msg: string; subscription?: string });
     const errors = lines.filter((l) => l.level === 'error');
     const perComponent = new Map<string, number>();
-    for (const e of errors) perComponent.set(`${e.msg} ${e.projection ?? ''}`, (perComponent.get(`${e.msg} ${e.projection ?? ''}`) ?? 0) + 1);
+    for (const e of errors) perComponent.set(`${e.msg} ${e.subscription ?? ''}`, (perComponent.get(`${e.msg} ${e.subscription ?? ''}`) ?? 0) + 1);
     for (const [what, n] of perComponent) expect(n, what).to.be.at.most(RESTARTS + 2);
   });
 });
