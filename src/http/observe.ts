@@ -51,9 +51,9 @@ export function observeRequests(deps: { log: Logger; metrics: Metrics; routeOf: 
 }
 
 /**
- * Enters the request's log and trace context again, adding the caller once authenticated. Body
- * parsers call on from stream callbacks, where async context may be the socket's, not the
- * request's; this middleware after them (and after authentication) puts it back.
+ * Adds the caller to the request's log context once authenticated, and enters the log and trace
+ * context again: middleware that calls on from stream or library callbacks (body parsers,
+ * GraphQL) must not leave the rest of the request in some other context.
  */
 export const rejoinRequest: RequestHandler = (_req, res: Response, next) => {
   const observed = res.locals.observed as Observed | undefined;
