@@ -2,7 +2,8 @@ import { pino, type DestinationStream } from 'pino';
 import { currentRequest } from '../observability/requestContext.js';
 
 /**
- * JSON lines through pino: one object per line with `time` (ISO), `level` (its name), `msg`, the
+ * JSON lines through pino (debug and info on stdout, warn and error on stderr, so that a tool's
+ * own output on stdout stays clean): one object per line with `time` (ISO), `level` (its name), `msg`, the
  * logger's base fields, the request's ids, tenant and user when logged while serving one, and
  * the call's fields. Credentials and personal data are redacted (REDACTED_PATHS).
  */
@@ -63,7 +64,7 @@ export function createLogger(level: Level | 'silent' = 'info', base: LogFields =
       redact: { paths: REDACTED_PATHS, censor: REDACTION },
       mixin: () => ({ ...currentRequest() }),
     },
-    destination ?? pino.destination({ dest: 1, sync: true }),
+    destination ?? standardStreams(),
   );
   return {
     debug: (m, f) => logger.debug(f ?? {}, m),
@@ -71,4 +72,15 @@ export function createLogger(level: Level | 'silent' = 'info', base: LogFields =
     warn: (m, f) => logger.warn(f ?? {}, m),
     error: (m, f) => logger.error(f ?? {}, m),
   };
+}
+
+/** debug and info to stdout, warn and error to stderr (dedupe: each line to one of them), written synchronously. */
+function standardStreams(): DestinationStream {
+  return pino.multistream(
+    [
+      { level: 'debug', stream: pino.destination({ dest: 1, sync: true }) },
+      { level: 'warn', stream: pino.destination({ dest: 2, sync: true }) },
+    ],
+    { dedupe: true },
+  );
 }
