@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { createServer, type Server } from 'node:http';
+import { type RequestListener, createServer, type Server } from 'node:http';
+import pg from 'pg';
 import type { AddressInfo } from 'node:net';
 import { createKafkaBridge, parseBrokers } from './bridges/kafka/bridge.js';
 import { inboundCommands } from './bridges/kafka/inboundCommands.js';
@@ -23,6 +24,11 @@ import { projections } from './projections/index.js';
 import { createProjectionRunner } from './projections/runner.js';
 import { createLeases } from './subscriptions/leases.js';
 import type { Logger } from './shared/logger.js';
+import { guardPool, pgOptions } from './db/pgOptions.js';
+import { startingResponder } from './http/starting.js';
+import { instrumentEventStore } from './observability/instrumentedStore.js';
+import { type Metrics, createMetrics, knexPoolUsage, pgPoolUsage } from './observability/metrics.js';
+import { startTracing } from './observability/tracing.js';
 
 export const VERSION = '0.1.0';
 
@@ -31,6 +37,8 @@ export interface RunningApp {
   readonly server: Server;
   /** The read models' database, for diagnostics (a test counts the statements a query costs). */
   readonly db: Knex;
+  /** This app's metrics (its own registry), as GET /metrics shows them. */
+  readonly metrics: Metrics;
   stop(): Promise<void>;
 }
 
@@ -45,17 +53,91 @@ export interface StartOptions {
 }
 
 export async function startApp(config: Config, log: Logger, options: StartOptions = {}): Promise<RunningApp> {
+  const metrics = createMetrics();
+  const tracing = startTracing({
+    ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
+    ...(config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? { tracesEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT } : {}),
+    serviceName: config.OTEL_SERVICE_NAME,
+    serviceVersion: VERSION,
+  });
+  if (tracing.enabled) log.info('tracing', { exporter: 'otlp/http', service: config.OTEL_SERVICE_NAME });
+
+  // The port opens first: alive but not ready while PostgreSQL starts and migrations run.
+  let phase = 'connecting to the database';
+  let handler: RequestListener = startingResponder(() => phase);
+  const server = createServer((req, res) => handler(req, res));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.PORT, config.HOST, () => resolve());
+    });
+  } catch (err) {
+    await tracing.shutdown();
+    throw err;
+  }
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  log.info('listening', { url, port });
+
+  try {
+    const started = await compose(config, log, metrics, options, (p) => (phase = p));
+    handler = started.app;
+    log.info('ready', { url });
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      server,
+      db: started.db,
+      metrics,
+      stop() {
+        stopping ??= (async () => {
+          await closeServer(server);
+          await started.stop();
+          await tracing.shutdown();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await closeServer(server);
+    await tracing.shutdown();
+    throw err;
+  }
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+/** Everything behind the port: the database, migrations, the store, projections, Kafka, the HTTP app. */
+async function compose(
+  config: Config,
+  log: Logger,
+  metrics: Metrics,
+  options: StartOptions,
+  setPhase: (phase: string) => void,
+): Promise<{ app: RequestListener; db: Knex; stop(): Promise<void> }> {
   const { url: databaseUrl, embedded } = await resolveDatabase(config, log);
   let stopped = false;
   embedded?.onUnexpectedExit((exit) => void superviseEmbedded(embedded, exit, log, () => stopped, options.onFatal));
   const timeouts = { connectMs: config.DATABASE_TIMEOUT_MS, queryMs: config.DATABASE_QUERY_TIMEOUT_MS };
   const db = createDb(databaseUrl, 20, { timeouts, log });
+  setPhase('running migrations');
   const applied = await migrateLatest(db);
   if (applied.length) log.info('migrations applied', { migrations: applied });
+  setPhase('starting projections');
+  metrics.watchPool('read_models', knexPoolUsage(db));
 
-  const store: EventStore = config.EVENTSTORE_URL
-    ? createEventStoreDbStore(config.EVENTSTORE_URL)
-    : createPostgresEventStore({ connection: databaseUrl, timeouts, log });
+  // The PostgreSQL store gets a pool of ours so that its usage can be reported.
+  const storePool = config.EVENTSTORE_URL ? undefined : guardPool(new pg.Pool({ ...pgOptions(databaseUrl, timeouts), max: 20 }));
+  if (storePool) metrics.watchPool('event_store', pgPoolUsage(storePool));
+  const store: EventStore = instrumentEventStore(
+    config.EVENTSTORE_URL ? createEventStoreDbStore(config.EVENTSTORE_URL) : createPostgresEventStore({ connection: storePool!, timeouts, log }),
+    metrics,
+  );
   log.info('event store', { kind: config.EVENTSTORE_URL ? 'eventstoredb' : 'postgresql' });
 
   // Every instance serves commands and queries; each subscription runs on one at a time (§12).
@@ -63,7 +145,7 @@ export async function startApp(config: Config, log: Logger, options: StartOption
   log.info('instance', { holder: leases.holder });
   const runner = createProjectionRunner({ store, db, projections, log, leases });
   runner.start();
-  const execute = createCommandHandler({ store });
+  const execute = createCommandHandler({ store, metrics });
 
   // The Kafka bridge: idle without KAFKA_BROKERS; the log is the outbox and its backlog waits.
   const lagCounter = config.EVENTSTORE_URL ? storeLagCounter(store) : postgresLagCounter(db);
@@ -75,6 +157,7 @@ export async function startApp(config: Config, log: Logger, options: StartOption
         store,
         db,
         log,
+        metrics,
         lagCounter,
         leases,
         ...inboundCommands(execute),
@@ -107,6 +190,7 @@ export async function startApp(config: Config, log: Logger, options: StartOption
     },
     timeouts,
   );
+  metrics.watchPool('rate_limits', () => rateLimiter.connections());
 
   const app = createHttpApp({
     db,
@@ -114,7 +198,8 @@ export async function startApp(config: Config, log: Logger, options: StartOption
     execute,
     runner,
     log,
-    auth: { verifyToken, apiKeys: createApiKeyVerifier({ store, db }), db, rateLimiter },
+    metrics,
+    auth: { verifyToken, apiKeys: createApiKeyVerifier({ store, db }), db, rateLimiter, metrics },
     stageSetFor: (tenantId) => stageSetOf(store, tenantId),
     maxConsistencyWaitMs: config.MAX_CONSISTENCY_WAIT_MS,
     version: VERSION,
@@ -137,36 +222,19 @@ export async function startApp(config: Config, log: Logger, options: StartOption
     },
   });
 
-  const server = createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.PORT, config.HOST, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
-  log.info('listening', { url, port });
-
-  let stopping: Promise<void> | undefined;
   return {
-    url,
-    server,
+    app,
     db,
-    stop() {
+    async stop() {
       stopped = true;
-      stopping ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
-        await bridge?.stop();
-        await runner.stop();
-        await leases.stop();
-        await rateLimiter.close();
-        await store.close();
-        await db.destroy();
-        await embedded?.stop();
-      })();
-      return stopping;
+      await bridge?.stop();
+      await runner.stop();
+      await leases.stop();
+      await rateLimiter.close();
+      await store.close();
+      await storePool?.end();
+      await db.destroy();
+      await embedded?.stop();
     },
   };
 }

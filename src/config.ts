@@ -46,6 +46,11 @@ const schema = z.object({
   RATE_LIMIT_GLOBAL_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000_000).default(100_000),
   /** Express's "trust proxy": which proxies' X-Forwarded-For to believe (unauthenticated callers are limited per address). */
   TRUST_PROXY: z.string().min(1).default('false'),
+  /** OpenTelemetry traces over OTLP/HTTP: the collector's base URL (traces go to <it>/v1/traces)... */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  /** ...or the full traces URL, which wins. Neither set: no tracing SDK at all. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('crm-pipeline'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Longest a request waits to connect to PostgreSQL (or for a free connection) before it answers 503. */
   DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),

@@ -5,7 +5,10 @@ import { type Decider, type DomainEvent, fold } from '../aggregates/decider.js';
 import { type StoredEvent, SCHEMA_VERSION, fromRecorded, toDomainEvent, toEventToAppend } from '../eventstore/envelope.js';
 import { type EventStore, type Position, WrongExpectedRevisionError } from '../eventstore/port.js';
 import { streamName } from '../eventstore/streams.js';
-import { conflict } from '../shared/errors.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { type CommandOutcome, type Metrics } from '../observability/metrics.js';
+import { withSpan } from '../observability/tracing.js';
+import { DomainError, conflict } from '../shared/errors.js';
 
 /**
  * What the generic handler needs to know of an aggregate: where its streams live, its decider,
@@ -48,6 +51,8 @@ export interface CommandHandlerDeps {
   readonly newEventId?: () => string;
   /** Attempts after a concurrent write moved the stream under an internal caller. */
   readonly maxRetries?: number;
+  /** command_duration_seconds; unmeasured without. */
+  readonly metrics?: Metrics;
 }
 
 export type ExecuteCommand = <C, E extends DomainEvent, S>(
@@ -62,7 +67,24 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
   const newEventId = deps.newEventId ?? randomUUID;
   const maxRetries = deps.maxRetries ?? 5;
 
-  return async function execute<C, E extends DomainEvent, S>(
+  /** Each command in a span and timed by aggregate, command type and outcome. */
+  return function measured<C, E extends DomainEvent, S>(aggregate: Aggregate<C, E, S>, env: CommandEnvelope, command: C) {
+    const type = typeof (command as { type?: unknown }).type === 'string' ? (command as { type: string }).type : 'unknown';
+    const labels = { aggregate: aggregate.category, command: type };
+    return withSpan(`command ${type}`, { 'crm.aggregate': aggregate.category, 'crm.command': type }, async () => {
+      const end = deps.metrics?.commandDuration.startTimer(labels);
+      try {
+        const result = await execute(aggregate, env, command);
+        end?.({ outcome: 'ok' });
+        return result;
+      } catch (err) {
+        end?.({ outcome: outcomeOf(err) });
+        throw err;
+      }
+    });
+  };
+
+  async function execute<C, E extends DomainEvent, S>(
     aggregate: Aggregate<C, E, S>,
     env: CommandEnvelope,
     command: C,
@@ -137,7 +159,25 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
         await new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));
       }
     }
-  };
+  }
+}
+
+function outcomeOf(err: unknown): CommandOutcome {
+  if (!(err instanceof DomainError)) return isDatabaseUnavailable(err) ? 'unavailable' : 'error';
+  switch (err.code) {
+    case 'CONFLICT':
+      return 'conflict';
+    case 'FORBIDDEN':
+      return 'forbidden';
+    case 'NOT_FOUND':
+      return 'not_found';
+    case 'VALIDATION_ERROR':
+      return 'rejected';
+    case 'SERVICE_UNAVAILABLE':
+      return 'unavailable';
+    default:
+      return 'error';
+  }
 }
 
 function staleRevision(expected: bigint, actual: bigint) {

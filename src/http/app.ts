@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { StageSet } from '../aggregates/pipelineStage/stages.js';
@@ -14,11 +13,15 @@ import { losslessJsonBody } from './json.js';
 import { errorText, incident } from '../shared/incident.js';
 import { openApiDocument } from './openapi.js';
 import { graphqlBody } from '../graphql/body.js';
+import type { Metrics } from '../observability/metrics.js';
+import { observeRequests, rejoinRequest } from './observe.js';
+import { routeTemplates } from './routeTemplate.js';
 import { createGraphQLHandler } from '../graphql/server.js';
 
 export interface HttpDeps extends CommandRouteDeps {
   readonly runner: ProjectionRunner;
   readonly log: Logger;
+  readonly metrics: Metrics;
   readonly auth: AuthDeps;
   readonly stageSetFor: (tenantId: string) => Promise<StageSet>;
   readonly maxConsistencyWaitMs: number;
@@ -41,22 +44,11 @@ export function createHttpApp(deps: HttpDeps): Express {
   // Security headers on every response (helmet: maintained, and it tracks what browsers honour).
   app.use(helmet());
 
+  app.use(observeRequests({ log: deps.log, metrics: deps.metrics, routeOf: routeTemplates(API_ENDPOINTS) }));
   app.use((req, res, next) => {
-    const given = req.get('x-request-id');
-    const id = given && /^[\x21-\x7e]{1,128}$/.test(given) ? given : randomUUID();
-    res.locals.requestId = id;
-    res.setHeader('X-Request-Id', id);
-    const started = process.hrtime.bigint();
     res.on('finish', () => {
       // A success of /api touched the database: it is back.
       if (database.failing && res.statusCode >= 200 && res.statusCode < 300 && req.originalUrl.startsWith('/api/')) database.recover();
-      deps.log.debug('request', {
-        request_id: id,
-        method: req.method,
-        path: req.originalUrl,
-        status: res.statusCode,
-        ms: Number(process.hrtime.bigint() - started) / 1e6,
-      });
     });
     next();
   });
@@ -78,6 +70,12 @@ export function createHttpApp(deps: HttpDeps): Express {
       res.status(503).json({ status: 'not ready', reason: errorText(err) });
     }
   });
+  // Prometheus scrapes without credentials, like the health checks: nothing here is per tenant.
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', deps.metrics.registry.contentType);
+    res.setHeader('Cache-Control', 'no-store');
+    res.send(await deps.metrics.registry.metrics());
+  });
   app.get('/health', async (_req, res) => {
     const body = await deps.health();
     const projections = deps.runner.status().map((p) => ({ ...p, checkpoint: formatPosition(p.checkpoint) }));
@@ -91,6 +89,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     next();
   });
   api.use(authenticate(deps.auth));
+  api.use(rejoinRequest);
   // Bodies are read as text and parsed losslessly (json.ts): money must not become a float.
   api.use(express.text({ type: ['application/json', 'application/*+json'], limit: '1mb' }));
   api.use((req, res, next) => {
@@ -101,6 +100,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     next();
   });
   api.use(losslessJsonBody);
+  api.use(rejoinRequest);
   mount(api, '/api/v1', API_ENDPOINTS, deps);
   app.use('/api/v1', api);
 
@@ -117,6 +117,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     express.text({ type: ['application/json', 'application/*+json'], limit: '1mb' }),
     losslessJsonBody,
     graphqlBody,
+    rejoinRequest,
     (req: express.Request, res: express.Response) => graphql(req, res, { req, res }),
   );
 

@@ -8,6 +8,7 @@ import { managedUsers } from '../projections/teamQueries.js';
 import type { ErrorCode, ErrorDetails } from '../shared/errors.js';
 import { sendError } from './errors.js';
 import type { RateLimiter } from './rateLimit.js';
+import type { Metrics } from '../observability/metrics.js';
 
 /**
  * Who is asking, on every /api request: a bearer token (HS256 or an identity provider's JWKS),
@@ -21,6 +22,8 @@ export interface AuthDeps {
   readonly apiKeys: ApiKeyVerifier;
   readonly db: Knex;
   readonly rateLimiter?: RateLimiter;
+  /** rate_limit_rejections_total. */
+  readonly metrics?: Metrics;
 }
 
 class AuthFailure extends Error {
@@ -77,6 +80,7 @@ export function authenticate(deps: AuthDeps): RequestHandler {
       res.setHeader('X-RateLimit-Remaining', String(verdict.remaining));
       res.setHeader('X-RateLimit-Reset', String(verdict.reset));
       if (!verdict.allowed) {
+        deps.metrics?.rateLimitRejections.inc({ limit: verdict.scope ?? 'user' });
         res.setHeader('Retry-After', String(verdict.retryAfter ?? 1));
         const what = verdict.scope === 'burst' ? 'per second' : verdict.scope === 'global' ? 'for the whole service' : 'per minute';
         return sendError(res, 'RATE_LIMIT_EXCEEDED', `Too many requests ${what}; retry after ${verdict.retryAfter ?? 1} s`, {

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { type DatabaseTimeouts, guardPool, pgOptions } from '../db/pgOptions.js';
+import { type PoolUsage, pgPoolUsage } from '../observability/metrics.js';
 
 /**
  * Seed 004's rate limits: per user 1,000 requests a minute with bursts of at most 50 a second,
@@ -37,6 +38,8 @@ export interface RateLimitVerdict {
 export interface RateLimiter {
   /** Counts one request of `caller` (a user, an API key or an unauthenticated address). */
   check(caller: string): Promise<RateLimitVerdict>;
+  /** Its own connection pool's usage, for db_pool_connections. */
+  connections(): PoolUsage;
   close(): Promise<void>;
 }
 
@@ -124,6 +127,7 @@ export function createRateLimiter(connectionString: string, config: RateLimitCon
       if (refused(g)) return { allowed: false, ...headers(m), retryAfter: seconds(g!.msBeforeNext), scope: 'global' };
       return { allowed: true, ...headers(m) };
     },
+    connections: pgPoolUsage(pool),
     close: () => pool.end(),
   };
 }

@@ -1,7 +1,7 @@
 import { type RunningApp, startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { type TokenIdentity as Identity, mintToken } from '../../src/access/tokens.js';
-import { createLogger } from '../../src/shared/logger.js';
+import { type Logger, createLogger } from '../../src/shared/logger.js';
 import { type TestDatabase, freshDatabase } from './postgres.js';
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
@@ -34,7 +34,7 @@ export interface TestResponse {
 }
 
 /** The real service (HTTP, projections, PostgreSQL event store) on a fresh database and a free port. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: { log?: Logger } = {}): Promise<TestApp> {
   const database = await freshDatabase('api');
   const config = loadConfig({
     PORT: '0',
@@ -47,7 +47,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     RATE_LIMIT_BURST_PER_SECOND: '100000',
     ...env,
   });
-  const app = await startApp(config, createLogger('silent'));
+  const app = await startApp(config, options.log ?? createLogger('silent'));
   const token = (identity: Partial<Identity> = {}) =>
     mintToken(TEST_JWT_SECRET, {
       tenantId: identity.tenantId ?? 'tenant-001',

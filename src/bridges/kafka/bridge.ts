@@ -6,6 +6,7 @@ import { type InboundHandlerDeps, createInboundHandlers } from './inboundHandler
 import { createKafkajsTransport } from './kafkajs.js';
 import type { Leases } from '../../subscriptions/leases.js';
 import type { LagCounter } from './lag.js';
+import type { Metrics } from '../../observability/metrics.js';
 import { type OutboundStatus, createKafkaOutbound } from './outbound.js';
 import { type TopicConfig, resolveTopics } from './topics.js';
 
@@ -21,6 +22,8 @@ export interface KafkaBridgeOptions extends InboundHandlerDeps {
   readonly store: EventStore;
   readonly db: Knex;
   readonly log: Logger;
+  /** Inbound message counts (kafka_inbound_messages_total). */
+  readonly metrics?: Metrics;
   /** postgresLagCounter(db) when the event store is the PostgreSQL one; a bounded port scan otherwise. */
   readonly lagCounter?: LagCounter;
   readonly clientId?: string;
@@ -51,6 +54,7 @@ export function createKafkaBridge(opts: KafkaBridgeOptions): KafkaBridge {
     db: opts.db,
     transport,
     log,
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
     topics,
     handlers: createInboundHandlers({
       ...(opts.onQuoteCreated ? { onQuoteCreated: opts.onQuoteCreated } : {}),

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { TENANT_ID_PATTERN } from '../../eventstore/streams.js';
 import type { Logger } from '../../shared/logger.js';
+import type { Metrics } from '../../observability/metrics.js';
+import { SpanKind, extractTraceContext, withSpan } from '../../observability/tracing.js';
 import { type AvroCodec, type AvroRecord, avroCodec } from './avro.js';
 import { Backoff, type BackoffOptions, errorMessage } from '../../shared/backoff.js';
 import { incident } from '../../shared/incident.js';
@@ -48,6 +50,8 @@ export interface InboundOptions {
   readonly db: Knex;
   readonly transport: KafkaTransport;
   readonly log: Logger;
+  /** kafka_inbound_messages_total by topic and outcome. */
+  readonly metrics?: Metrics;
   readonly handlers: InboundHandlers;
   readonly topics?: TopicConfig;
   readonly codec?: AvroCodec;
@@ -151,6 +155,7 @@ export function createKafkaInbound(opts: InboundOptions): KafkaInbound {
       ]),
     );
     state.deadLettered++;
+    opts.metrics?.kafkaInboundMessages.inc({ topic: msg.topic, outcome: 'dead_lettered' });
     log.warn('kafka inbound: message dead-lettered', {
       reason,
       error,
@@ -207,9 +212,17 @@ export function createKafkaInbound(opts: InboundOptions): KafkaInbound {
     );
     if (outcome === 'duplicate') state.duplicates++;
     else state.applied++;
+    opts.metrics?.kafkaInboundMessages.inc({ topic: msg.topic, outcome: outcome === 'duplicate' ? 'duplicate' : 'processed' });
   }
 
-  async function onMessage(msg: IncomingMessage): Promise<void> {
+  /** Each message in a consumer span that continues the producer's trace (traceparent header). */
+  const onMessage = (msg: IncomingMessage): Promise<void> =>
+    withSpan('kafka consume', { 'messaging.destination.name': msg.topic, 'messaging.kafka.offset': msg.offset }, () => handleMessage(msg), {
+      kind: SpanKind.CONSUMER,
+      parent: extractTraceContext(msg.headers),
+    });
+
+  async function handleMessage(msg: IncomingMessage): Promise<void> {
     const headerType = msg.headers.eventType;
     const eventType = headerType ?? typeOfTopic.get(msg.topic);
     if (eventType === undefined || !(handled as string[]).includes(eventType) || !codec.has(eventType)) {

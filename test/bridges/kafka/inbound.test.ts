@@ -9,6 +9,7 @@ import { createKafkajsTransport } from '../../../src/bridges/kafka/kafkajs.js';
 import type { QuoteCreatedRecord } from '../../../src/bridges/kafka/records.js';
 import { type ConsumedEventType, resolveTopics } from '../../../src/bridges/kafka/topics.js';
 import type { KafkaTransport } from '../../../src/bridges/kafka/transport.js';
+import { createMetrics } from '../../../src/observability/metrics.js';
 import { type TestDatabase, freshDatabase } from '../../support/postgres.js';
 import { freePorts, produce, readTopics, testBroker, testLogger, testTopicOverrides, waitFor } from './support.js';
 
@@ -16,6 +17,13 @@ const log = testLogger();
 const codec = avroCodec();
 const topics = resolveTopics(testTopicOverrides());
 const T0 = Date.parse('2026-02-02T10:00:00Z');
+const metrics = createMetrics({ defaultMetrics: false });
+
+/** kafka_inbound_messages_total for one outcome, over all topics. */
+async function counted(outcome: string): Promise<number> {
+  const { values } = await metrics.kafkaInboundMessages.get();
+  return values.filter((v) => v.labels.outcome === outcome).reduce((sum, v) => sum + v.value, 0);
+}
 
 function record(_type: ConsumedEventType, fields: Record<string, unknown>): AvroRecord {
   return { eventId: randomUUID(), timestamp: T0, tenantId: 'tenant-001', ...fields };
@@ -52,6 +60,7 @@ describe('Kafka bridge: inbound (real broker)', function () {
       db: database.db,
       transport,
       log,
+      metrics,
       topics,
       backoff: { initialMs: 50, maxMs: 500 },
       handlers: createInboundHandlers({
@@ -99,6 +108,8 @@ describe('Kafka bridge: inbound (real broker)', function () {
     expect(inbox).to.have.length(1);
     expect(inbox[0]).to.include({ event_type: 'QuoteCreatedEvent', topic: topics.inbound.QuoteCreatedEvent.topic, tenant_id: 'tenant-001' });
     expect(inbound.status().duplicates).to.be.at.least(1);
+    expect(await counted('duplicate')).to.equal(inbound.status().duplicates);
+    expect(await counted('processed')).to.equal(inbound.status().applied).and.be.at.least(2);
 
     const ctx = quotes.find((x) => x.record.quoteId === 'Q-1')!.ctx;
     expect(ctx).to.include({ eventType: 'QuoteCreatedEvent', eventId: q.eventId, tenantId: 'tenant-001', topic: topics.inbound.QuoteCreatedEvent.topic });
@@ -141,6 +152,7 @@ describe('Kafka bridge: inbound (real broker)', function () {
     expect(await database.db('kafka_inbox').where({ event_id: noTenant.eventId })).to.have.length(0);
     expect(await database.db('test_quote_effects').where({ quote_id: 'Q-REJECT' })).to.have.length(0);
     expect(inbound.status().deadLettered).to.be.at.least(4);
+    expect(await counted('dead_lettered')).to.equal(inbound.status().deadLettered);
   });
 
   it('keeps the enrichment read models: service history, entitlements, leads, accounts, credit blocks', async () => {
