@@ -23,6 +23,7 @@ import { createRateLimiter } from './http/rateLimit.js';
 import { projections } from './projections/index.js';
 import { createProjectionRunner } from './projections/runner.js';
 import { createLeases } from './subscriptions/leases.js';
+import { readSubscriptions } from './subscriptions/readings.js';
 import type { Logger } from './shared/logger.js';
 import { guardPool, pgOptions } from './db/pgOptions.js';
 import { startingResponder } from './http/starting.js';
@@ -141,7 +142,10 @@ async function compose(
   log.info('event store', { kind: config.EVENTSTORE_URL ? 'eventstoredb' : 'postgresql' });
 
   // Every instance serves commands and queries; each subscription runs on one at a time (§12).
-  const leases = createLeases(db, log, { ttlMs: config.SUBSCRIPTION_LEASE_TTL_MS });
+  const leases = createLeases(db, log, {
+    ttlMs: config.SUBSCRIPTION_LEASE_TTL_MS,
+    onChange: (subscription, change) => metrics.subscriptionLeadershipChanges.inc({ subscription, change }),
+  });
   log.info('instance', { holder: leases.holder });
   const runner = createProjectionRunner({ store, db, projections, log, leases });
   runner.start();
@@ -164,6 +168,7 @@ async function compose(
       })
     : undefined;
   bridge?.start();
+  metrics.watchSubscriptions(() => readSubscriptions(store, lagCounter, runner.subscriptions()));
   log.info('kafka bridge', bridge ? { brokers: config.KAFKA_BROKERS } : { state: 'idle: KAFKA_BROKERS unset' });
   const kafkaHealth = async () =>
     bridge ? { configured: true, ...(await bridge.status()) } : { configured: false, outbound: await outboundBacklog(db, lagCounter) };

@@ -20,6 +20,15 @@ export type CommandOutcome = 'ok' | 'conflict' | 'rejected' | 'forbidden' | 'not
 export type InboundOutcome = 'processed' | 'duplicate' | 'dead_lettered';
 export type LeadershipChange = 'acquired' | 'lost' | 'released';
 
+/** One subscription as the subscription_* gauges show it at a scrape. */
+export interface SubscriptionReading {
+  readonly subscription: string;
+  readonly lagEvents: number;
+  readonly lagSeconds: number;
+  readonly checkpoint: number;
+  readonly leader: boolean;
+}
+
 export interface Metrics {
   readonly registry: Registry;
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
@@ -42,6 +51,8 @@ export interface Metrics {
   readonly rateLimitRejections: Counter<'limit'>;
   /** Reports a pool's usage under `name` at every scrape; returns the way to stop. */
   watchPool(name: string, usage: () => PoolUsage): () => void;
+  /** Reads the subscriptions for the subscription_* gauges at every scrape. */
+  watchSubscriptions(read: () => Promise<readonly SubscriptionReading[]>): void;
 }
 
 // Requests and commands take milliseconds to seconds; appends are faster.
@@ -54,6 +65,22 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   const registers = [registry];
   const name = (n: string) => `${METRIC_PREFIX}${n}`;
   const pools = new Map<string, () => PoolUsage>();
+  let readSubscriptions: (() => Promise<readonly SubscriptionReading[]>) | undefined;
+  // The four subscription gauges share one reading per scrape (it costs queries).
+  let reading: { at: number; value: Promise<readonly SubscriptionReading[]> } | undefined;
+  const subscriptionGauge = (metric: string, help: string, value: (r: SubscriptionReading) => number) =>
+    new Gauge({
+      name: name(metric),
+      help,
+      labelNames: ['subscription'] as const,
+      registers,
+      async collect() {
+        if (!readSubscriptions) return;
+        if (!reading || Date.now() - reading.at > 500) reading = { at: Date.now(), value: readSubscriptions().catch(() => []) };
+        this.reset();
+        for (const r of await reading.value) this.set({ subscription: r.subscription }, value(r));
+      },
+    });
 
   const dbPoolConnections = new Gauge({
     name: name('db_pool_connections'),
@@ -99,30 +126,14 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: 'Appends refused because the stream was not at the expected revision',
       registers,
     }),
-    subscriptionLagEvents: new Gauge({
-      name: name('subscription_lag_events'),
-      help: 'Events between a subscription checkpoint and the head of the log',
-      labelNames: ['subscription'] as const,
-      registers,
-    }),
-    subscriptionLagSeconds: new Gauge({
-      name: name('subscription_lag_seconds'),
-      help: 'Age of the oldest event a subscription has not handled yet (0 when caught up)',
-      labelNames: ['subscription'] as const,
-      registers,
-    }),
-    subscriptionCheckpoint: new Gauge({
-      name: name('subscription_checkpoint'),
-      help: 'Global position (commit part) of a subscription checkpoint',
-      labelNames: ['subscription'] as const,
-      registers,
-    }),
-    subscriptionLeader: new Gauge({
-      name: name('subscription_leader'),
-      help: '1 while this instance holds the subscription, else 0',
-      labelNames: ['subscription'] as const,
-      registers,
-    }),
+    subscriptionLagEvents: subscriptionGauge('subscription_lag_events', 'Events between a subscription checkpoint and the head of the log', (r) => r.lagEvents),
+    subscriptionLagSeconds: subscriptionGauge(
+      'subscription_lag_seconds',
+      'Age of the oldest event a subscription has not handled yet (0 when caught up)',
+      (r) => r.lagSeconds,
+    ),
+    subscriptionCheckpoint: subscriptionGauge('subscription_checkpoint', 'Global position (commit part) of a subscription checkpoint', (r) => r.checkpoint),
+    subscriptionLeader: subscriptionGauge('subscription_leader', '1 while this instance holds the subscription, else 0', (r) => (r.leader ? 1 : 0)),
     subscriptionLeadershipChanges: new Counter({
       name: name('subscription_leadership_changes_total'),
       help: 'Leases of a subscription acquired, lost or released by this instance',
@@ -153,6 +164,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ['limit'] as const,
       registers,
     }),
+    watchSubscriptions(read) {
+      readSubscriptions = read;
+    },
     watchPool(pool, usage) {
       pools.set(pool, usage);
       return () => void pools.delete(pool);

@@ -23,6 +23,8 @@ export interface ProjectionRunner {
   waitFor(projection: string, position: Position, timeoutMs: number): Promise<'reached' | 'timeout' | 'beyond-head'>;
   /** In-memory progress, for health output. */
   status(): ProjectionStatus[];
+  /** The subscriptions themselves, for metrics. */
+  subscriptions(): readonly RunningSubscription[];
 }
 
 export interface ProjectionStatus extends SubscriptionStatus {
@@ -93,6 +95,7 @@ export function createProjectionRunner(deps: {
       if (!sub.status().running) watch?.nudge();
       return outcome;
     },
+    subscriptions: () => [...running.values()],
     status() {
       return [...running.values()].map((s) => {
         const r = rebuilding.get(s.name);

@@ -29,6 +29,7 @@ export interface SubscriptionStatus {
 
 export interface RunningSubscription {
   readonly name: string;
+  readonly eventTypes: readonly string[];
   status(): SubscriptionStatus;
   /** Another instance runs it: what its stored checkpoint says (read-your-writes, health). */
   observe(checkpoint: Position): void;
@@ -182,6 +183,7 @@ export function startSubscription(sub: Subscriber, deps: SubscriptionDeps): Runn
 
   return {
     name: sub.name,
+    eventTypes: sub.eventTypes,
     status: () => ({
       name: sub.name,
       version: sub.version,

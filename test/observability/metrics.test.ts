@@ -63,6 +63,13 @@ describe('Observability: GET /metrics', () => {
       for (const state of ['used', 'free', 'pending']) expect(sample(text, 'crm_db_pool_connections', { pool, state }), `${pool} ${state}`).to.be.a('number');
     }
     expect(sample(text, 'crm_db_pool_connections', { pool: 'read_models', state: 'free' })).to.be.at.least(1);
+    // This app runs every projection: it leads, and the one the read waited for is caught up.
+    const position = String(created.body.position);
+    expect(sample(text, 'crm_subscription_leader', { subscription: 'opportunities' })).to.equal(1);
+    expect(sample(text, 'crm_subscription_leadership_changes_total', { subscription: 'opportunities', change: 'acquired' })).to.equal(1);
+    expect(sample(text, 'crm_subscription_lag_events', { subscription: 'opportunities' })).to.equal(0);
+    expect(sample(text, 'crm_subscription_lag_seconds', { subscription: 'opportunities' })).to.equal(0);
+    expect(sample(text, 'crm_subscription_checkpoint', { subscription: 'opportunities' })).to.be.at.least(Number(position.split('/')[0]));
     // Process metrics carry the prefix; the subscription and Kafka series are declared for their owners.
     expect(sample(text, 'crm_process_cpu_user_seconds_total')).to.be.a('number');
     for (const [name, type] of [
