@@ -7,7 +7,7 @@ import { type EventStore, type Position, WrongExpectedRevisionError } from '../e
 import { streamName } from '../eventstore/streams.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { type CommandOutcome, type Metrics } from '../observability/metrics.js';
-import { withSpan } from '../observability/tracing.js';
+import { injectTraceHeaders, withSpan } from '../observability/tracing.js';
 import { DomainError, conflict } from '../shared/errors.js';
 
 /**
@@ -109,6 +109,8 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
         return { streamId, aggregateId: env.aggregateId, events: [], revision: currentRevision, position: last?.position, state };
       }
 
+      // Inside the command's span: what reads these events later continues this trace.
+      const { traceparent } = injectTraceHeaders({});
       const toAppend = decided.map((event) =>
         toEventToAppend(event, {
           eventId: newEventId(),
@@ -122,6 +124,7 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
             ...(env.access.apiKeyId !== undefined ? { apiKeyId: env.access.apiKeyId } : {}),
             schemaVersion: SCHEMA_VERSION,
             ...(env.idempotencyKey !== undefined ? { idempotencyKey: env.idempotencyKey } : {}),
+            ...(traceparent !== undefined ? { traceparent } : {}),
           },
         }),
       );

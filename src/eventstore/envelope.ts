@@ -16,6 +16,8 @@ export interface EventMetadata {
   readonly idempotencyKey?: string;
   /** The API key the request presented (alone, or as the client beside a user's bearer token). */
   readonly apiKeyId?: string;
+  /** W3C trace context of the request that decided it, when tracing is on: projections and Kafka continue that trace. */
+  readonly traceparent?: string;
   /** Room for a per-stream hash chain (DESIGN §9); not computed yet. */
   readonly integrityHash?: string;
 }
@@ -56,6 +58,7 @@ export function toEventToAppend(event: DomainEvent, env: EnvelopeFields): EventT
   };
   if (env.metadata.idempotencyKey !== undefined) metadata.idempotencyKey = env.metadata.idempotencyKey;
   if (env.metadata.apiKeyId !== undefined) metadata.apiKeyId = env.metadata.apiKeyId;
+  if (env.metadata.traceparent !== undefined) metadata.traceparent = env.metadata.traceparent;
   return { eventId: env.eventId, eventType: event.type, data: event.data as JsonObject, metadata };
 }
 
@@ -70,6 +73,7 @@ export function fromRecorded<E extends DomainEvent = DomainEvent>(r: RecordedEve
     schemaVersion: typeof m.schemaVersion === 'number' ? m.schemaVersion : SCHEMA_VERSION,
     ...(typeof m.idempotencyKey === 'string' ? { idempotencyKey: m.idempotencyKey } : {}),
     ...(typeof m.apiKeyId === 'string' ? { apiKeyId: m.apiKeyId } : {}),
+    ...(typeof m.traceparent === 'string' ? { traceparent: m.traceparent } : {}),
   };
   return {
     eventId: r.eventId,

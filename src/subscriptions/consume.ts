@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { type StoredEvent, fromRecorded } from '../eventstore/envelope.js';
 import type { EventStore, Position, RecordedEvent } from '../eventstore/port.js';
+import { SpanKind, extractTraceContext, withSpan } from '../observability/tracing.js';
 import { type Fence, moveCheckpoint } from './checkpoints.js';
 
 /**
@@ -70,7 +71,8 @@ export async function consume(sub: Subscriber, opts: ConsumeOptions): Promise<Po
   })) {
     if (opts.lease && !opts.lease.valid()) throw new LeaseEndedError(`the lease on ${sub.name} ended`);
     if (batch.events.length > 0) {
-      await sub.handle(batch.events.map((r) => fromRecorded(r)), commitFrom(stored, batch.checkpoint)).catch((err: unknown) => {
+      const events = batch.events.map((r) => fromRecorded(r));
+      await traced(sub, events, () => sub.handle(events, commitFrom(stored, batch.checkpoint))).catch((err: unknown) => {
         throw withEvents(err, batch.events);
       });
     } else if (Date.now() - lastWrite >= IDLE_CHECKPOINT_EVERY_MS) {
@@ -88,6 +90,17 @@ export async function consume(sub: Subscriber, opts: ConsumeOptions): Promise<Po
     if ((batch.caughtUp && opts.untilCaughtUp) || handled >= (opts.stopAfter ?? Infinity)) return stored;
   }
   return stored;
+}
+
+/** A span per batch, in the trace of the command that wrote its first event (when tracing is on). */
+function traced(sub: Subscriber, events: readonly StoredEvent[], work: () => Promise<void>): Promise<void> {
+  const traceparent = events[0]!.metadata.traceparent;
+  return withSpan(
+    `${sub.name} handle`,
+    { 'crm.subscription': sub.name, 'crm.events': events.length, 'crm.first_event_id': events[0]!.eventId },
+    work,
+    { kind: SpanKind.CONSUMER, ...(traceparent ? { parent: extractTraceContext({ traceparent }) } : {}) },
+  );
 }
 
 /** Names the events a handler could not take, so that an operator can find them. */

@@ -50,7 +50,7 @@ describe('Observability: traces over OTLP/HTTP', () => {
     await receiver?.close();
   });
 
-  it('one request is HTTP → command → append, continuing the caller’s traceparent; Kafka headers carry the context', async function () {
+  it('one request is HTTP → command → append → projection, continuing the caller’s traceparent; Kafka headers carry the context', async function () {
     this.timeout(30_000);
     const traceId = randomBytes(16).toString('hex');
     const callerSpan = randomBytes(8).toString('hex');
@@ -59,6 +59,8 @@ describe('Observability: traces over OTLP/HTTP', () => {
       headers: { traceparent: `00-${traceId}-${callerSpan}-01` },
     });
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    const read = await app!.request('GET', `/api/v1/opportunities/TRACE-1?min_position=${res.body.position}`);
+    expect(read.status).to.equal(200);
 
     // What a producer injects, a consumer extracts: one trace across the broker.
     const { produced, consumed } = await withSpan('kafka publish', {}, async (producer) => {
@@ -80,6 +82,9 @@ describe('Observability: traces over OTLP/HTTP', () => {
     const append = trace.find((s) => s.name === 'eventstore append');
     expect(append?.parentSpanId).to.equal(command!.spanId);
     expect(receiver.services).to.include('crm-traced');
+    // Across the log: the projection's batch continues the trace of the command that wrote it.
+    const projected = trace.find((s) => s.name === 'opportunities handle');
+    expect(projected?.parentSpanId, `spans: ${JSON.stringify(trace.map((s) => s.name))}`).to.equal(command!.spanId);
 
     expect(consumed.traceId).to.equal(produced.traceId);
     const consumer = receiver.spans.find((s) => s.spanId === consumed.spanId);
