@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { startBroker } from '../scripts/kafka/broker.js';
-import { createKafkajsTransport } from '../src/bridges/kafka/kafkajs.js';
+import { createPlatformaticTransport } from '../src/bridges/kafka/platformatic.js';
 import { postgresLagCounter } from '../src/bridges/kafka/lag.js';
 import { createKafkaOutbound } from '../src/bridges/kafka/outbound.js';
 import type { KafkaTransport } from '../src/bridges/kafka/transport.js';
@@ -71,7 +71,7 @@ export async function benchKafkaPublish(opts: KafkaBenchOptions): Promise<void> 
   const log = createLogger('silent');
   const store = createPostgresEventStore({ connection: opts.url, pollMs: 10 });
   const acked = new Map<string, number>();
-  const transport = createKafkajsTransport({ brokers: [broker.brokers], log });
+  const transport = createPlatformaticTransport({ brokers: [broker.brokers], log });
   const outbound = createKafkaOutbound({
     store,
     db: opts.db,

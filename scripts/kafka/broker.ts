@@ -18,16 +18,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import kafkajs from 'kafkajs';
-
-// kafkajs is CommonJS and sets `logLevel: LEVELS` (not a shorthand property), which Node's
-// CJS named-export detection misses; take everything from the default export instead.
-const { Kafka, logLevel } = kafkajs;
+import { Admin } from '@platformatic/kafka';
 
 /**
  * Newest 3.9.x on Maven Central (3.9.0, 3.9.1, 3.9.2 exist). 3.9 is the last line before 4.0,
- * which dropped old protocol API versions (KIP-896); kafkajs 2.2.4 (last released 2023) predates
- * that, while scripts/kafka/verify.ts shows it working against this broker.
+ * which dropped old protocol API versions (KIP-896), so clients of either generation (kafkajs,
+ * which the bridge used first, and @platformatic/kafka) work against it; scripts/kafka/verify.ts
+ * shows the bridge's transport doing so.
  */
 export const KAFKA_VERSION = '3.9.2';
 // Kafka's own distribution ships these versions of the logging backend for 3.9.
@@ -57,7 +54,7 @@ export interface StartBrokerOptions {
 }
 
 export interface BrokerHandle {
-  /** Bootstrap address for kafkajs: "127.0.0.1:<port>". */
+  /** Bootstrap address: "127.0.0.1:<port>". */
   readonly brokers: string;
   stop(): Promise<void>;
 }
@@ -273,7 +270,7 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
-/** Starts a fresh single-node KRaft broker and resolves once a kafkajs admin sees it. */
+/** Starts a fresh single-node KRaft broker and resolves once an admin client sees it. */
 export async function startBroker(opts: StartBrokerOptions = {}): Promise<BrokerHandle> {
   const libs = await fetchKafka();
 
@@ -374,37 +371,35 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   return { brokers, stop };
 }
 
-/** Polls with a kafkajs admin until describeCluster() lists our broker and the group coordinator answers. */
+/** Polls with an admin client until the metadata lists our broker and the group coordinator answers. */
 async function waitUntilReady(brokers: string, probe: { cancelled: boolean }): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let lastError = 'no attempt';
   while (Date.now() < deadline && !probe.cancelled) {
-    // A new client per attempt with no retries: kafkajs's own backoff would outlive our deadline,
-    // and refused connections before the JVM listens are expected, so its logging stays off.
-    const admin = new Kafka({
+    // A new client per attempt with no retries: the client's own backoff would outlive our
+    // deadline, and refused connections before the JVM listens are expected.
+    const admin = new Admin({
       clientId: 'broker-ready-probe',
-      brokers: [brokers],
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 1_000,
-      requestTimeout: 5_000,
-      retry: { retries: 0 },
-    }).admin();
+      bootstrapBrokers: [brokers],
+      connectTimeout: 1_000,
+      timeout: 5_000,
+      retries: 0,
+    });
     try {
-      await admin.connect();
-      const cluster = await admin.describeCluster();
-      if (!cluster.brokers.some((b) => b.nodeId === 1)) {
-        lastError = `describeCluster listed ${JSON.stringify(cluster.brokers)}`;
+      const metadata = await admin.metadata({ topics: [], forceUpdate: true });
+      if (!metadata.brokers.has(1)) {
+        lastError = `metadata listed brokers ${JSON.stringify([...metadata.brokers.keys()])}`;
       } else {
-        // Also wait for the group coordinator: describeGroups does a FindCoordinator, whose first
-        // call creates __consumer_offsets. Done here, a test's first consumer group joins at once
-        // instead of kafkajs logging "The group coordinator is not available" errors and retrying.
-        await admin.describeGroups(['broker-ready-probe']);
+        // Also wait for the group coordinator: describing a group looks it up, and the first
+        // lookup creates __consumer_offsets. Done here, a test's first consumer group joins at
+        // once instead of retrying "The group coordinator is not available".
+        await admin.describeGroups({ groups: ['broker-ready-probe'] });
         return;
       }
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err);
     } finally {
-      await admin.disconnect().catch(() => undefined);
+      await admin.close().catch(() => undefined);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

@@ -3,13 +3,13 @@ import type { EventStore } from '../../eventstore/port.js';
 import type { Logger } from '../../shared/logger.js';
 import { type InboundStatus, createKafkaInbound } from './inbound.js';
 import { type InboundHandlerDeps, createInboundHandlers } from './inboundHandlers.js';
-import { createKafkajsTransport } from './kafkajs.js';
 import type { LagCounter } from './lag.js';
+import { createPlatformaticTransport } from './platformatic.js';
 import { type OutboundStatus, createKafkaOutbound } from './outbound.js';
 import { type TopicConfig, resolveTopics } from './topics.js';
 
 /**
- * Both directions over one kafkajs transport: what the app starts when KAFKA_BROKERS is set.
+ * Both directions over one transport (@platformatic/kafka): what the app starts when KAFKA_BROKERS is set.
  * Nothing here blocks or throws on an absent broker; both halves retry in the background.
  */
 export interface KafkaBridgeOptions extends InboundHandlerDeps {
@@ -34,7 +34,7 @@ export interface KafkaBridge {
 export function createKafkaBridge(opts: KafkaBridgeOptions): KafkaBridge {
   const topics = opts.topics ?? resolveTopics({});
   const log = opts.log;
-  const transport = createKafkajsTransport({ brokers: opts.brokers, clientId: opts.clientId, log });
+  const transport = createPlatformaticTransport({ brokers: opts.brokers, clientId: opts.clientId, log });
   const outbound = createKafkaOutbound({
     store: opts.store,
     db: opts.db,

@@ -57,6 +57,8 @@ export interface InboundOptions {
 
 export interface InboundStatus {
   readonly running: boolean;
+  /** A broker answers (the transport's probe). */
+  readonly connected: boolean;
   readonly consuming: boolean;
   readonly topics: readonly string[];
   readonly applied: number;
@@ -279,6 +281,7 @@ export function createKafkaInbound(opts: InboundOptions): KafkaInbound {
     },
     status: () => ({
       running: state.running,
+      connected: opts.transport.connected(),
       consuming: state.consuming,
       topics: topicNames,
       applied: state.applied,

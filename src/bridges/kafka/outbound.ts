@@ -42,7 +42,7 @@ export interface OutboundOptions {
 export interface OutboundStatus {
   readonly name: string;
   readonly running: boolean;
-  /** The last send or topic check reached the broker. */
+  /** A broker answers (the transport's probe): false within seconds of an outage. */
   readonly connected: boolean;
   /** Everything up to here is acknowledged by Kafka ("commit/prepare"). */
   readonly checkpoint: string;
@@ -243,7 +243,7 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
       return {
         name: OUTBOUND_CHECKPOINT_NAME,
         running: state.running,
-        connected: state.connected,
+        connected: opts.transport.connected(),
         checkpoint: formatPosition(checkpoint),
         head: head && formatPosition(head),
         lag: lag.count,

@@ -5,7 +5,7 @@ import type { BrokerHandle } from '../../../scripts/kafka/broker.js';
 import { type AvroRecord, avroCodec } from '../../../src/bridges/kafka/avro.js';
 import { type InboundContext, type KafkaInbound, RejectedMessageError, createKafkaInbound } from '../../../src/bridges/kafka/inbound.js';
 import { createInboundHandlers } from '../../../src/bridges/kafka/inboundHandlers.js';
-import { createKafkajsTransport } from '../../../src/bridges/kafka/kafkajs.js';
+import { createPlatformaticTransport } from '../../../src/bridges/kafka/platformatic.js';
 import type { QuoteCreatedRecord } from '../../../src/bridges/kafka/records.js';
 import { type ConsumedEventType, resolveTopics } from '../../../src/bridges/kafka/topics.js';
 import type { KafkaTransport } from '../../../src/bridges/kafka/transport.js';
@@ -47,7 +47,7 @@ describe('Kafka bridge: inbound (real broker)', function () {
       t.text('quote_id').notNullable();
       t.decimal('total_amount', 18, 2).notNullable();
     });
-    transport = createKafkajsTransport({ brokers: [broker.brokers], log });
+    transport = createPlatformaticTransport({ brokers: [broker.brokers], log });
     inbound = createKafkaInbound({
       db: database.db,
       transport,
@@ -217,7 +217,7 @@ describe('Kafka bridge: inbound (real broker)', function () {
   it('waits, without crashing, while no broker answers', async function () {
     this.timeout(40_000);
     const [deadPort] = await freePorts(1);
-    const deadTransport = createKafkajsTransport({ brokers: [`127.0.0.1:${deadPort}`], log });
+    const deadTransport = createPlatformaticTransport({ brokers: [`127.0.0.1:${deadPort}`], log });
     const idle = createKafkaInbound({
       db: database.db,
       transport: deadTransport,
