@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { benchDatabase } from './database.js';
+import { benchKafkaPublish } from './kafka.js';
 import { startApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createPostgresEventStore } from '../src/eventstore/postgres/store.js';
@@ -10,7 +11,7 @@ import { rebuildProjection } from '../src/projections/rebuild.js';
 import { createLogger } from '../src/shared/logger.js';
 
 /**
- * npm run bench [-- --appends 20000 --commands 2000 --concurrency 8]
+ * npm run bench [-- --appends 20000 --commands 2000 --concurrency 8 --kafka-backlog 20000 --kafka-singles 200]
  * Figures printed, nothing asserted: targets (seed 002: opportunity update < 300 ms p95) are
  * read off the output, not enforced by timed unit tests.
  */
@@ -19,6 +20,8 @@ const { values } = parseArgs({
     appends: { type: 'string', default: '20000' },
     commands: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '8' },
+    'kafka-backlog': { type: 'string', default: '20000' },
+    'kafka-singles': { type: 'string', default: '200' },
   },
 });
 const APPENDS = Number(values.appends);
@@ -135,6 +138,9 @@ try {
     `opportunities rebuild: ${rebuild.done} events in ${(rebuild.elapsedMs / 1000).toFixed(2)} s: ${Math.round(rebuild.eventsPerSecond)} events/s`,
   );
   await store.close();
+
+  // 4. Kafka outbound publish on a real broker (needs Java 17 and Maven, as the Kafka suites do).
+  await benchKafkaPublish({ url, db, backlog: Number(values['kafka-backlog']), singles: Number(values['kafka-singles']) });
 } finally {
   await database.drop();
 }

@@ -168,7 +168,7 @@ async function compose(
       })
     : undefined;
   bridge?.start();
-  metrics.watchSubscriptions(() => readSubscriptions(store, lagCounter, runner.subscriptions()));
+  metrics.watchSubscriptions(() => readSubscriptions(store, lagCounter, [...runner.subscriptions(), ...(bridge?.subscriptions() ?? [])]));
   log.info('kafka bridge', bridge ? { brokers: config.KAFKA_BROKERS } : { state: 'idle: KAFKA_BROKERS unset' });
   const kafkaHealth = async () =>
     bridge ? { configured: true, ...(await bridge.status()) } : { configured: false, outbound: await outboundBacklog(db, lagCounter) };

@@ -1,15 +1,15 @@
 /**
- * Proves kafkajs (the project's client) works against the pinned broker: admin topic creation,
- * keyed produce with acks=-1, a consumer group reading everything back in per-key
- * order, and topic metadata. Exits non-zero on any failure.
+ * Proves the bridge's Kafka transport (src/bridges/kafka/platformatic.ts, @platformatic/kafka)
+ * works against the pinned broker: topic creation, keyed sends with acks=-1, a consumer group
+ * reading everything back in per-key order with each key in one partition, and the connection
+ * probe. Exits non-zero on any failure.
  *
  *   npx tsx scripts/kafka/verify.ts
  */
-import kafkajs from 'kafkajs';
+import { createPlatformaticTransport } from '../../src/bridges/kafka/platformatic.js';
+import type { IncomingMessage } from '../../src/bridges/kafka/transport.js';
+import { createLogger } from '../../src/shared/logger.js';
 import { KAFKA_VERSION, startBroker } from './broker.js';
-
-// Default export: see broker.ts on kafkajs's CommonJS named exports.
-const { Kafka, Partitioners, logLevel } = kafkajs;
 
 const TOPIC = 'verify-topic';
 const PARTITIONS = 6;
@@ -24,93 +24,53 @@ function check(condition: boolean, message: string): asserts condition {
 async function main(): Promise<void> {
   const t0 = Date.now();
   const broker = await startBroker();
-  const startMs = Date.now() - t0;
-  console.log(`broker ${KAFKA_VERSION} up at ${broker.brokers} in ${(startMs / 1000).toFixed(1)} s`);
-
-  const kafka = new Kafka({ clientId: 'verify', brokers: [broker.brokers], logLevel: logLevel.WARN });
-  const admin = kafka.admin();
-  // The explicit partitioner silences kafkajs 2's "default partitioner changed" warning; it is
-  // the Java-client-compatible murmur2 partitioner, the same one the default would pick.
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  // kafkajs's disconnect() waits out the in-flight fetch: with the default maxWaitTimeInMs (5 s)
-  // every consumer teardown in a test costs 5 s.
-  const consumer = kafka.consumer({ groupId: 'verify-cg', maxWaitTimeInMs: 500 });
+  console.log(`broker ${KAFKA_VERSION} up at ${broker.brokers} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const transport = createPlatformaticTransport({ brokers: [broker.brokers], clientId: 'verify', log: createLogger('warn') });
   try {
-    await admin.connect();
-    const created = await admin.createTopics({
-      topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
-    check(created, 'createTopics reported the topic already existed');
+    const [topic] = await transport.ensureTopics([{ topic: TOPIC, partitions: PARTITIONS }]);
+    check(topic?.status === 'created' && topic.partitions === PARTITIONS, `topic check ${JSON.stringify(topic)}`);
 
-    await producer.connect();
-    const sent: { key: string; value: string }[] = [];
-    for (let i = 0; i < MESSAGES; i++) sent.push({ key: `key-${i % KEYS}`, value: `${i}` });
+    const sent = Array.from({ length: MESSAGES }, (_, i) => ({ key: `key-${i % KEYS}`, value: `${i}` }));
     const tProduce = Date.now();
-    // One message per send so per-key order is the order of acknowledged writes.
-    for (const message of sent) await producer.send({ topic: TOPIC, acks: -1, messages: [message] });
+    // Two sends of half each: order per key must hold within a send and across sends.
+    for (const half of [sent.slice(0, MESSAGES / 2), sent.slice(MESSAGES / 2)]) {
+      await transport.send(half.map((m) => ({ topic: TOPIC, key: m.key, value: Buffer.from(m.value), headers: { n: m.value } })));
+    }
     const produceMs = Date.now() - tProduce;
 
-    const received = new Map<string, number[]>();
-    const partitionOfKey = new Map<string, Set<number>>();
-    let count = 0;
-    let done!: () => void;
-    const allReceived = new Promise<void>((resolve) => (done = resolve));
+    const received: IncomingMessage[] = [];
     const tConsume = Date.now();
-    await consumer.connect();
-    await consumer.subscribe({ topics: [TOPIC], fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        const key = message.key?.toString() ?? '';
-        const value = Number(message.value?.toString());
-        received.set(key, [...(received.get(key) ?? []), value]);
-        partitionOfKey.set(key, (partitionOfKey.get(key) ?? new Set<number>()).add(partition));
-        if (++count === MESSAGES) done();
-      },
-    });
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      allReceived,
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`only ${count}/${MESSAGES} messages consumed after ${CONSUME_TIMEOUT_MS / 1000} s`)), CONSUME_TIMEOUT_MS);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    const consumption = transport.consume('verify-cg', [TOPIC], async (m) => void received.push(m));
+    const deadline = Date.now() + CONSUME_TIMEOUT_MS;
+    while (received.length < MESSAGES && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await consumption.stop();
     const consumeMs = Date.now() - tConsume;
 
-    check(count === MESSAGES, `consumed ${count} messages, expected ${MESSAGES}`);
-    for (const [key, parts] of partitionOfKey) check(parts.size === 1, `${key} landed in partitions ${[...parts]}`);
-    const partitionsSeen = new Set([...partitionOfKey.values()].flatMap((parts) => [...parts]));
+    check(received.length === MESSAGES, `consumed ${received.length} messages, expected ${MESSAGES}`);
     for (let k = 0; k < KEYS; k++) {
       const key = `key-${k}`;
+      const mine = received.filter((m) => m.key?.toString() === key);
+      const partitions = new Set(mine.map((m) => m.partition));
+      check(partitions.size === 1, `${key} landed in partitions ${[...partitions]}`);
+      const got = mine.map((m) => Number(m.value?.toString()));
       const expected = sent.filter((m) => m.key === key).map((m) => Number(m.value));
-      const got = received.get(key) ?? [];
       check(JSON.stringify(got) === JSON.stringify(expected), `order of ${key}: got [${got}] expected [${expected}]`);
+      check(mine.every((m) => m.headers.n === m.value?.toString()), `headers of ${key}`);
     }
+    check(transport.connected(), 'connected() should be true with the broker up');
 
-    const metadata = await admin.fetchTopicMetadata({ topics: [TOPIC] });
-    const partitions = metadata.topics.find((t) => t.name === TOPIC)?.partitions ?? [];
-    check(partitions.length === PARTITIONS, `metadata shows ${partitions.length} partitions, expected ${PARTITIONS}`);
-    check(partitions.every((p) => p.leader === 1), 'every partition should be led by node 1');
-
-    const groups = await admin.describeGroups(['verify-cg']);
-    const group = groups.groups[0];
-
-    console.log(`topic ${TOPIC}: ${partitions.length} partitions (metadata), leaders ${[...new Set(partitions.map((p) => p.leader))].join(',')}`);
-    console.log(`produced ${MESSAGES} keyed messages (${KEYS} keys, acks=-1) in ${produceMs} ms`);
+    console.log(`produced ${MESSAGES} keyed messages (${KEYS} keys, acks=-1, idempotent) in ${produceMs} ms`);
     console.log(
-      `consumer group verify-cg (${group?.state ?? '?'}, protocol ${group?.protocol ?? '?'}): ` +
-        `consumed ${count}/${MESSAGES} in ${consumeMs} ms from partitions ${[...partitionsSeen].sort().join(',')}; ` +
-        `each key in one partition, per-key order OK for ${KEYS} keys`,
+      `consumer group verify-cg consumed ${received.length}/${MESSAGES} in ${consumeMs} ms from partitions ` +
+        `${[...new Set(received.map((m) => m.partition))].sort().join(',')}; each key in one partition, per-key order OK`,
     );
   } finally {
-    await consumer.disconnect().catch(() => undefined);
-    await producer.disconnect().catch(() => undefined);
-    await admin.disconnect().catch(() => undefined);
+    await transport.close();
     const tStop = Date.now();
     await broker.stop();
     console.log(`broker stopped in ${((Date.now() - tStop) / 1000).toFixed(1)} s`);
   }
-  console.log(`VERIFY OK: kafkajs 2.2.4 against Apache Kafka ${KAFKA_VERSION} (total ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(`VERIFY OK: @platformatic/kafka against Apache Kafka ${KAFKA_VERSION} (total ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
 main().catch((err: unknown) => {

@@ -70,6 +70,7 @@ export interface AvroCodec {
 
 export function loadAvroCodec(dir: string = defaultSchemaDir()): AvroCodec {
   const types = new Map<string, avro.types.RecordType>();
+  const schemas = new Map<string, avro.Schema>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.avsc')).sort()) {
     const eventType = file.slice(0, -'.avsc'.length);
     const schema = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as avro.Schema;
@@ -78,6 +79,7 @@ export function loadAvroCodec(dir: string = defaultSchemaDir()): AvroCodec {
       throw new Error(`${file}: expected a record named ${eventType}`);
     }
     types.set(eventType, type);
+    schemas.set(eventType, schema);
   }
 
   const typeOf = (eventType: string): avro.types.RecordType => {
@@ -121,13 +123,42 @@ export function loadAvroCodec(dir: string = defaultSchemaDir()): AvroCodec {
       try {
         value = reader ? reader.fromBuffer(buf, reader.createResolver(writer)) : writer.fromBuffer(buf);
       } catch (err) {
-        // avsc reports garbage as whatever its reader tripped on (even a TypeError): name it.
-        throw new AvroDecodingError(`not a ${writer.name} Avro value: ${err instanceof Error ? err.message : String(err)}`);
+        // avsc reports garbage as whatever its reader tripped on, often a JS TypeError: say what is wrong instead.
+        const why = bytesProblem(avro.Type.forSchema(schemas.get(eventType)!, { wrapUnions: 'auto' }), buf) ?? ownMessage(err);
+        throw new AvroDecodingError(`value is not a valid Avro encoding of ${writer.name}: ${why}`);
       }
       // avsc returns instances of generated record classes; callers get plain data.
       return structuredClone(value) as AvroRecord;
     },
   };
+}
+
+/**
+ * Why `buf` is not one record of `raw` (the schema without logical types), found by reading it
+ * field by field; undefined when the bytes do hold one record (then a logical type refused a value).
+ */
+function bytesProblem(raw: avro.Type, buf: Buffer): string | undefined {
+  if (!(raw instanceof avro.types.RecordType)) return undefined;
+  let pos = 0;
+  for (const field of raw.fields) {
+    let read: { offset: number };
+    try {
+      read = field.type.decode(buf, pos);
+    } catch {
+      return `field ${field.name} (from byte ${pos}) is malformed`;
+    }
+    if (read.offset < 0) {
+      return `its ${buf.length} bytes end inside field ${field.name} (truncated, or not Avro at all)`;
+    }
+    pos = read.offset;
+  }
+  return pos < buf.length ? `${buf.length - pos} bytes of trailing data after the record's ${pos}` : undefined;
+}
+
+/** Our own errors (the decimal type's) say what is wrong; a JS engine error would not. */
+function ownMessage(err: unknown): string {
+  if (err instanceof TypeError || err instanceof RangeError || !(err instanceof Error)) return 'a value its schema cannot hold';
+  return err.message;
 }
 
 function describe(v: unknown): string {

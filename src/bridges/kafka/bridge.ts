@@ -3,15 +3,16 @@ import type { EventStore } from '../../eventstore/port.js';
 import type { Logger } from '../../shared/logger.js';
 import { type InboundStatus, createKafkaInbound } from './inbound.js';
 import { type InboundHandlerDeps, createInboundHandlers } from './inboundHandlers.js';
-import { createKafkajsTransport } from './kafkajs.js';
-import type { Leases } from '../../subscriptions/leases.js';
-import type { LagCounter } from './lag.js';
 import type { Metrics } from '../../observability/metrics.js';
+import type { Leases } from '../../subscriptions/leases.js';
+import type { RunningSubscription } from '../../subscriptions/subscription.js';
+import type { LagCounter } from './lag.js';
+import { createPlatformaticTransport } from './platformatic.js';
 import { type OutboundStatus, createKafkaOutbound } from './outbound.js';
 import { type TopicConfig, resolveTopics } from './topics.js';
 
 /**
- * Both directions over one kafkajs transport: what the app starts when KAFKA_BROKERS is set.
+ * Both directions over one transport (@platformatic/kafka): what the app starts when KAFKA_BROKERS is set.
  * Nothing here blocks or throws on an absent broker; both halves retry in the background.
  */
 export interface KafkaBridgeOptions extends InboundHandlerDeps {
@@ -35,12 +36,14 @@ export interface KafkaBridge {
   start(): void;
   stop(): Promise<void>;
   status(): Promise<{ outbound: OutboundStatus; inbound: InboundStatus }>;
+  /** The outbound's subscription, once started (metrics). */
+  subscriptions(): readonly RunningSubscription[];
 }
 
 export function createKafkaBridge(opts: KafkaBridgeOptions): KafkaBridge {
   const topics = opts.topics ?? resolveTopics({});
   const log = opts.log;
-  const transport = createKafkajsTransport({ brokers: opts.brokers, clientId: opts.clientId, log });
+  const transport = createPlatformaticTransport({ brokers: opts.brokers, clientId: opts.clientId, log });
   const outbound = createKafkaOutbound({
     store: opts.store,
     db: opts.db,
@@ -49,6 +52,7 @@ export function createKafkaBridge(opts: KafkaBridgeOptions): KafkaBridge {
     topics,
     ...(opts.lagCounter ? { lagCounter: opts.lagCounter } : {}),
     ...(opts.leases ? { leases: opts.leases } : {}),
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
   });
   const inbound = createKafkaInbound({
     db: opts.db,
@@ -73,6 +77,7 @@ export function createKafkaBridge(opts: KafkaBridgeOptions): KafkaBridge {
     async status() {
       return { outbound: await outbound.status(), inbound: inbound.status() };
     },
+    subscriptions: () => [outbound.subscription()].filter((s) => s !== undefined),
   };
 }
 

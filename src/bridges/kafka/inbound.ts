@@ -61,6 +61,8 @@ export interface InboundOptions {
 
 export interface InboundStatus {
   readonly running: boolean;
+  /** A broker answers (the transport's probe). */
+  readonly connected: boolean;
   readonly consuming: boolean;
   readonly topics: readonly string[];
   readonly applied: number;
@@ -292,6 +294,7 @@ export function createKafkaInbound(opts: InboundOptions): KafkaInbound {
     },
     status: () => ({
       running: state.running,
+      connected: opts.transport.connected(),
       consuming: state.consuming,
       topics: topicNames,
       applied: state.applied,

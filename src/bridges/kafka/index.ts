@@ -1,6 +1,6 @@
 /** The Kafka bridge's public surface, for whoever wires it (src/app.ts). */
 export { avroCodec, loadAvroCodec, type AvroCodec, type AvroField, type AvroRecord } from './avro.js';
-export { createKafkajsTransport, type KafkajsTransportOptions } from './kafkajs.js';
+export { createPlatformaticTransport, type PlatformaticTransportOptions } from './platformatic.js';
 export { createKafkaOutbound, type KafkaOutbound, type OutboundOptions, type OutboundStatus } from './outbound.js';
 export {
   CONSUMER_GROUP,

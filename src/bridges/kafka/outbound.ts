@@ -4,6 +4,7 @@ import { type EventStore, type Position, START, comparePositions, formatPosition
 import type { Logger } from '../../shared/logger.js';
 import { type AvroCodec, avroCodec } from './avro.js';
 import { type BackoffOptions, errorMessage } from '../../shared/backoff.js';
+import type { Metrics } from '../../observability/metrics.js';
 import type { Subscriber } from '../../subscriptions/consume.js';
 import type { Leases } from '../../subscriptions/leases.js';
 import { type RunningSubscription, startSubscription, storedPosition } from '../../subscriptions/subscription.js';
@@ -38,12 +39,13 @@ export interface OutboundOptions {
   readonly leases?: Leases;
   /** Defaults to a bounded count through the store port; see lag.ts for the PostgreSQL one. */
   readonly lagCounter?: LagCounter;
+  readonly metrics?: Metrics;
 }
 
 export interface OutboundStatus {
   readonly name: string;
   readonly running: boolean;
-  /** The last send or topic check reached the broker. */
+  /** A broker answers (the transport's probe): false within seconds of an outage. */
   readonly connected: boolean;
   /** Everything up to here is acknowledged by Kafka ("commit/prepare"). */
   readonly checkpoint: string;
@@ -64,6 +66,8 @@ export interface KafkaOutbound {
   start(): void;
   stop(): Promise<void>;
   status(): Promise<OutboundStatus>;
+  /** The subscription it runs on, once started (metrics). */
+  subscription(): RunningSubscription | undefined;
 }
 
 export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
@@ -74,7 +78,6 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
   const topicOf = (t: string): TopicSpec | undefined => topics.published[t as PublishedEventType];
   const lagCounter = opts.lagCounter ?? storeLagCounter(opts.store);
   const state = {
-    connected: false,
     published: 0,
     lastError: null as string | null,
     lastErrorAt: null as string | null,
@@ -96,6 +99,8 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
         correlationId: e.metadata.correlationId,
         'content-type': 'avro/binary',
         schema: codec.schemaName(e.eventType),
+        // The trace of the command that decided it: consumers continue it (W3C trace context).
+        ...(e.metadata.traceparent ? { traceparent: e.metadata.traceparent } : {}),
       },
     };
   }
@@ -103,7 +108,6 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
   async function ensureTopics(): Promise<void> {
     const specs = Object.values<TopicSpec>(topics.published);
     const checks = await opts.transport.ensureTopics(specs);
-    state.connected = true;
     state.topicChecks = checks;
     for (const c of checks) {
       if (c.status === 'created') log.info('kafka topic created', { topic: c.topic, partitions: c.partitions });
@@ -130,12 +134,12 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
       try {
         await opts.transport.send(messages);
       } catch (err) {
-        state.connected = false;
         state.topicsEnsured = false; // a deleted topic is recreated on the retry
+        opts.metrics?.kafkaPublishErrors.inc();
         throw err;
       }
-      state.connected = true;
       state.published += messages.length;
+      for (const m of messages) opts.metrics?.kafkaMessagesPublished.inc({ topic: m.topic });
       await commit(opts.db);
     },
   };
@@ -168,6 +172,7 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
     async stop() {
       await running?.stop();
     },
+    subscription: () => running,
     async status() {
       const sub = running?.status();
       const checkpoint = sub?.checkpoint ?? START;
@@ -184,7 +189,7 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
       return {
         name: OUTBOUND_CHECKPOINT_NAME,
         running: sub?.running ?? false,
-        connected: state.connected,
+        connected: opts.transport.connected(),
         checkpoint: formatPosition(checkpoint),
         head: head && formatPosition(head),
         lag: lag.count,

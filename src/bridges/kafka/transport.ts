@@ -2,8 +2,9 @@ import type { TopicSpec } from './topics.js';
 
 /**
  * The bridge's own view of Kafka (DESIGN §9): the outbound and inbound logic depend on this
- * and nothing else, so kafkajs (unmaintained) can be swapped for another client by writing
- * one more implementation of it. kafkajs.ts is the current one.
+ * and nothing else, so the client library can be swapped by writing one more implementation
+ * of it. platformatic.ts (@platformatic/kafka) is the current one; kafkajs, unmaintained, was
+ * the first.
  */
 export type Headers = Readonly<Record<string, string>>;
 
@@ -66,5 +67,10 @@ export interface KafkaTransport {
     handler: (message: IncomingMessage) => Promise<void>,
     options?: ConsumeOptions,
   ): Consumption;
+  /**
+   * Whether a broker answered within the last few seconds: cheap (no request per call), for
+   * health output. False within seconds of the brokers going away, true again once one answers.
+   */
+  connected(): boolean;
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { type BrokerHandle, startBroker } from '../../../scripts/kafka/broker.js';
 import { avroCodec } from '../../../src/bridges/kafka/avro.js';
 import { createKafkaBridge, parseBrokers } from '../../../src/bridges/kafka/bridge.js';
-import { createKafkajsTransport } from '../../../src/bridges/kafka/kafkajs.js';
+import { createPlatformaticTransport } from '../../../src/bridges/kafka/platformatic.js';
 import { postgresLagCounter } from '../../../src/bridges/kafka/lag.js';
 import { OUTBOUND_CHECKPOINT_NAME, createKafkaOutbound, type KafkaOutbound } from '../../../src/bridges/kafka/outbound.js';
 import { PUBLISHED_EVENT_TYPES, type TopicConfig, resolveTopics, topicEnvName } from '../../../src/bridges/kafka/topics.js';
@@ -17,7 +17,7 @@ import { streamName } from '../../../src/eventstore/streams.js';
 import { type TestDatabase, freshDatabase } from '../../support/postgres.js';
 import { toAppend } from './fixtures.js';
 import { SEED_SCHEMAS } from './seeds.js';
-import { type ReadMessage, freePorts, rawKafka, readTopics, testLogger, waitFor } from './support.js';
+import { type ReadMessage, freePorts, partitionCounts, rawAdmin, readTopics, testLogger, waitFor } from './support.js';
 
 const log = testLogger();
 const codec = avroCodec();
@@ -56,7 +56,7 @@ describe('Kafka bridge: outbound (real broker)', function () {
   async function harness(topics: TopicConfig, batchSize = 500): Promise<Harness> {
     const database = await freshDatabase('kafka_out');
     const store = createPostgresEventStore({ connection: database.url, pollMs: 50 });
-    const transport = createKafkajsTransport({ brokers: [broker.brokers], log });
+    const transport = createPlatformaticTransport({ brokers: [broker.brokers], log });
     const outbound = createKafkaOutbound({
       store,
       db: database.db,
@@ -196,22 +196,14 @@ describe('Kafka bridge: outbound (real broker)', function () {
 
   it('has created every documented topic with its documented partition count', async () => {
     const documented = PUBLISHED_EVENT_TYPES.map((t) => resolveTopics().published[t]);
-    const admin = rawKafka(broker.brokers).admin();
-    await admin.connect();
-    try {
-      const { topics } = await admin.fetchTopicMetadata({ topics: documented.map((d) => d.topic) });
-      const partitions = new Map(topics.map((t) => [t.name, t.partitions.length]));
-      for (const d of documented) expect(partitions.get(d.topic), d.topic).to.equal(d.partitions);
-    } finally {
-      await admin.disconnect();
-    }
+    const partitions = await partitionCounts(broker.brokers, documented.map((d) => d.topic));
+    for (const d of documented) expect(partitions.get(d.topic), d.topic).to.equal(d.partitions);
   });
 
   it('reports, and does not change, an existing topic whose partition count differs', async () => {
-    const admin = rawKafka(broker.brokers).admin();
-    await admin.connect();
+    const admin = rawAdmin(broker.brokers);
     try {
-      await admin.createTopics({ topics: [{ topic: 'preexisting.closed.lost', numPartitions: 1 }], waitForLeaders: true });
+      await admin.createTopics({ topics: ['preexisting.closed.lost'], partitions: 1 });
       const topics = resolveTopics({ [topicEnvName('OpportunityClosedLostEvent')]: 'preexisting.closed.lost' });
       const h = await harness(topics);
       h.outbound.start();
@@ -219,11 +211,10 @@ describe('Kafka bridge: outbound (real broker)', function () {
       const { topics: checks } = await h.outbound.status();
       expect(checks).to.deep.include({ topic: 'preexisting.closed.lost', status: 'partition-mismatch', expected: 3, actual: 1 });
       expect(checks.filter((c) => c.status === 'partition-mismatch')).to.have.length(1);
-      const meta = await admin.fetchTopicMetadata({ topics: ['preexisting.closed.lost'] });
-      expect(meta.topics[0]!.partitions).to.have.length(1);
+      expect((await partitionCounts(broker.brokers, ['preexisting.closed.lost'])).get('preexisting.closed.lost')).to.equal(1);
       await h.stop();
     } finally {
-      await admin.disconnect();
+      await admin.close();
     }
   });
 
@@ -232,7 +223,7 @@ describe('Kafka bridge: outbound (real broker)', function () {
     const [deadPort] = await freePorts(1);
     const database = await freshDatabase('kafka_out');
     const store = createPostgresEventStore({ connection: database.url, pollMs: 50 });
-    const transport = createKafkajsTransport({ brokers: [`127.0.0.1:${deadPort}`], log });
+    const transport = createPlatformaticTransport({ brokers: [`127.0.0.1:${deadPort}`], log });
     // The default lag counter: through the store port, no SQL of its own.
     const outbound = createKafkaOutbound({ store, db: database.db, transport, log, backoff: { initialMs: 100, maxMs: 1_000 } });
     try {
@@ -290,6 +281,40 @@ describe('Kafka bridge: outbound (real broker)', function () {
         'serviceorders.order.created',
         'contracts.contract.activated',
       ]);
+    } finally {
+      await bridge.stop();
+      await store.close();
+      await database.drop();
+    }
+  });
+
+  it('reports connected false within 5 s of the broker stopping (outbound and inbound), and true once it is back', async function () {
+    this.timeout(120_000);
+    const database = await freshDatabase('kafka_conn');
+    const store = createPostgresEventStore({ connection: database.url, pollMs: 50 });
+    const bridge = createKafkaBridge({ brokers: [broker.brokers], store, db: database.db, log, lagCounter: postgresLagCounter(database.db) });
+    const connected = async () => {
+      const { outbound, inbound } = await bridge.status();
+      return { outbound: outbound.connected, inbound: inbound.connected };
+    };
+    try {
+      bridge.start();
+      await waitFor(async () => (await bridge.status()).inbound.consuming, 30_000, 'the inbound consumer');
+      expect(await connected()).to.deep.equal({ outbound: true, inbound: true });
+
+      await broker.stop();
+      const stoppedAt = Date.now();
+      await waitFor(async () => {
+        const c = await connected();
+        return !c.outbound && !c.inbound;
+      }, 5_000, 'connected false after the broker stopped');
+      expect(Date.now() - stoppedAt).to.be.below(5_000);
+
+      broker = await startBroker({ port, controllerPort, dataDir });
+      await waitFor(async () => {
+        const c = await connected();
+        return c.outbound && c.inbound;
+      }, 5_000, 'connected true after the broker restarted');
     } finally {
       await bridge.stop();
       await store.close();
@@ -355,8 +380,9 @@ describe('Kafka bridge: outbound (real broker)', function () {
       await new Promise((res) => setTimeout(res, 200));
     }
     await stopping;
-    // kafkajs gives up on a dead broker after its own short retries; the bridge then reports it.
     await waitFor(async () => !(await h.outbound.status()).connected, 30_000, 'the bridge to notice the broker is gone');
+    // The connection probe notices first; a send gives up after its own retries.
+    await waitFor(async () => (await h.outbound.status()).lastError !== null, 60_000, 'a failed send');
     const down = await h.outbound.status();
     expect(down.lastError).to.be.a('string');
     expect(down.lag, 'lag while the broker is down').to.be.greaterThan(0);

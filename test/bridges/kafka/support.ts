@@ -1,20 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import kafkajs from 'kafkajs';
-import type { IHeaders } from 'kafkajs';
+import { Admin, Consumer, type Message, Producer, compatibilityPartitioner, stringDeserializer, stringSerializer } from '@platformatic/kafka';
 import { type BrokerHandle, startBroker } from '../../../scripts/kafka/broker.js';
 import { DLQ_ENV_NAME, resolveTopics, topicEnvName } from '../../../src/bridges/kafka/topics.js';
 import { type Level, type Logger, createLogger } from '../../../src/shared/logger.js';
 
-// Default export: kafkajs's CommonJS named exports are not all detected (scripts/kafka/README.md).
-const { Kafka, Partitioners, logLevel } = kafkajs;
-
-/** Quiet by default; KAFKA_TEST_LOG=debug|info|warn|error shows the bridge's and kafkajs's logs. */
+/** Quiet by default; KAFKA_TEST_LOG=debug|info|warn|error shows the bridge's logs. */
 export function testLogger(): Logger {
   return createLogger((process.env.KAFKA_TEST_LOG as Level | undefined) ?? 'silent', { test: 'kafka' });
 }
 
-export function rawKafka(brokers: string) {
-  return new Kafka({ clientId: 'test-verifier', brokers: [brokers], logLevel: logLevel.NOTHING });
+/** An admin client of our own, independent of the transport under test; close() it. */
+export function rawAdmin(brokers: string): Admin {
+  return new Admin({ clientId: 'test-verifier', bootstrapBrokers: [brokers] });
+}
+
+/** Partition counts of existing topics, read with rawAdmin. */
+export async function partitionCounts(brokers: string, topics: readonly string[]): Promise<Map<string, number>> {
+  const admin = rawAdmin(brokers);
+  try {
+    const metadata = await admin.metadata({ topics: [...topics], forceUpdate: true });
+    return new Map(topics.map((t) => [t, metadata.topics.get(t)?.partitionsCount ?? 0]));
+  } finally {
+    await admin.close();
+  }
 }
 
 export interface ReadMessage {
@@ -26,15 +34,6 @@ export interface ReadMessage {
   readonly headers: Record<string, string>;
 }
 
-function text(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) {
-    const first = Array.isArray(v) ? v[0] : v;
-    if (first !== undefined) out[k] = first.toString();
-  }
-  return out;
-}
-
 /** Reads `topics` from the beginning with a fresh group until `done(messages)` or the timeout. */
 export async function readTopics(
   brokers: string,
@@ -42,27 +41,34 @@ export async function readTopics(
   done: (messages: readonly ReadMessage[]) => boolean,
   timeoutMs = 30_000,
 ): Promise<ReadMessage[]> {
-  const consumer = rawKafka(brokers).consumer({ groupId: `verify-${randomUUID()}`, maxWaitTimeInMs: 500 });
+  const consumer = new Consumer<Buffer, Buffer, string, string>({
+    clientId: 'test-verifier',
+    bootstrapBrokers: [brokers],
+    groupId: `verify-${randomUUID()}`,
+    maxWaitTime: 500,
+    deserializers: { headerKey: stringDeserializer, headerValue: stringDeserializer },
+  });
   const messages: ReadMessage[] = [];
-  await consumer.connect();
   try {
-    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ topic, partition, message }) => {
-        messages.push({
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key?.toString() ?? null,
-          value: message.value,
-          headers: text(message.headers),
-        });
-      },
+    const stream = await consumer.consume({ topics: [...topics], mode: 'earliest', autocommit: false });
+    stream.on('data', (message: Message<Buffer, Buffer, string, string>) => {
+      messages.push({
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset.toString(),
+        key: message.key?.toString() ?? null,
+        value: message.value ?? null,
+        headers: Object.fromEntries(message.headers),
+      });
     });
-    await waitFor(() => done(messages), timeoutMs, `messages on ${topics.join(', ')} (got ${messages.length})`);
+    try {
+      await waitFor(() => done(messages), timeoutMs, `messages on ${topics.join(', ')} (got ${messages.length})`);
+    } finally {
+      await stream.close();
+    }
     return messages;
   } finally {
-    await consumer.disconnect();
+    await new Promise<void>((resolve) => consumer.close(true, () => resolve()));
   }
 }
 
@@ -72,18 +78,22 @@ export async function produce(
   topic: string,
   messages: { key: string; value: Buffer; headers?: Record<string, string> }[],
 ): Promise<string[]> {
-  const producer = rawKafka(brokers).producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
+  const producer = new Producer<Buffer, Buffer, string, string>({
+    clientId: 'test-verifier',
+    bootstrapBrokers: [brokers],
+    partitioner: compatibilityPartitioner, // as the Java client: keys land where other contexts put them
+    serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
+  });
   try {
     const offsets: string[] = [];
     // One at a time so each message's offset is known.
     for (const m of messages) {
-      const [meta] = await producer.send({ topic, acks: -1, messages: [m] });
-      offsets.push(meta!.baseOffset ?? '');
+      const result = await producer.send({ acks: -1, messages: [{ topic, key: Buffer.from(m.key), value: m.value, headers: m.headers ?? {} }] });
+      offsets.push(result.offsets?.[0]?.offset.toString() ?? '');
     }
     return offsets;
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
 }
 

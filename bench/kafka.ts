@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { startBroker } from '../scripts/kafka/broker.js';
+import { createPlatformaticTransport } from '../src/bridges/kafka/platformatic.js';
+import { postgresLagCounter } from '../src/bridges/kafka/lag.js';
+import { createKafkaOutbound } from '../src/bridges/kafka/outbound.js';
+import type { KafkaTransport } from '../src/bridges/kafka/transport.js';
+import { SCHEMA_VERSION, toEventToAppend } from '../src/eventstore/envelope.js';
+import { createPostgresEventStore } from '../src/eventstore/postgres/store.js';
+import type { EventToAppend } from '../src/eventstore/port.js';
+import { streamName } from '../src/eventstore/streams.js';
+import { createLogger } from '../src/shared/logger.js';
+import type { Db } from '../src/db/knex.js';
+import { benchDatabase } from './database.js';
+
+/**
+ * Kafka outbound publish throughput against a real broker (scripts/kafka/broker.ts):
+ * 1. backlog: `backlog` stage changes already in the log, then the bridge starts; events/s
+ *    until every one is acknowledged by Kafka (acks=-1);
+ * 2. latency: with the bridge caught up, single appends one after another; time from the
+ *    append to Kafka's ack of that event (what a command waits before its event is on the topic).
+ * Figures printed, nothing asserted.
+ */
+export interface KafkaBenchOptions {
+  readonly url: string;
+  readonly db: Db;
+  readonly backlog: number;
+  readonly singles: number;
+}
+
+const STAGES = ['QUALIFICATION', 'DISCOVERY', 'PROPOSAL', 'NEGOTIATION'];
+
+function stageChange(aggregateId: string, i: number): EventToAppend {
+  return toEventToAppend(
+    {
+      type: 'OpportunityStageChangedEvent',
+      data: { opportunityId: aggregateId, fromStage: STAGES[i % 4], toStage: STAGES[(i + 1) % 4], probability: i % 100, nextStep: null, notes: null },
+    },
+    {
+      eventId: randomUUID(),
+      timestamp: new Date(),
+      aggregateId,
+      tenantId: 'bench',
+      metadata: { correlationId: randomUUID(), causationId: null, userId: 'bench', schemaVersion: SCHEMA_VERSION },
+    },
+  );
+}
+
+/** The transport with the time each event id was acknowledged, read off the eventId header. */
+function timed(inner: KafkaTransport, acked: Map<string, number>): KafkaTransport {
+  return {
+    ...inner,
+    async send(messages) {
+      await inner.send(messages);
+      const now = performance.now();
+      for (const m of messages) if (m.headers.eventId) acked.set(m.headers.eventId, now);
+    },
+  };
+}
+
+async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+export async function benchKafkaPublish(opts: KafkaBenchOptions): Promise<void> {
+  const broker = await startBroker();
+  const log = createLogger('silent');
+  const store = createPostgresEventStore({ connection: opts.url, pollMs: 10 });
+  const acked = new Map<string, number>();
+  const transport = createPlatformaticTransport({ brokers: [broker.brokers], log });
+  const outbound = createKafkaOutbound({
+    store,
+    db: opts.db,
+    transport: timed(transport, acked),
+    log,
+    lagCounter: postgresLagCounter(opts.db),
+  });
+  try {
+    // 1. Backlog: 100 opportunities, appended 100 events at a time.
+    const aggregates = 100;
+    const per = Math.ceil(opts.backlog / aggregates);
+    for (let a = 0; a < aggregates; a++) {
+      const id = `KB-${a}`;
+      const stream = streamName({ category: 'opportunity', tenantId: 'bench', aggregateId: id });
+      for (let i = 0; i < per; i += 100) {
+        const batch = Array.from({ length: Math.min(100, per - i) }, (_, k) => stageChange(id, i + k));
+        await store.append(stream, batch, 'any');
+      }
+    }
+    const total = per * aggregates;
+    const t0 = performance.now();
+    outbound.start();
+    await until(() => acked.size >= total, 300_000, 'the backlog');
+    const s = (performance.now() - t0) / 1000;
+    console.log(`kafka outbound backlog: ${total} events in ${s.toFixed(2)} s: ${Math.round(total / s)} events/s (batches of 500, acks=-1)`);
+
+    // 2. One event at a time once caught up: append → acknowledged by Kafka.
+    const stream = streamName({ category: 'opportunity', tenantId: 'bench', aggregateId: 'KB-single' });
+    const latencies: number[] = [];
+    for (let i = 0; i < opts.singles; i++) {
+      const e = stageChange('KB-single', i);
+      const started = performance.now();
+      await store.append(stream, [e], 'any');
+      await until(() => acked.has(e.eventId), 30_000, `event ${i}`);
+      latencies.push(acked.get(e.eventId)! - started);
+    }
+    latencies.sort((a, b) => a - b);
+    const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor((q / 100) * latencies.length))]!.toFixed(1);
+    console.log(`kafka outbound latency, append → Kafka ack, one at a time: ${opts.singles} events: p50 ${p(50)} ms, p95 ${p(95)} ms, p99 ${p(99)} ms`);
+  } finally {
+    await outbound.stop();
+    await transport.close();
+    await store.close();
+    await broker.stop();
+  }
+}
+
+// npm run bench:kafka [-- backlog singles]: this part alone, on its own database.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const database = await benchDatabase('bench_kafka');
+  try {
+    await benchKafkaPublish({
+      url: database.url,
+      db: database.db,
+      backlog: Number(process.argv[2] ?? 20_000),
+      singles: Number(process.argv[3] ?? 200),
+    });
+  } finally {
+    await database.drop();
+  }
+  process.exit(0);
+}
