@@ -19,6 +19,12 @@ import { type ServiceProcess, sleep, startService, tokenFor } from '../support/s
  */
 const TAKEOVER_LIMIT_MS = 10_000;
 
+/** One series' value in Prometheus text, by its subscription label. */
+function metricValue(text: string, name: string, subscription: string): number | undefined {
+  const m = new RegExp(`^${name}\\{subscription="${subscription}"\\} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
 describe('several instances on one database (real processes, real broker)', function () {
   this.timeout(600_000);
   let database: TestDatabase;
@@ -112,6 +118,26 @@ describe('several instances on one database (real processes, real broker)', func
     const load = Promise.all([0, 1, 2, 3, 4, 5].map(worker));
 
     const takeovers: number[] = [];
+    // GET /metrics of every live instance, four times a second, throughout.
+    const scraped = { lagPeak: 0, lagAfterPeak: Infinity, leaders: [] as string[] };
+    const scraper = (async () => {
+      while (!stop) {
+        for (const s of live()) {
+          const text = await fetch(`${s.url}/metrics`, { signal: AbortSignal.timeout(2_000) })
+            .then((r) => r.text())
+            .catch(() => '');
+          const lag = metricValue(text, 'crm_subscription_lag_events', 'opportunities');
+          if (lag !== undefined) {
+            if (lag > scraped.lagPeak) {
+              scraped.lagPeak = lag;
+              scraped.lagAfterPeak = lag;
+            } else scraped.lagAfterPeak = Math.min(scraped.lagAfterPeak, lag);
+          }
+          if (metricValue(text, 'crm_subscription_leader', 'opportunities') === 1 && scraped.leaders.at(-1) !== s.url) scraped.leaders.push(s.url);
+        }
+        await sleep(250);
+      }
+    })();
     try {
       for (const round of [0, 1]) {
         await sleep(3_000);
@@ -126,9 +152,15 @@ describe('several instances on one database (real processes, real broker)', func
         expect([...holders.values()], `round ${round}: nothing left with the dead instance`).not.to.include(victimId);
         expect(held.length).to.be.greaterThan(0);
         // A replacement, so that three instances carry on.
+        // (Into the pool once ready, as a proxy's health check would put it.)
         const replacement = await startService(env);
+        try {
+          await replacement.waitReady();
+        } catch (err) {
+          await replacement.stop();
+          throw err;
+        }
         instances.push(replacement);
-        await replacement.waitReady();
         ids.set((await health(replacement)).instance, replacement);
       }
       // A holder that stalls (SIGSTOP) past its lease: another takes over; woken, it must not
@@ -154,9 +186,16 @@ describe('several instances on one database (real processes, real broker)', func
     } finally {
       stop = true;
       await load;
+      await scraper;
     }
     expect(failures, failures.slice(0, 5).join('\n')).to.deep.equal([]);
     expect(served).to.be.greaterThan(200);
+    // What an operator's Prometheus saw: lag rising while nobody held the projection, then falling,
+    // and leadership moving from instance to instance.
+    expect(scraped.lagPeak, 'lag rose').to.be.greaterThan(0);
+    expect(scraped.lagAfterPeak, 'lag fell back').to.be.lessThan(scraped.lagPeak);
+    expect(scraped.leaders.length, `leaders seen: ${scraped.leaders.join(', ')}`).to.be.at.least(3);
+    console.log(`      /metrics: opportunities lag peaked at ${scraped.lagPeak} events; leadership moved ${scraped.leaders.length - 1} times`);
     console.log(`      ${served} stage changes over 3 instances; takeovers after kill -9, kill -9, SIGSTOP: ${takeovers.join(' ms, ')} ms`);
     for (const ms of takeovers) expect(ms, `takeovers took ${takeovers.join(', ')} ms`).to.be.at.most(TAKEOVER_LIMIT_MS);
 
@@ -168,6 +207,16 @@ describe('several instances on one database (real processes, real broker)', func
         const res = await call(s, 'GET', `/api/v1/opportunities?limit=1&min_position=${formatPosition(head)}`);
         expect(res.status, JSON.stringify(res.body)).to.equal(200);
       }
+      // The outbound (wherever it runs) has published everything.
+      let outbound: { lag?: number; published?: number; lastError?: string | null } = {};
+      const drained = Date.now();
+      while (Date.now() - drained < 60_000) {
+        const body = (await (await fetch(`${live()[0]!.url}/health`)).json()) as { kafka: { outbound: typeof outbound } };
+        outbound = body.kafka.outbound;
+        if (outbound.lag === 0) break;
+        await sleep(250);
+      }
+      expect(outbound.lag, JSON.stringify(outbound)).to.equal(0);
       await Promise.all(live().map((s) => s.stop())); // SIGTERM: hands over and stops cleanly
       const db = database.db;
       for (const p of projections) {

@@ -5,6 +5,7 @@ import type { Logger } from '../../shared/logger.js';
 import { type AvroCodec, avroCodec } from './avro.js';
 import { type BackoffOptions, errorMessage } from '../../shared/backoff.js';
 import type { Metrics } from '../../observability/metrics.js';
+import { readCheckpoints } from '../../subscriptions/checkpoints.js';
 import type { Subscriber } from '../../subscriptions/consume.js';
 import type { Leases } from '../../subscriptions/leases.js';
 import { type RunningSubscription, startSubscription, storedPosition } from '../../subscriptions/subscription.js';
@@ -175,12 +176,14 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
     subscription: () => running,
     async status() {
       const sub = running?.status();
-      const checkpoint = sub?.checkpoint ?? START;
+      let checkpoint = sub?.checkpoint ?? START;
       // A health check must answer even when the store does not.
       let head: Position | null = null;
       let lag: { count: number | null; exact: boolean } = { count: null, exact: false };
       let lagError: string | null = null;
       try {
+        // Another instance publishes: what it has stored is what this one can tell.
+        if (!sub?.running) checkpoint = (await readCheckpoints(opts.db, [OUTBOUND_CHECKPOINT_NAME])).get(OUTBOUND_CHECKPOINT_NAME) ?? checkpoint;
         head = await opts.store.headPosition();
         lag = comparePositions(head, checkpoint) <= 0 ? { count: 0, exact: true } : await lagCounter(checkpoint, eventTypes);
       } catch (err) {

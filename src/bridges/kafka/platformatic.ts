@@ -181,7 +181,8 @@ export function createPlatformaticTransport(options: PlatformaticTransportOption
       groupId,
       autocommit: false,
       maxWaitTime: options.maxWaitTimeInMs ?? 500,
-      sessionTimeout: 30_000,
+      // A killed instance's partitions move to the others within 10 s, as its subscriptions do.
+      sessionTimeout: 10_000,
       heartbeatInterval: 3_000,
       deserializers: { value: consumedValue },
     });
