@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { startBroker } from '../scripts/kafka/broker.js';
 import { createPlatformaticTransport } from '../src/bridges/kafka/platformatic.js';
-import { postgresLagCounter } from '../src/bridges/kafka/lag.js';
+import { postgresLagCounter } from '../src/subscriptions/lag.js';
 import { createKafkaOutbound } from '../src/bridges/kafka/outbound.js';
 import type { KafkaTransport } from '../src/bridges/kafka/transport.js';
 import { SCHEMA_VERSION, toEventToAppend } from '../src/eventstore/envelope.js';

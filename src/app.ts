@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { AddressInfo } from 'node:net';
 import { createKafkaBridge, parseBrokers } from './bridges/kafka/bridge.js';
 import { inboundCommands } from './bridges/kafka/inboundCommands.js';
-import { postgresLagCounter, storeLagCounter } from './bridges/kafka/lag.js';
+import { postgresLagCounter, storeLagCounter } from './subscriptions/lag.js';
 import { outboundBacklog } from './bridges/kafka/outbound.js';
 import { createApiKeyVerifier } from './access/apiKeys.js';
 import { createTokenVerifier } from './access/tokens.js';

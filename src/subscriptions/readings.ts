@@ -1,4 +1,4 @@
-import type { LagCounter } from '../bridges/kafka/lag.js';
+import type { LagCounter } from './lag.js';
 import { type EventStore, comparePositions } from '../eventstore/port.js';
 import type { SubscriptionReading } from '../observability/metrics.js';
 import type { RunningSubscription } from './subscription.js';

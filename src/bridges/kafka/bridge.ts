@@ -6,7 +6,7 @@ import { type InboundHandlerDeps, createInboundHandlers } from './inboundHandler
 import type { Metrics } from '../../observability/metrics.js';
 import type { Leases } from '../../subscriptions/leases.js';
 import type { RunningSubscription } from '../../subscriptions/subscription.js';
-import type { LagCounter } from './lag.js';
+import type { LagCounter } from '../../subscriptions/lag.js';
 import { createPlatformaticTransport } from './platformatic.js';
 import { type OutboundStatus, createKafkaOutbound } from './outbound.js';
 import { type TopicConfig, resolveTopics } from './topics.js';

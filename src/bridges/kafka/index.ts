@@ -13,7 +13,7 @@ export {
   type KafkaInbound,
 } from './inbound.js';
 export { createInboundHandlers, type InboundHandlerDeps } from './inboundHandlers.js';
-export { postgresLagCounter, storeLagCounter, type LagCounter } from './lag.js';
+export { postgresLagCounter, storeLagCounter, type LagCounter } from '../../subscriptions/lag.js';
 export type * from './records.js';
 export * from './topics.js';
 export type * from './transport.js';

@@ -9,7 +9,7 @@ import { readCheckpoints } from '../../subscriptions/checkpoints.js';
 import type { Subscriber } from '../../subscriptions/consume.js';
 import type { Leases } from '../../subscriptions/leases.js';
 import { type RunningSubscription, startSubscription, storedPosition } from '../../subscriptions/subscription.js';
-import { type LagCounter, storeLagCounter } from './lag.js';
+import { type LagCounter, storeLagCounter } from '../../subscriptions/lag.js';
 import { PUBLISHED_EVENT_TYPES, type PublishedEventType, type TopicConfig, type TopicSpec, resolveTopics } from './topics.js';
 import type { KafkaTransport, OutgoingMessage, TopicCheck } from './transport.js';
 

@@ -7,7 +7,7 @@ import { type BrokerHandle, startBroker } from '../../../scripts/kafka/broker.js
 import { avroCodec } from '../../../src/bridges/kafka/avro.js';
 import { createKafkaBridge, parseBrokers } from '../../../src/bridges/kafka/bridge.js';
 import { createPlatformaticTransport } from '../../../src/bridges/kafka/platformatic.js';
-import { postgresLagCounter } from '../../../src/bridges/kafka/lag.js';
+import { postgresLagCounter } from '../../../src/subscriptions/lag.js';
 import { OUTBOUND_CHECKPOINT_NAME, createKafkaOutbound, type KafkaOutbound } from '../../../src/bridges/kafka/outbound.js';
 import { PUBLISHED_EVENT_TYPES, type TopicConfig, resolveTopics, topicEnvName } from '../../../src/bridges/kafka/topics.js';
 import type { KafkaTransport } from '../../../src/bridges/kafka/transport.js';

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import type { EventStore, Position } from '../../eventstore/port.js';
+import type { EventStore, Position } from '../eventstore/port.js';
 
-/** How many events of `eventTypes` lie after `after`; `exact` false means "at least count". */
+/** Lag of a subscription (health, metrics, the outbound backlog). How many events of `eventTypes` lie after `after`; `exact` false means "at least count". */
 export type LagCounter = (after: Position, eventTypes: readonly string[]) => Promise<{ count: number; exact: boolean }>;
 
 /**
