@@ -38,6 +38,26 @@ const usage = `usage: npm run replay -- <command>
 
 class UsageError extends Error {}
 
+/**
+ * stdout closed under us (`| head`): EPIPE. The reader has what it wanted, so the commands stop
+ * writing, the database (and an embedded server we started) is closed as usual, and the exit
+ * is quiet and 0, like other Unix filters. Without this listener Node throws the error.
+ */
+let stdoutError: NodeJS.ErrnoException | undefined;
+const stdoutClosed = new Promise<void>((resolve) =>
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    stdoutError ??= err;
+    resolve();
+  }),
+);
+
+/** Writes a line to stdout, waiting while the reader is behind; false once stdout is closed. */
+async function emit(text: string): Promise<boolean> {
+  if (stdoutError) return false;
+  if (!process.stdout.write(text)) await Promise.race([new Promise((r) => process.stdout.once('drain', r)), stdoutClosed]);
+  return stdoutError === undefined;
+}
+
 const bigintJson = (value: unknown) => JSON.stringify(value, jsonReplacer);
 
 function instant(text: string | undefined, what: string): Date | undefined {
@@ -86,10 +106,10 @@ async function audit(deps: { store: EventStore }, args: string[]): Promise<void>
   const from = instant(values.from, '--from');
   const to = instant(values.to, '--to');
   const csv = values.format === 'csv';
-  if (csv) process.stdout.write(auditCsvHeader());
+  if (csv && !(await emit(auditCsvHeader()))) return;
   let lines = 0;
   for await (const record of auditTrail(deps.store, scope, { ...(from ? { from } : {}), ...(to ? { to } : {}) })) {
-    if (!process.stdout.write(csv ? auditCsvRow(record) : auditJsonLine(record))) await new Promise((r) => process.stdout.once('drain', r));
+    if (!(await emit(csv ? auditCsvRow(record) : auditJsonLine(record)))) return;
     lines++;
   }
   process.stderr.write(`${lines} events\n`);
@@ -111,7 +131,7 @@ async function streamEvents(deps: { store: EventStore }, args: string[]): Promis
   if (!args[0]) throw new UsageError('give a stream name');
   for (const r of await deps.store.readStream(args[0])) {
     const e = fromRecorded(r);
-    process.stdout.write(`${bigintJson({ ...e, position: formatPosition(e.position) })}\n`);
+    if (!(await emit(`${bigintJson({ ...e, position: formatPosition(e.position) })}\n`))) return;
   }
 }
 
@@ -156,7 +176,13 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    if (stdoutError && stdoutError.code !== 'EPIPE') {
+      process.stderr.write(`replay failed: writing to stdout: ${stdoutError.message}\n`);
+      process.exit(1);
+    }
+    process.exit(code);
+  },
   (err: unknown) => {
     process.stderr.write(`replay failed: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

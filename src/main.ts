@@ -25,12 +25,16 @@ async function main(): Promise<void> {
       process.exit(1);
     },
   });
-  let signals = 0;
+  let firstSignalAt: number | undefined;
   const shutdown = (signal: string) => {
-    if (++signals > 1) {
+    // Ctrl-C under `npm start` arrives twice: from the terminal (node is in its foreground
+    // process group) and forwarded by npm. Only a signal a second or more later means "now".
+    if (firstSignalAt !== undefined && Date.now() - firstSignalAt < 1000) return;
+    if (firstSignalAt !== undefined) {
       log.warn('second signal: exiting now', { signal });
       process.exit(1);
     }
+    firstSignalAt = Date.now();
     log.info('shutting down', { signal });
     app.stop().then(
       () => process.exit(0),

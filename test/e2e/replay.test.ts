@@ -1,7 +1,7 @@
 import { opportunitiesProjection } from '../../src/projections/opportunities.js';
 import { actor } from '../support/access.js';
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { opportunityAggregate } from '../../src/aggregates/opportunity/index.js';
 import { DEFAULT_STAGE_SET } from '../../src/aggregates/pipelineStage/stages.js';
@@ -18,6 +18,7 @@ describe('npm run replay (compliance and rebuild tool)', function () {
   this.timeout(120_000);
   let database: TestDatabase;
   let store: EventStore;
+  let execute: ReturnType<typeof createCommandHandler>;
 
   const replay = async (...args: string[]) => {
     try {
@@ -34,7 +35,7 @@ describe('npm run replay (compliance and rebuild tool)', function () {
   before(async () => {
     database = await freshDatabase('replay');
     store = createPostgresEventStore({ connection: database.url });
-    const execute = createCommandHandler({ store });
+    execute = createCommandHandler({ store });
     for (const [tenantId, n] of [['tenant-r', 3], ['tenant-s', 1]] as const) {
       for (let i = 0; i < n; i++) {
         const env = { access: actor(tenantId, `rep-${i}`), aggregateId: `R-${i}`, correlationId: `c-${i}` };
@@ -82,6 +83,37 @@ describe('npm run replay (compliance and rebuild tool)', function () {
     expect(out.code, out.stderr).to.equal(0);
     expect(out.stdout).to.match(new RegExp(`rebuilt opportunities v${opportunitiesProjection.version}: 8 events`));
     expect(await database.db('opportunities').count<{ count: string }[]>({ count: '*' })).to.deep.equal([{ count: '4' }]);
+  });
+
+  it('audit | head: stops quietly with exit code 0 when the reader closes the pipe (EPIPE)', async () => {
+    // More than a pipe buffer (64 KiB) of audit lines, so the tool is still writing when the
+    // reader goes away.
+    const env = { access: actor('tenant-pipe', 'rep-p'), correlationId: 'c-pipe' };
+    for (let i = 0; i < 400; i++) {
+      await execute(opportunityAggregate, { ...env, aggregateId: `P-${i}` }, {
+        type: 'CreateOpportunity',
+        stages: DEFAULT_STAGE_SET,
+        opportunityId: `P-${i}`,
+        name: `Deal ${i}`,
+        customerId: 'CUST-P',
+        stage: 'PROSPECTING',
+        amount: parseAmount('10.00') as Amount,
+        currency: 'USD',
+      });
+    }
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', 'audit', '--tenant', 'tenant-pipe'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: database.url, LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // Like head -1: read the first line, then close the pipe.
+    const first = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString())));
+    child.stdout.destroy();
+    expect(JSON.parse(first.split('\n')[0]!)).to.have.property('actor', 'rep-p');
+    expect(await exit, stderr).to.equal(0);
+    expect(stderr).to.equal('');
   });
 
   it('refuses bad usage with exit code 2 and the usage text', async () => {
