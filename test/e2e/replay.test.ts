@@ -32,6 +32,18 @@ describe('npm run replay (compliance and rebuild tool)', function () {
     }
   };
 
+  const createDeal = (env: Parameters<typeof execute>[1], opportunityId: string, name: string, customerId: string) =>
+    execute(opportunityAggregate, env, {
+      type: 'CreateOpportunity',
+      stages: DEFAULT_STAGE_SET,
+      opportunityId,
+      name,
+      customerId,
+      stage: 'PROSPECTING',
+      amount: parseAmount('10.00') as Amount,
+      currency: 'USD',
+    });
+
   before(async () => {
     database = await freshDatabase('replay');
     store = createPostgresEventStore({ connection: database.url });
@@ -39,16 +51,7 @@ describe('npm run replay (compliance and rebuild tool)', function () {
     for (const [tenantId, n] of [['tenant-r', 3], ['tenant-s', 1]] as const) {
       for (let i = 0; i < n; i++) {
         const env = { access: actor(tenantId, `rep-${i}`), aggregateId: `R-${i}`, correlationId: `c-${i}` };
-        await execute(opportunityAggregate, env, {
-          type: 'CreateOpportunity',
-          stages: DEFAULT_STAGE_SET,
-          opportunityId: `R-${i}`,
-          name: `Deal ${i}`,
-          customerId: 'CUST-R',
-          stage: 'PROSPECTING',
-          amount: parseAmount('10.00') as Amount,
-          currency: 'USD',
-        });
+        await createDeal(env, `R-${i}`, `Deal ${i}`, 'CUST-R');
         await execute(opportunityAggregate, env, { type: 'ChangeStage', stages: DEFAULT_STAGE_SET, stage: 'PROPOSAL' });
       }
     }
@@ -90,16 +93,7 @@ describe('npm run replay (compliance and rebuild tool)', function () {
     // reader goes away.
     const env = { access: actor('tenant-pipe', 'rep-p'), correlationId: 'c-pipe' };
     for (let i = 0; i < 400; i++) {
-      await execute(opportunityAggregate, { ...env, aggregateId: `P-${i}` }, {
-        type: 'CreateOpportunity',
-        stages: DEFAULT_STAGE_SET,
-        opportunityId: `P-${i}`,
-        name: `Deal ${i}`,
-        customerId: 'CUST-P',
-        stage: 'PROSPECTING',
-        amount: parseAmount('10.00') as Amount,
-        currency: 'USD',
-      });
+      await createDeal({ ...env, aggregateId: `P-${i}` }, `P-${i}`, `Deal ${i}`, 'CUST-P');
     }
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', 'audit', '--tenant', 'tenant-pipe'], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: database.url, LOG_LEVEL: 'error' },
