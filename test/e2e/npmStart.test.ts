@@ -97,7 +97,12 @@ describe('npm start, stopped by a signal to npm', function () {
 
     npm.kill('SIGTERM');
     expect(await exit, output()).to.equal(0);
-    expect(output()).to.match(/"msg":"shutting down".*"signal":"SIGTERM"/);
+    const shutdown = output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg?: string; signal?: string })
+      .find((l) => l.msg === 'shutting down');
+    expect(shutdown?.signal, output()).to.equal('SIGTERM');
     expectAllGone(tree);
   });
 
