@@ -142,7 +142,9 @@ async function compose(
   log.info('event store', { kind: config.EVENTSTORE_URL ? 'eventstoredb' : 'postgresql' });
 
   // Every instance serves commands and queries; each subscription runs on one at a time (§12).
-  const leases = createLeases(db, log, {
+  // A pool of its own: a renewal must not queue behind busy read-model queries past its lease.
+  const leaseDb = createDb(databaseUrl, 2, { timeouts, log });
+  const leases = createLeases(leaseDb, log, {
     ttlMs: config.SUBSCRIPTION_LEASE_TTL_MS,
     onChange: (subscription, change) => metrics.subscriptionLeadershipChanges.inc({ subscription, change }),
   });
@@ -168,7 +170,7 @@ async function compose(
       })
     : undefined;
   bridge?.start();
-  metrics.watchSubscriptions(() => readSubscriptions(store, lagCounter, [...runner.subscriptions(), ...(bridge?.subscriptions() ?? [])]));
+  metrics.watchSubscriptions(() => readSubscriptions({ store, db, lagCounter }, [...runner.subscriptions(), ...(bridge?.subscriptions() ?? [])]));
   log.info('kafka bridge', bridge ? { brokers: config.KAFKA_BROKERS } : { state: 'idle: KAFKA_BROKERS unset' });
   const kafkaHealth = async () =>
     bridge ? { configured: true, ...(await bridge.status()) } : { configured: false, outbound: await outboundBacklog(db, lagCounter) };
@@ -232,9 +234,10 @@ async function compose(
     db,
     async stop() {
       stopped = true;
-      await bridge?.stop();
-      await runner.stop();
+      // Together: a publisher stuck on an unreachable broker must not hold the projections back.
+      await Promise.all([bridge?.stop(), runner.stop()]);
       await leases.stop();
+      await leaseDb.destroy();
       await rateLimiter.close();
       await store.close();
       await storePool?.end();

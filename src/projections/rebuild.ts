@@ -177,6 +177,9 @@ async function rebuildLocked(
   options.onProgress?.(progress('swapping'));
   await db.transaction(async (trx) => {
     const live = projection.tables.map((t) => trx.client.wrapIdentifier(t)).map((t: string) => `public.${t}`);
+    // Bounded: readers queue behind this request, and a live batch may hold one of the tables
+    // (a deadlock otherwise). Timed out, the rebuild fails and resumes on the next run.
+    await trx.raw(`set local lock_timeout = '3s'`);
     await trx.raw(`lock table ${live.join(', ')} in access exclusive mode`);
     await inShadow(trx, projection);
     for (;;) {

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { type StoredEvent, fromRecorded } from '../eventstore/envelope.js';
 import type { EventStore, Position, RecordedEvent } from '../eventstore/port.js';
 import { SpanKind, extractTraceContext, withSpan } from '../observability/tracing.js';
-import { type Fence, moveCheckpoint } from './checkpoints.js';
+import { CheckpointMovedError, type Fence, moveCheckpoint } from './checkpoints.js';
 
 /**
  * A subscriber of the log: a projection, a rebuild, the Kafka outbound, a workflow. It names
@@ -45,11 +45,30 @@ export interface ConsumeOptions {
   readonly onBatch?: (checkpoint: Position, caughtUp: boolean, handled: number) => void;
 }
 
-/** An idle filtered subscription still moves its checkpoint; writing that down this often is enough. */
-const IDLE_CHECKPOINT_EVERY_MS = 5_000;
+/**
+ * An idle filtered subscription still moves its checkpoint (past other subscribers' events);
+ * written down this often, so that an instance that does not run it can answer read-your-writes
+ * for positions it has moved past within about a second.
+ */
+const IDLE_CHECKPOINT_EVERY_MS = 1_000;
 
 export class LeaseEndedError extends Error {
   override name = 'LeaseEndedError';
+}
+
+/** The subscriber's handler failed on these events (not the store, not the checkpoint). */
+export class HandlerFailure extends Error {
+  override name = 'HandlerFailure';
+  constructor(
+    readonly events: readonly RecordedEvent[],
+    cause: unknown,
+  ) {
+    const first = events[0]!;
+    const last = events.at(-1)!;
+    // Names the events, so that an operator can find them.
+    const range = first === last ? `event ${first.eventId}` : `events ${first.eventId} (${first.streamId}) .. ${last.eventId}`;
+    super(`${cause instanceof Error ? cause.message : String(cause)} (handling ${range})`, { cause });
+  }
 }
 
 /**
@@ -58,7 +77,7 @@ export class LeaseEndedError extends Error {
  */
 export async function consume(sub: Subscriber, opts: ConsumeOptions): Promise<Position> {
   let stored = opts.after;
-  let lastWrite = Date.now();
+  let lastWrite = performance.now();
   let handled = 0;
   const commitFrom = (from: Position, to: Position): CommitCheckpoint => async (q) =>
     moveCheckpoint(q, { name: sub.name, version: sub.version, from, to, ...(opts.lease ? { fence: opts.lease.fence } : {}) });
@@ -73,9 +92,9 @@ export async function consume(sub: Subscriber, opts: ConsumeOptions): Promise<Po
     if (batch.events.length > 0) {
       const events = batch.events.map((r) => fromRecorded(r));
       await traced(sub, events, () => sub.handle(events, commitFrom(stored, batch.checkpoint))).catch((err: unknown) => {
-        throw withEvents(err, batch.events);
+        throw err instanceof CheckpointMovedError ? err : new HandlerFailure(batch.events, err);
       });
-    } else if (Date.now() - lastWrite >= IDLE_CHECKPOINT_EVERY_MS) {
+    } else if (performance.now() - lastWrite >= IDLE_CHECKPOINT_EVERY_MS) {
       await commitFrom(stored, batch.checkpoint)(opts.db);
     } else {
       // In memory the checkpoint may run ahead of the stored one: nothing below it is unhandled.
@@ -84,7 +103,7 @@ export async function consume(sub: Subscriber, opts: ConsumeOptions): Promise<Po
       continue;
     }
     stored = batch.checkpoint;
-    lastWrite = Date.now();
+    lastWrite = performance.now();
     opts.onBatch?.(batch.checkpoint, batch.caughtUp, batch.events.length);
     handled += batch.events.length;
     if ((batch.caughtUp && opts.untilCaughtUp) || handled >= (opts.stopAfter ?? Infinity)) return stored;
@@ -101,14 +120,4 @@ function traced(sub: Subscriber, events: readonly StoredEvent[], work: () => Pro
     work,
     { kind: SpanKind.CONSUMER, ...(traceparent ? { parent: extractTraceContext({ traceparent }) } : {}) },
   );
-}
-
-/** Names the events a handler could not take, so that an operator can find them. */
-function withEvents(err: unknown, events: readonly RecordedEvent[]): unknown {
-  if (!(err instanceof Error) || err.name === 'CheckpointMovedError') return err;
-  const first = events[0]!;
-  const last = events.at(-1)!;
-  const range = first === last ? `event ${first.eventId}` : `events ${first.eventId} (${first.streamId}) .. ${last.eventId}`;
-  err.message = `${err.message} (handling ${range})`;
-  return err;
 }

@@ -2,50 +2,75 @@ import type { Knex } from 'knex';
 import type { EventStore, Position } from '../eventstore/port.js';
 import { formatPosition } from '../eventstore/port.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
-import { type Fence, moveCheckpoint } from './checkpoints.js';
-import type { Subscriber } from './consume.js';
+import { errorText } from '../shared/incident.js';
+import type { Logger } from '../shared/logger.js';
+import { type Fence, loadCheckpoint, moveCheckpoint } from './checkpoints.js';
+import { HandlerFailure, type Subscriber } from './consume.js';
 
 /**
  * One bad event must not stop a projection for every tenant (as Marten's dead-letter queue):
- * a batch that keeps failing is retried one event at a time, and the one event that still
- * fails after ATTEMPTS tries is set aside in subscription_dead_letters, with the checkpoint
- * moved past it in the same transaction. An unreachable database is never a bad event.
+ * a batch whose handler keeps failing is retried one event at a time, and the one event that
+ * still fails is set aside in subscription_dead_letters, with the checkpoint moved past it in the
+ * same transaction. Only the handler's own failures count: never an unreachable database, a
+ * store or checkpoint error, or a failed rebuild.
  */
-export const ATTEMPTS = 3;
+const RETRIES = 3;
 
-export interface FailureTracker {
-  /** A failure at the stored checkpoint `at`: how to go on. */
-  failed(err: unknown, at: Position): 'retry' | 'one-by-one' | 'dead-letter';
-  /** Progress was made: forget the streak. */
-  reset(): void;
+export type NextStep = 'retry' | 'one-by-one' | 'set-aside';
+
+export interface DeadLetterPolicy {
+  /** After a failure: how to go on (set-aside: done, go on at once). */
+  failed(err: unknown, fence: Fence | undefined): Promise<NextStep>;
+  /** A batch went through: the streak is over. */
+  succeeded(): void;
+  /** Events this instance set aside. */
+  readonly count: number;
 }
 
-export function failureTracker(): FailureTracker {
+export function deadLetterPolicy(deps: { store: EventStore; db: Knex; log: Logger }, sub: Subscriber): DeadLetterPolicy {
   let at: string | undefined;
+  let streak = 0;
   let count = 0;
   return {
-    failed(err, position) {
-      if (isDatabaseUnavailable(err)) return 'retry';
-      const here = formatPosition(position);
-      count = here === at ? count + 1 : 1;
-      at = here;
-      if (count < ATTEMPTS) return 'retry';
-      return count < 2 * ATTEMPTS ? 'one-by-one' : 'dead-letter';
+    get count() {
+      return count;
     },
-    reset() {
+    succeeded() {
       at = undefined;
-      count = 0;
+      streak = 0;
+    },
+    async failed(err, fence) {
+      if (!sub.deadLetters || !(err instanceof HandlerFailure) || isDatabaseUnavailable(err)) return 'retry';
+      const { position } = await loadCheckpoint(deps.db, sub.name, sub.version);
+      const here = formatPosition(position);
+      streak = here === at ? streak + 1 : 1;
+      at = here;
+      if (streak < RETRIES) return 'retry';
+      if (streak < 2 * RETRIES) return 'one-by-one';
+      const parked = await setAside(deps, sub, position, errorText(err), fence);
+      at = undefined;
+      streak = 0;
+      if (!parked) return 'retry';
+      count++;
+      deps.log.error('event set aside after repeated failures; the subscription goes on without it', {
+        subscription: sub.name,
+        event_id: parked.eventId,
+        stream_id: parked.streamId,
+        position: formatPosition(parked.position),
+        error: errorText(err),
+      });
+      return 'set-aside';
     },
   };
 }
 
-/** Sets the first event after `after` aside and moves the checkpoint past it; returns it. */
-export async function deadLetterNext(
+/** Sets the first event after `after` aside and moves the checkpoint past it. */
+async function setAside(
   deps: { store: EventStore; db: Knex },
   sub: Subscriber,
   after: Position,
   error: string,
-  fence?: Fence,
+  fence: Fence | undefined,
 ): Promise<{ eventId: string; streamId: string; position: Position } | undefined> {
   const [event] = await deps.store.readAll({ after, maxCount: 1, filter: { eventTypes: sub.eventTypes } });
   if (!event) return undefined;
@@ -58,7 +83,7 @@ export async function deadLetterNext(
         event_type: event.eventType,
         position: formatPosition(event.position),
         error,
-        attempts: 2 * ATTEMPTS,
+        attempts: 2 * RETRIES,
       })
       .onConflict(['subscription', 'event_id'])
       .merge();

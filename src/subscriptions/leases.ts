@@ -105,8 +105,10 @@ export function createLeases(db: Knex, log: Logger, options: LeaseOptions = {}):
     held.set(name, entry);
     options.onChange?.(name, 'acquired');
     log.info('subscription lease acquired', { subscription: name, holder });
-    for (const resolve of waiting.get(name) ?? []) resolve(entry.lease);
+    const waiters = waiting.get(name);
     waiting.delete(name);
+    if (!waiters?.size) return void entry.lease.release().catch(() => undefined); // nobody wants it any more
+    for (const resolve of waiters) resolve(entry.lease);
   }
 
   async function renew(): Promise<void> {
@@ -138,7 +140,7 @@ export function createLeases(db: Knex, log: Logger, options: LeaseOptions = {}):
        on conflict (name) do update
          set holder = excluded.holder, term = subscription_leases.term + 1,
              acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
-         where subscription_leases.expires_at <= clock_timestamp()
+         where subscription_leases.expires_at <= clock_timestamp() or subscription_leases.holder = excluded.holder
        returning name`,
       [holder, ttl, JSON.stringify(names)],
     );
@@ -163,13 +165,14 @@ export function createLeases(db: Knex, log: Logger, options: LeaseOptions = {}):
   return {
     holder,
     acquire(name, signal) {
-      loop ??= tick();
+      loop ??= tick().catch((err: unknown) => log.error('subscription lease loop ended', { error: errorText(err) }));
       const mine = held.get(name);
-      if (mine) return Promise.resolve(mine.lease);
+      if (mine?.lease.valid()) return Promise.resolve(mine.lease);
       return new Promise((resolve) => {
         const set = waiting.get(name) ?? new Set();
         const onAbort = () => {
           set.delete(got);
+          if (set.size === 0 && waiting.get(name) === set) waiting.delete(name);
           resolve(undefined);
         };
         const got = (lease: Lease) => {

@@ -1,22 +1,27 @@
 import type { LagCounter } from './lag.js';
-import { type EventStore, comparePositions } from '../eventstore/port.js';
+import type { Knex } from 'knex';
+import { type EventStore, type Position, comparePositions } from '../eventstore/port.js';
+import { readCheckpoints } from './checkpoints.js';
 import type { SubscriptionReading } from '../observability/metrics.js';
 import type { RunningSubscription } from './subscription.js';
 
 /**
  * Where each subscription stands, for the subscription_* gauges: events and seconds behind the
  * head (the age of the oldest event it has not handled), its checkpoint and whether this
- * instance runs it. An instance that does not run it reads the stored checkpoint (watch.ts).
+ * instance runs it. For those another instance runs, the stored checkpoint.
  */
 export async function readSubscriptions(
-  store: EventStore,
-  lagCounter: LagCounter,
+  deps: { store: EventStore; db: Knex; lagCounter: LagCounter },
   subscriptions: readonly RunningSubscription[],
 ): Promise<SubscriptionReading[]> {
+  const { store, lagCounter } = deps;
   const head = await store.headPosition();
+  const others = subscriptions.filter((s) => !s.status().running).map((s) => s.name);
+  const stored = others.length > 0 ? await readCheckpoints(deps.db, others) : new Map<string, Position>();
   return Promise.all(
     subscriptions.map(async (s) => {
-      const status = s.status();
+      const own = s.status();
+      const status = { ...own, checkpoint: own.running ? own.checkpoint : (stored.get(s.name) ?? own.checkpoint) };
       const behind = comparePositions(head, status.checkpoint) > 0;
       const [lag, oldest] = behind
         ? await Promise.all([

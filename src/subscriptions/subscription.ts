@@ -1,12 +1,14 @@
 import type { Knex } from 'knex';
-import { type EventStore, type Position, START, comparePositions, formatPosition } from '../eventstore/port.js';
-import { Backoff } from '../shared/backoff.js';
+import { type EventStore, type Position, formatPosition } from '../eventstore/port.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { Backoff, sleep } from '../shared/backoff.js';
 import { errorText, incident } from '../shared/incident.js';
 import type { Logger } from '../shared/logger.js';
 import { CheckpointMovedError, type StoredCheckpoint, loadCheckpoint } from './checkpoints.js';
 import { type Subscriber, LeaseEndedError, consume } from './consume.js';
-import { deadLetterNext, failureTracker } from './deadLetters.js';
+import { deadLetterPolicy } from './deadLetters.js';
 import type { Lease, Leases } from './leases.js';
+import { createProgress } from './progress.js';
 
 /**
  * A subscriber run for as long as the service runs: on the instance that holds its lease (when
@@ -35,8 +37,8 @@ export interface RunningSubscription {
   observe(checkpoint: Position): void;
   /** Resolves 'reached' once everything up to `position` is handled, or 'timeout'. */
   waitFor(position: Position, timeoutMs: number): Promise<'reached' | 'timeout'>;
-  /** Someone waits in waitFor: an instance that does not run it then watches the table closely. */
-  hasWaiters(): boolean;
+  /** The furthest position a waitFor waits for: an instance that does not run it then looks closely. */
+  waitingFor(): Position | undefined;
   stop(): Promise<void>;
 }
 
@@ -67,34 +69,51 @@ export function storedPosition(sub: Subscriber, stored: StoredCheckpoint): Posit
   return stored.position;
 }
 
+/**
+ * A holder that keeps failing gives its lease up after this many failures in a row, and stays
+ * out for YIELD_PAUSE_MS, so that an instance that can do the work (reach Kafka, say) takes over.
+ */
+const YIELD_AFTER_FAILURES = 5;
+const YIELD_PAUSE_MS = 10_000;
+
 export function startSubscription(sub: Subscriber, deps: SubscriptionDeps): RunningSubscription {
   const stopper = new AbortController();
-  const waiters = new Set<() => void>();
-  const state: { checkpoint: Position; caughtUp: boolean; running: boolean; deadLettered: number; error?: string; errorAt?: string } = {
-    checkpoint: START,
-    caughtUp: false,
-    running: false,
-    deadLettered: 0,
-  };
+  const progress = createProgress();
+  const state: { running: boolean; error?: string; errorAt?: string } = { running: false };
   const batchSize = deps.batchSize ?? 500;
-  const failures = failureTracker();
+  const deadLetters = deadLetterPolicy(deps, sub);
   const outage = incident(deps.log, 'subscription', { subscription: sub.name });
   const backoff = new Backoff({ initialMs: 200, maxMs: 10_000, ...deps.backoff });
-
-  function advance(checkpoint: Position, caughtUp: boolean): void {
-    if (comparePositions(checkpoint, state.checkpoint) >= 0 || state.running) state.checkpoint = checkpoint;
-    state.caughtUp = caughtUp;
-    for (const w of waiters) w();
-  }
-
   const resume = deps.resume ?? (async (stored: StoredCheckpoint) => storedPosition(sub, stored));
 
-  async function runHeld(signal: AbortSignal, lease: Lease | undefined): Promise<void> {
+  function failed(err: unknown): void {
+    state.error = errorText(err);
+    state.errorAt = new Date().toISOString();
+    progress.advance(progress.checkpoint, false);
+    deps.onError?.(err);
+    outage.fail(err, { checkpoint: formatPosition(progress.checkpoint) });
+  }
+
+  /** Runs it while `signal` lasts; 'yield' when it keeps failing and another instance may do better. */
+  async function runHeld(signal: AbortSignal, lease: Lease | undefined): Promise<'done' | 'yield'> {
     let oneByOne = false;
+    let failuresInARow = 0;
     while (!signal.aborted) {
+      let after: Position;
       try {
-        const after = await resume(await loadCheckpoint(deps.db, sub.name, sub.version), signal);
-        advance(after, false);
+        const stored = await loadCheckpoint(deps.db, sub.name, sub.version);
+        // Meanwhile (a rebuild may take minutes) the stored checkpoint is what the tables hold.
+        progress.advance(stored.position, false, true);
+        after = await resume(stored, signal);
+        progress.advance(after, false, true);
+      } catch (err) {
+        if (signal.aborted) return 'done';
+        failed(err);
+        if (lease && !isDatabaseUnavailable(err) && ++failuresInARow >= YIELD_AFTER_FAILURES) return 'yield';
+        await backoff.wait(signal);
+        continue;
+      }
+      try {
         await consume(sub, {
           store: deps.store,
           db: deps.db,
@@ -104,61 +123,37 @@ export function startSubscription(sub: Subscriber, deps: SubscriptionDeps): Runn
           ...(oneByOne ? { batchSize: 1, stopAfter: batchSize } : { batchSize }),
           ...(lease ? { lease } : {}),
           onBatch: (checkpoint, caughtUp, handled) => {
-            advance(checkpoint, caughtUp);
+            progress.advance(checkpoint, caughtUp);
             delete state.error;
-            if (handled > 0) {
-              backoff.reset();
-              failures.reset();
-            }
+            failuresInARow = 0;
+            deadLetters.succeeded();
+            if (handled > 0) backoff.reset();
             outage.recover({ checkpoint: formatPosition(checkpoint) });
             deps.onBatch?.(checkpoint, caughtUp, handled);
           },
         });
         oneByOne = false;
       } catch (err) {
-        if (signal.aborted) return;
-        if (err instanceof LeaseEndedError) return;
+        if (signal.aborted || err instanceof LeaseEndedError) return 'done';
         if (err instanceof CheckpointMovedError) {
           // A rebuild swapped new tables in, or the lease ended under a commit: start over.
           deps.log.info('subscription checkpoint moved; resuming from the stored one', { subscription: sub.name });
-          if (lease && !lease.valid()) return;
+          if (lease && !lease.valid()) return 'done';
           continue;
         }
-        state.error = errorText(err);
-        state.errorAt = new Date().toISOString();
-        state.caughtUp = false;
-        deps.onError?.(err);
-        outage.fail(err, { checkpoint: formatPosition(state.checkpoint) });
-        if (sub.deadLetters) {
-          const next = await setAside(err, lease).catch(() => 'retry' as const);
-          if (next === 'one-by-one') oneByOne = true;
-          if (next === 'set-aside') {
-            oneByOne = false;
-            continue; // at once: the bad event is out of the way
-          }
+        failed(err);
+        const next = await deadLetters.failed(err, lease?.fence).catch(() => 'retry' as const);
+        if (next === 'set-aside') {
+          oneByOne = false;
+          continue; // at once: the bad event is out of the way
         }
+        if (next === 'one-by-one') oneByOne = true;
+        // An unreachable database is the same for every instance: no point handing over.
+        else if (lease && !isDatabaseUnavailable(err) && ++failuresInARow >= YIELD_AFTER_FAILURES) return 'yield';
         await backoff.wait(signal);
       }
     }
-  }
-
-  /** Where a failure streak has got to: retry, go one by one, or set the failing event aside. */
-  async function setAside(err: unknown, lease: Lease | undefined): Promise<'retry' | 'one-by-one' | 'set-aside'> {
-    const { position } = await loadCheckpoint(deps.db, sub.name, sub.version);
-    const next = failures.failed(err, position);
-    if (next !== 'dead-letter') return next;
-    const parked = await deadLetterNext(deps, sub, position, errorText(err), lease?.fence);
-    failures.reset();
-    if (!parked) return 'retry';
-    state.deadLettered++;
-    deps.log.error('event set aside after repeated failures; the subscription goes on without it', {
-      subscription: sub.name,
-      event_id: parked.eventId,
-      stream_id: parked.streamId,
-      position: formatPosition(parked.position),
-      error: errorText(err),
-    });
-    return 'set-aside';
+    return 'done';
   }
 
   async function run(): Promise<void> {
@@ -167,19 +162,24 @@ export function startSubscription(sub: Subscriber, deps: SubscriptionDeps): Runn
       if (deps.leases && !lease) return; // stopped while waiting
       const signal = lease ? AbortSignal.any([stopper.signal, lease.lost]) : stopper.signal;
       state.running = true;
+      let outcome: 'done' | 'yield' = 'done';
       try {
-        await runHeld(signal, lease);
+        outcome = await runHeld(signal, lease);
       } finally {
         state.running = false;
-        state.caughtUp = false;
+        progress.advance(progress.checkpoint, false);
         // Stopping hands over at once; a lost lease is already someone else's.
-        if (stopper.signal.aborted) await lease?.release().catch(() => undefined);
+        if (stopper.signal.aborted || outcome === 'yield') await lease?.release().catch(() => undefined);
       }
       if (!lease) return;
+      if (outcome === 'yield') {
+        deps.log.warn('subscription keeps failing here; leaving it to another instance for a while', { subscription: sub.name });
+        await sleep(YIELD_PAUSE_MS, stopper.signal);
+      }
     }
   }
 
-  const loop = run();
+  const loop = run().catch((err: unknown) => deps.log.error('subscription loop ended', { subscription: sub.name, error: errorText(err) }));
 
   return {
     name: sub.name,
@@ -187,31 +187,17 @@ export function startSubscription(sub: Subscriber, deps: SubscriptionDeps): Runn
     status: () => ({
       name: sub.name,
       version: sub.version,
-      checkpoint: state.checkpoint,
-      caughtUp: state.caughtUp,
+      checkpoint: progress.checkpoint,
+      caughtUp: progress.caughtUp,
       running: state.running,
-      deadLettered: state.deadLettered,
+      deadLettered: deadLetters.count,
       ...(state.error ? { error: state.error, errorAt: state.errorAt } : {}),
     }),
     observe(checkpoint) {
-      if (!state.running) advance(checkpoint, state.caughtUp);
+      if (!state.running) progress.advance(checkpoint, progress.caughtUp);
     },
-    waitFor(position, timeoutMs) {
-      if (comparePositions(state.checkpoint, position) >= 0) return Promise.resolve('reached');
-      return new Promise((resolve) => {
-        const check = () => {
-          if (comparePositions(state.checkpoint, position) >= 0) finish('reached');
-        };
-        const finish = (outcome: 'reached' | 'timeout') => {
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(outcome);
-        };
-        const timer = setTimeout(() => finish('timeout'), timeoutMs);
-        waiters.add(check);
-      });
-    },
-    hasWaiters: () => waiters.size > 0,
+    waitFor: (position, timeoutMs) => progress.waitFor(position, timeoutMs),
+    waitingFor: () => progress.waitingFor(),
     async stop() {
       stopper.abort();
       await loop;

@@ -6,7 +6,8 @@ import type { RunningSubscription } from './subscription.js';
 /**
  * Keeps this instance's view of the subscriptions another instance runs: their stored
  * checkpoints, read every second, and every few milliseconds while a query waits on one
- * (read-your-writes on whichever instance serves it). One statement for all of them.
+ * (read-your-writes on whichever instance serves it). One statement for all of them. The holder
+ * stores its checkpoint with every batch and, when idle, every second (consume.ts).
  */
 export interface CheckpointWatch {
   /** Look now: a query has just started waiting. */
@@ -29,7 +30,7 @@ export function watchCheckpoints(db: Knex, subscriptions: readonly RunningSubscr
       const position = stored.get(s.name);
       if (position) s.observe(position);
     }
-    return others.some((s) => s.hasWaiters());
+    return others.some((s) => s.waitingFor() !== undefined);
   }
 
   const loop = (async () => {

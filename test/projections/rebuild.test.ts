@@ -6,6 +6,7 @@ import { createCommandHandler } from '../../src/commands/handler.js';
 import { type EventStore, type Position, comparePositions } from '../../src/eventstore/port.js';
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
 import { opportunitiesProjection } from '../../src/projections/opportunities.js';
+import { applyEvents } from '../../src/projections/projection.js';
 import { RebuildInProgressError, type RebuildProgress, rebuildProjection } from '../../src/projections/rebuild.js';
 import { type ProjectionRunner, createProjectionRunner } from '../../src/projections/runner.js';
 import { createLogger } from '../../src/shared/logger.js';
@@ -135,10 +136,22 @@ describe('projection rebuild without downtime', function () {
     const before = await rows();
     await runner.stop();
     const next = opportunitiesProjection.version + 1;
-    const v2 = { ...opportunitiesProjection, version: next };
-    runner = createProjectionRunner({ store, db: database.db, projections: [v2], log, batchSize: 50 });
+    // A slow rebuild (20 ms a batch), so that it is still under way while we ask.
+    const v2 = {
+      ...opportunitiesProjection,
+      version: next,
+      handleBatch: async (...[trx, events]: Parameters<typeof applyEvents> extends [infer T, unknown, infer E] ? [T, E] : never) => {
+        await sleep(20);
+        await applyEvents(trx, opportunitiesProjection, events);
+      },
+    };
+    runner = createProjectionRunner({ store, db: database.db, projections: [v2], log, batchSize: 5 });
     runner.start();
+    const status = () => runner.status().find((p) => p.name === 'opportunities')!;
+    for (let i = 0; i < 100 && status().rebuilding === undefined; i++) await sleep(20);
+    expect(status().rebuilding?.phase, 'rebuilding').to.be.oneOf(['building', 'swapping']);
     // Meanwhile the old tables answer for what they hold: read-your-writes is not blocked.
+    expect(comparePositions(status().checkpoint, last)).to.be.at.least(0);
     expect(await runner.waitFor('opportunities', last, 1_000)).to.equal('reached');
     const version = async () => Number((await database.db('projection_checkpoints').where({ name: 'opportunities' }).first()).version);
     for (let i = 0; i < 200 && (await version()) !== next; i++) await sleep(50);

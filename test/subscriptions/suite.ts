@@ -6,6 +6,7 @@ import { moveCheckpoint, CheckpointMovedError } from '../../src/subscriptions/ch
 import type { Subscriber } from '../../src/subscriptions/consume.js';
 import { type Leases, createLeases } from '../../src/subscriptions/leases.js';
 import { type RunningSubscription, startSubscription } from '../../src/subscriptions/subscription.js';
+import { watchCheckpoints } from '../../src/subscriptions/watch.js';
 import { type TestDatabase, freshDatabase } from '../support/postgres.js';
 
 /**
@@ -166,6 +167,31 @@ export function subscriptionSuite(storeName: string, makeStore: (database: TestD
       await until('35 effects', async () => (await effects()).length === 35);
       expect((await effects()).slice(25).every((e) => e.applied_by === 'b')).to.equal(true);
       expect((await effects()).map((e) => e.event_id)).to.deep.equal(await logOrder());
+    });
+
+    it('a holder that keeps failing hands over to an instance that can do the work', async () => {
+      const a = run(recorder('a', 'sub-test', () => true), leasesFor('instance-a'));
+      await until('a runs it', () => a.status().running);
+      const b = run(recorder('b'), leasesFor('instance-b'));
+      await append('sub-y', 4);
+      await until('b took over and applied all 4', async () => (await effects()).length === 4, 20_000);
+      expect(new Set((await effects()).map((e) => e.applied_by))).to.deep.equal(new Set(['b']));
+      expect(b.status().running).to.equal(true);
+    });
+
+    it('an instance that does not run it answers read-your-writes for positions it has moved past, within about a second', async () => {
+      const a = run(recorder('a'), leasesFor('instance-a'));
+      await until('a runs it', () => a.status().running);
+      const b = run(recorder('b'), leasesFor('instance-b'));
+      const watch = watchCheckpoints(database.db, [b]);
+      stops.push(() => watch.stop());
+      // An event of another type: the subscriber moves past it without a batch to handle.
+      await store.append('sub-other', [{ eventId: randomUUID(), eventType: `${type}Other`, data: {}, metadata: {} }], 'any');
+      const position = await store.headPosition();
+      const started = Date.now();
+      expect(await b.waitFor(position, 4_000)).to.equal('reached');
+      expect(Date.now() - started).to.be.below(2_500);
+      expect(b.status().running).to.equal(false);
     });
 
     it('takes over from a holder that went silent once its lease runs out', async () => {
