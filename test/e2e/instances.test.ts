@@ -6,6 +6,8 @@ import { formatPosition } from '../../src/eventstore/port.js';
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
 import { projections } from '../../src/projections/index.js';
 import { rebuildProjection } from '../../src/projections/rebuild.js';
+import { createProjectionRunner } from '../../src/projections/runner.js';
+import { createLogger } from '../../src/shared/logger.js';
 import { readTopics, testBroker, testTopicOverrides } from '../bridges/kafka/support.js';
 import { type TestDatabase, freshDatabase } from '../support/postgres.js';
 import { type ServiceProcess, sleep, startService, tokenFor } from '../support/service.js';
@@ -219,6 +221,16 @@ describe('several instances on one database (real processes, real broker)', func
       expect(outbound.lag, JSON.stringify(outbound)).to.equal(0);
       await Promise.all(live().map((s) => s.stop())); // SIGTERM: hands over and stops cleanly
       const db = database.db;
+      // The instances may have stopped a little behind on some projection: finish the tail the
+      // ordinary way (a runner from the stored checkpoints), then compare with a rebuild.
+      const tail = createProjectionRunner({ store, db, projections, log: createLogger('silent') });
+      tail.start();
+      try {
+        for (const p of projections) expect(await tail.waitFor(p.name, await store.headPosition(), 30_000), p.name).to.equal('reached');
+      } finally {
+        await tail.stop();
+      }
+      expect(await db('subscription_dead_letters').select(), 'nothing set aside').to.deep.equal([]);
       for (const p of projections) {
         const snapshot = async () => {
           const rows: string[] = [];
@@ -227,7 +239,11 @@ describe('several instances on one database (real processes, real broker)', func
         };
         const before = await snapshot();
         await rebuildProjection({ db, store }, p);
-        expect(await snapshot(), `${p.name} equals its rebuild`).to.deep.equal(before);
+        const after = await snapshot();
+        const onlyBefore = before.filter((r) => !after.includes(r));
+        const onlyAfter = after.filter((r) => !before.includes(r));
+        expect({ onlyBefore: onlyBefore.slice(0, 5), onlyAfter: onlyAfter.slice(0, 5) }, `${p.name} equals its rebuild`).to.deep.equal({ onlyBefore: [], onlyAfter: [] });
+        expect(after.length).to.equal(before.length);
       }
 
       // Every published event is on its topic; per key, first deliveries keep the log's order.
