@@ -136,23 +136,28 @@ describe('projection rebuild without downtime', function () {
     const before = await rows();
     await runner.stop();
     const next = opportunitiesProjection.version + 1;
-    // A slow rebuild (20 ms a batch), so that it is still under way while we ask.
+    // The rebuild's first batch waits at a gate, so that we ask while it is under way.
+    let entered!: () => void;
+    const inRebuild = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
     const v2 = {
       ...opportunitiesProjection,
       version: next,
       handleBatch: async (...[trx, events]: Parameters<typeof applyEvents> extends [infer T, unknown, infer E] ? [T, E] : never) => {
-        await sleep(20);
+        entered();
+        await gate;
         await applyEvents(trx, opportunitiesProjection, events);
       },
     };
     runner = createProjectionRunner({ store, db: database.db, projections: [v2], log, batchSize: 5 });
     runner.start();
-    const status = () => runner.status().find((p) => p.name === 'opportunities')!;
-    for (let i = 0; i < 100 && status().rebuilding === undefined; i++) await sleep(20);
-    expect(status().rebuilding?.phase, 'rebuilding').to.be.oneOf(['building', 'swapping']);
+    await inRebuild;
     // Meanwhile the old tables answer for what they hold: read-your-writes is not blocked.
-    expect(comparePositions(status().checkpoint, last)).to.be.at.least(0);
+    const during = runner.status().find((p) => p.name === 'opportunities')!;
+    expect(comparePositions(during.checkpoint, last)).to.be.at.least(0);
     expect(await runner.waitFor('opportunities', last, 1_000)).to.equal('reached');
+    release();
     const version = async () => Number((await database.db('projection_checkpoints').where({ name: 'opportunities' }).first()).version);
     for (let i = 0; i < 200 && (await version()) !== next; i++) await sleep(50);
     expect(await version()).to.equal(next);
