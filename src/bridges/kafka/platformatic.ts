@@ -1,16 +1,8 @@
-import {
-  Admin,
-  Consumer,
-  type MessagesStream,
-  Producer,
-  type BaseOptions,
-  type Message,
-  type MessageToConsume,
-  compatibilityPartitioner,
-  stringSerializer,
-} from '@platformatic/kafka';
+import { Admin, Producer, type BaseOptions, compatibilityPartitioner, stringSerializer } from '@platformatic/kafka';
 import type { Logger } from '../../shared/logger.js';
-import { Backoff } from '../../shared/backoff.js';
+import { connectionProbe } from './connectionProbe.js';
+import { hasKafkaError, plainError } from './kafkaErrors.js';
+import { startConsumption } from './platformaticConsumer.js';
 import type { TopicSpec } from './topics.js';
 import type { Consumption, ConsumeOptions, IncomingMessage, KafkaTransport, OutgoingMessage, TopicCheck } from './transport.js';
 
@@ -24,12 +16,6 @@ export interface PlatformaticTransportOptions {
   readonly maxWaitTimeInMs?: number;
   /** How often connected() is re-checked with a metadata request. */
   readonly probeEveryMs?: number;
-}
-
-/** A consumed value with its headers as the bridge wants them (see consumedValue). */
-interface Received {
-  readonly value: Buffer | null;
-  readonly headers: Readonly<Record<string, string>>;
 }
 
 const CREATE_WAIT_MS = 15_000;
@@ -140,94 +126,11 @@ export function createPlatformaticTransport(options: PlatformaticTransportOption
     handler: (message: IncomingMessage) => Promise<void>,
     opts: ConsumeOptions = {},
   ): Consumption {
-    const stop = new AbortController();
-    let markReady!: () => void;
-    const ready = new Promise<void>((resolve) => (markReady = resolve));
-    const reportError = (err: unknown) => opts.onError?.(plainError(err));
-    let stream: MessagesStream<Buffer, Received, Buffer, Buffer> | undefined;
-
-    /** Calls the handler until it resolves (true) or the consumption stops (false). */
-    async function deliver(message: Message<Buffer, Received, Buffer, Buffer>): Promise<boolean> {
-      const incoming: IncomingMessage = {
-        topic: message.topic,
-        partition: message.partition,
-        offset: message.offset.toString(),
-        key: message.key ?? null,
-        value: message.value.value,
-        headers: message.value.headers,
-        timestamp: message.timestamp.toString(),
-      };
-      const backoff = new Backoff({ initialMs: 500, maxMs: 10_000 });
-      for (;;) {
-        try {
-          await handler(incoming);
-          return true;
-        } catch (err) {
-          // Delivered again in place: the next message of the partition must wait for this one.
-          if (stop.signal.aborted) return false;
-          reportError(err);
-          await backoff.wait(stop.signal);
-          if (stop.signal.aborted) return false;
-        }
-      }
-    }
-
-    // One consumer for the whole consumption: after a failed fetch, commit or join ends the
-    // stream, a new stream resumes from the committed offsets after a backoff. Keeping the
-    // consumer keeps its member id, so after a broker restart it rejoins at once instead of
-    // waiting for its old membership's session to expire.
-    const consumer = new Consumer<Buffer, Received, Buffer, Buffer>({
-      ...base,
-      groupId,
-      autocommit: false,
-      maxWaitTime: options.maxWaitTimeInMs ?? 500,
-      // A killed instance's partitions move to the others within 10 s, as its subscriptions do.
-      sessionTimeout: 10_000,
-      heartbeatInterval: 3_000,
-      deserializers: { value: consumedValue },
-    });
-    consumer.on('error', reportError); // a failed rejoin; unhandled, it would crash the process
-    consumer.on('consumer:group:join', () => markReady());
-
-    const run = async (): Promise<void> => {
-      const backoff = new Backoff({ initialMs: 500, maxMs: 10_000 });
-      while (!stop.signal.aborted) {
-        try {
-          stream = await consumer.consume({
-            topics: [...topics],
-            mode: 'committed',
-            fallbackMode: (opts.fromBeginning ?? true) ? 'earliest' : 'latest',
-          });
-          if (stop.signal.aborted) break;
-          for await (const message of stream as AsyncIterable<Message<Buffer, Received, Buffer, Buffer>>) {
-            if (!(await deliver(message))) break;
-            await message.commit(); // offset + 1, for this partition only
-            backoff.reset();
-            if (stop.signal.aborted) break;
-          }
-        } catch (err) {
-          if (!stop.signal.aborted) reportError(err);
-        } finally {
-          await stream?.close().catch(() => undefined);
-          stream = undefined;
-        }
-        if (!stop.signal.aborted) await backoff.wait(stop.signal);
-      }
-      // Forced: leaves the group even if a stream is still open. The callback form, because the
-      // typings give close(boolean) the callback overload.
-      await new Promise<void>((resolve) => consumer.close(true, () => resolve()));
-    };
-    const running = run();
-
+    const started = startConsumption({ base, maxWaitTimeInMs: options.maxWaitTimeInMs ?? 500 }, groupId, topics, handler, opts);
     const consumption: Consumption = {
-      ready,
+      ready: started.ready,
       async stop() {
-        stop.abort();
-        // Ends a wait for the next message; an in-flight handler call still finishes.
-        void stream?.close().catch(() => undefined);
-        // A join still waiting for the group (other members' sessions) would hold stop() for as long.
-        if (!stream) consumer.close(true, () => undefined);
-        await running;
+        await started.stop();
         consumptions.delete(consumption);
       },
     };
@@ -245,84 +148,4 @@ export function createPlatformaticTransport(options: PlatformaticTransportOption
   }
 
   return { ensureTopics, send, consume, connected: probe.connected, close };
-}
-
-/**
- * The value with the record's headers, first value winning when a header repeats (the
- * library's header Map keeps the last): only the value deserializer sees the raw record.
- */
-function consumedValue(data?: Buffer, _headers?: Map<Buffer, Buffer>, record?: MessageToConsume): Received {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of record?.headers ?? []) {
-    if (name === null || value === null) continue;
-    const key = name.toString();
-    if (!(key in headers)) headers[key] = value.toString();
-  }
-  return { value: data ?? null, headers };
-}
-
-/**
- * Whether a broker answers, for /health: a metadata request every `everyMs` (2 s timeout, no
- * retries), and false at once when the probe's connection drops (a stopped broker closes it),
- * so an outage shows within about a second rather than when a send finally gives up.
- */
-function connectionProbe(base: BaseOptions, everyMs: number, log: Logger): { connected(): boolean; close(): Promise<void> } {
-  const admin = new Admin({ ...base, clientId: `${base.clientId}-probe`, retries: 0, timeout: 2_000, connectTimeout: 2_000 });
-  let connected = false;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const set = (now: boolean, why: string) => {
-    if (now !== connected) log.debug(`kafka connection probe: ${now ? 'a broker answers' : 'no broker answers'}`, { why });
-    connected = now;
-  };
-  admin.on('client:broker:disconnect', () => set(false, 'connection closed'));
-  admin.on('client:broker:failed', () => set(false, 'connection failed'));
-  const tick = async (): Promise<void> => {
-    try {
-      await admin.metadata({ topics: [], forceUpdate: true });
-      set(true, 'metadata');
-    } catch (err) {
-      set(false, err instanceof Error ? err.message : String(err));
-    }
-    if (!stopped) {
-      timer = setTimeout(() => void tick(), everyMs);
-      timer.unref(); // the probe alone must not keep a process alive
-    }
-  };
-  const first = tick();
-  return {
-    connected: () => connected,
-    async close() {
-      stopped = true;
-      clearTimeout(timer);
-      await first.catch(() => undefined);
-      clearTimeout(timer);
-      await admin.close().catch(() => undefined);
-    },
-  };
-}
-
-/** The library nests the cause of a failure (often several levels deep): one readable line, cause kept. */
-function plainError(err: unknown): Error {
-  if (!(err instanceof Error)) return new Error(String(err));
-  const parts: string[] = [];
-  const walk = (e: unknown, depth: number) => {
-    if (!(e instanceof Error) || depth > 4) return;
-    const text = e.message.replace(/\.$/, '');
-    if (text && !parts.includes(text)) parts.push(text);
-    if (e instanceof AggregateError) for (const inner of e.errors.slice(0, 3)) walk(inner, depth + 1);
-    walk(e.cause, depth + 1);
-  };
-  walk(err, 0);
-  return new Error(parts.join(': ').slice(0, 1_000), { cause: err });
-}
-
-function hasKafkaError(err: unknown, apiId: string): boolean {
-  const seen = (e: unknown, depth: number): boolean => {
-    if (!(e instanceof Error) || depth > 4) return false;
-    if ((e as { apiId?: unknown }).apiId === apiId) return true;
-    if (e instanceof AggregateError && e.errors.some((inner) => seen(inner, depth + 1))) return true;
-    return seen(e.cause, depth + 1);
-  };
-  return seen(err, 0);
 }
