@@ -153,7 +153,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     kafkaInboundMessages: new Counter({
       name: name('kafka_inbound_messages_total'),
-      help: 'Consumed messages by topic and outcome (processed, duplicate, dead_lettered)',
+      help: 'Consumed messages by topic and outcome (processed, duplicate, dead_lettered, own: our own published event read back and skipped)',
       labelNames: ['topic', 'outcome'] as const,
       registers,
     }),

@@ -111,17 +111,112 @@ export async function mergedInto(db: Knex, tenantId: string, customerId: string)
 /**
  * The Customer 360 view: profile, consents, the profiles merged into it, and its open deals
  * (with those of the profiles merged in) that the caller may see: the account is shared, its
- * pipeline is not. A merged-away profile's deals show under its golden record.
+ * pipeline is not. A merged-away profile's deals show under its golden record. Beside them,
+ * what the consumed events of other contexts wrote (enrichmentOf).
  */
 export async function customer360For(db: Knex, access: Access, customerId: string) {
   const { tenantId } = access;
   const row = await getCustomer(db, tenantId, customerId);
   if (!row) return undefined;
   const none: { rows: OpportunityRow[]; total: number } = { rows: [], total: 0 };
-  const [consents, merges, open] = await Promise.all([
+  const [consents, merges, open, enrichment] = await Promise.all([
     consentsOf(db, tenantId, customerId),
     mergedInto(db, tenantId, customerId),
     row.merged_into ? none : listOpportunities(db, tenantId, { owners: ownerScope(access, 'opportunity'), customerId, status: 'open' }, { limit: 100, offset: 0 }),
+    enrichmentOf(db, tenantId, customerId),
   ]);
-  return { row, consents, merges, open };
+  return { row, consents, merges, open, enrichment };
+}
+
+/**
+ * What other contexts told us about a customer, kept by the Kafka bridge's inbound handlers
+ * (src/bridges/kafka/inboundHandlers.ts) in its enrichment tables, keyed by tenant and customer
+ * id whether or not we hold the profile yet: a consumed event about an unknown customer shows
+ * as soon as the profile exists. Service orders and contracts of profiles merged into this one
+ * show under it, as their deals do.
+ */
+export interface ServiceOrderRow {
+  customer_id: string;
+  service_order_id: string;
+  description: string;
+  created_at: Date;
+  event_id: string;
+}
+
+export interface EntitlementRow {
+  customer_id: string;
+  contract_id: string;
+  product_id: string;
+  entitlement: string;
+  start_date: string;
+  end_date: string | null;
+  activated_at: Date;
+  active: boolean;
+}
+
+export interface AccountRow {
+  name: string | null;
+  status: string | null;
+  segment: string | null;
+  primary_contact_id: string | null;
+  changed_fields: string[];
+  updated_by: string;
+  updated_at: Date;
+  event_id: string;
+}
+
+export interface CreditBlockRow {
+  blocked: boolean;
+  since: Date;
+  credit_limit: string | null;
+  exposure: string | null;
+  currency: string | null;
+}
+
+/** How many service orders / entitlements the 360 view embeds; the rest via the timeline. */
+export const CUSTOMER_360_LIST_LIMIT = 100;
+
+const inFamily = (q: Knex.QueryBuilder, tenantId: string, customerId: string) =>
+  q.where('tenant_id', tenantId).whereRaw(`customer_id in (${CUSTOMER_FAMILY_SQL})`, [customerId, tenantId]);
+
+export async function enrichmentOf(db: Knex, tenantId: string, customerId: string) {
+  const [serviceOrders, serviceCount, entitlements, entitlementCount, account, credit] = await Promise.all([
+    db('customer_service_history')
+      .select('customer_id', 'service_order_id', 'description', 'created_at', 'event_id')
+      .modify(inFamily, tenantId, customerId)
+      .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'service_order_id' }])
+      .limit(CUSTOMER_360_LIST_LIMIT) as Promise<ServiceOrderRow[]>,
+    db('customer_service_history').modify(inFamily, tenantId, customerId).count<{ count: string }[]>({ count: '*' }),
+    db('customer_entitlements')
+      .select(
+        'customer_id',
+        'contract_id',
+        'product_id',
+        'entitlement',
+        'start_date',
+        'end_date',
+        'activated_at',
+        db.raw('(end_date is null or end_date >= current_date) as active'),
+      )
+      .modify(inFamily, tenantId, customerId)
+      .orderBy([{ column: 'activated_at', order: 'desc' }, { column: 'contract_id' }])
+      .limit(CUSTOMER_360_LIST_LIMIT) as Promise<EntitlementRow[]>,
+    db('customer_entitlements').modify(inFamily, tenantId, customerId).count<{ count: string }[]>({ count: '*' }),
+    db('customer_accounts')
+      .select('name', 'status', 'segment', 'primary_contact_id', 'changed_fields', 'updated_by', 'updated_at', 'event_id')
+      .where({ tenant_id: tenantId, customer_id: customerId })
+      .first() as Promise<AccountRow | undefined>,
+    db('customer_credit_blocks')
+      .select('blocked', 'since', 'credit_limit', 'exposure', 'currency')
+      .where({ tenant_id: tenantId, customer_id: customerId })
+      .first() as Promise<CreditBlockRow | undefined>,
+  ]);
+  return {
+    serviceOrders,
+    serviceOrderCount: Number(serviceCount[0]?.count ?? 0),
+    entitlements,
+    entitlementCount: Number(entitlementCount[0]?.count ?? 0),
+    account: account ?? null,
+    credit: credit ?? null,
+  };
 }

@@ -7,6 +7,7 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { Leases } from '../../subscriptions/leases.js';
 import type { RunningSubscription } from '../../subscriptions/subscription.js';
 import type { LagCounter } from '../../subscriptions/lag.js';
+import { ownEventCheck } from './ownEvents.js';
 import { createPlatformaticTransport } from './platformatic.js';
 import { type OutboundStatus, createKafkaOutbound } from './outbound.js';
 import { type TopicConfig, resolveTopics } from './topics.js';
@@ -60,6 +61,8 @@ export function createKafkaBridge(opts: KafkaBridgeOptions): KafkaBridge {
     log,
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     topics,
+    // Our own crm.customer360.profile.updated messages come back on the topic we consume: skipped.
+    isOwnEvent: ownEventCheck(opts.store),
     handlers: createInboundHandlers({
       ...(opts.onQuoteCreated ? { onQuoteCreated: opts.onQuoteCreated } : {}),
       ...(opts.onLeadCreated ? { onLeadCreated: opts.onLeadCreated } : {}),

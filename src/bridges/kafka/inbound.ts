@@ -57,6 +57,12 @@ export interface InboundOptions {
   readonly codec?: AvroCodec;
   readonly groupId?: string;
   readonly backoff?: BackoffOptions;
+  /**
+   * Whether a consumed record is one this service published itself (a type we both publish
+   * and consume: CustomerProfileUpdatedEvent on crm.customer360.profile.updated). Such a
+   * record is skipped: no inbox row, no effect, counted as `own`. See ownEvents.ts.
+   */
+  readonly isOwnEvent?: (eventType: ConsumedEventType, record: AvroRecord) => Promise<boolean>;
 }
 
 export interface InboundStatus {
@@ -68,6 +74,8 @@ export interface InboundStatus {
   readonly applied: number;
   readonly duplicates: number;
   readonly deadLettered: number;
+  /** Our own published events read back from a topic we also consume, and skipped. */
+  readonly ownSkipped: number;
   readonly lastError: string | null;
   readonly lastErrorAt: string | null;
   readonly topicChecks: readonly TopicCheck[];
@@ -105,6 +113,7 @@ export function createKafkaInbound(opts: InboundOptions): KafkaInbound {
     applied: 0,
     duplicates: 0,
     deadLettered: 0,
+    ownSkipped: 0,
     lastError: null as string | null,
     lastErrorAt: null as string | null,
     topicChecks: [] as TopicCheck[],
@@ -245,6 +254,15 @@ export function createKafkaInbound(opts: InboundOptions): KafkaInbound {
       await deadLetter(msg, 'invalid-envelope', problem);
       return;
     }
+    if (opts.isOwnEvent) {
+      const own = opts.isOwnEvent;
+      if (await persist(`checking whether ${type} ${String(record.eventId)} is ours`, () => own(type, record))) {
+        state.ownSkipped++;
+        opts.metrics?.kafkaInboundMessages.inc({ topic: msg.topic, outcome: 'own' });
+        log.debug('kafka inbound: skipped an event this service published', { eventType: type, eventId: record.eventId, topic: msg.topic });
+        return;
+      }
+    }
     try {
       // The Avro schema has just validated the shape that ConsumedRecords describes.
       await apply(type, record as unknown as ConsumedRecords[typeof type], msg);
@@ -300,6 +318,7 @@ export function createKafkaInbound(opts: InboundOptions): KafkaInbound {
       applied: state.applied,
       duplicates: state.duplicates,
       deadLettered: state.deadLettered,
+      ownSkipped: state.ownSkipped,
       lastError: state.lastError,
       lastErrorAt: state.lastErrorAt,
       topicChecks: state.topicChecks,

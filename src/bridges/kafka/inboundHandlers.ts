@@ -120,6 +120,23 @@ export function createInboundHandlers(deps: InboundHandlerDeps = {}): InboundHan
         'event_id',
         ...changed,
       ]);
+      // Each update, for the customer's timeline: only the values it changed.
+      const changedValue = (field: keyof typeof PROFILE_VALUE_COLUMNS) => (r.changedFields.includes(field) ? r[field] : null);
+      await trx('customer_account_updates')
+        .insert({
+          tenant_id: r.tenantId,
+          event_id: ctx.eventId,
+          customer_id: r.customerId,
+          changed_fields: JSON.stringify(r.changedFields),
+          updated_by: r.updatedBy,
+          updated_at: ctx.occurredAt,
+          name: changedValue('name'),
+          status: changedValue('status'),
+          segment: changedValue('segment'),
+          primary_contact_id: changedValue('primaryContactId'),
+        })
+        .onConflict(['tenant_id', 'event_id'])
+        .ignore();
     },
 
     CreditLimitExceededEvent: async (trx, r, ctx) => {

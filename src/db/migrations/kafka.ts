@@ -68,6 +68,39 @@ export const kafkaMigrations: readonly Migration[] = [
       await knex.raw('alter table kafka_inbox drop constraint kafka_inbox_pkey, add primary key (event_id)');
     },
   },
+  {
+    name: '0104_customer_account_updates',
+    async up(knex) {
+      // Every consumed CustomerProfileUpdatedEvent, for the customer's interaction timeline;
+      // customer_accounts keeps only the latest values. A value column is set only when the
+      // update changed that field. Earlier updates were not kept: the latest one per account
+      // is carried over from customer_accounts.
+      await knex.schema.createTable('customer_account_updates', (t) => {
+        t.text('tenant_id').notNullable();
+        t.text('event_id').notNullable();
+        t.text('customer_id').notNullable();
+        t.jsonb('changed_fields').notNullable();
+        t.text('updated_by').notNullable();
+        t.timestamp('updated_at', { useTz: true }).notNullable();
+        t.text('name');
+        t.text('status');
+        t.text('segment');
+        t.text('primary_contact_id');
+        t.primary(['tenant_id', 'event_id']);
+        t.index(['tenant_id', 'customer_id', 'updated_at']);
+      });
+      await knex.raw(`insert into customer_account_updates
+          (tenant_id, event_id, customer_id, changed_fields, updated_by, updated_at, name, status, segment, primary_contact_id)
+        select tenant_id, event_id, customer_id, changed_fields, updated_by, updated_at,
+               case when changed_fields @> '["name"]' then name end,
+               case when changed_fields @> '["status"]' then status end,
+               case when changed_fields @> '["segment"]' then segment end,
+               case when changed_fields @> '["primaryContactId"]' then primary_contact_id end
+          from customer_accounts
+        on conflict do nothing`);
+    },
+    down: async (knex) => knex.schema.dropTable('customer_account_updates'),
+  },
 ];
 
 async function createEnrichmentTables(knex: Knex): Promise<void> {

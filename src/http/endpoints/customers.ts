@@ -6,7 +6,10 @@ import { readModelAsOf } from '../../compliance/asOf.js';
 import { streamName } from '../../eventstore/streams.js';
 import { consentsOf, customer360For, getCustomer, listCustomers } from '../../projections/customerQueries.js';
 import { customersProjection } from '../../projections/customers.js';
+import { TIMELINE_KINDS, customerTimeline } from '../../projections/customerTimeline.js';
 import { opportunitiesProjection } from '../../projections/opportunities.js';
+import { salesAnalyticsProjection } from '../../projections/salesAnalytics.js';
+import { ownerScope } from '../../access/policy.js';
 import { notFound } from '../../shared/errors.js';
 import { commandReply, etagOf } from '../commandReply.js';
 import { readYourWrites } from '../consistency.js';
@@ -14,10 +17,10 @@ import type { ApiDeps } from '../deps.js';
 import { type Call, type Endpoint, endpoint, paged } from '../endpoint.js';
 import { asOfQuery } from '../fields.js';
 import { historyEntry } from '../history.js';
-import { consentDto, customer360Dto, customerDto, renderCustomer } from '../render/customers.js';
-import { code, consentBody, consentHistoryQuery, createCustomerBody, listCustomersQuery, mergeBody, updateCustomerBody } from '../requests/customers.js';
+import { consentDto, customer360Dto, customerDto, renderCustomer, timelineEntryDto } from '../render/customers.js';
+import { code, consentBody, consentHistoryQuery, createCustomerBody, listCustomersQuery, mergeBody, timelineQuery, updateCustomerBody } from '../requests/customers.js';
 import { historyBody } from '../responses/common.js';
-import { consentHistoryBody, consentResult, customer360Body, customerPage, customerResult } from '../responses/customers.js';
+import { consentHistoryBody, consentResult, customer360Body, customerPage, customerResult, timelinePage } from '../responses/customers.js';
 
 const BASE = '/api/v1/customers';
 const write = ['customer', 'write'] as const;
@@ -166,6 +169,33 @@ export const customerEndpoints: readonly Endpoint<ApiDeps>[] = [
           timestamp: e.timestamp,
         }));
       return { body: { id: call.params.id!, data } };
+    },
+  }),
+  endpoint({
+    method: 'get',
+    path: `${BASE}/{id}/timeline`,
+    summary:
+      'Interaction timeline, newest first: stage changes of the opportunities the caller may see, service orders, contract activations, profile changes (ours and those synced from Customer 360); ?kind=… filters',
+    access: read,
+    query: timelineQuery,
+    success: 200,
+    response: timelinePage,
+    handle: async (call) => {
+      const q = call.query;
+      const profileEvents = await eventsOf(call); // 404 for a customer we do not hold
+      await readYourWrites(call, opportunitiesProjection.name, salesAnalyticsProjection.name);
+      const { rows, total } = await customerTimeline(
+        call.deps.db,
+        {
+          tenantId: call.access.tenantId,
+          customerId: call.params.id!,
+          owners: ownerScope(call.access, 'opportunity'),
+          kinds: q.kind ?? new Set(TIMELINE_KINDS),
+          profileEvents,
+        },
+        q,
+      );
+      return { body: paged(rows.map(timelineEntryDto), total, q) };
     },
   }),
   endpoint({

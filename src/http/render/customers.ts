@@ -1,10 +1,11 @@
 import type { z } from 'zod';
 import type { CustomerProfileState } from '../../aggregates/customerProfile/index.js';
 import type { CommandResult } from '../../commands/handler.js';
-import type { ConsentRow, CustomerRow, customer360For } from '../../projections/customerQueries.js';
+import type { ConsentRow, CustomerRow, customer360For, enrichmentOf } from '../../projections/customerQueries.js';
 import { snakeKeys } from '../../shared/case.js';
 import type { Unwritten } from '../responses/common.js';
-import type { consentBody, customer360Body, customerBody, customerResult } from '../responses/customers.js';
+import type { TimelineEntry } from '../../projections/customerTimeline.js';
+import type { consentBody, customer360Body, customerBody, customerResult, timelineEntryBody } from '../responses/customers.js';
 import { opportunityDto } from './opportunities.js';
 
 const iso = (d: Date | string) => new Date(d).toISOString();
@@ -43,8 +44,46 @@ export function customer360Dto(v: NonNullable<Awaited<ReturnType<typeof customer
     merged_from: v.merges.map((m) => ({ customer_id: m.source_customer_id, merge_reason: m.merge_reason, merged_by: m.merged_by, merged_at: iso(m.merged_at) })),
     open_opportunities: v.open.rows.map(opportunityDto),
     open_opportunity_count: v.open.total,
+    ...enrichmentDto(v.enrichment),
   };
 }
+
+/** What consumed events of other contexts wrote about the customer (enrichmentOf). */
+export function enrichmentDto(e: Awaited<ReturnType<typeof enrichmentOf>>) {
+  return {
+    service_history: e.serviceOrders.map((s) => ({ service_order_id: s.service_order_id, customer_id: s.customer_id, description: s.description, created_at: iso(s.created_at) })),
+    service_history_count: e.serviceOrderCount,
+    entitlements: e.entitlements.map((c) => ({
+      contract_id: c.contract_id,
+      customer_id: c.customer_id,
+      product_id: c.product_id,
+      entitlement: c.entitlement,
+      start_date: c.start_date,
+      end_date: c.end_date,
+      activated_at: iso(c.activated_at),
+      active: c.active,
+    })),
+    entitlement_count: e.entitlementCount,
+    account: e.account && {
+      name: e.account.name,
+      status: e.account.status,
+      segment: e.account.segment,
+      primary_contact_id: e.account.primary_contact_id,
+      changed_fields: e.account.changed_fields,
+      updated_by: e.account.updated_by,
+      updated_at: iso(e.account.updated_at),
+    },
+    credit: e.credit && { blocked: e.credit.blocked, since: iso(e.credit.since), credit_limit: e.credit.credit_limit, exposure: e.credit.exposure, currency: e.credit.currency },
+  };
+}
+
+export const timelineEntryDto = (e: TimelineEntry): z.input<typeof timelineEntryBody> => ({
+  kind: e.kind,
+  occurred_at: iso(e.occurred_at),
+  source: e.source,
+  reference: e.reference,
+  details: snakeKeys(e.details) as Record<string, unknown>,
+});
 
 /** A command's outcome, from the aggregate's own state (the read model may lag). */
 export function renderCustomer(result: CommandResult<CustomerProfileState>): Unwritten<typeof customerResult> {

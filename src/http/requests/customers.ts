@@ -6,6 +6,7 @@ import {
   type PersonalDataPatch,
   type PostalAddress,
 } from '../../aggregates/customerProfile/index.js';
+import { TIMELINE_KINDS, type TimelineKind } from '../../projections/customerTimeline.js';
 import { id, minPosition, oneOf, pagination, text } from '../fields.js';
 
 /** Customer 360 bodies and queries, transformed into the use cases' inputs. */
@@ -123,6 +124,25 @@ export const listCustomersQuery = pagination.extend({
   segment: code.optional(),
   name: text(200).optional(),
   include_merged: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  min_position: minPosition,
+});
+
+/** ?kind=stage_change,service_order: one or more timeline kinds, comma-separated; all when absent. */
+export const timelineQuery = pagination.extend({
+  kind: z
+    .string()
+    .trim()
+    .transform((v, ctx) => {
+      const kinds = v.split(',').map((k) => k.trim().toLowerCase()).filter((k) => k !== '');
+      const unknown = kinds.filter((k) => !(TIMELINE_KINDS as readonly string[]).includes(k));
+      if (kinds.length === 0 || unknown.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `must be one or more of ${TIMELINE_KINDS.join(', ')}, comma-separated${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}` });
+        return z.NEVER;
+      }
+      return new Set(kinds as TimelineKind[]);
+    })
+    .optional()
+    .meta({ type: 'string', description: `one or more of ${TIMELINE_KINDS.join(', ')}, comma-separated` }),
   min_position: minPosition,
 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { instant, nullable, pageOf, written } from './common.js';
+import { date, instant, money, nullable, pageOf, written } from './common.js';
 import { opportunityBody } from './opportunities.js';
 
 export const customerBody = z.object({
@@ -23,12 +23,47 @@ export const customerPage = pageOf(customerBody);
 
 export const consentBody = z.object({ consent_type: z.string(), status: z.string(), source: nullable(z.string()), updated_by: z.string(), updated_at: instant });
 
+/** ServiceOrderCreatedEvent (Service Orders): "attach service history" (seed 001). */
+export const serviceOrderBody = z.object({ service_order_id: z.string(), customer_id: z.string(), description: z.string(), created_at: instant });
+
+/** ContractActivatedEvent (Contracts): "update entitlement view" (seed 001). */
+export const entitlementBody = z.object({
+  contract_id: z.string(),
+  customer_id: z.string(),
+  product_id: z.string(),
+  entitlement: z.string(),
+  start_date: date,
+  end_date: nullable(date),
+  activated_at: instant,
+  active: z.boolean().meta({ description: 'no end date, or it is today or later' }),
+});
+
+/** CustomerProfileUpdatedEvent (Customer 360): "sync account data" (seed 000); the latest value of each field synced so far. */
+export const accountBody = z.object({
+  name: nullable(z.string()),
+  status: nullable(z.string()),
+  segment: nullable(z.string()),
+  primary_contact_id: nullable(z.string()),
+  changed_fields: z.array(z.string()).meta({ description: 'the fields the latest synced update changed' }),
+  updated_by: z.string(),
+  updated_at: instant,
+});
+
+/** CreditLimitExceededEvent / CreditLimitRestoredEvent (Finance/AR). */
+export const creditBody = z.object({ blocked: z.boolean(), since: instant, credit_limit: nullable(money), exposure: nullable(money), currency: nullable(z.string()) });
+
 /** The Customer 360 view; open_opportunities holds only the deals the caller may see. */
 export const customer360Body = customerBody.extend({
   consents: z.array(consentBody),
   merged_from: z.array(z.object({ customer_id: z.string(), merge_reason: z.string(), merged_by: z.string(), merged_at: instant })).optional(),
   open_opportunities: z.array(opportunityBody).optional(),
   open_opportunity_count: z.number().int().optional(),
+  service_history: z.array(serviceOrderBody).optional().meta({ description: 'newest first, at most 100; service_history_count has them all' }),
+  service_history_count: z.number().int().optional(),
+  entitlements: z.array(entitlementBody).optional().meta({ description: 'latest activation first, at most 100' }),
+  entitlement_count: z.number().int().optional(),
+  account: nullable(accountBody).optional(),
+  credit: nullable(creditBody).optional(),
 });
 
 export const customerResult = z.object({
@@ -64,3 +99,14 @@ export const consentHistoryBody = z.object({
     }),
   ),
 });
+
+/** One entry of a customer's interaction timeline (GET /customers/{id}/timeline), newest first. */
+export const timelineEntryBody = z.object({
+  kind: z.enum(['stage_change', 'service_order', 'contract_activation', 'profile_change']),
+  occurred_at: instant,
+  source: z.string().meta({ description: 'crm (this service), service_orders, contracts or customer360' }),
+  reference: z.string().meta({ description: 'the opportunity, service order, contract or customer it is about' }),
+  details: z.record(z.string(), z.unknown()).meta({ description: 'by kind: from_stage/to_stage; description; entitlement, dates; event_type, changed fields and values' }),
+});
+
+export const timelinePage = pageOf(timelineEntryBody);

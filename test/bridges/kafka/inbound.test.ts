@@ -217,6 +217,12 @@ describe('Kafka bridge: inbound (real broker)', function () {
     expect(await db('customer_accounts').select('customer_id', 'changed_fields', 'updated_by', 'name', 'status', 'segment')).to.deep.equal([
       { customer_id: 'CUST-100', changed_fields: ['name'], updated_by: 'user-202', name: 'Acme Corp', status: null, segment: 'SMB' },
     ]);
+    // The timeline keeps every update, the late older one too, each with only what it changed.
+    expect(await db('customer_account_updates').select('event_id', 'segment', 'status', 'name').orderBy('updated_at')).to.deep.equal([
+      { event_id: profileOlder.eventId, segment: null, status: 'INACTIVE', name: null },
+      { event_id: profile1.eventId, segment: 'SMB', status: null, name: null },
+      { event_id: profile2.eventId, segment: null, status: null, name: 'Acme Corp' },
+    ]);
     const blocks = (await db('customer_credit_blocks').select('blocked', 'credit_limit', 'exposure', 'event_id')) as Record<string, unknown>[];
     expect(blocks).to.deep.equal([{ blocked: false, credit_limit: '50000.00', exposure: '50000.01', event_id: restored.eventId }]);
 

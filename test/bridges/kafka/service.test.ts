@@ -113,4 +113,50 @@ describe('Kafka bridge in the running service (real broker)', function () {
     }, 30_000, 'the initial profile');
     expect(found!.body.data.filter((c) => c.name === 'Initech')).to.have.length(1);
   });
+
+  it('keeps a consumed event about a customer we do not hold yet and shows it once the profile exists', async () => {
+    const eventId = await publish('ServiceOrderCreatedEvent', 'CUST-LATE', { serviceOrderId: 'SO-LATE', customerId: 'CUST-LATE', description: 'Boiler check', createdAt: Date.parse('2026-02-02T08:00:00Z') });
+    await waitFor(async () => (await app.database.db('kafka_inbox').where({ tenant_id: TENANT, event_id: eventId })).length === 1, 30_000, 'the service order');
+    expect((await call('GET', '/api/v1/customers/CUST-LATE')).status).to.equal(404);
+    const created = await call('POST', '/api/v1/customers', { customer_id: 'CUST-LATE', name: 'Late Ltd' });
+    expect(created.status).to.equal(201);
+    const view = await call('GET', `/api/v1/customers/CUST-LATE?min_position=${encodeURIComponent(created.body.position)}`);
+    expect(view.body.service_history).to.deep.equal([{ service_order_id: 'SO-LATE', customer_id: 'CUST-LATE', description: 'Boiler check', created_at: '2026-02-02T08:00:00.000Z' }]);
+    const timeline = (await call('GET', '/api/v1/customers/CUST-LATE/timeline?kind=service_order')).body;
+    expect(timeline.data.map((e: { reference: string }) => e.reference)).to.deep.equal(['SO-LATE']);
+  });
+
+  it('skips its own crm.customer360.profile.updated messages and applies Customer 360 ones', async () => {
+    const topic = topics.inbound.CustomerProfileUpdatedEvent.topic;
+    expect(topics.published.CustomerProfileUpdatedEvent.topic).to.equal(topic); // the same topic both ways
+    expect((await call('POST', '/api/v1/customers', { customer_id: 'CUST-OWN', name: 'Own Corp' })).status).to.equal(201);
+    const patched = await call('PATCH', '/api/v1/customers/CUST-OWN', { segment: 'enterprise' });
+    expect(patched.status).to.equal(200);
+    const ours = ((await call('GET', '/api/v1/customers/CUST-OWN/history')).body.data as { event_type: string; event_id: string }[]).find(
+      (e) => e.event_type === 'CustomerProfileUpdatedEvent',
+    )!;
+    // Our update is on the topic we consume, and the service has read it back.
+    await readTopics(broker.brokers, [topic], (m) => m.some((x) => x.headers.eventId === ours.event_id), 60_000);
+    const inbound = async () => (await app.request('GET', '/health', { auth: false })).body.kafka.inbound as { ownSkipped: number; applied: number };
+    await waitFor(async () => (await inbound()).ownSkipped >= 1, 30_000, 'our own update to be read back and skipped');
+
+    // Customer 360's own update of the same account, same key (so the same partition, after ours): applied.
+    const theirs = await publish('CustomerProfileUpdatedEvent', 'CUST-OWN', {
+      customerId: 'CUST-OWN',
+      changedFields: ['status'],
+      updatedBy: 'c360-steward',
+      name: null,
+      status: 'ACTIVE',
+      segment: null,
+      primaryContactId: null,
+    });
+    await waitFor(async () => (await app.database.db('kafka_inbox').where({ tenant_id: TENANT, event_id: theirs })).length === 1, 30_000, 'the Customer 360 update');
+    expect(await app.database.db('kafka_inbox').where({ tenant_id: TENANT, event_id: ours.event_id })).to.have.length(0);
+    expect(await app.database.db('customer_account_updates').where({ tenant_id: TENANT, customer_id: 'CUST-OWN' }).select('event_id')).to.deep.equal([{ event_id: theirs }]);
+    const view = (await call('GET', '/api/v1/customers/CUST-OWN')).body;
+    expect(view.account).to.include({ updated_by: 'c360-steward', status: 'ACTIVE', segment: null });
+    expect(view.segment).to.equal('ENTERPRISE'); // our profile, unchanged by the skip
+    const profile = (await call('GET', '/api/v1/customers/CUST-OWN/timeline?kind=profile_change')).body.data as { source: string }[];
+    expect(profile.map((e) => e.source).sort()).to.deep.equal(['crm', 'crm', 'customer360']);
+  });
 });
