@@ -124,7 +124,7 @@ input UpdateActivityInput {
   priority: Priority
 }
 
-"""dueDate: an ISO-8601 instant or YYYY-MM-DD, not in the past; assignedTo defaults to the caller."""
+"""dueDate: an ISO-8601 instant, or YYYY-MM-DD for the end of that day (UTC); not in the past. assignedTo defaults to the caller."""
 input CreateTaskInput {
   id: ID
   title: String!

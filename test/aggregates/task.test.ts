@@ -14,7 +14,7 @@ const created: TaskEvent = {
     description: null,
     assigneeId: 'rep-1',
     relatedTo: { type: 'opportunity', id: 'O-1' },
-    dueDate: '2026-03-06T00:00:00.000Z',
+    dueDate: '2026-03-06T23:59:59.999Z',
     priority: 'normal',
     taskType: 'follow_up',
     createdBy: 'rep-1',
@@ -30,16 +30,17 @@ describe('Task decider', () => {
     expect(given([created]).state).to.include({ status: 'open', completedAt: null, assigneeId: 'rep-1' });
   });
 
-  it('validates the due date: an instant, not already past (today as a date is still due)', () => {
+  it('validates the due date: an instant, not already past; a whole day is due at its end (today is still due)', () => {
     given([]).when({ ...create, dueDate: 'tomorrow' }).thenFails('VALIDATION_ERROR', /due_date/);
     given([]).when({ ...create, dueDate: '2026-03-01' }).thenFails('VALIDATION_ERROR', /past/);
     given([]).when({ ...create, dueDate: '2026-03-02T09:59:00Z' }).thenFails('VALIDATION_ERROR', /past/);
-    expect(given([]).when({ ...create, dueDate: '2026-03-02' }).events()).to.have.length(1);
+    expect(given([]).when({ ...create, dueDate: '2026-03-02' }).events()[0]!.data).to.include({ dueDate: '2026-03-02T23:59:59.999Z' });
     given([created]).when({ type: 'UpdateTask', dueDate: '2026-02-01' }).thenFails('VALIDATION_ERROR', /past/);
   });
 
   it('a no-op update records nothing; a real one names its fields and the actor', () => {
-    given([created]).when({ type: 'UpdateTask', title: 'Send proposal', dueDate: '2026-03-06T00:00:00Z', relatedTo: { type: 'opportunity', id: 'O-1' } }).then([]);
+    given([created]).when({ type: 'UpdateTask', title: 'Send proposal', dueDate: '2026-03-06', relatedTo: { type: 'opportunity', id: 'O-1' } }).then([]);
+    given([created]).when({ type: 'UpdateTask', dueDate: '2026-03-06T23:59:59.999+00:00' }).then([]);
     given([created])
       .when({ type: 'UpdateTask', priority: 'urgent', relatedTo: null })
       .then([{ type: 'TaskUpdatedEvent', data: { taskId: 'T-1', changedFields: ['priority', 'relatedTo'], updatedBy: 'rep-1', priority: 'urgent', relatedTo: null } }]);

@@ -36,12 +36,16 @@ function requireOpen(state: Existing, doing: string): void {
   }
 }
 
-/** A due date is a valid instant and, when set or moved, not already past (work is due ahead). */
-function dueDate(text: string, ctx: DecisionContext): string {
+/** A due date as kept: an instant, or a whole day (YYYY-MM-DD) as the last millisecond of that day (UTC). */
+function canonicalDue(text: string): string {
   const at = requireInstant('due_date', text);
-  // A whole day given as YYYY-MM-DD is due until that day ends.
-  const until = text.length === 10 ? Date.parse(at) + 86_400_000 : Date.parse(at);
-  if (until <= ctx.now.getTime()) throw validation('due_date must not be in the past', { field: 'due_date', due_date: at });
+  return text.length === 10 ? new Date(Date.parse(at) + 86_399_999).toISOString() : at;
+}
+
+/** A due date, when set or moved, must not be past already (work is due ahead). */
+function dueDate(text: string, ctx: DecisionContext): string {
+  const at = canonicalDue(text);
+  if (Date.parse(at) <= ctx.now.getTime()) throw validation('due_date must not be in the past', { field: 'due_date', due_date: at });
   return at;
 }
 
@@ -79,7 +83,7 @@ function decide(command: TaskCommand, state: TaskState, ctx: DecisionContext): T
         }
       }
       // An unchanged due date, even a past one, is no change; a moved one must lie ahead.
-      if (command.dueDate !== undefined && requireInstant('due_date', command.dueDate) !== current.dueDate) {
+      if (command.dueDate !== undefined && canonicalDue(command.dueDate) !== current.dueDate) {
         data.dueDate = dueDate(command.dueDate, ctx);
         data.changedFields.push('dueDate');
       }
