@@ -11,7 +11,7 @@ import type { Role } from './roles.js';
  * Reach: `own` = records the actor owns; `team` = its own and those of the members of the teams
  * it manages; `all` = the whole tenant. A user with several roles gets the widest reach.
  */
-export type Resource = 'opportunity' | 'lead' | 'forecast' | 'customer' | 'stages' | 'territory' | 'team' | 'apiKey' | 'audit';
+export type Resource = 'opportunity' | 'lead' | 'forecast' | 'customer' | 'stages' | 'territory' | 'team' | 'apiKey' | 'audit' | 'activity' | 'task';
 export type Action = 'read' | 'write' | 'merge' | 'replay';
 export type Reach = 'own' | 'team' | 'all';
 
@@ -32,6 +32,10 @@ export const POLICY: Readonly<Record<Resource, Grants>> = {
   },
   lead: OWNED,
   forecast: OWNED,
+  // Activities by their owner, tasks by their assignee; a list also shows those on the leads and
+  // deals the caller reaches (projections/activityQueries.ts), so a rep sees the work on its records.
+  activity: OWNED,
+  task: OWNED,
   // Accounts are shared by the sales organisation; which of their deals one sees is scoped above.
   customer: {
     read: EVERYONE_READS,

@@ -1,4 +1,5 @@
 import type { Aggregate } from '../commands/handler.js';
+import { activityAggregate } from './activity/index.js';
 import type { StreamCategory } from './categories.js';
 import { customerProfileAggregate } from './customerProfile/index.js';
 import type { DomainEvent } from './decider.js';
@@ -7,6 +8,7 @@ import { leadAggregate } from './lead/index.js';
 import { opportunityAggregate } from './opportunity/index.js';
 import { apiKeyAggregate } from './apiKey/index.js';
 import { pipelineStageAggregate } from './pipelineStage/index.js';
+import { taskAggregate } from './task/index.js';
 import { teamAggregate } from './team/index.js';
 import { territoryAggregate } from './territory/index.js';
 
@@ -23,4 +25,6 @@ export const AGGREGATES: Readonly<Record<StreamCategory, AnyAggregate>> = {
   team: teamAggregate as unknown as AnyAggregate,
   apiKey: apiKeyAggregate as unknown as AnyAggregate,
   territory: territoryAggregate as unknown as AnyAggregate,
+  activity: activityAggregate as unknown as AnyAggregate,
+  task: taskAggregate as unknown as AnyAggregate,
 };

@@ -3,11 +3,13 @@ import type { ApiDeps } from '../http/deps.js';
 import { forecastDto } from '../http/render/forecasts.js';
 import { leadDto } from '../http/render/leads.js';
 import { opportunityDto } from '../http/render/opportunities.js';
+import { activityDto, taskDto } from '../http/render/activities.js';
 import { territoryDto } from '../http/render/admin.js';
 import type { ForecastRow } from '../projections/forecastQueries.js';
 import type { LeadRow } from '../projections/leadQueries.js';
 import type { OpportunityRow } from '../projections/opportunityQueries.js';
 import type { TerritoryRow } from '../projections/territoryQueries.js';
+import type { ActivityRow, TaskRow } from '../projections/activityQueries.js';
 import { camelKeys } from '../shared/case.js';
 
 /**
@@ -20,6 +22,8 @@ export type Node = Readonly<Record<string, unknown>>;
 export const opportunityNode = (row: OpportunityRow): Node => camelKeys(opportunityDto(row));
 export const leadNode = (row: LeadRow): Node => camelKeys(leadDto(row));
 export const territoryNode = (row: TerritoryRow): Node => camelKeys(territoryDto(row));
+export const activityNode = (row: ActivityRow, now?: Date): Node => camelKeys(activityDto(row, now));
+export const taskNode = (row: TaskRow, now?: Date): Node => camelKeys(taskDto(row, now));
 
 /** A forecast, with the pipeline it measures computed once, when asked for. */
 export function forecastNode(row: ForecastRow, deps: ApiDeps): Node {

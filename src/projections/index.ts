@@ -1,3 +1,4 @@
+import { activitiesProjection, tasksProjection } from './activities.js';
 import { apiKeysProjection } from './apiKeys.js';
 import { customersProjection } from './customers.js';
 import { forecastsProjection } from './forecasts.js';
@@ -18,4 +19,6 @@ export const projections: readonly Projection[] = [
   teamsProjection,
   apiKeysProjection,
   territoriesProjection,
+  activitiesProjection,
+  tasksProjection,
 ];

@@ -1,5 +1,7 @@
 import { API_KEY_EVENT_TYPES } from '../../aggregates/apiKey/events.js';
 import { TEAM_EVENT_TYPES } from '../../aggregates/team/events.js';
+import { ACTIVITY_EVENT_TYPES } from '../../aggregates/activity/events.js';
+import { TASK_EVENT_TYPES } from '../../aggregates/task/events.js';
 import { TERRITORY_EVENT_TYPES } from '../../aggregates/territory/events.js';
 /**
  * Which event goes to which Kafka topic. Data, not code: published topics and partition counts
@@ -59,6 +61,9 @@ export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
   ...API_KEY_EVENT_TYPES,
   // Seed 004's sales.territories feed is issue 12's; the seeds 000/001 topics have none.
   ...TERRITORY_EVENT_TYPES,
+  // Seed 003 names ActivityCreatedEvent and TaskCompletedEvent but documents no topic for them.
+  ...ACTIVITY_EVENT_TYPES,
+  ...TASK_EVENT_TYPES,
   'OpportunityTerritoryAssignedEvent',
 ];
 

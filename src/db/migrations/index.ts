@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { EVENT_STORE_DDL, EVENT_STORE_DROP } from '../../eventstore/postgres/schema.js';
 import { accessMigrations } from './access.js';
+import { activityMigrations } from './activities.js';
 import { customerMigrations } from './customers.js';
 import { forecastMigrations } from './forecasts.js';
 import { kafkaMigrations } from './kafka.js';
@@ -210,4 +211,5 @@ export const migrations: readonly Migration[] = [
     },
   },
   ...subscriptionMigrations,
+  ...activityMigrations,
 ];

@@ -1,6 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { requireReach } from '../../access/policy.js';
+import {
+  cancelActivity,
+  cancelTask,
+  completeActivity,
+  completeTask,
+  createActivity,
+  createTask,
+  reassignActivity,
+  reassignTask,
+  reopenActivity,
+  reopenTask,
+  updateActivity,
+  updateTask,
+} from '../../commands/activities.js';
 import { createForecast } from '../../commands/forecasts.js';
 import { convertLead } from '../../commands/leadConversion.js';
 import { assignLead, captureLead } from '../../commands/leads.js';
@@ -8,9 +22,22 @@ import { changeStage, createOpportunity } from '../../commands/opportunities.js'
 import { assignOpportunityTerritory } from '../../commands/territories.js';
 import { type Position, formatPosition } from '../../eventstore/port.js';
 import { id } from '../../http/fields.js';
+import {
+  completeActivityBody,
+  completeTaskBody,
+  createActivityBody,
+  createTaskBody,
+  reasonBody,
+  reassignActivityBody,
+  reassignTaskBody,
+  updateActivityBody,
+  updateTaskBody,
+} from '../../http/requests/activities.js';
 import { createForecastBody } from '../../http/requests/forecasts.js';
 import { assignBody, convertBody, createLeadBody } from '../../http/requests/leads.js';
 import { createOpportunityBody, territoryBody } from '../../http/requests/opportunities.js';
+import { activitiesProjection, tasksProjection } from '../../projections/activities.js';
+import { getActivity, getTask } from '../../projections/activityQueries.js';
 import { getForecast } from '../../projections/forecastQueries.js';
 import { forecastsProjection } from '../../projections/forecasts.js';
 import { getLead } from '../../projections/leadQueries.js';
@@ -20,7 +47,7 @@ import { opportunitiesProjection } from '../../projections/opportunities.js';
 import { DomainError, validation } from '../../shared/errors.js';
 import type { GraphQLContext } from '../context.js';
 import { parseInput } from '../input.js';
-import { forecastNode, leadNode, opportunityNode } from '../nodes.js';
+import { activityNode, forecastNode, leadNode, opportunityNode, taskNode } from '../nodes.js';
 
 /**
  * The seed 004 mutations: each the REST use case with the REST input rules, answered from the
@@ -48,6 +75,17 @@ const opportunityAt = async (ctx: GraphQLContext, opportunityId: string, positio
 
 const leadAt = async (ctx: GraphQLContext, leadId: string, position: Position | undefined) =>
   leadNode(await written(ctx, leadsProjection.name, { id: leadId, position }, () => getLead(ctx.deps.db, ctx.access.tenantId, leadId)));
+
+const activityAt = async (ctx: GraphQLContext, activityId: string, position: Position | undefined) =>
+  activityNode(await written(ctx, activitiesProjection.name, { id: activityId, position }, () => getActivity(ctx.deps.db, ctx.access.tenantId, activityId)));
+
+const taskAt = async (ctx: GraphQLContext, taskId: string, position: Position | undefined) =>
+  taskNode(await written(ctx, tasksProjection.name, { id: taskId, position }, () => getTask(ctx.deps.db, ctx.access.tenantId, taskId)));
+
+/** The id argument of a command on one activity or task, checked as REST checks its path. */
+const idOf = (args: Args, at: string) => parseInput(z.object({ id }), { id: args.id }, at).id;
+/** The other arguments of such a command (everything but its id). */
+const rest = ({ id: _id, ...others }: Args): Args => others;
 
 export const Mutation = {
   async createLead(_: unknown, args: Args, ctx: GraphQLContext) {
@@ -100,5 +138,87 @@ export const Mutation = {
     const result = await createForecast(ctx.deps, ctx.caller, parseInput(createForecastBody, input(args), 'input'));
     const row = await written(ctx, forecastsProjection.name, { id: result.aggregateId, position: result.position }, () => getForecast(ctx.deps.db, ctx.access.tenantId, result.aggregateId));
     return forecastNode(row, ctx.deps);
+  },
+
+  async createActivity(_: unknown, args: Args, ctx: GraphQLContext) {
+    requireReach(ctx.access, 'activity', 'write');
+    const result = await createActivity(ctx.deps, ctx.caller, parseInput(createActivityBody, input(args), 'input'));
+    return activityAt(ctx, result.aggregateId, result.position);
+  },
+
+  async updateActivity(_: unknown, args: Args, ctx: GraphQLContext) {
+    requireReach(ctx.access, 'activity', 'write');
+    const activityId = idOf(args, 'updateActivity');
+    const result = await updateActivity(ctx.deps, ctx.caller, activityId, parseInput(updateActivityBody, input(args), 'input'));
+    return activityAt(ctx, activityId, result.position);
+  },
+
+  async completeActivity(_: unknown, args: Args, ctx: GraphQLContext) {
+    requireReach(ctx.access, 'activity', 'write');
+    const activityId = idOf(args, 'completeActivity');
+    const result = await completeActivity(ctx.deps, ctx.caller, activityId, parseInput(completeActivityBody, rest(args), 'completeActivity'));
+    return activityAt(ctx, activityId, result.position);
+  },
+
+  async reopenActivity(_: unknown, args: Args, ctx: GraphQLContext) {
+    requireReach(ctx.access, 'activity', 'write');
+    const activityId = idOf(args, 'reopenActivity');
+    const result = await reopenActivity(ctx.deps, ctx.caller, activityId);
+    return activityAt(ctx, activityId, result.position);
+  },
+
+  async cancelActivity(_: unknown, args: Args, ctx: GraphQLContext) {
+    requireReach(ctx.access, 'activity', 'write');
+    const activityId = idOf(args, 'cancelActivity');
+    const result = await cancelActivity(ctx.deps, ctx.caller, activityId, parseInput(reasonBody, rest(args), 'cancelActivity'));
+    return activityAt(ctx, activityId, result.position);
+  },
+
+  async reassignActivity(_: unknown, args: Args, ctx: GraphQLContext) {
+    requireReach(ctx.access, 'activity', 'write');
+    const activityId = idOf(args, 'reassignActivity');
+    const result = await reassignActivity(ctx.deps, ctx.caller, activityId, parseInput(reassignActivityBody, rest(args), 'reassignActivity'));
+    return activityAt(ctx, activityId, result.position);
+  },
+
+  async createTask(_: unknown, args: Args, ctx: GraphQLContext) {
+    requireReach(ctx.access, 'task', 'write');
+    const result = await createTask(ctx.deps, ctx.caller, parseInput(createTaskBody, input(args), 'input'));
+    return taskAt(ctx, result.aggregateId, result.position);
+  },
+
+  async updateTask(_: unknown, args: Args, ctx: GraphQLContext) {
+    requireReach(ctx.access, 'task', 'write');
+    const taskId = idOf(args, 'updateTask');
+    const result = await updateTask(ctx.deps, ctx.caller, taskId, parseInput(updateTaskBody, input(args), 'input'));
+    return taskAt(ctx, taskId, result.position);
+  },
+
+  async completeTask(_: unknown, args: Args, ctx: GraphQLContext) {
+    requireReach(ctx.access, 'task', 'write');
+    const taskId = idOf(args, 'completeTask');
+    const result = await completeTask(ctx.deps, ctx.caller, taskId, parseInput(completeTaskBody, rest(args), 'completeTask'));
+    return taskAt(ctx, taskId, result.position);
+  },
+
+  async reopenTask(_: unknown, args: Args, ctx: GraphQLContext) {
+    requireReach(ctx.access, 'task', 'write');
+    const taskId = idOf(args, 'reopenTask');
+    const result = await reopenTask(ctx.deps, ctx.caller, taskId, parseInput(reasonBody, rest(args), 'reopenTask'));
+    return taskAt(ctx, taskId, result.position);
+  },
+
+  async cancelTask(_: unknown, args: Args, ctx: GraphQLContext) {
+    requireReach(ctx.access, 'task', 'write');
+    const taskId = idOf(args, 'cancelTask');
+    const result = await cancelTask(ctx.deps, ctx.caller, taskId, parseInput(reasonBody, rest(args), 'cancelTask'));
+    return taskAt(ctx, taskId, result.position);
+  },
+
+  async reassignTask(_: unknown, args: Args, ctx: GraphQLContext) {
+    requireReach(ctx.access, 'task', 'write');
+    const taskId = idOf(args, 'reassignTask');
+    const result = await reassignTask(ctx.deps, ctx.caller, taskId, parseInput(reassignTaskBody, rest(args), 'reassignTask'));
+    return taskAt(ctx, taskId, result.position);
   },
 };

@@ -1,9 +1,12 @@
 import { requireReach } from '../../access/policy.js';
 import { awaitReadModel } from '../../http/consistency.js';
+import { listActivitiesQuery, listTasksQuery } from '../../http/requests/activities.js';
 import { listLeadsQuery } from '../../http/requests/leads.js';
 import { listQuery } from '../../http/requests/opportunities.js';
 import { listTerritoriesQuery } from '../../http/requests/admin.js';
 import { pipelineQuery } from '../../http/requests/pipeline.js';
+import { activitiesProjection, tasksProjection } from '../../projections/activities.js';
+import { activitiesFor, tasksFor } from '../../projections/activityQueries.js';
 import { leadsFor } from '../../projections/leadQueries.js';
 import { leadsProjection } from '../../projections/leads.js';
 import { opportunitiesFor } from '../../projections/opportunityQueries.js';
@@ -13,7 +16,7 @@ import { listTerritories } from '../../projections/territoryQueries.js';
 import { territoriesProjection } from '../../projections/territories.js';
 import type { GraphQLContext } from '../context.js';
 import { parseInput } from '../input.js';
-import { connection, leadNode, opportunityNode, territoryNode } from '../nodes.js';
+import { activityNode, connection, leadNode, opportunityNode, taskNode, territoryNode } from '../nodes.js';
 
 /**
  * The seed 004 queries: the same access checks, read-model queries and input rules as the REST
@@ -21,6 +24,14 @@ import { connection, leadNode, opportunityNode, territoryNode } from '../nodes.j
  */
 type Args = Readonly<Record<string, unknown>>;
 const TERRITORIES_MAX = 500;
+
+/** The list arguments of activities and tasks as the REST query string spells them. */
+const workArgs = ({ dueBefore, dueAfter, overdue, ...args }: Args): Args => ({
+  ...args,
+  ...(dueBefore instanceof Date ? { dueBefore: dueBefore.toISOString() } : {}),
+  ...(dueAfter instanceof Date ? { dueAfter: dueAfter.toISOString() } : {}),
+  ...(typeof overdue === 'boolean' ? { overdue: String(overdue) } : {}),
+});
 
 const caughtUp = (ctx: GraphQLContext, projection: string) =>
   awaitReadModel(ctx.req, ctx.res, ctx.deps.runner, projection, ctx.deps.maxConsistencyWaitMs);
@@ -57,5 +68,25 @@ export const Query = {
     await caughtUp(ctx, territoriesProjection.name);
     const { rows } = await listTerritories(ctx.deps.db, ctx.access.tenantId, { ownerId: q.owner_id, active: q.is_active }, { limit: TERRITORIES_MAX, offset: 0 });
     return rows.map(territoryNode);
+  },
+
+  async activities(_: unknown, args: Args, ctx: GraphQLContext) {
+    requireReach(ctx.access, 'activity', 'read');
+    const q = parseInput(listActivitiesQuery, workArgs(args), 'activities');
+    await caughtUp(ctx, activitiesProjection.name);
+    const now = new Date();
+    const filters = { ownerId: q.owner_id, relatedType: q.related_type, relatedId: q.related_id, status: q.status, type: q.type, priority: q.priority, dueBefore: q.due_before, dueAfter: q.due_after, overdue: q.overdue, now };
+    const { rows, total } = await activitiesFor(ctx.deps.db, ctx.access, filters, q);
+    return connection(rows.map((r) => activityNode(r, now)), total, q);
+  },
+
+  async tasks(_: unknown, args: Args, ctx: GraphQLContext) {
+    requireReach(ctx.access, 'task', 'read');
+    const q = parseInput(listTasksQuery, workArgs(args), 'tasks');
+    await caughtUp(ctx, tasksProjection.name);
+    const now = new Date();
+    const filters = { ownerId: q.assigned_to, relatedType: q.related_type, relatedId: q.related_id, status: q.status, type: q.type, priority: q.priority, dueBefore: q.due_before, dueAfter: q.due_after, overdue: q.overdue, now };
+    const { rows, total } = await tasksFor(ctx.deps.db, ctx.access, filters, q);
+    return connection(rows.map((r) => taskNode(r, now)), total, q);
   },
 };

@@ -24,6 +24,12 @@ export const typeResolvers = {
   LeadStatus: { NEW: 'new', QUALIFIED: 'qualified', UNQUALIFIED: 'unqualified', CONVERTED: 'converted' },
   OpportunityStatus: { OPEN: 'open', WON: 'won', LOST: 'lost' },
   ForecastType: { COMMIT: 'commit', BEST_CASE: 'best_case', PIPELINE: 'pipeline' },
+  ActivityType: { CALL: 'call', EMAIL: 'email', MEETING: 'meeting', NOTE: 'note', DEMO: 'demo', OTHER: 'other' },
+  ActivityStatus: { PLANNED: 'planned', COMPLETED: 'completed', CANCELLED: 'cancelled' },
+  TaskType: { FOLLOW_UP: 'follow_up', CALL: 'call', EMAIL: 'email', MEETING: 'meeting', OTHER: 'other' },
+  TaskStatus: { OPEN: 'open', COMPLETED: 'completed', CANCELLED: 'cancelled' },
+  Priority: { LOW: 'low', NORMAL: 'normal', HIGH: 'high', URGENT: 'urgent' },
+  RelatedType: { LEAD: 'lead', OPPORTUNITY: 'opportunity', CUSTOMER: 'customer' },
 
   Opportunity: {
     name: (o: Node) => o.name ?? o.id,
@@ -41,6 +47,8 @@ export const typeResolvers = {
     territory,
   },
   Territory: { owner: (t: Node) => user(t.ownerId) },
+  Activity: { owner: (a: Node) => user(a.ownerId) },
+  Task: { assignedTo: (t: Node) => user(t.assignedTo) },
   Forecast: { owner: (f: Node) => user(f.ownerId), territory },
   TerritoryAssignment: { territory },
   Pipeline: {

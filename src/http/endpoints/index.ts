@@ -1,5 +1,6 @@
 import type { ApiDeps } from '../deps.js';
 import type { Endpoint } from '../endpoint.js';
+import { activityAndTaskEndpoints } from './activities.js';
 import { adminEndpoints } from './admin.js';
 import { auditEndpoints } from './audit.js';
 import { customerEndpoints } from './customers.js';
@@ -22,6 +23,7 @@ export const API_ENDPOINTS: readonly Endpoint<ApiDeps>[] = [
   ...customerEndpoints,
   ...forecastEndpoints,
   ...territoryEndpoints,
+  ...activityAndTaskEndpoints,
   ...adminEndpoints,
   ...auditEndpoints,
 ];

@@ -1,3 +1,5 @@
+import { ACTIVITY_EVENT_TYPES } from '../../../src/aggregates/activity/events.js';
+import { TASK_EVENT_TYPES } from '../../../src/aggregates/task/events.js';
 import { API_KEY_EVENT_TYPES } from '../../../src/aggregates/apiKey/events.js';
 import { TEAM_EVENT_TYPES } from '../../../src/aggregates/team/events.js';
 import { TERRITORY_EVENT_TYPES } from '../../../src/aggregates/territory/events.js';
@@ -54,6 +56,8 @@ describe('Kafka bridge: Avro schemas and topics', () => {
         ...TEAM_EVENT_TYPES,
         ...API_KEY_EVENT_TYPES,
         ...TERRITORY_EVENT_TYPES,
+        ...ACTIVITY_EVENT_TYPES,
+        ...TASK_EVENT_TYPES,
       ];
       for (const type of emitted) {
         if (UNPUBLISHED_EVENT_TYPES.includes(type)) {

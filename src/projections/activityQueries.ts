@@ -1,0 +1,181 @@
+import type { Knex } from 'knex';
+import type { Access } from '../access/access.js';
+import { type OwnerScope, ownerScope, requireOwnerInScope, scopeFor } from '../access/policy.js';
+import type { RelatedType } from '../aggregates/activity/related.js';
+import { LEADS_TABLE } from './leads.js';
+import { ACTIVITIES_TABLE, TASKS_TABLE } from './activities.js';
+
+/** Reads of the activities and tasks read models; always scoped to one tenant. */
+export interface ActivityRow {
+  tenant_id: string;
+  activity_id: string;
+  type: string;
+  subject: string;
+  description: string | null;
+  related_type: RelatedType;
+  related_id: string;
+  owner_id: string;
+  due_date: Date | null;
+  completed_date: Date | null;
+  status: string;
+  priority: string;
+  outcome: string | null;
+  cancel_reason: string | null;
+  revision: string;
+  created_by: string;
+  updated_by: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface TaskRow {
+  tenant_id: string;
+  task_id: string;
+  title: string;
+  description: string | null;
+  task_type: string;
+  related_type: RelatedType | null;
+  related_id: string | null;
+  assignee_id: string;
+  due_date: Date;
+  completed_at: Date | null;
+  completed_by: string | null;
+  status: string;
+  priority: string;
+  cancel_reason: string | null;
+  revision: string;
+  created_by: string;
+  updated_by: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The filters both lists take (GET /activities, GET /tasks). */
+export interface WorkFilters {
+  /** Whose records the caller reaches (the access policy's scope). */
+  readonly owners: OwnerScope;
+  /** The owner (activities) or the assignee (tasks). */
+  readonly ownerId?: string;
+  readonly relatedType?: RelatedType;
+  readonly relatedId?: string;
+  readonly status?: string;
+  readonly type?: string;
+  readonly priority?: string;
+  readonly dueBefore?: Date;
+  readonly dueAfter?: Date;
+  /** true: still to do and past due; false: anything else. */
+  readonly overdue?: boolean;
+  /** The instant "overdue" is judged at. */
+  readonly now: Date;
+}
+
+interface Spec {
+  readonly table: string;
+  readonly id: string;
+  readonly owner: string;
+  readonly typeColumn: string;
+  /** The status of work still to do. */
+  readonly pending: string;
+  readonly order: readonly { column: string; order?: 'asc' | 'desc' }[];
+}
+
+const ACTIVITIES: Spec = {
+  table: ACTIVITIES_TABLE,
+  id: 'activity_id',
+  owner: 'owner_id',
+  typeColumn: 'type',
+  pending: 'planned',
+  order: [{ column: 'created_at', order: 'desc' }, { column: 'activity_id' }],
+};
+const TASKS: Spec = {
+  table: TASKS_TABLE,
+  id: 'task_id',
+  owner: 'assignee_id',
+  typeColumn: 'task_type',
+  pending: 'open',
+  order: [{ column: 'due_date' }, { column: 'task_id' }],
+};
+
+/**
+ * The access scope of activities and tasks (docs/architecture.md, "Activities and tasks"): those
+ * whose owner / assignee the caller reaches, and those on a lead or a deal whose owner it reaches
+ * (a rep sees the work on its own records, a manager on its team's). Customers are shared
+ * accounts: work on them is scoped by owner / assignee only.
+ */
+function whereVisible(q: Knex.QueryBuilder, spec: Spec, scope: OwnerScope): void {
+  if (scope === 'all') return;
+  const owners = [...scope];
+  const t = spec.table;
+  q.where((w) => {
+    w.whereIn(`${t}.${spec.owner}`, owners)
+      .orWhereExists((s) =>
+        s
+          .select(1)
+          .from(LEADS_TABLE)
+          .whereRaw(`${LEADS_TABLE}.tenant_id = ${t}.tenant_id and ${LEADS_TABLE}.lead_id = ${t}.related_id and ${t}.related_type = 'lead'`)
+          .whereIn(`${LEADS_TABLE}.owner_id`, owners),
+      )
+      .orWhereExists((s) =>
+        s
+          .select(1)
+          .from('opportunities')
+          .whereRaw(`opportunities.tenant_id = ${t}.tenant_id and opportunities.opportunity_id = ${t}.related_id and ${t}.related_type = 'opportunity'`)
+          .whereIn('opportunities.owner_id', owners),
+      );
+  });
+}
+
+async function list<R>(db: Knex, spec: Spec, tenantId: string, f: WorkFilters, page: { limit: number; offset: number }): Promise<{ rows: R[]; total: number }> {
+  const t = spec.table;
+  const where = (q: Knex.QueryBuilder) => {
+    q.where(`${t}.tenant_id`, tenantId);
+    whereVisible(q, spec, f.owners);
+    if (f.ownerId) q.where(`${t}.${spec.owner}`, f.ownerId);
+    if (f.relatedType) q.where(`${t}.related_type`, f.relatedType);
+    if (f.relatedId) q.where(`${t}.related_id`, f.relatedId);
+    if (f.status) q.where(`${t}.status`, f.status);
+    if (f.type) q.where(`${t}.${spec.typeColumn}`, f.type);
+    if (f.priority) q.where(`${t}.priority`, f.priority);
+    if (f.dueBefore) q.where(`${t}.due_date`, '<', f.dueBefore);
+    if (f.dueAfter) q.where(`${t}.due_date`, '>', f.dueAfter);
+    if (f.overdue === true) q.where(`${t}.status`, spec.pending).where(`${t}.due_date`, '<', f.now);
+    if (f.overdue === false) q.where((w) => w.whereNot(`${t}.status`, spec.pending).orWhereNull(`${t}.due_date`).orWhere(`${t}.due_date`, '>=', f.now));
+  };
+  const [rows, count] = await Promise.all([
+    db(t).select(`${t}.*`).modify(where).orderBy(spec.order.map((o) => ({ ...o, column: `${t}.${o.column}` }))).limit(page.limit).offset(page.offset),
+    db(t).modify(where).count<{ count: string }[]>({ count: '*' }),
+  ]);
+  return { rows: rows as R[], total: Number(count[0]?.count ?? 0) };
+}
+
+export const getActivity = (db: Knex, tenantId: string, id: string): Promise<ActivityRow | undefined> =>
+  db<ActivityRow>(ACTIVITIES_TABLE).where({ tenant_id: tenantId, activity_id: id }).first();
+
+export const getTask = (db: Knex, tenantId: string, id: string): Promise<TaskRow | undefined> =>
+  db<TaskRow>(TASKS_TABLE).where({ tenant_id: tenantId, task_id: id }).first();
+
+/** The activities the caller may see, filtered (an owner outside its reach is FORBIDDEN). */
+export const activitiesFor = (db: Knex, access: Access, filters: Omit<WorkFilters, 'owners'>, page: { limit: number; offset: number }) =>
+  list<ActivityRow>(db, ACTIVITIES, access.tenantId, { ...filters, owners: scopeFor(access, 'activity', filters.ownerId) }, page);
+
+/** The tasks the caller may see, filtered (an assignee outside its reach is FORBIDDEN). */
+export const tasksFor = (db: Knex, access: Access, filters: Omit<WorkFilters, 'owners'>, page: { limit: number; offset: number }) =>
+  list<TaskRow>(db, TASKS, access.tenantId, { ...filters, owners: scopeFor(access, 'task', filters.ownerId) }, page);
+
+/**
+ * FORBIDDEN unless the caller may read this row: its owner / assignee within reach, or the lead
+ * or deal it is about owned within reach (as the lists decide).
+ */
+async function requireVisible(db: Knex, access: Access, spec: Spec, resource: 'activity' | 'task', id: string, owner: string): Promise<void> {
+  const scope = ownerScope(access, resource, 'read');
+  if (scope === 'all' || scope.includes(owner)) return;
+  const visible = await db(spec.table)
+    .where({ [`${spec.table}.tenant_id`]: access.tenantId, [`${spec.table}.${spec.id}`]: id })
+    .modify((q) => whereVisible(q, spec, scope))
+    .first(db.raw('1 as one'));
+  if (!visible) requireOwnerInScope(access, resource, 'read', owner);
+}
+
+export const requireActivityVisible = (db: Knex, access: Access, row: ActivityRow) =>
+  requireVisible(db, access, ACTIVITIES, 'activity', row.activity_id, row.owner_id);
+export const requireTaskVisible = (db: Knex, access: Access, row: TaskRow) => requireVisible(db, access, TASKS, 'task', row.task_id, row.assignee_id);
