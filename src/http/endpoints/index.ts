@@ -1,6 +1,6 @@
 import type { ApiDeps } from '../deps.js';
 import type { Endpoint } from '../endpoint.js';
-import { activityAndTaskEndpoints } from './activities.js';
+import { activityEndpoints } from './activities.js';
 import { adminEndpoints } from './admin.js';
 import { auditEndpoints } from './audit.js';
 import { customerEndpoints } from './customers.js';
@@ -9,6 +9,7 @@ import { leadEndpoints } from './leads.js';
 import { opportunityEndpoints } from './opportunities.js';
 import { pipelineEndpoints } from './pipeline.js';
 import { stageEndpoints } from './stages.js';
+import { taskEndpoints } from './tasks.js';
 import { territoryEndpoints } from './territories.js';
 
 /**
@@ -23,7 +24,8 @@ export const API_ENDPOINTS: readonly Endpoint<ApiDeps>[] = [
   ...customerEndpoints,
   ...forecastEndpoints,
   ...territoryEndpoints,
-  ...activityAndTaskEndpoints,
+  ...activityEndpoints,
+  ...taskEndpoints,
   ...adminEndpoints,
   ...auditEndpoints,
 ];
