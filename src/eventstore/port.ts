@@ -125,7 +125,7 @@ export const DEFAULT_READ_COUNT = 1000;
 export interface ReadAllOptions {
   /** Exclusive: events strictly after this position. Defaults to START (everything). */
   readonly after?: Position;
-  /** At most this many events; DEFAULT_READ_COUNT when absent. */
+  /** At most this many events (at least 1 for readPage); DEFAULT_READ_COUNT when absent. */
   readonly maxCount?: number;
   readonly filter?: AllFilter;
 }
@@ -180,10 +180,12 @@ export interface EventStore {
    *   revision (-1 when absent) and its last event's position (START when absent).
    * - Event ids make a write safe to retry: the same events (ids, in order) appended again to
    *   the same stream, where the first write put them and with an expectation that held for
-   *   it, succeed without writing and return the first write's result (EventStoreDB's
-   *   idempotent append). Any other append of a stored id is a DuplicateEventIdError where the
-   *   store can tell: always on PostgreSQL; on EventStoreDB within the stream only (it keeps
-   *   no index of ids across streams, so an id reused in another stream is stored again).
+   *   it, succeed without writing and return the first write's result. Reliable with an exact
+   *   revision or no_stream (what the command handler uses); with any or stream_exists,
+   *   EventStoreDB recognises a repeat only while its cache of recent ids holds them.
+   * - Any other append of a stored id is a DuplicateEventIdError on PostgreSQL. EventStoreDB
+   *   keeps no index of ids and checks none on a write at the current revision, so there it
+   *   may be stored again: callers never reuse an id (the handler makes a fresh one per event).
    */
   append(
     streamId: string,

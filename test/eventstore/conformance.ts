@@ -24,8 +24,8 @@ export interface Harness {
   appendWithSlowCommit(streamId: string, events: EventToAppend[], delayMs: number): Promise<void>;
   /** appendWithSlowCommit really holds a transaction open (PostgreSQL; EventStoreDB has none). */
   readonly realSlowCommit: boolean;
-  /** The store refuses an id stored in another stream (PostgreSQL; EventStoreDB cannot tell). */
-  readonly idsUniqueAcrossStreams: boolean;
+  /** The store refuses any reuse of a stored id but a repeated write (PostgreSQL; EventStoreDB checks none). */
+  readonly refusesReusedIds: boolean;
   /** Cuts the store's connections to its server, where the harness can (PostgreSQL). */
   readonly dropConnections?: () => Promise<void>;
   cleanup(): Promise<void>;

@@ -12,7 +12,7 @@ if (url) {
     return {
       store,
       realSlowCommit: false,
-      idsUniqueAcrossStreams: false,
+      refusesReusedIds: false,
       // EventStoreDB clients hold no transactions open; a late append is the nearest thing.
       async appendWithSlowCommit(streamId, events, delayMs) {
         await new Promise((r) => setTimeout(r, delayMs));

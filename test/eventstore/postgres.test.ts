@@ -12,7 +12,7 @@ eventStoreConformance('PostgreSQL', async () => {
   return {
     store,
     realSlowCommit: true,
-    idsUniqueAcrossStreams: true,
+    refusesReusedIds: true,
     async dropConnections() {
       const admin = new pg.Client({ connectionString: database.url });
       await admin.connect();

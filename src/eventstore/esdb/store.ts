@@ -64,7 +64,6 @@ export function createEventStoreDbStore(connectionString: string): EventStore {
     const proposed = events.map((e) =>
       jsonEvent({ id: e.eventId, type: e.eventType, data: e.data, metadata: e.metadata }),
     );
-    let actual: bigint | undefined;
     try {
       const result = await client.appendToStream(streamId, proposed, {
         expectedRevision: toEsdbExpected(expected),
@@ -75,19 +74,18 @@ export function createEventStoreDbStore(connectionString: string): EventStore {
         // Only servers older than 20.6 omit it; the port cannot do without it.
         throw new Error(`EventStoreDB returned no position for the append to ${streamId}`);
       }
-      // throwOnAppendFailure=false in the connection string: the failure comes as a result.
-      actual = result.nextExpectedRevision >= 0n ? result.nextExpectedRevision : undefined;
+      // throwOnAppendFailure=false in the connection string: the failure comes as a result,
+      // whose revision batch appends (servers from 21.10) report wrongly; read it below.
     } catch (err) {
       if (!(err instanceof WrongExpectedVersionError)) throw err;
-      // 'no_stream' (and -1 from older servers) both mean the stream does not exist.
-      actual = typeof err.actualVersion === 'bigint' && err.actualVersion >= 0n ? err.actualVersion : undefined;
     }
-    // The server answers a true repeat itself; this finds ids reused otherwise in the stream.
+    // The server answers most repeats itself; this finds the rest (ids it no longer caches) and
+    // ids reused in another write of the stream, and the stream's actual revision.
     const recent = await readStream(streamId, { direction: 'backwards', maxCount: REPEAT_LOOKBACK });
     const ids = new Set(events.map((e) => e.eventId.toLowerCase()));
     const repeated = repeatedWrite(streamId, events, expected, recent.filter((r) => ids.has(r.eventId.toLowerCase())));
     if (repeated) return repeated;
-    throw new WrongExpectedRevisionError(streamId, expected, actual);
+    throw new WrongExpectedRevisionError(streamId, expected, recent[0]?.revision);
   }
 
   async function readStream(
@@ -124,12 +122,11 @@ export function createEventStoreDbStore(connectionString: string): EventStore {
    */
   async function readPage(options: ReadPageOptions = {}): Promise<ReadPage> {
     const after = options.after ?? START;
-    const maxCount = options.maxCount ?? DEFAULT_READ_COUNT;
+    const maxCount = Math.max(1, options.maxCount ?? DEFAULT_READ_COUNT);
     const maxScan = Math.max(1, options.maxScan ?? DEFAULT_MAX_SCAN);
     const matches = compileFilter(options.filter);
     const events: RecordedEvent[] = [];
     let next = after;
-    if (maxCount <= 0) return { events, next, end: false };
     // One more than maxScan: the record at `after` itself comes back first.
     const read = client.readAll({ direction: FORWARDS, fromPosition: toReadPosition(after), maxCount: maxScan + 1 });
     let records = 0;
@@ -176,14 +173,17 @@ export function createEventStoreDbStore(connectionString: string): EventStore {
     // Past HEAD_BUDGET of them, the lowest one read is at or above the last event: good enough.
     const read = client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: HEAD_BUDGET });
     let lowest: Position | undefined;
+    let records = 0;
     for await (const resolved of drain(read)) {
       const event = resolved.event;
       const position = event ? toPosition(event.position) : undefined;
+      records += 1;
       if (!event || !position) continue;
       if (!isSystem(event)) return position;
       lowest = position;
     }
-    return lowest ?? START;
+    // The whole log read and no user event in it: empty, as far as the port is concerned.
+    return records < HEAD_BUDGET ? START : (lowest ?? START);
   }
 
   return {

@@ -15,8 +15,8 @@ const HEAD_FRESH_MS = 50;
  * checkpoints, which the client signals out of band while earlier records still wait in the
  * Readable's buffer: each is applied after exactly the records buffered before it.
  *
- * caughtUp is measured against the head of the log: the server never sends fellBehind, so
- * its caughtUp signal cannot tell when a subscriber falls behind again.
+ * caughtUp is measured against the head of the log: servers before 24.2 never send
+ * fellBehind, so their caughtUp signal cannot tell when a subscriber falls behind again.
  */
 export async function* subscribeToAll(
   client: EventStoreDBClient,
@@ -85,10 +85,15 @@ export async function* subscribeToAll(
   const applyDueCheckpoints = (): void => {
     while (checkpoints.length > 0 && checkpoints[0]!.dueAt <= consumed) advance(checkpoints.shift()!.position);
   };
-  /** At the head as it stands: re-read when we seem to have reached the one we knew. */
+  /**
+   * At the head as it stands. Past the head we knew, that head is stale: read it again. At it,
+   * a read younger than HEAD_FRESH_MS is trusted (live batches would read it every time).
+   */
   const atHead = async (): Promise<boolean> => {
-    if (sub.readableLength > 0 || comparePositions(checkpoint, head) < 0) return false;
-    if (Date.now() - headReadAt > HEAD_FRESH_MS) {
+    if (sub.readableLength > 0) return false;
+    const vsHead = comparePositions(checkpoint, head);
+    if (vsHead < 0) return false;
+    if (vsHead > 0 || Date.now() - headReadAt > HEAD_FRESH_MS) {
       head = await headPosition();
       headReadAt = Date.now();
     }

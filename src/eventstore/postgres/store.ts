@@ -283,7 +283,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
 
   /** The filter runs in the database: a page costs its matches, so maxScan is not needed. */
   async function readBoundedPage(opts: ReadPageOptions = {}): Promise<ReadPage> {
-    const maxCount = opts.maxCount ?? DEFAULT_READ_COUNT;
+    const maxCount = Math.max(1, opts.maxCount ?? DEFAULT_READ_COUNT);
     const { events, horizon } = await readPage(opts.after ?? START, maxCount, opts.filter);
     const full = events.length === maxCount;
     return { events, next: full ? events.at(-1)!.position : maxPosition(horizon, opts.after ?? START), end: !full };
