@@ -1,0 +1,4 @@
+import type { Workflow } from './workflow.js';
+
+/** Every workflow the service runs (seed 003's), each its own checkpointed subscription. */
+export const workflows: readonly Workflow[] = [];
