@@ -6,7 +6,7 @@ import { notFound } from '../../shared/errors.js';
 import { commandReply, etagOf } from '../commandReply.js';
 import type { ApiDeps } from '../deps.js';
 import { type Call, type Endpoint, endpoint } from '../endpoint.js';
-import { historyEntry } from '../history.js';
+import { historyEntry, lastChange } from '../history.js';
 import { templateDto } from '../render/stageTaskTemplates.js';
 import { stageTaskTemplateBody } from '../requests/stageTaskTemplates.js';
 import { stageTaskTemplateHistory, stageTaskTemplateResult, stageTaskTemplateView } from '../responses/stageTaskTemplates.js';
@@ -38,11 +38,7 @@ export const stageTaskTemplateEndpoints: readonly Endpoint<ApiDeps>[] = [
     response: stageTaskTemplateView,
     handle: async (call) => {
       const { stage, state, revision, events } = await loadTemplate(call);
-      const last = events.at(-1);
-      return {
-        headers: { ETag: etagOf(revision) },
-        body: { ...templateDto(stage, state.tasks), revision: revision.toString(), updated_at: last?.timestamp ?? null, updated_by: last?.metadata.userId ?? null },
-      };
+      return { headers: { ETag: etagOf(revision) }, body: { ...templateDto(stage, state.tasks), ...lastChange(events, revision) } };
     },
   }),
   endpoint({
