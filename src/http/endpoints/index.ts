@@ -9,6 +9,7 @@ import { leadEndpoints } from './leads.js';
 import { opportunityEndpoints } from './opportunities.js';
 import { pipelineEndpoints } from './pipeline.js';
 import { stageEndpoints } from './stages.js';
+import { stageTaskTemplateEndpoints } from './stageTaskTemplates.js';
 import { taskEndpoints } from './tasks.js';
 import { territoryEndpoints } from './territories.js';
 
@@ -20,6 +21,7 @@ export const API_ENDPOINTS: readonly Endpoint<ApiDeps>[] = [
   ...pipelineEndpoints,
   ...opportunityEndpoints,
   ...stageEndpoints,
+  ...stageTaskTemplateEndpoints,
   ...leadEndpoints,
   ...customerEndpoints,
   ...forecastEndpoints,
