@@ -27,6 +27,7 @@ function facts(e: StoredEvent<OpportunityEvent>): { stage?: string; closeDate?: 
     case 'OpportunityPricingSnapshotAttachedEvent':
     case 'OpportunityReassignedEvent':
     case 'OpportunityTerritoryAssignedEvent':
+    case 'OpportunityCommercialTermsSetEvent':
       return {};
   }
 }

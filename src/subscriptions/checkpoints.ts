@@ -33,6 +33,17 @@ export async function loadCheckpoint(db: Knex, name: string, version: number): P
   return { position: START, version };
 }
 
+/**
+ * Creates a subscriber's checkpoint at `position` unless it has one: how a subscriber that must
+ * not act on history (a workflow, a feed to another system) starts at the head on first start.
+ */
+export async function placeIfMissing(db: Knex, name: string, version: number, position: Position): Promise<void> {
+  await db(TABLE)
+    .insert({ name, version, position_commit: position.commit.toString(), position_prepare: position.prepare.toString() })
+    .onConflict('name')
+    .ignore();
+}
+
 /** Every stored checkpoint by name, for instances that do not run a subscription but answer for it. */
 export async function readCheckpoints(db: Knex, names: readonly string[]): Promise<Map<string, Position>> {
   const rows = (await db(TABLE).whereIn('name', names as string[]).select('name', 'position_commit', 'position_prepare')) as Row[];

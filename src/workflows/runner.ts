@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import type { ExecuteCommand } from '../commands/handler.js';
-import type { EventStore, Position } from '../eventstore/port.js';
+import { type EventStore, type Position, START } from '../eventstore/port.js';
 import type { Logger } from '../shared/logger.js';
-import { type StoredCheckpoint, TABLE } from '../subscriptions/checkpoints.js';
+import { type StoredCheckpoint, TABLE, placeIfMissing } from '../subscriptions/checkpoints.js';
 import type { Leases } from '../subscriptions/leases.js';
 import { type RunningSubscription, type SubscriptionStatus, startSubscription } from '../subscriptions/subscription.js';
 import { workflowSubscriber } from './subscriber.js';
@@ -51,11 +51,8 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps): WorkflowRunner {
 
   /** The first checkpoint of a workflow that skips history: the head of the log now. */
   async function placeNew(wf: Workflow): Promise<void> {
-    const head = wf.history === 'skip' ? await deps.store.headPosition() : { commit: 0n, prepare: 0n };
-    await deps.db(TABLE)
-      .insert({ name: subscriptionName(wf.name), version: wf.version, position_commit: head.commit.toString(), position_prepare: head.prepare.toString() })
-      .onConflict('name')
-      .ignore();
+    const at = wf.history === 'skip' ? await deps.store.headPosition() : START;
+    await placeIfMissing(deps.db, subscriptionName(wf.name), wf.version, at);
   }
 
   return {

@@ -3,6 +3,7 @@ import { type Amount, toBig } from '../../shared/money.js';
 import type { Decider, DecisionContext } from '../decider.js';
 import { type StageDefinition, type StageSet, allowedTargets, findStage, firstOpenStage, stageCodes } from '../pipelineStage/stages.js';
 import type { OpportunityCommand } from './commands.js';
+import { type CommercialTerms, type OnboardingContact, checkCommercialTerms } from './commercialTerms.js';
 import { dealScore, decisionCriteriaKnown, isPush } from './dealScore.js';
 import type { OpportunityEvent, OpportunityUpdated } from './events.js';
 
@@ -31,6 +32,9 @@ export type OpportunityState =
       readonly decisionCriteriaKnown: boolean;
       readonly closeDatePushes: number;
       readonly probabilityDrops: number;
+      /** What Billing and Operations get when it closes won (commercialTerms.ts). */
+      readonly commercialTerms: CommercialTerms | null;
+      readonly contacts: readonly OnboardingContact[];
     };
 
 type Existing = Extract<OpportunityState, { exists: true }>;
@@ -211,6 +215,15 @@ function decide(command: OpportunityCommand, state: OpportunityState, ctx: Decis
       ];
     }
 
+    case 'SetCommercialTerms': {
+      const current = requireOpen(state);
+      checkCommercialTerms(command.terms);
+      const same = JSON.stringify([command.terms, command.contacts]) === JSON.stringify([current.commercialTerms, current.contacts]);
+      if (same) return [];
+      const data = { opportunityId: current.opportunityId, ...command.terms, personalData: { contacts: command.contacts } };
+      return [{ type: 'OpportunityCommercialTermsSetEvent', data }];
+    }
+
     case 'ReassignOpportunity': {
       const current = requireOpen(state);
       if (command.ownerId === current.ownerId) return [];
@@ -287,7 +300,14 @@ function evolve(state: OpportunityState, event: OpportunityEvent): OpportunitySt
         decisionCriteriaKnown: decisionCriteriaKnown(d.metadata),
         closeDatePushes: 0,
         probabilityDrops: 0,
+        commercialTerms: null,
+        contacts: [],
       };
+    }
+    case 'OpportunityCommercialTermsSetEvent': {
+      if (!state.exists) return state;
+      const { opportunityId: _id, personalData, ...terms } = event.data;
+      return { ...state, commercialTerms: terms, contacts: personalData.contacts };
     }
     case 'OpportunityStageChangedEvent':
       if (!state.exists) return state;

@@ -1,5 +1,6 @@
 import type { Amount } from '../../shared/money.js';
 import type { DomainEvent } from '../decider.js';
+import type { OpportunityCommercialTermsSet } from './commercialTerms.js';
 
 /** Payloads follow seed 000 (camelCase, amounts as decimal strings); extra fields are additive. */
 export interface ProductLine {
@@ -114,6 +115,7 @@ export type OpportunityTerritoryAssigned = DomainEvent<
 >;
 
 export type OpportunityEvent =
+  | OpportunityCommercialTermsSet
   | OpportunityPricingSnapshotAttached
   | OpportunityReassigned
   | OpportunityTerritoryAssigned
@@ -132,4 +134,5 @@ export const OPPORTUNITY_EVENT_TYPES = [
   'OpportunityPricingSnapshotAttachedEvent',
   'OpportunityReassignedEvent',
   'OpportunityTerritoryAssignedEvent',
+  'OpportunityCommercialTermsSetEvent',
 ] as const satisfies readonly OpportunityEvent['type'][];
