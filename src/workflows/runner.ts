@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { ExecuteCommand } from '../commands/handler.js';
 import { type EventStore, type Position, START } from '../eventstore/port.js';
 import type { Logger } from '../shared/logger.js';
-import { type StoredCheckpoint, TABLE, placeIfMissing } from '../subscriptions/checkpoints.js';
+import { type StoredCheckpoint, TABLE } from '../subscriptions/checkpoints.js';
 import type { Leases } from '../subscriptions/leases.js';
 import { type RunningSubscription, type SubscriptionStatus, startSubscription } from '../subscriptions/subscription.js';
 import { workflowSubscriber } from './subscriber.js';
@@ -49,17 +49,10 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps): WorkflowRunner {
     return stored.position;
   }
 
-  /** The first checkpoint of a workflow that skips history: the head of the log now. */
-  async function placeNew(wf: Workflow): Promise<void> {
-    const at = wf.history === 'skip' ? await deps.store.headPosition() : START;
-    await placeIfMissing(deps.db, subscriptionName(wf.name), wf.version, at);
-  }
-
   return {
     async start() {
       for (const wf of deps.workflows) {
         if (running.has(wf.name)) continue;
-        await placeNew(wf);
         const onRefused = () => refused.set(wf.name, (refused.get(wf.name) ?? 0) + 1);
         const sub = startSubscription(workflowSubscriber(wf, { ...deps, onRefused }), {
           store: deps.store,
@@ -68,6 +61,8 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps): WorkflowRunner {
           ...(deps.leases ? { leases: deps.leases } : {}),
           ...(deps.batchSize ? { batchSize: deps.batchSize } : {}),
           resume: (stored) => resume(wf, stored),
+          // A workflow that skips history begins at the head of the log on its first start.
+          firstPosition: async () => (wf.history === 'skip' ? deps.store.headPosition() : START),
         });
         running.set(wf.name, sub);
       }
