@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { EventStore } from '../../eventstore/port.js';
 import type { Logger } from '../../shared/logger.js';
-import { type InboundStatus, createKafkaInbound } from './inbound.js';
+import { createKafkaInbound } from './inbound.js';
+import type { InboundStatus } from './inboundStatus.js';
 import { type InboundHandlerDeps, createInboundHandlers } from './inboundHandlers.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { Leases } from '../../subscriptions/leases.js';

@@ -8,7 +8,7 @@ import { AGGREGATE_ID_PATTERN } from '../../eventstore/streams.js';
 import { DomainError } from '../../shared/errors.js';
 import { isCalendarDate } from '../../shared/dates.js';
 import { isCurrency, parseAmount } from '../../shared/money.js';
-import { type InboundContext, type InboundHandler, RejectedMessageError } from './inbound.js';
+import { type InboundContext, type InboundHandler, RejectedMessageError } from './inboundHandler.js';
 import type { LeadCreatedRecord, QuoteCreatedRecord } from './records.js';
 
 /**

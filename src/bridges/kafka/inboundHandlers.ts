@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { CALENDAR_DATE_RULE, isCalendarDate } from '../../shared/dates.js';
-import { type InboundHandler, type InboundHandlers, RejectedMessageError } from './inbound.js';
+import { type InboundHandler, type InboundHandlers, RejectedMessageError } from './inboundHandler.js';
 import type { LeadCreatedRecord, QuoteCreatedRecord } from './records.js';
 
 /**
