@@ -5,6 +5,7 @@ import { type StageDefinition, type StageSet, allowedTargets, findStage, firstOp
 import type { OpportunityCommand } from './commands.js';
 import { dealScore, decisionCriteriaKnown, isPush } from './dealScore.js';
 import type { OpportunityEvent, OpportunityUpdated } from './events.js';
+import { probabilityAfterRejection } from './offerRejection.js';
 
 export type OpportunityStatus = 'open' | 'won' | 'lost';
 
@@ -25,6 +26,8 @@ export type OpportunityState =
       readonly nextStep: string | null;
       /** Quotes already attached: a redelivered QuoteCreatedEvent changes nothing. */
       readonly quoteIds: readonly string[];
+      /** Offers whose rejection is recorded: a redelivered OfferRejected changes nothing. */
+      readonly rejectedOfferIds: readonly string[];
       /** What the deal score (dealScore.ts) needs besides the above. */
       readonly leadId: string | null;
       readonly productCount: number;
@@ -80,6 +83,7 @@ function close(
   closeDate: string,
   reason: string | undefined,
   creditHolds: ReadonlySet<string> | undefined,
+  orderId?: string,
 ): OpportunityEvent {
   if (stage.kind === 'won' && creditHolds?.has(state.customerId)) {
     throw new DomainError('CONFLICT', `Closing as won is blocked: customer ${state.customerId} has exceeded its credit limit`, {
@@ -96,7 +100,7 @@ function close(
     fromStage: state.stage,
     toStage: stage.code,
   };
-  if (stage.kind === 'won') return { type: 'OpportunityClosedWonEvent', data: common };
+  if (stage.kind === 'won') return { type: 'OpportunityClosedWonEvent', data: orderId === undefined ? common : { ...common, orderId } };
   if (!reason?.trim()) throw validation('A reason is required to close an opportunity as lost', { field: 'reason' });
   return { type: 'OpportunityClosedLostEvent', data: { ...common, reason: reason.trim() } };
 }
@@ -164,6 +168,8 @@ function decide(command: OpportunityCommand, state: OpportunityState, ctx: Decis
     }
 
     case 'CloseOpportunity': {
+      // An order confirms a win already recorded (by this order, or by hand): nothing to add.
+      if (command.orderId !== undefined && state.exists && state.status === 'won') return [];
       const current = requireOpen(state);
       // A close is a move to a stage of that kind: the first (by order) the transitions allow.
       const candidates = command.stages.stages.filter((s) => s.kind === command.outcome);
@@ -173,7 +179,15 @@ function decide(command: OpportunityCommand, state: OpportunityState, ctx: Decis
       const allowed = allowedTargets(command.stages, current.stage);
       const stage = candidates.find((s) => allowed.includes(s.code)) ?? candidates[0]!;
       requireTransition(command.stages, current, stage);
-      return [close(current, stage, command.closeDate ?? isoDate(ctx.now), command.reason, command.creditHolds)];
+      return [close(current, stage, command.closeDate ?? isoDate(ctx.now), command.reason, command.creditHolds, command.orderId)];
+    }
+
+    case 'RecordOfferRejection': {
+      if (state.exists && state.rejectedOfferIds.includes(command.offerId)) return [];
+      const current = requireOpen(state);
+      const data = { opportunityId: current.opportunityId, offerId: command.offerId, reason: command.reason.trim() };
+      const probability = probabilityAfterRejection(current.probability, command.probability);
+      return [{ type: 'OpportunityOfferRejectedEvent', data: { ...data, fromProbability: current.probability, probability } }];
     }
 
     case 'AttachPricingSnapshot': {
@@ -282,6 +296,7 @@ function evolve(state: OpportunityState, event: OpportunityEvent): OpportunitySt
         expectedCloseDate: d.expectedCloseDate,
         nextStep: null,
         quoteIds: [],
+        rejectedOfferIds: [],
         leadId: d.leadId,
         productCount: d.products.length,
         decisionCriteriaKnown: decisionCriteriaKnown(d.metadata),
@@ -307,6 +322,14 @@ function evolve(state: OpportunityState, event: OpportunityEvent): OpportunitySt
     case 'OpportunityPricingSnapshotAttachedEvent':
       if (!state.exists) return state;
       return { ...state, quoteIds: [...state.quoteIds, event.data.quoteId] };
+    case 'OpportunityOfferRejectedEvent':
+      if (!state.exists) return state;
+      return {
+        ...state,
+        probability: event.data.probability,
+        rejectedOfferIds: [...state.rejectedOfferIds, event.data.offerId],
+        probabilityDrops: state.probabilityDrops + (event.data.probability < state.probability ? 1 : 0),
+      };
     case 'OpportunityReassignedEvent':
       if (!state.exists) return state;
       return { ...state, ownerId: event.data.toOwnerId };

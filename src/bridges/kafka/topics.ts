@@ -41,6 +41,7 @@ export const PUBLISHED_EVENT_TYPES = Object.keys(PUBLISHED_TOPICS) as PublishedE
 export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
   'OpportunityUpdatedEvent',
   'OpportunityPricingSnapshotAttachedEvent',
+  'OpportunityOfferRejectedEvent',
   'OpportunityReassignedEvent',
   'CustomerMergedIntoEvent', // the source side of a merge; CustomerMergedEvent is the published fact
   'ForecastCreatedEvent',
