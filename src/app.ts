@@ -152,6 +152,7 @@ async function compose(
   const runner = createProjectionRunner({ store, db, projections, log, leases });
   runner.start();
   const execute = createCommandHandler({ store, metrics });
+  const stageSetFor = (tenantId: string) => stageSetOf(store, tenantId);
 
   // The Kafka bridge: idle without KAFKA_BROKERS; the log is the outbox and its backlog waits.
   const lagCounter = config.EVENTSTORE_URL ? storeLagCounter(store) : postgresLagCounter(db);
@@ -166,7 +167,7 @@ async function compose(
         metrics,
         lagCounter,
         leases,
-        ...inboundCommands(execute),
+        ...inboundCommands({ store, db, execute, stageSetFor }),
       })
     : undefined;
   bridge?.start();
@@ -207,7 +208,7 @@ async function compose(
     log,
     metrics,
     auth: { verifyToken, apiKeys: createApiKeyVerifier({ store, db }), db, rateLimiter, metrics },
-    stageSetFor: (tenantId) => stageSetOf(store, tenantId),
+    stageSetFor,
     maxConsistencyWaitMs: config.MAX_CONSISTENCY_WAIT_MS,
     version: VERSION,
     trustProxy: config.TRUST_PROXY,

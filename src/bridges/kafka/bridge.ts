@@ -64,10 +64,7 @@ export function createKafkaBridge(opts: KafkaBridgeOptions): KafkaBridge {
     topics,
     // Our own crm.customer360.profile.updated messages come back on the topic we consume: skipped.
     isOwnEvent: ownEventCheck(opts.store),
-    handlers: createInboundHandlers({
-      ...(opts.onQuoteCreated ? { onQuoteCreated: opts.onQuoteCreated } : {}),
-      ...(opts.onLeadCreated ? { onLeadCreated: opts.onLeadCreated } : {}),
-    }),
+    handlers: createInboundHandlers(opts),
   });
   return {
     start() {

@@ -65,10 +65,12 @@ describe('Kafka bridge: inbound (real broker)', function () {
       topics,
       backoff: { initialMs: 50, maxMs: 500 },
       handlers: createInboundHandlers({
-        onQuoteCreated: async (trx: Knex.Transaction, r, ctx) => {
-          if (r.quoteId === 'Q-REJECT') throw new RejectedMessageError('opportunity OPP-404 does not exist');
-          quotes.push({ record: r, ctx });
-          await trx('test_quote_effects').insert({ quote_id: r.quoteId, total_amount: r.totalAmount });
+        commands: {
+          QuoteCreatedEvent: async (trx: Knex.Transaction, r, ctx) => {
+            if (r.quoteId === 'Q-REJECT') throw new RejectedMessageError('opportunity OPP-404 does not exist');
+            quotes.push({ record: r, ctx });
+            await trx('test_quote_effects').insert({ quote_id: r.quoteId, total_amount: r.totalAmount });
+          },
         },
       }),
     });
