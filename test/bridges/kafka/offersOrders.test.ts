@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import type { BrokerHandle } from '../../../scripts/kafka/broker.js';
 import { type AvroRecord, avroCodec } from '../../../src/bridges/kafka/avro.js';
-import { type ConsumedEventType, resolveTopics } from '../../../src/bridges/kafka/topics.js';
+import type { ConsumedEventType } from '../../../src/bridges/kafka/topics.js';
 import { orderFollowUpTaskId } from '../../../src/commands/orders.js';
-import { type TestApp, startTestApp } from '../../support/app.js';
-import { type ReadMessage, produce, readTopics, testBroker, testTopicOverrides, waitFor } from './support.js';
+import { type ReadMessage, kafkaService, produce, readTopics, waitFor } from './support.js';
 
 /**
  * Seed 003's offers and orders events, published as those contexts would, in the running
@@ -13,8 +11,6 @@ import { type ReadMessage, produce, readTopics, testBroker, testTopicOverrides, 
  * refuses goes to the dead-letter topic with its reason while the next message is processed.
  */
 const codec = avroCodec();
-const overrides = testTopicOverrides();
-const topics = resolveTopics(overrides);
 const TENANT = 'tenant-offers';
 const T0 = Date.parse('2026-02-02T10:00:00Z');
 
@@ -24,21 +20,10 @@ interface History {
 
 describe('Kafka bridge: offers and orders events in the running service (real broker)', function () {
   this.timeout(120_000);
-  let broker: BrokerHandle;
-  let app: TestApp;
+  const service = kafkaService();
+  const topics = service.topics;
 
-  before(async function () {
-    this.timeout(180_000);
-    broker = await testBroker();
-    app = await startTestApp({ KAFKA_BROKERS: broker.brokers, ...overrides });
-  });
-  after(async function () {
-    this.timeout(60_000);
-    await app?.stop();
-    await broker?.stop();
-  });
-
-  const call = async (method: string, path: string, body?: unknown, tenantId = TENANT) => app.request(method, path, { body, identity: { tenantId, userId: 'user-200' } });
+  const call = async (method: string, path: string, body?: unknown, tenantId = TENANT) => service.app.request(method, path, { body, identity: { tenantId, userId: 'user-200' } });
   const history = async (id: string, tenantId = TENANT) => ((await call('GET', `/api/v1/opportunities/${id}/history`, undefined, tenantId)).body as History).data;
   const createDeal = async (id: string, stage: string, tenantId = TENANT) =>
     expect((await call('POST', '/api/v1/opportunities', { id, customer_id: `CUST-${id}`, amount: '1000.00', currency: 'USD', stage }, tenantId)).status).to.equal(201);
@@ -59,14 +44,14 @@ describe('Kafka bridge: offers and orders events in the running service (real br
   /** As the producing context would: Avro value, eventType and eventId headers, keyed. */
   async function publish(type: ConsumedEventType, key: string, ...records: AvroRecord[]): Promise<void> {
     await produce(
-      broker.brokers,
+      service.broker.brokers,
       topics.inbound[type].topic,
       records.map((r) => ({ key, value: codec.encodeRecord(type, r), headers: { eventType: type, eventId: String(r.eventId) } })),
     );
   }
-  const inInbox = async (r: AvroRecord, tenantId = TENANT) => (await app.database.db('kafka_inbox').where({ tenant_id: tenantId, event_id: r.eventId })).length === 1;
+  const inInbox = async (r: AvroRecord, tenantId = TENANT) => (await service.app.database.db('kafka_inbox').where({ tenant_id: tenantId, event_id: r.eventId })).length === 1;
   const deadLetterOf = async (r: AvroRecord): Promise<ReadMessage> => {
-    const found = await readTopics(broker.brokers, [topics.dlq.topic], (m) => m.some((x) => x.headers.eventId === r.eventId), 60_000);
+    const found = await readTopics(service.broker.brokers, [topics.dlq.topic], (m) => m.some((x) => x.headers.eventId === r.eventId), 60_000);
     return found.find((x) => x.headers.eventId === r.eventId)!;
   };
 
@@ -109,7 +94,7 @@ describe('Kafka bridge: offers and orders events in the running service (real br
     const next = approved('OF-5', 'OPP-NEXT');
     // One key, so one partition: the valid message comes strictly after the bad ones.
     await publish('OfferApprovedEvent', 'K-1', forbidden, closed);
-    await produce(broker.brokers, topics.inbound.OfferApprovedEvent.topic, [
+    await produce(service.broker.brokers, topics.inbound.OfferApprovedEvent.topic, [
       { key: 'K-1', value: Buffer.from('not Avro'), headers: { eventType: 'OfferApprovedEvent', eventId: garbage.eventId } },
     ]);
     await publish('OfferApprovedEvent', 'K-1', next);
@@ -154,7 +139,7 @@ describe('Kafka bridge: offers and orders events in the running service (real br
     await publish('OrderCreatedEvent', 'OPP-ORD', { ...created, eventId: randomUUID() }); // Orders sent it twice
     const tasks = async () => (await call('GET', '/api/v1/tasks?related_type=opportunity&related_id=OPP-ORD')).body.data as Record<string, unknown>[];
     await waitFor(async () => (await call('GET', '/api/v1/opportunities/OPP-ORD')).body.status === 'won' && (await tasks()).length > 0, 30_000, 'the win and its task');
-    await waitFor(async () => (await app.database.db('kafka_inbox').where({ tenant_id: TENANT, event_type: 'OrderCreatedEvent' })).length === 2, 30_000, 'both deliveries');
+    await waitFor(async () => (await service.app.database.db('kafka_inbox').where({ tenant_id: TENANT, event_type: 'OrderCreatedEvent' })).length === 2, 30_000, 'both deliveries');
     const list = await tasks();
     expect(list).to.have.length(1);
     expect(list[0]).to.include({ id: orderFollowUpTaskId('ORD-1'), assigned_to: 'user-200', status: 'open', type: 'follow_up' });
@@ -171,7 +156,7 @@ describe('Kafka bridge: offers and orders events in the running service (real br
     await publish('OrderCreatedEvent', 'ORD-2', customerOnly);
     await publish('OrderCreatedEvent', 'ORD-3', neither);
     const tasks = async () =>
-      (await app.request('GET', '/api/v1/tasks?related_type=customer&related_id=CUST-NEW', { identity: { tenantId: TENANT, userId: 'user-300', roles: ['sales_rep'] } })).body
+      (await service.app.request('GET', '/api/v1/tasks?related_type=customer&related_id=CUST-NEW', { identity: { tenantId: TENANT, userId: 'user-300', roles: ['sales_rep'] } })).body
         .data as Record<string, unknown>[];
     await waitFor(async () => (await tasks()).length === 1, 30_000, "the customer's follow-up");
     expect((await tasks())[0]).to.include({ id: orderFollowUpTaskId('ORD-2'), assigned_to: 'user-300' });
