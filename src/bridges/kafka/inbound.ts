@@ -1,18 +1,16 @@
-import type { Knex } from 'knex';
-import type { Logger } from '../../shared/logger.js';
-import type { Metrics } from '../../observability/metrics.js';
 import { SpanKind, extractTraceContext, withSpan } from '../../observability/tracing.js';
-import { type AvroCodec, type AvroRecord, avroCodec } from './avro.js';
-import { type BackoffOptions, errorMessage } from '../../shared/backoff.js';
+import { errorMessage } from '../../shared/backoff.js';
+import { type AvroRecord, avroCodec } from './avro.js';
 import { envelopeProblem } from './consumedEnvelope.js';
 import { type DeadLetterReason, deadLetterMessage } from './deadLetter.js';
-import { type InboundContext, type InboundHandler, type InboundHandlers, RejectedMessageError } from './inboundHandler.js';
-import { applyOnce, isPermanentDbError } from './inbox.js';
+import { type InboundContext, type InboundHandler, RejectedMessageError } from './inboundHandler.js';
+import type { InboundOptions } from './inboundOptions.js';
 import type { InboundStatus } from './inboundStatus.js';
-import { Stopped, retryInPlace } from './retryInPlace.js';
+import { applyOnce, isPermanentDbError } from './inbox.js';
 import type { ConsumedRecords } from './records.js';
-import { type ConsumedEventType, type TopicConfig, type TopicSpec, resolveTopics } from './topics.js';
-import type { Consumption, IncomingMessage, KafkaTransport, TopicCheck } from './transport.js';
+import { Stopped, retryInPlace } from './retryInPlace.js';
+import { type ConsumedEventType, type TopicSpec, resolveTopics } from './topics.js';
+import type { Consumption, IncomingMessage, TopicCheck } from './transport.js';
 
 /**
  * The inbound bridge: consumer group crm-pipeline-cg over the topics of the events we consume.
@@ -25,25 +23,6 @@ import type { Consumption, IncomingMessage, KafkaTransport, TopicCheck } from '.
  * backoff, because skipping them would lose effects and reorder a key's events.
  */
 export const CONSUMER_GROUP = 'crm-pipeline-cg';
-
-export interface InboundOptions {
-  readonly db: Knex;
-  readonly transport: KafkaTransport;
-  readonly log: Logger;
-  /** kafka_inbound_messages_total by topic and outcome. */
-  readonly metrics?: Metrics;
-  readonly handlers: InboundHandlers;
-  readonly topics?: TopicConfig;
-  readonly codec?: AvroCodec;
-  readonly groupId?: string;
-  readonly backoff?: BackoffOptions;
-  /**
-   * Whether a consumed record is one this service published itself (a type we both publish
-   * and consume: CustomerProfileUpdatedEvent on crm.customer360.profile.updated). Such a
-   * record is skipped: no inbox row, no effect, counted as `own`. See ownEvents.ts.
-   */
-  readonly isOwnEvent?: (eventType: ConsumedEventType, record: AvroRecord) => Promise<boolean>;
-}
 
 export interface KafkaInbound {
   start(): void;
