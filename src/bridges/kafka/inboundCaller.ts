@@ -1,4 +1,5 @@
 import { systemAccess } from '../../access/access.js';
+import { isUserId } from '../../access/roles.js';
 import type { Caller } from '../../commands/context.js';
 import { AGGREGATE_ID_PATTERN } from '../../eventstore/streams.js';
 import { DomainError } from '../../shared/errors.js';
@@ -23,6 +24,12 @@ export function inboundCaller(ctx: InboundContext): Caller {
 /** An id that names one of our streams; anything else can never succeed. */
 export function requireId(id: string): string {
   if (!AGGREGATE_ID_PATTERN.test(id)) throw new RejectedMessageError(`"${id}" is not a valid id`);
+  return id;
+}
+
+/** A user another context names (a sales rep): who will be an assignee must be a user id. */
+export function requireUserId(id: string): string {
+  if (!isUserId(id)) throw new RejectedMessageError(`"${id}" is not a user id (1-128 visible ASCII characters, not system:/apikey:)`);
   return id;
 }
 

@@ -1,7 +1,7 @@
 import type { AppContext } from '../../commands/context.js';
 import { approveOffer, rejectOffer } from '../../commands/offers.js';
 import { recordOrder } from '../../commands/orders.js';
-import { inboundCaller, refusedAsRejected, requireId, requireMoney } from './inboundCaller.js';
+import { inboundCaller, refusedAsRejected, requireId, requireMoney, requireUserId } from './inboundCaller.js';
 import type { InboundCommandHandlers } from './inboundHandlers.js';
 
 /**
@@ -30,8 +30,8 @@ export function offerAndOrderCommands(app: AppContext): Pick<InboundCommandHandl
         recordOrder(app, inboundCaller(ctx), {
           orderId: r.orderId,
           ...(r.opportunityId !== null ? { opportunityId: requireId(r.opportunityId) } : {}),
-          ...(r.customerId !== null ? { customerId: r.customerId } : {}),
-          ...(r.salesRepId !== null ? { salesRepId: r.salesRepId } : {}),
+          ...(r.customerId !== null ? { customerId: requireId(r.customerId) } : {}),
+          ...(r.salesRepId !== null ? { salesRepId: requireUserId(r.salesRepId) } : {}),
           totalAmount,
           currency,
           createdAt: new Date(r.createdAt),

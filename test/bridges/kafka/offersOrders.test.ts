@@ -150,11 +150,12 @@ describe('Kafka bridge: offers and orders events in the running service (real br
     expect(wins[0]!.actor).to.equal('system:kafka-inbound');
   });
 
-  it('OrderCreated without a deal gives a follow-up on the customer; with neither deal nor customer it is dead-lettered', async () => {
+  it('OrderCreated without a deal gives a follow-up on the customer; with neither deal nor customer, or no user to assign, it is dead-lettered', async () => {
     const customerOnly = order('ORD-2', { customerId: 'CUST-NEW', salesRepId: 'user-300' });
     const neither = order('ORD-3', {});
+    const systemRep = order('ORD-4', { customerId: 'CUST-NEW', salesRepId: 'system:kafka-inbound' });
     await publish('OrderCreatedEvent', 'ORD-2', customerOnly);
-    await publish('OrderCreatedEvent', 'ORD-3', neither);
+    await publish('OrderCreatedEvent', 'ORD-3', neither, systemRep);
     const tasks = async () =>
       (await service.app.request('GET', '/api/v1/tasks?related_type=customer&related_id=CUST-NEW', { identity: { tenantId: TENANT, userId: 'user-300', roles: ['sales_rep'] } })).body
         .data as Record<string, unknown>[];
@@ -163,5 +164,6 @@ describe('Kafka bridge: offers and orders events in the running service (real br
     const dead = await deadLetterOf(neither);
     expect(dead.headers['error-type']).to.equal('rejected');
     expect(dead.headers['error-message']).to.match(/ORD-3 names neither an opportunity nor a customer/);
+    expect((await deadLetterOf(systemRep)).headers['error-message']).to.match(/"system:kafka-inbound" is not a user id/);
   });
 });
