@@ -50,6 +50,8 @@ export type OpportunityClosedWon = DomainEvent<
     closeDate: string;
     fromStage: string;
     toStage: string;
+    /** The order that won it (Orders' OrderCreated); absent when a rep closed it. Not on the seed 000 Avro schema. */
+    orderId?: string;
   }
 >;
 
@@ -96,6 +98,18 @@ export type OpportunityPricingSnapshotAttached = DomainEvent<
   }
 >;
 
+/** An offer for the deal was rejected (Offers' OfferRejected, seed 003): the probability it leaves the deal with. */
+export type OpportunityOfferRejected = DomainEvent<
+  'OpportunityOfferRejectedEvent',
+  {
+    opportunityId: string;
+    offerId: string;
+    reason: string;
+    fromProbability: number;
+    probability: number;
+  }
+>;
+
 /** The deal changes hands: who had it, who has it now (the actor is in the metadata). */
 export type OpportunityReassigned = DomainEvent<
   'OpportunityReassignedEvent',
@@ -115,6 +129,7 @@ export type OpportunityTerritoryAssigned = DomainEvent<
 
 export type OpportunityEvent =
   | OpportunityPricingSnapshotAttached
+  | OpportunityOfferRejected
   | OpportunityReassigned
   | OpportunityTerritoryAssigned
   | OpportunityCreated
@@ -132,4 +147,5 @@ export const OPPORTUNITY_EVENT_TYPES = [
   'OpportunityPricingSnapshotAttachedEvent',
   'OpportunityReassignedEvent',
   'OpportunityTerritoryAssignedEvent',
+  'OpportunityOfferRejectedEvent',
 ] as const satisfies readonly OpportunityEvent['type'][];
