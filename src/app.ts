@@ -157,6 +157,7 @@ async function compose(
   // Workflows (seed 003's process managers) follow the log like projections, under leases.
   const workflowRunner = createWorkflowRunner({ store, db, execute, log, leases, workflows });
   await workflowRunner.start();
+  const stageSetFor = (tenantId: string) => stageSetOf(store, tenantId);
 
   // The Kafka bridge: idle without KAFKA_BROKERS; the log is the outbox and its backlog waits.
   const lagCounter = config.EVENTSTORE_URL ? storeLagCounter(store) : postgresLagCounter(db);
@@ -171,7 +172,7 @@ async function compose(
         metrics,
         lagCounter,
         leases,
-        ...inboundCommands(execute),
+        ...inboundCommands({ store, db, execute, stageSetFor }),
       })
     : undefined;
   bridge?.start();
@@ -212,7 +213,7 @@ async function compose(
     log,
     metrics,
     auth: { verifyToken, apiKeys: createApiKeyVerifier({ store, db }), db, rateLimiter, metrics },
-    stageSetFor: (tenantId) => stageSetOf(store, tenantId),
+    stageSetFor,
     maxConsistencyWaitMs: config.MAX_CONSISTENCY_WAIT_MS,
     version: VERSION,
     trustProxy: config.TRUST_PROXY,

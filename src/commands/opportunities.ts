@@ -73,6 +73,8 @@ export interface CloseOpportunityInput {
   readonly outcome: 'won' | 'lost';
   readonly closeDate?: string;
   readonly reason?: string;
+  /** The order that wins it (Orders' OrderCreated, commands/orders.ts). */
+  readonly orderId?: string;
 }
 
 export async function closeOpportunity(app: AppContext, caller: Caller, { opportunityId, ...input }: CloseOpportunityInput): Promise<OpportunityResult> {

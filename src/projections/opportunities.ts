@@ -87,6 +87,13 @@ function reduceFacts(row: Row | undefined, stored: StoredEvent): Row | undefined
       const d = event.data;
       return { ...row, quote_id: d.quoteId, quote_amount: d.totalAmount, quote_currency: d.currency, quote_valid_until: d.validUntil, ...touch };
     }
+    case 'OpportunityOfferRejectedEvent':
+      return {
+        ...row,
+        probability: event.data.probability,
+        probability_drops: Number(row.probability_drops ?? 0) + (event.data.probability < Number(row.probability) ? 1 : 0),
+        ...touch,
+      };
     case 'OpportunityReassignedEvent':
       return { ...row, owner_id: event.data.toOwnerId, ...touch };
     case 'OpportunityCommercialTermsSetEvent': {

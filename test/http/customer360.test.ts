@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import type { InboundContext } from '../../src/bridges/kafka/inbound.js';
+import type { InboundContext } from '../../src/bridges/kafka/inboundHandler.js';
 import { createInboundHandlers } from '../../src/bridges/kafka/inboundHandlers.js';
 import type { ConsumedRecords } from '../../src/bridges/kafka/records.js';
 import type { ConsumedEventType } from '../../src/bridges/kafka/topics.js';

@@ -42,6 +42,16 @@ export type OpportunityCommand =
       closeDate?: string;
       reason?: string;
       creditHolds?: ReadonlySet<string>;
+      /** Won by this order (Orders' OrderCreated): a deal already won stays as it is. */
+      orderId?: string;
+    }
+  | {
+      /** Offers' OfferRejected: the probability drops (offerRejection.ts), once per offer. */
+      type: 'RecordOfferRejection';
+      offerId: string;
+      reason: string;
+      /** The probability the Offers context sets; the rule's when absent. */
+      probability?: number;
     }
   | {
       /** Sales' QuoteCreatedEvent: the quote's pricing, attached once per quote. */

@@ -51,6 +51,8 @@ export type OpportunityClosedWon = DomainEvent<
     closeDate: string;
     fromStage: string;
     toStage: string;
+    /** The order that won it (Orders' OrderCreated); absent when a rep closed it. Not on the seed 000 Avro schema. */
+    orderId?: string;
   }
 >;
 
@@ -97,6 +99,18 @@ export type OpportunityPricingSnapshotAttached = DomainEvent<
   }
 >;
 
+/** An offer for the deal was rejected (Offers' OfferRejected, seed 003): the probability it leaves the deal with. */
+export type OpportunityOfferRejected = DomainEvent<
+  'OpportunityOfferRejectedEvent',
+  {
+    opportunityId: string;
+    offerId: string;
+    reason: string;
+    fromProbability: number;
+    probability: number;
+  }
+>;
+
 /** The deal changes hands: who had it, who has it now (the actor is in the metadata). */
 export type OpportunityReassigned = DomainEvent<
   'OpportunityReassignedEvent',
@@ -117,6 +131,7 @@ export type OpportunityTerritoryAssigned = DomainEvent<
 export type OpportunityEvent =
   | OpportunityCommercialTermsSet
   | OpportunityPricingSnapshotAttached
+  | OpportunityOfferRejected
   | OpportunityReassigned
   | OpportunityTerritoryAssigned
   | OpportunityCreated
@@ -134,5 +149,6 @@ export const OPPORTUNITY_EVENT_TYPES = [
   'OpportunityPricingSnapshotAttachedEvent',
   'OpportunityReassignedEvent',
   'OpportunityTerritoryAssignedEvent',
+  'OpportunityOfferRejectedEvent',
   'OpportunityCommercialTermsSetEvent',
 ] as const satisfies readonly OpportunityEvent['type'][];

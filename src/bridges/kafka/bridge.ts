@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { EventStore } from '../../eventstore/port.js';
 import type { Logger } from '../../shared/logger.js';
-import { type InboundStatus, createKafkaInbound } from './inbound.js';
+import { createKafkaInbound } from './inbound.js';
+import type { InboundStatus } from './inboundStatus.js';
 import { type InboundHandlerDeps, createInboundHandlers } from './inboundHandlers.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { Leases } from '../../subscriptions/leases.js';
@@ -68,10 +69,7 @@ export function createKafkaBridge(opts: KafkaBridgeOptions): KafkaBridge {
     topics,
     // Our own crm.customer360.profile.updated messages come back on the topic we consume: skipped.
     isOwnEvent: ownEventCheck(opts.store),
-    handlers: createInboundHandlers({
-      ...(opts.onQuoteCreated ? { onQuoteCreated: opts.onQuoteCreated } : {}),
-      ...(opts.onLeadCreated ? { onLeadCreated: opts.onLeadCreated } : {}),
-    }),
+    handlers: createInboundHandlers(opts),
   });
   return {
     start() {

@@ -42,6 +42,7 @@ export const PUBLISHED_EVENT_TYPES = Object.keys(PUBLISHED_TOPICS) as PublishedE
 export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
   'OpportunityUpdatedEvent',
   'OpportunityPricingSnapshotAttachedEvent',
+  'OpportunityOfferRejectedEvent',
   'OpportunityReassignedEvent',
   'CustomerMergedIntoEvent', // the source side of a merge; CustomerMergedEvent is the published fact
   'ForecastCreatedEvent',
@@ -70,7 +71,7 @@ export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
 ];
 
 /**
- * Consumed events. The seeds name the events, not their topics, except Customer 360's
+ * Consumed events (seeds 000, 001 and 003). The seeds name the events, not their topics, except Customer 360's
  * profile.updated; the others follow the seeds' convention `<context>.<entity>.<event>`.
  * Their producers own them: when we must create one (a fresh cluster) it gets `partitions`,
  * and an existing topic is only checked and reported, never altered.
@@ -83,6 +84,10 @@ export const INBOUND_TOPICS = {
   LeadCreatedEvent: { topic: 'sales.lead.created', partitions: 6 },
   ServiceOrderCreatedEvent: { topic: 'serviceorders.order.created', partitions: 6 },
   ContractActivatedEvent: { topic: 'contracts.contract.activated', partitions: 6 },
+  // seed 003, "Offers Service Integration" and "Orders Service Integration"
+  OfferApprovedEvent: { topic: 'offers.offer.approved', partitions: 6 },
+  OfferRejectedEvent: { topic: 'offers.offer.rejected', partitions: 6 },
+  OrderCreatedEvent: { topic: 'orders.order.created', partitions: 6 },
 } as const satisfies Record<string, TopicSpec>;
 
 export type ConsumedEventType = keyof typeof INBOUND_TOPICS;
