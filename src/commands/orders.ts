@@ -1,5 +1,5 @@
 import type { RelatedEntity } from '../aggregates/activity/related.js';
-import { uuidV5 } from '../aggregates/lead/decider.js';
+import { uuidV5 } from '../shared/uuid.js';
 import { latestDealOwner } from '../projections/customerDealOwner.js';
 import { DomainError, validation } from '../shared/errors.js';
 import type { Amount } from '../shared/money.js';

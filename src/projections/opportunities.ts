@@ -96,6 +96,10 @@ function reduceFacts(row: Row | undefined, stored: StoredEvent): Row | undefined
       };
     case 'OpportunityReassignedEvent':
       return { ...row, owner_id: event.data.toOwnerId, ...touch };
+    case 'OpportunityCommercialTermsSetEvent': {
+      const { opportunityId: _id, personalData, ...terms } = event.data;
+      return { ...row, commercial_terms: { ...terms, contacts: personalData.contacts }, ...touch };
+    }
     case 'OpportunityTerritoryAssignedEvent':
       return { ...row, territory_id: event.data.toTerritoryId, ...touch };
     case 'OpportunityUpdatedEvent': {
@@ -119,7 +123,7 @@ const model: RowModel<Row> = {
   table: OPPORTUNITIES_TABLE,
   keyColumns: ['tenant_id', 'opportunity_id'],
   keyOf: (e) => ({ tenant_id: e.tenantId, opportunity_id: e.aggregateId }),
-  jsonColumns: ['products', 'metadata'],
+  jsonColumns: ['products', 'metadata', 'commercial_terms'],
   reduce: reduceOpportunity,
 };
 

@@ -1,3 +1,4 @@
+import type { CommercialTerms, OnboardingContact } from '../aggregates/opportunity/commercialTerms.js';
 import type { Knex } from 'knex';
 import type { Access } from '../access/access.js';
 import { type OwnerScope, requireOwnerInScope, scopeFor } from '../access/policy.js';
@@ -30,6 +31,8 @@ export interface OpportunityRow {
   quote_valid_until: string | null;
   deal_score: number;
   products: unknown;
+  /** As the projection stores it: the terms with their contacts (commercialTerms.ts). */
+  commercial_terms: (CommercialTerms & { contacts: OnboardingContact[] }) | null;
   metadata: unknown;
   revision: string;
   created_by: string;

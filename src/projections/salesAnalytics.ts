@@ -28,6 +28,7 @@ function facts(e: StoredEvent<OpportunityEvent>): { stage?: string; closeDate?: 
     case 'OpportunityOfferRejectedEvent':
     case 'OpportunityReassignedEvent':
     case 'OpportunityTerritoryAssignedEvent':
+    case 'OpportunityCommercialTermsSetEvent':
       return {};
   }
 }

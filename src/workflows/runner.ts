@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { ExecuteCommand } from '../commands/handler.js';
-import type { EventStore, Position } from '../eventstore/port.js';
+import { type EventStore, type Position, START } from '../eventstore/port.js';
 import type { Logger } from '../shared/logger.js';
 import { type StoredCheckpoint, TABLE } from '../subscriptions/checkpoints.js';
 import type { Leases } from '../subscriptions/leases.js';
@@ -49,20 +49,10 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps): WorkflowRunner {
     return stored.position;
   }
 
-  /** The first checkpoint of a workflow that skips history: the head of the log now. */
-  async function placeNew(wf: Workflow): Promise<void> {
-    const head = wf.history === 'skip' ? await deps.store.headPosition() : { commit: 0n, prepare: 0n };
-    await deps.db(TABLE)
-      .insert({ name: subscriptionName(wf.name), version: wf.version, position_commit: head.commit.toString(), position_prepare: head.prepare.toString() })
-      .onConflict('name')
-      .ignore();
-  }
-
   return {
     async start() {
       for (const wf of deps.workflows) {
         if (running.has(wf.name)) continue;
-        await placeNew(wf);
         const onRefused = () => refused.set(wf.name, (refused.get(wf.name) ?? 0) + 1);
         const sub = startSubscription(workflowSubscriber(wf, { ...deps, onRefused }), {
           store: deps.store,
@@ -71,6 +61,8 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps): WorkflowRunner {
           ...(deps.leases ? { leases: deps.leases } : {}),
           ...(deps.batchSize ? { batchSize: deps.batchSize } : {}),
           resume: (stored) => resume(wf, stored),
+          // A workflow that skips history begins at the head of the log on its first start.
+          firstPosition: async () => (wf.history === 'skip' ? deps.store.headPosition() : START),
         });
         running.set(wf.name, sub);
       }

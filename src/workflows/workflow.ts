@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { DomainEvent } from '../aggregates/decider.js';
-import { uuidV5 } from '../aggregates/lead/decider.js';
+import { uuidV5 } from '../shared/uuid.js';
 import type { Aggregate, CommandEnvelope, ExecuteCommand } from '../commands/handler.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { EventStore } from '../eventstore/port.js';

@@ -1,5 +1,6 @@
 import type { Amount } from '../../shared/money.js';
 import type { StageSet } from '../pipelineStage/stages.js';
+import type { CommercialTerms, OnboardingContact } from './commercialTerms.js';
 import type { ProductLine } from './events.js';
 
 /** Commands carry values already parsed at the edge (Amount, ISO dates); rules live in decide. */
@@ -68,6 +69,7 @@ export type OpportunityCommand =
       reason?: string;
     }
   | { type: 'AssignOpportunityTerritory'; territoryId: string; reason?: string }
+  | { type: 'SetCommercialTerms'; terms: CommercialTerms; contacts: OnboardingContact[] }
   | {
       type: 'UpdateOpportunity';
       amount?: Amount;

@@ -6,6 +6,7 @@ import type { OpportunityEvent } from './events.js';
 import { probabilityAfterRejection } from './offerRejection.js';
 import { type ExistingOpportunity as Existing, type OpportunityState, evolve } from './state.js';
 import { updateFields } from './updateFields.js';
+import { checkCommercialTerms } from './commercialTerms.js';
 
 const isoDate = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -192,6 +193,15 @@ function decide(command: OpportunityCommand, state: OpportunityState, ctx: Decis
           data: { opportunityId: current.opportunityId, fromTerritoryId: current.territoryId, toTerritoryId: command.territoryId, reason: command.reason?.trim() || null },
         },
       ];
+    }
+
+    case 'SetCommercialTerms': {
+      const current = requireOpen(state);
+      checkCommercialTerms(command.terms);
+      const same = JSON.stringify([command.terms, command.contacts]) === JSON.stringify([current.commercialTerms, current.contacts]);
+      if (same) return [];
+      const data = { opportunityId: current.opportunityId, ...command.terms, personalData: { contacts: command.contacts } };
+      return [{ type: 'OpportunityCommercialTermsSetEvent', data }];
     }
 
     case 'ReassignOpportunity': {

@@ -1,5 +1,6 @@
 import type { Amount } from '../../shared/money.js';
 import type { DomainEvent } from '../decider.js';
+import type { OpportunityCommercialTermsSet } from './commercialTerms.js';
 
 /** Payloads follow seed 000 (camelCase, amounts as decimal strings); extra fields are additive. */
 export interface ProductLine {
@@ -128,6 +129,7 @@ export type OpportunityTerritoryAssigned = DomainEvent<
 >;
 
 export type OpportunityEvent =
+  | OpportunityCommercialTermsSet
   | OpportunityPricingSnapshotAttached
   | OpportunityOfferRejected
   | OpportunityReassigned
@@ -148,4 +150,5 @@ export const OPPORTUNITY_EVENT_TYPES = [
   'OpportunityReassignedEvent',
   'OpportunityTerritoryAssignedEvent',
   'OpportunityOfferRejectedEvent',
+  'OpportunityCommercialTermsSetEvent',
 ] as const satisfies readonly OpportunityEvent['type'][];

@@ -1,5 +1,6 @@
 import { type Amount, toBig } from '../../shared/money.js';
 import { dealScore, decisionCriteriaKnown, isPush } from './dealScore.js';
+import type { CommercialTerms, OnboardingContact } from './commercialTerms.js';
 import type { OpportunityEvent } from './events.js';
 
 /** What an opportunity's stream folds into: what the decider decides on, and the deal score. */
@@ -30,6 +31,9 @@ export type OpportunityState =
       readonly decisionCriteriaKnown: boolean;
       readonly closeDatePushes: number;
       readonly probabilityDrops: number;
+      /** What Billing and Operations get when it closes won (commercialTerms.ts). */
+      readonly commercialTerms: CommercialTerms | null;
+      readonly contacts: readonly OnboardingContact[];
     };
 
 export type ExistingOpportunity = Extract<OpportunityState, { exists: true }>;
@@ -58,7 +62,14 @@ export function evolve(state: OpportunityState, event: OpportunityEvent): Opport
         decisionCriteriaKnown: decisionCriteriaKnown(d.metadata),
         closeDatePushes: 0,
         probabilityDrops: 0,
+        commercialTerms: null,
+        contacts: [],
       };
+    }
+    case 'OpportunityCommercialTermsSetEvent': {
+      if (!state.exists) return state;
+      const { opportunityId: _id, personalData, ...terms } = event.data;
+      return { ...state, commercialTerms: terms, contacts: personalData.contacts };
     }
     case 'OpportunityStageChangedEvent':
       if (!state.exists) return state;

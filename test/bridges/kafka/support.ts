@@ -1,3 +1,4 @@
+import { type FeedName, feedEnvName } from '../../../src/bridges/kafka/feeds/feedTopics.js';
 import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, type Message, Producer, compatibilityPartitioner, stringDeserializer, stringSerializer } from '@platformatic/kafka';
 import { type BrokerHandle, startBroker } from '../../../scripts/kafka/broker.js';
@@ -131,6 +132,7 @@ export function testTopicOverrides(): Record<string, string> {
   const entries: [string, string][] = [
     ...Object.entries(defaults.published).map(([type, spec]): [string, string] => [topicEnvName(type), `${spec.topic}.test-${run}`]),
     ...Object.entries(defaults.inbound).map(([type, spec]): [string, string] => [topicEnvName(type), `${spec.topic}.test-${run}`]),
+    ...Object.entries(defaults.feeds).map(([feed, spec]): [string, string] => [feedEnvName(feed as FeedName), `${spec.topic}.test-${run}`]),
     [DLQ_ENV_NAME, `${defaults.dlq.topic}.test-${run}`],
   ];
   return Object.fromEntries(entries);
