@@ -35,6 +35,9 @@ import { startTracing } from './observability/tracing.js';
 
 export const VERSION = '0.1.0';
 
+/** How long a workflow waits for a read model to show its trigger before it retries the batch. */
+const WORKFLOW_READ_WAIT_MS = 10_000;
+
 export interface RunningApp {
   readonly url: string;
   readonly server: Server;
@@ -155,9 +158,18 @@ async function compose(
   runner.start();
   const execute = createCommandHandler({ store, metrics });
   // Workflows (seed 003's process managers) follow the log like projections, under leases.
-  const workflowRunner = createWorkflowRunner({ store, db, execute, log, leases, workflows });
-  await workflowRunner.start();
   const stageSetFor = (tenantId: string) => stageSetOf(store, tenantId);
+  const workflowRunner = createWorkflowRunner({
+    store,
+    db,
+    execute,
+    log,
+    leases,
+    workflows,
+    stageSetFor,
+    projectionReached: async (projection, position) => (await runner.waitFor(projection, position, WORKFLOW_READ_WAIT_MS)) === 'reached',
+  });
+  await workflowRunner.start();
 
   // The Kafka bridge: idle without KAFKA_BROKERS; the log is the outbox and its backlog waits.
   const lagCounter = config.EVENTSTORE_URL ? storeLagCounter(store) : postgresLagCounter(db);
