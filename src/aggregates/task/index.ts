@@ -4,7 +4,8 @@ import { type TaskState, taskDecider } from './decider.js';
 import type { TaskEvent } from './events.js';
 
 /**
- * One stream per task: `task-<tenant>:<id>`. The assignee is the owner the policy asks about:
+ * One stream per task: `task-<tenant>:<id>`. The assignee is the owner the policy asks about (and
+ * the record it is about, relatedOf: "as for the related record"):
  * the current one, and every one a command gives the task (creation, reassignment).
  */
 export const taskAggregate: Aggregate<TaskCommand, TaskEvent, TaskState> = {
@@ -12,6 +13,7 @@ export const taskAggregate: Aggregate<TaskCommand, TaskEvent, TaskState> = {
   decider: taskDecider,
   guard: {
     resource: 'task',
+    relatedOf: (s) => (s.exists ? s.relatedTo : undefined),
     ownerOf: (s) => (s.exists ? s.assigneeId : undefined),
     newOwnersOf: (c, actorId) => (c.type === 'CreateTask' ? [c.assigneeId ?? actorId] : c.type === 'ReassignTask' ? [c.assigneeId] : []),
   },
