@@ -4,9 +4,9 @@ import { type TaskState, taskDecider } from './decider.js';
 import type { TaskEvent } from './events.js';
 
 /**
- * One stream per task: `task-<tenant>:<id>`. The assignee is the owner the policy asks about (and
- * the record it is about, relatedOf: "as for the related record"):
- * the current one, and every one a command gives the task (creation, reassignment).
+ * One stream per task: `task-<tenant>:<id>`. The assignee is the owner the policy asks about:
+ * the current one, and every one a command gives the task (creation, reassignment); and the
+ * record the task is about (relatedOf), which admits whoever reaches that record.
  */
 export const taskAggregate: Aggregate<TaskCommand, TaskEvent, TaskState> = {
   category: 'task',
