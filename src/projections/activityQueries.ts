@@ -4,6 +4,7 @@ import { type OwnerScope, type RelatedScope, authorizeRead, relatedScope, scopeF
 import type { RelatedType } from '../aggregates/activity/related.js';
 import { LEADS_TABLE } from './leads.js';
 import { ACTIVITIES_TABLE, TASKS_TABLE } from './activities.js';
+import { whereAboutCustomer } from './customerFamily.js';
 import { CUSTOMERS_TABLE } from './customers.js';
 import { OPPORTUNITIES_TABLE } from './opportunities.js';
 
@@ -62,6 +63,8 @@ export interface WorkFilters {
   readonly ownerId?: string;
   readonly relatedType?: RelatedType;
   readonly relatedId?: string;
+  /** About this customer, its deals or the lead it came from (customerFamily.ts). */
+  readonly customerId?: string;
   readonly status?: string;
   readonly type?: string;
   readonly priority?: string;
@@ -144,6 +147,7 @@ async function list<R>(db: Knex, spec: Spec, tenantId: string, f: WorkFilters, p
     if (f.ownerId) q.where(`${t}.${spec.owner}`, f.ownerId);
     if (f.relatedType) q.where(`${t}.related_type`, f.relatedType);
     if (f.relatedId) q.where(`${t}.related_id`, f.relatedId);
+    if (f.customerId) whereAboutCustomer(q, t, tenantId, f.customerId);
     if (f.status) q.where(`${t}.status`, f.status);
     if (f.type) q.where(`${t}.${spec.typeColumn}`, f.type);
     if (f.priority) q.where(`${t}.priority`, f.priority);

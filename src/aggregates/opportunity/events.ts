@@ -50,6 +50,7 @@ export type OpportunityClosedWon = DomainEvent<
     closeDate: string;
     fromStage: string;
     toStage: string;
+    orderId?: string;
   }
 >;
 

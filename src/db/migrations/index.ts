@@ -3,6 +3,7 @@ import { EVENT_STORE_DDL, EVENT_STORE_DROP } from '../../eventstore/postgres/sch
 import { accessMigrations } from './access.js';
 import { activityMigrations } from './activities.js';
 import { customerMigrations } from './customers.js';
+import { customerTimelineMigrations } from './customerTimeline.js';
 import { forecastMigrations } from './forecasts.js';
 import { kafkaMigrations } from './kafka.js';
 import { leadMigrations } from './leads.js';
@@ -212,4 +213,5 @@ export const migrations: readonly Migration[] = [
   },
   ...subscriptionMigrations,
   ...activityMigrations,
+  ...customerTimelineMigrations,
 ];
