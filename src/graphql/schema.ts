@@ -29,9 +29,9 @@ type Query {
   """Up to 500 territories, by name."""
   territories(ownerId: ID, isActive: Boolean): [Territory!]!
   """Activities (seed 003) the caller may see, newest first; overdue: planned and past due."""
-  activities(ownerId: ID, relatedType: RelatedType, relatedId: ID, status: ActivityStatus, type: ActivityType, priority: Priority, dueBefore: DateTime, dueAfter: DateTime, overdue: Boolean, limit: Int, offset: Int): ActivityConnection!
+  activities(ownerId: ID, relatedType: RelatedType, relatedId: ID, customerId: ID, status: ActivityStatus, type: ActivityType, priority: Priority, dueBefore: DateTime, dueAfter: DateTime, overdue: Boolean, limit: Int, offset: Int): ActivityConnection!
   """Tasks (seed 003) the caller may see, by due date; overdue: open and past due."""
-  tasks(assignedTo: ID, relatedType: RelatedType, relatedId: ID, status: TaskStatus, type: TaskType, priority: Priority, dueBefore: DateTime, dueAfter: DateTime, overdue: Boolean, limit: Int, offset: Int): TaskConnection!
+  tasks(assignedTo: ID, relatedType: RelatedType, relatedId: ID, customerId: ID, status: TaskStatus, type: TaskType, priority: Priority, dueBefore: DateTime, dueAfter: DateTime, overdue: Boolean, limit: Int, offset: Int): TaskConnection!
 }
 
 type Mutation {

@@ -109,6 +109,8 @@ describe('HTTP API: Customer 360 work and interaction timeline', function () {
     const all = await get(repB, '/api/v1/activities?customer_id=CW-CUST&limit=50');
     expect(all.pagination.total).to.equal(12);
     expect(all.data.map((a: { id: string }) => a.id)).to.not.include('CW-A-LEAD');
+    expect((await get(admin, '/api/v1/tasks?customer_id=CW-OTHER')).data.map((t: { id: string }) => t.id)).to.deep.equal(['CW-T-OTHER']);
+    expect((await get(admin, '/api/v1/activities?customer_id=CW-OTHER')).pagination.total).to.equal(0);
   });
 
   it('the timeline: activities done, task completions, stage changes, closes and orders, newest first, within the caller’s reach', async () => {
