@@ -90,6 +90,12 @@ async function handle(trx: Trx, e: StoredEvent): Promise<void> {
   const base = { eventType: e.eventType, eventId: e.eventId, actor: e.metadata.userId };
   const event = { type: e.eventType, data: e.payload } as AnyEvent;
   const work = (type: 'activity' | 'task') => entryOf(trx, t, `${type}:${e.aggregateId}`);
+  // An edit: the shown fields it changed (undefined: unchanged), and what the work is about now.
+  const edited = async (type: 'activity' | 'task', fields: Record<string, unknown>, relatedTo: { type: string; id: string } | null | undefined) => {
+    const changed = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+    const about = relatedTo === undefined ? {} : { related_type: relatedTo?.type ?? null, related_id: relatedTo?.id ?? null };
+    await work(type).update({ details: withDetails(trx, changed), ...about });
+  };
   switch (event.type) {
     case 'CustomerProfileCreatedEvent':
     case 'CustomerProfileUpdatedEvent':
@@ -150,11 +156,7 @@ async function handle(trx: Trx, e: StoredEvent): Promise<void> {
     }
     case 'ActivityUpdatedEvent': {
       const { type, subject, relatedTo } = event.data;
-      const fields = { ...(type !== undefined ? { type } : {}), ...(subject !== undefined ? { subject } : {}) };
-      return void (await work('activity').update({
-        details: withDetails(trx, fields),
-        ...(relatedTo ? { related_type: relatedTo.type, related_id: relatedTo.id } : {}),
-      }));
+      return edited('activity', { type, subject }, relatedTo);
     }
     case 'ActivityCompletedEvent': {
       const d = event.data;
@@ -180,11 +182,7 @@ async function handle(trx: Trx, e: StoredEvent): Promise<void> {
     }
     case 'TaskUpdatedEvent': {
       const { title, taskType, relatedTo } = event.data;
-      const fields = { ...(title !== undefined ? { title } : {}), ...(taskType !== undefined ? { type: taskType } : {}) };
-      return void (await work('task').update({
-        details: withDetails(trx, fields),
-        ...(relatedTo !== undefined ? { related_type: relatedTo?.type ?? null, related_id: relatedTo?.id ?? null } : {}),
-      }));
+      return edited('task', { title, type: taskType }, relatedTo);
     }
     case 'TaskCompletedEvent': {
       const d = event.data;

@@ -161,6 +161,13 @@ describe('HTTP API: Customer 360 work and interaction timeline', function () {
       ['task_completion', 'CW-T-B'],
       ['activity', 'CW-A-LEAD'],
     ]);
+    // An edit of a done activity shows; moving it to another account takes it off this timeline.
+    await ok(repA, 'POST', '/api/v1/activities/CW-A-LEAD/reopen');
+    await ok(repA, 'PATCH', '/api/v1/activities/CW-A-LEAD', { subject: 'first call, noted', related_to: { type: 'customer', id: 'CW-OTHER' } });
+    await ok(repA, 'POST', '/api/v1/activities/CW-A-LEAD/complete', {});
+    expect(await seenBy(repA)).to.deep.equal([['task_completion', 'CW-T-B']]);
+    const other = (await get(repA, '/api/v1/customers/CW-OTHER/timeline?kind=activity')).data as { reference: string; details: { subject: string } }[];
+    expect(other.map((e) => [e.reference, e.details.subject])).to.deep.equal([['CW-A-LEAD', 'first call, noted']]);
     const rows = () => app.database.db('customer_timeline').where({ tenant_id: T }).orderBy('entry_id');
     const before = await rows();
     await rebuildProjection({ db: app.database.db, store }, customerTimelineProjection);
