@@ -1,5 +1,5 @@
 import type { Access } from '../access/access.js';
-import { type Action, type Guard, type RelatedRecord, authorizeRead, inScope, ownerScope, reachOf } from '../access/policy.js';
+import { type Action, type Guard, type RelatedRecord, authorizeRead, inScope, ownerScope, reachOf, requireReach } from '../access/policy.js';
 import type { RelatedType } from '../aggregates/activity/related.js';
 import { customerProfileAggregate } from '../aggregates/customerProfile/index.js';
 import { type DomainEvent, fold } from '../aggregates/decider.js';
@@ -75,7 +75,7 @@ export async function loadReadable<C, E extends DomainEvent, S>(
   aggregateId: string,
   label: string,
 ): Promise<Loaded<E, S>> {
-  authorizeRead(access, aggregate.guard.resource, undefined);
+  requireReach(access, aggregate.guard.resource, 'read');
   const loaded = await loadAggregate(store, aggregate, access.tenantId, aggregateId);
   if (loaded.events.length === 0) throw notFound(`${label} ${aggregateId} not found`, { id: aggregateId });
   const related = await relatedRecordOf(store, access, aggregate.guard, loaded.state, 'read');
