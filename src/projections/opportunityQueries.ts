@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { Access } from '../access/access.js';
 import { type OwnerScope, requireOwnerInScope, scopeFor } from '../access/policy.js';
 import { type StageSet, findStage, normaliseStageCode } from '../aggregates/pipelineStage/stages.js';
-import { CUSTOMER_FAMILY_SQL } from './customerQueries.js';
+import { CUSTOMER_FAMILY_SQL } from './customerFamily.js';
 import { OPPORTUNITIES_TABLE } from './opportunities.js';
 import { whereOwnerIn } from './ownerScope.js';
 

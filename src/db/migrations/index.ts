@@ -5,6 +5,7 @@ import { activityMigrations } from './activities.js';
 import { feedMigrations } from './feeds.js';
 import { workflowMigrations } from './workflows.js';
 import { customerMigrations } from './customers.js';
+import { customerTimelineMigrations } from './customerTimeline.js';
 import { forecastMigrations } from './forecasts.js';
 import { kafkaMigrations } from './kafka.js';
 import { leadMigrations } from './leads.js';
@@ -215,5 +216,6 @@ export const migrations: readonly Migration[] = [
   ...subscriptionMigrations,
   ...activityMigrations,
   ...workflowMigrations,
+  ...customerTimelineMigrations,
   ...feedMigrations,
 ];
