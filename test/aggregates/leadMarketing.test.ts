@@ -6,7 +6,8 @@ import { givenWhenThen } from '../support/decider.js';
 const ctx = { now: new Date('2026-02-11T08:00:00.000Z'), actorId: 'system:kafka-inbound' };
 const given = givenWhenThen(leadDecider, ctx);
 
-const sync = (score: number | null, touches: string[] | null, campaignId: string | null = 'CAMP-7'): LeadCommand => ({
+type Sync = Extract<LeadCommand, { type: 'SyncFromMarketing' }>;
+const sync = (score: number | null, touches: string[] | null, campaignId: string | null = 'CAMP-7'): Sync => ({
   type: 'SyncFromMarketing',
   create: { leadId: 'L-1', source: 'webinar', personalData: { firstName: 'John', lastName: 'Doe', email: 'john@example.com', phone: null }, company: 'Acme', ...(score === null ? {} : { marketingScore: score }) },
   view: {
@@ -41,7 +42,7 @@ describe('Lead: SyncFromMarketing', () => {
 
   it('a known lead keeps its own data: nothing but the marketing view changes', () => {
     const history = given([]).when(sync(85, ['email'])).events() as LeadEvent[];
-    const events = given(history).when({ ...sync(85, ['email', 'webinar']), create: { ...(sync(1, null) as Extract<LeadCommand, { type: 'SyncFromMarketing' }>).create, company: 'Other' } }).events();
+    const events = given(history).when({ ...sync(85, ['email', 'webinar']), create: { ...sync(1, null).create, company: 'Other' } }).events();
     expect(events.map((e) => e.type)).to.deep.equal(['LeadMarketingSyncedEvent']);
     expect(events[0]!.data).to.deep.include({ changedFields: ['attribution'] });
   });
