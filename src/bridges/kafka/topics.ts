@@ -69,6 +69,8 @@ export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
   ...ACTIVITY_EVENT_TYPES,
   ...TASK_EVENT_TYPES,
   'OpportunityTerritoryAssignedEvent',
+  // Seed 004's billing and onboarding feeds carry the terms (feeds/); no Avro topic documents them.
+  'OpportunityCommercialTermsSetEvent',
 ];
 
 /**
