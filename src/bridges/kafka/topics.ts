@@ -56,6 +56,7 @@ export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
   'LeadDisqualifiedEvent',
   'LeadAssignedEvent',
   'LeadConvertedEvent',
+  'LeadMarketingSyncedEvent',
   'PipelineStagesConfiguredEvent',
   'PipelineStageUpdatedEvent',
   'StageTaskTemplateConfiguredEvent', // stage configuration, like the two above
@@ -68,6 +69,8 @@ export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
   ...ACTIVITY_EVENT_TYPES,
   ...TASK_EVENT_TYPES,
   'OpportunityTerritoryAssignedEvent',
+  // Seed 004's billing and onboarding feeds carry the terms (feeds/); no Avro topic documents them.
+  'OpportunityCommercialTermsSetEvent',
 ];
 
 /**
@@ -88,6 +91,8 @@ export const INBOUND_TOPICS = {
   OfferApprovedEvent: { topic: 'offers.offer.approved', partitions: 6 },
   OfferRejectedEvent: { topic: 'offers.offer.rejected', partitions: 6 },
   OrderCreatedEvent: { topic: 'orders.order.created', partitions: 6 },
+  // Seed 004: Marketing's qualified leads, JSON in seed 004's envelope (jsonConsumed.ts).
+  MarketingLeadQualifiedEvent: { topic: 'marketing.lead.qualified', partitions: 6 },
 } as const satisfies Record<string, TopicSpec>;
 
 export type ConsumedEventType = keyof typeof INBOUND_TOPICS;
