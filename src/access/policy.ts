@@ -11,7 +11,7 @@ import type { Role } from './roles.js';
  * Reach: `own` = records the actor owns; `team` = its own and those of the members of the teams
  * it manages; `all` = the whole tenant. A user with several roles gets the widest reach.
  */
-export type Resource = 'opportunity' | 'lead' | 'forecast' | 'customer' | 'stages' | 'territory' | 'team' | 'apiKey' | 'audit' | 'activity' | 'task';
+export type Resource = 'opportunity' | 'lead' | 'forecast' | 'quota' | 'customer' | 'stages' | 'territory' | 'team' | 'apiKey' | 'audit' | 'activity' | 'task';
 export type Action = 'read' | 'write' | 'merge' | 'replay';
 export type Reach = 'own' | 'team' | 'all';
 
@@ -32,6 +32,9 @@ export const POLICY: Readonly<Record<Resource, Grants>> = {
   },
   lead: OWNED,
   forecast: OWNED,
+  // A user's quota is read as its records are; only managers (within their teams) and admins set
+  // quotas. A territory's quota has no owner: tenant-wide reach only (admin; compliance reads).
+  quota: { read: OWNED.read, write: { sales_manager: 'team', admin: 'all' } },
   // Activities by their owner, tasks by their assignee; a list also shows those on the leads and
   // deals the caller reaches (projections/activityQueries.ts), so a rep sees the work on its records.
   activity: OWNED,
@@ -146,7 +149,8 @@ export function scopeFor(access: Access, resource: Resource, ownerId: string | u
 export interface Guard<C, S> {
   readonly resource: Resource;
   ownerOf?(state: S): string | null | undefined;
-  newOwnersOf?(command: C, actorId: string): readonly string[];
+  /** null: the command makes a record without an owner (tenant-wide), which only reach `all` may. */
+  newOwnersOf?(command: C, actorId: string): readonly (string | null)[];
   actionOf?(command: C): Action;
 }
 
@@ -163,7 +167,8 @@ export function authorizeCommand<C, S>(access: Access, guard: Guard<C, S>, comma
   else requireReach(access, guard.resource, action);
   for (const owner of guard.newOwnersOf?.(command, access.actorId) ?? []) {
     if (!inScope(ownerScope(access, guard.resource, action), owner)) {
-      throw forbidden(`You may not give this ${guard.resource} to ${owner}: that owner is outside your reach`, guard.resource, action, {
+      const to = owner ?? 'nobody (a tenant-wide record)';
+      throw forbidden(`You may not give this ${guard.resource} to ${to}: that owner is outside your reach`, guard.resource, action, {
         owner_id: owner,
       });
     }

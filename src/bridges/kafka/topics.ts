@@ -3,6 +3,7 @@ import { TEAM_EVENT_TYPES } from '../../aggregates/team/events.js';
 import { ACTIVITY_EVENT_TYPES } from '../../aggregates/activity/events.js';
 import { TASK_EVENT_TYPES } from '../../aggregates/task/events.js';
 import { TERRITORY_EVENT_TYPES } from '../../aggregates/territory/events.js';
+import { QUOTA_EVENT_TYPES } from '../../aggregates/quota/events.js';
 /**
  * Which event goes to which Kafka topic. Data, not code: published topics and partition counts
  * are exactly those of seeds 000 (Pipeline) and 001 (Customer 360).
@@ -65,6 +66,8 @@ export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
   ...ACTIVITY_EVENT_TYPES,
   ...TASK_EVENT_TYPES,
   'OpportunityTerritoryAssignedEvent',
+  // Seed 004's sales.quotas feed (quota.set, quota.updated, quota.attained) is issue 12's.
+  ...QUOTA_EVENT_TYPES,
 ];
 
 /**
