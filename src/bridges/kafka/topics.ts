@@ -57,6 +57,7 @@ export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
   'LeadConvertedEvent',
   'PipelineStagesConfiguredEvent',
   'PipelineStageUpdatedEvent',
+  'StageTaskTemplateConfiguredEvent', // stage configuration, like the two above
   // Access administration stays inside the service.
   ...TEAM_EVENT_TYPES,
   ...API_KEY_EVENT_TYPES,

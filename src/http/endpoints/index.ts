@@ -10,6 +10,7 @@ import { opportunityEndpoints } from './opportunities.js';
 import { pipelineEndpoints } from './pipeline.js';
 import { quotaEndpoints } from './quotas.js';
 import { stageEndpoints } from './stages.js';
+import { stageTaskTemplateEndpoints } from './stageTaskTemplates.js';
 import { taskEndpoints } from './tasks.js';
 import { territoryEndpoints } from './territories.js';
 
@@ -21,6 +22,7 @@ export const API_ENDPOINTS: readonly Endpoint<ApiDeps>[] = [
   ...pipelineEndpoints,
   ...opportunityEndpoints,
   ...stageEndpoints,
+  ...stageTaskTemplateEndpoints,
   ...leadEndpoints,
   ...customerEndpoints,
   ...forecastEndpoints,

@@ -4,7 +4,7 @@ import { type StageSetResult, configureStages, updateStage } from '../../command
 import { commandReply, etagOf } from '../commandReply.js';
 import type { ApiDeps } from '../deps.js';
 import { type Call, type Endpoint, endpoint } from '../endpoint.js';
-import { historyEntry } from '../history.js';
+import { historyEntry, lastChange } from '../history.js';
 import { stageChangesOf, stageSetDto } from '../render/stages.js';
 import { configureStagesBody, updateStageBody } from '../requests/stages.js';
 import { stageHistoryBody, stageSetResult, stageSetViewBody } from '../responses/admin.js';
@@ -27,11 +27,7 @@ export const stageEndpoints: readonly Endpoint<ApiDeps>[] = [
     response: stageSetViewBody,
     handle: async (call) => {
       const { state, revision, events } = await loadAggregate(call.deps.store, pipelineStageAggregate, call.access.tenantId, STAGE_SET_AGGREGATE_ID);
-      const last = events.at(-1);
-      return {
-        headers: { ETag: etagOf(revision) },
-        body: { ...stageSetDto(state), revision: revision.toString(), updated_at: last?.timestamp ?? null, updated_by: last?.metadata.userId ?? null },
-      };
+      return { headers: { ETag: etagOf(revision) }, body: { ...stageSetDto(state), ...lastChange(events, revision) } };
     },
   }),
   endpoint({
