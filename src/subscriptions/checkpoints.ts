@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { type Position, START } from '../eventstore/port.js';
+import { type Position, START, comparePositions, formatPosition } from '../eventstore/port.js';
 
 /**
  * The one checkpoint table (projection_checkpoints) of every subscriber: projections, their
@@ -37,6 +37,21 @@ export async function loadCheckpoint(db: Knex, name: string, version: number): P
 export async function readCheckpoints(db: Knex, names: readonly string[]): Promise<Map<string, Position>> {
   const rows = (await db(TABLE).whereIn('name', names as string[]).select('name', 'position_commit', 'position_prepare')) as Row[];
   return new Map(rows.map((r) => [r.name, positionOf(r)]));
+}
+
+/**
+ * Waits until the stored checkpoint of `name` has reached `position` (polling, bounded): for a
+ * workflow that reads a read model and must see at least what its triggering event caused.
+ * Throws on timeout, so that the caller's batch fails and is retried from its own checkpoint.
+ */
+export async function awaitCheckpoint(db: Knex, name: string, position: Position, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stored = (await readCheckpoints(db, [name])).get(name);
+    if (stored && comparePositions(stored, position) >= 0) return;
+    if (Date.now() > deadline) throw new Error(`${name} has not reached ${formatPosition(position)} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 /** Another mover got there first (an instance that took over, a rebuild that swapped in). */
