@@ -51,6 +51,8 @@ describe('HTTP API: quotas', function () {
     expectError(await send(manager, 'PUT', '/api/v1/quotas', { territory_id: 'EMEA', period: 'Q1_2026', amount: '5.00' }), 403, 'FORBIDDEN');
     await ok(send(admin, 'PUT', '/api/v1/quotas', { territory_id: 'EMEA', period: 'Q1_2026', amount: '5000.00', currency: 'usd' }));
 
+    const before = await ok(get(manager, `/api/v1/quotas/${quotaId}?as_of_revision=0`));
+    expect(before).to.include({ amount: '1000.00', revision: '0' }).and.not.have.property('attainment');
     const history = (await get(manager, `/api/v1/quotas/${quotaId}/history`)).body.data;
     expect(history.map((e: { event_type: string; actor: string }) => [e.event_type, e.actor])).to.deep.equal([
       ['QuotaSetEvent', 'mgr-1'],
