@@ -134,13 +134,12 @@ export const quotasFor = (db: Knex, access: Access, filters: Omit<QuotaFilters, 
  * caller may not read it (a territory's quota needs a tenant-wide reach).
  */
 export async function quotaOfForecast(
-  db: Knex,
-  stages: StageSet,
+  { db, stageSetFor }: { readonly db: Knex; readonly stageSetFor: (tenantId: string) => Promise<StageSet> },
   access: Access,
   forecast: { readonly ownerId: string; readonly territoryId: string | null; readonly period: Period | string },
 ): Promise<{ row: QuotaRow; figures: QuotaFigures } | undefined> {
   const target = forecast.territoryId !== null ? { territoryId: forecast.territoryId } : { ownerId: forecast.ownerId };
   const row = await getQuota(db, access.tenantId, quotaIdOf(target, typeof forecast.period === 'string' ? requirePeriod(forecast.period) : forecast.period));
   if (!row || !reachOf(access, 'quota', 'read') || !inScope(ownerScope(access, 'quota'), row.owner_id)) return undefined;
-  return { row, figures: await quotaFigures(db, stages, measureOfRow(row), row.amount) };
+  return { row, figures: await quotaFigures(db, await stageSetFor(access.tenantId), measureOfRow(row), row.amount) };
 }

@@ -51,10 +51,6 @@ const toCoverage = (c: ReturnType<typeof coverage>) => ({ current_pipeline: c.cu
 const onForecast = (call: Call<unknown, unknown, ApiDeps>, run: (caller: Caller) => Promise<ForecastResult>, status: 200 | 201 = 200, render: (r: ForecastResult) => object | Promise<object> = renderForecast) =>
   commandReply(call, { aggregate: forecastAggregate, aggregateId: call.params.id!, status, run, render });
 
-/** The forecast's quota and its figures beside pipeline_coverage (quotaOfForecast). */
-const quotaBeside = async (call: Call<unknown, unknown, ApiDeps>, f: Parameters<typeof quotaOfForecast>[3]) =>
-  quotaOfForecast(call.deps.db, await call.deps.stageSetFor(call.access.tenantId), call.access, f);
-
 async function list(call: Call<unknown, unknown, ApiDeps>, q: z.output<typeof listForecastsQuery>) {
   await readYourWrites(call, forecastsProjection.name);
   const filters = { period: q.period?.code, territoryId: q.territory_id, ownerId: q.owner_id, forecastType: q.forecast_type, status: q.status };
@@ -85,14 +81,8 @@ export const forecastEndpoints: readonly Endpoint<ApiDeps>[] = [
         render: async (result) => {
           const measure = measureOf(call.access.tenantId, result.state);
           const figures = measure && coverage(await forecastPipeline(call.deps, measure), result.state.exists ? result.state.amount : '0');
-          const quota = measure && forecastQuotaDto(await quotaBeside(call, measure));
-          return {
-            ...renderForecast(result),
-            notes: call.body.notes ?? null,
-            ...(figures ? toCoverage(figures) : {}),
-            ...(measure ? { quota } : {}),
-            created_at: result.events[0]?.timestamp ?? null,
-          };
+          const quota = measure ? { quota: forecastQuotaDto(await quotaOfForecast(call.deps, call.access, measure)) } : {};
+          return { ...renderForecast(result), notes: call.body.notes ?? null, ...(figures ? toCoverage(figures) : {}), ...quota, created_at: result.events[0]?.timestamp ?? null };
         },
       });
     },
@@ -143,7 +133,7 @@ export const forecastEndpoints: readonly Endpoint<ApiDeps>[] = [
       const [figures, outcome, quota] = await Promise.all([
         forecastPipeline(call.deps, measure),
         forecastOutcome(call.deps, measure, new Date()),
-        quotaBeside(call, { ownerId: found.row.owner_id, territoryId: found.row.territory_id, period: found.row.period }),
+        quotaOfForecast(call.deps, call.access, { ownerId: found.row.owner_id, territoryId: found.row.territory_id, period: found.row.period }),
       ]);
       return {
         headers,
