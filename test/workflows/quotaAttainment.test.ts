@@ -19,14 +19,10 @@ describe('workflow: quota attainment', function () {
   const rep = { tenantId: T, userId: 'rep-1', roles: ['sales_rep'] };
   const SUB = subscriptionName(QUOTA_ATTAINMENT);
 
-  before(async function () {
-    this.timeout(60_000);
+  before(async () => {
     app = await startTestApp();
   });
-  after(async function () {
-    this.timeout(60_000);
-    await app?.stop();
-  });
+  after(async () => app?.stop());
 
   const ok = async (who: typeof admin, method: string, path: string, body?: unknown) => {
     const res = await app.request(method, path, { identity: who, ...(body !== undefined ? { body } : {}) });
