@@ -6,6 +6,7 @@ import { forecastsProjection } from './forecasts.js';
 import { leadsProjection } from './leads.js';
 import { opportunitiesProjection } from './opportunities.js';
 import type { Projection } from './projection.js';
+import { quotasProjection } from './quotas.js';
 import { salesAnalyticsProjection } from './salesAnalytics.js';
 import { teamsProjection } from './teams.js';
 import { territoriesProjection } from './territories.js';
@@ -23,4 +24,5 @@ export const projections: readonly Projection[] = [
   activitiesProjection,
   tasksProjection,
   customerTimelineProjection,
+  quotasProjection,
 ];

@@ -4,6 +4,7 @@ import { TEAM_EVENT_TYPES } from '../../aggregates/team/events.js';
 import { ACTIVITY_EVENT_TYPES } from '../../aggregates/activity/events.js';
 import { TASK_EVENT_TYPES } from '../../aggregates/task/events.js';
 import { TERRITORY_EVENT_TYPES } from '../../aggregates/territory/events.js';
+import { QUOTA_EVENT_TYPES } from '../../aggregates/quota/events.js';
 /**
  * Which event goes to which Kafka topic. Data, not code: published topics and partition counts
  * are exactly those of seeds 000 (Pipeline) and 001 (Customer 360).
@@ -71,6 +72,8 @@ export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
   'OpportunityTerritoryAssignedEvent',
   // Seed 004's billing and onboarding feeds carry the terms (feeds/); no Avro topic documents them.
   'OpportunityCommercialTermsSetEvent',
+  // On seed 004's JSON feed sales.quotas (feeds/salesFeeds.ts); no Avro topic documents them.
+  ...QUOTA_EVENT_TYPES,
 ];
 
 /**

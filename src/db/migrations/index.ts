@@ -9,6 +9,7 @@ import { customerTimelineMigrations } from './customerTimeline.js';
 import { forecastMigrations } from './forecasts.js';
 import { kafkaMigrations } from './kafka.js';
 import { leadMigrations } from './leads.js';
+import { quotaMigrations } from './quotas.js';
 import { stageMigrations } from './stages.js';
 import { subscriptionMigrations } from './subscriptions.js';
 
@@ -217,5 +218,6 @@ export const migrations: readonly Migration[] = [
   ...activityMigrations,
   ...workflowMigrations,
   ...customerTimelineMigrations,
+  ...quotaMigrations,
   ...feedMigrations,
 ];

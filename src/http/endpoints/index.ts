@@ -8,6 +8,7 @@ import { forecastEndpoints } from './forecasts.js';
 import { leadEndpoints } from './leads.js';
 import { opportunityEndpoints } from './opportunities.js';
 import { pipelineEndpoints } from './pipeline.js';
+import { quotaEndpoints } from './quotas.js';
 import { stageEndpoints } from './stages.js';
 import { stageTaskTemplateEndpoints } from './stageTaskTemplates.js';
 import { taskEndpoints } from './tasks.js';
@@ -26,6 +27,7 @@ export const API_ENDPOINTS: readonly Endpoint<ApiDeps>[] = [
   ...customerEndpoints,
   ...forecastEndpoints,
   ...territoryEndpoints,
+  ...quotaEndpoints,
   ...activityEndpoints,
   ...taskEndpoints,
   ...adminEndpoints,
