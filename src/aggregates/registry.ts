@@ -8,6 +8,7 @@ import { leadAggregate } from './lead/index.js';
 import { opportunityAggregate } from './opportunity/index.js';
 import { apiKeyAggregate } from './apiKey/index.js';
 import { pipelineStageAggregate } from './pipelineStage/index.js';
+import { segmentationAggregate } from './segmentation/index.js';
 import { taskAggregate } from './task/index.js';
 import { teamAggregate } from './team/index.js';
 import { territoryAggregate } from './territory/index.js';
@@ -27,4 +28,5 @@ export const AGGREGATES: Readonly<Record<StreamCategory, AnyAggregate>> = {
   territory: territoryAggregate as unknown as AnyAggregate,
   activity: activityAggregate as unknown as AnyAggregate,
   task: taskAggregate as unknown as AnyAggregate,
+  segmentation: segmentationAggregate as unknown as AnyAggregate,
 };

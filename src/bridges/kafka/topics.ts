@@ -56,6 +56,7 @@ export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
   'LeadConvertedEvent',
   'PipelineStagesConfiguredEvent',
   'PipelineStageUpdatedEvent',
+  'SegmentsConfiguredEvent', // tenant configuration, like the stage set
   // Access administration stays inside the service.
   ...TEAM_EVENT_TYPES,
   ...API_KEY_EVENT_TYPES,

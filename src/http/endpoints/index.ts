@@ -8,6 +8,7 @@ import { forecastEndpoints } from './forecasts.js';
 import { leadEndpoints } from './leads.js';
 import { opportunityEndpoints } from './opportunities.js';
 import { pipelineEndpoints } from './pipeline.js';
+import { segmentEndpoints } from './segments.js';
 import { stageEndpoints } from './stages.js';
 import { taskEndpoints } from './tasks.js';
 import { territoryEndpoints } from './territories.js';
@@ -20,6 +21,7 @@ export const API_ENDPOINTS: readonly Endpoint<ApiDeps>[] = [
   ...pipelineEndpoints,
   ...opportunityEndpoints,
   ...stageEndpoints,
+  ...segmentEndpoints,
   ...leadEndpoints,
   ...customerEndpoints,
   ...forecastEndpoints,
