@@ -6,6 +6,7 @@ import { leadsProjection } from './leads.js';
 import { opportunitiesProjection } from './opportunities.js';
 import type { Projection } from './projection.js';
 import { salesAnalyticsProjection } from './salesAnalytics.js';
+import { segmentFactsProjection } from './segmentFacts.js';
 import { teamsProjection } from './teams.js';
 import { territoriesProjection } from './territories.js';
 
@@ -21,4 +22,5 @@ export const projections: readonly Projection[] = [
   territoriesProjection,
   activitiesProjection,
   tasksProjection,
+  segmentFactsProjection,
 ];

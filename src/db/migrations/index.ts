@@ -6,6 +6,7 @@ import { customerMigrations } from './customers.js';
 import { forecastMigrations } from './forecasts.js';
 import { kafkaMigrations } from './kafka.js';
 import { leadMigrations } from './leads.js';
+import { segmentMigrations } from './segments.js';
 import { stageMigrations } from './stages.js';
 import { subscriptionMigrations } from './subscriptions.js';
 
@@ -212,4 +213,5 @@ export const migrations: readonly Migration[] = [
   },
   ...subscriptionMigrations,
   ...activityMigrations,
+  ...segmentMigrations,
 ];
