@@ -22,6 +22,8 @@ import { createHttpApp } from './http/app.js';
 import { createRateLimiter } from './http/rateLimit.js';
 import { projections } from './projections/index.js';
 import { createProjectionRunner } from './projections/runner.js';
+import { workflows } from './workflows/index.js';
+import { createWorkflowRunner } from './workflows/runner.js';
 import { createLeases } from './subscriptions/leases.js';
 import { readSubscriptions } from './subscriptions/readings.js';
 import type { Logger } from './shared/logger.js';
@@ -152,6 +154,9 @@ async function compose(
   const runner = createProjectionRunner({ store, db, projections, log, leases });
   runner.start();
   const execute = createCommandHandler({ store, metrics });
+  // Workflows (seed 003's process managers) follow the log like projections, under leases.
+  const workflowRunner = createWorkflowRunner({ store, db, execute, log, leases, workflows });
+  await workflowRunner.start();
 
   // The Kafka bridge: idle without KAFKA_BROKERS; the log is the outbox and its backlog waits.
   const lagCounter = config.EVENTSTORE_URL ? storeLagCounter(store) : postgresLagCounter(db);
@@ -170,7 +175,7 @@ async function compose(
       })
     : undefined;
   bridge?.start();
-  metrics.watchSubscriptions(() => readSubscriptions({ store, db, lagCounter }, [...runner.subscriptions(), ...(bridge?.subscriptions() ?? [])]));
+  metrics.watchSubscriptions(() => readSubscriptions({ store, db, lagCounter }, [...runner.subscriptions(), ...workflowRunner.subscriptions(), ...(bridge?.subscriptions() ?? [])]));
   log.info('kafka bridge', bridge ? { brokers: config.KAFKA_BROKERS } : { state: 'idle: KAFKA_BROKERS unset' });
   const kafkaHealth = async () =>
     bridge ? { configured: true, ...(await bridge.status()) } : { configured: false, outbound: await outboundBacklog(db, lagCounter) };
@@ -222,6 +227,7 @@ async function compose(
           instance: leases.holder,
           subscriptions: Object.fromEntries([...(await leases.holders())].map(([name, h]) => [name, h.holder])),
           kafka: await kafkaHealth(),
+          workflows: workflowRunner.status().map((w) => ({ ...w, checkpoint: formatPosition(w.checkpoint) })),
         };
       } catch (err) {
         return { status: 'degraded', version: VERSION, error: err instanceof Error ? err.message : String(err) };
@@ -235,7 +241,7 @@ async function compose(
     async stop() {
       stopped = true;
       // Together: a publisher stuck on an unreachable broker must not hold the projections back.
-      await Promise.all([bridge?.stop(), runner.stop()]);
+      await Promise.all([bridge?.stop(), runner.stop(), workflowRunner.stop()]);
       await leases.stop();
       await leaseDb.destroy();
       await rateLimiter.close();

@@ -16,15 +16,21 @@ export interface Loaded<E extends DomainEvent, S> {
   readonly revision: bigint;
 }
 
-/** The one load-and-fold: read the aggregate's stream and fold it with its decider. */
+/**
+ * The one load-and-fold: read the aggregate's stream and fold it with its decider; with
+ * `upToRevision`, as it stood at that revision (a workflow reads a record as of its trigger).
+ */
 export async function loadAggregate<C, E extends DomainEvent, S>(
   store: EventStore,
   aggregate: Aggregate<C, E, S>,
   tenantId: string,
   aggregateId: string,
+  options: { upToRevision?: bigint } = {},
 ): Promise<Loaded<E, S>> {
   const streamId = streamName({ category: aggregate.category, tenantId, aggregateId });
-  const events = (await store.readStream(streamId)).map((r) => fromRecorded<E>(r));
+  const upTo = options.upToRevision;
+  const read = await store.readStream(streamId, upTo === undefined ? {} : { maxCount: Number(upTo) + 1 });
+  const events = read.map((r) => fromRecorded<E>(r));
   return { streamId, events, state: fold(aggregate.decider, events.map(toDomainEvent)), revision: events.at(-1)?.revision ?? -1n };
 }
 

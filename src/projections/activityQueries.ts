@@ -125,14 +125,32 @@ function whereVisible(q: Knex.QueryBuilder, spec: Spec, scope: OwnerScope): void
   });
 }
 
+/**
+ * Work on one record: on a deal or a customer, also the work on the lead converted into it (a
+ * qualified lead's follow-up stays about the lead, and shows under what the lead became).
+ */
+function whereRelated(q: Knex.QueryBuilder, t: string, tenantId: string, type: RelatedType, id: string): void {
+  q.where((w) => {
+    w.where({ [`${t}.related_type`]: type, [`${t}.related_id`]: id });
+    if (type === 'lead') return;
+    w.orWhere((l) =>
+      l.where(`${t}.related_type`, 'lead').whereIn(
+        `${t}.related_id`,
+        (s) => void s.select('lead_id').from(LEADS_TABLE).where({ tenant_id: tenantId, [type === 'opportunity' ? 'opportunity_id' : 'customer_id']: id }),
+      ),
+    );
+  });
+}
+
 async function list<R>(db: Knex, spec: Spec, tenantId: string, f: WorkFilters, page: { limit: number; offset: number }): Promise<{ rows: R[]; total: number }> {
   const t = spec.table;
   const where = (q: Knex.QueryBuilder) => {
     q.where(`${t}.tenant_id`, tenantId);
     whereVisible(q, spec, f.owners);
     if (f.ownerId) q.where(`${t}.${spec.owner}`, f.ownerId);
-    if (f.relatedType) q.where(`${t}.related_type`, f.relatedType);
-    if (f.relatedId) q.where(`${t}.related_id`, f.relatedId);
+    if (f.relatedType && f.relatedId) whereRelated(q, t, tenantId, f.relatedType, f.relatedId);
+    else if (f.relatedType) q.where(`${t}.related_type`, f.relatedType);
+    else if (f.relatedId) q.where(`${t}.related_id`, f.relatedId);
     if (f.status) q.where(`${t}.status`, f.status);
     if (f.type) q.where(`${t}.${spec.typeColumn}`, f.type);
     if (f.priority) q.where(`${t}.priority`, f.priority);

@@ -75,19 +75,33 @@ async function setAside(
   const [event] = await deps.store.readAll({ after, maxCount: 1, filter: { eventTypes: sub.eventTypes } });
   if (!event) return undefined;
   await deps.db.transaction(async (trx) => {
-    await trx('subscription_dead_letters')
-      .insert({
-        subscription: sub.name,
-        event_id: event.eventId,
-        stream_id: event.streamId,
-        event_type: event.eventType,
-        position: formatPosition(event.position),
-        error,
-        attempts: 2 * RETRIES,
-      })
-      .onConflict(['subscription', 'event_id'])
-      .merge();
+    await recordDeadLetter(trx, sub.name, event, error, 2 * RETRIES);
     await moveCheckpoint(trx, { name: sub.name, version: sub.version, from: after, to: event.position, ...(fence ? { fence } : {}) });
   });
   return { eventId: event.eventId, streamId: event.streamId, position: event.position };
+}
+
+/**
+ * Writes one set-aside event down (subscription_dead_letters). Also for subscribers that judge
+ * an event hopeless at once, such as a workflow whose command the domain refuses.
+ */
+export async function recordDeadLetter(
+  q: Knex | Knex.Transaction,
+  subscription: string,
+  event: { readonly eventId: string; readonly streamId: string; readonly eventType: string; readonly position: Position },
+  error: string,
+  attempts: number,
+): Promise<void> {
+  await q('subscription_dead_letters')
+    .insert({
+      subscription,
+      event_id: event.eventId,
+      stream_id: event.streamId,
+      event_type: event.eventType,
+      position: formatPosition(event.position),
+      error,
+      attempts,
+    })
+    .onConflict(['subscription', 'event_id'])
+    .merge();
 }

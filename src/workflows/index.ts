@@ -1,0 +1,5 @@
+import { leadFollowUp } from './leadFollowUp.js';
+import type { Workflow } from './workflow.js';
+
+/** Every workflow the service runs (seed 003's), each its own checkpointed subscription. */
+export const workflows: readonly Workflow[] = [leadFollowUp];

@@ -1,0 +1,69 @@
+import type { Knex } from 'knex';
+import { systemAccess } from '../access/access.js';
+import type { ExecuteCommand } from '../commands/handler.js';
+import type { StoredEvent } from '../eventstore/envelope.js';
+import { type EventStore, formatPosition } from '../eventstore/port.js';
+import { DomainError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { Subscriber } from '../subscriptions/consume.js';
+import { recordDeadLetter } from '../subscriptions/deadLetters.js';
+import { type Workflow, type WorkflowCommand, subscriptionName, workflowActor } from './workflow.js';
+
+export interface WorkflowDeps {
+  readonly store: EventStore;
+  readonly db: Knex;
+  readonly execute: ExecuteCommand;
+  readonly log: Logger;
+}
+
+/**
+ * The workflow as a subscriber of the log: for each event in order, its commands, then the
+ * checkpoint (after the effects: at least once; the commands are idempotent by themselves).
+ *
+ * - A command the domain refuses (a DomainError) will be refused again: it is logged and set
+ *   aside in subscription_dead_letters with its event, and the batch goes on.
+ * - A create refused as CONFLICT finds its aggregate already there: an earlier run did it.
+ * - Anything else (the database gone, a bug) fails the batch, which the subscription retries
+ *   from its checkpoint; a handler fault that persists is set aside by the generic policy.
+ */
+export function workflowSubscriber(wf: Workflow, deps: WorkflowDeps): Subscriber {
+  const name = subscriptionName(wf.name);
+  const actor = workflowActor(wf.name);
+  const reads = { store: deps.store, db: deps.db };
+
+  async function issue(event: StoredEvent, c: WorkflowCommand): Promise<void> {
+    try {
+      await c.run(deps.execute, {
+        access: systemAccess(event.tenantId, actor),
+        aggregateId: c.aggregateId,
+        correlationId: event.metadata.correlationId || event.eventId,
+        causationId: event.eventId,
+      });
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.code === 'SERVICE_UNAVAILABLE') throw err;
+      if (c.creates && err.code === 'CONFLICT') return;
+      const reason = `${c.type} on ${c.category} ${c.aggregateId} refused: ${err.code}: ${err.message}`;
+      await recordDeadLetter(deps.db, name, event, reason, 1);
+      deps.log.error('workflow command refused; set aside, the workflow goes on', {
+        subscription: name,
+        event_id: event.eventId,
+        stream_id: event.streamId,
+        position: formatPosition(event.position),
+        error: reason,
+      });
+    }
+  }
+
+  return {
+    name,
+    version: wf.version,
+    eventTypes: wf.eventTypes,
+    deadLetters: true,
+    async handle(events, commit) {
+      for (const event of events) {
+        for (const c of await wf.react(event, reads)) await issue(event, c);
+      }
+      await commit(deps.db);
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import type { Knex } from 'knex';
+import type { DomainEvent } from '../aggregates/decider.js';
+import { uuidV5 } from '../aggregates/lead/decider.js';
+import type { Aggregate, CommandEnvelope, ExecuteCommand } from '../commands/handler.js';
+import type { StoredEvent } from '../eventstore/envelope.js';
+import type { EventStore } from '../eventstore/port.js';
+
+/**
+ * A workflow (process manager, DESIGN §12): a checkpointed subscriber of the log that turns
+ * each stored event of its types into commands, issued through the one command handler as
+ * `system:workflow:<name>`. It never writes anything itself; its commands are its only effects.
+ *
+ * Effects land outside the checkpoint's transaction (at least once), so a workflow must make
+ * every command idempotent by itself: an aggregate it creates gets an id derived from the
+ * triggering event (`derivedId`), and a create that finds its stream already there is done.
+ */
+export interface Workflow {
+  /** Its checkpoint's and lease's name (`workflow:` is prefixed), and its actor's. */
+  readonly name: string;
+  /**
+   * A new version goes on from where the old one stood: it changes how later events are
+   * handled, never the past. Resetting the checkpoint to 0 runs history again, harmlessly.
+   */
+  readonly version: number;
+  readonly eventTypes: readonly string[];
+  /**
+   * On the very first start: 'skip' begins at the log's head (a workflow deployed on an
+   * existing log does not act on old history, e.g. follow-ups for leads qualified last year),
+   * 'process' works through the whole log like a projection.
+   */
+  readonly history: 'skip' | 'process';
+  /** The commands one event calls for (none: nothing to do). Reads only; the same event may come again. */
+  react(event: StoredEvent, reads: WorkflowReads): Promise<readonly WorkflowCommand[]>;
+}
+
+/** What a workflow may read to decide: the log and the read models (never write). */
+export interface WorkflowReads {
+  readonly store: EventStore;
+  readonly db: Knex;
+}
+
+/** One command on one aggregate, its types erased so that a workflow can return several kinds. */
+export interface WorkflowCommand {
+  readonly category: string;
+  readonly aggregateId: string;
+  readonly type: string;
+  /** Creates the aggregate: a CONFLICT from it means it exists already, i.e. done. */
+  readonly creates: boolean;
+  run(execute: ExecuteCommand, envelope: CommandEnvelope): Promise<unknown>;
+}
+
+export function command<C extends { type: string }, E extends DomainEvent, S>(
+  aggregate: Aggregate<C, E, S>,
+  aggregateId: string,
+  cmd: C,
+  options: { creates?: boolean } = {},
+): WorkflowCommand {
+  return {
+    category: aggregate.category,
+    aggregateId,
+    type: cmd.type,
+    creates: options.creates ?? false,
+    run: (execute, envelope) => execute(aggregate, envelope, cmd),
+  };
+}
+
+/** The actor every command of the workflow is recorded with. */
+export const workflowActor = (name: string) => `system:workflow:${name}`;
+
+/** The subscription (checkpoint, lease, dead letters) of a workflow. */
+export const subscriptionName = (name: string) => `workflow:${name}`;
+
+const WORKFLOW_NAMESPACE = '8e6b1f0c-4a57-4d2e-9c3b-61f0d2a7e4b8';
+
+/**
+ * A uuid (v5) derived from the workflow, the triggering event and a key within it (the
+ * template item, say): a replay or a retry of the same event lands on the same aggregate.
+ */
+export function derivedId(workflow: string, event: Pick<StoredEvent, 'eventId'>, key = ''): string {
+  return uuidV5(`${workflow}:${event.eventId}:${key}`, WORKFLOW_NAMESPACE);
+}

@@ -1,0 +1,138 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { taskAggregate } from '../../src/aggregates/task/index.js';
+import { createCommandHandler } from '../../src/commands/handler.js';
+import { fromRecorded } from '../../src/eventstore/envelope.js';
+import { type EventStore, comparePositions } from '../../src/eventstore/port.js';
+import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { TABLE } from '../../src/subscriptions/checkpoints.js';
+import { type WorkflowRunner, createWorkflowRunner } from '../../src/workflows/runner.js';
+import { type Workflow, command, derivedId, subscriptionName } from '../../src/workflows/workflow.js';
+import { type TestDatabase, freshDatabase } from '../support/postgres.js';
+
+/**
+ * The workflow mechanism (src/workflows) on a real PostgreSQL: a test workflow turns each
+ * trigger event into a CreateTask whose id derives from the trigger.
+ */
+describe('workflow mechanism', function () {
+  this.timeout(90_000);
+  const TRIGGER = 'WorkflowTestTriggered';
+  const log = createLogger('silent');
+  let database: TestDatabase;
+  let store: EventStore;
+  let runner: WorkflowRunner | undefined;
+
+  beforeEach(async () => {
+    database = await freshDatabase('wf');
+    store = createPostgresEventStore({ connection: database.url, pollMs: 50 });
+  });
+  afterEach(async () => {
+    await runner?.stop();
+    runner = undefined;
+    await store.close();
+    await database.drop();
+  });
+
+  /** A trigger: `due` in the past makes the task decider refuse the command. */
+  const trigger = async (n: number, due = '2999-01-01', tenantId = 'tenant-001') => {
+    for (let i = 0; i < n; i++) {
+      const eventId = randomUUID();
+      await store.append(
+        `wftest-${tenantId}:${randomUUID()}`,
+        [{ eventId, eventType: TRIGGER, data: { title: `Task ${i}`, due }, metadata: { tenantId, aggregateId: 'x', correlationId: `corr-${eventId}`, userId: 'user-200', timestamp: new Date().toISOString() } }],
+        'no_stream',
+      );
+    }
+  };
+
+  const testWorkflow = (options: { history?: 'skip' | 'process'; failOnce?: number } = {}): Workflow => {
+    let seen = 0;
+    return {
+      name: 'test',
+      version: 1,
+      eventTypes: [TRIGGER],
+      history: options.history ?? 'process',
+      async react(event) {
+        // A crash part way through a batch: the earlier events' commands already ran.
+        if (options.failOnce !== undefined && ++seen === options.failOnce) throw new Error('crashed mid-batch');
+        const data = event.payload as { title: string; due: string };
+        return [
+          command(taskAggregate, derivedId('test', event), { type: 'CreateTask', taskId: derivedId('test', event), title: data.title, dueDate: data.due, assigneeId: 'user-200' }, { creates: true }),
+        ];
+      },
+    };
+  };
+
+  const start = async (wf: Workflow) => {
+    runner = createWorkflowRunner({ store, db: database.db, execute: createCommandHandler({ store }), log, workflows: [wf], batchSize: 10 });
+    await runner.start();
+    return runner;
+  };
+  const caughtUp = async (r: WorkflowRunner) => {
+    const head = await store.headPosition();
+    const deadline = Date.now() + 30_000;
+    while (comparePositions(r.status()[0]!.checkpoint, head) < 0) {
+      if (Date.now() > deadline) throw new Error(`workflow did not catch up: ${JSON.stringify(r.status()[0], (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+      await new Promise((res) => setTimeout(res, 25));
+    }
+  };
+  const created = async () =>
+    (await store.readAll({ filter: { eventTypes: ['TaskCreatedEvent'] }, maxCount: 10_000 })).map((r) => fromRecorded(r));
+  const triggers = async () => (await store.readAll({ filter: { eventTypes: [TRIGGER] }, maxCount: 10_000 })).map((r) => fromRecorded(r));
+
+  it('issues one command per event through the handler, as its system actor, caused by the event', async () => {
+    await trigger(25);
+    await caughtUp(await start(testWorkflow()));
+    const tasks = await created();
+    const sources = await triggers();
+    expect(tasks).to.have.length(25);
+    expect(tasks.map((t) => t.metadata.causationId)).to.deep.equal(sources.map((s) => s.eventId));
+    expect(tasks.every((t) => t.metadata.userId === 'system:workflow:test')).to.equal(true);
+    expect(tasks.map((t) => t.metadata.correlationId)).to.deep.equal(sources.map((s) => `corr-${s.eventId}`));
+    expect(tasks.map((t) => t.aggregateId)).to.deep.equal(sources.map((s) => derivedId('test', s)));
+  });
+
+  it('replayed from position 0 after a restart, it creates nothing twice', async () => {
+    await trigger(15);
+    const first = await start(testWorkflow());
+    await caughtUp(first);
+    await first.stop();
+    await database.db(TABLE).where({ name: subscriptionName('test') }).update({ position_commit: '0', position_prepare: '0' });
+    await trigger(5);
+    await caughtUp(await start(testWorkflow()));
+    expect(await created()).to.have.length(20);
+    expect(new Set((await created()).map((t) => t.aggregateId)).size).to.equal(20);
+  });
+
+  it('a batch that fails part way (a crash after some effects) is retried without duplicates', async () => {
+    await trigger(10);
+    const r = await start(testWorkflow({ failOnce: 6 }));
+    await caughtUp(r);
+    expect(await created()).to.have.length(10);
+    expect(await database.db('subscription_dead_letters').count<{ count: string }[]>('* as count')).to.deep.equal([{ count: '0' }]);
+  });
+
+  it('sets a command the domain refuses aside, with its reason, and goes on', async () => {
+    await trigger(3);
+    await trigger(1, '2001-01-01');
+    await trigger(3);
+    const r = await start(testWorkflow());
+    await caughtUp(r);
+    expect(await created()).to.have.length(6);
+    const parked = (await database.db('subscription_dead_letters').select('subscription', 'event_id', 'error')) as { subscription: string; event_id: string; error: string }[];
+    const refused = (await triggers())[3]!;
+    expect(parked).to.have.length(1);
+    expect(parked[0]).to.include({ subscription: 'workflow:test', event_id: refused.eventId });
+    expect(parked[0]!.error).to.match(/CreateTask on task .* refused: VALIDATION_ERROR: due_date must not be in the past/);
+    expect(r.status()[0]!.error).to.equal(undefined);
+  });
+
+  it("a new workflow that skips history starts at the log's head", async () => {
+    await trigger(4);
+    const r = await start(testWorkflow({ history: 'skip' }));
+    await trigger(2);
+    await caughtUp(r);
+    expect(await created()).to.have.length(2);
+  });
+});
