@@ -1,5 +1,6 @@
 import { leadFollowUp } from './leadFollowUp.js';
+import { segmentation } from './segmentation.js';
 import type { Workflow } from './workflow.js';
 
 /** Every workflow the service runs (seed 003's), each its own checkpointed subscription. */
-export const workflows: readonly Workflow[] = [leadFollowUp];
+export const workflows: readonly Workflow[] = [leadFollowUp, segmentation];

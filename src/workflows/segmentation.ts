@@ -1,0 +1,79 @@
+import { ACTIVITY_EVENT_TYPES } from '../aggregates/activity/events.js';
+import { CUSTOMER_PROFILE_EVENT_TYPES, type CustomerProfileUpdated, customerProfileAggregate } from '../aggregates/customerProfile/index.js';
+import { OPPORTUNITY_EVENT_TYPES } from '../aggregates/opportunity/events.js';
+import { SEGMENTATION_AGGREGATE_ID, segmentationAggregate, segmentsOf } from '../aggregates/segmentation/index.js';
+import { loadAggregate } from '../commands/load.js';
+import type { StoredEvent } from '../eventstore/envelope.js';
+import { type Position, comparePositions, formatPosition } from '../eventstore/port.js';
+import { segmentFactsProjection } from '../projections/segmentFacts.js';
+import { customerFactsOf, customersOfRecord } from '../projections/segmentFactsQueries.js';
+import { readCheckpoints } from '../subscriptions/checkpoints.js';
+import { type Workflow, type WorkflowCommand, type WorkflowReads, command } from './workflow.js';
+
+/**
+ * Segment membership kept on the customer profiles (seed 003's automated segmentation): each
+ * event that changes a fact re-evaluates the customers it is about, a change of the definitions
+ * re-evaluates the tenant, and segmentSchedule.ts re-evaluates everyone periodically, since
+ * "no activity for N days" becomes true with time alone. The rule is segmentsOf; a change is
+ * AssignSegments on the profile (CustomerProfileUpdatedEvent, changedFields ["segments"]).
+ */
+export const SEGMENTATION = 'segmentation';
+
+/** How long an event waits for the segment-facts read model to hold it before the batch is retried. */
+const FACTS_WAIT_MS = 20_000;
+
+const sameMembers = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((c) => b.includes(c));
+
+/**
+ * The AssignSegments commands that bring the named customers (or all of a tenant's) up to date at
+ * `now`: none for a customer whose segments are unchanged, so repeating an evaluation or replaying
+ * its cause appends nothing (and the decider would record nothing anyway).
+ */
+export async function segmentCommands(reads: WorkflowReads, tenantId: string, customers: readonly string[] | 'all', now: Date): Promise<WorkflowCommand[]> {
+  if (customers !== 'all' && customers.length === 0) return [];
+  const { set } = (await loadAggregate(reads.store, segmentationAggregate, tenantId, SEGMENTATION_AGGREGATE_ID)).state;
+  const rows = await customerFactsOf(reads.db, tenantId, customers === 'all' ? undefined : customers);
+  return rows.flatMap((row) => {
+    const segments = segmentsOf(row.facts, set, now);
+    return sameMembers(segments, row.segments) ? [] : [command(customerProfileAggregate, row.customerId, { type: 'AssignSegments', segments })];
+  });
+}
+
+/** The facts are a projection: they must hold the event before the evaluation reads them. */
+async function factsReached(reads: WorkflowReads, position: Position): Promise<void> {
+  const deadline = Date.now() + FACTS_WAIT_MS;
+  for (;;) {
+    const at = (await readCheckpoints(reads.db, [segmentFactsProjection.name])).get(segmentFactsProjection.name);
+    if (at && comparePositions(at, position) >= 0) return;
+    if (Date.now() > deadline) throw new Error(`segment facts have not reached ${formatPosition(position)} yet`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const PROFILE_TYPES = new Set<string>(CUSTOMER_PROFILE_EVENT_TYPES);
+const DEAL_TYPES = new Set<string>(OPPORTUNITY_EVENT_TYPES);
+
+/** The customers whose facts the event changed ('all' for new definitions). */
+async function customersAffected(e: StoredEvent, reads: WorkflowReads): Promise<readonly string[] | 'all'> {
+  if (e.eventType === 'SegmentsConfiguredEvent') return 'all';
+  if (PROFILE_TYPES.has(e.eventType)) {
+    // Our own verdict changes no fact; a merged-away source holds no segments of its own.
+    const own = e.eventType === 'CustomerProfileUpdatedEvent' && (e.payload as CustomerProfileUpdated['data']).changedFields.every((f) => f === 'segments');
+    return own || e.eventType === 'CustomerMergedIntoEvent' ? [] : [e.aggregateId];
+  }
+  if (DEAL_TYPES.has(e.eventType)) return customersOfRecord(reads.db, e.tenantId, { opportunityId: e.aggregateId });
+  return customersOfRecord(reads.db, e.tenantId, { activityId: e.aggregateId });
+}
+
+export const segmentation: Workflow = {
+  name: SEGMENTATION,
+  version: 1,
+  eventTypes: ['SegmentsConfiguredEvent', ...CUSTOMER_PROFILE_EVENT_TYPES, 'OpportunityCreatedEvent', 'OpportunityUpdatedEvent', 'OpportunityClosedWonEvent', 'OpportunityClosedLostEvent', ...ACTIVITY_EVENT_TYPES],
+  // History is covered by the periodic run, which evaluates every customer soon after a start.
+  history: 'skip',
+  async react(event, reads) {
+    await factsReached(reads, event.position);
+    const customers = await customersAffected(event, reads);
+    return segmentCommands(reads, event.tenantId, customers, new Date());
+  },
+};
