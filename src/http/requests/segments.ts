@@ -4,21 +4,21 @@ import type { SegmentDefinition } from '../../aggregates/segmentation/index.js';
 import { amount, integer, oneOf, text } from '../fields.js';
 
 /**
- * PUT /segments: the tenant's whole set of segment definitions. A criterion left out does not
- * restrict; the decider checks what needs the whole definition (ranges, duplicates, at least one).
+ * PUT /segments: the tenant's whole set of segment definitions. A criterion left out (or null) does
+ * not restrict; the decider checks what needs the whole definition (ranges, duplicates, at least one).
  */
 const criteria = z.strictObject({
-  industry: z.array(text(100)).min(1).max(100).optional(),
-  company_size: z.strictObject({ min_employees: integer(0, 10_000_000).nullish(), max_employees: integer(0, 10_000_000).nullish() }).optional(),
-  revenue: z.strictObject({ min: amount.nullish(), max: amount.nullish() }).optional(),
-  lifecycle: z.array(oneOf(CUSTOMER_STATUSES, 'upper')).min(1).max(3).optional(),
+  industry: z.array(text(100)).min(1).max(100).nullish(),
+  company_size: z.strictObject({ min_employees: integer(0, 10_000_000).nullish(), max_employees: integer(0, 10_000_000).nullish() }).nullish(),
+  revenue: z.strictObject({ min: amount.nullish(), max: amount.nullish() }).nullish(),
+  lifecycle: z.array(oneOf(CUSTOMER_STATUSES, 'upper')).min(1).max(3).nullish(),
   behavior: z
     .strictObject({
       no_activity_days: integer(1, 3650).nullish(),
       min_slipped_deals: integer(1, 1000).nullish(),
       match: oneOf(['any', 'all'], 'lower').default('any'),
     })
-    .optional(),
+    .nullish(),
 });
 
 const segment = z.strictObject({ code: z.string().trim().min(1).max(64), name: text(100), criteria });
