@@ -44,8 +44,9 @@ describe('Segment membership (segmentsOf)', () => {
     expect(of(quiet)).to.deep.equal(['AT_RISK']);
     expect(of({ ...quiet, lastActivityAt: '2026-03-17T12:00:01Z' })).to.deep.equal([]);
     expect(of({ ...quiet, status: 'INACTIVE' })).to.deep.equal([]);
-    // No activity ever: counted from the profile's creation.
+    // No activity ever: counted from the profile's creation; an activity logged from before it counts as it happened.
     expect(of({ since: '2026-03-01T00:00:00Z' })).to.deep.equal(['AT_RISK']);
+    expect(of({ since: '2026-06-10T00:00:00Z', lastActivityAt: '2026-01-01T00:00:00Z' })).to.deep.equal(['AT_RISK']);
     expect(of({ openDeals: [{ expectedCloseDate: '2026-06-14', pushed: false }] })).to.deep.equal(['AT_RISK']);
     expect(of({ openDeals: [{ expectedCloseDate: '2026-06-15', pushed: false }] })).to.deep.equal([]);
     expect(of({ openDeals: [{ expectedCloseDate: '2026-12-31', pushed: true }] })).to.deep.equal(['AT_RISK']);

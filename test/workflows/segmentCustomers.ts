@@ -66,7 +66,7 @@ export function expectedMembers(customers: readonly GenCustomer[], defs: readonl
   const out = new Map<string, string[]>();
   for (const d of defs) out.set(d.code, []);
   for (const c of customers) {
-    const quietSince = Math.max(c.createdAt, ...c.completed);
+    const quietSince = c.completed.length ? Math.max(...c.completed) : c.createdAt;
     const quietDays = Math.floor((now - quietSince) / DAY_MS);
     const slipped = c.deals.filter((d) => d.open && (d.pushed || (d.closeDate !== null && d.closeDate < today))).length;
     for (const d of defs) {

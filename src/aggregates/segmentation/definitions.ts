@@ -19,7 +19,7 @@ export interface RevenueRange {
 }
 
 export interface BehaviorCriteria {
-  /** Days since the last completed activity on the customer or its deals (or since it was created). */
+  /** Days since the last completed activity on the customer or its deals (without any: since its creation). */
   readonly noActivityDays: number | null;
   /** At least this many slipped deals (membership.ts says what slipped means). */
   readonly minSlippedDeals: number | null;

@@ -8,8 +8,8 @@ import type { SegmentCriteria, SegmentSet } from './definitions.js';
  * tenant's definitions and the moment of evaluation (time-based criteria become true as time
  * passes, which is why `now` is an input and a periodic run re-evaluates).
  *
- * - Days without activity: whole days from the later of the last completed activity on the
- *   customer or one of its deals and the customer's creation, to `now`.
+ * - Days without activity: whole days from the last completed activity on the customer or one
+ *   of its deals (from the customer's creation when it has none) to `now`.
  * - A slipped deal: an open deal of the customer whose expected close date lies before `now`'s
  *   day (UTC), or whose expected close date was ever moved to a later day (isPush, the deal
  *   score's slip).
@@ -34,7 +34,7 @@ export interface CustomerFacts {
 const DAY_MS = 86_400_000;
 
 export function daysWithoutActivity(facts: CustomerFacts, now: Date): number {
-  const last = Math.max(Date.parse(facts.since), facts.lastActivityAt === null ? -Infinity : Date.parse(facts.lastActivityAt));
+  const last = Date.parse(facts.lastActivityAt ?? facts.since);
   return Math.max(0, Math.floor((now.getTime() - last) / DAY_MS));
 }
 
