@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { systemAccess } from '../access/access.js';
-import type { ExecuteCommand } from '../commands/handler.js';
+import type { CommandResult, ExecuteCommand } from '../commands/handler.js';
 import { tenantsWithCustomers } from '../projections/segmentFactsQueries.js';
 import { DomainError } from '../shared/errors.js';
 import { errorText } from '../shared/incident.js';
@@ -30,12 +30,12 @@ export async function reevaluateSegments(deps: ScheduleDeps, now: Date, lease?: 
   const correlationId = randomUUID();
   let changed = 0;
   for (const tenantId of await tenantsWithCustomers(deps.db)) {
-    for (const c of await segmentCommands(deps, tenantId, 'all', now)) {
+    for (const c of await segmentCommands(deps, tenantId, 'all', now, { skipKnown: true })) {
       if (lease && !lease.valid()) return changed;
       const envelope = { access: systemAccess(tenantId, workflowActor(SEGMENTATION)), aggregateId: c.aggregateId, correlationId, causationId: null };
       try {
-        await c.run(deps.execute, envelope);
-        changed++;
+        const result = (await c.run(deps.execute, envelope)) as CommandResult<unknown>;
+        if (result.events.length > 0) changed++;
       } catch (err) {
         // Merged away since its facts were read: it holds no segments of its own any more.
         if (!(err instanceof DomainError) || (err.code !== 'CONFLICT' && err.code !== 'NOT_FOUND')) throw err;

@@ -26,16 +26,24 @@ const sameMembers = (a: readonly string[], b: readonly string[]) => a.length ===
 
 /**
  * The AssignSegments commands that bring the named customers (or all of a tenant's) up to date at
- * `now`: none for a customer whose segments are unchanged, so repeating an evaluation or replaying
- * its cause appends nothing (and the decider would record nothing anyway).
+ * `now`. The decider records nothing for unchanged members, so repeating an evaluation or
+ * replaying its cause appends nothing. `skipKnown` leaves out customers whose members, as the
+ * facts model last saw them, are unchanged: cheap for a whole tenant, but that model may not yet
+ * hold the workflow's own latest verdict, so only the periodic run (which comes again) uses it.
  */
-export async function segmentCommands(reads: WorkflowReads, tenantId: string, customers: readonly string[] | 'all', now: Date): Promise<WorkflowCommand[]> {
+export async function segmentCommands(
+  reads: WorkflowReads,
+  tenantId: string,
+  customers: readonly string[] | 'all',
+  now: Date,
+  options: { skipKnown: boolean },
+): Promise<WorkflowCommand[]> {
   if (customers !== 'all' && customers.length === 0) return [];
   const { set } = (await loadAggregate(reads.store, segmentationAggregate, tenantId, SEGMENTATION_AGGREGATE_ID)).state;
   const rows = await customerFactsOf(reads.db, tenantId, customers === 'all' ? undefined : customers);
   return rows.flatMap((row) => {
     const segments = segmentsOf(row.facts, set, now);
-    return sameMembers(segments, row.segments) ? [] : [command(customerProfileAggregate, row.customerId, { type: 'AssignSegments', segments })];
+    return options.skipKnown && sameMembers(segments, row.segments) ? [] : [command(customerProfileAggregate, row.customerId, { type: 'AssignSegments', segments })];
   });
 }
 
@@ -74,6 +82,6 @@ export const segmentation: Workflow = {
   async react(event, reads) {
     await factsReached(reads, event.position);
     const customers = await customersAffected(event, reads);
-    return segmentCommands(reads, event.tenantId, customers, new Date());
+    return segmentCommands(reads, event.tenantId, customers, new Date(), { skipKnown: false });
   },
 };

@@ -3,6 +3,7 @@ import { TEAM_EVENT_TYPES } from '../../aggregates/team/events.js';
 import { ACTIVITY_EVENT_TYPES } from '../../aggregates/activity/events.js';
 import { TASK_EVENT_TYPES } from '../../aggregates/task/events.js';
 import { TERRITORY_EVENT_TYPES } from '../../aggregates/territory/events.js';
+import { SEGMENTATION_EVENT_TYPES } from '../../aggregates/segmentation/events.js';
 /**
  * Which event goes to which Kafka topic. Data, not code: published topics and partition counts
  * are exactly those of seeds 000 (Pipeline) and 001 (Customer 360).
@@ -56,7 +57,7 @@ export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
   'LeadConvertedEvent',
   'PipelineStagesConfiguredEvent',
   'PipelineStageUpdatedEvent',
-  'SegmentsConfiguredEvent', // tenant configuration, like the stage set
+  ...SEGMENTATION_EVENT_TYPES, // tenant configuration, like the stage set
   // Access administration stays inside the service.
   ...TEAM_EVENT_TYPES,
   ...API_KEY_EVENT_TYPES,

@@ -1,15 +1,21 @@
-import { SEGMENTATION_AGGREGATE_ID, segmentationAggregate, segmentationDecider } from '../../aggregates/segmentation/index.js';
-import { loadAggregate } from '../../commands/load.js';
+import { SEGMENTATION_AGGREGATE_ID, segmentationAggregate } from '../../aggregates/segmentation/index.js';
 import { configureSegments } from '../../commands/segments.js';
-import { commandReply, etagOf } from '../commandReply.js';
+import { commandReply } from '../commandReply.js';
+import { configurationHistory, configurationView } from '../configuration.js';
 import type { ApiDeps } from '../deps.js';
-import { type Endpoint, endpoint } from '../endpoint.js';
-import { historyEntry } from '../history.js';
+import { type Call, type Endpoint, endpoint } from '../endpoint.js';
 import { segmentSetDto } from '../render/segments.js';
 import { configureSegmentsBody } from '../requests/segments.js';
 import { segmentHistoryBody, segmentSetResult, segmentSetViewBody } from '../responses/segments.js';
 
 const BASE = '/api/v1/segments';
+
+const target = (call: Call<unknown, unknown, ApiDeps>) => ({
+  store: call.deps.store,
+  tenantId: call.access.tenantId,
+  aggregate: segmentationAggregate,
+  aggregateId: SEGMENTATION_AGGREGATE_ID,
+});
 
 /**
  * A tenant's customer segment definitions (seed 003). Read from the stream itself (one event
@@ -23,14 +29,7 @@ export const segmentEndpoints: readonly Endpoint<ApiDeps>[] = [
     access: ['segments', 'read'],
     success: 200,
     response: segmentSetViewBody,
-    handle: async (call) => {
-      const { state, revision, events } = await loadAggregate(call.deps.store, segmentationAggregate, call.access.tenantId, SEGMENTATION_AGGREGATE_ID);
-      const last = events.at(-1);
-      return {
-        headers: { ETag: etagOf(revision) },
-        body: { ...segmentSetDto(state), revision: revision.toString(), updated_at: last?.timestamp ?? null, updated_by: last?.metadata.userId ?? null },
-      };
-    },
+    handle: (call) => configurationView(target(call), segmentSetDto),
   }),
   endpoint({
     method: 'put',
@@ -57,15 +56,7 @@ export const segmentEndpoints: readonly Endpoint<ApiDeps>[] = [
     access: ['segments', 'read'],
     success: 200,
     response: segmentHistoryBody,
-    handle: async (call) => {
-      const { events, revision } = await loadAggregate(call.deps.store, segmentationAggregate, call.access.tenantId, SEGMENTATION_AGGREGATE_ID);
-      let state = segmentationDecider.initialState;
-      const data = events.map((e) => {
-        state = segmentationDecider.evolve(state, { type: e.eventType, data: e.payload });
-        // The set is the change: the whole set in force from this event on.
-        return historyEntry(e, { changes: undefined, segment_set: segmentSetDto(state) });
-      });
-      return { headers: { ETag: etagOf(revision) }, body: { data } };
-    },
+    // The set is the change: the whole set in force from this event on.
+    handle: (call) => configurationHistory(target(call), (_e, state) => ({ changes: undefined, segment_set: segmentSetDto(state) })),
   }),
 ];

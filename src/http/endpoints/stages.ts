@@ -1,10 +1,9 @@
-import { STAGE_SET_AGGREGATE_ID, pipelineStageAggregate, pipelineStageDecider } from '../../aggregates/pipelineStage/index.js';
-import { loadAggregate } from '../../commands/load.js';
+import { STAGE_SET_AGGREGATE_ID, pipelineStageAggregate } from '../../aggregates/pipelineStage/index.js';
 import { type StageSetResult, configureStages, updateStage } from '../../commands/stages.js';
-import { commandReply, etagOf } from '../commandReply.js';
+import { commandReply } from '../commandReply.js';
+import { configurationHistory, configurationView } from '../configuration.js';
 import type { ApiDeps } from '../deps.js';
 import { type Call, type Endpoint, endpoint } from '../endpoint.js';
-import { historyEntry } from '../history.js';
 import { stageChangesOf, stageSetDto } from '../render/stages.js';
 import { configureStagesBody, updateStageBody } from '../requests/stages.js';
 import { stageHistoryBody, stageSetResult, stageSetViewBody } from '../responses/admin.js';
@@ -25,14 +24,7 @@ export const stageEndpoints: readonly Endpoint<ApiDeps>[] = [
     access: ['stages', 'read'],
     success: 200,
     response: stageSetViewBody,
-    handle: async (call) => {
-      const { state, revision, events } = await loadAggregate(call.deps.store, pipelineStageAggregate, call.access.tenantId, STAGE_SET_AGGREGATE_ID);
-      const last = events.at(-1);
-      return {
-        headers: { ETag: etagOf(revision) },
-        body: { ...stageSetDto(state), revision: revision.toString(), updated_at: last?.timestamp ?? null, updated_by: last?.metadata.userId ?? null },
-      };
-    },
+    handle: (call) => configurationView(target(call), stageSetDto),
   }),
   endpoint({
     method: 'put',
@@ -53,15 +45,7 @@ export const stageEndpoints: readonly Endpoint<ApiDeps>[] = [
     access: ['stages', 'read'],
     success: 200,
     response: stageHistoryBody,
-    handle: async (call) => {
-      const { events, revision } = await loadAggregate(call.deps.store, pipelineStageAggregate, call.access.tenantId, STAGE_SET_AGGREGATE_ID);
-      let state = pipelineStageDecider.initialState;
-      const data = events.map((e) => {
-        state = pipelineStageDecider.evolve(state, { type: e.eventType, data: e.payload } as Parameters<typeof pipelineStageDecider.evolve>[1]);
-        return { ...historyEntry(e, { stage_set: stageSetDto(state) }), changes: stageChangesOf(e) };
-      });
-      return { headers: { ETag: etagOf(revision) }, body: { data } };
-    },
+    handle: (call) => configurationHistory(target(call), (e, state) => ({ stage_set: stageSetDto(state), changes: stageChangesOf(e) })),
   }),
   endpoint({
     method: 'patch',
@@ -75,6 +59,13 @@ export const stageEndpoints: readonly Endpoint<ApiDeps>[] = [
     handle: (call) => reply(call, (caller) => updateStage(call.deps, caller, { stage: call.params.code!, ...call.body })),
   }),
 ];
+
+const target = (call: Call<unknown, unknown, ApiDeps>) => ({
+  store: call.deps.store,
+  tenantId: call.access.tenantId,
+  aggregate: pipelineStageAggregate,
+  aggregateId: STAGE_SET_AGGREGATE_ID,
+});
 
 function reply(call: Call<unknown, unknown, ApiDeps>, run: (caller: Caller) => Promise<StageSetResult>) {
   return commandReply(call, {

@@ -1,3 +1,4 @@
+import { SEGMENTATION_EVENT_TYPES } from '../../../src/aggregates/segmentation/events.js';
 import { ACTIVITY_EVENT_TYPES } from '../../../src/aggregates/activity/events.js';
 import { TASK_EVENT_TYPES } from '../../../src/aggregates/task/events.js';
 import { API_KEY_EVENT_TYPES } from '../../../src/aggregates/apiKey/events.js';
@@ -58,6 +59,7 @@ describe('Kafka bridge: Avro schemas and topics', () => {
         ...TERRITORY_EVENT_TYPES,
         ...ACTIVITY_EVENT_TYPES,
         ...TASK_EVENT_TYPES,
+        ...SEGMENTATION_EVENT_TYPES,
       ];
       for (const type of emitted) {
         if (UNPUBLISHED_EVENT_TYPES.includes(type)) {
