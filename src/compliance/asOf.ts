@@ -73,11 +73,11 @@ export async function readModelAsOf<T>(
     // timeouts before its commit: well past the moment, nothing earlier can follow.
     const enough = 'at' in moment ? moment.at.getTime() + PAST_MOMENT_MARGIN_MS : Number.POSITIVE_INFINITY;
     for (;;) {
-      const page = (await deps.store.readAll({ after, filter, maxCount: 1000 })).map((r) => fromRecorded(r));
-      if (page.length === 0) break;
+      const read = await deps.store.readPage({ after, filter, maxCount: 1000 });
+      const page = read.events.map((r) => fromRecorded(r));
       take(page);
-      after = page.at(-1)!.position;
-      if (Date.parse(page.at(-1)!.timestamp) > enough) break;
+      after = read.next;
+      if (read.end || (page.length > 0 && Date.parse(page.at(-1)!.timestamp) > enough)) break;
     }
   }
 

@@ -75,8 +75,7 @@ export async function* auditTrail(store: EventStore, scope: AuditScope, window: 
   const linked = new Set<string>();
   let after: Position = START;
   for (;;) {
-    const page = await store.readAll({ after, filter: { streamPrefixes: prefixes }, maxCount: 1000 });
-    if (page.length === 0) return;
+    const { events: page, next, end } = await store.readPage({ after, filter: { streamPrefixes: prefixes }, maxCount: 1000 });
     for (const r of page) {
       const e = fromRecorded(r);
       if (scope.kind === 'customer') {
@@ -88,7 +87,8 @@ export async function* auditTrail(store: EventStore, scope: AuditScope, window: 
       }
       if (inWindow(e, window)) yield toAuditRecord(e);
     }
-    after = page.at(-1)!.position;
+    if (end) return;
+    after = next;
   }
 }
 

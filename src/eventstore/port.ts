@@ -75,6 +75,20 @@ export interface AppendResult {
   readonly position: Position;
 }
 
+/**
+ * An append carried an event id the store already holds, and not as a repeat of the write that
+ * stored it (see EventStore.append).
+ */
+export class DuplicateEventIdError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly eventIds: readonly string[],
+  ) {
+    super(`Stream ${streamId}: event id(s) ${eventIds.join(', ')} already stored`);
+    this.name = 'DuplicateEventIdError';
+  }
+}
+
 export class WrongExpectedRevisionError extends Error {
   constructor(
     readonly streamId: string,
@@ -96,16 +110,42 @@ export interface ReadStreamOptions {
   readonly maxCount?: number;
 }
 
+/**
+ * Which events a read or subscription wants: both parts must match. An absent part matches
+ * everything; an empty list matches nothing (a subscriber of no event types gets none).
+ */
 export interface AllFilter {
   readonly eventTypes?: readonly string[];
   readonly streamPrefixes?: readonly string[];
 }
 
+/** readAll's and readPage's page size when maxCount is not given. */
+export const DEFAULT_READ_COUNT = 1000;
+
 export interface ReadAllOptions {
   /** Exclusive: events strictly after this position. Defaults to START (everything). */
   readonly after?: Position;
+  /** At most this many events (at least 1 for readPage); DEFAULT_READ_COUNT when absent. */
   readonly maxCount?: number;
   readonly filter?: AllFilter;
+}
+
+export interface ReadPageOptions extends ReadAllOptions {
+  /**
+   * Consider at most about this many records of the log (matching or not) before answering,
+   * so that a sparse filter over a long log answers promptly. A store that filters in its
+   * database (PostgreSQL) has no such cost and may ignore it.
+   */
+  readonly maxScan?: number;
+}
+
+/** A bounded step through the log: go on from `next`, however few events matched. */
+export interface ReadPage {
+  readonly events: RecordedEvent[];
+  /** Everything up to here was considered: the exclusive start of the next page. */
+  readonly next: Position;
+  /** The page reached the end of the log as it stood. */
+  readonly end: boolean;
 }
 
 /**
@@ -116,7 +156,11 @@ export interface ReadAllOptions {
 export interface SubscriptionBatch {
   readonly events: readonly RecordedEvent[];
   readonly checkpoint: Position;
-  /** True when this batch reached the head of the log as it stood when it was read. */
+  /**
+   * True when this batch reached the head of the log as it stood when it was read; false
+   * again whenever the subscriber is behind. A live subscription's checkpoint reaches the head
+   * promptly (within the store's poll interval) even when no event matches its filter.
+   */
   readonly caughtUp: boolean;
 }
 
@@ -130,17 +174,43 @@ export interface SubscribeOptions {
 }
 
 export interface EventStore {
-  /** Appends atomically: all events or none. */
+  /**
+   * Appends atomically: all events or none.
+   * - No events: the expectation is checked and nothing is written; the result is the stream's
+   *   revision (-1 when absent) and its last event's position (START when absent).
+   * - Event ids make a write safe to retry: the same events (ids, in order) appended again to
+   *   the same stream, where the first write put them and with an expectation that held for
+   *   it, succeed without writing and return the first write's result. Reliable with an exact
+   *   revision or no_stream (what the command handler uses); with any or stream_exists,
+   *   EventStoreDB recognises a repeat only while its cache of recent ids holds them.
+   * - Any other append of a stored id is a DuplicateEventIdError on PostgreSQL. EventStoreDB
+   *   keeps no index of ids and checks none on a write at the current revision, so there it
+   *   may be stored again: callers never reuse an id (the handler makes a fresh one per event).
+   */
   append(
     streamId: string,
     events: readonly EventToAppend[],
     expected: ExpectedRevision,
   ): Promise<AppendResult>;
-  /** Events of one stream; an empty array for a stream that does not exist. */
+  /**
+   * Events of one stream; an empty array for a stream that does not exist. Their positions
+   * are exact, except on EventStoreDB servers before 22.6, which send none on stream reads:
+   * the adapter then gives the head of the log as read, which lies at or after each of them
+   * (right for read-your-writes, which is what a stream read's position is used for).
+   */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
-  /** Events of all streams in global order, after a position. */
+  /**
+   * Events of all streams in global order, after a position, up to maxCount. On EventStoreDB a
+   * sparse filter may scan far to fill the page: bounded work uses readPage.
+   */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
-  /** Position of the last event in the log (START when empty): how far there is to go. */
+  /** One bounded step of readAll: what matched within maxScan records, and where to go on. */
+  readPage(options?: ReadPageOptions): Promise<ReadPage>;
+  /**
+   * Position of the last event in the log (START when empty): how far there is to go. Bounded
+   * work: on EventStoreDB, when only system records top the log within its budget, a position
+   * at or above the last event.
+   */
   headPosition(): Promise<Position>;
   /**
    * How many events lie after a position (matching a filter), for progress and lag figures.

@@ -8,24 +8,15 @@ import type { Reply } from './endpoint.js';
 import { historyEntry } from './history.js';
 
 /**
- * The reads of a tenant's configuration stream (stage set, segment definitions): one stream per
- * tenant, read itself (a few events), so strongly consistent. ETag = revision; -1: never configured.
+ * The audit trail of a tenant's configuration stream (stage set, segment definitions), read from
+ * the stream itself: every change with its actor, and (by `extra`) the configuration in force
+ * from it on. ETag = revision; -1: never configured.
  */
 interface Target<C, E extends DomainEvent, S> {
   readonly store: EventStore;
   readonly tenantId: string;
   readonly aggregate: Aggregate<C, E, S>;
   readonly aggregateId: string;
-}
-
-/** The configuration in force, with who changed it last and when. */
-export async function configurationView<C, E extends DomainEvent, S>(t: Target<C, E, S>, dto: (state: S) => object): Promise<Reply> {
-  const { state, revision, events } = await loadAggregate(t.store, t.aggregate, t.tenantId, t.aggregateId);
-  const last = events.at(-1);
-  return {
-    headers: { ETag: etagOf(revision) },
-    body: { ...dto(state), revision: revision.toString(), updated_at: last?.timestamp ?? null, updated_by: last?.metadata.userId ?? null },
-  };
 }
 
 /** Every change with its actor, and what `extra` adds from the configuration in force from it on. */

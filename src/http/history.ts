@@ -29,6 +29,12 @@ export function historyEntry(e: StoredEvent, extra: Record<string, unknown> = {}
   };
 }
 
+/** A configuration read from its stream (stage set, stage task template): its revision and last change. */
+export function lastChange(events: readonly StoredEvent[], revision: bigint) {
+  const last = events.at(-1);
+  return { revision: revision.toString(), updated_at: last?.timestamp ?? null, updated_by: last?.metadata.userId ?? null };
+}
+
 /**
  * Answers GET …/:id/history for the caller: 404 when the stream is empty, 403 when the record is
  * outside the caller's reach, ETag = the last revision.

@@ -25,6 +25,7 @@ export function instrumentEventStore(store: EventStore, metrics: Metrics): Event
     },
     readStream: (streamId, options) => store.readStream(streamId, options),
     readAll: (options) => store.readAll(options),
+    readPage: (options) => store.readPage(options),
     headPosition: () => store.headPosition(),
     ...(store.countEvents ? { countEvents: store.countEvents.bind(store) } : {}),
     subscribeToAll: (options) => store.subscribeToAll(options),

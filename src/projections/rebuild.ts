@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type pg from 'pg';
 import { fromRecorded } from '../eventstore/envelope.js';
-import { type EventStore, type Position, START } from '../eventstore/port.js';
+import { type EventStore, type Position, START, comparePositions } from '../eventstore/port.js';
 import { consume } from '../subscriptions/consume.js';
 import { type Projection, applyEvents, projectionSubscriber } from './projection.js';
 
@@ -93,23 +93,23 @@ async function prepareShadow(db: Knex, p: Projection): Promise<void> {
   });
 }
 
-/** Applies one page of events to the shadow tables; returns the new shadow position. */
+/** Applies one bounded page of the log to the shadow tables; returns the new shadow position. */
 async function applyPage(
   trx: Knex.Transaction,
   store: EventStore,
   p: Projection,
   after: Position,
   batchSize: number,
-): Promise<{ position: Position; applied: number }> {
-  const page = await store.readAll({ after, maxCount: batchSize, filter: { eventTypes: p.eventTypes } });
-  if (page.length === 0) return { position: after, applied: 0 };
-  await applyEvents(trx, p, page.map((r) => fromRecorded(r)));
-  const position = page.at(-1)!.position;
+): Promise<{ position: Position; applied: number; end: boolean }> {
+  const page = await store.readPage({ after, maxCount: batchSize, filter: { eventTypes: p.eventTypes } });
+  if (comparePositions(page.next, after) <= 0) return { position: after, applied: 0, end: page.end };
+  await applyEvents(trx, p, page.events.map((r) => fromRecorded(r)));
+  const position = page.next;
   const moved = await trx('projection_checkpoints')
     .where({ name: shadowCheckpoint(p), version: p.version, position_commit: after.commit.toString(), position_prepare: after.prepare.toString() })
     .update({ position_commit: position.commit.toString(), position_prepare: position.prepare.toString(), updated_at: trx.fn.now() });
   if (moved !== 1) throw new Error(`the shadow checkpoint of ${p.name} moved under this rebuild`);
-  return { position, applied: page.length };
+  return { position, applied: page.events.length, end: page.end };
 }
 
 const inShadow = async (trx: Knex.Transaction, p: Projection) =>
@@ -186,7 +186,7 @@ async function rebuildLocked(
       const step = await applyPage(trx, store, projection, position!, batchSize);
       position = step.position;
       done += step.applied;
-      if (step.applied < batchSize) break;
+      if (step.end) break;
     }
     await trx.raw('set local search_path to public');
     for (const table of projection.tables) {

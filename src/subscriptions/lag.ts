@@ -5,18 +5,19 @@ import type { EventStore, Position } from '../eventstore/port.js';
 export type LagCounter = (after: Position, eventTypes: readonly string[]) => Promise<{ count: number; exact: boolean }>;
 
 /**
- * Works on any event store through the port: reads pages after the checkpoint and stops at
- * `cap`, so a health check never scans a huge backlog. Beyond the cap the count is a lower bound.
+ * Works on any event store through the port: bounded pages after the checkpoint, stopping once
+ * `cap` records are considered, so a health check never scans a huge backlog (nor a long log
+ * for a rare event type). Beyond the cap the count is a lower bound.
  */
 export function storeLagCounter(store: EventStore, cap = 10_000, page = 1_000): LagCounter {
   return async (after, eventTypes) => {
     let count = 0;
     let from = after;
-    while (count < cap) {
-      const events = await store.readAll({ after: from, maxCount: Math.min(page, cap - count), filter: { eventTypes } });
-      count += events.length;
-      if (events.length === 0) return { count, exact: true };
-      from = events.at(-1)!.position;
+    for (let scanned = 0; scanned < cap; scanned += page) {
+      const read = await store.readPage({ after: from, maxCount: page, maxScan: page, filter: { eventTypes } });
+      count += read.events.length;
+      if (read.end) return { count, exact: true };
+      from = read.next;
     }
     return { count, exact: false };
   };

@@ -26,7 +26,7 @@ export async function readSubscriptions(
       const [lag, oldest] = behind
         ? await Promise.all([
             lagCounter(status.checkpoint, s.eventTypes),
-            store.readAll({ after: status.checkpoint, maxCount: 1, filter: { eventTypes: s.eventTypes } }),
+            store.readPage({ after: status.checkpoint, maxCount: 1, filter: { eventTypes: s.eventTypes } }).then((p) => p.events),
           ])
         : [{ count: 0 }, []];
       const first = oldest[0];

@@ -1,6 +1,7 @@
 import { leadFollowUp } from './leadFollowUp.js';
 import { segmentation } from './segmentation.js';
+import { stageTasks } from './stageTasks.js';
 import type { Workflow } from './workflow.js';
 
 /** Every workflow the service runs (seed 003's), each its own checkpointed subscription. */
-export const workflows: readonly Workflow[] = [leadFollowUp, segmentation];
+export const workflows: readonly Workflow[] = [leadFollowUp, stageTasks, segmentation];

@@ -34,6 +34,8 @@ export interface WorkflowRunnerDeps {
 
 export function createWorkflowRunner(deps: WorkflowRunnerDeps): WorkflowRunner {
   const running = new Map<string, RunningSubscription>();
+  /** Commands set aside by this instance, per workflow: part of its deadLettered figure. */
+  const refused = new Map<string, number>();
 
   /** A new version goes on from the old one's position; an older code never runs a newer one's. */
   async function resume(wf: Workflow, stored: StoredCheckpoint): Promise<Position> {
@@ -61,7 +63,8 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps): WorkflowRunner {
       for (const wf of deps.workflows) {
         if (running.has(wf.name)) continue;
         await placeNew(wf);
-        const sub = startSubscription(workflowSubscriber(wf, deps), {
+        const onRefused = () => refused.set(wf.name, (refused.get(wf.name) ?? 0) + 1);
+        const sub = startSubscription(workflowSubscriber(wf, { ...deps, onRefused }), {
           store: deps.store,
           db: deps.db,
           log: deps.log,
@@ -75,7 +78,11 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps): WorkflowRunner {
     async stop() {
       await Promise.allSettled([...running.values()].map((s) => s.stop()));
     },
-    status: () => [...running.values()].map((s) => s.status()),
+    status: () =>
+      [...running.entries()].map(([name, s]) => {
+        const status = s.status();
+        return { ...status, deadLettered: status.deadLettered + (refused.get(name) ?? 0) };
+      }),
     subscriptions: () => [...running.values()],
   };
 }

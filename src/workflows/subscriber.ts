@@ -14,6 +14,8 @@ export interface WorkflowDeps {
   readonly db: Knex;
   readonly execute: ExecuteCommand;
   readonly log: Logger;
+  /** Told of each command set aside (the runner counts them in the workflow's status). */
+  readonly onRefused?: () => void;
 }
 
 /**
@@ -44,6 +46,7 @@ export function workflowSubscriber(wf: Workflow, deps: WorkflowDeps): Subscriber
       if (c.creates && err.code === 'CONFLICT') return;
       const reason = `${c.type} on ${c.category} ${c.aggregateId} refused: ${err.code}: ${err.message}`;
       await recordDeadLetter(deps.db, name, event, reason, 1);
+      deps.onRefused?.();
       deps.log.error('workflow command refused; set aside, the workflow goes on', {
         subscription: name,
         event_id: event.eventId,

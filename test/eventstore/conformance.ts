@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import { edgeCases } from './edgeCases.js';
 import {
   type EventStore,
   type EventToAppend,
@@ -21,6 +22,12 @@ export interface Harness {
    * (where the adapter has such a thing): how slow concurrent writers look to a reader.
    */
   appendWithSlowCommit(streamId: string, events: EventToAppend[], delayMs: number): Promise<void>;
+  /** appendWithSlowCommit really holds a transaction open (PostgreSQL; EventStoreDB has none). */
+  readonly realSlowCommit: boolean;
+  /** The store refuses any reuse of a stored id but a repeated write (PostgreSQL; EventStoreDB checks none). */
+  readonly refusesReusedIds: boolean;
+  /** Cuts the store's connections to its server, where the harness can (PostgreSQL). */
+  readonly dropConnections?: () => Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -96,6 +103,16 @@ export function eventStoreConformance(name: string, makeHarness: () => Promise<H
     after(async () => h?.cleanup());
     beforeEach(() => {
       prefix = `t${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    });
+    edgeCases({
+      get store() {
+        return store;
+      },
+      get harness() {
+        return h;
+      },
+      stream,
+      prefix: () => prefix,
     });
 
     describe('append with expected revision', () => {
@@ -252,7 +269,8 @@ export function eventStoreConformance(name: string, makeHarness: () => Promise<H
         expect(seen.map((e) => e.data.i)).to.deep.equal([1, 2]);
       });
 
-      it('a slow transaction that commits after a faster one is still delivered (no gaps)', async () => {
+      it('a slow transaction that commits after a faster one is still delivered (no gaps)', async function () {
+        if (!h.realSlowCommit) this.skip(); // EventStoreDB: no client transaction can be held open
         // The naive design (order and checkpoint by an insert-time sequence) fails here: the
         // slow writer takes the lower sequence number but commits after the reader has passed
         // the faster writer's higher number.

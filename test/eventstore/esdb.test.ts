@@ -11,6 +11,8 @@ if (url) {
     const store = createEventStoreDbStore(url);
     return {
       store,
+      realSlowCommit: false,
+      refusesReusedIds: false,
       // EventStoreDB clients hold no transactions open; a late append is the nearest thing.
       async appendWithSlowCommit(streamId, events, delayMs) {
         await new Promise((r) => setTimeout(r, delayMs));

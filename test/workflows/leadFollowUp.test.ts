@@ -75,6 +75,19 @@ describe('workflow: lead qualified -> follow-up task', function () {
     expect(await tasksOf(`related_type=opportunity&related_id=${opportunity_id}`, { userId: 'user-201', roles: ['sales_rep'] })).to.deep.equal([]);
   });
 
+  it('runs as subscriptions under leases: in /health and the subscription metrics', async () => {
+    const health = await eventually('the workflows holding their leases', async () => {
+      const h = await app.request('GET', '/health', { auth: false });
+      return h.body.subscriptions?.['workflow:stage-tasks'] && h.body.subscriptions?.['workflow:lead-follow-up'] ? h : undefined;
+    });
+    expect((health.body.workflows as { name: string; running: boolean }[]).map((w) => [w.name, w.running])).to.deep.equal([
+      ['workflow:lead-follow-up', true],
+      ['workflow:stage-tasks', true],
+    ]);
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(metrics).to.match(/crm_subscription_leader\{subscription="workflow:lead-follow-up"\} 1/);
+  });
+
   it('exactly one follow-up per qualification after the checkpoint is reset to 0 and replayed', async () => {
     for (const id of ['LEAD-WF2', 'LEAD-WF3']) {
       await app.request('POST', '/api/v1/leads', { body: lead(id), identity: rep });

@@ -126,6 +126,7 @@ describe('workflow mechanism', function () {
     expect(parked[0]).to.include({ subscription: 'workflow:test', event_id: refused.eventId });
     expect(parked[0]!.error).to.match(/CreateTask on task .* refused: VALIDATION_ERROR: due_date must not be in the past/);
     expect(r.status()[0]!.error).to.equal(undefined);
+    expect(r.status()[0]!.deadLettered).to.equal(1);
   });
 
   it("a new workflow that skips history starts at the log's head", async () => {

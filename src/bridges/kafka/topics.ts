@@ -58,6 +58,7 @@ export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
   'PipelineStagesConfiguredEvent',
   'PipelineStageUpdatedEvent',
   ...SEGMENTATION_EVENT_TYPES, // tenant configuration, like the stage set
+  'StageTaskTemplateConfiguredEvent', // stage configuration, like the two above
   // Access administration stays inside the service.
   ...TEAM_EVENT_TYPES,
   ...API_KEY_EVENT_TYPES,

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { EVENT_STORE_DDL, EVENT_STORE_DROP } from '../../eventstore/postgres/schema.js';
 import { accessMigrations } from './access.js';
 import { activityMigrations } from './activities.js';
+import { workflowMigrations } from './workflows.js';
 import { customerMigrations } from './customers.js';
 import { forecastMigrations } from './forecasts.js';
 import { kafkaMigrations } from './kafka.js';
@@ -214,4 +215,5 @@ export const migrations: readonly Migration[] = [
   ...subscriptionMigrations,
   ...activityMigrations,
   ...segmentMigrations,
+  ...workflowMigrations,
 ];

@@ -5,39 +5,22 @@
  * - $all positions: readAll's fromPosition is inclusive, the port's `after` is exclusive, so
  *   anything at or before `after` is dropped client-side (subscriptions too, defensively).
  * - System events ($-prefixed types, $-prefixed streams) never leave the adapter.
- * - readAll has no server-side filter in client v6, so readAll filters client-side;
- *   subscriptions filter on the server and re-check client-side.
- * - Subscription markers (caughtUp, fellBehind, filter checkpoints) are signalled out of band
- *   by the client, while events wait in the Readable's buffer; see subscribeToAll for how
- *   they are put back in order.
+ * - Reads of $all have no server-side filter in client v6: they filter client-side, and
+ *   readPage bounds the records it considers (maxScan) so that sparse filters stay cheap.
+ * - Subscriptions filter client-side too; the server only drops system events. A
+ *   server-filtered subscription checkpoints once per 32-record search window, so an idle
+ *   one would lag the head indefinitely; here every delivered record moves the checkpoint.
+ * - caughtUp is measured against the head of the log, read again whenever the subscription
+ *   may have reached it: the server's fellBehind signal is never sent, so its caughtUp
+ *   signal cannot say when a subscription falls behind again.
+ * - Filter checkpoints (past runs of system records) are signalled out of band by the
+ *   client while events wait in the Readable's buffer; see subscribeToAll.
+ * - Positions of u64 max (what servers before 22.6 send on stream reads) mean "none".
  */
+import { BACKWARDS, END, EventStoreDBClient, FORWARDS, START as ESDB_START, StreamNotFoundError, WrongExpectedVersionError, jsonEvent } from '@eventstore/db-client';
+import { appendNothing, refuseRepeatedIds, repeatedWrite } from '../appendRules.js';
 import {
-  ANY,
-  BACKWARDS,
-  END,
-  EventStoreDBClient,
-  FORWARDS,
-  NO_STREAM,
-  START as ESDB_START,
-  STREAM_EXISTS,
-  StreamNotFoundError,
-  WrongExpectedVersionError,
-  eventTypeFilter,
-  excludeSystemEvents,
-  jsonEvent,
-  streamNameFilter,
-} from '@eventstore/db-client';
-import type {
-  AllStreamResolvedEvent,
-  AllStreamSubscription,
-  AppendExpectedRevision,
-  Filter,
-  Position as EsdbPosition,
-  RecordedEvent as EsdbRecordedEvent,
-  StreamingRead,
-} from '@eventstore/db-client';
-
-import {
+  DEFAULT_READ_COUNT,
   START,
   WrongExpectedRevisionError,
   comparePositions,
@@ -46,16 +29,22 @@ import {
   type EventStore,
   type EventToAppend,
   type ExpectedRevision,
-  type JsonObject,
   type Position,
   type ReadAllOptions,
+  type ReadPage,
+  type ReadPageOptions,
   type ReadStreamOptions,
   type RecordedEvent,
-  type SubscribeOptions,
-  type SubscriptionBatch,
 } from '../port.js';
+import { compileFilter, drain, isSystem, toEsdbExpected, toPosition, toReadPosition, toRecorded } from './convert.js';
+import { subscribeToAll } from './subscription.js';
 
-const DEFAULT_BATCH_SIZE = 100;
+/** readPage considers this many records when maxScan is not given. */
+const DEFAULT_MAX_SCAN = 4096;
+/** headPosition reads back past at most this many system records on top of the log. */
+const HEAD_BUDGET = 1000;
+/** How far back a refused append looks for its own event ids. */
+const REPEAT_LOOKBACK = 1000;
 
 export function createEventStoreDbStore(connectionString: string): EventStore {
   const client = EventStoreDBClient.connectionString(connectionString);
@@ -65,10 +54,13 @@ export function createEventStoreDbStore(connectionString: string): EventStore {
     events: readonly EventToAppend[],
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
+    refuseRepeatedIds(streamId, events);
     // With no events the server answers "success" without a usable revision (the client
     // reads an absent revision as 0), so check the expectation against the stream ourselves.
-    if (events.length === 0) return appendNothing(streamId, expected);
-
+    if (events.length === 0) {
+      const [last] = await readStream(streamId, { direction: 'backwards', maxCount: 1 });
+      return appendNothing(streamId, expected, last);
+    }
     const proposed = events.map((e) =>
       jsonEvent({ id: e.eventId, type: e.eventType, data: e.data, metadata: e.metadata }),
     );
@@ -76,39 +68,24 @@ export function createEventStoreDbStore(connectionString: string): EventStore {
       const result = await client.appendToStream(streamId, proposed, {
         expectedRevision: toEsdbExpected(expected),
       });
-      if (!result.position) {
+      const position = result.success ? toPosition(result.position) : undefined;
+      if (result.success && position) return { nextExpectedRevision: result.nextExpectedRevision, position };
+      if (result.success) {
         // Only servers older than 20.6 omit it; the port cannot do without it.
         throw new Error(`EventStoreDB returned no position for the append to ${streamId}`);
       }
-      return {
-        nextExpectedRevision: result.nextExpectedRevision,
-        position: fromEsdbPosition(result.position),
-      };
+      // throwOnAppendFailure=false in the connection string: the failure comes as a result,
+      // whose revision batch appends (servers from 21.10) report wrongly; read it below.
     } catch (err) {
-      if (err instanceof WrongExpectedVersionError) {
-        const actual = err.actualVersion;
-        // 'no_stream' (and -1 from older servers) both mean the stream does not exist.
-        throw new WrongExpectedRevisionError(
-          streamId,
-          expected,
-          typeof actual === 'bigint' && actual >= 0n ? actual : undefined,
-        );
-      }
-      throw err;
+      if (!(err instanceof WrongExpectedVersionError)) throw err;
     }
-  }
-
-  async function appendNothing(streamId: string, expected: ExpectedRevision): Promise<AppendResult> {
-    const [last] = await readStream(streamId, { direction: 'backwards', maxCount: 1 });
-    const actual = last?.revision;
-    const ok =
-      expected === 'any' ||
-      (expected === 'no_stream' && actual === undefined) ||
-      (expected === 'stream_exists' && actual !== undefined) ||
-      (typeof expected === 'bigint' && actual === expected);
-    if (!ok) throw new WrongExpectedRevisionError(streamId, expected, actual);
-    // -1 for an absent stream, as the PostgreSQL store reports it.
-    return { nextExpectedRevision: actual ?? -1n, position: last?.position ?? START };
+    // The server answers most repeats itself; this finds the rest (ids it no longer caches) and
+    // ids reused in another write of the stream, and the stream's actual revision.
+    const recent = await readStream(streamId, { direction: 'backwards', maxCount: REPEAT_LOOKBACK });
+    const ids = new Set(events.map((e) => e.eventId.toLowerCase()));
+    const repeated = repeatedWrite(streamId, events, expected, recent.filter((r) => ids.has(r.eventId.toLowerCase())));
+    if (repeated) return repeated;
+    throw new WrongExpectedRevisionError(streamId, expected, recent[0]?.revision);
   }
 
   async function readStream(
@@ -123,9 +100,14 @@ export function createEventStoreDbStore(connectionString: string): EventStore {
       maxCount: options.maxCount,
     });
     const out: RecordedEvent[] = [];
+    let head: Position | undefined;
     try {
       for await (const resolved of drain(read)) {
-        if (resolved.event) out.push(toRecorded(resolved.event));
+        const event = resolved.event;
+        if (!event) continue;
+        // Servers before 22.6 send no position on stream reads: the head is at or after it.
+        head ??= toPosition(event.position) ? undefined : await headPosition();
+        out.push(toRecorded(event, head));
       }
     } catch (err) {
       if (err instanceof StreamNotFoundError) return [];
@@ -134,309 +116,85 @@ export function createEventStoreDbStore(connectionString: string): EventStore {
     return out;
   }
 
-  async function readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+  /**
+   * At most maxScan records of $all after `after` (inclusive on the server, exclusive here),
+   * the matching ones up to maxCount, and where to go on from.
+   */
+  async function readPage(options: ReadPageOptions = {}): Promise<ReadPage> {
     const after = options.after ?? START;
-    const maxCount = options.maxCount ?? Number.POSITIVE_INFINITY;
-    if (maxCount <= 0) return [];
+    const maxCount = Math.max(1, options.maxCount ?? DEFAULT_READ_COUNT);
+    const maxScan = Math.max(1, options.maxScan ?? DEFAULT_MAX_SCAN);
     const matches = compileFilter(options.filter);
-    // No server maxCount: system and filtered-out events count against it, so read until
-    // enough events matched and cancel the rest of the read (drain does that on break).
-    const read = client.readAll({ direction: FORWARDS, fromPosition: toReadPosition(after) });
-    const out: RecordedEvent[] = [];
+    const events: RecordedEvent[] = [];
+    let next = after;
+    // One more than maxScan: the record at `after` itself comes back first.
+    const read = client.readAll({ direction: FORWARDS, fromPosition: toReadPosition(after), maxCount: maxScan + 1 });
+    let records = 0;
     for await (const resolved of drain(read)) {
+      records += 1;
       const event = resolved.event;
-      if (!event || isSystem(event)) continue;
-      if (comparePositions(event.position, after) <= 0) continue; // fromPosition is inclusive
-      if (!matches(event.streamId, event.type)) continue;
-      out.push(toRecorded(event));
-      if (out.length >= maxCount) break;
+      const position = event ? toPosition(event.position) : undefined;
+      if (!event || !position || comparePositions(position, after) <= 0) continue;
+      next = position;
+      if (isSystem(event) || !matches(event.streamId, event.type)) continue;
+      events.push(toRecorded(event));
+      if (events.length >= maxCount) return { events, next, end: false };
+    }
+    return { events, next, end: records < maxScan + 1 };
+  }
+
+  async function readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const maxCount = options.maxCount ?? DEFAULT_READ_COUNT;
+    const out: RecordedEvent[] = [];
+    let after = options.after ?? START;
+    while (out.length < maxCount) {
+      const page = await readPage({ after, maxCount: maxCount - out.length, filter: options.filter });
+      out.push(...page.events);
+      if (page.end) break;
+      after = page.next;
     }
     return out;
   }
 
-  async function headPosition(): Promise<Position> {
-    // Backwards from the end; system events (stats, scavenges...) may sit on top of the log,
-    // so keep reading until a user event, and cancel the rest.
-    const read = client.readAll({ direction: BACKWARDS, fromPosition: END });
-    for await (const resolved of drain(read)) {
-      const event = resolved.event;
-      if (event && !isSystem(event)) return fromEsdbPosition(event.position);
+  /** A full count reads every record after `after`: rebuilds use it once, for their total. */
+  async function countEvents(options: { after?: Position; filter?: AllFilter }): Promise<number> {
+    let count = 0;
+    let after = options.after ?? START;
+    for (;;) {
+      const page = await readPage({ after, maxCount: Number.MAX_SAFE_INTEGER, maxScan: 10_000, filter: options.filter });
+      count += page.events.length;
+      if (page.end) return count;
+      after = page.next;
     }
-    return START;
   }
 
-  async function* subscribeToAll(options: SubscribeOptions = {}): AsyncGenerator<SubscriptionBatch> {
-    const { signal } = options;
-    if (signal?.aborted) return;
-    const after = options.after ?? START;
-    const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
-    const matches = compileFilter(options.filter);
-
-    // Fallback for servers that do not send the caughtUp signal (before 23.10): caught up once
-    // the checkpoint reaches the head as it stood when we subscribed.
-    const headAtStart = await headPosition();
-    if (signal?.aborted) return;
-
-    // Wake-up plumbing: every listener below calls notify; the loop sleeps on `wake`.
-    let pending = false;
-    let wake: (() => void) | undefined;
-    const notify = (): void => {
-      pending = true;
-      const w = wake;
-      wake = undefined;
-      w?.();
-    };
-
-    // Markers arrive synchronously from the client's _transform while earlier events still
-    // sit unread in the Readable's buffer (we read in paused mode, so every pushed event is
-    // buffered). A marker therefore applies after exactly `readableLength` more reads.
-    // This is why we pull with read() rather than for-await: the async iterator takes an
-    // event out of the buffer some microtasks before we see it, which would blur the count.
-    const markers: Marker[] = [];
-    let consumed = 0;
-    const mark = (marker: MarkerKind): void => {
-      markers.push({ ...marker, dueAt: consumed + sub.readableLength });
-      notify();
-    };
-
-    const sub: AllStreamSubscription = client.subscribeToAll({
-      fromPosition: toReadPosition(after),
-      filter: serverFilter(options.filter, (_subscription, position) =>
-        mark({ kind: 'checkpoint', position: fromEsdbPosition(position) }),
-      ),
-    });
-
-    let failure: Error | undefined;
-    let ended = false;
-    const onError = (err: Error): void => {
-      failure = err;
-      notify();
-    };
-    const onEnd = (): void => {
-      ended = true;
-      notify();
-    };
-    const onCaughtUp = (): void => mark({ kind: 'caughtUp' });
-    const onFellBehind = (): void => mark({ kind: 'fellBehind' });
-    sub.on('error', onError);
-    sub.on('end', onEnd);
-    sub.on('close', onEnd);
-    sub.on('readable', notify); // also keeps the stream in paused mode
-    sub.on('caughtUp', onCaughtUp);
-    sub.on('fellBehind', onFellBehind);
-    signal?.addEventListener('abort', notify);
-
-    let checkpoint = after;
-    let serverSignalled = false; // the server speaks caughtUp/fellBehind: trust only it
-    let serverLive = false;
-    let lastCheckpoint = after;
-    let lastCaughtUp = false;
-    const advance = (p: Position): void => {
-      // Never move back: some server versions repeat stale checkpoints once live.
-      if (comparePositions(p, checkpoint) > 0) checkpoint = p;
-    };
-    const applyDueMarkers = (): void => {
-      while (markers.length > 0 && markers[0]!.dueAt <= consumed) {
-        const marker = markers.shift()!;
-        if (marker.kind === 'checkpoint') advance(marker.position);
-        else {
-          serverSignalled = true;
-          serverLive = marker.kind === 'caughtUp';
-        }
-      }
-    };
-    const isLive = (): boolean =>
-      serverSignalled ? serverLive : comparePositions(checkpoint, headAtStart) >= 0;
-
-    try {
-      for (;;) {
-        pending = false;
-        applyDueMarkers();
-        const events: RecordedEvent[] = [];
-        while (events.length < batchSize && !signal?.aborted && failure === undefined) {
-          // Object-mode Readable: read() is typed any, it yields the client's resolved events.
-          const resolved = sub.read() as AllStreamResolvedEvent | null;
-          if (resolved === null) break;
-          consumed += 1;
-          const event = resolved.event;
-          // ESDB resumes after fromPosition already; the check only guards the exclusive bound.
-          if (event && comparePositions(event.position, after) > 0) {
-            // Filtered-out and system events still move the checkpoint: they are behind us.
-            advance(fromEsdbPosition(event.position));
-            if (!isSystem(event) && matches(event.streamId, event.type)) {
-              events.push(toRecorded(event));
-            }
-          }
-          applyDueMarkers();
-        }
-        if (signal?.aborted) return;
-        if (failure !== undefined) throw failure;
-
-        const caughtUp = isLive() && sub.readableLength === 0;
-        if (
-          events.length > 0 ||
-          caughtUp !== lastCaughtUp ||
-          comparePositions(checkpoint, lastCheckpoint) !== 0
-        ) {
-          lastCheckpoint = checkpoint;
-          lastCaughtUp = caughtUp;
-          yield { events, checkpoint, caughtUp };
-          continue;
-        }
-        if (ended) throw new Error('EventStoreDB subscription to $all ended unexpectedly');
-        if (!pending) await new Promise<void>((resolve) => (wake = resolve));
-      }
-    } finally {
-      signal?.removeEventListener('abort', notify);
-      sub.off('end', onEnd);
-      sub.off('close', onEnd);
-      sub.off('readable', notify);
-      sub.off('caughtUp', onCaughtUp);
-      sub.off('fellBehind', onFellBehind);
-      sub.off('error', onError);
-      // A late error from a dying stream must not become an unhandled 'error' event.
-      sub.on('error', () => undefined);
-      try {
-        await sub.unsubscribe();
-      } catch {
-        // The gRPC call never started or is already gone: nothing to cancel.
-      }
-      sub.destroy();
+  async function headPosition(): Promise<Position> {
+    // Backwards from the end; system records (stats, scavenges...) may sit on top of the log.
+    // Past HEAD_BUDGET of them, the lowest one read is at or above the last event: good enough.
+    const read = client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: HEAD_BUDGET });
+    let lowest: Position | undefined;
+    let records = 0;
+    for await (const resolved of drain(read)) {
+      const event = resolved.event;
+      const position = event ? toPosition(event.position) : undefined;
+      records += 1;
+      if (!event || !position) continue;
+      if (!isSystem(event)) return position;
+      lowest = position;
     }
+    // The whole log read and no user event in it: empty, as far as the port is concerned.
+    return records < HEAD_BUDGET ? START : (lowest ?? START);
   }
 
   return {
     append,
     readStream,
     readAll,
+    readPage,
     headPosition,
-    subscribeToAll,
+    countEvents,
+    subscribeToAll: (options) => subscribeToAll(client, headPosition, options),
     close: () => client.dispose(),
   };
 }
 
-type MarkerKind =
-  | { readonly kind: 'caughtUp' }
-  | { readonly kind: 'fellBehind' }
-  | { readonly kind: 'checkpoint'; readonly position: Position };
-type Marker = MarkerKind & { readonly dueAt: number };
-
-/** Iterates a read and cancels the gRPC call when the consumer stops early or it fails. */
-async function* drain<E>(read: StreamingRead<E>): AsyncGenerator<E> {
-  let complete = false;
-  try {
-    for await (const item of read) yield item;
-    complete = true;
-  } finally {
-    // Breaking out destroys the Readable but leaves the server streaming; cancel the call.
-    if (!complete) await read.cancel().catch(() => undefined);
-  }
-}
-
-/**
- * The server-side filter of a subscription. A filter is always sent, excludeSystemEvents at
- * least, because only filtered subscriptions get checkpoints past events they do not deliver.
- * The server filters on one thing only: with both event types and stream prefixes, types go
- * to the server and compileFilter applies the prefixes.
- */
-function serverFilter(
-  filter: AllFilter | undefined,
-  checkpointReached: NonNullable<Filter['checkpointReached']>,
-): Filter {
-  // checkpointInterval 1: a checkpoint every server search window (32 events read).
-  const common = { checkpointInterval: 1, checkpointReached };
-  const types = filter?.eventTypes;
-  const prefixes = filter?.streamPrefixes;
-  if (types && types.length > 0) {
-    // Exact types: prefixes would let "DealWon" through for "Deal".
-    return eventTypeFilter({ regex: `^(?:${types.map(escapeRegex).join('|')})$`, ...common });
-  }
-  if (prefixes && prefixes.length > 0) {
-    return streamNameFilter({ prefixes: [...prefixes], ...common });
-  }
-  // No filter, or an empty list (which matches nothing; compileFilter drops everything).
-  return excludeSystemEvents(common);
-}
-
-/** The client-side check of AllFilter: both parts must match; an empty list matches nothing. */
-function compileFilter(filter: AllFilter | undefined): (streamId: string, type: string) => boolean {
-  const types = filter?.eventTypes ? new Set(filter.eventTypes) : undefined;
-  const prefixes = filter?.streamPrefixes;
-  return (streamId, type) =>
-    (types === undefined || types.has(type)) &&
-    (prefixes === undefined || prefixes.some((p) => streamId.startsWith(p)));
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function isSystem(event: { readonly streamId: string; readonly type: string }): boolean {
-  return event.type.startsWith('$') || event.streamId.startsWith('$');
-}
-
-function toEsdbExpected(expected: ExpectedRevision): AppendExpectedRevision {
-  switch (expected) {
-    case 'no_stream':
-      return NO_STREAM;
-    case 'any':
-      return ANY;
-    case 'stream_exists':
-      return STREAM_EXISTS;
-    default:
-      return expected;
-  }
-}
-
-/** START means "from the beginning": the first event of $all may well be at 0/0. */
-function toReadPosition(after: Position): typeof ESDB_START | EsdbPosition {
-  return comparePositions(after, START) === 0
-    ? ESDB_START
-    : { commit: after.commit, prepare: after.prepare };
-}
-
-function fromEsdbPosition(p: EsdbPosition): Position {
-  return { commit: p.commit, prepare: p.prepare };
-}
-
-function toRecorded(event: EsdbRecordedEvent): RecordedEvent {
-  if (!event.position) {
-    // Stream reads carry positions from server 22.6 on; the port needs them.
-    throw new Error(`EventStoreDB returned no position for ${event.streamId}@${event.revision}`);
-  }
-  return {
-    streamId: event.streamId,
-    revision: event.revision,
-    position: fromEsdbPosition(event.position),
-    eventId: event.id,
-    eventType: event.type,
-    data: toJsonObject(event.data, `data of ${event.streamId}@${event.revision}`),
-    metadata:
-      event.metadata === undefined
-        ? {}
-        : toJsonObject(event.metadata, `metadata of ${event.streamId}@${event.revision}`),
-    created: event.created,
-  };
-}
-
-/**
- * The client parses JSON events itself; events written as binary (by other tools) arrive as
- * bytes, and are read as JSON if they are. Anything not a JSON object is an error: the port
- * promises objects.
- */
-function toJsonObject(value: unknown, what: string): JsonObject {
-  let parsed: unknown = value;
-  if (value instanceof Uint8Array) {
-    if (value.length === 0) return {};
-    try {
-      parsed = JSON.parse(Buffer.from(value).toString('utf8'));
-    } catch {
-      throw new Error(`EventStoreDB ${what} is not JSON`);
-    }
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new Error(`EventStoreDB ${what} is not a JSON object`);
-  }
-  // It came out of JSON.parse (ours or the client's), so it is JSON all the way down.
-  return parsed as JsonObject;
-}

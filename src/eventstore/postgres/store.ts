@@ -3,7 +3,9 @@ import { EventEmitter } from 'node:events';
 import { type DatabaseTimeouts, guardPool, pgOptions } from '../../db/pgOptions.js';
 import { type Incident, incident } from '../../shared/incident.js';
 import type { Logger } from '../../shared/logger.js';
+import { appendNothing, refuseRepeatedIds, repeatedWrite } from '../appendRules.js';
 import {
+  DEFAULT_READ_COUNT,
   type AllFilter,
   type AppendResult,
   type EventStore,
@@ -12,6 +14,8 @@ import {
   type JsonObject,
   type Position,
   type ReadAllOptions,
+  type ReadPage,
+  type ReadPageOptions,
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeOptions,
@@ -57,6 +61,10 @@ function toRecorded(row: EventRow): RecordedEvent {
   };
 }
 
+function maxPosition(a: Position, b: Position): Position {
+  return comparePositions(a, b) >= 0 ? a : b;
+}
+
 function expectedToText(expected: ExpectedRevision): string {
   return typeof expected === 'bigint' ? expected.toString() : expected;
 }
@@ -65,14 +73,14 @@ function isPgError(err: unknown): err is pg.DatabaseError {
   return err instanceof Error && 'code' in err;
 }
 
-/** SQL conditions for a filter; parameters are appended to `params`. */
+/** SQL conditions for a filter; parameters are appended to `params`. An empty list matches nothing. */
 function filterSql(filter: AllFilter | undefined, params: unknown[]): string {
   let sql = '';
-  if (filter?.eventTypes?.length) {
+  if (filter?.eventTypes) {
     params.push(filter.eventTypes);
     sql += ` and event_type = any($${params.length}::text[])`;
   }
-  if (filter?.streamPrefixes?.length) {
+  if (filter?.streamPrefixes) {
     // LIKE patterns: escape the wildcards that may appear in a prefix.
     params.push(filter.streamPrefixes.map((p) => p.replace(/[\\%_]/g, '\\$&') + '%'));
     sql += ` and stream_id like any($${params.length}::text[])`;
@@ -179,6 +187,11 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     events: readonly EventToAppend[],
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
+    refuseRepeatedIds(streamId, events);
+    if (events.length === 0) {
+      const [last] = await readStream(streamId, { direction: 'backwards', maxCount: 1 });
+      return appendNothing(streamId, expected, last);
+    }
     // A checked-out client rather than pool.query: pg-pool destroys the connection of any
     // query that fails, and a revision conflict is routine, not a broken connection.
     const client = await pool.connect();
@@ -198,19 +211,28 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
       row = rows[0]!;
     } catch (err) {
       const wrongRevision = isPgError(err) && err.code === 'CR409';
-      client.release(wrongRevision ? undefined : err instanceof Error ? err : true);
-      if (wrongRevision) {
-        const actual = err.detail === 'none' || err.detail === undefined ? undefined : BigInt(err.detail);
-        throw new WrongExpectedRevisionError(streamId, expected, actual);
-      }
-      throw err;
+      const storedId = isPgError(err) && err.code === '23505' && err.constraint === 'es_events_event_id';
+      client.release(wrongRevision || storedId ? undefined : err instanceof Error ? err : true);
+      if (!wrongRevision && !storedId) throw err;
+      // A retried write fails on its expectation or its ids: it is the first write's result.
+      const repeated = repeatedWrite(streamId, events, expected, await storedIds(events));
+      if (repeated) return repeated;
+      const actual = err.detail === 'none' || err.detail === undefined ? undefined : BigInt(err.detail);
+      throw new WrongExpectedRevisionError(streamId, expected, actual);
     }
     client.release();
     announceAppend();
     return {
       nextExpectedRevision: BigInt(row.next_revision),
-      position: { commit: BigInt(row.transaction_id), prepare: row.seq === null ? 0n : BigInt(row.seq) },
+      position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.seq!) },
     };
+  }
+
+  async function storedIds(events: readonly EventToAppend[]) {
+    const { rows } = await pool.query<EventRow>(`select ${COLUMNS} from es_events where event_id = any($1::uuid[])`, [
+      events.map((e) => e.eventId),
+    ]);
+    return rows.map(toRecorded);
   }
 
   async function readStream(streamId: string, opts: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -255,8 +277,16 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
   }
 
   async function readAll(opts: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    const { events } = await readPage(opts.after ?? START, opts.maxCount ?? 1000, opts.filter);
+    const { events } = await readPage(opts.after ?? START, opts.maxCount ?? DEFAULT_READ_COUNT, opts.filter);
     return events;
+  }
+
+  /** The filter runs in the database: a page costs its matches, so maxScan is not needed. */
+  async function readBoundedPage(opts: ReadPageOptions = {}): Promise<ReadPage> {
+    const maxCount = Math.max(1, opts.maxCount ?? DEFAULT_READ_COUNT);
+    const { events, horizon } = await readPage(opts.after ?? START, maxCount, opts.filter);
+    const full = events.length === maxCount;
+    return { events, next: full ? events.at(-1)!.position : maxPosition(horizon, opts.after ?? START), end: !full };
   }
 
   async function headPosition(): Promise<Position> {
@@ -318,5 +348,5 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     if (ownsPool) await pool.end();
   }
 
-  return { append, readStream, readAll, headPosition, countEvents, subscribeToAll, close };
+  return { append, readStream, readAll, readPage: readBoundedPage, headPosition, countEvents, subscribeToAll, close };
 }

@@ -10,6 +10,7 @@ import { opportunityEndpoints } from './opportunities.js';
 import { pipelineEndpoints } from './pipeline.js';
 import { segmentEndpoints } from './segments.js';
 import { stageEndpoints } from './stages.js';
+import { stageTaskTemplateEndpoints } from './stageTaskTemplates.js';
 import { taskEndpoints } from './tasks.js';
 import { territoryEndpoints } from './territories.js';
 
@@ -22,6 +23,7 @@ export const API_ENDPOINTS: readonly Endpoint<ApiDeps>[] = [
   ...opportunityEndpoints,
   ...stageEndpoints,
   ...segmentEndpoints,
+  ...stageTaskTemplateEndpoints,
   ...leadEndpoints,
   ...customerEndpoints,
   ...forecastEndpoints,

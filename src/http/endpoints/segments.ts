@@ -1,7 +1,9 @@
 import { SEGMENTATION_AGGREGATE_ID, segmentationAggregate } from '../../aggregates/segmentation/index.js';
 import { configureSegments } from '../../commands/segments.js';
-import { commandReply } from '../commandReply.js';
-import { configurationHistory, configurationView } from '../configuration.js';
+import { loadAggregate } from '../../commands/load.js';
+import { commandReply, etagOf } from '../commandReply.js';
+import { configurationHistory } from '../configuration.js';
+import { lastChange } from '../history.js';
 import type { ApiDeps } from '../deps.js';
 import { type Call, type Endpoint, endpoint } from '../endpoint.js';
 import { segmentSetDto } from '../render/segments.js';
@@ -29,7 +31,10 @@ export const segmentEndpoints: readonly Endpoint<ApiDeps>[] = [
     access: ['segments', 'read'],
     success: 200,
     response: segmentSetViewBody,
-    handle: (call) => configurationView(target(call), segmentSetDto),
+    handle: async (call) => {
+      const { state, revision, events } = await loadAggregate(call.deps.store, segmentationAggregate, call.access.tenantId, SEGMENTATION_AGGREGATE_ID);
+      return { headers: { ETag: etagOf(revision) }, body: { ...segmentSetDto(state), ...lastChange(events, revision) } };
+    },
   }),
   endpoint({
     method: 'put',

@@ -1,9 +1,11 @@
 import { STAGE_SET_AGGREGATE_ID, pipelineStageAggregate } from '../../aggregates/pipelineStage/index.js';
+import { loadAggregate } from '../../commands/load.js';
 import { type StageSetResult, configureStages, updateStage } from '../../commands/stages.js';
-import { commandReply } from '../commandReply.js';
-import { configurationHistory, configurationView } from '../configuration.js';
+import { commandReply, etagOf } from '../commandReply.js';
 import type { ApiDeps } from '../deps.js';
 import { type Call, type Endpoint, endpoint } from '../endpoint.js';
+import { configurationHistory } from '../configuration.js';
+import { lastChange } from '../history.js';
 import { stageChangesOf, stageSetDto } from '../render/stages.js';
 import { configureStagesBody, updateStageBody } from '../requests/stages.js';
 import { stageHistoryBody, stageSetResult, stageSetViewBody } from '../responses/admin.js';
@@ -24,7 +26,10 @@ export const stageEndpoints: readonly Endpoint<ApiDeps>[] = [
     access: ['stages', 'read'],
     success: 200,
     response: stageSetViewBody,
-    handle: (call) => configurationView(target(call), stageSetDto),
+    handle: async (call) => {
+      const { state, revision, events } = await loadAggregate(call.deps.store, pipelineStageAggregate, call.access.tenantId, STAGE_SET_AGGREGATE_ID);
+      return { headers: { ETag: etagOf(revision) }, body: { ...stageSetDto(state), ...lastChange(events, revision) } };
+    },
   }),
   endpoint({
     method: 'put',
@@ -45,7 +50,11 @@ export const stageEndpoints: readonly Endpoint<ApiDeps>[] = [
     access: ['stages', 'read'],
     success: 200,
     response: stageHistoryBody,
-    handle: (call) => configurationHistory(target(call), (e, state) => ({ stage_set: stageSetDto(state), changes: stageChangesOf(e) })),
+    handle: (call) =>
+      configurationHistory(
+        { store: call.deps.store, tenantId: call.access.tenantId, aggregate: pipelineStageAggregate, aggregateId: STAGE_SET_AGGREGATE_ID },
+        (e, state) => ({ stage_set: stageSetDto(state), changes: stageChangesOf(e) }),
+      ),
   }),
   endpoint({
     method: 'patch',
@@ -59,13 +68,6 @@ export const stageEndpoints: readonly Endpoint<ApiDeps>[] = [
     handle: (call) => reply(call, (caller) => updateStage(call.deps, caller, { stage: call.params.code!, ...call.body })),
   }),
 ];
-
-const target = (call: Call<unknown, unknown, ApiDeps>) => ({
-  store: call.deps.store,
-  tenantId: call.access.tenantId,
-  aggregate: pipelineStageAggregate,
-  aggregateId: STAGE_SET_AGGREGATE_ID,
-});
 
 function reply(call: Call<unknown, unknown, ApiDeps>, run: (caller: Caller) => Promise<StageSetResult>) {
   return commandReply(call, {

@@ -1,4 +1,5 @@
 import { SEGMENTATION_EVENT_TYPES } from '../../../src/aggregates/segmentation/events.js';
+import { STAGE_TASK_TEMPLATE_EVENT_TYPES } from '../../../src/aggregates/stageTaskTemplate/events.js';
 import { ACTIVITY_EVENT_TYPES } from '../../../src/aggregates/activity/events.js';
 import { TASK_EVENT_TYPES } from '../../../src/aggregates/task/events.js';
 import { API_KEY_EVENT_TYPES } from '../../../src/aggregates/apiKey/events.js';
@@ -60,6 +61,7 @@ describe('Kafka bridge: Avro schemas and topics', () => {
         ...ACTIVITY_EVENT_TYPES,
         ...TASK_EVENT_TYPES,
         ...SEGMENTATION_EVENT_TYPES,
+        ...STAGE_TASK_TEMPLATE_EVENT_TYPES,
       ];
       for (const type of emitted) {
         if (UNPUBLISHED_EVENT_TYPES.includes(type)) {
