@@ -36,6 +36,9 @@ import { startTracing } from './observability/tracing.js';
 
 export const VERSION = '0.1.0';
 
+/** How long a workflow waits for a read model to show its trigger before it retries the batch. */
+const WORKFLOW_READ_WAIT_MS = 10_000;
+
 export interface RunningApp {
   readonly url: string;
   readonly server: Server;
@@ -156,7 +159,17 @@ async function compose(
   runner.start();
   const execute = createCommandHandler({ store, metrics });
   // Workflows (seed 003's process managers) follow the log like projections, under leases.
-  const workflowRunner = createWorkflowRunner({ store, db, execute, log, leases, workflows });
+  const stageSetFor = (tenantId: string) => stageSetOf(store, tenantId);
+  const workflowRunner = createWorkflowRunner({
+    store,
+    db,
+    execute,
+    log,
+    leases,
+    workflows,
+    stageSetFor,
+    projectionReached: async (projection, position) => (await runner.waitFor(projection, position, WORKFLOW_READ_WAIT_MS)) === 'reached',
+  });
   await workflowRunner.start();
   const segmentSchedule = startSegmentSchedule({ store, db, execute, log, leases, intervalMs: config.SEGMENT_EVALUATION_INTERVAL_MS });
 
@@ -173,7 +186,7 @@ async function compose(
         metrics,
         lagCounter,
         leases,
-        ...inboundCommands(execute),
+        ...inboundCommands({ store, db, execute, stageSetFor }),
       })
     : undefined;
   bridge?.start();
@@ -214,7 +227,7 @@ async function compose(
     log,
     metrics,
     auth: { verifyToken, apiKeys: createApiKeyVerifier({ store, db }), db, rateLimiter, metrics },
-    stageSetFor: (tenantId) => stageSetOf(store, tenantId),
+    stageSetFor,
     maxConsistencyWaitMs: config.MAX_CONSISTENCY_WAIT_MS,
     version: VERSION,
     trustProxy: config.TRUST_PROXY,

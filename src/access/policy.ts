@@ -1,3 +1,4 @@
+import type { RelatedType } from '../aggregates/activity/related.js';
 import { DomainError } from '../shared/errors.js';
 import type { Access } from './access.js';
 import type { Role } from './roles.js';
@@ -32,8 +33,8 @@ export const POLICY: Readonly<Record<Resource, Grants>> = {
   },
   lead: OWNED,
   forecast: OWNED,
-  // Activities by their owner, tasks by their assignee; a list also shows those on the leads and
-  // deals the caller reaches (projections/activityQueries.ts), so a rep sees the work on its records.
+  // Activities by their owner, tasks by their assignee, and also as for the record they are
+  // about (RELATED_RESOURCE below): a rep reads and edits the work on its own deals.
   activity: OWNED,
   task: OWNED,
   // Accounts are shared by the sales organisation; which of their deals one sees is scoped above.
@@ -141,28 +142,75 @@ export function scopeFor(access: Access, resource: Resource, ownerId: string | u
 }
 
 /**
+ * Work (activities, tasks) is reached "as for the related record" (issue 11): besides its owner /
+ * assignee, whoever may read (write) the lead, opportunity or customer it is about may read
+ * (write) it. The related record's own grants decide: a rep reaches the work on its deals, a
+ * manager on its team's, and, accounts being shared, everyone with the customer grant the work on
+ * customers. The role must still have the work resource's grant for the action (compliance reads
+ * all and writes nothing).
+ */
+export const RELATED_RESOURCE: Readonly<Record<RelatedType, Resource>> = { lead: 'lead', opportunity: 'opportunity', customer: 'customer' };
+
+/** The record a piece of work is about, as the command side loads it: its type and owner (undefined: it has none). */
+export interface RelatedRecord {
+  readonly type: RelatedType;
+  readonly owner: string | null | undefined;
+}
+
+/** The owners of related records through which the actor reaches work, per record type (absent: none). */
+export type RelatedScope = Readonly<Partial<Record<RelatedType, OwnerScope>>>;
+
+export function relatedScope(access: Access, action: Action): RelatedScope {
+  const out: Partial<Record<RelatedType, OwnerScope>> = {};
+  for (const [type, resource] of Object.entries(RELATED_RESOURCE) as [RelatedType, Resource][]) {
+    const reach = reachOf(access, resource, action);
+    if (reach) out[type] = scopeOfReach(access, reach);
+  }
+  return out;
+}
+
+/** Does the actor reach this work through the record it is about? Ownerless records (customers) only with reach over all. */
+export function reachesThroughRelated(access: Access, action: Action, related: RelatedRecord | undefined): boolean {
+  const scope = related && relatedScope(access, action)[related.type];
+  return scope !== undefined && inScope(scope, related?.owner);
+}
+
+/**
  * What the command handler needs to know of an aggregate to ask the policy: its resource, the
  * owner of a record as it stands, the owners a command gives it (a creation's owner, a
- * reassignment's target) and the action a command is (write unless said otherwise).
+ * reassignment's target), the action a command is (write unless said otherwise) and, for work,
+ * the record it is about.
  */
 export interface Guard<C, S> {
   readonly resource: Resource;
   ownerOf?(state: S): string | null | undefined;
   newOwnersOf?(command: C, actorId: string): readonly string[];
   actionOf?(command: C): Action;
+  relatedOf?(state: S): { readonly type: RelatedType; readonly id: string } | null | undefined;
+}
+
+/**
+ * May the actor read this record? The role must allow reading it; its owner must lie within the
+ * actor's reach, or (work) the record it is about. The one rule for history and as_of reads.
+ */
+export function authorizeRead(access: Access, resource: Resource, owner: string | null | undefined, related?: RelatedRecord): void {
+  if (access.system) return;
+  requireReach(access, resource, 'read');
+  if (owner !== undefined && !reachesThroughRelated(access, 'read', related)) requireOwnerInScope(access, resource, 'read', owner);
 }
 
 /**
  * May the actor run this command on this state? The role must allow the action; the record's
- * current owner and every owner the command assigns must lie within the actor's reach. So a rep
- * creates only in its own name, a manager reassigns within its team, an admin anywhere.
+ * current owner (or, for work, the record it is about) and every owner the command assigns must
+ * lie within the actor's reach. So a rep creates only in its own name, a manager reassigns within
+ * its team, an admin anywhere; a rep completes a colleague's task on its own deal.
  */
-export function authorizeCommand<C, S>(access: Access, guard: Guard<C, S>, command: C, state: S): void {
+export function authorizeCommand<C, S>(access: Access, guard: Guard<C, S>, command: C, state: S, related?: RelatedRecord): void {
   if (access.system) return;
   const action = guard.actionOf?.(command) ?? 'write';
   const current = guard.ownerOf?.(state);
-  if (current !== undefined) requireOwnerInScope(access, guard.resource, action, current);
-  else requireReach(access, guard.resource, action);
+  requireReach(access, guard.resource, action);
+  if (current !== undefined && !reachesThroughRelated(access, action, related)) requireOwnerInScope(access, guard.resource, action, current);
   for (const owner of guard.newOwnersOf?.(command, access.actorId) ?? []) {
     if (!inScope(ownerScope(access, guard.resource, action), owner)) {
       throw forbidden(`You may not give this ${guard.resource} to ${owner}: that owner is outside your reach`, guard.resource, action, {

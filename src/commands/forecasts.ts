@@ -1,6 +1,6 @@
 import { forecastDealReach, type OwnerScope } from '../access/policy.js';
 import type { DealScope } from '../aggregates/forecast/events.js';
-import { type ForecastState, forecastAggregate } from '../aggregates/forecast/index.js';
+import { type ForecastCommand, type ForecastState, forecastAggregate } from '../aggregates/forecast/index.js';
 import type { ForecastRow } from '../projections/forecastQueries.js';
 import { type Pipeline, forecastAccuracy, pipeline, pipelineCoverage, wonInPeriod } from '../projections/pipelineQueries.js';
 import { managedUsers } from '../projections/teamQueries.js';
@@ -108,7 +108,12 @@ export async function snapshotForecast(app: AppContext, caller: Caller, forecast
   const { state } = await loadReadable(app.store, caller.access, forecastAggregate, forecastId, 'Forecast');
   if (!state.exists) throw notFound(`Forecast ${forecastId} not found`, { id: forecastId });
   const figures = await forecastPipeline(app, { tenantId: caller.access.tenantId, ...state });
-  return app.execute(forecastAggregate, on(caller, forecastId), {
+  return app.execute(forecastAggregate, on(caller, forecastId), snapshotCommand(figures));
+}
+
+/** A snapshot of these pipeline figures; `trigger`: the event that called for it (a refresh). */
+export function snapshotCommand(figures: Pipeline, trigger?: string): ForecastCommand {
+  return {
     type: 'SubmitSnapshot',
     pipeline: {
       period: figures.period.code,
@@ -117,7 +122,8 @@ export async function snapshotForecast(app: AppContext, caller: Caller, forecast
       probabilityWeightedAmount: figures.summary.weightedAmount,
       breakdown: figures.byStage.map((s) => ({ stage: s.stage, count: s.count, totalAmount: s.totalAmount, weightedAmount: s.weightedAmount })),
     },
-  });
+    ...(trigger !== undefined ? { trigger } : {}),
+  };
 }
 
 export const adjustForecast = (app: AppContext, caller: Caller, forecastId: string, input: { amount: Amount; reason: string }) =>

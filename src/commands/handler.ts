@@ -9,6 +9,7 @@ import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { type CommandOutcome, type Metrics } from '../observability/metrics.js';
 import { injectTraceHeaders, withSpan } from '../observability/tracing.js';
 import { DomainError, conflict } from '../shared/errors.js';
+import { relatedRecordOf } from './load.js';
 
 /**
  * What the generic handler needs to know of an aggregate: where its streams live, its decider,
@@ -98,7 +99,8 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
       const currentRevision = last?.revision ?? -1n;
       // The access policy decides on the state as loaded, before anything about the record is
       // told (even its revision) and before the decider runs (DESIGN §10).
-      authorizeCommand(env.access, aggregate.guard, command, state);
+      const related = await relatedRecordOf(deps.store, env.access, aggregate.guard, state, aggregate.guard.actionOf?.(command) ?? 'write');
+      authorizeCommand(env.access, aggregate.guard, command, state, related);
       if (env.expectedRevision !== undefined && env.expectedRevision !== currentRevision) {
         throw staleRevision(env.expectedRevision, currentRevision);
       }

@@ -1,6 +1,10 @@
 import type { Access } from '../access/access.js';
-import { requireOwnerInScope, requireReach } from '../access/policy.js';
+import { type Action, type Guard, type RelatedRecord, authorizeRead, inScope, ownerScope, reachOf, requireReach } from '../access/policy.js';
+import type { RelatedType } from '../aggregates/activity/related.js';
+import { customerProfileAggregate } from '../aggregates/customerProfile/index.js';
 import { type DomainEvent, fold } from '../aggregates/decider.js';
+import { leadAggregate } from '../aggregates/lead/index.js';
+import { opportunityAggregate } from '../aggregates/opportunity/index.js';
 import { STAGE_SET_AGGREGATE_ID, type StageSet, pipelineStageAggregate } from '../aggregates/pipelineStage/index.js';
 import { type StoredEvent, fromRecorded, toDomainEvent } from '../eventstore/envelope.js';
 import type { EventStore } from '../eventstore/port.js';
@@ -43,9 +47,32 @@ export async function stageSetOf(store: EventStore, tenantId: string): Promise<S
   return (await loadAggregate(store, pipelineStageAggregate, tenantId, STAGE_SET_AGGREGATE_ID)).state.set;
 }
 
+/** The aggregates work can be about (seed 003's RelatedEntity), to ask the policy about their owner. */
+const RELATED_AGGREGATES: Readonly<Record<RelatedType, Aggregate<never, DomainEvent, unknown>>> = {
+  lead: leadAggregate as unknown as Aggregate<never, DomainEvent, unknown>,
+  opportunity: opportunityAggregate as unknown as Aggregate<never, DomainEvent, unknown>,
+  customer: customerProfileAggregate as unknown as Aggregate<never, DomainEvent, unknown>,
+};
+
+/**
+ * The record a piece of work (activity, task) is about, for the policy's "as for the related
+ * record": its owner as its stream holds it now. Read only when the work's own owner does not
+ * already admit the actor; undefined when there is none (or it does not exist).
+ */
+export async function relatedRecordOf<C, S>(store: EventStore, access: Access, guard: Guard<C, S>, state: S, action: Action): Promise<RelatedRecord | undefined> {
+  const related = guard.relatedOf?.(state);
+  if (!related || access.system || !reachOf(access, guard.resource, action)) return undefined;
+  if (inScope(ownerScope(access, guard.resource, action), guard.ownerOf?.(state))) return undefined;
+  const aggregate = RELATED_AGGREGATES[related.type];
+  const loaded = await loadAggregate(store, aggregate, access.tenantId, related.id);
+  if (loaded.events.length === 0) return undefined;
+  return { type: related.type, owner: aggregate.guard.ownerOf?.(loaded.state) };
+}
+
 /**
  * The aggregate, if the caller may read it: NOT_FOUND when its stream is empty, FORBIDDEN when
- * it belongs to someone outside the caller's reach (the policy decides, on today's owner).
+ * it belongs to someone outside the caller's reach (the policy decides, on today's owner and,
+ * for work, on the record it is about).
  */
 export async function loadReadable<C, E extends DomainEvent, S>(
   store: EventStore,
@@ -57,7 +84,7 @@ export async function loadReadable<C, E extends DomainEvent, S>(
   requireReach(access, aggregate.guard.resource, 'read');
   const loaded = await loadAggregate(store, aggregate, access.tenantId, aggregateId);
   if (loaded.events.length === 0) throw notFound(`${label} ${aggregateId} not found`, { id: aggregateId });
-  const owner = aggregate.guard.ownerOf?.(loaded.state);
-  if (owner !== undefined) requireOwnerInScope(access, aggregate.guard.resource, 'read', owner);
+  const related = await relatedRecordOf(store, access, aggregate.guard, loaded.state, 'read');
+  authorizeRead(access, aggregate.guard.resource, aggregate.guard.ownerOf?.(loaded.state), related);
   return loaded;
 }

@@ -1,3 +1,4 @@
+import type { CommercialTerms, OnboardingContact } from '../aggregates/opportunity/commercialTerms.js';
 import { randomUUID } from 'node:crypto';
 import { type OpportunityState, type ProductLine, opportunityAggregate } from '../aggregates/opportunity/index.js';
 import { activeCreditHolds } from '../projections/creditHolds.js';
@@ -72,6 +73,8 @@ export interface CloseOpportunityInput {
   readonly outcome: 'won' | 'lost';
   readonly closeDate?: string;
   readonly reason?: string;
+  /** The order that wins it (Orders' OrderCreated, commands/orders.ts). */
+  readonly orderId?: string;
 }
 
 export async function closeOpportunity(app: AppContext, caller: Caller, { opportunityId, ...input }: CloseOpportunityInput): Promise<OpportunityResult> {
@@ -87,6 +90,16 @@ export interface UpdateOpportunityInput {
 
 export async function updateOpportunity(app: AppContext, caller: Caller, { opportunityId, ...input }: UpdateOpportunityInput): Promise<OpportunityResult> {
   return app.execute(opportunityAggregate, on(caller, opportunityId), { type: 'UpdateOpportunity', ...input });
+}
+
+/** Seed 004's billing and onboarding terms, replacing any set before; while the deal is open. */
+export async function setCommercialTerms(
+  app: AppContext,
+  caller: Caller,
+  opportunityId: string,
+  input: { terms: CommercialTerms; contacts: OnboardingContact[] },
+): Promise<OpportunityResult> {
+  return app.execute(opportunityAggregate, on(caller, opportunityId), { type: 'SetCommercialTerms', ...input });
 }
 
 export interface ReassignOpportunityInput {

@@ -1,3 +1,5 @@
+import { workTypeDefs } from './workSchema.js';
+
 /**
  * Seed 004's GraphQL schema, completed where the seed leaves types out (connections, inputs,
  * Account, User, Territory, Pipeline, Forecast). Deviations, on purpose:
@@ -6,7 +8,7 @@
  *   enum: stages are configured per tenant;
  * - `Lead.email` is "" once the lead's personal data has been erased.
  */
-export const typeDefs = /* GraphQL */ `
+const coreTypeDefs = /* GraphQL */ `
 """An exact decimal amount as a string, e.g. "120000.00" (never a float). Input: a string, or a number of at most 15 significant digits."""
 scalar Money
 """An ISO-8601 instant, e.g. 2026-02-11T08:00:00.000Z."""
@@ -28,10 +30,6 @@ type Query {
   pipeline(ownerId: ID!, period: String!): Pipeline!
   """Up to 500 territories, by name."""
   territories(ownerId: ID, isActive: Boolean): [Territory!]!
-  """Activities (seed 003) the caller may see, newest first; overdue: planned and past due."""
-  activities(ownerId: ID, relatedType: RelatedType, relatedId: ID, status: ActivityStatus, type: ActivityType, priority: Priority, dueBefore: DateTime, dueAfter: DateTime, overdue: Boolean, limit: Int, offset: Int): ActivityConnection!
-  """Tasks (seed 003) the caller may see, by due date; overdue: open and past due."""
-  tasks(assignedTo: ID, relatedType: RelatedType, relatedId: ID, status: TaskStatus, type: TaskType, priority: Priority, dueBefore: DateTime, dueAfter: DateTime, overdue: Boolean, limit: Int, offset: Int): TaskConnection!
 }
 
 type Mutation {
@@ -41,109 +39,6 @@ type Mutation {
   updateOpportunityStage(opportunityId: ID!, stage: OpportunityStage!): Opportunity!
   assignTerritory(input: AssignTerritoryInput!): TerritoryAssignment!
   createForecast(input: CreateForecastInput!): Forecast!
-  createActivity(input: CreateActivityInput!): Activity!
-  updateActivity(id: ID!, input: UpdateActivityInput!): Activity!
-  completeActivity(id: ID!, completedDate: String, outcome: String): Activity!
-  reopenActivity(id: ID!): Activity!
-  cancelActivity(id: ID!, reason: String): Activity!
-  reassignActivity(id: ID!, ownerId: ID!, reason: String): Activity!
-  createTask(input: CreateTaskInput!): Task!
-  updateTask(id: ID!, input: UpdateTaskInput!): Task!
-  completeTask(id: ID!, note: String): Task!
-  reopenTask(id: ID!, reason: String): Task!
-  cancelTask(id: ID!, reason: String): Task!
-  reassignTask(id: ID!, assignedTo: ID!, reason: String): Task!
-}
-
-enum ActivityType { CALL EMAIL MEETING NOTE DEMO OTHER }
-enum ActivityStatus { PLANNED COMPLETED CANCELLED }
-enum TaskType { FOLLOW_UP CALL EMAIL MEETING OTHER }
-enum TaskStatus { OPEN COMPLETED CANCELLED }
-enum Priority { LOW NORMAL HIGH URGENT }
-enum RelatedType { LEAD OPPORTUNITY CUSTOMER }
-
-"""What an activity or a task is about: one lead, opportunity or customer (seed 003's RelatedEntity)."""
-type RelatedEntity { type: RelatedType!, id: ID! }
-input RelatedEntityInput { type: RelatedType!, id: ID! }
-
-type Activity {
-  id: ID!
-  type: ActivityType!
-  subject: String!
-  description: String
-  relatedTo: RelatedEntity!
-  owner: User!
-  dueDate: DateTime
-  completedDate: DateTime
-  status: ActivityStatus!
-  priority: Priority!
-  overdue: Boolean!
-  createdAt: DateTime
-  updatedAt: DateTime
-}
-
-type Task {
-  id: ID!
-  title: String!
-  description: String
-  type: TaskType!
-  assignedTo: User!
-  relatedTo: RelatedEntity
-  dueDate: DateTime!
-  completedDate: DateTime
-  status: TaskStatus!
-  priority: Priority!
-  overdue: Boolean!
-  createdAt: DateTime
-  updatedAt: DateTime
-}
-
-type ActivityConnection { nodes: [Activity!]!, totalCount: Int!, pageInfo: PageInfo! }
-type TaskConnection { nodes: [Task!]!, totalCount: Int!, pageInfo: PageInfo! }
-
-"""Dates are ISO-8601 instants or YYYY-MM-DD; completedDate logs an activity already done."""
-input CreateActivityInput {
-  id: ID
-  type: ActivityType!
-  subject: String!
-  description: String
-  relatedTo: RelatedEntityInput!
-  ownerId: ID
-  dueDate: String
-  priority: Priority
-  completedDate: String
-}
-
-"""Only the fields given change; a field given as null is left as it is."""
-input UpdateActivityInput {
-  type: ActivityType
-  subject: String
-  description: String
-  relatedTo: RelatedEntityInput
-  dueDate: String
-  priority: Priority
-}
-
-"""dueDate: an ISO-8601 instant, or YYYY-MM-DD for the end of that day (UTC); not in the past. assignedTo defaults to the caller."""
-input CreateTaskInput {
-  id: ID
-  title: String!
-  description: String
-  assignedTo: ID
-  relatedTo: RelatedEntityInput
-  dueDate: String!
-  priority: Priority
-  type: TaskType
-}
-
-"""Only the fields given change; a field given as null is left as it is."""
-input UpdateTaskInput {
-  title: String
-  description: String
-  relatedTo: RelatedEntityInput
-  dueDate: String
-  priority: Priority
-  type: TaskType
 }
 
 type PageInfo { total: Int!, limit: Int!, offset: Int!, hasMore: Boolean! }
@@ -313,3 +208,6 @@ input CreateForecastInput {
   notes: String
 }
 `;
+
+/** The whole schema: the seed's types, and the activities and tasks of seed 003 (workSchema.ts). */
+export const typeDefs = [coreTypeDefs, workTypeDefs];

@@ -1,9 +1,12 @@
 import type { Knex } from 'knex';
 import type { Access } from '../access/access.js';
-import { type OwnerScope, ownerScope, requireOwnerInScope, scopeFor } from '../access/policy.js';
+import { type OwnerScope, type RelatedScope, authorizeRead, relatedScope, scopeFor } from '../access/policy.js';
 import type { RelatedType } from '../aggregates/activity/related.js';
 import { LEADS_TABLE } from './leads.js';
 import { ACTIVITIES_TABLE, TASKS_TABLE } from './activities.js';
+import { whereAboutCustomer } from './customerFamily.js';
+import { CUSTOMERS_TABLE } from './customers.js';
+import { OPPORTUNITIES_TABLE } from './opportunities.js';
 
 /** Reads of the activities and tasks read models; always scoped to one tenant. */
 export interface ActivityRow {
@@ -54,10 +57,14 @@ export interface TaskRow {
 export interface WorkFilters {
   /** Whose records the caller reaches (the access policy's scope). */
   readonly owners: OwnerScope;
+  /** The related records through which the caller reaches work (the policy's related scope). */
+  readonly related: RelatedScope;
   /** The owner (activities) or the assignee (tasks). */
   readonly ownerId?: string;
   readonly relatedType?: RelatedType;
   readonly relatedId?: string;
+  /** About this customer, its deals or the lead it came from (customerFamily.ts). */
+  readonly customerId?: string;
   readonly status?: string;
   readonly type?: string;
   readonly priority?: string;
@@ -96,32 +103,39 @@ const TASKS: Spec = {
   order: [{ column: 'due_date' }, { column: 'task_id' }],
 };
 
+/** Where a related record and its owner are, to apply the policy's related scope in SQL; customers have no owner. */
+const RELATED_RECORDS: Readonly<Record<RelatedType, { table: string; id: string; owner?: string }>> = {
+  lead: { table: LEADS_TABLE, id: 'lead_id', owner: 'owner_id' },
+  opportunity: { table: OPPORTUNITIES_TABLE, id: 'opportunity_id', owner: 'owner_id' },
+  customer: { table: CUSTOMERS_TABLE, id: 'customer_id' },
+};
+
+/** The columns of a table holding work: who owns it and what it is about. */
+export interface WorkColumns {
+  readonly table: string;
+  readonly owner: string;
+}
+
 /**
- * The access scope of activities and tasks (docs/architecture.md, "Activities and tasks"): those
- * whose owner / assignee the caller reaches, and those on a lead or a deal whose owner it reaches
- * (a rep sees the work on its own records, a manager on its team's). Customers are shared
- * accounts: work on them is scoped by owner / assignee only.
+ * The access policy's scope of work, in SQL (docs/architecture.md, "Activities and tasks"): rows
+ * whose owner / assignee the caller reaches, or whose related record it reaches (policy.ts,
+ * RELATED_RESOURCE). Used by the activity and task lists and by the customer timeline.
  */
-function whereVisible(q: Knex.QueryBuilder, spec: Spec, scope: OwnerScope): void {
-  if (scope === 'all') return;
-  const owners = [...scope];
-  const t = spec.table;
+export function whereWorkVisible(q: Knex.QueryBuilder, cols: WorkColumns, owners: OwnerScope, related: RelatedScope): void {
+  if (owners === 'all') return;
+  const t = cols.table;
   q.where((w) => {
-    w.whereIn(`${t}.${spec.owner}`, owners)
-      .orWhereExists((s) =>
-        s
-          .select(1)
-          .from(LEADS_TABLE)
-          .whereRaw(`${LEADS_TABLE}.tenant_id = ${t}.tenant_id and ${LEADS_TABLE}.lead_id = ${t}.related_id and ${t}.related_type = 'lead'`)
-          .whereIn(`${LEADS_TABLE}.owner_id`, owners),
-      )
-      .orWhereExists((s) =>
-        s
-          .select(1)
-          .from('opportunities')
-          .whereRaw(`opportunities.tenant_id = ${t}.tenant_id and opportunities.opportunity_id = ${t}.related_id and ${t}.related_type = 'opportunity'`)
-          .whereIn('opportunities.owner_id', owners),
-      );
+    w.whereIn(`${t}.${cols.owner}`, [...owners]);
+    for (const [type, scope] of Object.entries(related) as [RelatedType, OwnerScope][]) {
+      const rel = RELATED_RECORDS[type];
+      if (scope !== 'all' && !rel.owner) continue; // an ownerless record is reached wholly or not at all
+      w.orWhereExists((s) => {
+        s.select(1)
+          .from(rel.table)
+          .whereRaw(`${rel.table}.tenant_id = ${t}.tenant_id and ${rel.table}.${rel.id} = ${t}.related_id and ${t}.related_type = ?`, [type]);
+        if (scope !== 'all') s.whereIn(`${rel.table}.${rel.owner}`, [...scope]);
+      });
+    }
   });
 }
 
@@ -146,11 +160,12 @@ async function list<R>(db: Knex, spec: Spec, tenantId: string, f: WorkFilters, p
   const t = spec.table;
   const where = (q: Knex.QueryBuilder) => {
     q.where(`${t}.tenant_id`, tenantId);
-    whereVisible(q, spec, f.owners);
+    whereWorkVisible(q, spec, f.owners, f.related);
     if (f.ownerId) q.where(`${t}.${spec.owner}`, f.ownerId);
     if (f.relatedType && f.relatedId) whereRelated(q, t, tenantId, f.relatedType, f.relatedId);
     else if (f.relatedType) q.where(`${t}.related_type`, f.relatedType);
     else if (f.relatedId) q.where(`${t}.related_id`, f.relatedId);
+    if (f.customerId) whereAboutCustomer(q, t, tenantId, f.customerId);
     if (f.status) q.where(`${t}.status`, f.status);
     if (f.type) q.where(`${t}.${spec.typeColumn}`, f.type);
     if (f.priority) q.where(`${t}.priority`, f.priority);
@@ -173,27 +188,25 @@ export const getTask = (db: Knex, tenantId: string, id: string): Promise<TaskRow
   db<TaskRow>(TASKS_TABLE).where({ tenant_id: tenantId, task_id: id }).first();
 
 /** The activities the caller may see, filtered (an owner outside its reach is FORBIDDEN). */
-export const activitiesFor = (db: Knex, access: Access, filters: Omit<WorkFilters, 'owners'>, page: { limit: number; offset: number }) =>
-  list<ActivityRow>(db, ACTIVITIES, access.tenantId, { ...filters, owners: scopeFor(access, 'activity', filters.ownerId) }, page);
+export const activitiesFor = (db: Knex, access: Access, filters: Omit<WorkFilters, 'owners' | 'related'>, page: { limit: number; offset: number }) =>
+  list<ActivityRow>(db, ACTIVITIES, access.tenantId, { ...filters, owners: scopeFor(access, 'activity', filters.ownerId), related: relatedScope(access, 'read') }, page);
 
 /** The tasks the caller may see, filtered (an assignee outside its reach is FORBIDDEN). */
-export const tasksFor = (db: Knex, access: Access, filters: Omit<WorkFilters, 'owners'>, page: { limit: number; offset: number }) =>
-  list<TaskRow>(db, TASKS, access.tenantId, { ...filters, owners: scopeFor(access, 'task', filters.ownerId) }, page);
+export const tasksFor = (db: Knex, access: Access, filters: Omit<WorkFilters, 'owners' | 'related'>, page: { limit: number; offset: number }) =>
+  list<TaskRow>(db, TASKS, access.tenantId, { ...filters, owners: scopeFor(access, 'task', filters.ownerId), related: relatedScope(access, 'read') }, page);
 
 /**
- * FORBIDDEN unless the caller may read this row: its owner / assignee within reach, or the lead
- * or deal it is about owned within reach (as the lists decide).
+ * FORBIDDEN unless the caller may read this row: the policy on its owner / assignee and on the
+ * record it is about, as its read model holds that record's owner (as the lists decide).
  */
-async function requireVisible(db: Knex, access: Access, spec: Spec, resource: 'activity' | 'task', id: string, owner: string): Promise<void> {
-  const scope = ownerScope(access, resource, 'read');
-  if (scope === 'all' || scope.includes(owner)) return;
-  const visible = await db(spec.table)
-    .where({ [`${spec.table}.tenant_id`]: access.tenantId, [`${spec.table}.${spec.id}`]: id })
-    .modify((q) => whereVisible(q, spec, scope))
-    .first(db.raw('1 as one'));
-  if (!visible) requireOwnerInScope(access, resource, 'read', owner);
+async function requireVisible(db: Knex, access: Access, resource: 'activity' | 'task', owner: string, related: { type: RelatedType; id: string } | null): Promise<void> {
+  const rel = related && RELATED_RECORDS[related.type];
+  const row = rel && ((await db(rel.table).where({ tenant_id: access.tenantId, [rel.id]: related.id }).first(rel.owner ?? rel.id)) as Record<string, string> | undefined);
+  authorizeRead(access, resource, owner, related && row ? { type: related.type, owner: rel.owner ? row[rel.owner] : undefined } : undefined);
 }
 
-export const requireActivityVisible = (db: Knex, access: Access, row: ActivityRow) =>
-  requireVisible(db, access, ACTIVITIES, 'activity', row.activity_id, row.owner_id);
-export const requireTaskVisible = (db: Knex, access: Access, row: TaskRow) => requireVisible(db, access, TASKS, 'task', row.task_id, row.assignee_id);
+const relatedOf = (row: { related_type: RelatedType | null; related_id: string | null }) =>
+  row.related_type && row.related_id ? { type: row.related_type, id: row.related_id } : null;
+
+export const requireActivityVisible = (db: Knex, access: Access, row: ActivityRow) => requireVisible(db, access, 'activity', row.owner_id, relatedOf(row));
+export const requireTaskVisible = (db: Knex, access: Access, row: TaskRow) => requireVisible(db, access, 'task', row.assignee_id, relatedOf(row));

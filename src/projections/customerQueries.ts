@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import type { Access } from '../access/access.js';
 import { ownerScope } from '../access/policy.js';
+import { type ActivityRow, type TaskRow, activitiesFor, tasksFor } from './activityQueries.js';
 import { type OpportunityRow, listOpportunities } from './opportunityQueries.js';
+import { CUSTOMER_FAMILY_SQL } from './customerFamily.js';
 import { CUSTOMERS_TABLE, CUSTOMER_CONSENTS_TABLE, CUSTOMER_MERGES_TABLE } from './customers.js';
 
 /** Reads of the Customer 360 read models; always scoped to one tenant. */
@@ -42,17 +44,6 @@ export interface MergeRow {
   merged_by: string;
   merged_at: Date;
 }
-
-/**
- * The ids whose opportunities belong to a customer: itself and every profile merged into it,
- * transitively (A into B, then B into C: C holds A's deals too). Bindings: [customerId, tenantId].
- * UNION (not UNION ALL) ends the recursion even on a cycle, which the decider never allows.
- */
-export const CUSTOMER_FAMILY_SQL = `with recursive family(id) as (
-    select ?::text
-    union
-    select m.source_customer_id from ${CUSTOMER_MERGES_TABLE} m join family f on m.target_customer_id = f.id where m.tenant_id = ?
-  ) select id from family`;
 
 export async function getCustomer(db: Knex, tenantId: string, customerId: string): Promise<CustomerRow | undefined> {
   return db<CustomerRow>(CUSTOMERS_TABLE).where({ tenant_id: tenantId, customer_id: customerId }).first();
@@ -116,24 +107,31 @@ export async function mergedInto(db: Knex, tenantId: string, customerId: string)
   return rows;
 }
 
+/** How many of the latest activities the 360 view embeds; GET /activities?customer_id= has them all. */
+export const RECENT_ACTIVITIES = 10;
+
 /**
- * The Customer 360 view: profile, consents, the profiles merged into it, and its open deals
- * (with those of the profiles merged in) that the caller may see: the account is shared, its
- * pipeline is not. A merged-away profile's deals show under its golden record. Beside them,
- * what the consumed events of other contexts wrote (enrichmentOf).
+ * The Customer 360 view: profile, consents, the profiles merged into it, and, with those of the
+ * profiles merged in, what the caller may see of its open deals, its latest activities and its
+ * open tasks (work about the customer, its deals or the lead it came from): the account is
+ * shared, its pipeline and work are not. A merged-away profile's show under its golden record.
+ * Beside them, what the consumed events of other contexts wrote (enrichmentOf).
  */
-export async function customer360For(db: Knex, access: Access, customerId: string) {
+export async function customer360For(db: Knex, access: Access, customerId: string, now: Date) {
   const { tenantId } = access;
   const row = await getCustomer(db, tenantId, customerId);
   if (!row) return undefined;
-  const none: { rows: OpportunityRow[]; total: number } = { rows: [], total: 0 };
-  const [consents, merges, open, enrichment] = await Promise.all([
+  const first = (limit: number) => ({ limit, offset: 0 });
+  const none = <R>(): Promise<{ rows: R[]; total: number }> => Promise.resolve({ rows: [], total: 0 });
+  const [consents, merges, open, activities, tasks, enrichment] = await Promise.all([
     consentsOf(db, tenantId, customerId),
     mergedInto(db, tenantId, customerId),
-    row.merged_into ? none : listOpportunities(db, tenantId, { owners: ownerScope(access, 'opportunity'), customerId, status: 'open' }, { limit: 100, offset: 0 }),
+    row.merged_into ? none<OpportunityRow>() : listOpportunities(db, tenantId, { owners: ownerScope(access, 'opportunity'), customerId, status: 'open' }, first(100)),
+    row.merged_into ? none<ActivityRow>() : activitiesFor(db, access, { customerId, now }, first(RECENT_ACTIVITIES)),
+    row.merged_into ? none<TaskRow>() : tasksFor(db, access, { customerId, status: 'open', now }, first(CUSTOMER_360_LIST_LIMIT)),
     enrichmentOf(db, tenantId, customerId),
   ]);
-  return { row, consents, merges, open, enrichment };
+  return { row, consents, merges, open, activities, tasks, enrichment };
 }
 
 /**

@@ -1,146 +1,206 @@
 import type { Knex } from 'knex';
-import type { OwnerScope } from '../access/policy.js';
+import { ACTIVITY_EVENT_TYPES, type ActivityEvent } from '../aggregates/activity/events.js';
+import { CUSTOMER_PROFILE_EVENT_TYPES, type CustomerProfileEvent } from '../aggregates/customerProfile/events.js';
+import { OPPORTUNITY_EVENT_TYPES, type OpportunityEvent } from '../aggregates/opportunity/events.js';
+import { TASK_EVENT_TYPES, type TaskEvent } from '../aggregates/task/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
-import { CUSTOMER_FAMILY_SQL } from './customerQueries.js';
-import { OPPORTUNITIES_TABLE } from './opportunities.js';
-import { STAGE_HISTORY_TABLE } from './salesAnalytics.js';
+import type { Projection } from './projection.js';
+
+export const CUSTOMER_TIMELINE_TABLE = 'customer_timeline';
 
 /**
- * A customer's interaction timeline, newest first, from what the service already keeps:
- * - stage_change: each stage an opportunity of the customer (or of a profile merged into it)
- *   entered, from the sales-analytics stage history; only the deals the caller may see;
- * - service_order: ServiceOrderCreatedEvent (Service Orders), customer_service_history;
- * - contract_activation: ContractActivatedEvent (Contracts), customer_entitlements (its latest activation);
- * - profile_change: the profile's own stream (created, updated, merged, consent), and the updates
- *   Customer 360 synced to us (customer_account_updates).
- * Read-model entries are paged in SQL; the profile's own events (a short stream) are merged in
- * memory, so a page is exact: the first offset + limit entries of each source suffice.
+ * A customer's interactions as recorded in our own log, one row per entry (queries in
+ * customerTimelineQueries.ts add what other contexts told us):
+ * - profile_change: the profile's events (personal data values never, only changed field names);
+ * - stage_change: a deal created in its first stage, or moved; close / order: a deal closed lost
+ *   or won, `order` when an order closed it (OpportunityClosedWonEvent with orderId);
+ * - activity: an activity done (logged done, or completed), task_completion: a task completed;
+ *   one row per activity / task, off the timeline (occurred_at null) while not done.
+ * Rows keep what the access policy needs as it stands now (owner, the record it is about), so a
+ * reassignment updates them. It reads no other projection's tables: rebuildable on its own.
  */
-export const TIMELINE_KINDS = ['stage_change', 'service_order', 'contract_activation', 'profile_change'] as const;
-export type TimelineKind = (typeof TIMELINE_KINDS)[number];
+export type TimelineRecord = 'customer' | 'opportunity' | 'activity' | 'task';
 
-export interface TimelineEntry {
-  readonly kind: TimelineKind;
-  readonly occurred_at: Date;
-  /** Who told us: crm (this service), service_orders, contracts, customer360. */
-  readonly source: string;
-  /** The record it is about: opportunity, service order, contract or customer id. */
-  readonly reference: string;
+interface Entry {
+  readonly entry_id: string;
+  readonly kind: string;
+  readonly occurred_at: string | Date | null;
+  readonly record_type: TimelineRecord;
+  readonly record_id: string;
+  readonly owner_id: string | null;
+  readonly related_type: string | null;
+  readonly related_id: string | null;
   readonly details: Record<string, unknown>;
 }
 
-interface Page {
-  readonly limit: number;
-  readonly offset: number;
-}
+type Trx = Knex.Transaction;
+type AnyEvent = OpportunityEvent | CustomerProfileEvent | ActivityEvent | TaskEvent;
 
-/** Same order in SQL and in memory: newest first, then kind, then reference (byte order). */
-export function compareEntries(a: TimelineEntry, b: TimelineEntry): number {
-  const t = b.occurred_at.getTime() - a.occurred_at.getTime();
-  if (t !== 0) return t;
-  if (a.kind !== b.kind) return a.kind < b.kind ? -1 : 1;
-  return a.reference < b.reference ? -1 : a.reference > b.reference ? 1 : 0;
-}
+const insert = (trx: Trx, tenantId: string, entry: Entry) =>
+  trx(CUSTOMER_TIMELINE_TABLE)
+    .insert({ tenant_id: tenantId, ...entry, details: JSON.stringify(entry.details) })
+    .onConflict(['tenant_id', 'entry_id'])
+    .ignore();
 
-async function readModelEntries(
-  db: Knex,
-  tenantId: string,
-  customerId: string,
-  owners: OwnerScope,
-  kinds: ReadonlySet<TimelineKind>,
-  take: number,
-): Promise<{ rows: TimelineEntry[]; total: number }> {
-  const parts: string[] = [];
-  const bindings: Knex.RawBinding[] = [];
-  const family = () => {
-    bindings.push(customerId, tenantId);
-    return `(${CUSTOMER_FAMILY_SQL})`;
-  };
-  if (kinds.has('stage_change')) {
-    let ownerClause = '';
-    if (owners !== 'all') {
-      ownerClause = owners.length ? ` and o.owner_id in (${owners.map(() => '?').join(', ')})` : ' and false';
+const entryOf = (trx: Trx, tenantId: string, entryId: string) => trx(CUSTOMER_TIMELINE_TABLE).where({ tenant_id: tenantId, entry_id: entryId });
+const ofRecord = (trx: Trx, tenantId: string, type: TimelineRecord, id: string) =>
+  trx(CUSTOMER_TIMELINE_TABLE).where({ tenant_id: tenantId, record_type: type, record_id: id });
+
+/** Merges fields into an entry's details (jsonb ||). */
+const withDetails = (trx: Trx, fields: Record<string, unknown>) => trx.raw('details || ?::jsonb', [JSON.stringify(fields)]);
+
+function profileDetails(event: CustomerProfileEvent): Record<string, unknown> {
+  switch (event.type) {
+    case 'CustomerProfileCreatedEvent':
+      return { name: event.data.name, status: event.data.status, segment: event.data.segment };
+    case 'CustomerProfileUpdatedEvent': {
+      const { personalData: _personal, customerId: _id, updatedBy: _by, ...values } = event.data;
+      return values;
     }
-    bindings.push(tenantId);
-    const fam = family();
-    bindings.push(...(owners === 'all' ? [] : owners));
-    parts.push(`select 'stage_change' as kind, h.entered_at as occurred_at, 'crm' as source, h.opportunity_id as reference,
-        json_build_object('opportunity_id', h.opportunity_id, 'opportunity_name', o.name, 'owner_id', o.owner_id,
-          'from_stage', lag(h.stage) over (partition by h.opportunity_id order by h.revision), 'to_stage', h.stage,
-          'left_at', h.left_at) as details
-      from ${STAGE_HISTORY_TABLE} h
-      join ${OPPORTUNITIES_TABLE} o on o.tenant_id = h.tenant_id and o.opportunity_id = h.opportunity_id
-      where h.tenant_id = ? and o.customer_id in ${fam}${ownerClause}`);
+    case 'ConsentUpdatedEvent':
+      return { consentType: event.data.consentType, status: event.data.status };
+    case 'CustomerMergedEvent':
+      return { sourceCustomerId: event.data.sourceCustomerId, mergeReason: event.data.mergeReason };
+    case 'CustomerMergedIntoEvent':
+      return { targetCustomerId: event.data.targetCustomerId };
   }
-  if (kinds.has('service_order')) {
-    bindings.push(tenantId);
-    parts.push(`select 'service_order' as kind, created_at as occurred_at, 'service_orders' as source, service_order_id as reference,
-        json_build_object('service_order_id', service_order_id, 'customer_id', customer_id, 'description', description, 'event_id', event_id) as details
-      from customer_service_history where tenant_id = ? and customer_id in ${family()}`);
-  }
-  if (kinds.has('contract_activation')) {
-    bindings.push(tenantId);
-    parts.push(`select 'contract_activation' as kind, activated_at as occurred_at, 'contracts' as source, contract_id as reference,
-        json_build_object('contract_id', contract_id, 'customer_id', customer_id, 'product_id', product_id, 'entitlement', entitlement,
-          'start_date', to_char(start_date, 'YYYY-MM-DD'), 'end_date', to_char(end_date, 'YYYY-MM-DD'), 'event_id', event_id) as details
-      from customer_entitlements where tenant_id = ? and customer_id in ${family()}`);
-  }
-  if (kinds.has('profile_change')) {
-    bindings.push(tenantId, customerId);
-    parts.push(`select 'profile_change' as kind, updated_at as occurred_at, 'customer360' as source, customer_id as reference,
-        json_build_object('event_type', 'CustomerProfileUpdatedEvent', 'event_id', event_id, 'changed_fields', changed_fields,
-          'actor', updated_by, 'name', name, 'status', status, 'segment', segment, 'primary_contact_id', primary_contact_id) as details
-      from customer_account_updates where tenant_id = ? and customer_id = ?`);
-  }
-  if (parts.length === 0) return { rows: [], total: 0 };
-  const union = parts.join('\nunion all\n');
-  const [rows, count] = await Promise.all([
-    db.raw(`select * from (${union}) t order by occurred_at desc, kind collate "C", reference collate "C" limit ?`, [...bindings, take]),
-    db.raw(`select count(*)::int as count from (${union}) t`, bindings),
-  ]);
-  const entries = (rows.rows as TimelineEntry[]).map((r) => ({ ...r, occurred_at: new Date(r.occurred_at) }));
-  return { rows: entries, total: (count.rows as { count: number }[])[0]?.count ?? 0 };
 }
 
-/** The profile's own events as timeline entries; personal data values are never shown, only which fields changed. */
-export function profileEntries(events: readonly StoredEvent[]): TimelineEntry[] {
-  return events.map((e) => {
-    const p = e.payload as Record<string, unknown>;
-    const base = { event_type: e.eventType, event_id: e.eventId, revision: e.revision.toString(), actor: e.metadata.userId };
-    let details: Record<string, unknown>;
-    switch (e.eventType) {
-      case 'CustomerProfileCreatedEvent':
-        details = { ...base, name: p.name ?? null, status: p.status ?? null, segment: p.segment ?? null };
-        break;
-      case 'CustomerProfileUpdatedEvent': {
-        const { personalData: _omit, customerId: _id, updatedBy: _by, ...values } = p;
-        details = { ...base, ...values };
-        break;
-      }
-      case 'ConsentUpdatedEvent':
-        details = { ...base, consent_type: p.consentType ?? null, status: p.status ?? null };
-        break;
-      case 'CustomerMergedEvent':
-        details = { ...base, source_customer_id: p.sourceCustomerId ?? null, merge_reason: p.mergeReason ?? null };
-        break;
-      case 'CustomerMergedIntoEvent':
-        details = { ...base, target_customer_id: p.targetCustomerId ?? null };
-        break;
-      default:
-        details = base;
-    }
-    return { kind: 'profile_change' as const, occurred_at: new Date(e.timestamp), source: 'crm', reference: e.aggregateId, details };
+/** A deal's entry beside its first one (created), which holds its name, owner and customer. */
+async function dealEntry(trx: Trx, e: StoredEvent, kind: string, details: Record<string, unknown>): Promise<void> {
+  const first = (await entryOf(trx, e.tenantId, `opportunity:${e.aggregateId}`).first()) as
+    | { owner_id: string; related_id: string; details: { opportunityName?: string } }
+    | undefined;
+  if (!first) return; // a deal whose creation this model never saw (it always does, from position 0)
+  await insert(trx, e.tenantId, {
+    entry_id: e.eventId,
+    kind,
+    occurred_at: e.timestamp,
+    record_type: 'opportunity',
+    record_id: e.aggregateId,
+    owner_id: first.owner_id,
+    related_type: 'customer',
+    related_id: first.related_id,
+    details: { opportunityId: e.aggregateId, opportunityName: first.details.opportunityName ?? null, ...details },
   });
 }
 
-export async function customerTimeline(
-  db: Knex,
-  q: { tenantId: string; customerId: string; owners: OwnerScope; kinds: ReadonlySet<TimelineKind>; profileEvents: readonly StoredEvent[] },
-  page: Page,
-): Promise<{ rows: TimelineEntry[]; total: number }> {
-  const take = page.offset + page.limit;
-  const fromReadModels = await readModelEntries(db, q.tenantId, q.customerId, q.owners, q.kinds, take);
-  const own = q.kinds.has('profile_change') ? profileEntries(q.profileEvents) : [];
-  const merged = [...fromReadModels.rows, ...own].sort(compareEntries);
-  return { rows: merged.slice(page.offset, take), total: fromReadModels.total + own.length };
+async function handle(trx: Trx, e: StoredEvent): Promise<void> {
+  const t = e.tenantId;
+  const base = { eventType: e.eventType, eventId: e.eventId, actor: e.metadata.userId };
+  const event = { type: e.eventType, data: e.payload } as AnyEvent;
+  const work = (type: 'activity' | 'task') => entryOf(trx, t, `${type}:${e.aggregateId}`);
+  // An edit: the shown fields it changed (undefined: unchanged), and what the work is about now.
+  const edited = async (type: 'activity' | 'task', fields: Record<string, unknown>, relatedTo: { type: string; id: string } | null | undefined) => {
+    const changed = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+    const about = relatedTo === undefined ? {} : { related_type: relatedTo?.type ?? null, related_id: relatedTo?.id ?? null };
+    await work(type).update({ details: withDetails(trx, changed), ...about });
+  };
+  switch (event.type) {
+    case 'CustomerProfileCreatedEvent':
+    case 'CustomerProfileUpdatedEvent':
+    case 'ConsentUpdatedEvent':
+    case 'CustomerMergedEvent':
+    case 'CustomerMergedIntoEvent':
+      return void (await insert(trx, t, {
+        entry_id: e.eventId,
+        kind: 'profile_change',
+        occurred_at: e.timestamp,
+        record_type: 'customer',
+        record_id: e.aggregateId,
+        owner_id: null,
+        related_type: 'customer',
+        related_id: e.aggregateId,
+        details: { ...base, revision: e.revision.toString(), ...profileDetails(event) },
+      }));
+    case 'OpportunityCreatedEvent': {
+      const d = event.data;
+      return void (await insert(trx, t, {
+        entry_id: `opportunity:${d.opportunityId}`,
+        kind: 'stage_change',
+        occurred_at: e.timestamp,
+        record_type: 'opportunity',
+        record_id: e.aggregateId,
+        owner_id: d.ownerId,
+        related_type: 'customer',
+        related_id: d.customerId,
+        details: { ...base, opportunityId: e.aggregateId, opportunityName: d.name, fromStage: null, toStage: d.stage },
+      }));
+    }
+    case 'OpportunityStageChangedEvent':
+      return dealEntry(trx, e, 'stage_change', { ...base, fromStage: event.data.fromStage, toStage: event.data.toStage, nextStep: event.data.nextStep });
+    case 'OpportunityClosedWonEvent': {
+      const d = event.data;
+      const close = { ...base, outcome: 'won', fromStage: d.fromStage, toStage: d.toStage, amount: d.amount, currency: d.currency, closeDate: d.closeDate };
+      return dealEntry(trx, e, d.orderId ? 'order' : 'close', d.orderId ? { ...close, orderId: d.orderId } : close);
+    }
+    case 'OpportunityClosedLostEvent': {
+      const d = event.data;
+      return dealEntry(trx, e, 'close', { ...base, outcome: 'lost', fromStage: d.fromStage, toStage: d.toStage, amount: d.amount, currency: d.currency, closeDate: d.closeDate, reason: d.reason });
+    }
+    case 'OpportunityReassignedEvent':
+      return void (await ofRecord(trx, t, 'opportunity', e.aggregateId).update({ owner_id: event.data.toOwnerId }));
+    case 'ActivityCreatedEvent': {
+      const d = event.data;
+      return void (await insert(trx, t, {
+        entry_id: `activity:${d.activityId}`,
+        kind: 'activity',
+        occurred_at: d.status === 'completed' ? d.completedDate : null,
+        record_type: 'activity',
+        record_id: e.aggregateId,
+        owner_id: d.ownerId,
+        related_type: d.relatedTo.type,
+        related_id: d.relatedTo.id,
+        details: { activityId: d.activityId, type: d.type, subject: d.subject, outcome: null, completedBy: d.status === 'completed' ? d.createdBy : null },
+      }));
+    }
+    case 'ActivityUpdatedEvent': {
+      const { type, subject, relatedTo } = event.data;
+      return edited('activity', { type, subject }, relatedTo);
+    }
+    case 'ActivityCompletedEvent': {
+      const d = event.data;
+      return void (await work('activity').update({ occurred_at: d.completedDate, details: withDetails(trx, { outcome: d.outcome, completedBy: d.completedBy }) }));
+    }
+    case 'ActivityReopenedEvent':
+      return void (await work('activity').update({ occurred_at: null }));
+    case 'ActivityReassignedEvent':
+      return void (await work('activity').update({ owner_id: event.data.ownerId }));
+    case 'TaskCreatedEvent': {
+      const d = event.data;
+      return void (await insert(trx, t, {
+        entry_id: `task:${d.taskId}`,
+        kind: 'task_completion',
+        occurred_at: null,
+        record_type: 'task',
+        record_id: e.aggregateId,
+        owner_id: d.assigneeId,
+        related_type: d.relatedTo?.type ?? null,
+        related_id: d.relatedTo?.id ?? null,
+        details: { taskId: d.taskId, title: d.title, type: d.taskType },
+      }));
+    }
+    case 'TaskUpdatedEvent': {
+      const { title, taskType, relatedTo } = event.data;
+      return edited('task', { title, type: taskType }, relatedTo);
+    }
+    case 'TaskCompletedEvent': {
+      const d = event.data;
+      return void (await work('task').update({ occurred_at: d.completedAt, details: withDetails(trx, { completedBy: d.completedBy, note: d.note }) }));
+    }
+    case 'TaskReopenedEvent':
+      return void (await work('task').update({ occurred_at: null }));
+    case 'TaskReassignedEvent':
+      return void (await work('task').update({ owner_id: event.data.assigneeId }));
+    default:
+      return;
+  }
 }
+
+export const customerTimelineProjection: Projection = {
+  name: 'customer-timeline',
+  version: 1,
+  eventTypes: [...CUSTOMER_PROFILE_EVENT_TYPES, ...OPPORTUNITY_EVENT_TYPES, ...ACTIVITY_EVENT_TYPES, ...TASK_EVENT_TYPES],
+  tables: [CUSTOMER_TIMELINE_TABLE],
+  handle,
+};

@@ -1,5 +1,6 @@
 import { activitiesProjection, tasksProjection } from './activities.js';
 import { apiKeysProjection } from './apiKeys.js';
+import { customerTimelineProjection } from './customerTimeline.js';
 import { customersProjection } from './customers.js';
 import { forecastsProjection } from './forecasts.js';
 import { leadsProjection } from './leads.js';
@@ -22,5 +23,6 @@ export const projections: readonly Projection[] = [
   territoriesProjection,
   activitiesProjection,
   tasksProjection,
+  customerTimelineProjection,
   segmentFactsProjection,
 ];

@@ -87,8 +87,19 @@ function reduceFacts(row: Row | undefined, stored: StoredEvent): Row | undefined
       const d = event.data;
       return { ...row, quote_id: d.quoteId, quote_amount: d.totalAmount, quote_currency: d.currency, quote_valid_until: d.validUntil, ...touch };
     }
+    case 'OpportunityOfferRejectedEvent':
+      return {
+        ...row,
+        probability: event.data.probability,
+        probability_drops: Number(row.probability_drops ?? 0) + (event.data.probability < Number(row.probability) ? 1 : 0),
+        ...touch,
+      };
     case 'OpportunityReassignedEvent':
       return { ...row, owner_id: event.data.toOwnerId, ...touch };
+    case 'OpportunityCommercialTermsSetEvent': {
+      const { opportunityId: _id, personalData, ...terms } = event.data;
+      return { ...row, commercial_terms: { ...terms, contacts: personalData.contacts }, ...touch };
+    }
     case 'OpportunityTerritoryAssignedEvent':
       return { ...row, territory_id: event.data.toTerritoryId, ...touch };
     case 'OpportunityUpdatedEvent': {
@@ -112,7 +123,7 @@ const model: RowModel<Row> = {
   table: OPPORTUNITIES_TABLE,
   keyColumns: ['tenant_id', 'opportunity_id'],
   keyOf: (e) => ({ tenant_id: e.tenantId, opportunity_id: e.aggregateId }),
-  jsonColumns: ['products', 'metadata'],
+  jsonColumns: ['products', 'metadata', 'commercial_terms'],
   reduce: reduceOpportunity,
 };
 

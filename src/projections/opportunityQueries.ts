@@ -1,8 +1,9 @@
+import type { CommercialTerms, OnboardingContact } from '../aggregates/opportunity/commercialTerms.js';
 import type { Knex } from 'knex';
 import type { Access } from '../access/access.js';
 import { type OwnerScope, requireOwnerInScope, scopeFor } from '../access/policy.js';
 import { type StageSet, findStage, normaliseStageCode } from '../aggregates/pipelineStage/stages.js';
-import { CUSTOMER_FAMILY_SQL } from './customerQueries.js';
+import { CUSTOMER_FAMILY_SQL } from './customerFamily.js';
 import { OPPORTUNITIES_TABLE } from './opportunities.js';
 import { whereOwnerIn } from './ownerScope.js';
 
@@ -30,6 +31,8 @@ export interface OpportunityRow {
   quote_valid_until: string | null;
   deal_score: number;
   products: unknown;
+  /** As the projection stores it: the terms with their contacts (commercialTerms.ts). */
+  commercial_terms: (CommercialTerms & { contacts: OnboardingContact[] }) | null;
   metadata: unknown;
   revision: string;
   created_by: string;

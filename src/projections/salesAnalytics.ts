@@ -25,8 +25,10 @@ function facts(e: StoredEvent<OpportunityEvent>): { stage?: string; closeDate?: 
     case 'OpportunityUpdatedEvent':
       return event.data.expectedCloseDate !== undefined ? { closeDate: event.data.expectedCloseDate } : {};
     case 'OpportunityPricingSnapshotAttachedEvent':
+    case 'OpportunityOfferRejectedEvent':
     case 'OpportunityReassignedEvent':
     case 'OpportunityTerritoryAssignedEvent':
+    case 'OpportunityCommercialTermsSetEvent':
       return {};
   }
 }

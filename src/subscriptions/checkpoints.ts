@@ -25,12 +25,20 @@ export const positionOf = (row: { position_commit: string; position_prepare: str
   prepare: BigInt(row.position_prepare),
 });
 
-/** The stored checkpoint, created at START with `version` when there is none yet. */
-export async function loadCheckpoint(db: Knex, name: string, version: number): Promise<StoredCheckpoint> {
+/**
+ * The stored checkpoint; one that is missing is created at `first()` (START by default: a
+ * subscriber that must not act on history, a workflow or a feed to another system, begins at
+ * the head of the log on its first start).
+ */
+export async function loadCheckpoint(db: Knex, name: string, version: number, first?: () => Promise<Position>): Promise<StoredCheckpoint> {
   const row = (await db(TABLE).where({ name }).first()) as Row | undefined;
   if (row) return { position: positionOf(row), version: Number(row.version) };
-  await db(TABLE).insert({ name, version, position_commit: '0', position_prepare: '0' }).onConflict('name').ignore();
-  return { position: START, version };
+  const position = first ? await first() : START;
+  await db(TABLE)
+    .insert({ name, version, position_commit: position.commit.toString(), position_prepare: position.prepare.toString() })
+    .onConflict('name')
+    .ignore();
+  return loadCheckpoint(db, name, version);
 }
 
 /** Every stored checkpoint by name, for instances that do not run a subscription but answer for it. */

@@ -55,6 +55,8 @@ export interface SubscriptionDeps {
    * a stored version other than the subscriber's is an error (the projections rebuild instead).
    */
   readonly resume?: (stored: StoredCheckpoint, signal: AbortSignal) => Promise<Position>;
+  /** Where it begins when it has no stored checkpoint yet; START when absent. */
+  readonly firstPosition?: () => Promise<Position>;
   /** Told about failures (the outbound marks Kafka as unreachable). */
   readonly onError?: (err: unknown) => void;
   /** Told after every batch. */
@@ -101,7 +103,7 @@ export function startSubscription(sub: Subscriber, deps: SubscriptionDeps): Runn
     while (!signal.aborted) {
       let after: Position;
       try {
-        const stored = await loadCheckpoint(deps.db, sub.name, sub.version);
+        const stored = await loadCheckpoint(deps.db, sub.name, sub.version, deps.firstPosition);
         // Meanwhile (a rebuild may take minutes) the stored checkpoint is what the tables hold.
         progress.advance(stored.position, false, true);
         after = await resume(stored, signal);

@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
 import type { ExecuteCommand } from '../commands/handler.js';
-import type { EventStore, Position } from '../eventstore/port.js';
+import { type EventStore, type Position, START } from '../eventstore/port.js';
 import type { Logger } from '../shared/logger.js';
-import { type StoredCheckpoint, TABLE } from '../subscriptions/checkpoints.js';
+import { type StoredCheckpoint, TABLE, loadCheckpoint } from '../subscriptions/checkpoints.js';
 import type { Leases } from '../subscriptions/leases.js';
 import { type RunningSubscription, type SubscriptionStatus, startSubscription } from '../subscriptions/subscription.js';
 import { workflowSubscriber } from './subscriber.js';
-import { type Workflow, subscriptionName } from './workflow.js';
+import { type Workflow, type WorkflowReads, subscriptionName } from './workflow.js';
 
 /**
  * Runs every workflow as a subscription (src/subscriptions), as the projections are run: on
@@ -14,7 +14,7 @@ import { type Workflow, subscriptionName } from './workflow.js';
  * (and handed over) on shutdown. Never inside an HTTP request.
  */
 export interface WorkflowRunner {
-  /** Writes the first checkpoint of new workflows, then starts them all. */
+  /** Places the first checkpoint of new workflows (a workflow that skips history: the head now), then starts them all. */
   start(): Promise<void>;
   stop(): Promise<void>;
   status(): SubscriptionStatus[];
@@ -22,7 +22,7 @@ export interface WorkflowRunner {
   subscriptions(): readonly RunningSubscription[];
 }
 
-export interface WorkflowRunnerDeps {
+export interface WorkflowRunnerDeps extends Omit<WorkflowReads, 'store' | 'db'> {
   readonly store: EventStore;
   readonly db: Knex;
   readonly execute: ExecuteCommand;
@@ -49,20 +49,13 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps): WorkflowRunner {
     return stored.position;
   }
 
-  /** The first checkpoint of a workflow that skips history: the head of the log now. */
-  async function placeNew(wf: Workflow): Promise<void> {
-    const head = wf.history === 'skip' ? await deps.store.headPosition() : { commit: 0n, prepare: 0n };
-    await deps.db(TABLE)
-      .insert({ name: subscriptionName(wf.name), version: wf.version, position_commit: head.commit.toString(), position_prepare: head.prepare.toString() })
-      .onConflict('name')
-      .ignore();
-  }
-
   return {
     async start() {
       for (const wf of deps.workflows) {
         if (running.has(wf.name)) continue;
-        await placeNew(wf);
+        // Placed now, not when its loop first reads it: "skip history" means the log as of start().
+        const firstPosition = async () => (wf.history === 'skip' ? deps.store.headPosition() : START);
+        await loadCheckpoint(deps.db, subscriptionName(wf.name), wf.version, firstPosition);
         const onRefused = () => refused.set(wf.name, (refused.get(wf.name) ?? 0) + 1);
         const sub = startSubscription(workflowSubscriber(wf, { ...deps, onRefused }), {
           store: deps.store,
@@ -71,6 +64,7 @@ export function createWorkflowRunner(deps: WorkflowRunnerDeps): WorkflowRunner {
           ...(deps.leases ? { leases: deps.leases } : {}),
           ...(deps.batchSize ? { batchSize: deps.batchSize } : {}),
           resume: (stored) => resume(wf, stored),
+          firstPosition,
         });
         running.set(wf.name, sub);
       }

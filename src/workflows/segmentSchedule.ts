@@ -20,7 +20,7 @@ import { type WorkflowReads, workflowActor } from './workflow.js';
  */
 export const SCHEDULE_LEASE = `workflow:${SEGMENTATION}-schedule`;
 
-export interface ScheduleDeps extends WorkflowReads {
+export interface ScheduleDeps extends Pick<WorkflowReads, 'store' | 'db'> {
   readonly execute: ExecuteCommand;
   readonly log: Logger;
 }

@@ -4,10 +4,9 @@ import { OPPORTUNITY_EVENT_TYPES } from '../aggregates/opportunity/events.js';
 import { SEGMENTATION_AGGREGATE_ID, segmentationAggregate, segmentsOf } from '../aggregates/segmentation/index.js';
 import { loadAggregate } from '../commands/load.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
-import { type Position, comparePositions, formatPosition } from '../eventstore/port.js';
+import { formatPosition } from '../eventstore/port.js';
 import { segmentFactsProjection } from '../projections/segmentFacts.js';
 import { customerFactsOf, customersOfRecord } from '../projections/segmentFactsQueries.js';
-import { readCheckpoints } from '../subscriptions/checkpoints.js';
 import { type Workflow, type WorkflowCommand, type WorkflowReads, command } from './workflow.js';
 
 /**
@@ -19,9 +18,6 @@ import { type Workflow, type WorkflowCommand, type WorkflowReads, command } from
  */
 export const SEGMENTATION = 'segmentation';
 
-/** How long an event waits for the segment-facts read model to hold it before the batch is retried. */
-const FACTS_WAIT_MS = 20_000;
-
 const sameMembers = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((c) => b.includes(c));
 
 /**
@@ -32,7 +28,7 @@ const sameMembers = (a: readonly string[], b: readonly string[]) => a.length ===
  * hold the workflow's own latest verdict, so only the periodic run (which comes again) uses it.
  */
 export async function segmentCommands(
-  reads: WorkflowReads,
+  reads: Pick<WorkflowReads, 'store' | 'db'>,
   tenantId: string,
   customers: readonly string[] | 'all',
   now: Date,
@@ -47,22 +43,11 @@ export async function segmentCommands(
   });
 }
 
-/** The facts are a projection: they must hold the event before the evaluation reads them. */
-async function factsReached(reads: WorkflowReads, position: Position): Promise<void> {
-  const deadline = Date.now() + FACTS_WAIT_MS;
-  for (;;) {
-    const at = (await readCheckpoints(reads.db, [segmentFactsProjection.name])).get(segmentFactsProjection.name);
-    if (at && comparePositions(at, position) >= 0) return;
-    if (Date.now() > deadline) throw new Error(`segment facts have not reached ${formatPosition(position)} yet`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 const PROFILE_TYPES = new Set<string>(CUSTOMER_PROFILE_EVENT_TYPES);
 const DEAL_TYPES = new Set<string>(OPPORTUNITY_EVENT_TYPES);
 
 /** The customers whose facts the event changed ('all' for new definitions). */
-async function customersAffected(e: StoredEvent, reads: WorkflowReads): Promise<readonly string[] | 'all'> {
+async function customersAffected(e: StoredEvent, reads: Pick<WorkflowReads, 'db'>): Promise<readonly string[] | 'all'> {
   if (e.eventType === 'SegmentsConfiguredEvent') return 'all';
   if (PROFILE_TYPES.has(e.eventType)) {
     // Our own verdict changes no fact; a merged-away source holds no segments of its own.
@@ -80,7 +65,10 @@ export const segmentation: Workflow = {
   // History is covered by the periodic run, which evaluates every customer soon after a start.
   history: 'skip',
   async react(event, reads) {
-    await factsReached(reads, event.position);
+    // The facts are a projection: it must hold the event before the evaluation reads it.
+    if (!(await reads.projectionReached(segmentFactsProjection.name, event.position))) {
+      throw new Error(`segment facts have not reached ${formatPosition(event.position)} yet`);
+    }
     const customers = await customersAffected(event, reads);
     return segmentCommands(reads, event.tenantId, customers, new Date(), { skipKnown: false });
   },

@@ -7,9 +7,9 @@ import { DomainError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Subscriber } from '../subscriptions/consume.js';
 import { recordDeadLetter } from '../subscriptions/deadLetters.js';
-import { type Workflow, type WorkflowCommand, subscriptionName, workflowActor } from './workflow.js';
+import { type Workflow, type WorkflowCommand, type WorkflowReads, subscriptionName, workflowActor } from './workflow.js';
 
-export interface WorkflowDeps {
+export interface WorkflowDeps extends Omit<WorkflowReads, 'store' | 'db'> {
   readonly store: EventStore;
   readonly db: Knex;
   readonly execute: ExecuteCommand;
@@ -31,7 +31,7 @@ export interface WorkflowDeps {
 export function workflowSubscriber(wf: Workflow, deps: WorkflowDeps): Subscriber {
   const name = subscriptionName(wf.name);
   const actor = workflowActor(wf.name);
-  const reads = { store: deps.store, db: deps.db };
+  const reads: WorkflowReads = { store: deps.store, db: deps.db, stageSetFor: deps.stageSetFor, projectionReached: deps.projectionReached };
 
   async function issue(event: StoredEvent, c: WorkflowCommand): Promise<void> {
     try {

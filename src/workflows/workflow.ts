@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
 import type { DomainEvent } from '../aggregates/decider.js';
-import { uuidV5 } from '../aggregates/lead/decider.js';
+import { uuidV5 } from '../shared/uuid.js';
 import type { Aggregate, CommandEnvelope, ExecuteCommand } from '../commands/handler.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
-import type { EventStore } from '../eventstore/port.js';
+import type { EventStore, Position } from '../eventstore/port.js';
+import type { StageSet } from '../aggregates/pipelineStage/stages.js';
 
 /**
  * A workflow (process manager, DESIGN §12): a checkpointed subscriber of the log that turns
@@ -37,6 +38,13 @@ export interface Workflow {
 export interface WorkflowReads {
   readonly store: EventStore;
   readonly db: Knex;
+  readonly stageSetFor: (tenantId: string) => Promise<StageSet>;
+  /**
+   * Waits until a projection has handled everything up to `position` (the trigger's): a
+   * workflow that reads a read model sees the trigger's effect there. False when it did not
+   * in time; the workflow then fails the batch, which is retried.
+   */
+  readonly projectionReached: (projection: string, position: Position) => Promise<boolean>;
 }
 
 /** One command on one aggregate, its types erased so that a workflow can return several kinds. */

@@ -192,6 +192,17 @@ describe('Forecast decider', () => {
       expect(decoded.breakdown).to.deep.equal(figures.breakdown);
     });
 
+    it('a refresh carries its trigger; the same trigger again changes nothing, another one snapshots', () => {
+      const refreshed = (trigger: string): ForecastEvent => {
+        const e = snapshot('5000000.00');
+        return { ...e, data: { ...(e.data as object), trigger } } as ForecastEvent;
+      };
+      given([created]).when({ type: 'SubmitSnapshot', pipeline: figures, trigger: 'evt-a' }).then([refreshed('evt-a')]);
+      given([created, refreshed('evt-a')]).when({ type: 'SubmitSnapshot', pipeline: figures, trigger: 'evt-a' }).then([]);
+      given([created, refreshed('evt-a')]).when({ type: 'SubmitSnapshot', pipeline: figures, trigger: 'evt-b' }).then([refreshed('evt-b')]);
+      given([created, refreshed('evt-a')]).when({ type: 'SubmitSnapshot', pipeline: figures }).then([snapshot('5000000.00')]);
+    });
+
     it('several snapshots are allowed, each recorded; they carry the adjusted amount', () => {
       const adjusted: ForecastEvent = { type: 'ForecastAdjustedEvent', data: { forecastId: 'FC-1', fromAmount: money('5000000.00'), toAmount: money('4000000.00'), reason: 'r' } };
       given([created, snapshot('5000000.00'), adjusted]).when({ type: 'SubmitSnapshot', pipeline: figures }).then([snapshot('4000000.00')]);

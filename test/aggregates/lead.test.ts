@@ -10,9 +10,9 @@ import {
   parseTimeline,
   scoreLead,
   timelineFromMetadata,
-  uuidV5,
 } from '../../src/aggregates/lead/index.js';
 import { type Amount, parseAmount } from '../../src/shared/money.js';
+import { uuidV5 } from '../../src/shared/uuid.js';
 
 /** Given events, when a command, then events or an error: the decider needs nothing else. */
 const ctx = { now: new Date('2026-02-11T08:00:00.000Z'), actorId: 'user-200' };

@@ -1,69 +1,9 @@
-import { givenWhenThen } from '../support/decider.js';
 import { expect } from 'chai';
-import {
-  type OpportunityCommand,
-  type OpportunityEvent,
-  dealScoreOf,
-  opportunityDecider,
-} from '../../src/aggregates/opportunity/index.js';
+import { type OpportunityCommand, type OpportunityEvent, dealScoreOf, opportunityDecider } from '../../src/aggregates/opportunity/index.js';
 import { DEFAULT_STAGE_SET, type StageSet } from '../../src/aggregates/pipelineStage/stages.js';
-import { type Amount, parseAmount } from '../../src/shared/money.js';
 import { fold } from '../../src/aggregates/decider.js';
-
-/** Given events, when a command, then events or an error: the decider needs nothing else. */
-const ctx = { now: new Date('2026-02-02T11:10:00Z'), actorId: 'user-200' };
-const stages = DEFAULT_STAGE_SET;
-const money = (s: string) => parseAmount(s) as Amount;
-
-const given = givenWhenThen(opportunityDecider, ctx);
-
-const create: OpportunityCommand = {
-  type: 'CreateOpportunity',
-  stages,
-  opportunityId: 'OPP-100',
-  name: 'Acme Corp - Enterprise Plan',
-  customerId: 'CUST-100',
-  stage: 'qualification',
-  amount: money('120000.00'),
-  currency: 'USD',
-};
-
-const created: OpportunityEvent = {
-  type: 'OpportunityCreatedEvent',
-  data: {
-    opportunityId: 'OPP-100',
-    customerId: 'CUST-100',
-    amount: money('120000.00'),
-    currency: 'USD',
-    stage: 'QUALIFICATION',
-    name: 'Acme Corp - Enterprise Plan',
-    leadId: null,
-    territoryId: null,
-    ownerId: 'user-200',
-    probability: 25,
-    expectedCloseDate: null,
-    products: [],
-    metadata: {},
-  },
-};
-
-const toNegotiation: OpportunityEvent = {
-  type: 'OpportunityStageChangedEvent',
-  data: { opportunityId: 'OPP-100', fromStage: 'QUALIFICATION', toStage: 'NEGOTIATION', probability: 75, nextStep: null, notes: null },
-};
-
-const won: OpportunityEvent = {
-  type: 'OpportunityClosedWonEvent',
-  data: {
-    opportunityId: 'OPP-100',
-    customerId: 'CUST-100',
-    amount: money('120000.00'),
-    currency: 'USD',
-    closeDate: '2026-02-02',
-    fromStage: 'NEGOTIATION',
-    toStage: 'CLOSED_WON',
-  },
-};
+import { parseAmount } from '../../src/shared/money.js';
+import { create, created, ctx, given, money, stages, toNegotiation, won } from './opportunityFixtures.js';
 
 describe('Opportunity decider', () => {
   describe('create', () => {

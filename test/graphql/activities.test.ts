@@ -73,5 +73,9 @@ describe('GraphQL API: activities and tasks', function () {
     expect((await gql(app, rep, '{ tasks(overdue: true) { totalCount } }')).data.tasks.totalCount).to.equal(0);
     expect(onlyError(await gql(app, rep, '{ tasks(assignedTo: "rep-2") { totalCount } }')).code).to.equal('FORBIDDEN');
     expect((await gql(app, admin, '{ tasks(assignedTo: "rep-1") { totalCount } }')).data.tasks.totalCount).to.equal(2);
+
+    // customerId: work about a customer (here its own account), as REST's customer_id.
+    await gql(app, rep, `mutation { createTask(input: { id: "GT-3", title: "Renewal", dueDate: "${inDays(2)}", relatedTo: { type: CUSTOMER, id: "GC-1" } }) { id } }`);
+    expect((await gql(app, rep, '{ tasks(customerId: "GC-1") { nodes { id } } }')).data.tasks.nodes).to.deep.equal([{ id: 'GT-3' }]);
   });
 });

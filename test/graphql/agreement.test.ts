@@ -87,7 +87,9 @@ describe('GraphQL API: agreement with REST, and batched loading', function () {
     const page = (limit: number) => `{ opportunities(limit: ${limit}) { totalCount nodes { id amount account { id name } owner { id } territory { id name owner { id } } } } }`;
     const statements = async (limit: number) => {
       const seen: string[] = [];
-      const count = (q: { sql: string }) => seen.push(q.sql);
+      // The request's own statements: projections catching up meanwhile write in transactions, and
+      // an idle subscription moves its checkpoint now and then.
+      const count = (q: { sql: string; __knexTxId?: string }) => q.__knexTxId === undefined && !q.sql.includes('projection_checkpoints') && seen.push(q.sql);
       app.app.db.on('query', count);
       try {
         const answer = await gql(app, admin, page(limit));

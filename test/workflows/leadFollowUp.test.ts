@@ -1,3 +1,4 @@
+import { workflows } from '../../src/workflows/index.js';
 import { expect } from 'chai';
 import { TABLE } from '../../src/subscriptions/checkpoints.js';
 import { LEAD_FOLLOW_UP } from '../../src/workflows/leadFollowUp.js';
@@ -78,13 +79,11 @@ describe('workflow: lead qualified -> follow-up task', function () {
   it('runs as subscriptions under leases: in /health and the subscription metrics', async () => {
     const health = await eventually('the workflows holding their leases', async () => {
       const h = await app.request('GET', '/health', { auth: false });
-      return h.body.subscriptions?.['workflow:stage-tasks'] && h.body.subscriptions?.['workflow:lead-follow-up'] && h.body.subscriptions?.['workflow:segmentation'] ? h : undefined;
+      return workflows.every((w) => h.body.subscriptions?.[subscriptionName(w.name)]) ? h : undefined;
     });
-    expect((health.body.workflows as { name: string; running: boolean }[]).map((w) => [w.name, w.running])).to.deep.equal([
-      ['workflow:lead-follow-up', true],
-      ['workflow:stage-tasks', true],
-      ['workflow:segmentation', true],
-    ]);
+    expect((health.body.workflows as { name: string; running: boolean }[]).map((w) => [w.name, w.running])).to.deep.equal(
+      workflows.map((w) => [subscriptionName(w.name), true]),
+    );
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
     expect(metrics).to.match(/crm_subscription_leader\{subscription="workflow:lead-follow-up"\} 1/);
   });

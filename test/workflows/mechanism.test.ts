@@ -1,3 +1,4 @@
+import { noReadModels } from './support.js';
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { taskAggregate } from '../../src/aggregates/task/index.js';
@@ -65,7 +66,7 @@ describe('workflow mechanism', function () {
   };
 
   const start = async (wf: Workflow) => {
-    runner = createWorkflowRunner({ store, db: database.db, execute: createCommandHandler({ store }), log, workflows: [wf], batchSize: 10 });
+    runner = createWorkflowRunner({ store, db: database.db, execute: createCommandHandler({ store }), log, workflows: [wf], batchSize: 10, ...noReadModels(store) });
     await runner.start();
     return runner;
   };

@@ -5,7 +5,7 @@ import { STAGE_TASKS, stageTasks } from '../../src/workflows/stageTasks.js';
 import { derivedId, subscriptionName } from '../../src/workflows/workflow.js';
 import { expectError, fieldsOf } from '../http/opportunityHelpers.js';
 import { type TestApp, startTestApp } from '../support/app.js';
-import { eventually, restartWorkflowsFromZero } from './support.js';
+import { eventually, restartWorkflowsFromZero, noReadModels } from './support.js';
 
 /**
  * Per-stage task templates end to end: configured over REST, applied by the stage-tasks
@@ -124,7 +124,7 @@ describe('workflow: stage task templates', function () {
     try {
       const [entry] = (await store.readStream('opportunity-tenant-001:OPP-WF4')).map((r) => fromRecorded(r));
       await app.request('PUT', TEMPLATE, { identity: admin, body: { tasks: proposalTasks } });
-      const commands = await stageTasks.react(entry!, { store, db: app.app.db });
+      const commands = await stageTasks.react(entry!, { store, db: app.app.db, ...noReadModels(store) });
       expect(commands.map((c) => c.type)).to.deep.equal(['CreateTask']);
       expect(commands[0]!.aggregateId).to.equal(derivedId(STAGE_TASKS, entry!, '0'));
     } finally {

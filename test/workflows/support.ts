@@ -1,4 +1,6 @@
-import { comparePositions, parsePosition } from '../../src/eventstore/port.js';
+import { type EventStore, comparePositions, parsePosition } from '../../src/eventstore/port.js';
+import { stageSetOf } from '../../src/commands/load.js';
+import type { WorkflowReads } from '../../src/workflows/workflow.js';
 import { TABLE, positionOf } from '../../src/subscriptions/checkpoints.js';
 import type { TestApp } from '../support/app.js';
 
@@ -25,4 +27,9 @@ export async function restartWorkflowsFromZero(app: TestApp, subscription: strin
     const row = (await app.app.db(TABLE).where({ name: subscription }).first()) as { position_commit: string; position_prepare: string };
     return comparePositions(positionOf(row), head) >= 0 ? true : undefined;
   });
+}
+
+/** What a workflow may read, where no projection runs: stage sets from the log, no read model ever reached. */
+export function noReadModels(store: EventStore): Pick<WorkflowReads, 'stageSetFor' | 'projectionReached'> {
+  return { stageSetFor: (tenantId) => stageSetOf(store, tenantId), projectionReached: async () => false };
 }

@@ -12,6 +12,7 @@ export const activityAggregate: Aggregate<ActivityCommand, ActivityEvent, Activi
   decider: activityDecider,
   guard: {
     resource: 'activity',
+    relatedOf: (s) => (s.exists ? s.relatedTo : undefined),
     ownerOf: (s) => (s.exists ? s.ownerId : undefined),
     newOwnersOf: (c, actorId) => (c.type === 'CreateActivity' ? [c.ownerId ?? actorId] : c.type === 'ReassignActivity' ? [c.ownerId] : []),
   },

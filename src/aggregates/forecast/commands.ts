@@ -40,7 +40,12 @@ export type ForecastCommand =
       dealScope?: DealScope;
     }
   | { type: 'AdjustForecast'; amount: Amount; reason: string }
-  | { type: 'SubmitSnapshot'; pipeline: PipelineFigures }
+  | {
+      type: 'SubmitSnapshot';
+      pipeline: PipelineFigures;
+      /** The event that called for it (a workflow's refresh): a second one for it changes nothing. */
+      trigger?: string;
+    }
   /** Another owner answers for the forecast (the policy decides who may give it to whom). */
   | { type: 'ReassignForecast'; ownerId: string; reason?: string }
   /** Freezes the forecast (the period is closed): no adjustment or snapshot afterwards. */

@@ -22,9 +22,14 @@ export type ForecastState =
       readonly status: ForecastStatus;
       readonly snapshotCount: number;
       readonly dealScope: DealScope;
+      /** The last RECENT_TRIGGERS refreshes' triggers: a replayed one makes no second snapshot. */
+      readonly recentTriggers: readonly string[];
     };
 
 type Existing = Extract<ForecastState, { exists: true }>;
+
+/** How many refresh triggers a forecast remembers: replays further back than this snapshot again. */
+const RECENT_TRIGGERS = 200;
 
 /** `Commit`, `BEST-CASE`, `best case` → seed 004's spelling, or undefined. */
 export function normaliseForecastType(input: string): ForecastType | undefined {
@@ -137,6 +142,7 @@ function decide(command: ForecastCommand, state: ForecastState, ctx: DecisionCon
 
     case 'SubmitSnapshot': {
       const current = requireOpen(state);
+      if (command.trigger !== undefined && current.recentTriggers.includes(command.trigger)) return [];
       const breakdown = checkFigures(current, command.pipeline);
       return [
         {
@@ -151,6 +157,7 @@ function decide(command: ForecastCommand, state: ForecastState, ctx: DecisionCon
             probabilityWeightedAmount: requireAmount(command.pipeline.probabilityWeightedAmount),
             breakdown,
             generatedAt: ctx.now.toISOString(),
+            ...(command.trigger !== undefined ? { trigger: command.trigger } : {}),
           },
         },
       ];
@@ -196,12 +203,17 @@ function evolve(state: ForecastState, event: ForecastEvent): ForecastState {
         status: 'open',
         snapshotCount: 0,
         dealScope: d.dealScope ?? 'all',
+        recentTriggers: [],
       };
     }
     case 'ForecastAdjustedEvent':
       return state.exists ? { ...state, amount: event.data.toAmount } : state;
-    case 'ForecastSnapshotCreatedEvent':
-      return state.exists ? { ...state, snapshotCount: state.snapshotCount + 1 } : state;
+    case 'ForecastSnapshotCreatedEvent': {
+      if (!state.exists) return state;
+      const trigger = event.data.trigger;
+      const recentTriggers = trigger ? [...state.recentTriggers, trigger].slice(-RECENT_TRIGGERS) : state.recentTriggers;
+      return { ...state, snapshotCount: state.snapshotCount + 1, recentTriggers };
+    }
     case 'ForecastLockedEvent':
       return state.exists ? { ...state, status: 'locked' } : state;
     case 'ForecastReassignedEvent':

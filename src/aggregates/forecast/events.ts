@@ -53,6 +53,8 @@ export type ForecastSnapshotCreated = DomainEvent<
     probabilityWeightedAmount: Amount;
     breakdown: StageBreakdown[];
     generatedAt: string;
+    /** Set when a change to the pipeline called for it (seed 004's real-time path): the event's id. */
+    trigger?: string;
   }
 >;
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { uuidV5 } from '../../shared/uuid.js';
 import { DomainError, conflict, notFound, validation } from '../../shared/errors.js';
 import type { Amount } from '../../shared/money.js';
 import type { Decider, DecisionContext } from '../decider.js';
@@ -52,16 +52,6 @@ export type LeadState =
     };
 
 type Existing = Extract<LeadState, { exists: true }>;
-
-/** RFC 4122 name-based (SHA-1) uuid: the same name always gives the same id. */
-export function uuidV5(name: string, namespace: string): string {
-  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
-  const b = createHash('sha1').update(ns).update(name, 'utf8').digest().subarray(0, 16);
-  b[6] = (b[6]! & 0x0f) | 0x50;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
 
 const OPPORTUNITY_NAMESPACE = '5b0f3a4e-2c8d-4f6a-9e1b-7d3c2a1f0e91';
 const CUSTOMER_NAMESPACE = 'c1d7e2a9-8b4f-4e3a-a6d5-0f9e8b7c6d52';

@@ -1,5 +1,6 @@
 import type { Amount } from '../../shared/money.js';
 import type { StageSet } from '../pipelineStage/stages.js';
+import type { CommercialTerms, OnboardingContact } from './commercialTerms.js';
 import type { ProductLine } from './events.js';
 
 /** Commands carry values already parsed at the edge (Amount, ISO dates); rules live in decide. */
@@ -41,6 +42,16 @@ export type OpportunityCommand =
       closeDate?: string;
       reason?: string;
       creditHolds?: ReadonlySet<string>;
+      /** Won by this order (Orders' OrderCreated): a deal already won stays as it is. */
+      orderId?: string;
+    }
+  | {
+      /** Offers' OfferRejected: the probability drops (offerRejection.ts), once per offer. */
+      type: 'RecordOfferRejection';
+      offerId: string;
+      reason: string;
+      /** The probability the Offers context sets; the rule's when absent. */
+      probability?: number;
     }
   | {
       /** Sales' QuoteCreatedEvent: the quote's pricing, attached once per quote. */
@@ -58,6 +69,7 @@ export type OpportunityCommand =
       reason?: string;
     }
   | { type: 'AssignOpportunityTerritory'; territoryId: string; reason?: string }
+  | { type: 'SetCommercialTerms'; terms: CommercialTerms; contacts: OnboardingContact[] }
   | {
       type: 'UpdateOpportunity';
       amount?: Amount;

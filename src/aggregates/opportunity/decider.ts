@@ -1,39 +1,12 @@
 import { DomainError, conflict, notFound, validation } from '../../shared/errors.js';
-import { type Amount, toBig } from '../../shared/money.js';
 import type { Decider, DecisionContext } from '../decider.js';
 import { type StageDefinition, type StageSet, allowedTargets, findStage, firstOpenStage, stageCodes } from '../pipelineStage/stages.js';
 import type { OpportunityCommand } from './commands.js';
-import { dealScore, decisionCriteriaKnown, isPush } from './dealScore.js';
-import type { OpportunityEvent, OpportunityUpdated } from './events.js';
-
-export type OpportunityStatus = 'open' | 'won' | 'lost';
-
-export type OpportunityState =
-  | { readonly exists: false }
-  | {
-      readonly exists: true;
-      readonly opportunityId: string;
-      readonly customerId: string;
-      readonly ownerId: string;
-      readonly territoryId: string | null;
-      readonly status: OpportunityStatus;
-      readonly stage: string;
-      readonly probability: number;
-      readonly amount: Amount;
-      readonly currency: string;
-      readonly expectedCloseDate: string | null;
-      readonly nextStep: string | null;
-      /** Quotes already attached: a redelivered QuoteCreatedEvent changes nothing. */
-      readonly quoteIds: readonly string[];
-      /** What the deal score (dealScore.ts) needs besides the above. */
-      readonly leadId: string | null;
-      readonly productCount: number;
-      readonly decisionCriteriaKnown: boolean;
-      readonly closeDatePushes: number;
-      readonly probabilityDrops: number;
-    };
-
-type Existing = Extract<OpportunityState, { exists: true }>;
+import type { OpportunityEvent } from './events.js';
+import { probabilityAfterRejection } from './offerRejection.js';
+import { type ExistingOpportunity as Existing, type OpportunityState, evolve } from './state.js';
+import { updateFields } from './updateFields.js';
+import { checkCommercialTerms } from './commercialTerms.js';
 
 const isoDate = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -80,6 +53,7 @@ function close(
   closeDate: string,
   reason: string | undefined,
   creditHolds: ReadonlySet<string> | undefined,
+  orderId?: string,
 ): OpportunityEvent {
   if (stage.kind === 'won' && creditHolds?.has(state.customerId)) {
     throw new DomainError('CONFLICT', `Closing as won is blocked: customer ${state.customerId} has exceeded its credit limit`, {
@@ -96,7 +70,7 @@ function close(
     fromStage: state.stage,
     toStage: stage.code,
   };
-  if (stage.kind === 'won') return { type: 'OpportunityClosedWonEvent', data: common };
+  if (stage.kind === 'won') return { type: 'OpportunityClosedWonEvent', data: orderId === undefined ? common : { ...common, orderId } };
   if (!reason?.trim()) throw validation('A reason is required to close an opportunity as lost', { field: 'reason' });
   return { type: 'OpportunityClosedLostEvent', data: { ...common, reason: reason.trim() } };
 }
@@ -164,6 +138,8 @@ function decide(command: OpportunityCommand, state: OpportunityState, ctx: Decis
     }
 
     case 'CloseOpportunity': {
+      // An order confirms a win already recorded (by this order, or by hand): nothing to add.
+      if (command.orderId !== undefined && state.exists && state.status === 'won') return [];
       const current = requireOpen(state);
       // A close is a move to a stage of that kind: the first (by order) the transitions allow.
       const candidates = command.stages.stages.filter((s) => s.kind === command.outcome);
@@ -173,7 +149,15 @@ function decide(command: OpportunityCommand, state: OpportunityState, ctx: Decis
       const allowed = allowedTargets(command.stages, current.stage);
       const stage = candidates.find((s) => allowed.includes(s.code)) ?? candidates[0]!;
       requireTransition(command.stages, current, stage);
-      return [close(current, stage, command.closeDate ?? isoDate(ctx.now), command.reason, command.creditHolds)];
+      return [close(current, stage, command.closeDate ?? isoDate(ctx.now), command.reason, command.creditHolds, command.orderId)];
+    }
+
+    case 'RecordOfferRejection': {
+      if (state.exists && state.rejectedOfferIds.includes(command.offerId)) return [];
+      const current = requireOpen(state);
+      const data = { opportunityId: current.opportunityId, offerId: command.offerId, reason: command.reason.trim() };
+      const probability = probabilityAfterRejection(current.probability, command.probability);
+      return [{ type: 'OpportunityOfferRejectedEvent', data: { ...data, fromProbability: current.probability, probability } }];
     }
 
     case 'AttachPricingSnapshot': {
@@ -211,6 +195,15 @@ function decide(command: OpportunityCommand, state: OpportunityState, ctx: Decis
       ];
     }
 
+    case 'SetCommercialTerms': {
+      const current = requireOpen(state);
+      checkCommercialTerms(command.terms);
+      const same = JSON.stringify([command.terms, command.contacts]) === JSON.stringify([current.commercialTerms, current.contacts]);
+      if (same) return [];
+      const data = { opportunityId: current.opportunityId, ...command.terms, personalData: { contacts: command.contacts } };
+      return [{ type: 'OpportunityCommercialTermsSetEvent', data }];
+    }
+
     case 'ReassignOpportunity': {
       const current = requireOpen(state);
       if (command.ownerId === current.ownerId) return [];
@@ -222,129 +215,6 @@ function decide(command: OpportunityCommand, state: OpportunityState, ctx: Decis
       ];
     }
   }
-}
-
-/** An update event holding only the fields that really change; undefined when none does. */
-function updateFields(
-  current: Existing,
-  wanted: {
-    amount?: Amount;
-    currency?: string;
-    expectedCloseDate?: string | null;
-    probability?: number;
-    nextStep?: string | null;
-    notes?: string | null;
-  },
-): OpportunityUpdated | undefined {
-  const data: OpportunityUpdated['data'] = { opportunityId: current.opportunityId, changedFields: [] };
-  if (wanted.amount !== undefined && wanted.amount !== current.amount) {
-    data.amount = wanted.amount;
-    data.changedFields.push('amount');
-  }
-  if (wanted.currency !== undefined && wanted.currency !== current.currency) {
-    data.currency = wanted.currency;
-    data.changedFields.push('currency');
-  }
-  if (wanted.expectedCloseDate !== undefined && wanted.expectedCloseDate !== current.expectedCloseDate) {
-    data.expectedCloseDate = wanted.expectedCloseDate;
-    data.changedFields.push('expectedCloseDate');
-  }
-  if (wanted.probability !== undefined && wanted.probability !== current.probability) {
-    data.probability = wanted.probability;
-    data.changedFields.push('probability');
-  }
-  if (wanted.nextStep !== undefined && wanted.nextStep !== current.nextStep) {
-    data.nextStep = wanted.nextStep;
-    data.changedFields.push('nextStep');
-  }
-  if (wanted.notes !== undefined && wanted.notes !== null) {
-    data.notes = wanted.notes;
-    data.changedFields.push('notes');
-  }
-  return data.changedFields.length ? { type: 'OpportunityUpdatedEvent', data } : undefined;
-}
-
-function evolve(state: OpportunityState, event: OpportunityEvent): OpportunityState {
-  switch (event.type) {
-    case 'OpportunityCreatedEvent': {
-      const d = event.data;
-      return {
-        exists: true,
-        opportunityId: d.opportunityId,
-        customerId: d.customerId,
-        ownerId: d.ownerId,
-        territoryId: d.territoryId ?? null,
-        status: 'open',
-        stage: d.stage,
-        probability: d.probability,
-        amount: d.amount,
-        currency: d.currency,
-        expectedCloseDate: d.expectedCloseDate,
-        nextStep: null,
-        quoteIds: [],
-        leadId: d.leadId,
-        productCount: d.products.length,
-        decisionCriteriaKnown: decisionCriteriaKnown(d.metadata),
-        closeDatePushes: 0,
-        probabilityDrops: 0,
-      };
-    }
-    case 'OpportunityStageChangedEvent':
-      if (!state.exists) return state;
-      return {
-        ...state,
-        stage: event.data.toStage,
-        probability: event.data.probability,
-        nextStep: event.data.nextStep,
-        probabilityDrops: state.probabilityDrops + (event.data.probability < state.probability ? 1 : 0),
-      };
-    case 'OpportunityClosedWonEvent':
-      if (!state.exists) return state;
-      return { ...state, status: 'won', stage: event.data.toStage, probability: 100 };
-    case 'OpportunityClosedLostEvent':
-      if (!state.exists) return state;
-      return { ...state, status: 'lost', stage: event.data.toStage, probability: 0 };
-    case 'OpportunityPricingSnapshotAttachedEvent':
-      if (!state.exists) return state;
-      return { ...state, quoteIds: [...state.quoteIds, event.data.quoteId] };
-    case 'OpportunityReassignedEvent':
-      if (!state.exists) return state;
-      return { ...state, ownerId: event.data.toOwnerId };
-    case 'OpportunityTerritoryAssignedEvent':
-      if (!state.exists) return state;
-      return { ...state, territoryId: event.data.toTerritoryId };
-    case 'OpportunityUpdatedEvent': {
-      if (!state.exists) return state;
-      const d = event.data;
-      return {
-        ...state,
-        amount: d.amount ?? state.amount,
-        currency: d.currency ?? state.currency,
-        expectedCloseDate: d.expectedCloseDate === undefined ? state.expectedCloseDate : d.expectedCloseDate,
-        probability: d.probability ?? state.probability,
-        nextStep: d.nextStep === undefined ? state.nextStep : d.nextStep,
-        closeDatePushes: state.closeDatePushes + (isPush(state.expectedCloseDate, d.expectedCloseDate) ? 1 : 0),
-        probabilityDrops: state.probabilityDrops + (d.probability !== undefined && d.probability < state.probability ? 1 : 0),
-      };
-    }
-  }
-}
-
-/** The deal score of an opportunity as its stream has it (the rubric: dealScore.ts). */
-export function dealScoreOf(state: Existing): number {
-  return dealScore({
-    status: state.status,
-    amountPositive: toBig(state.amount).gt(0),
-    hasAccount: state.customerId !== '',
-    probability: state.probability,
-    hasExpectedCloseDate: state.expectedCloseDate !== null,
-    productCount: state.productCount,
-    fromLead: state.leadId !== null,
-    decisionCriteriaKnown: state.decisionCriteriaKnown,
-    hasNextStep: state.nextStep !== null,
-    closeDatePushes: state.closeDatePushes,
-    probabilityDrops: state.probabilityDrops,
-  });
 }
 
 export const opportunityDecider: Decider<OpportunityCommand, OpportunityEvent, OpportunityState> = {

@@ -1,5 +1,6 @@
 import type { Amount } from '../../shared/money.js';
 import type { DomainEvent } from '../decider.js';
+import type { OpportunityCommercialTermsSet } from './commercialTerms.js';
 
 /** Payloads follow seed 000 (camelCase, amounts as decimal strings); extra fields are additive. */
 export interface ProductLine {
@@ -50,6 +51,8 @@ export type OpportunityClosedWon = DomainEvent<
     closeDate: string;
     fromStage: string;
     toStage: string;
+    /** The order that won it (Orders' OrderCreated); absent when a rep closed it. Not on the seed 000 Avro schema. */
+    orderId?: string;
   }
 >;
 
@@ -96,6 +99,18 @@ export type OpportunityPricingSnapshotAttached = DomainEvent<
   }
 >;
 
+/** An offer for the deal was rejected (Offers' OfferRejected, seed 003): the probability it leaves the deal with. */
+export type OpportunityOfferRejected = DomainEvent<
+  'OpportunityOfferRejectedEvent',
+  {
+    opportunityId: string;
+    offerId: string;
+    reason: string;
+    fromProbability: number;
+    probability: number;
+  }
+>;
+
 /** The deal changes hands: who had it, who has it now (the actor is in the metadata). */
 export type OpportunityReassigned = DomainEvent<
   'OpportunityReassignedEvent',
@@ -114,7 +129,9 @@ export type OpportunityTerritoryAssigned = DomainEvent<
 >;
 
 export type OpportunityEvent =
+  | OpportunityCommercialTermsSet
   | OpportunityPricingSnapshotAttached
+  | OpportunityOfferRejected
   | OpportunityReassigned
   | OpportunityTerritoryAssigned
   | OpportunityCreated
@@ -132,4 +149,6 @@ export const OPPORTUNITY_EVENT_TYPES = [
   'OpportunityPricingSnapshotAttachedEvent',
   'OpportunityReassignedEvent',
   'OpportunityTerritoryAssignedEvent',
+  'OpportunityOfferRejectedEvent',
+  'OpportunityCommercialTermsSetEvent',
 ] as const satisfies readonly OpportunityEvent['type'][];

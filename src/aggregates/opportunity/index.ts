@@ -1,6 +1,7 @@
 import type { Aggregate } from '../../commands/handler.js';
 import type { OpportunityCommand } from './commands.js';
-import { type OpportunityState, opportunityDecider } from './decider.js';
+import { opportunityDecider } from './decider.js';
+import type { OpportunityState } from './state.js';
 import type { OpportunityEvent } from './events.js';
 
 export const opportunityAggregate: Aggregate<OpportunityCommand, OpportunityEvent, OpportunityState> = {
@@ -16,4 +17,5 @@ export const opportunityAggregate: Aggregate<OpportunityCommand, OpportunityEven
 
 export * from './commands.js';
 export * from './decider.js';
+export * from './state.js';
 export * from './events.js';

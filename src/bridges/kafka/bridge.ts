@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { EventStore } from '../../eventstore/port.js';
 import type { Logger } from '../../shared/logger.js';
-import { type InboundStatus, createKafkaInbound } from './inbound.js';
+import { createKafkaInbound } from './inbound.js';
+import type { InboundStatus } from './inboundStatus.js';
 import { type InboundHandlerDeps, createInboundHandlers } from './inboundHandlers.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { Leases } from '../../subscriptions/leases.js';
@@ -9,7 +10,8 @@ import type { RunningSubscription } from '../../subscriptions/subscription.js';
 import type { LagCounter } from '../../subscriptions/lag.js';
 import { ownEventCheck } from './ownEvents.js';
 import { createPlatformaticTransport } from './platformatic.js';
-import { type OutboundStatus, createKafkaOutbound } from './outbound.js';
+import { feedGateway } from './feeds/gateway.js';
+import { type OutboundGateway, type OutboundStatus, avroGateway, createKafkaOutbound } from './outbound.js';
 import { type TopicConfig, resolveTopics } from './topics.js';
 
 /**
@@ -36,7 +38,7 @@ export interface KafkaBridgeOptions extends InboundHandlerDeps {
 export interface KafkaBridge {
   start(): void;
   stop(): Promise<void>;
-  status(): Promise<{ outbound: OutboundStatus; inbound: InboundStatus }>;
+  status(): Promise<{ outbound: OutboundStatus; feeds: OutboundStatus; inbound: InboundStatus }>;
   /** The outbound's subscription, once started (metrics). */
   subscriptions(): readonly RunningSubscription[];
 }
@@ -45,16 +47,20 @@ export function createKafkaBridge(opts: KafkaBridgeOptions): KafkaBridge {
   const topics = opts.topics ?? resolveTopics({});
   const log = opts.log;
   const transport = createPlatformaticTransport({ brokers: opts.brokers, clientId: opts.clientId, log });
-  const outbound = createKafkaOutbound({
-    store: opts.store,
-    db: opts.db,
-    transport,
-    log,
-    topics,
-    ...(opts.lagCounter ? { lagCounter: opts.lagCounter } : {}),
-    ...(opts.leases ? { leases: opts.leases } : {}),
-    ...(opts.metrics ? { metrics: opts.metrics } : {}),
-  });
+  const publisher = (gateway: OutboundGateway) =>
+    createKafkaOutbound({
+      store: opts.store,
+      db: opts.db,
+      transport,
+      log,
+      gateway,
+      ...(opts.lagCounter ? { lagCounter: opts.lagCounter } : {}),
+      ...(opts.leases ? { leases: opts.leases } : {}),
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    });
+  // Seeds 000/001's Avro topics, and seed 004's JSON feeds: two gateways, two checkpoints.
+  const outbound = publisher(avroGateway(topics));
+  const feeds = publisher(feedGateway(opts.store, topics.feeds));
   const inbound = createKafkaInbound({
     db: opts.db,
     transport,
@@ -63,24 +69,22 @@ export function createKafkaBridge(opts: KafkaBridgeOptions): KafkaBridge {
     topics,
     // Our own crm.customer360.profile.updated messages come back on the topic we consume: skipped.
     isOwnEvent: ownEventCheck(opts.store),
-    handlers: createInboundHandlers({
-      ...(opts.onQuoteCreated ? { onQuoteCreated: opts.onQuoteCreated } : {}),
-      ...(opts.onLeadCreated ? { onLeadCreated: opts.onLeadCreated } : {}),
-    }),
+    handlers: createInboundHandlers(opts),
   });
   return {
     start() {
       outbound.start();
+      feeds.start();
       inbound.start();
     },
     async stop() {
-      await Promise.all([outbound.stop(), inbound.stop()]);
+      await Promise.all([outbound.stop(), feeds.stop(), inbound.stop()]);
       await transport.close();
     },
     async status() {
-      return { outbound: await outbound.status(), inbound: inbound.status() };
+      return { outbound: await outbound.status(), feeds: await feeds.status(), inbound: inbound.status() };
     },
-    subscriptions: () => [outbound.subscription()].filter((s) => s !== undefined),
+    subscriptions: () => [outbound.subscription(), feeds.subscription()].filter((s) => s !== undefined),
   };
 }
 

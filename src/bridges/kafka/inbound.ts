@@ -1,14 +1,16 @@
-import type { Knex } from 'knex';
-import { TENANT_ID_PATTERN } from '../../eventstore/streams.js';
-import type { Logger } from '../../shared/logger.js';
-import type { Metrics } from '../../observability/metrics.js';
 import { SpanKind, extractTraceContext, withSpan } from '../../observability/tracing.js';
-import { type AvroCodec, type AvroRecord, avroCodec } from './avro.js';
-import { Backoff, type BackoffOptions, errorMessage } from '../../shared/backoff.js';
-import { incident } from '../../shared/incident.js';
+import { errorMessage } from '../../shared/backoff.js';
+import { type AvroRecord, avroCodec } from './avro.js';
+import { envelopeProblem } from './consumedEnvelope.js';
+import { type DeadLetterReason, deadLetterMessage } from './deadLetter.js';
+import { type InboundContext, type InboundHandler, RejectedMessageError } from './inboundHandler.js';
+import type { InboundOptions } from './inboundOptions.js';
+import type { InboundStatus } from './inboundStatus.js';
+import { applyOnce, isPermanentDbError } from './inbox.js';
 import type { ConsumedRecords } from './records.js';
-import { type ConsumedEventType, type TopicConfig, type TopicSpec, resolveTopics } from './topics.js';
-import type { Consumption, IncomingMessage, KafkaTransport, TopicCheck } from './transport.js';
+import { Stopped, retryInPlace } from './retryInPlace.js';
+import { type ConsumedEventType, type TopicSpec, resolveTopics } from './topics.js';
+import type { Consumption, IncomingMessage, TopicCheck } from './transport.js';
 
 /**
  * The inbound bridge: consumer group crm-pipeline-cg over the topics of the events we consume.
@@ -22,79 +24,12 @@ import type { Consumption, IncomingMessage, KafkaTransport, TopicCheck } from '.
  */
 export const CONSUMER_GROUP = 'crm-pipeline-cg';
 
-export interface InboundContext {
-  readonly eventType: ConsumedEventType;
-  readonly eventId: string;
-  readonly tenantId: string;
-  /** The event's own timestamp (the record's), not the Kafka message's. */
-  readonly occurredAt: Date;
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: string;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
-export type InboundHandler<R> = (trx: Knex.Transaction, record: R, ctx: InboundContext) => Promise<void>;
-
-/** Handlers by event type. A type without a handler is not subscribed to: its messages wait in Kafka. */
-export type InboundHandlers = { readonly [K in ConsumedEventType]?: InboundHandler<ConsumedRecords[K]> };
-
-/** Thrown by a handler for a message that can never succeed (unknown opportunity, bad date...): it is dead-lettered. */
-export class RejectedMessageError extends Error {
-  override name = 'RejectedMessageError';
-}
-
-export type DeadLetterReason = 'decode-error' | 'unknown-event-type' | 'invalid-envelope' | 'rejected';
-
-export interface InboundOptions {
-  readonly db: Knex;
-  readonly transport: KafkaTransport;
-  readonly log: Logger;
-  /** kafka_inbound_messages_total by topic and outcome. */
-  readonly metrics?: Metrics;
-  readonly handlers: InboundHandlers;
-  readonly topics?: TopicConfig;
-  readonly codec?: AvroCodec;
-  readonly groupId?: string;
-  readonly backoff?: BackoffOptions;
-  /**
-   * Whether a consumed record is one this service published itself (a type we both publish
-   * and consume: CustomerProfileUpdatedEvent on crm.customer360.profile.updated). Such a
-   * record is skipped: no inbox row, no effect, counted as `own`. See ownEvents.ts.
-   */
-  readonly isOwnEvent?: (eventType: ConsumedEventType, record: AvroRecord) => Promise<boolean>;
-}
-
-export interface InboundStatus {
-  readonly running: boolean;
-  /** A broker answers (the transport's probe). */
-  readonly connected: boolean;
-  readonly consuming: boolean;
-  readonly topics: readonly string[];
-  readonly applied: number;
-  readonly duplicates: number;
-  readonly deadLettered: number;
-  /** Our own published events read back from a topic we also consume, and skipped. */
-  readonly ownSkipped: number;
-  readonly lastError: string | null;
-  readonly lastErrorAt: string | null;
-  readonly topicChecks: readonly TopicCheck[];
-}
-
 export interface KafkaInbound {
   start(): void;
   /** Resolves once the consumer has joined its group. */
   ready(): Promise<void>;
   stop(): Promise<void>;
   status(): InboundStatus;
-}
-
-class Stopped extends Error {}
-
-/** PostgreSQL data (22) and integrity (23) errors will fail the same way every time. */
-function isPermanentDbError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^(22|23)/.test(code);
 }
 
 export function createKafkaInbound(opts: InboundOptions): KafkaInbound {
@@ -128,43 +63,11 @@ export function createKafkaInbound(opts: InboundOptions): KafkaInbound {
     state.lastErrorAt = new Date().toISOString();
   };
 
-  /** Retries `f` with capped backoff until it succeeds or the bridge stops (then throws Stopped). */
-  async function persist<T>(what: string, f: () => Promise<T>, permanent: (err: unknown) => boolean = () => false): Promise<T> {
-    const backoff = new Backoff(opts.backoff);
-    const outage = incident(log, `kafka inbound: ${what}`);
-    for (;;) {
-      if (controller.signal.aborted) throw new Stopped();
-      try {
-        const result = await f();
-        outage.recover();
-        return result;
-      } catch (err) {
-        if (permanent(err)) throw err;
-        noteError(err);
-        outage.fail(err);
-        await backoff.wait(controller.signal);
-      }
-    }
-  }
+  const retry = { log, signal: controller.signal, onFailure: noteError, ...(opts.backoff ? { backoff: opts.backoff } : {}) };
+  const persist = <T>(what: string, f: () => Promise<T>, permanent?: (err: unknown) => boolean) => retryInPlace(retry, what, f, permanent);
 
   async function deadLetter(msg: IncomingMessage, reason: DeadLetterReason, error: string): Promise<void> {
-    await persist('dead-lettering', () =>
-      opts.transport.send([
-        {
-          topic: topics.dlq.topic,
-          key: msg.key?.toString() ?? null,
-          value: msg.value ?? Buffer.alloc(0),
-          headers: {
-            ...msg.headers,
-            'error-message': error.slice(0, 2_000),
-            'error-type': reason,
-            'original-topic': msg.topic,
-            'original-partition': String(msg.partition),
-            'original-offset': msg.offset,
-          },
-        },
-      ]),
-    );
+    await persist('dead-lettering', () => opts.transport.send([deadLetterMessage(msg, topics.dlq.topic, reason, error)]));
     state.deadLettered++;
     opts.metrics?.kafkaInboundMessages.inc({ topic: msg.topic, outcome: 'dead_lettered' });
     log.warn('kafka inbound: message dead-lettered', {
@@ -175,16 +78,6 @@ export function createKafkaInbound(opts: InboundOptions): KafkaInbound {
       offset: msg.offset,
       dlq: topics.dlq.topic,
     });
-  }
-
-  /** The envelope every consumed record must carry; undefined when valid, else why not. */
-  function envelopeProblem(record: AvroRecord, msg: IncomingMessage): string | undefined {
-    const { eventId, tenantId, timestamp } = record;
-    if (typeof eventId !== 'string' || eventId.trim() === '' || eventId.length > 200) return 'eventId is missing or invalid';
-    if (typeof tenantId !== 'string' || !TENANT_ID_PATTERN.test(tenantId)) return `tenantId ${JSON.stringify(tenantId)} is missing or invalid`;
-    if (typeof timestamp !== 'number' || !Number.isFinite(new Date(timestamp).getTime())) return 'timestamp is not a valid instant';
-    if (msg.headers.tenantId !== undefined && msg.headers.tenantId !== tenantId) return 'tenantId header and record disagree';
-    return undefined;
   }
 
   async function apply<K extends ConsumedEventType>(eventType: K, record: ConsumedRecords[K], msg: IncomingMessage): Promise<void> {
@@ -201,24 +94,7 @@ export function createKafkaInbound(opts: InboundOptions): KafkaInbound {
     };
     const outcome = await persist(
       `applying ${eventType} ${record.eventId}`,
-      () =>
-        opts.db.transaction(async (trx) => {
-          const inserted: unknown[] = await trx('kafka_inbox')
-            .insert({
-              event_id: record.eventId,
-              event_type: eventType,
-              topic: msg.topic,
-              partition: msg.partition,
-              offset: msg.offset,
-              tenant_id: record.tenantId,
-            })
-            .onConflict(['tenant_id', 'event_id'])
-            .ignore()
-            .returning('event_id');
-          if (inserted.length === 0) return 'duplicate' as const;
-          await handler(trx, record, ctx);
-          return 'applied' as const;
-        }),
+      () => applyOnce(opts.db, handler, record, ctx),
       (err) => err instanceof RejectedMessageError || isPermanentDbError(err),
     );
     if (outcome === 'duplicate') state.duplicates++;

@@ -1,65 +1,40 @@
-import { systemAccess } from '../../access/access.js';
 import { customerProfileAggregate } from '../../aggregates/customerProfile/index.js';
 import type { PersonalData } from '../../aggregates/customerProfile/events.js';
 import { conversionIds } from '../../aggregates/lead/decider.js';
 import { opportunityAggregate } from '../../aggregates/opportunity/index.js';
-import type { CommandEnvelope, ExecuteCommand } from '../../commands/handler.js';
-import { AGGREGATE_ID_PATTERN } from '../../eventstore/streams.js';
-import { DomainError } from '../../shared/errors.js';
+import { type AppContext, on } from '../../commands/context.js';
 import { isCalendarDate } from '../../shared/dates.js';
-import { isCurrency, parseAmount } from '../../shared/money.js';
-import { type InboundContext, type InboundHandler, RejectedMessageError } from './inbound.js';
-import type { LeadCreatedRecord, QuoteCreatedRecord } from './records.js';
+import { inboundCaller, refusedAsRejected, requireId, requireMoney } from './inboundCaller.js';
+import type { InboundHandler } from './inboundHandler.js';
+import type { InboundCommandHandlers } from './inboundHandlers.js';
+import { offerAndOrderCommands } from './inboundOfferOrderCommands.js';
+import type { LeadCreatedRecord } from './records.js';
 
 /**
  * Consumed events that are commands on our aggregates. They append to the event store, outside
  * the inbox transaction, so each is idempotent by itself: a quote is attached once per quote
  * id, and a lead's initial profile has an id derived from the lead (the one its conversion
- * would use), so a redelivery finds it already there. A command the domain refuses is a
- * rejected message (dead-letter topic with the reason), never a retry loop.
+ * would use), so a redelivery finds it already there. The offers and orders events are in
+ * inboundOfferOrderCommands.ts.
  */
-export const INBOUND_ACTOR = 'system:kafka-inbound';
-
-function envelopeOf(ctx: InboundContext, aggregateId: string): CommandEnvelope {
-  if (!AGGREGATE_ID_PATTERN.test(aggregateId)) throw new RejectedMessageError(`"${aggregateId}" is not a valid id`);
+export function inboundCommands(app: AppContext): { commands: InboundCommandHandlers; onLeadCreated: InboundHandler<LeadCreatedRecord> } {
   return {
-    access: systemAccess(ctx.tenantId, INBOUND_ACTOR),
-    aggregateId,
-    correlationId: ctx.headers.correlationId || ctx.eventId,
-    causationId: ctx.eventId,
-  };
-}
-
-async function refusedAsRejected(run: () => Promise<unknown>, alreadyDone?: (e: DomainError) => boolean): Promise<void> {
-  try {
-    await run();
-  } catch (err) {
-    if (!(err instanceof DomainError)) throw err; // transient: retried in place
-    if (alreadyDone?.(err)) return;
-    throw new RejectedMessageError(`${err.code}: ${err.message}`);
-  }
-}
-
-export function inboundCommands(execute: ExecuteCommand): {
-  onQuoteCreated: InboundHandler<QuoteCreatedRecord>;
-  onLeadCreated: InboundHandler<LeadCreatedRecord>;
-} {
-  return {
-    // QuoteCreatedEvent (Sales) -> attach the pricing snapshot to the opportunity.
-    async onQuoteCreated(_trx, r, ctx) {
-      const totalAmount = parseAmount(r.totalAmount);
-      if (totalAmount === undefined) throw new RejectedMessageError(`totalAmount "${r.totalAmount}" is not a valid amount`);
-      if (!isCurrency(r.currency)) throw new RejectedMessageError(`currency "${r.currency}" is not ISO 4217`);
-      await refusedAsRejected(() =>
-        execute(opportunityAggregate, envelopeOf(ctx, r.opportunityId), {
-          type: 'AttachPricingSnapshot',
-          quoteId: r.quoteId,
-          totalAmount,
-          currency: r.currency,
-          validUntil: isCalendarDate(r.validUntil) ? r.validUntil : null,
-          sourceEventId: ctx.eventId,
-        }),
-      );
+    commands: {
+      // QuoteCreatedEvent (Sales) -> attach the pricing snapshot to the opportunity.
+      async QuoteCreatedEvent(_trx, r, ctx) {
+        const { amount: totalAmount, currency } = requireMoney('totalAmount', r.totalAmount, r.currency);
+        await refusedAsRejected(() =>
+          app.execute(opportunityAggregate, on(inboundCaller(ctx), requireId(r.opportunityId)), {
+            type: 'AttachPricingSnapshot',
+            quoteId: r.quoteId,
+            totalAmount,
+            currency,
+            validUntil: isCalendarDate(r.validUntil) ? r.validUntil : null,
+            sourceEventId: ctx.eventId,
+          }),
+        );
+      },
+      ...offerAndOrderCommands(app),
     },
 
     // LeadCreatedEvent (Sales) -> the initial customer profile (seed 001), a prospect.
@@ -76,7 +51,7 @@ export function inboundCommands(execute: ExecuteCommand): {
         : undefined;
       await refusedAsRejected(
         () =>
-          execute(customerProfileAggregate, envelopeOf(ctx, customerId), {
+          app.execute(customerProfileAggregate, on(inboundCaller(ctx), requireId(customerId)), {
             type: 'CreateCustomerProfile',
             customerId,
             name: r.companyName?.trim() || 'Individual customer',

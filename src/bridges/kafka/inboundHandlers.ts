@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { CALENDAR_DATE_RULE, isCalendarDate } from '../../shared/dates.js';
-import { type InboundHandler, type InboundHandlers, RejectedMessageError } from './inbound.js';
-import type { LeadCreatedRecord, QuoteCreatedRecord } from './records.js';
+import { type InboundHandler, type InboundHandlers, RejectedMessageError } from './inboundHandler.js';
+import type { LeadCreatedRecord } from './records.js';
 
 /**
  * What each consumed event does (seeds 000/001 "Domain Events Consumed"). These are enrichments:
@@ -9,18 +9,19 @@ import type { LeadCreatedRecord, QuoteCreatedRecord } from './records.js';
  * still arrive out of order across topics (exceeded and restored travel separately), so upserts
  * only move forward in event time.
  *
- * QuoteCreatedEvent ("attach pricing snapshot") is a command on the Opportunity aggregate, which
- * the command side provides: pass it as `onQuoteCreated`. Until then the quote topic is simply
- * not consumed and its messages wait in Kafka. A command appends to the event store, outside
- * this transaction, so it must be idempotent by itself: derive the appended event's id from
- * ctx.eventId (e.g. a UUIDv5) so a redelivery is rejected by the store's unique event id.
+ * The events that are commands on our aggregates (QuoteCreated, and seed 003's offers and
+ * orders events) come from the command side as `commands` (inboundCommands.ts). An event type
+ * without one is simply not consumed and its messages wait in Kafka. A command appends to the
+ * event store, outside this transaction, so it must be idempotent by itself.
  */
+export type CommandEventType = 'QuoteCreatedEvent' | 'OfferApprovedEvent' | 'OfferRejectedEvent' | 'OrderCreatedEvent';
+export type InboundCommandHandlers = Pick<InboundHandlers, CommandEventType>;
+
 export interface InboundHandlerDeps {
-  readonly onQuoteCreated?: InboundHandler<QuoteCreatedRecord>;
+  readonly commands?: InboundCommandHandlers;
   /** Runs after the lead is recorded: the initial CustomerProfile (seed 001). */
   readonly onLeadCreated?: InboundHandler<LeadCreatedRecord>;
 }
-
 
 /** CustomerProfileUpdatedEvent field → customer_accounts column. */
 const PROFILE_VALUE_COLUMNS = { name: 'name', status: 'status', segment: 'segment', primaryContactId: 'primary_contact_id' } as const;
@@ -160,6 +161,6 @@ export function createInboundHandlers(deps: InboundHandlerDeps = {}): InboundHan
       await upsertIfNewer(trx, 'customer_credit_blocks', ['tenant_id', 'customer_id'], 'since', row, ['blocked', 'since', 'event_id']);
     },
 
-    ...(deps.onQuoteCreated ? { QuoteCreatedEvent: deps.onQuoteCreated } : {}),
+    ...deps.commands,
   };
 }

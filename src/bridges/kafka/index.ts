@@ -2,16 +2,9 @@
 export { avroCodec, loadAvroCodec, type AvroCodec, type AvroField, type AvroRecord } from './avro.js';
 export { createPlatformaticTransport, type PlatformaticTransportOptions } from './platformatic.js';
 export { createKafkaOutbound, type KafkaOutbound, type OutboundOptions, type OutboundStatus } from './outbound.js';
-export {
-  CONSUMER_GROUP,
-  RejectedMessageError,
-  createKafkaInbound,
-  type InboundContext,
-  type InboundHandler,
-  type InboundHandlers,
-  type InboundStatus,
-  type KafkaInbound,
-} from './inbound.js';
+export { CONSUMER_GROUP, createKafkaInbound, type KafkaInbound } from './inbound.js';
+export { RejectedMessageError, type InboundContext, type InboundHandler, type InboundHandlers } from './inboundHandler.js';
+export type { InboundStatus } from './inboundStatus.js';
 export { createInboundHandlers, type InboundHandlerDeps } from './inboundHandlers.js';
 export { postgresLagCounter, storeLagCounter, type LagCounter } from '../../subscriptions/lag.js';
 export type * from './records.js';

@@ -26,13 +26,66 @@ import type { KafkaTransport, OutgoingMessage, TopicCheck } from './transport.js
 export const OUTBOUND_CHECKPOINT_NAME = 'kafka-outbound';
 export const OUTBOUND_CHECKPOINT_VERSION = 1;
 
+/**
+ * What an outbound publishes (Eventuous' gateway: subscription → transform → producer): the
+ * Avro topics of seeds 000/001 are one, seed 004's JSON feeds another, each with its own
+ * checkpoint and lease, so a slow or new feed never holds the other back.
+ */
+export interface OutboundGateway {
+  /** Its checkpoint's and lease's name. */
+  readonly name: string;
+  readonly version: number;
+  readonly eventTypes: readonly string[];
+  /** Created when missing, checked otherwise, before the first send. */
+  readonly topics: readonly TopicSpec[];
+  /** The messages of a batch, in order; an event may give none or several. */
+  toMessages(events: readonly StoredEvent[]): Promise<OutgoingMessage[]>;
+  /** Where a first start begins: START (everything) unless given; a feed starts at the head. */
+  firstPosition?(store: EventStore): Promise<Position>;
+}
+
+/** Seeds 000/001: one Avro message per published event on its documented topic. */
+export function avroGateway(topics: TopicConfig, codec: AvroCodec = avroCodec()): OutboundGateway {
+  const topicOf = (t: string): TopicSpec | undefined => topics.published[t as PublishedEventType];
+  return {
+    name: OUTBOUND_CHECKPOINT_NAME,
+    version: OUTBOUND_CHECKPOINT_VERSION,
+    eventTypes: Object.keys(topics.published),
+    topics: Object.values<TopicSpec>(topics.published),
+    toMessages: async (events) =>
+      events.map((e) => {
+        const spec = topicOf(e.eventType);
+        if (!spec) throw new Error(`no topic for ${e.eventType}`); // the subscription filter prevents this
+        return {
+          topic: spec.topic,
+          key: e.aggregateId || e.streamId,
+          value: codec.encode(e.eventType, e),
+          headers: { ...messageHeaders(e), 'content-type': 'avro/binary', schema: codec.schemaName(e.eventType) },
+        };
+      }),
+  };
+}
+
+/** The headers every published message carries, whatever its encoding. */
+export function messageHeaders(e: StoredEvent): Record<string, string> {
+  return {
+    eventType: e.eventType,
+    eventId: e.eventId,
+    tenantId: e.tenantId,
+    correlationId: e.metadata.correlationId,
+    // The trace of the command that decided it: consumers continue it (W3C trace context).
+    ...(e.metadata.traceparent ? { traceparent: e.metadata.traceparent } : {}),
+  };
+}
+
 export interface OutboundOptions {
   readonly store: EventStore;
   readonly db: Knex;
   readonly transport: KafkaTransport;
   readonly log: Logger;
   readonly topics?: TopicConfig;
-  readonly codec?: AvroCodec;
+  /** What to publish; the Avro topics of seeds 000/001 when absent. */
+  readonly gateway?: OutboundGateway;
   /** Events per read and per send. */
   readonly batchSize?: number;
   readonly backoff?: BackoffOptions;
@@ -72,11 +125,9 @@ export interface KafkaOutbound {
 }
 
 export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
-  const topics = opts.topics ?? resolveTopics();
-  const codec = opts.codec ?? avroCodec();
+  const gateway = opts.gateway ?? avroGateway(opts.topics ?? resolveTopics());
   const log = opts.log;
-  const eventTypes = Object.keys(topics.published) as PublishedEventType[];
-  const topicOf = (t: string): TopicSpec | undefined => topics.published[t as PublishedEventType];
+  const eventTypes = gateway.eventTypes;
   const lagCounter = opts.lagCounter ?? storeLagCounter(opts.store);
   const state = {
     published: 0,
@@ -86,29 +137,8 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
     topicsEnsured: false,
   };
 
-  function toMessage(e: StoredEvent): OutgoingMessage {
-    const spec = topicOf(e.eventType);
-    if (!spec) throw new Error(`no topic for ${e.eventType}`); // the subscription filter prevents this
-    return {
-      topic: spec.topic,
-      key: e.aggregateId || e.streamId,
-      value: codec.encode(e.eventType, e),
-      headers: {
-        eventType: e.eventType,
-        eventId: e.eventId,
-        tenantId: e.tenantId,
-        correlationId: e.metadata.correlationId,
-        'content-type': 'avro/binary',
-        schema: codec.schemaName(e.eventType),
-        // The trace of the command that decided it: consumers continue it (W3C trace context).
-        ...(e.metadata.traceparent ? { traceparent: e.metadata.traceparent } : {}),
-      },
-    };
-  }
-
   async function ensureTopics(): Promise<void> {
-    const specs = Object.values<TopicSpec>(topics.published);
-    const checks = await opts.transport.ensureTopics(specs);
+    const checks = await opts.transport.ensureTopics(gateway.topics);
     state.topicChecks = checks;
     for (const c of checks) {
       if (c.status === 'created') log.info('kafka topic created', { topic: c.topic, partitions: c.partitions });
@@ -126,12 +156,12 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
 
   /** Sends a batch, then moves the checkpoint: at least once, in order per key. */
   const subscriber: Subscriber = {
-    name: OUTBOUND_CHECKPOINT_NAME,
-    version: OUTBOUND_CHECKPOINT_VERSION,
+    name: gateway.name,
+    version: gateway.version,
     eventTypes,
     async handle(events, commit) {
       if (!state.topicsEnsured) await ensureTopics(); // after a failed send
-      const messages = events.map(toMessage);
+      const messages = await gateway.toMessages(events);
       try {
         await opts.transport.send(messages);
       } catch (err) {
@@ -160,6 +190,7 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
           await ensureTopics();
           return storedPosition(subscriber, stored);
         },
+        ...(gateway.firstPosition ? { firstPosition: () => gateway.firstPosition!(opts.store) } : {}),
         ...(opts.backoff ? { backoff: opts.backoff } : {}),
         onError: (err) => {
           state.lastError = errorMessage(err);
@@ -183,14 +214,14 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
       let lagError: string | null = null;
       try {
         // Another instance publishes: what it has stored is what this one can tell.
-        if (!sub?.running) checkpoint = (await readCheckpoints(opts.db, [OUTBOUND_CHECKPOINT_NAME])).get(OUTBOUND_CHECKPOINT_NAME) ?? checkpoint;
+        if (!sub?.running) checkpoint = (await readCheckpoints(opts.db, [gateway.name])).get(gateway.name) ?? checkpoint;
         head = await opts.store.headPosition();
         lag = comparePositions(head, checkpoint) <= 0 ? { count: 0, exact: true } : await lagCounter(checkpoint, eventTypes);
       } catch (err) {
         lagError = errorMessage(err);
       }
       return {
-        name: OUTBOUND_CHECKPOINT_NAME,
+        name: gateway.name,
         running: sub?.running ?? false,
         connected: opts.transport.connected(),
         checkpoint: formatPosition(checkpoint),

@@ -74,6 +74,38 @@ export interface CustomerProfileUpdatedRecord extends EnvelopeRecord {
   readonly primaryContactId: string | null;
 }
 
+/** Offers (seed 003, "Offers Service Integration"): OfferApproved moves the deal to negotiation. */
+export interface OfferApprovedRecord extends EnvelopeRecord {
+  readonly offerId: string;
+  readonly opportunityId: string;
+  readonly customerId: string;
+  readonly totalAmount: string;
+  readonly currency: string;
+  readonly approvedAt: number;
+}
+
+/** OfferRejected updates the deal's probability: to `probability` when given. */
+export interface OfferRejectedRecord extends EnvelopeRecord {
+  readonly offerId: string;
+  readonly opportunityId: string;
+  readonly customerId: string;
+  readonly reason: string;
+  readonly rejectedAt: number;
+  readonly probability: number | null;
+}
+
+/** Orders (seed 003): closes the deal as won and asks for a follow-up; the deal is optional (OrderCompletion). */
+export interface OrderCreatedRecord extends EnvelopeRecord {
+  readonly orderId: string;
+  readonly opportunityId: string | null;
+  readonly customerId: string | null;
+  readonly totalAmount: string;
+  readonly currency: string;
+  readonly createdAt: number;
+  readonly salesRepId: string | null;
+  readonly followUpRequired: boolean;
+}
+
 export interface ConsumedRecords {
   QuoteCreatedEvent: QuoteCreatedRecord;
   CreditLimitExceededEvent: CreditLimitExceededRecord;
@@ -82,6 +114,9 @@ export interface ConsumedRecords {
   ServiceOrderCreatedEvent: ServiceOrderCreatedRecord;
   ContractActivatedEvent: ContractActivatedRecord;
   CustomerProfileUpdatedEvent: CustomerProfileUpdatedRecord;
+  OfferApprovedEvent: OfferApprovedRecord;
+  OfferRejectedEvent: OfferRejectedRecord;
+  OrderCreatedEvent: OrderCreatedRecord;
 }
 
 // Fails to compile if ConsumedRecords and the consumed topics drift apart.
@@ -100,4 +135,7 @@ export const RECORD_FIELDS: { readonly [K in ConsumedEventType]: readonly (keyof
   ServiceOrderCreatedEvent: [...ENVELOPE, 'serviceOrderId', 'customerId', 'description', 'createdAt'],
   ContractActivatedEvent: [...ENVELOPE, 'contractId', 'customerId', 'productId', 'entitlement', 'startDate', 'endDate'],
   CustomerProfileUpdatedEvent: [...ENVELOPE, 'customerId', 'changedFields', 'updatedBy', 'name', 'status', 'segment', 'primaryContactId'],
+  OfferApprovedEvent: [...ENVELOPE, 'offerId', 'opportunityId', 'customerId', 'totalAmount', 'currency', 'approvedAt'],
+  OfferRejectedEvent: [...ENVELOPE, 'offerId', 'opportunityId', 'customerId', 'reason', 'rejectedAt', 'probability'],
+  OrderCreatedEvent: [...ENVELOPE, 'orderId', 'opportunityId', 'customerId', 'totalAmount', 'currency', 'createdAt', 'salesRepId', 'followUpRequired'],
 };

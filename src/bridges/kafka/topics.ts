@@ -1,3 +1,4 @@
+import { FEED_TOPICS, type FeedName, type FeedTopics, feedEnvName } from './feeds/feedTopics.js';
 import { API_KEY_EVENT_TYPES } from '../../aggregates/apiKey/events.js';
 import { TEAM_EVENT_TYPES } from '../../aggregates/team/events.js';
 import { ACTIVITY_EVENT_TYPES } from '../../aggregates/activity/events.js';
@@ -42,6 +43,7 @@ export const PUBLISHED_EVENT_TYPES = Object.keys(PUBLISHED_TOPICS) as PublishedE
 export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
   'OpportunityUpdatedEvent',
   'OpportunityPricingSnapshotAttachedEvent',
+  'OpportunityOfferRejectedEvent',
   'OpportunityReassignedEvent',
   'CustomerMergedIntoEvent', // the source side of a merge; CustomerMergedEvent is the published fact
   'ForecastCreatedEvent',
@@ -71,7 +73,7 @@ export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
 ];
 
 /**
- * Consumed events. The seeds name the events, not their topics, except Customer 360's
+ * Consumed events (seeds 000, 001 and 003). The seeds name the events, not their topics, except Customer 360's
  * profile.updated; the others follow the seeds' convention `<context>.<entity>.<event>`.
  * Their producers own them: when we must create one (a fresh cluster) it gets `partitions`,
  * and an existing topic is only checked and reported, never altered.
@@ -84,6 +86,10 @@ export const INBOUND_TOPICS = {
   LeadCreatedEvent: { topic: 'sales.lead.created', partitions: 6 },
   ServiceOrderCreatedEvent: { topic: 'serviceorders.order.created', partitions: 6 },
   ContractActivatedEvent: { topic: 'contracts.contract.activated', partitions: 6 },
+  // seed 003, "Offers Service Integration" and "Orders Service Integration"
+  OfferApprovedEvent: { topic: 'offers.offer.approved', partitions: 6 },
+  OfferRejectedEvent: { topic: 'offers.offer.rejected', partitions: 6 },
+  OrderCreatedEvent: { topic: 'orders.order.created', partitions: 6 },
 } as const satisfies Record<string, TopicSpec>;
 
 export type ConsumedEventType = keyof typeof INBOUND_TOPICS;
@@ -93,6 +99,8 @@ export const DLQ_TOPIC: TopicSpec = { topic: 'crm.pipeline.dlq', partitions: 3 }
 
 export interface TopicConfig {
   readonly published: Readonly<Record<PublishedEventType, TopicSpec>>;
+  /** Seed 004's JSON feeds (feeds/feedTopics.ts). */
+  readonly feeds: FeedTopics;
   readonly inbound: Readonly<Record<ConsumedEventType, TopicSpec>>;
   readonly dlq: TopicSpec;
 }
@@ -118,12 +126,14 @@ export function resolveTopics(overrides: Readonly<Record<string, string | undefi
   const rename = (eventType: string, spec: TopicSpec): TopicSpec => {
     const name = topicEnvName(eventType);
     known.add(name);
-    const value = overrides[name];
-    if (value === undefined || value === '') return spec;
-    if (!TOPIC_NAME.test(value)) throw new Error(`${name}: "${value}" is not a valid Kafka topic name`);
-    return { topic: value, partitions: spec.partitions };
+    return renamed(name, overrides[name], spec);
   };
   const published = mapSpecs<PublishedEventType>(PUBLISHED_TOPICS, rename);
+  const feeds = mapSpecs<FeedName>(FEED_TOPICS, (feed, spec) => {
+    const name = feedEnvName(feed);
+    known.add(name);
+    return renamed(name, overrides[name], spec);
+  });
   const inbound = mapSpecs<ConsumedEventType>(INBOUND_TOPICS, rename);
   const dlqName = overrides[DLQ_ENV_NAME];
   if (dlqName !== undefined && dlqName !== '' && !TOPIC_NAME.test(dlqName)) {
@@ -131,7 +141,13 @@ export function resolveTopics(overrides: Readonly<Record<string, string | undefi
   }
   const unknown = Object.keys(overrides).filter((k) => k.startsWith('KAFKA_TOPIC_') && !known.has(k));
   if (unknown.length > 0) throw new Error(`unknown Kafka topic setting(s): ${unknown.join(', ')}`);
-  return { published, inbound, dlq: dlqName ? { topic: dlqName, partitions: DLQ_TOPIC.partitions } : DLQ_TOPIC };
+  return { published, feeds, inbound, dlq: dlqName ? { topic: dlqName, partitions: DLQ_TOPIC.partitions } : DLQ_TOPIC };
+}
+
+function renamed(name: string, value: string | undefined, spec: TopicSpec): TopicSpec {
+  if (value === undefined || value === '') return spec;
+  if (!TOPIC_NAME.test(value)) throw new Error(`${name}: "${value}" is not a valid Kafka topic name`);
+  return { topic: value, partitions: spec.partitions };
 }
 
 function mapSpecs<K extends string>(
@@ -146,7 +162,12 @@ function mapSpecs<K extends string>(
 /** Every topic the bridge writes to or reads from, once each, for ensureTopics. */
 export function allTopicSpecs(config: TopicConfig): TopicSpec[] {
   const byName = new Map<string, TopicSpec>();
-  for (const spec of [...Object.values<TopicSpec>(config.published), ...Object.values<TopicSpec>(config.inbound), config.dlq]) {
+  for (const spec of [
+    ...Object.values<TopicSpec>(config.published),
+    ...Object.values<TopicSpec>(config.feeds),
+    ...Object.values<TopicSpec>(config.inbound),
+    config.dlq,
+  ]) {
     if (!byName.has(spec.topic)) byName.set(spec.topic, spec);
   }
   return [...byName.values()];

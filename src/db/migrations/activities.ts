@@ -1,4 +1,22 @@
+import type { Knex } from 'knex';
 import type { Migration } from './index.js';
+
+/**
+ * The columns and indexes that close both tables alike (in this order, as first shipped): why it
+ * was cancelled, revision, who and when; keyed by tenant and id, indexed for the lists' filters.
+ */
+function workTail(t: Knex.CreateTableBuilder, id: string, owner: string): void {
+  t.text('cancel_reason');
+  t.bigInteger('revision').notNullable();
+  t.text('created_by').notNullable();
+  t.text('updated_by').notNullable();
+  t.timestamp('created_at', { useTz: true }).notNullable();
+  t.timestamp('updated_at', { useTz: true }).notNullable();
+  t.primary(['tenant_id', id]);
+  t.index(['tenant_id', owner]);
+  t.index(['tenant_id', 'related_type', 'related_id']);
+  t.index(['tenant_id', 'status', 'due_date']);
+}
 
 /** Migrations of the activities and tasks read models (seed 003); names start with '0900_'. */
 export const activityMigrations: readonly Migration[] = [
@@ -19,16 +37,7 @@ export const activityMigrations: readonly Migration[] = [
         t.text('status').notNullable(); // planned | completed | cancelled
         t.text('priority').notNullable();
         t.text('outcome');
-        t.text('cancel_reason');
-        t.bigInteger('revision').notNullable();
-        t.text('created_by').notNullable();
-        t.text('updated_by').notNullable();
-        t.timestamp('created_at', { useTz: true }).notNullable();
-        t.timestamp('updated_at', { useTz: true }).notNullable();
-        t.primary(['tenant_id', 'activity_id']);
-        t.index(['tenant_id', 'owner_id']);
-        t.index(['tenant_id', 'related_type', 'related_id']);
-        t.index(['tenant_id', 'status', 'due_date']);
+        workTail(t, 'activity_id', 'owner_id');
       });
       await knex.schema.createTable('tasks', (t) => {
         t.text('tenant_id').notNullable();
@@ -44,16 +53,7 @@ export const activityMigrations: readonly Migration[] = [
         t.text('completed_by');
         t.text('status').notNullable(); // open | completed | cancelled
         t.text('priority').notNullable();
-        t.text('cancel_reason');
-        t.bigInteger('revision').notNullable();
-        t.text('created_by').notNullable();
-        t.text('updated_by').notNullable();
-        t.timestamp('created_at', { useTz: true }).notNullable();
-        t.timestamp('updated_at', { useTz: true }).notNullable();
-        t.primary(['tenant_id', 'task_id']);
-        t.index(['tenant_id', 'assignee_id']);
-        t.index(['tenant_id', 'related_type', 'related_id']);
-        t.index(['tenant_id', 'status', 'due_date']);
+        workTail(t, 'task_id', 'assignee_id');
       });
     },
     async down(knex) {

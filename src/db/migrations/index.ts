@@ -2,8 +2,10 @@ import type { Knex } from 'knex';
 import { EVENT_STORE_DDL, EVENT_STORE_DROP } from '../../eventstore/postgres/schema.js';
 import { accessMigrations } from './access.js';
 import { activityMigrations } from './activities.js';
+import { feedMigrations } from './feeds.js';
 import { workflowMigrations } from './workflows.js';
 import { customerMigrations } from './customers.js';
+import { customerTimelineMigrations } from './customerTimeline.js';
 import { forecastMigrations } from './forecasts.js';
 import { kafkaMigrations } from './kafka.js';
 import { leadMigrations } from './leads.js';
@@ -216,4 +218,6 @@ export const migrations: readonly Migration[] = [
   ...activityMigrations,
   ...segmentMigrations,
   ...workflowMigrations,
+  ...customerTimelineMigrations,
+  ...feedMigrations,
 ];

@@ -87,6 +87,59 @@ const idOf = (args: Args, at: string) => parseInput(z.object({ id }), { id: args
 /** The other arguments of such a command (everything but its id). */
 const rest = ({ id: _id, ...others }: Args): Args => others;
 
+type Resolver = (parent: unknown, args: Args, ctx: GraphQLContext) => Promise<unknown>;
+type Written = { readonly aggregateId: string; readonly position: Position | undefined };
+
+/** How a mutation on activities or tasks answers: the resource the caller needs write on, and the record once written. */
+const ACTIVITY = { resource: 'activity', at: activityAt } as const;
+const TASK = { resource: 'task', at: taskAt } as const;
+
+/**
+ * One mutation on an activity or a task, as data: what it answers with, where its input is (the
+ * `input` argument, parsed as 'input', or the other arguments, parsed under the mutation's name;
+ * none for a command without input), the REST request schema that parses it, and the use case.
+ * A creation (`id: 'in input'`) takes its id from the input; the others from the `id` argument.
+ */
+interface WorkMutation<I> {
+  readonly answer: typeof ACTIVITY | typeof TASK;
+  readonly id: 'in input' | 'argument';
+  readonly input?: { readonly from: 'input' | 'args'; readonly schema: z.ZodType<I> };
+  readonly run: (app: GraphQLContext['deps'], caller: GraphQLContext['caller'], id: string, input: I) => Promise<Written>;
+}
+
+/** The resolver of a work mutation: access, id, input, use case, then the record from its read model. */
+function resolverOf<I>(name: string, m: WorkMutation<I>): Resolver {
+  return async (_, args, ctx) => {
+    requireReach(ctx.access, m.answer.resource, 'write');
+    const recordId = m.id === 'argument' ? idOf(args, name) : '';
+    const parsed = m.input && (m.input.from === 'input' ? parseInput(m.input.schema, input(args), 'input') : parseInput(m.input.schema, rest(args), name));
+    const result = await m.run(ctx.deps, ctx.caller, recordId, parsed as I);
+    return m.answer.at(ctx, m.id === 'argument' ? recordId : result.aggregateId, result.position);
+  };
+}
+
+const work = <I>(m: WorkMutation<I>) => m;
+
+/** Seed 003's activity and task mutations: the REST use cases and input rules, answered from the read models. */
+const WORK_MUTATIONS = {
+  createActivity: work({ answer: ACTIVITY, id: 'in input', input: { from: 'input', schema: createActivityBody }, run: (app, caller, _id, i) => createActivity(app, caller, i) }),
+  updateActivity: work({ answer: ACTIVITY, id: 'argument', input: { from: 'input', schema: updateActivityBody }, run: updateActivity }),
+  completeActivity: work({ answer: ACTIVITY, id: 'argument', input: { from: 'args', schema: completeActivityBody }, run: completeActivity }),
+  reopenActivity: work({ answer: ACTIVITY, id: 'argument', run: (app, caller, activityId) => reopenActivity(app, caller, activityId) }),
+  cancelActivity: work({ answer: ACTIVITY, id: 'argument', input: { from: 'args', schema: reasonBody }, run: cancelActivity }),
+  reassignActivity: work({ answer: ACTIVITY, id: 'argument', input: { from: 'args', schema: reassignActivityBody }, run: reassignActivity }),
+  createTask: work({ answer: TASK, id: 'in input', input: { from: 'input', schema: createTaskBody }, run: (app, caller, _id, i) => createTask(app, caller, i) }),
+  updateTask: work({ answer: TASK, id: 'argument', input: { from: 'input', schema: updateTaskBody }, run: updateTask }),
+  completeTask: work({ answer: TASK, id: 'argument', input: { from: 'args', schema: completeTaskBody }, run: completeTask }),
+  reopenTask: work({ answer: TASK, id: 'argument', input: { from: 'args', schema: reasonBody }, run: reopenTask }),
+  cancelTask: work({ answer: TASK, id: 'argument', input: { from: 'args', schema: reasonBody }, run: cancelTask }),
+  reassignTask: work({ answer: TASK, id: 'argument', input: { from: 'args', schema: reassignTaskBody }, run: reassignTask }),
+};
+
+const workResolvers = Object.fromEntries(
+  Object.entries(WORK_MUTATIONS).map(([name, m]) => [name, resolverOf(name, m as WorkMutation<unknown>)]),
+) as Record<keyof typeof WORK_MUTATIONS, Resolver>;
+
 export const Mutation = {
   async createLead(_: unknown, args: Args, ctx: GraphQLContext) {
     requireReach(ctx.access, 'lead', 'write');
@@ -140,85 +193,5 @@ export const Mutation = {
     return forecastNode(row, ctx.deps);
   },
 
-  async createActivity(_: unknown, args: Args, ctx: GraphQLContext) {
-    requireReach(ctx.access, 'activity', 'write');
-    const result = await createActivity(ctx.deps, ctx.caller, parseInput(createActivityBody, input(args), 'input'));
-    return activityAt(ctx, result.aggregateId, result.position);
-  },
-
-  async updateActivity(_: unknown, args: Args, ctx: GraphQLContext) {
-    requireReach(ctx.access, 'activity', 'write');
-    const activityId = idOf(args, 'updateActivity');
-    const result = await updateActivity(ctx.deps, ctx.caller, activityId, parseInput(updateActivityBody, input(args), 'input'));
-    return activityAt(ctx, activityId, result.position);
-  },
-
-  async completeActivity(_: unknown, args: Args, ctx: GraphQLContext) {
-    requireReach(ctx.access, 'activity', 'write');
-    const activityId = idOf(args, 'completeActivity');
-    const result = await completeActivity(ctx.deps, ctx.caller, activityId, parseInput(completeActivityBody, rest(args), 'completeActivity'));
-    return activityAt(ctx, activityId, result.position);
-  },
-
-  async reopenActivity(_: unknown, args: Args, ctx: GraphQLContext) {
-    requireReach(ctx.access, 'activity', 'write');
-    const activityId = idOf(args, 'reopenActivity');
-    const result = await reopenActivity(ctx.deps, ctx.caller, activityId);
-    return activityAt(ctx, activityId, result.position);
-  },
-
-  async cancelActivity(_: unknown, args: Args, ctx: GraphQLContext) {
-    requireReach(ctx.access, 'activity', 'write');
-    const activityId = idOf(args, 'cancelActivity');
-    const result = await cancelActivity(ctx.deps, ctx.caller, activityId, parseInput(reasonBody, rest(args), 'cancelActivity'));
-    return activityAt(ctx, activityId, result.position);
-  },
-
-  async reassignActivity(_: unknown, args: Args, ctx: GraphQLContext) {
-    requireReach(ctx.access, 'activity', 'write');
-    const activityId = idOf(args, 'reassignActivity');
-    const result = await reassignActivity(ctx.deps, ctx.caller, activityId, parseInput(reassignActivityBody, rest(args), 'reassignActivity'));
-    return activityAt(ctx, activityId, result.position);
-  },
-
-  async createTask(_: unknown, args: Args, ctx: GraphQLContext) {
-    requireReach(ctx.access, 'task', 'write');
-    const result = await createTask(ctx.deps, ctx.caller, parseInput(createTaskBody, input(args), 'input'));
-    return taskAt(ctx, result.aggregateId, result.position);
-  },
-
-  async updateTask(_: unknown, args: Args, ctx: GraphQLContext) {
-    requireReach(ctx.access, 'task', 'write');
-    const taskId = idOf(args, 'updateTask');
-    const result = await updateTask(ctx.deps, ctx.caller, taskId, parseInput(updateTaskBody, input(args), 'input'));
-    return taskAt(ctx, taskId, result.position);
-  },
-
-  async completeTask(_: unknown, args: Args, ctx: GraphQLContext) {
-    requireReach(ctx.access, 'task', 'write');
-    const taskId = idOf(args, 'completeTask');
-    const result = await completeTask(ctx.deps, ctx.caller, taskId, parseInput(completeTaskBody, rest(args), 'completeTask'));
-    return taskAt(ctx, taskId, result.position);
-  },
-
-  async reopenTask(_: unknown, args: Args, ctx: GraphQLContext) {
-    requireReach(ctx.access, 'task', 'write');
-    const taskId = idOf(args, 'reopenTask');
-    const result = await reopenTask(ctx.deps, ctx.caller, taskId, parseInput(reasonBody, rest(args), 'reopenTask'));
-    return taskAt(ctx, taskId, result.position);
-  },
-
-  async cancelTask(_: unknown, args: Args, ctx: GraphQLContext) {
-    requireReach(ctx.access, 'task', 'write');
-    const taskId = idOf(args, 'cancelTask');
-    const result = await cancelTask(ctx.deps, ctx.caller, taskId, parseInput(reasonBody, rest(args), 'cancelTask'));
-    return taskAt(ctx, taskId, result.position);
-  },
-
-  async reassignTask(_: unknown, args: Args, ctx: GraphQLContext) {
-    requireReach(ctx.access, 'task', 'write');
-    const taskId = idOf(args, 'reassignTask');
-    const result = await reassignTask(ctx.deps, ctx.caller, taskId, parseInput(reassignTaskBody, rest(args), 'reassignTask'));
-    return taskAt(ctx, taskId, result.position);
-  },
+  ...workResolvers,
 };

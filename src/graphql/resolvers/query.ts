@@ -1,6 +1,6 @@
 import { requireReach } from '../../access/policy.js';
 import { awaitReadModel } from '../../http/consistency.js';
-import { listActivitiesQuery, listTasksQuery } from '../../http/requests/activities.js';
+import { listActivitiesQuery, listTasksQuery, workFilters } from '../../http/requests/activities.js';
 import { listLeadsQuery } from '../../http/requests/leads.js';
 import { listQuery } from '../../http/requests/opportunities.js';
 import { listTerritoriesQuery } from '../../http/requests/admin.js';
@@ -75,7 +75,7 @@ export const Query = {
     const q = parseInput(listActivitiesQuery, workArgs(args), 'activities');
     await caughtUp(ctx, activitiesProjection.name);
     const now = new Date();
-    const filters = { ownerId: q.owner_id, relatedType: q.related_type, relatedId: q.related_id, status: q.status, type: q.type, priority: q.priority, dueBefore: q.due_before, dueAfter: q.due_after, overdue: q.overdue, now };
+    const filters = workFilters(q, q.owner_id, now);
     const { rows, total } = await activitiesFor(ctx.deps.db, ctx.access, filters, q);
     return connection(rows.map((r) => activityNode(r, now)), total, q);
   },
@@ -85,7 +85,7 @@ export const Query = {
     const q = parseInput(listTasksQuery, workArgs(args), 'tasks');
     await caughtUp(ctx, tasksProjection.name);
     const now = new Date();
-    const filters = { ownerId: q.assigned_to, relatedType: q.related_type, relatedId: q.related_id, status: q.status, type: q.type, priority: q.priority, dueBefore: q.due_before, dueAfter: q.due_after, overdue: q.overdue, now };
+    const filters = workFilters(q, q.assigned_to, now);
     const { rows, total } = await tasksFor(ctx.deps.db, ctx.access, filters, q);
     return connection(rows.map((r) => taskNode(r, now)), total, q);
   },

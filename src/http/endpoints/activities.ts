@@ -18,7 +18,7 @@ import { type Call, type Endpoint, endpoint, paged } from '../endpoint.js';
 import { sendHistory } from '../history.js';
 import { readRow } from '../readRow.js';
 import { activityDto, renderActivity } from '../render/activities.js';
-import { completeActivityBody, createActivityBody, listActivitiesQuery, reasonBody, reassignActivityBody, updateActivityBody } from '../requests/activities.js';
+import { completeActivityBody, createActivityBody, listActivitiesQuery, reasonBody, reassignActivityBody, updateActivityBody, workFilters } from '../requests/activities.js';
 import { activityBody, activityPage, activityResult } from '../responses/activities.js';
 import { historyBody } from '../responses/common.js';
 
@@ -63,18 +63,7 @@ export const activityEndpoints: readonly Endpoint<ApiDeps>[] = [
       const q = call.query;
       await readYourWrites(call, activitiesProjection.name);
       const now = new Date();
-      const filters = {
-        ownerId: q.owner_id,
-        relatedType: q.related_type,
-        relatedId: q.related_id,
-        status: q.status,
-        type: q.type,
-        priority: q.priority,
-        dueBefore: q.due_before,
-        dueAfter: q.due_after,
-        overdue: q.overdue,
-        now,
-      };
+      const filters = workFilters(q, q.owner_id, now);
       const { rows, total } = await activitiesFor(call.deps.db, call.access, filters, q);
       return { body: paged(rows.map((r) => activityDto(r, now)), total, q) };
     },

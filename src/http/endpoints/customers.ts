@@ -6,10 +6,11 @@ import { readModelAsOf } from '../../compliance/asOf.js';
 import { streamName } from '../../eventstore/streams.js';
 import { consentsOf, customer360For, getCustomer, listCustomers } from '../../projections/customerQueries.js';
 import { customersProjection } from '../../projections/customers.js';
-import { TIMELINE_KINDS, customerTimeline } from '../../projections/customerTimeline.js';
+import { customerTimelineProjection } from '../../projections/customerTimeline.js';
+import { TIMELINE_KINDS, customerTimeline } from '../../projections/customerTimelineQueries.js';
+import { activitiesProjection, tasksProjection } from '../../projections/activities.js';
+import { leadsProjection } from '../../projections/leads.js';
 import { opportunitiesProjection } from '../../projections/opportunities.js';
-import { salesAnalyticsProjection } from '../../projections/salesAnalytics.js';
-import { ownerScope } from '../../access/policy.js';
 import { notFound } from '../../shared/errors.js';
 import { commandReply, etagOf } from '../commandReply.js';
 import { readYourWrites } from '../consistency.js';
@@ -28,6 +29,9 @@ const read = ['customer', 'read'] as const;
 
 const onCustomer = (call: Call<unknown, unknown, ApiDeps>, run: (caller: Caller) => Promise<CustomerResult>, render: (r: CustomerResult) => object = renderCustomer) =>
   commandReply(call, { aggregate: customerProfileAggregate, aggregateId: call.params.id!, status: 200, run, render });
+
+/** The read models the 360 view and the timeline join (deals, leads, work), for read-your-writes. */
+const CUSTOMER_VIEW_PROJECTIONS = [customersProjection, opportunitiesProjection, leadsProjection, activitiesProjection, tasksProjection].map((p) => p.name);
 
 const eventsOf = async (call: Call<unknown, unknown, ApiDeps>) =>
   (await loadReadable(call.deps.store, call.access, customerProfileAggregate, call.params.id!, 'Customer')).events;
@@ -77,7 +81,8 @@ export const customerEndpoints: readonly Endpoint<ApiDeps>[] = [
   endpoint({
     method: 'get',
     path: `${BASE}/{id}`,
-    summary: 'Customer 360: profile, consents, merged profiles, the open opportunities the caller may see; as_of / as_of_revision: the profile as it was then',
+    summary:
+      'Customer 360: profile, consents, merged profiles, and what the caller may see of its open opportunities, recent activities and open tasks; service history, entitlements, synced account data, credit; as_of / as_of_revision: the profile as it was then',
     access: read,
     query: asOfQuery,
     success: 200,
@@ -95,10 +100,11 @@ export const customerEndpoints: readonly Endpoint<ApiDeps>[] = [
         if (!past) throw notFound(`Customer ${id} did not exist at that moment`, { id });
         return { headers: { ETag: etagOf(past.row.revision) }, body: { ...customerDto(past.row), consents: past.consents.map(consentDto) } };
       }
-      await readYourWrites(call, customersProjection.name, opportunitiesProjection.name);
-      const view = await customer360For(call.deps.db, call.access, id);
+      await readYourWrites(call, ...CUSTOMER_VIEW_PROJECTIONS);
+      const now = new Date();
+      const view = await customer360For(call.deps.db, call.access, id, now);
       if (!view) throw notFound(`Customer ${id} not found`, { id });
-      return { headers: { ETag: etagOf(view.row.revision) }, body: customer360Dto(view) };
+      return { headers: { ETag: etagOf(view.row.revision) }, body: customer360Dto(view, now) };
     },
   }),
   endpoint({
@@ -181,26 +187,16 @@ export const customerEndpoints: readonly Endpoint<ApiDeps>[] = [
     method: 'get',
     path: `${BASE}/{id}/timeline`,
     summary:
-      'Interaction timeline, newest first: stage changes of the opportunities the caller may see, service orders, contract activations, profile changes (ours and those synced from Customer 360); ?kind=… filters',
+      'Interaction timeline, newest first (ties: kind, reference, entry): activities done, task completions, stage changes, closes and orders of the deals, service orders, contract activations, profile changes (ours and those synced from Customer 360), each as the caller may see it; ?kind=… filters',
     access: read,
     query: timelineQuery,
     success: 200,
     response: timelinePage,
     handle: async (call) => {
       const q = call.query;
-      const profileEvents = await eventsOf(call); // 404 for a customer we do not hold
-      await readYourWrites(call, opportunitiesProjection.name, salesAnalyticsProjection.name);
-      const { rows, total } = await customerTimeline(
-        call.deps.db,
-        {
-          tenantId: call.access.tenantId,
-          customerId: call.params.id!,
-          owners: ownerScope(call.access, 'opportunity'),
-          kinds: q.kind ?? new Set(TIMELINE_KINDS),
-          profileEvents,
-        },
-        q,
-      );
+      await eventsOf(call); // 404 for a customer we do not hold, from its stream
+      await readYourWrites(call, ...CUSTOMER_VIEW_PROJECTIONS, customerTimelineProjection.name);
+      const { rows, total } = await customerTimeline(call.deps.db, call.access, { customerId: call.params.id!, kinds: q.kind ?? new Set(TIMELINE_KINDS) }, q);
       return { body: paged(rows.map(timelineEntryDto), total, q) };
     },
   }),

@@ -7,6 +7,7 @@ import {
   createOpportunity,
   reassignOpportunity,
   updateOpportunity,
+  setCommercialTerms,
 } from '../../commands/opportunities.js';
 import { getOpportunity, opportunitiesFor } from '../../projections/opportunityQueries.js';
 import { opportunitiesProjection } from '../../projections/opportunities.js';
@@ -22,6 +23,7 @@ import { sendHistory } from '../history.js';
 import { readRow } from '../readRow.js';
 import { opportunityDto, renderBulk, renderOpportunity } from '../render/opportunities.js';
 import { bulkBody } from '../requests/bulk.js';
+import { commercialTermsBody } from '../requests/commercialTerms.js';
 import { changeStageBody, closeBody, createOpportunityBody, listQuery, reassignBody, territoryBody, updateBody } from '../requests/opportunities.js';
 import { assignOpportunityTerritory } from '../../commands/territories.js';
 import { historyBody } from '../responses/common.js';
@@ -110,6 +112,11 @@ export const opportunityEndpoints: readonly Endpoint<ApiDeps>[] = [
     ...onOpportunity(200, 'Update amount, currency or expected close date', 'patch', `${BASE}/{id}`),
     body: updateBody,
     handle: (call) => reply(call, (caller) => updateOpportunity(call.deps, caller, { opportunityId: call.params.id!, ...call.body })),
+  }),
+  endpoint({
+    ...onOpportunity(200, "Set the deal's commercial terms (billing and onboarding feeds)", 'put', `${BASE}/{id}/commercial-terms`),
+    body: commercialTermsBody,
+    handle: (call) => reply(call, (caller) => setCommercialTerms(call.deps, caller, call.params.id!, call.body)),
   }),
   endpoint({
     method: 'get',

@@ -18,7 +18,7 @@ import { type Call, type Endpoint, endpoint, paged } from '../endpoint.js';
 import { sendHistory } from '../history.js';
 import { readRow } from '../readRow.js';
 import { renderTask, taskDto } from '../render/activities.js';
-import { completeTaskBody, createTaskBody, listTasksQuery, reasonBody, reassignTaskBody, updateTaskBody } from '../requests/activities.js';
+import { completeTaskBody, createTaskBody, listTasksQuery, reasonBody, reassignTaskBody, updateTaskBody, workFilters } from '../requests/activities.js';
 import { taskBody, taskPage, taskResult } from '../responses/activities.js';
 import { historyBody } from '../responses/common.js';
 
@@ -53,18 +53,7 @@ export const taskEndpoints: readonly Endpoint<ApiDeps>[] = [
       const q = call.query;
       await readYourWrites(call, tasksProjection.name);
       const now = new Date();
-      const filters = {
-        ownerId: q.assigned_to,
-        relatedType: q.related_type,
-        relatedId: q.related_id,
-        status: q.status,
-        type: q.type,
-        priority: q.priority,
-        dueBefore: q.due_before,
-        dueAfter: q.due_after,
-        overdue: q.overdue,
-        now,
-      };
+      const filters = workFilters(q, q.assigned_to, now);
       const { rows, total } = await tasksFor(call.deps.db, call.access, filters, q);
       return { body: paged(rows.map((r) => taskDto(r, now)), total, q) };
     },

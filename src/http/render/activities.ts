@@ -6,27 +6,50 @@ import type { ActivityRow, TaskRow } from '../../projections/activityQueries.js'
 import type { activityBody, activityResult, taskBody, taskResult } from '../responses/activities.js';
 import type { Unwritten } from '../responses/common.js';
 
-const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+type Iso<T> = T extends null ? null : string;
+const iso = <T extends Date | string | null>(d: T): Iso<T> => (d === null ? null : new Date(d).toISOString()) as Iso<T>;
 
 /** Still to do and past its due date, at the moment of the answer. */
 const isOverdue = (status: string, pending: string, due: Date | string | null, now: Date) => status === pending && due !== null && new Date(due).getTime() < now.getTime();
+
+/** What an activity and a task have alike, from a row or a state: what it is about, when, how far along. */
+interface Progress<R, D extends Date | string | null> {
+  readonly description: string | null;
+  readonly related: R;
+  readonly due: D;
+  readonly completed: Date | string | null;
+  readonly status: string;
+  readonly priority: string;
+}
+
+/** Those shared fields as answered; `pending` is the status of work still to do (what can be overdue). */
+function progressFields<R, D extends Date | string | null>(w: Progress<R, D>, pending: string, now: Date) {
+  return {
+    description: w.description,
+    related_to: w.related,
+    due_date: iso(w.due),
+    completed_date: iso(w.completed),
+    status: w.status,
+    priority: w.priority,
+    overdue: isOverdue(w.status, pending, w.due, now),
+  };
+}
+
+/** A read-model row's revision and times. */
+const stamps = (row: { revision: string; created_at: Date; updated_at: Date }) => ({
+  revision: String(row.revision),
+  created_at: iso(row.created_at),
+  updated_at: iso(row.updated_at),
+});
 
 export function activityDto(row: ActivityRow, now = new Date()): z.input<typeof activityBody> {
   return {
     id: row.activity_id,
     type: row.type,
     subject: row.subject,
-    description: row.description,
-    related_to: { type: row.related_type, id: row.related_id },
     owner_id: row.owner_id,
-    due_date: iso(row.due_date),
-    completed_date: iso(row.completed_date),
-    status: row.status,
-    priority: row.priority,
-    overdue: isOverdue(row.status, 'planned', row.due_date, now),
-    revision: String(row.revision),
-    created_at: iso(row.created_at),
-    updated_at: iso(row.updated_at),
+    ...progressFields({ ...row, related: { type: row.related_type, id: row.related_id }, due: row.due_date, completed: row.completed_date }, 'planned', now),
+    ...stamps(row),
   };
 }
 
@@ -34,18 +57,14 @@ export function taskDto(row: TaskRow, now = new Date()): z.input<typeof taskBody
   return {
     id: row.task_id,
     title: row.title,
-    description: row.description,
     type: row.task_type,
     assigned_to: row.assignee_id,
-    related_to: row.related_type && row.related_id ? { type: row.related_type, id: row.related_id } : null,
-    due_date: iso(row.due_date)!,
-    completed_date: iso(row.completed_at),
-    status: row.status,
-    priority: row.priority,
-    overdue: isOverdue(row.status, 'open', row.due_date, now),
-    revision: String(row.revision),
-    created_at: iso(row.created_at),
-    updated_at: iso(row.updated_at),
+    ...progressFields(
+      { ...row, related: row.related_type && row.related_id ? { type: row.related_type, id: row.related_id } : null, due: row.due_date, completed: row.completed_at },
+      'open',
+      now,
+    ),
+    ...stamps(row),
   };
 }
 
@@ -57,14 +76,8 @@ export function renderActivity(result: CommandResult<ActivityState>): Unwritten<
     id: s.activityId,
     type: s.type,
     subject: s.subject,
-    description: s.description,
-    related_to: s.relatedTo,
     owner_id: s.ownerId,
-    due_date: s.dueDate,
-    completed_date: s.completedDate,
-    status: s.status,
-    priority: s.priority,
-    overdue: isOverdue(s.status, 'planned', s.dueDate, new Date()),
+    ...progressFields({ ...s, related: s.relatedTo, due: s.dueDate, completed: s.completedDate }, 'planned', new Date()),
   };
 }
 
@@ -74,14 +87,8 @@ export function renderTask(result: CommandResult<TaskState>): Unwritten<typeof t
   return {
     id: s.taskId,
     title: s.title,
-    description: s.description,
     type: s.taskType,
     assigned_to: s.assigneeId,
-    related_to: s.relatedTo,
-    due_date: s.dueDate,
-    completed_date: s.completedAt,
-    status: s.status,
-    priority: s.priority,
-    overdue: isOverdue(s.status, 'open', s.dueDate, new Date()),
+    ...progressFields({ ...s, related: s.relatedTo, due: s.dueDate, completed: s.completedAt }, 'open', new Date()),
   };
 }

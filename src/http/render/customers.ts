@@ -4,8 +4,9 @@ import type { CommandResult } from '../../commands/handler.js';
 import type { ConsentRow, CustomerRow, customer360For, enrichmentOf } from '../../projections/customerQueries.js';
 import { snakeKeys } from '../../shared/case.js';
 import type { Unwritten } from '../responses/common.js';
-import type { TimelineEntry } from '../../projections/customerTimeline.js';
+import type { TimelineEntry } from '../../projections/customerTimelineQueries.js';
 import type { consentBody, customer360Body, customerBody, customerResult, timelineEntryBody } from '../responses/customers.js';
+import { activityDto, taskDto } from './activities.js';
 import { opportunityDto } from './opportunities.js';
 
 const iso = (d: Date | string) => new Date(d).toISOString();
@@ -41,13 +42,17 @@ export const consentDto = (c: ConsentRow): z.input<typeof consentBody> => ({
   updated_at: iso(c.updated_at),
 });
 
-export function customer360Dto(v: NonNullable<Awaited<ReturnType<typeof customer360For>>>): z.input<typeof customer360Body> {
+export function customer360Dto(v: NonNullable<Awaited<ReturnType<typeof customer360For>>>, now: Date): z.input<typeof customer360Body> {
   return {
     ...customerDto(v.row),
     consents: v.consents.map(consentDto),
     merged_from: v.merges.map((m) => ({ customer_id: m.source_customer_id, merge_reason: m.merge_reason, merged_by: m.merged_by, merged_at: iso(m.merged_at) })),
     open_opportunities: v.open.rows.map(opportunityDto),
     open_opportunity_count: v.open.total,
+    recent_activities: v.activities.rows.map((r) => activityDto(r, now)),
+    activity_count: v.activities.total,
+    open_tasks: v.tasks.rows.map((r) => taskDto(r, now)),
+    open_task_count: v.tasks.total,
     ...enrichmentDto(v.enrichment),
   };
 }
@@ -86,6 +91,7 @@ export const timelineEntryDto = (e: TimelineEntry): z.input<typeof timelineEntry
   occurred_at: iso(e.occurred_at),
   source: e.source,
   reference: e.reference,
+  entry_id: e.entry_id,
   details: snakeKeys(e.details) as Record<string, unknown>,
 });
 

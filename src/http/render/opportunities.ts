@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { type OpportunityState, dealScoreOf } from '../../aggregates/opportunity/index.js';
+import type { CommercialTerms, OnboardingContact } from '../../aggregates/opportunity/commercialTerms.js';
 import type { BulkOutcome } from '../../commands/bulkOpportunities.js';
 import type { CommandResult } from '../../commands/handler.js';
 import { formatPosition } from '../../eventstore/port.js';
@@ -33,12 +34,34 @@ export function opportunityDto(row: OpportunityRow): z.input<typeof opportunityB
       : null,
     deal_score: row.deal_score,
     products: snakeKeys(row.products),
+    commercial_terms: row.commercial_terms ? commercialTermsDto(row.commercial_terms) : null,
     metadata: row.metadata,
     revision: row.revision,
     created_by: row.created_by,
     updated_by: row.updated_by,
     created_at: new Date(row.created_at).toISOString(),
     updated_at: new Date(row.updated_at).toISOString(),
+  };
+}
+
+/** The terms in the API's words (the request's field names: contract_term, priority...). */
+export function commercialTermsDto(t: CommercialTerms & { contacts: readonly OnboardingContact[] }) {
+  return {
+    contract_term: t.contractTermMonths,
+    start_date: t.startDate,
+    payment_terms: t.paymentTerms,
+    billing_frequency: t.billingFrequency,
+    products: t.products.map((p) => ({
+      product_id: p.productId,
+      product_name: p.productName,
+      quantity: p.quantity,
+      unit_price: p.unitPrice,
+      discount: p.discount,
+      configuration: p.configuration,
+    })),
+    special_requirements: t.specialRequirements,
+    priority: t.onboardingPriority,
+    contacts: t.contacts.map((c) => ({ type: c.type, name: c.name, email: c.email, phone: c.phone })),
   };
 }
 
@@ -58,6 +81,7 @@ export function renderOpportunity(result: CommandResult<OpportunityState>): Unwr
     currency: s.currency,
     expected_close_date: s.expectedCloseDate,
     next_step: s.nextStep,
+    commercial_terms: s.commercialTerms ? commercialTermsDto({ ...s.commercialTerms, contacts: s.contacts }) : null,
     updated_at: result.events.at(-1)?.timestamp ?? null,
   };
 }

@@ -109,6 +109,8 @@ const instantQuery = instantInput.transform((t) => new Date(canonicalInstant(t)!
 const workQuery = pagination.extend({
   related_type: oneOf(RELATED_TYPES, 'lower').optional(),
   related_id: id.optional(),
+  /** About this customer (or a profile merged into it), one of its deals, or the lead it came from. */
+  customer_id: id.optional(),
   due_before: instantQuery.optional(),
   due_after: instantQuery.optional(),
   /** true: still to do and past its due date; false: everything else. */
@@ -127,3 +129,20 @@ export const listActivitiesQuery = workQuery
 export const listTasksQuery = workQuery
   .extend({ assigned_to: userId.optional(), status: oneOf(TASK_STATUSES, 'lower').optional(), type: oneOf(TASK_TYPES, 'lower').optional() })
   .refine(relatedNeedsType, RELATED_RULE);
+
+type WorkQuery = z.output<typeof listActivitiesQuery> | z.output<typeof listTasksQuery>;
+
+/** A parsed list query as the read model's filters (GET /activities, /tasks and their GraphQL queries). */
+export const workFilters = (q: WorkQuery, ownerId: string | undefined, now: Date) => ({
+  ownerId,
+  relatedType: q.related_type,
+  relatedId: q.related_id,
+  customerId: q.customer_id,
+  status: q.status,
+  type: q.type,
+  priority: q.priority,
+  dueBefore: q.due_before,
+  dueAfter: q.due_after,
+  overdue: q.overdue,
+  now,
+});

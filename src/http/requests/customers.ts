@@ -6,7 +6,7 @@ import {
   type PersonalDataPatch,
   type PostalAddress,
 } from '../../aggregates/customerProfile/index.js';
-import { TIMELINE_KINDS, type TimelineKind } from '../../projections/customerTimeline.js';
+import { TIMELINE_KINDS, type TimelineKind } from '../../projections/customerTimelineQueries.js';
 import { amount, id, integer, minPosition, oneOf, pagination, text } from '../fields.js';
 
 /** Customer 360 bodies and queries, transformed into the use cases' inputs. */

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { TIMELINE_KINDS } from '../../projections/customerTimelineQueries.js';
 import { date, instant, money, nullable, pageOf, written } from './common.js';
+import { activityBody, taskBody } from './activities.js';
 import { opportunityBody } from './opportunities.js';
 
 export const customerBody = z.object({
@@ -62,6 +64,13 @@ export const customer360Body = customerBody.extend({
   merged_from: z.array(z.object({ customer_id: z.string(), merge_reason: z.string(), merged_by: z.string(), merged_at: instant })).optional(),
   open_opportunities: z.array(opportunityBody).optional(),
   open_opportunity_count: z.number().int().optional(),
+  recent_activities: z
+    .array(activityBody)
+    .optional()
+    .meta({ description: 'the latest 10 the caller may see (newest first) about the customer, its deals or the lead it came from; activity_count has them all' }),
+  activity_count: z.number().int().optional(),
+  open_tasks: z.array(taskBody).optional().meta({ description: 'open tasks the caller may see about the customer, its deals or the lead it came from, by due date, at most 100' }),
+  open_task_count: z.number().int().optional(),
   service_history: z.array(serviceOrderBody).optional().meta({ description: 'newest first, at most 100; service_history_count has them all' }),
   service_history_count: z.number().int().optional(),
   entitlements: z.array(entitlementBody).optional().meta({ description: 'latest activation first, at most 100' }),
@@ -110,11 +119,15 @@ export const consentHistoryBody = z.object({
 
 /** One entry of a customer's interaction timeline (GET /customers/{id}/timeline), newest first. */
 export const timelineEntryBody = z.object({
-  kind: z.enum(['stage_change', 'service_order', 'contract_activation', 'profile_change']),
+  kind: z.enum(TIMELINE_KINDS),
   occurred_at: instant,
   source: z.string().meta({ description: 'crm (this service), service_orders, contracts or customer360' }),
-  reference: z.string().meta({ description: 'the opportunity, service order, contract or customer it is about' }),
-  details: z.record(z.string(), z.unknown()).meta({ description: 'by kind: from_stage/to_stage; description; entitlement, dates; event_type, changed fields and values' }),
+  reference: z.string().meta({ description: 'the opportunity, activity, task, service order, contract or customer it is about' }),
+  entry_id: z.string().meta({ description: 'the event (or activity, task) behind the entry: the last tiebreaker of the order' }),
+  details: z.record(z.string(), z.unknown()).meta({
+    description:
+      'by kind: subject, type, outcome (activity); title, completed_by (task_completion); opportunity, from_stage/to_stage (stage_change); outcome, amount, order_id (close, order); description; entitlement, dates; event_type, changed fields and values',
+  }),
 });
 
 export const timelinePage = pageOf(timelineEntryBody);

@@ -20,6 +20,7 @@ export const opportunityBody = z.object({
   pricing: nullable(z.object({ quote_id: z.string(), amount: nullable(money), currency: nullable(z.string()), valid_until: nullable(date) })),
   deal_score: z.number().int().meta({ description: 'deal health 0-100, the rubric in docs (aggregates/opportunity/dealScore.ts)' }),
   products: z.unknown(),
+  commercial_terms: nullable(z.unknown()).meta({ description: 'PUT .../commercial-terms: contract, payment, products, onboarding' }),
   metadata: z.unknown(),
   revision: z.string(),
   created_by: z.string(),
@@ -43,6 +44,7 @@ export const opportunityResult = z.object({
   currency: z.string().optional(),
   expected_close_date: nullable(date).optional(),
   next_step: nullable(z.string()).optional(),
+  commercial_terms: nullable(z.unknown()).optional(),
   updated_at: nullable(instant).optional(),
   ...written,
 });

@@ -3,7 +3,8 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import type { BrokerHandle } from '../../../scripts/kafka/broker.js';
 import { type AvroRecord, avroCodec } from '../../../src/bridges/kafka/avro.js';
-import { type InboundContext, type KafkaInbound, RejectedMessageError, createKafkaInbound } from '../../../src/bridges/kafka/inbound.js';
+import { type KafkaInbound, createKafkaInbound } from '../../../src/bridges/kafka/inbound.js';
+import { type InboundContext, RejectedMessageError } from '../../../src/bridges/kafka/inboundHandler.js';
 import { createInboundHandlers } from '../../../src/bridges/kafka/inboundHandlers.js';
 import { createPlatformaticTransport } from '../../../src/bridges/kafka/platformatic.js';
 import type { QuoteCreatedRecord } from '../../../src/bridges/kafka/records.js';
@@ -64,10 +65,12 @@ describe('Kafka bridge: inbound (real broker)', function () {
       topics,
       backoff: { initialMs: 50, maxMs: 500 },
       handlers: createInboundHandlers({
-        onQuoteCreated: async (trx: Knex.Transaction, r, ctx) => {
-          if (r.quoteId === 'Q-REJECT') throw new RejectedMessageError('opportunity OPP-404 does not exist');
-          quotes.push({ record: r, ctx });
-          await trx('test_quote_effects').insert({ quote_id: r.quoteId, total_amount: r.totalAmount });
+        commands: {
+          QuoteCreatedEvent: async (trx: Knex.Transaction, r, ctx) => {
+            if (r.quoteId === 'Q-REJECT') throw new RejectedMessageError('opportunity OPP-404 does not exist');
+            quotes.push({ record: r, ctx });
+            await trx('test_quote_effects').insert({ quote_id: r.quoteId, total_amount: r.totalAmount });
+          },
         },
       }),
     });

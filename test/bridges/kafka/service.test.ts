@@ -1,43 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import type { BrokerHandle } from '../../../scripts/kafka/broker.js';
 import { type AvroRecord, avroCodec } from '../../../src/bridges/kafka/avro.js';
-import { type ConsumedEventType, resolveTopics } from '../../../src/bridges/kafka/topics.js';
-import { type TestApp, startTestApp } from '../../support/app.js';
-import { produce, readTopics, testBroker, testTopicOverrides, waitFor } from './support.js';
+import type { ConsumedEventType } from '../../../src/bridges/kafka/topics.js';
+import { kafkaService, produce, readTopics, waitFor } from './support.js';
 
 /**
  * The service as deployed with KAFKA_BROKERS: commands over HTTP come out on the documented
  * topics, and the consumed events of other contexts change what the API answers.
  */
 const codec = avroCodec();
-const overrides = testTopicOverrides();
-const topics = resolveTopics(overrides);
 const TENANT = 'tenant-kafka';
 
 describe('Kafka bridge in the running service (real broker)', function () {
   this.timeout(120_000);
-  let broker: BrokerHandle;
-  let app: TestApp;
+  const service = kafkaService();
+  const topics = service.topics;
   const identity = { tenantId: TENANT, userId: 'user-200' };
 
-  before(async function () {
-    this.timeout(180_000);
-    broker = await testBroker();
-    app = await startTestApp({ KAFKA_BROKERS: broker.brokers, ...overrides });
-  });
-  after(async function () {
-    this.timeout(60_000);
-    await app?.stop();
-    await broker?.stop();
-  });
-
-  const call = async (method: string, path: string, body?: unknown) => app.request(method, path, { body, identity });
+  const call = async (method: string, path: string, body?: unknown) => service.app.request(method, path, { body, identity });
 
   async function publish(type: ConsumedEventType, key: string, fields: Record<string, unknown>): Promise<string> {
     const eventId = randomUUID();
     const record: AvroRecord = { eventId, timestamp: Date.now(), tenantId: TENANT, ...fields };
-    await produce(broker.brokers, topics.inbound[type].topic, [{ key, value: codec.encodeRecord(type, record), headers: { eventType: type } }]);
+    await produce(service.broker.brokers, topics.inbound[type].topic, [{ key, value: codec.encodeRecord(type, record), headers: { eventType: type } }]);
     return eventId;
   }
 
@@ -47,11 +32,11 @@ describe('Kafka bridge in the running service (real broker)', function () {
     expect((await call('POST', '/api/v1/opportunities/OPP-100/close', { outcome: 'won' })).status).to.equal(200);
     // The bridge creates the topics when it first connects.
     await waitFor(async () => {
-      const h = (await app.request('GET', '/health', { auth: false })).body;
+      const h = (await service.app.request('GET', '/health', { auth: false })).body;
       return h.kafka.outbound.connected === true && h.kafka.outbound.lag === 0;
     }, 60_000, 'the bridge to publish everything');
     const wanted = [topics.published.OpportunityCreatedEvent.topic, topics.published.OpportunityStageChangedEvent.topic, topics.published.OpportunityClosedWonEvent.topic];
-    const messages = await readTopics(broker.brokers, wanted, (m) => wanted.every((t) => m.some((x) => x.topic === t && x.key === 'OPP-100')), 60_000);
+    const messages = await readTopics(service.broker.brokers, wanted, (m) => wanted.every((t) => m.some((x) => x.topic === t && x.key === 'OPP-100')), 60_000);
     for (const topic of wanted) {
       const m = messages.find((x) => x.topic === topic && x.key === 'OPP-100')!;
       expect(m.headers).to.include({ tenantId: TENANT });
@@ -59,7 +44,7 @@ describe('Kafka bridge in the running service (real broker)', function () {
       expect(decoded.opportunityId).to.equal('OPP-100');
       if ('amount' in decoded) expect(decoded.amount).to.equal('120000.00');
     }
-    const health = await app.request('GET', '/health', { auth: false });
+    const health = await service.app.request('GET', '/health', { auth: false });
     expect(health.body.kafka.configured).to.equal(true);
     expect(health.body.kafka.outbound).to.include.keys('lag', 'checkpoint', 'connected');
   });
@@ -82,7 +67,7 @@ describe('Kafka bridge in the running service (real broker)', function () {
   it('CreditLimitExceededEvent blocks closing as won until CreditLimitRestoredEvent', async () => {
     expect((await call('POST', '/api/v1/opportunities', { id: 'OPP-C', customer_id: 'CUST-C', amount: '100.00', stage: 'NEGOTIATION' })).status).to.equal(201);
     const block = async () =>
-      (await app.database.db('customer_credit_blocks').where({ tenant_id: TENANT, customer_id: 'CUST-C' }).first()) as { blocked: boolean } | undefined;
+      (await service.app.database.db('customer_credit_blocks').where({ tenant_id: TENANT, customer_id: 'CUST-C' }).first()) as { blocked: boolean } | undefined;
     await publish('CreditLimitExceededEvent', 'CUST-C', { customerId: 'CUST-C', creditLimit: '1000.00', exposure: '1500.00', currency: 'USD' });
     await waitFor(async () => (await block())?.blocked === true, 30_000, 'the credit block');
     const blocked = await call('POST', '/api/v1/opportunities/OPP-C/close', { outcome: 'won' });
@@ -116,7 +101,7 @@ describe('Kafka bridge in the running service (real broker)', function () {
 
   it('keeps a consumed event about a customer we do not hold yet and shows it once the profile exists', async () => {
     const eventId = await publish('ServiceOrderCreatedEvent', 'CUST-LATE', { serviceOrderId: 'SO-LATE', customerId: 'CUST-LATE', description: 'Boiler check', createdAt: Date.parse('2026-02-02T08:00:00Z') });
-    await waitFor(async () => (await app.database.db('kafka_inbox').where({ tenant_id: TENANT, event_id: eventId })).length === 1, 30_000, 'the service order');
+    await waitFor(async () => (await service.app.database.db('kafka_inbox').where({ tenant_id: TENANT, event_id: eventId })).length === 1, 30_000, 'the service order');
     expect((await call('GET', '/api/v1/customers/CUST-LATE')).status).to.equal(404);
     const created = await call('POST', '/api/v1/customers', { customer_id: 'CUST-LATE', name: 'Late Ltd' });
     expect(created.status).to.equal(201);
@@ -136,8 +121,8 @@ describe('Kafka bridge in the running service (real broker)', function () {
       (e) => e.event_type === 'CustomerProfileUpdatedEvent',
     )!;
     // Our update is on the topic we consume, and the service has read it back.
-    await readTopics(broker.brokers, [topic], (m) => m.some((x) => x.headers.eventId === ours.event_id), 60_000);
-    const inbound = async () => (await app.request('GET', '/health', { auth: false })).body.kafka.inbound as { ownSkipped: number; applied: number };
+    await readTopics(service.broker.brokers, [topic], (m) => m.some((x) => x.headers.eventId === ours.event_id), 60_000);
+    const inbound = async () => (await service.app.request('GET', '/health', { auth: false })).body.kafka.inbound as { ownSkipped: number; applied: number };
     await waitFor(async () => (await inbound()).ownSkipped >= 1, 30_000, 'our own update to be read back and skipped');
 
     // Customer 360's own update of the same account, same key (so the same partition, after ours): applied.
@@ -150,9 +135,9 @@ describe('Kafka bridge in the running service (real broker)', function () {
       segment: null,
       primaryContactId: null,
     });
-    await waitFor(async () => (await app.database.db('kafka_inbox').where({ tenant_id: TENANT, event_id: theirs })).length === 1, 30_000, 'the Customer 360 update');
-    expect(await app.database.db('kafka_inbox').where({ tenant_id: TENANT, event_id: ours.event_id })).to.have.length(0);
-    expect(await app.database.db('customer_account_updates').where({ tenant_id: TENANT, customer_id: 'CUST-OWN' }).select('event_id')).to.deep.equal([{ event_id: theirs }]);
+    await waitFor(async () => (await service.app.database.db('kafka_inbox').where({ tenant_id: TENANT, event_id: theirs })).length === 1, 30_000, 'the Customer 360 update');
+    expect(await service.app.database.db('kafka_inbox').where({ tenant_id: TENANT, event_id: ours.event_id })).to.have.length(0);
+    expect(await service.app.database.db('customer_account_updates').where({ tenant_id: TENANT, customer_id: 'CUST-OWN' }).select('event_id')).to.deep.equal([{ event_id: theirs }]);
     const view = (await call('GET', '/api/v1/customers/CUST-OWN')).body;
     expect(view.account).to.include({ updated_by: 'c360-steward', status: 'ACTIVE', segment: null });
     expect(view.segment).to.equal('ENTERPRISE'); // our profile, unchanged by the skip
@@ -169,7 +154,7 @@ describe('Kafka bridge in the running service (real broker)', function () {
       return change !== undefined;
     }, 60_000, 'the segment change');
     const topic = topics.published.CustomerProfileUpdatedEvent.topic;
-    const messages = await readTopics(broker.brokers, [topic], (m) => m.some((x) => x.headers.eventId === change!.event_id), 60_000);
+    const messages = await readTopics(service.broker.brokers, [topic], (m) => m.some((x) => x.headers.eventId === change!.event_id), 60_000);
     const ours = messages.filter((x) => x.headers.eventId === change!.event_id);
     expect(ours).to.have.length(1);
     expect(ours[0]!.key).to.equal('CUST-SEG');

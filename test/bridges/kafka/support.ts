@@ -1,8 +1,10 @@
+import { type FeedName, feedEnvName } from '../../../src/bridges/kafka/feeds/feedTopics.js';
 import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, type Message, Producer, compatibilityPartitioner, stringDeserializer, stringSerializer } from '@platformatic/kafka';
 import { type BrokerHandle, startBroker } from '../../../scripts/kafka/broker.js';
-import { DLQ_ENV_NAME, resolveTopics, topicEnvName } from '../../../src/bridges/kafka/topics.js';
+import { DLQ_ENV_NAME, type TopicConfig, resolveTopics, topicEnvName } from '../../../src/bridges/kafka/topics.js';
 import { type Level, type Logger, createLogger } from '../../../src/shared/logger.js';
+import { type TestApp, startTestApp } from '../../support/app.js';
 
 /** Quiet by default; KAFKA_TEST_LOG=debug|info|warn|error shows the bridge's logs. */
 export function testLogger(): Logger {
@@ -130,7 +132,32 @@ export function testTopicOverrides(): Record<string, string> {
   const entries: [string, string][] = [
     ...Object.entries(defaults.published).map(([type, spec]): [string, string] => [topicEnvName(type), `${spec.topic}.test-${run}`]),
     ...Object.entries(defaults.inbound).map(([type, spec]): [string, string] => [topicEnvName(type), `${spec.topic}.test-${run}`]),
+    ...Object.entries(defaults.feeds).map(([feed, spec]): [string, string] => [feedEnvName(feed as FeedName), `${spec.topic}.test-${run}`]),
     [DLQ_ENV_NAME, `${defaults.dlq.topic}.test-${run}`],
   ];
   return Object.fromEntries(entries);
+}
+
+/** The service with KAFKA_BROKERS set, on the suite's broker, with its topic names. */
+export interface KafkaService {
+  readonly app: TestApp;
+  readonly broker: BrokerHandle;
+  readonly topics: TopicConfig;
+}
+
+/** Registers the calling suite's before/after hooks that start and stop the service and its broker. */
+export function kafkaService(): KafkaService {
+  const overrides = testTopicOverrides();
+  const service = { topics: resolveTopics(overrides) } as { app: TestApp; broker: BrokerHandle; topics: TopicConfig };
+  before(async function () {
+    this.timeout(180_000);
+    service.broker = await testBroker();
+    service.app = await startTestApp({ KAFKA_BROKERS: service.broker.brokers, ...overrides });
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await service.app?.stop();
+    await service.broker?.stop();
+  });
+  return service;
 }

@@ -1,0 +1,106 @@
+import type { Knex } from 'knex';
+import { forecastAggregate } from '../aggregates/forecast/index.js';
+import { type OpportunityState, opportunityAggregate } from '../aggregates/opportunity/index.js';
+import { forecastPipeline, snapshotCommand } from '../commands/forecasts.js';
+import { loadAggregate } from '../commands/load.js';
+import type { StoredEvent } from '../eventstore/envelope.js';
+import { FORECASTS_TABLE } from '../projections/forecasts.js';
+import { opportunitiesProjection } from '../projections/opportunities.js';
+import { type Workflow, command } from './workflow.js';
+
+/**
+ * Seed 004's real-time forecast path ("opportunity.stage_changed → recalculate affected
+ * forecasts → forecast.updated"): a change that moves a deal's pipeline figures snapshots every
+ * open forecast whose period, territory and currency the deal falls in, before or after the
+ * change. The snapshot is computed as the forecast endpoint computes it, from the pipeline read
+ * model once it shows the change, and is published on the finance feed like any snapshot.
+ * Idempotent: the snapshot carries its trigger, and the forecast takes one per trigger.
+ */
+export const FORECAST_REFRESH = 'forecast-refresh';
+
+/** Fields of OpportunityUpdatedEvent that do not move the pipeline. */
+const NOT_PIPELINE = new Set(['nextStep', 'notes']);
+
+interface Place {
+  readonly date: string;
+  readonly territoryId: string | null;
+  readonly currency: string;
+}
+
+const placeOf = (s: OpportunityState): Place[] =>
+  s.exists && s.expectedCloseDate ? [{ date: s.expectedCloseDate, territoryId: s.territoryId, currency: s.currency }] : [];
+
+function movesPipeline(event: StoredEvent): boolean {
+  if (event.eventType !== 'OpportunityUpdatedEvent') return true;
+  const changed = (event.payload as { changedFields?: string[] }).changedFields ?? [];
+  return changed.some((f) => !NOT_PIPELINE.has(f));
+}
+
+interface ForecastLine {
+  forecast_id: string;
+  owner_id: string;
+  deal_scope: string | null;
+  period: string;
+  territory_id: string | null;
+  currency: string;
+}
+
+/** Open forecasts whose measure a deal in one of these places counts in. */
+async function affectedForecasts(db: Knex, tenantId: string, places: readonly Place[]): Promise<ForecastLine[]> {
+  return db(FORECASTS_TABLE)
+    .select('forecast_id', 'owner_id', 'deal_scope', 'period', 'territory_id', db.raw('trim(currency) as currency'))
+    .where({ tenant_id: tenantId, status: 'open' })
+    .andWhere((q) => {
+      for (const p of places) {
+        q.orWhere((w) =>
+          w
+            .where('period_start', '<=', p.date)
+            .andWhere('period_end', '>=', p.date)
+            .andWhereRaw('trim(currency) = ?', [p.currency])
+            .andWhere((t) => t.whereNull('territory_id').orWhere('territory_id', p.territoryId ?? '')),
+        );
+      }
+    })
+    .orderBy('forecast_id');
+}
+
+export const forecastRefresh: Workflow = {
+  name: FORECAST_REFRESH,
+  version: 1,
+  eventTypes: [
+    'OpportunityCreatedEvent',
+    'OpportunityStageChangedEvent',
+    'OpportunityUpdatedEvent',
+    'OpportunityClosedWonEvent',
+    'OpportunityClosedLostEvent',
+    'OpportunityTerritoryAssignedEvent',
+    'OpportunityOfferRejectedEvent',
+  ],
+  history: 'skip',
+  async react(event, reads) {
+    if (!movesPipeline(event)) return [];
+    const at = (revision: bigint) => loadAggregate(reads.store, opportunityAggregate, event.tenantId, event.aggregateId, { upToRevision: revision });
+    const before = event.revision > 0n ? (await at(event.revision - 1n)).state : undefined;
+    const after = (await at(event.revision)).state;
+    const places = [...(before ? placeOf(before) : []), ...placeOf(after)];
+    if (places.length === 0) return [];
+    const forecasts = await affectedForecasts(reads.db, event.tenantId, places);
+    if (forecasts.length === 0) return [];
+    if (!(await reads.projectionReached(opportunitiesProjection.name, event.position))) {
+      throw new Error(`the ${opportunitiesProjection.name} read model has not reached ${event.eventId} yet`);
+    }
+    return Promise.all(
+      forecasts.map(async (f) => {
+        const figures = await forecastPipeline(reads, {
+          tenantId: event.tenantId,
+          ownerId: f.owner_id,
+          dealScope: f.deal_scope === 'own' || f.deal_scope === 'team' ? f.deal_scope : 'all',
+          period: f.period,
+          territoryId: f.territory_id,
+          currency: f.currency,
+        });
+        return command(forecastAggregate, f.forecast_id, snapshotCommand(figures, event.eventId));
+      }),
+    );
+  },
+};

@@ -1,0 +1,75 @@
+import { expect } from 'chai';
+import { subscriptionName } from '../../src/workflows/workflow.js';
+import { FORECAST_REFRESH } from '../../src/workflows/forecastRefresh.js';
+import { type TestApp, startTestApp } from '../support/app.js';
+import { eventually, restartWorkflowsFromZero } from './support.js';
+
+/**
+ * Seed 004's real-time forecast path: a stage or amount change inside an open forecast's
+ * period and territory snapshots the forecast (what the finance feed publishes as
+ * forecast.updated), with the breakdown the pipeline endpoint shows; once per change.
+ */
+describe('workflow: forecast refresh', function () {
+  this.timeout(120_000);
+  let app: TestApp;
+  const manager = { userId: 'mgr-1', roles: ['admin'] };
+
+  before(async function () {
+    this.timeout(60_000);
+    app = await startTestApp();
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await app?.stop();
+  });
+
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await app.request(method, path, { identity: manager, body });
+    expect(res.status, `${method} ${path}: ${JSON.stringify(res.body)}`).to.be.below(300);
+    return res.body;
+  };
+  type Figures = { stage: string; count: number; total_amount: string; weighted_amount: string };
+  type Snapshot = { revision: string; breakdown: Figures[]; probability_weighted_amount: string };
+  const snapshots = async (id: string) => (await call('GET', `/api/v1/forecasts/${id}/snapshots`)).data as Snapshot[];
+
+  it('a stage change in the period snapshots the forecast with the pipeline endpoint’s figures, once', async () => {
+    await call('POST', '/api/v1/territories', { id: 'T-EAST', name: 'East' });
+    await call('POST', '/api/v1/forecasts', { id: 'FC-R1', period: 'Q3_2027', territory_id: 'T-EAST', forecast_type: 'commit', amount: '100000.00' });
+    await call('POST', '/api/v1/forecasts', { id: 'FC-OTHER', period: 'Q4_2027', forecast_type: 'commit', amount: '1.00' });
+    await call('POST', '/api/v1/opportunities', { id: 'OPP-R1', customer_id: 'C-R', territory_id: 'T-EAST', amount: '40000.10', stage: 'QUALIFICATION', expected_close_date: '2027-08-15' });
+    await call('POST', '/api/v1/opportunities', { id: 'OPP-R2', customer_id: 'C-R', territory_id: 'T-EAST', amount: '1234.56', stage: 'PROPOSAL', expected_close_date: '2027-09-30' });
+    await eventually('a snapshot after each creation', async () => ((await snapshots('FC-R1')).length === 2 ? true : undefined));
+
+    const moved = await call('PUT', '/api/v1/opportunities/OPP-R1/stage', { stage: 'NEGOTIATION' });
+    expect(moved.stage).to.equal('NEGOTIATION');
+    const latest = await eventually('the refresh after the stage change', async () => {
+      const all = await snapshots('FC-R1');
+      return all.length >= 3 ? all : undefined;
+    });
+    const pipeline = await call('GET', '/api/v1/opportunities/pipeline?period=Q3_2027&territory_id=T-EAST');
+    const newest = [...latest].sort((a, b) => Number(b.revision) - Number(a.revision))[0]!;
+    const byStage = (p: Figures[]) =>
+      p.filter((s) => s.count > 0).map((s) => ({ stage: s.stage, count: s.count, total_amount: s.total_amount, weighted_amount: s.weighted_amount }));
+    expect(byStage(newest.breakdown)).to.deep.equal(byStage(pipeline.by_stage));
+    expect(byStage(newest.breakdown).find((s) => s.stage === 'NEGOTIATION')).to.include({ count: 1, total_amount: '40000.10' });
+    expect(newest.probability_weighted_amount).to.equal(pipeline.summary.weighted_amount);
+    expect((await snapshots('FC-OTHER')).length, 'a forecast of another period').to.equal(0);
+
+    // An amount change moves the figures: one more snapshot.
+    await call('PATCH', '/api/v1/opportunities/OPP-R2', { amount: '2000.00' });
+    const afterAmount = await eventually('the refresh after the amount change', async () => {
+      const all = await snapshots('FC-R1');
+      return all.length === latest.length + 1 ? all : undefined;
+    });
+
+    // Replaying the workflow from 0 makes no second snapshot for any change: a manual snapshot
+    // taken afterwards is the only one added (the read model shows snapshots in log order).
+    expect(await restartWorkflowsFromZero(app, subscriptionName(FORECAST_REFRESH))).to.equal(true);
+    await call('POST', '/api/v1/forecasts/FC-R1/snapshots', {});
+    const final = await eventually('the manual snapshot', async () => {
+      const all = await snapshots('FC-R1');
+      return all.length > afterAmount.length ? all : undefined;
+    });
+    expect(final.length).to.equal(afterAmount.length + 1);
+  });
+});
