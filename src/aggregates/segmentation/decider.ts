@@ -1,5 +1,6 @@
 import { validation } from '../../shared/errors.js';
 import { toBig } from '../../shared/money.js';
+import { toCode } from '../customerProfile/decider.js';
 import { CUSTOMER_STATUSES } from '../customerProfile/events.js';
 import type { Decider, DecisionContext } from '../decider.js';
 import type { SegmentationCommand } from './commands.js';
@@ -14,9 +15,6 @@ export interface SegmentationState {
 
 const CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
 const MAX_SEGMENTS = 50;
-
-/** "high value", "High-Value" and "HIGH_VALUE" are one code; `?segment=` normalises the same way. */
-export const segmentCode = (input: string) => input.trim().toUpperCase().replace(/[\s-]+/g, '_');
 
 interface Issue {
   field: string;
@@ -57,7 +55,7 @@ export function validateSegmentSet(segments: readonly SegmentDefinition[]): Segm
   const codes = new Set<string>();
   const out = segments.map((s, i) => {
     const at = `segments.${i}`;
-    const code = segmentCode(s.code);
+    const code = toCode(s.code); // "high value", "High-Value": HIGH_VALUE, as ?segment= reads it
     if (!CODE.test(code)) issue(`${at}.code`, 'must be letters, digits and _ (1-64), starting with a letter');
     else if (codes.has(code)) issue(`${at}.code`, `duplicate segment code ${code}`);
     codes.add(code);

@@ -1,6 +1,6 @@
 import { type Amount, toBig } from '../../shared/money.js';
 import type { CustomerStatus } from '../customerProfile/events.js';
-import { segmentCode } from './decider.js';
+import { toCode } from '../customerProfile/decider.js';
 import type { SegmentCriteria, SegmentSet } from './definitions.js';
 
 /**
@@ -46,7 +46,7 @@ export function slippedDeals(facts: CustomerFacts, now: Date): number {
 const within = (value: number, min: number | null, max: number | null) => (min === null || value >= min) && (max === null || value <= max);
 
 function meets(c: SegmentCriteria, f: CustomerFacts, now: Date): boolean {
-  if (c.industry && (f.industry === null || !c.industry.some((i) => segmentCode(i) === segmentCode(f.industry!)))) return false;
+  if (c.industry && (f.industry === null || !c.industry.some((i) => toCode(i) === toCode(f.industry!)))) return false;
   if (c.companySize && (f.employeeCount === null || !within(f.employeeCount, c.companySize.minEmployees, c.companySize.maxEmployees))) return false;
   if (c.revenue) {
     if (f.annualRevenue === null) return false;
