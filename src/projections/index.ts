@@ -6,6 +6,7 @@ import { forecastsProjection } from './forecasts.js';
 import { leadsProjection } from './leads.js';
 import { opportunitiesProjection } from './opportunities.js';
 import type { Projection } from './projection.js';
+import { quotasProjection } from './quotas.js';
 import { salesAnalyticsProjection } from './salesAnalytics.js';
 import { segmentFactsProjection } from './segmentFacts.js';
 import { teamsProjection } from './teams.js';
@@ -25,4 +26,5 @@ export const projections: readonly Projection[] = [
   tasksProjection,
   customerTimelineProjection,
   segmentFactsProjection,
+  quotasProjection,
 ];

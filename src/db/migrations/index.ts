@@ -10,6 +10,7 @@ import { forecastMigrations } from './forecasts.js';
 import { kafkaMigrations } from './kafka.js';
 import { leadMigrations } from './leads.js';
 import { segmentMigrations } from './segments.js';
+import { quotaMigrations } from './quotas.js';
 import { stageMigrations } from './stages.js';
 import { subscriptionMigrations } from './subscriptions.js';
 
@@ -219,5 +220,6 @@ export const migrations: readonly Migration[] = [
   ...segmentMigrations,
   ...workflowMigrations,
   ...customerTimelineMigrations,
+  ...quotaMigrations,
   ...feedMigrations,
 ];

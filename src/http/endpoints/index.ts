@@ -9,6 +9,7 @@ import { leadEndpoints } from './leads.js';
 import { opportunityEndpoints } from './opportunities.js';
 import { pipelineEndpoints } from './pipeline.js';
 import { segmentEndpoints } from './segments.js';
+import { quotaEndpoints } from './quotas.js';
 import { stageEndpoints } from './stages.js';
 import { stageTaskTemplateEndpoints } from './stageTaskTemplates.js';
 import { taskEndpoints } from './tasks.js';
@@ -28,6 +29,7 @@ export const API_ENDPOINTS: readonly Endpoint<ApiDeps>[] = [
   ...customerEndpoints,
   ...forecastEndpoints,
   ...territoryEndpoints,
+  ...quotaEndpoints,
   ...activityEndpoints,
   ...taskEndpoints,
   ...adminEndpoints,
