@@ -12,7 +12,7 @@ import type { Role } from './roles.js';
  * Reach: `own` = records the actor owns; `team` = its own and those of the members of the teams
  * it manages; `all` = the whole tenant. A user with several roles gets the widest reach.
  */
-export type Resource = 'opportunity' | 'lead' | 'forecast' | 'quota' | 'customer' | 'stages' | 'territory' | 'team' | 'apiKey' | 'audit' | 'activity' | 'task';
+export type Resource = 'opportunity' | 'lead' | 'forecast' | 'quota' | 'customer' | 'stages' | 'territory' | 'team' | 'apiKey' | 'audit' | 'activity' | 'task' | 'segments';
 export type Action = 'read' | 'write' | 'merge' | 'replay';
 export type Reach = 'own' | 'team' | 'all';
 
@@ -47,6 +47,8 @@ export const POLICY: Readonly<Record<Resource, Grants>> = {
     merge: { sales_manager: 'all', admin: 'all' },
   },
   stages: { read: EVERYONE_READS, write: { admin: 'all' } },
+  // Segment definitions are tenant-wide configuration, like the stage set.
+  segments: { read: EVERYONE_READS, write: { admin: 'all' } },
   territory: { read: EVERYONE_READS, write: { admin: 'all' } },
   team: { read: EVERYONE_READS, write: { admin: 'all' } },
   apiKey: { read: { admin: 'all' }, write: { admin: 'all' } },

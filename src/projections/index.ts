@@ -8,6 +8,7 @@ import { opportunitiesProjection } from './opportunities.js';
 import type { Projection } from './projection.js';
 import { quotasProjection } from './quotas.js';
 import { salesAnalyticsProjection } from './salesAnalytics.js';
+import { segmentFactsProjection } from './segmentFacts.js';
 import { teamsProjection } from './teams.js';
 import { territoriesProjection } from './territories.js';
 
@@ -24,5 +25,6 @@ export const projections: readonly Projection[] = [
   activitiesProjection,
   tasksProjection,
   customerTimelineProjection,
+  segmentFactsProjection,
   quotasProjection,
 ];

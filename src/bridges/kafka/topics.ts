@@ -4,6 +4,7 @@ import { TEAM_EVENT_TYPES } from '../../aggregates/team/events.js';
 import { ACTIVITY_EVENT_TYPES } from '../../aggregates/activity/events.js';
 import { TASK_EVENT_TYPES } from '../../aggregates/task/events.js';
 import { TERRITORY_EVENT_TYPES } from '../../aggregates/territory/events.js';
+import { SEGMENTATION_EVENT_TYPES } from '../../aggregates/segmentation/events.js';
 import { QUOTA_EVENT_TYPES } from '../../aggregates/quota/events.js';
 /**
  * Which event goes to which Kafka topic. Data, not code: published topics and partition counts
@@ -60,6 +61,7 @@ export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
   'LeadMarketingSyncedEvent',
   'PipelineStagesConfiguredEvent',
   'PipelineStageUpdatedEvent',
+  ...SEGMENTATION_EVENT_TYPES, // tenant configuration, like the stage set
   'StageTaskTemplateConfiguredEvent', // stage configuration, like the two above
   // Access administration stays inside the service.
   ...TEAM_EVENT_TYPES,

@@ -9,6 +9,7 @@ import { customerTimelineMigrations } from './customerTimeline.js';
 import { forecastMigrations } from './forecasts.js';
 import { kafkaMigrations } from './kafka.js';
 import { leadMigrations } from './leads.js';
+import { segmentMigrations } from './segments.js';
 import { quotaMigrations } from './quotas.js';
 import { stageMigrations } from './stages.js';
 import { subscriptionMigrations } from './subscriptions.js';
@@ -216,6 +217,7 @@ export const migrations: readonly Migration[] = [
   },
   ...subscriptionMigrations,
   ...activityMigrations,
+  ...segmentMigrations,
   ...workflowMigrations,
   ...customerTimelineMigrations,
   ...quotaMigrations,

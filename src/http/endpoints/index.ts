@@ -8,6 +8,7 @@ import { forecastEndpoints } from './forecasts.js';
 import { leadEndpoints } from './leads.js';
 import { opportunityEndpoints } from './opportunities.js';
 import { pipelineEndpoints } from './pipeline.js';
+import { segmentEndpoints } from './segments.js';
 import { quotaEndpoints } from './quotas.js';
 import { stageEndpoints } from './stages.js';
 import { stageTaskTemplateEndpoints } from './stageTaskTemplates.js';
@@ -22,6 +23,7 @@ export const API_ENDPOINTS: readonly Endpoint<ApiDeps>[] = [
   ...pipelineEndpoints,
   ...opportunityEndpoints,
   ...stageEndpoints,
+  ...segmentEndpoints,
   ...stageTaskTemplateEndpoints,
   ...leadEndpoints,
   ...customerEndpoints,

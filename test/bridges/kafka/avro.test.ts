@@ -1,3 +1,4 @@
+import { SEGMENTATION_EVENT_TYPES } from '../../../src/aggregates/segmentation/events.js';
 import { isJsonConsumed } from '../../../src/bridges/kafka/jsonConsumed.js';
 import { STAGE_TASK_TEMPLATE_EVENT_TYPES } from '../../../src/aggregates/stageTaskTemplate/events.js';
 import { ACTIVITY_EVENT_TYPES } from '../../../src/aggregates/activity/events.js';
@@ -60,6 +61,7 @@ describe('Kafka bridge: Avro schemas and topics', () => {
         ...TERRITORY_EVENT_TYPES,
         ...ACTIVITY_EVENT_TYPES,
         ...TASK_EVENT_TYPES,
+        ...SEGMENTATION_EVENT_TYPES,
         ...STAGE_TASK_TEMPLATE_EVENT_TYPES,
       ];
       for (const type of emitted) {
