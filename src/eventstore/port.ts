@@ -66,6 +66,11 @@ export interface RecordedEvent {
   readonly metadata: JsonObject;
   /** When the store recorded it. */
   readonly created: Date;
+  /**
+   * Its link in the stream's hash chain (chain.ts), hex SHA-256, as the store recorded it at
+   * append. Absent only on EventStoreDB events written before the chain existed.
+   */
+  readonly hash?: string;
 }
 
 export interface AppendResult {

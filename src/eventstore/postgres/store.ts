@@ -4,6 +4,7 @@ import { type DatabaseTimeouts, guardPool, pgOptions } from '../../db/pgOptions.
 import { type Incident, incident } from '../../shared/incident.js';
 import type { Logger } from '../../shared/logger.js';
 import { appendNothing, refuseRepeatedIds, repeatedWrite } from '../appendRules.js';
+import { ES_APPEND_SQL, appendParams } from './appendSql.js';
 import {
   DEFAULT_READ_COUNT,
   type AllFilter,
@@ -42,11 +43,12 @@ interface EventRow {
   data: JsonObject;
   metadata: JsonObject;
   created: Date;
+  hash: string | null;
 }
 
 // Text casts keep bigints exact; ORDER BY must name es_events.<col>, or it binds to these text columns.
 const COLUMNS =
-  'seq::text, transaction_id::text, stream_id, revision::text, event_id::text, event_type, data, metadata, created';
+  "seq::text, transaction_id::text, stream_id, revision::text, event_id::text, event_type, data, metadata, created, encode(hash, 'hex') as hash";
 
 function toRecorded(row: EventRow): RecordedEvent {
   return {
@@ -58,15 +60,12 @@ function toRecorded(row: EventRow): RecordedEvent {
     data: row.data,
     metadata: row.metadata,
     created: row.created,
+    ...(row.hash === null ? {} : { hash: row.hash }),
   };
 }
 
 function maxPosition(a: Position, b: Position): Position {
   return comparePositions(a, b) >= 0 ? a : b;
-}
-
-function expectedToText(expected: ExpectedRevision): string {
-  return typeof expected === 'bigint' ? expected.toString() : expected;
 }
 
 function isPgError(err: unknown): err is pg.DatabaseError {
@@ -197,17 +196,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     const client = await pool.connect();
     let row: { next_revision: string; transaction_id: string; seq: string | null };
     try {
-      const { rows } = await client.query<typeof row>(
-        'select next_revision::text, transaction_id, seq::text from es_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])',
-        [
-          streamId,
-          expectedToText(expected),
-          events.map((e) => e.eventId),
-          events.map((e) => e.eventType),
-          events.map((e) => JSON.stringify(e.data)),
-          events.map((e) => JSON.stringify(e.metadata)),
-        ],
-      );
+      const { rows } = await client.query<typeof row>(ES_APPEND_SQL, appendParams(streamId, expected, events));
       row = rows[0]!;
     } catch (err) {
       const wrongRevision = isPgError(err) && err.code === 'CR409';
