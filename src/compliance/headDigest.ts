@@ -30,3 +30,49 @@ export async function tenantHeadDigest(
 
 /** The last instant of a UTC day (YYYY-MM-DD): a daily digest covers what was recorded by then. */
 export const endOfUtcDay = (day: string): Date => new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000 - 1);
+
+export interface DigestCheck {
+  readonly asOf: Date;
+  readonly expected: string;
+  readonly found: string;
+  readonly matches: boolean;
+}
+
+/** Verify against a digest kept earlier: the tenant's chains up to its as_of, and the digest they give now. */
+export async function verifyAgainstDigest(
+  store: EventStore,
+  tenant: { readonly tenantId: string; readonly categories: readonly string[] },
+  kept: { readonly digest: string; readonly asOf: Date },
+  onProgress?: VerifyOptions['onProgress'],
+): Promise<{ report: ChainReport; check: DigestCheck }> {
+  const now = await tenantHeadDigest(store, tenant, kept.asOf, onProgress);
+  const expected = kept.digest.toLowerCase();
+  return { report: now.report, check: { asOf: kept.asOf, expected, found: now.digest, matches: now.digest === expected } };
+}
+
+/** The JSON a verify answers (HTTP and CLI alike). */
+export function verifyJson(report: ChainReport, check?: DigestCheck) {
+  return {
+    verified_streams: report.streams,
+    verified_events: report.events,
+    broken: report.broken.map((b) => ({
+      stream_id: b.streamId,
+      revision: b.revision.toString(),
+      reason: b.reason,
+      ...(b.expectedHash ? { expected_hash: b.expectedHash } : {}),
+      ...(b.foundHash ? { found_hash: b.foundHash } : {}),
+    })),
+    ...(check ? { digest: { as_of: check.asOf.toISOString(), expected: check.expected, found: check.found, matches: check.matches } } : {}),
+  };
+}
+
+/** The JSON a head digest export answers. */
+export const headDigestJson = (d: HeadDigestReport) => ({
+  tenant_id: d.tenantId,
+  as_of: d.asOf.toISOString(),
+  streams: d.streams,
+  events: d.events,
+  digest: d.digest,
+  algorithm: 'sha256 over the canonical JSON of [stream id, last revision, last hash] sorted by stream id',
+  broken_streams: d.report.broken.length,
+});
