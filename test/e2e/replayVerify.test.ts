@@ -1,12 +1,9 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import type { EventStore } from '../../src/eventstore/port.js';
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
 import { type TestDatabase, freshDatabase } from '../support/postgres.js';
-
-const run = promisify(execFile);
+import { runReplay } from '../support/replay.js';
 
 /** npm run replay -- verify / head-digest, as an auditor runs them, against a log tampered with by SQL. */
 describe('npm run replay -- verify, head-digest', function () {
@@ -15,17 +12,7 @@ describe('npm run replay -- verify, head-digest', function () {
   let store: EventStore;
   const stream = (id: string) => `opportunity-tenant-h:${id}`;
 
-  const replay = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', ...args], {
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: database.url, LOG_LEVEL: 'error' },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const replay = (...args: string[]) => runReplay(database.url, ...args);
 
   before(async () => {
     database = await freshDatabase('replayverify');

@@ -1,21 +1,12 @@
 import type { Knex } from 'knex';
 import { GENESIS, eventHash } from '../../eventstore/chain.js';
-import type { JsonObject } from '../../eventstore/port.js';
+import type { RecordedEvent } from '../../eventstore/port.js';
 import { EVENT_STORE_DDL } from '../../eventstore/postgres/schema.js';
 import { CHAINED_APPEND_DDL } from '../../eventstore/postgres/appendSql.js';
+import { COLUMNS, type EventRow, toRecorded } from '../../eventstore/postgres/rows.js';
 import type { Migration } from './index.js';
 
 const PAGE = 1000;
-
-interface Row {
-  seq: string;
-  stream_id: string;
-  revision: string;
-  event_id: string;
-  event_type: string;
-  data: JsonObject;
-  metadata: JsonObject;
-}
 
 /**
  * Chains every stored event from its stream's genesis, in revision order, with the same
@@ -24,22 +15,21 @@ interface Row {
  * can be proved). Keyset pages over (stream_id, revision); a stream spanning pages carries on.
  */
 export async function chainExistingEvents(knex: Knex): Promise<number> {
-  let after: { stream: string; revision: string } | undefined;
+  let after: RecordedEvent | undefined;
   let prev = GENESIS;
   let done = 0;
   for (;;) {
     const { rows } = (await knex.raw(
-      `select seq::text, stream_id, revision::text, event_id::text, event_type, data, metadata from es_events
-       ${after ? 'where (stream_id, revision) > (?, ?::bigint)' : ''} order by stream_id, revision limit ${PAGE}`,
-      after ? [after.stream, after.revision] : [],
-    )) as { rows: Row[] };
+      `select ${COLUMNS} from es_events ${after ? 'where (stream_id, revision) > (?, ?::bigint)' : ''} order by es_events.stream_id, es_events.revision limit ${PAGE}`,
+      after ? [after.streamId, after.revision.toString()] : [],
+    )) as { rows: EventRow[] };
     if (rows.length === 0) return done;
     const links: { seq: string; hash: string }[] = [];
-    for (const r of rows) {
-      if (r.stream_id !== after?.stream) prev = GENESIS;
-      prev = eventHash(prev, { streamId: r.stream_id, revision: BigInt(r.revision), eventId: r.event_id, eventType: r.event_type, data: r.data, metadata: r.metadata });
-      links.push({ seq: r.seq, hash: prev });
-      after = { stream: r.stream_id, revision: r.revision };
+    for (const e of rows.map(toRecorded)) {
+      if (e.streamId !== after?.streamId) prev = GENESIS;
+      prev = eventHash(prev, e);
+      links.push({ seq: e.position.prepare.toString(), hash: prev });
+      after = e;
     }
     await knex.raw(
       `update es_events e set hash = decode(v.hash, 'hex') from jsonb_to_recordset(?::jsonb) as v(seq bigint, hash text) where e.seq = v.seq`,

@@ -5,6 +5,7 @@ import { type Incident, incident } from '../../shared/incident.js';
 import type { Logger } from '../../shared/logger.js';
 import { appendNothing, refuseRepeatedIds, repeatedWrite } from '../appendRules.js';
 import { ES_APPEND_SQL, appendParams } from './appendSql.js';
+import { COLUMNS, type EventRow, toRecorded } from './rows.js';
 import {
   DEFAULT_READ_COUNT,
   type AllFilter,
@@ -12,7 +13,6 @@ import {
   type EventStore,
   type EventToAppend,
   type ExpectedRevision,
-  type JsonObject,
   type Position,
   type ReadAllOptions,
   type ReadPage,
@@ -32,37 +32,6 @@ const NOTIFY_CHANNEL = 'es_events';
 /** Live subscriptions poll this often even without a notification (the horizon may move). */
 const POLL_MS = 250;
 const NOTIFY_COALESCE_MS = 10;
-
-interface EventRow {
-  seq: string;
-  transaction_id: string;
-  stream_id: string;
-  revision: string;
-  event_id: string;
-  event_type: string;
-  data: JsonObject;
-  metadata: JsonObject;
-  created: Date;
-  hash: string | null;
-}
-
-// Text casts keep bigints exact; ORDER BY must name es_events.<col>, or it binds to these text columns.
-const COLUMNS =
-  "seq::text, transaction_id::text, stream_id, revision::text, event_id::text, event_type, data, metadata, created, encode(hash, 'hex') as hash";
-
-function toRecorded(row: EventRow): RecordedEvent {
-  return {
-    streamId: row.stream_id,
-    revision: BigInt(row.revision),
-    position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.seq) },
-    eventId: row.event_id,
-    eventType: row.event_type,
-    data: row.data,
-    metadata: row.metadata,
-    created: row.created,
-    ...(row.hash === null ? {} : { hash: row.hash }),
-  };
-}
 
 function maxPosition(a: Position, b: Position): Position {
   return comparePositions(a, b) >= 0 ? a : b;
