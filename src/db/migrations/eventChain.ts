@@ -14,7 +14,7 @@ const PAGE = 1000;
  * the migration runs (that moment is the chain's documented starting point; nothing earlier
  * can be proved). Keyset pages over (stream_id, revision); a stream spanning pages carries on.
  */
-export async function chainExistingEvents(knex: Knex): Promise<number> {
+async function chainExistingEvents(knex: Knex): Promise<number> {
   let after: RecordedEvent | undefined;
   let prev = GENESIS;
   let done = 0;
