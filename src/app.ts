@@ -24,6 +24,7 @@ import { projections } from './projections/index.js';
 import { createProjectionRunner } from './projections/runner.js';
 import { workflows } from './workflows/index.js';
 import { createWorkflowRunner } from './workflows/runner.js';
+import { startSegmentSchedule } from './workflows/segmentSchedule.js';
 import { createLeases } from './subscriptions/leases.js';
 import { readSubscriptions } from './subscriptions/readings.js';
 import type { Logger } from './shared/logger.js';
@@ -170,6 +171,7 @@ async function compose(
     projectionReached: async (projection, position) => (await runner.waitFor(projection, position, WORKFLOW_READ_WAIT_MS)) === 'reached',
   });
   await workflowRunner.start();
+  const segmentSchedule = startSegmentSchedule({ store, db, execute, log, leases, intervalMs: config.SEGMENT_EVALUATION_INTERVAL_MS });
 
   // The Kafka bridge: idle without KAFKA_BROKERS; the log is the outbox and its backlog waits.
   const lagCounter = config.EVENTSTORE_URL ? storeLagCounter(store) : postgresLagCounter(db);
@@ -254,7 +256,7 @@ async function compose(
     async stop() {
       stopped = true;
       // Together: a publisher stuck on an unreachable broker must not hold the projections back.
-      await Promise.all([bridge?.stop(), runner.stop(), workflowRunner.stop()]);
+      await Promise.all([bridge?.stop(), runner.stop(), workflowRunner.stop(), segmentSchedule.stop()]);
       await leases.stop();
       await leaseDb.destroy();
       await rateLimiter.close();

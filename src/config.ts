@@ -60,6 +60,8 @@ const schema = z.object({
   MAX_CONSISTENCY_WAIT_MS: z.coerce.number().int().min(0).max(60000).default(5000),
   /** How long a subscription lease lasts unrenewed: another instance takes over a dead holder's within this + 1 s. */
   SUBSCRIPTION_LEASE_TTL_MS: z.coerce.number().int().min(1000).max(60000).default(5000),
+  /** How often every customer's segments are re-evaluated (time-based criteria); one instance runs it. */
+  SEGMENT_EVALUATION_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(3_600_000),
 });
 
 export type Config = Omit<z.infer<typeof schema>, 'HOST'> & {

@@ -12,7 +12,7 @@ import type { Role } from './roles.js';
  * Reach: `own` = records the actor owns; `team` = its own and those of the members of the teams
  * it manages; `all` = the whole tenant. A user with several roles gets the widest reach.
  */
-export type Resource = 'opportunity' | 'lead' | 'forecast' | 'customer' | 'stages' | 'territory' | 'team' | 'apiKey' | 'audit' | 'activity' | 'task';
+export type Resource = 'opportunity' | 'lead' | 'forecast' | 'quota' | 'customer' | 'stages' | 'territory' | 'team' | 'apiKey' | 'audit' | 'activity' | 'task' | 'segments';
 export type Action = 'read' | 'write' | 'merge' | 'replay';
 export type Reach = 'own' | 'team' | 'all';
 
@@ -33,6 +33,9 @@ export const POLICY: Readonly<Record<Resource, Grants>> = {
   },
   lead: OWNED,
   forecast: OWNED,
+  // A user's quota is read as its records are; only managers (within their teams) and admins set
+  // quotas. A territory's quota has no owner: tenant-wide reach only (admin; compliance reads).
+  quota: { read: OWNED.read, write: { sales_manager: 'team', admin: 'all' } },
   // Activities by their owner, tasks by their assignee, and also as for the record they are
   // about (RELATED_RESOURCE below): a rep reads and edits the work on its own deals.
   activity: OWNED,
@@ -44,6 +47,8 @@ export const POLICY: Readonly<Record<Resource, Grants>> = {
     merge: { sales_manager: 'all', admin: 'all' },
   },
   stages: { read: EVERYONE_READS, write: { admin: 'all' } },
+  // Segment definitions are tenant-wide configuration, like the stage set.
+  segments: { read: EVERYONE_READS, write: { admin: 'all' } },
   territory: { read: EVERYONE_READS, write: { admin: 'all' } },
   team: { read: EVERYONE_READS, write: { admin: 'all' } },
   apiKey: { read: { admin: 'all' }, write: { admin: 'all' } },
@@ -182,7 +187,8 @@ export function reachesThroughRelated(access: Access, action: Action, related: R
 export interface Guard<C, S> {
   readonly resource: Resource;
   ownerOf?(state: S): string | null | undefined;
-  newOwnersOf?(command: C, actorId: string): readonly string[];
+  /** null: the command makes a record without an owner (tenant-wide), which only reach `all` may. */
+  newOwnersOf?(command: C, actorId: string): readonly (string | null)[];
   actionOf?(command: C): Action;
   relatedOf?(state: S): { readonly type: RelatedType; readonly id: string } | null | undefined;
 }
@@ -211,7 +217,8 @@ export function authorizeCommand<C, S>(access: Access, guard: Guard<C, S>, comma
   if (current !== undefined && !reachesThroughRelated(access, action, related)) requireOwnerInScope(access, guard.resource, action, current);
   for (const owner of guard.newOwnersOf?.(command, access.actorId) ?? []) {
     if (!inScope(ownerScope(access, guard.resource, action), owner)) {
-      throw forbidden(`You may not give this ${guard.resource} to ${owner}: that owner is outside your reach`, guard.resource, action, {
+      const to = owner ?? 'nobody (a tenant-wide record)';
+      throw forbidden(`You may not give this ${guard.resource} to ${to}: that owner is outside your reach`, guard.resource, action, {
         owner_id: owner,
       });
     }

@@ -8,6 +8,8 @@ import { leadAggregate } from './lead/index.js';
 import { opportunityAggregate } from './opportunity/index.js';
 import { apiKeyAggregate } from './apiKey/index.js';
 import { pipelineStageAggregate } from './pipelineStage/index.js';
+import { segmentationAggregate } from './segmentation/index.js';
+import { quotaAggregate } from './quota/index.js';
 import { stageTaskTemplateAggregate } from './stageTaskTemplate/index.js';
 import { taskAggregate } from './task/index.js';
 import { teamAggregate } from './team/index.js';
@@ -28,5 +30,7 @@ export const AGGREGATES: Readonly<Record<StreamCategory, AnyAggregate>> = {
   territory: territoryAggregate as unknown as AnyAggregate,
   activity: activityAggregate as unknown as AnyAggregate,
   task: taskAggregate as unknown as AnyAggregate,
+  segmentation: segmentationAggregate as unknown as AnyAggregate,
   stageTaskTemplate: stageTaskTemplateAggregate as unknown as AnyAggregate,
+  quota: quotaAggregate as unknown as AnyAggregate,
 };

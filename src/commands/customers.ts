@@ -1,3 +1,4 @@
+import type { Amount } from '../shared/money.js';
 import {
   type CustomerProfileState,
   type PersonalData,
@@ -17,6 +18,9 @@ export interface CreateCustomerInput {
   readonly primaryContactId?: string;
   readonly segment?: string;
   readonly personalData?: PersonalData;
+  readonly industry?: string;
+  readonly employeeCount?: number;
+  readonly annualRevenue?: Amount;
 }
 
 export const createCustomer = (app: AppContext, caller: Caller, input: CreateCustomerInput): Promise<CustomerResult> =>
@@ -29,6 +33,9 @@ export interface UpdateCustomerInput {
   readonly primaryContactId?: string | null;
   readonly segment?: string;
   readonly personalData?: PersonalDataPatch | null;
+  readonly industry?: string | null;
+  readonly employeeCount?: number | null;
+  readonly annualRevenue?: Amount | null;
 }
 
 export const updateCustomer = (app: AppContext, caller: Caller, { customerId, ...input }: UpdateCustomerInput): Promise<CustomerResult> =>

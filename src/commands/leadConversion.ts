@@ -161,6 +161,10 @@ function conversionCommands(
             // Not a customer yet: there is an open opportunity, no contract.
             status: 'PROSPECT',
             personalData,
+            // The lead's firmographics are the account's: segmentation starts from them.
+            ...(lead.industry !== null ? { industry: lead.industry } : {}),
+            ...(lead.employeeCount !== null ? { employeeCount: lead.employeeCount } : {}),
+            ...(lead.annualRevenue !== null ? { annualRevenue: lead.annualRevenue } : {}),
           },
         }
       : {}),

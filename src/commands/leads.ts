@@ -1,4 +1,4 @@
-import { type LeadPersonalData, type LeadState, leadAggregate } from '../aggregates/lead/index.js';
+import { type LeadPersonalData, type LeadState, type MarketingView, leadAggregate } from '../aggregates/lead/index.js';
 import type { Amount } from '../shared/money.js';
 import { type AppContext, type Caller, on } from './context.js';
 import type { CommandResult } from './handler.js';
@@ -44,3 +44,14 @@ export async function assignLead(app: AppContext, caller: Caller, { leadId, ...i
   await requireAssignable(app, caller.access.tenantId, input.territoryId);
   return app.execute(leadAggregate, on(caller, leadId), { type: 'AssignLead', ...input });
 }
+
+/**
+ * Marketing's lead (seed 004 lead.qualified over Kafka, or POST /leads/{id}/sync): creates the
+ * lead when it is new, and records Marketing's score, campaign and attribution when they differ
+ * from what the lead holds, so the same message twice has one effect.
+ */
+export const syncLeadFromMarketing = (
+  app: AppContext,
+  caller: Caller,
+  input: { create: Omit<CaptureLeadInput, 'ownerId' | 'territoryId'>; view: MarketingView; sourceEventId: string | null },
+) => app.execute(leadAggregate, on(caller, input.create.leadId), { type: 'SyncFromMarketing', ...input });

@@ -13,6 +13,10 @@ export interface CustomerRow {
   name: string;
   status: string;
   segment: string;
+  segments: string[];
+  industry: string | null;
+  employee_count: number | null;
+  annual_revenue: string | null;
   primary_contact_id: string | null;
   personal_data: Record<string, unknown> | null;
   merged_into: string | null;
@@ -51,7 +55,10 @@ export const customersByIds = (db: Knex, tenantId: string, ids: readonly string[
 
 export interface CustomerFilters {
   readonly status?: string;
+  /** Members of this evaluated segment. */
   readonly segment?: string;
+  /** The assigned label (seed 001's single `segment`). */
+  readonly assignedSegment?: string;
   /** Merged-away profiles are hidden from lists unless asked for: their golden record stands for them. */
   readonly includeMerged?: boolean;
   /** Case-insensitive part of the company name. */
@@ -67,7 +74,8 @@ export async function listCustomers(
   const where = (q: Knex.QueryBuilder) => {
     q.where('tenant_id', tenantId);
     if (filters.status) q.where('status', filters.status);
-    if (filters.segment) q.where('segment', filters.segment);
+    if (filters.segment) q.whereRaw('segments @> array[?]::text[]', [filters.segment]);
+    if (filters.assignedSegment) q.where('segment', filters.assignedSegment);
     if (!filters.includeMerged) q.whereNull('merged_into');
     if (filters.name) q.whereILike('name', `%${filters.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   };

@@ -14,7 +14,8 @@ export const CUSTOMER_MERGES_TABLE = 'customer_merges';
  */
 export const customersProjection: Projection = {
   name: 'customers',
-  version: 1,
+  // 2: firmographics and evaluated segments (migration 1300 expands the table first).
+  version: 2,
   eventTypes: CUSTOMER_PROFILE_EVENT_TYPES,
   tables: [CUSTOMERS_TABLE, CUSTOMER_CONSENTS_TABLE, CUSTOMER_MERGES_TABLE],
   async handle(trx: Knex.Transaction, stored: StoredEvent) {
@@ -34,6 +35,9 @@ export const customersProjection: Projection = {
             segment: d.segment,
             primary_contact_id: d.primaryContactId,
             personal_data: d.personalData === null ? null : JSON.stringify(d.personalData),
+            industry: d.industry ?? null,
+            employee_count: d.employeeCount ?? null,
+            annual_revenue: d.annualRevenue ?? null,
             created_by: e.metadata.userId,
             created_at: e.timestamp,
             ...touch,
@@ -50,6 +54,10 @@ export const customersProjection: Projection = {
         if (d.segment !== undefined) changes.segment = d.segment;
         if (d.primaryContactId !== undefined) changes.primary_contact_id = d.primaryContactId;
         if (d.personalData !== undefined) changes.personal_data = d.personalData === null ? null : JSON.stringify(d.personalData);
+        if (d.industry !== undefined) changes.industry = d.industry;
+        if (d.employeeCount !== undefined) changes.employee_count = d.employeeCount;
+        if (d.annualRevenue !== undefined) changes.annual_revenue = d.annualRevenue;
+        if (d.segments !== undefined) changes.segments = d.segments;
         await customers().where(key).update(changes);
         return;
       }

@@ -6,7 +6,9 @@ import { forecastsProjection } from './forecasts.js';
 import { leadsProjection } from './leads.js';
 import { opportunitiesProjection } from './opportunities.js';
 import type { Projection } from './projection.js';
+import { quotasProjection } from './quotas.js';
 import { salesAnalyticsProjection } from './salesAnalytics.js';
+import { segmentFactsProjection } from './segmentFacts.js';
 import { teamsProjection } from './teams.js';
 import { territoriesProjection } from './territories.js';
 
@@ -23,4 +25,6 @@ export const projections: readonly Projection[] = [
   activitiesProjection,
   tasksProjection,
   customerTimelineProjection,
+  segmentFactsProjection,
+  quotasProjection,
 ];

@@ -26,6 +26,8 @@ export interface LeadRow {
   rubric_version: number | null;
   scored_at: Date | null;
   marketing_score: number | null;
+  campaign_id: string | null;
+  attribution: { firstTouch: string | null; lastTouch: string | null; touches: string[] } | null;
   metadata: Record<string, unknown>;
   owner_id: string;
   territory_id: string | null;

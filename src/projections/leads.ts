@@ -76,6 +76,13 @@ export const leadsProjection: Projection = {
           .update({ owner_id: d.ownerId, territory_id: d.territoryId, assignment_reason: d.reason, assigned_at: d.assignedAt, ...touch });
         return;
       }
+      case 'LeadMarketingSyncedEvent': {
+        const d = event.data;
+        await table()
+          .where(key)
+          .update({ marketing_score: d.marketingScore, campaign_id: d.campaignId, attribution: d.attribution ? JSON.stringify(d.attribution) : null, ...touch });
+        return;
+      }
       case 'LeadConvertedEvent': {
         const d = event.data;
         await table()

@@ -8,7 +8,7 @@ import { readModelAsOf } from '../compliance/asOf.js';
 import type { EventStore } from '../eventstore/port.js';
 import { tenantStreamPrefix } from '../eventstore/streams.js';
 import { opportunitiesProjection } from './opportunities.js';
-import { type Amount, formatAmount, toBig } from '../shared/money.js';
+import { type Amount, formatAmount, ratioOf, toBig } from '../shared/money.js';
 import { type Period, requirePeriod } from '../shared/period.js';
 import { OPPORTUNITIES_TABLE } from './opportunities.js';
 import { whereOwnerIn } from './ownerScope.js';
@@ -200,10 +200,9 @@ export async function wonInPeriod(
 export function forecastAccuracy(forecast: Amount | string, actual: Amount | string): { attainment: string | null; accuracy: string | null } {
   const f = toBig(forecast);
   const a = toBig(actual);
-  const round = (x: BigNumber) => x.decimalPlaces(4, BigNumber.ROUND_HALF_UP).toFixed(4);
   return {
-    attainment: f.isZero() ? null : round(a.div(f)),
-    accuracy: a.isZero() ? null : round(BigNumber.max(0, new BigNumber(1).minus(f.minus(a).abs().div(a)))),
+    attainment: ratioOf(actual, forecast),
+    accuracy: a.isZero() ? null : ratioOf(BigNumber.max(0, new BigNumber(1).minus(f.minus(a).abs().div(a))).toFixed(), '1'),
   };
 }
 

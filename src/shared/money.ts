@@ -29,6 +29,12 @@ export function formatAmount(value: BigNumber): Amount {
   return value.toFixed(2, BigNumber.ROUND_HALF_UP) as Amount;
 }
 
+/** part / whole as a ratio with 4 decimals, half up (attainment and the like); null when whole is 0. */
+export function ratioOf(part: Amount | string, whole: Amount | string): string | null {
+  const w = toBig(whole);
+  return w.isZero() ? null : toBig(part).div(w).decimalPlaces(4, BigNumber.ROUND_HALF_UP).toFixed(4);
+}
+
 export const CURRENCY_CODES: readonly string[] = Intl.supportedValuesOf('currency');
 const CURRENCIES: ReadonlySet<string> = new Set(CURRENCY_CODES);
 

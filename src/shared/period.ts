@@ -80,3 +80,11 @@ export function requirePeriod(input: string, field = 'period'): Period {
 export function periodContains(period: Period, date: string): boolean {
   return date >= period.start && date < period.end;
 }
+
+/** The month, the quarter and the year a YYYY-MM-DD date falls in (where a quota for it may be). */
+export function periodsContaining(date: string): Period[] {
+  const year = date.slice(0, 4);
+  const month = date.slice(5, 7);
+  const quarter = Math.ceil(Number(month) / 3);
+  return [`${year}-${month}`, `Q${quarter}_${year}`, year].map((code) => requirePeriod(code));
+}

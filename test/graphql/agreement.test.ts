@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { type TestApp, startTestApp } from '../support/app.js';
+import { workflowsSettled } from '../support/settled.js';
 import { gql } from './support.js';
 
 /**
@@ -46,6 +47,8 @@ describe('GraphQL API: agreement with REST, and batched loading', function () {
     await rest('GET', `/api/v1/opportunities?min_position=${position}`);
     await rest('GET', `/api/v1/leads?min_position=${position}`);
     await rest('GET', `/api/v1/forecasts?min_position=${position}`);
+    // The workflows (segmentation re-evaluates these accounts) query the same pool the page is measured on.
+    await workflowsSettled(app);
   });
   after(async () => app?.stop());
 

@@ -19,6 +19,8 @@ describe('HTTP API: Customer 360 work and interaction timeline', function () {
   let app: TestApp;
   let store: EventStore;
   let position = '';
+  /** The lead-follow-up workflow's task for the qualified lead (seed 003): open work on the lead too. */
+  let followUp = '';
   const T = 'tenant-c360-work';
   const admin = { tenantId: T, userId: 'admin-1', roles: ['admin'] };
   const repA = { tenantId: T, userId: 'rep-a', roles: ['sales_rep'] };
@@ -87,6 +89,11 @@ describe('HTTP API: Customer 360 work and interaction timeline', function () {
       last.revision,
     );
     position = `${written.position.commit}/${written.position.prepare}`;
+    for (const deadline = Date.now() + 30_000; !followUp && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+      const onLead = (await ok(admin, 'GET', '/api/v1/tasks?related_type=lead&related_id=CW-LEAD')).data as { id: string; type: string }[];
+      followUp = onLead.find((t) => t.id !== 'CW-T-LEAD')?.id ?? '';
+    }
+    expect(followUp, 'the follow-up of the qualified lead').to.not.equal('');
   });
   after(async () => {
     await store?.close();
@@ -97,8 +104,9 @@ describe('HTTP API: Customer 360 work and interaction timeline', function () {
     const v = await get(admin, '/api/v1/customers/CW-CUST');
     expect(v.activity_count).to.equal(13);
     expect(v.recent_activities.map((a: { id: string }) => a.id)).to.deep.equal(['CW-M-10', 'CW-M-9', 'CW-M-8', 'CW-M-7', 'CW-M-6', 'CW-M-5', 'CW-M-4', 'CW-M-3', 'CW-M-2', 'CW-M-1']);
-    expect(v.open_tasks.map((t: { id: string }) => t.id)).to.deep.equal(['CW-T-B', 'CW-T-LEAD', 'CW-T-CUST']); // by due date
-    expect(v.open_task_count).to.equal(3);
+    // By due date (the follow-up is due with CW-T-LEAD, then by id).
+    expect(v.open_tasks.map((t: { id: string }) => t.id)).to.deep.equal(['CW-T-B', 'CW-T-LEAD', followUp, 'CW-T-CUST']);
+    expect(v.open_task_count).to.equal(4);
 
     // rep-b: its own deal's work and the shared account's; not rep-a's lead or deal.
     const b = await get(repB, '/api/v1/customers/CW-CUST');

@@ -379,18 +379,18 @@ describe('HTTP API: customers (Customer 360)', function () {
   });
 
   describe('list', () => {
-    it('filters by status and segment (any case) and paginates as seed 004', async () => {
+    it('filters by status and assigned segment (any case) and paginates as seed 004', async () => {
       const tenant = { tenantId: 'tenant-list' };
       for (let i = 1; i <= 5; i++) {
         await create({ customer_id: `L-${i}`, name: `List ${i}`, segment: i % 2 ? 'SMB' : 'ENTERPRISE', status: i === 5 ? 'PROSPECT' : 'ACTIVE' }, tenant);
       }
       const last = await create({ customer_id: 'L-6', name: 'Zeta Widgets', segment: 'SMB' }, tenant);
       const pos = encodeURIComponent(last.body.position);
-      const page = await app.request('GET', `${BASE}?segment=smb&limit=2&offset=0&min_position=${pos}`, { identity: tenant });
+      const page = await app.request('GET', `${BASE}?assigned_segment=smb&limit=2&offset=0&min_position=${pos}`, { identity: tenant });
       expect(page.status, JSON.stringify(page.body)).to.equal(200);
       expect(page.body.pagination).to.deep.equal({ total: 4, limit: 2, offset: 0, has_more: true });
       expect(page.body.data).to.have.length(2);
-      const rest = await app.request('GET', `${BASE}?segment=SMB&limit=2&offset=2`, { identity: tenant });
+      const rest = await app.request('GET', `${BASE}?assigned_segment=SMB&limit=2&offset=2`, { identity: tenant });
       expect(rest.body.pagination).to.deep.equal({ total: 4, limit: 2, offset: 2, has_more: false });
       const ids = [...page.body.data, ...rest.body.data].map((c: any) => c.id).sort();
       expect(ids).to.deep.equal(['L-1', 'L-3', 'L-5', 'L-6']);

@@ -44,6 +44,14 @@ describe('HTTP API: forecasts', function () {
     return res.body;
   };
 
+  /** Waits for the forecast's read model to count `n` snapshots (the refresh workflow's come asynchronously). */
+  const snapshotsReach = async (id: string, n: number, identity?: { tenantId: string }) => {
+    for (const deadline = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 100))) {
+      const res = await app.request('GET', `${FORECASTS}/${id}`, identity ? { identity } : {});
+      if (res.body.snapshot_count >= n) return;
+      if (Date.now() > deadline) expect.fail(`${id} never reached ${n} snapshots (has ${res.body.snapshot_count})`);
+    }
+  };
   const history = async (id: string, identity?: { tenantId: string }) => {
     const res = await app.request('GET', `${FORECASTS}/${id}/history`, identity ? { identity } : {});
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
@@ -242,6 +250,8 @@ describe('HTTP API: forecasts', function () {
       // The pipeline grows; a second snapshot records the new figures beside the first.
       const more: Deal = { id: 'F-8', stage: 'PROPOSAL', amount: '100.00', close: '2026-03-01', territory: 'T1' };
       position = await createDeals(app, [more]);
+      // The forecast-refresh workflow snapshots the grown pipeline by itself (seed 004's real-time path).
+      await snapshotsReach(id, 2);
       const second = await app.request('POST', `${FORECASTS}/${id}/snapshots`, { body: {}, headers: { 'x-min-position': position } });
       expect(second.status, JSON.stringify(second.body)).to.equal(201);
       expect(second.body.snapshot).to.include({ total_amount: '8500100.65', probability_weighted_amount: '4175050.42', total_count: 5 });
@@ -249,18 +259,25 @@ describe('HTTP API: forecasts', function () {
 
       const detail = await app.request('GET', `${FORECASTS}/${id}?min_position=${encodeURIComponent(position)}`);
       expect(detail.status).to.equal(200);
-      expect(detail.body.snapshot_count).to.equal(2);
-      expect(detail.body.snapshots.map((x: { total_amount: string }) => x.total_amount)).to.deep.equal(['8500100.65', '8500000.65']);
-      expect(detail.body.snapshots[1].breakdown).to.deep.equal(s.breakdown);
+      expect(detail.body.snapshot_count).to.equal(3);
+      expect(detail.body.snapshots.map((x: { total_amount: string }) => x.total_amount)).to.deep.equal(['8500100.65', '8500100.65', '8500000.65']);
+      expect(detail.body.snapshots[2].breakdown).to.deep.equal(s.breakdown);
       expect(detail.body.snapshots[0].id).to.equal(second.body.snapshot.id);
 
-      const page = await app.request('GET', `${FORECASTS}/${id}/snapshots?limit=1&offset=1`);
+      const page = await app.request('GET', `${FORECASTS}/${id}/snapshots?limit=1&offset=2`);
       expect(page.status).to.equal(200);
-      expect(page.body.pagination).to.deep.equal({ total: 2, limit: 1, offset: 1, has_more: false });
+      expect(page.body.pagination).to.deep.equal({ total: 3, limit: 1, offset: 2, has_more: false });
       expect(page.body.data[0].id).to.equal(s.id);
 
       const events = await history(id);
-      expect(events.map((e) => e.event_type)).to.deep.equal(['ForecastCreatedEvent', 'ForecastAdjustedEvent', 'ForecastSnapshotCreatedEvent', 'ForecastSnapshotCreatedEvent']);
+      expect(events.map((e) => e.event_type)).to.deep.equal([
+        'ForecastCreatedEvent',
+        'ForecastAdjustedEvent',
+        'ForecastSnapshotCreatedEvent',
+        'ForecastSnapshotCreatedEvent',
+        'ForecastSnapshotCreatedEvent',
+      ]);
+      expect(events[3].actor).to.equal('system:workflow:forecast-refresh');
       expect(events[2].changes.generated_at).to.be.a('string');
       expectError(await app.request('POST', `${FORECASTS}/${id}/snapshots`, { body: { amount: 1 } }), 400, 'VALIDATION_ERROR');
       expectError(await app.request('POST', `${FORECASTS}/NOPE/snapshots`), 404, 'NOT_FOUND');
@@ -270,14 +287,14 @@ describe('HTTP API: forecasts', function () {
     it('lock: no adjustment or snapshot afterwards; locking again changes nothing', async () => {
       const locked = await app.request('POST', `${FORECASTS}/${id}/lock`, { body: { reason: 'Quarter closed' } });
       expect(locked.status, JSON.stringify(locked.body)).to.equal(200);
-      expect(locked.body).to.include({ status: 'locked', revision: '4' });
+      expect(locked.body).to.include({ status: 'locked', revision: '5' });
       expectError(await app.request('POST', `${FORECASTS}/${id}/adjust`, { body: { amount: '1.00', reason: 'late' } }), 409, 'CONFLICT');
       expectError(await app.request('POST', `${FORECASTS}/${id}/snapshots`), 409, 'CONFLICT');
       const again = await app.request('POST', `${FORECASTS}/${id}/lock`);
       expect(again.status).to.equal(200);
-      expect(again.body.revision).to.equal('4');
+      expect(again.body.revision).to.equal('5');
       const detail = await app.request('GET', `${FORECASTS}/${id}?min_position=${encodeURIComponent(locked.body.position)}`);
-      expect(detail.body).to.include({ status: 'locked', locked_by: 'user-200', snapshot_count: 2 });
+      expect(detail.body).to.include({ status: 'locked', locked_by: 'user-200', snapshot_count: 3 });
       expect((await history(id)).map((e) => e.event_type).at(-1)).to.equal('ForecastLockedEvent');
     });
 
@@ -354,13 +371,14 @@ describe('HTTP API: forecasts', function () {
       expect(mine.status, JSON.stringify(mine.body)).to.equal(201);
       expect(mine.body).to.include({ current_pipeline: '0.00', pipeline_coverage: '0.00', revision: '0' });
       position = await createDeals(app, [{ id: 'X-1', stage: 'PROPOSAL', amount: '50.00', close: '2026-02-01', territory: 'T1' }], other);
+      await snapshotsReach('FC-Q1-T1', 1, other); // the refresh of that tenant's forecast
       const snap = await app.request('POST', `${FORECASTS}/FC-Q1-T1/snapshots`, { identity: other, headers: { 'x-min-position': position } });
       expect(snap.status, JSON.stringify(snap.body)).to.equal(201);
       expect(snap.body.snapshot).to.include({ total_amount: '50.00', probability_weighted_amount: '25.00', total_count: 1 });
       expect(snap.body).to.include({ current_pipeline: '50.00', pipeline_coverage: '0.50' });
       // tenant-001's forecast of the same id is untouched.
-      expect(await history('FC-Q1-T1')).to.have.length(5);
-      expect(await history('FC-Q1-T1', other)).to.have.length(2);
+      expect(await history('FC-Q1-T1')).to.have.length(6);
+      expect(await history('FC-Q1-T1', other)).to.have.length(3);
     });
   });
 

@@ -33,6 +33,23 @@ export interface TestResponse {
   readonly body: any;
 }
 
+/**
+ * The service for one describe block: started before its tests, stopped after them. The tests
+ * read `suite.app` (set once the hook has run).
+ */
+export function appPerSuite(env: Record<string, string> = {}): { readonly app: TestApp } {
+  const suite = {} as { app: TestApp };
+  before(async function () {
+    this.timeout(60_000);
+    suite.app = await startTestApp(env);
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await suite.app?.stop();
+  });
+  return suite;
+}
+
 /** The real service (HTTP, projections, PostgreSQL event store) on a fresh database and a free port. */
 export async function startTestApp(env: Record<string, string> = {}, options: { log?: Logger } = {}): Promise<TestApp> {
   const database = await freshDatabase('api');

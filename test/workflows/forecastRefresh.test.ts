@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { subscriptionName } from '../../src/workflows/workflow.js';
 import { FORECAST_REFRESH } from '../../src/workflows/forecastRefresh.js';
-import { type TestApp, startTestApp } from '../support/app.js';
+import { appPerSuite } from '../support/app.js';
 import { eventually, restartWorkflowsFromZero } from './support.js';
 
 /**
@@ -11,20 +11,12 @@ import { eventually, restartWorkflowsFromZero } from './support.js';
  */
 describe('workflow: forecast refresh', function () {
   this.timeout(120_000);
-  let app: TestApp;
+  const suite = appPerSuite();
   const manager = { userId: 'mgr-1', roles: ['admin'] };
 
-  before(async function () {
-    this.timeout(60_000);
-    app = await startTestApp();
-  });
-  after(async function () {
-    this.timeout(60_000);
-    await app?.stop();
-  });
 
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await app.request(method, path, { identity: manager, body });
+    const res = await suite.app.request(method, path, { identity: manager, body });
     expect(res.status, `${method} ${path}: ${JSON.stringify(res.body)}`).to.be.below(300);
     return res.body;
   };
@@ -64,7 +56,7 @@ describe('workflow: forecast refresh', function () {
 
     // Replaying the workflow from 0 makes no second snapshot for any change: a manual snapshot
     // taken afterwards is the only one added (the read model shows snapshots in log order).
-    expect(await restartWorkflowsFromZero(app, subscriptionName(FORECAST_REFRESH))).to.equal(true);
+    expect(await restartWorkflowsFromZero(suite.app, subscriptionName(FORECAST_REFRESH))).to.equal(true);
     await call('POST', '/api/v1/forecasts/FC-R1/snapshots', {});
     const final = await eventually('the manual snapshot', async () => {
       const all = await snapshots('FC-R1');

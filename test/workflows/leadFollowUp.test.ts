@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { TABLE } from '../../src/subscriptions/checkpoints.js';
 import { LEAD_FOLLOW_UP } from '../../src/workflows/leadFollowUp.js';
 import { subscriptionName } from '../../src/workflows/workflow.js';
-import { type TestApp, startTestApp } from '../support/app.js';
+import { appPerSuite } from '../support/app.js';
 import { eventually, restartWorkflowsFromZero } from './support.js';
 
 /**
@@ -12,17 +12,9 @@ import { eventually, restartWorkflowsFromZero } from './support.js';
  */
 describe('workflow: lead qualified -> follow-up task', function () {
   this.timeout(90_000);
-  let app: TestApp;
+  const suite = appPerSuite();
   const rep = { userId: 'user-200', roles: ['sales_rep'] };
 
-  before(async function () {
-    this.timeout(60_000);
-    app = await startTestApp();
-  });
-  after(async function () {
-    this.timeout(60_000);
-    await app?.stop();
-  });
 
   const lead = (id: string) => ({
     id,
@@ -37,14 +29,14 @@ describe('workflow: lead qualified -> follow-up task', function () {
     annual_revenue: 50000000,
   });
   const tasksOf = async (query: string, identity: Record<string, unknown> = rep) => {
-    const res = await app.request('GET', `/api/v1/tasks?${query}`, { identity });
+    const res = await suite.app.request('GET', `/api/v1/tasks?${query}`, { identity });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     return res.body.data as { id: string; title: string; assigned_to: string; related_to: { type: string; id: string }; due_date: string; type: string }[];
   };
 
   it('a qualified lead gets one follow-up for its owner; the task stays on the lead and shows under what it converted into', async () => {
-    expect((await app.request('POST', '/api/v1/leads', { body: lead('LEAD-WF1'), identity: rep })).status).to.equal(201);
-    const q = await app.request('POST', '/api/v1/leads/LEAD-WF1/qualify', { identity: rep });
+    expect((await suite.app.request('POST', '/api/v1/leads', { body: lead('LEAD-WF1'), identity: rep })).status).to.equal(201);
+    const q = await suite.app.request('POST', '/api/v1/leads/LEAD-WF1/qualify', { identity: rep });
     expect(q.body.status).to.equal('qualified');
 
     const tasks = await eventually('the follow-up task', async () => {
@@ -59,10 +51,10 @@ describe('workflow: lead qualified -> follow-up task', function () {
     const day = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
     expect(task.due_date).to.be.oneOf([`${day}T23:59:59.999Z`, `${new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10)}T23:59:59.999Z`]);
 
-    const history = await app.request('GET', `/api/v1/tasks/${task.id}/history`, { identity: { roles: ['admin'] } });
+    const history = await suite.app.request('GET', `/api/v1/tasks/${task.id}/history`, { identity: { roles: ['admin'] } });
     expect(history.body.data[0]).to.include({ actor: 'system:workflow:lead-follow-up' });
 
-    const converted = await app.request('POST', '/api/v1/leads/LEAD-WF1/convert', {
+    const converted = await suite.app.request('POST', '/api/v1/leads/LEAD-WF1/convert', {
       identity: rep,
       body: { opportunity_name: 'Globex - Platform', amount: 50000, expected_close_date: '2999-04-30', stage: 'qualification' },
     });
@@ -78,27 +70,27 @@ describe('workflow: lead qualified -> follow-up task', function () {
 
   it('runs as subscriptions under leases: in /health and the subscription metrics', async () => {
     const health = await eventually('the workflows holding their leases', async () => {
-      const h = await app.request('GET', '/health', { auth: false });
+      const h = await suite.app.request('GET', '/health', { auth: false });
       return workflows.every((w) => h.body.subscriptions?.[subscriptionName(w.name)]) ? h : undefined;
     });
     expect((health.body.workflows as { name: string; running: boolean }[]).map((w) => [w.name, w.running])).to.deep.equal(
       workflows.map((w) => [subscriptionName(w.name), true]),
     );
-    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    const metrics = await (await fetch(`${suite.app.url}/metrics`)).text();
     expect(metrics).to.match(/crm_subscription_leader\{subscription="workflow:lead-follow-up"\} 1/);
   });
 
   it('exactly one follow-up per qualification after the checkpoint is reset to 0 and replayed', async () => {
     for (const id of ['LEAD-WF2', 'LEAD-WF3']) {
-      await app.request('POST', '/api/v1/leads', { body: lead(id), identity: rep });
-      await app.request('POST', `/api/v1/leads/${id}/qualify`, { identity: rep });
+      await suite.app.request('POST', '/api/v1/leads', { body: lead(id), identity: rep });
+      await suite.app.request('POST', `/api/v1/leads/${id}/qualify`, { identity: rep });
     }
     await eventually('both follow-ups', async () => ((await tasksOf('type=follow_up')).length === 3 ? true : undefined));
-    const replayed = await restartWorkflowsFromZero(app, subscriptionName(LEAD_FOLLOW_UP));
+    const replayed = await restartWorkflowsFromZero(suite.app, subscriptionName(LEAD_FOLLOW_UP));
     expect(replayed).to.equal(true);
     const all = await tasksOf('type=follow_up');
     expect(all.map((t) => t.related_to.id).sort()).to.deep.equal(['LEAD-WF1', 'LEAD-WF2', 'LEAD-WF3']);
-    const row = (await app.app.db(TABLE).where({ name: subscriptionName(LEAD_FOLLOW_UP) }).first()) as { position_commit: string };
+    const row = (await suite.app.app.db(TABLE).where({ name: subscriptionName(LEAD_FOLLOW_UP) }).first()) as { position_commit: string };
     expect(Number(row.position_commit)).to.be.greaterThan(0);
   });
 });

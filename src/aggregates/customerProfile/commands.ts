@@ -1,3 +1,4 @@
+import type { Amount } from '../../shared/money.js';
 import type { PersonalData, PostalAddress } from './events.js';
 
 /**
@@ -16,6 +17,10 @@ export type CustomerProfileCommand =
       /** ENTERPRISE, MID_MARKET, SMB, ... any UPPER_SNAKE code; default UNSEGMENTED. */
       segment?: string;
       personalData?: PersonalData;
+      /** Firmographics (seed 004's lead fields), the inputs of segmentation. */
+      industry?: string;
+      employeeCount?: number;
+      annualRevenue?: Amount;
     }
   | {
       type: 'UpdateCustomerProfile';
@@ -29,7 +34,13 @@ export type CustomerProfileCommand =
        * null as a whole erases it all.
        */
       personalData?: PersonalDataPatch | null;
+      /** null clears each. */
+      industry?: string | null;
+      employeeCount?: number | null;
+      annualRevenue?: Amount | null;
     }
+  /** The segmentation's verdict (segment codes in the definitions' order); a system actor sends it. */
+  | { type: 'AssignSegments'; segments: readonly string[] }
   /** Step 1 of a merge, on the SOURCE. */
   | { type: 'MarkMergedInto'; targetCustomerId: string; mergeReason: string }
   /** Checks that this profile can become a merge target, without recording anything. */

@@ -1,4 +1,5 @@
 import { conflict, notFound, validation } from '../../shared/errors.js';
+import type { Amount } from '../../shared/money.js';
 import type { Decider, DecisionContext } from '../decider.js';
 import type { CustomerProfileCommand, PersonalDataPatch } from './commands.js';
 import {
@@ -23,6 +24,11 @@ export type CustomerProfileState =
       readonly primaryContactId: string | null;
       readonly segment: string;
       readonly personalData: PersonalData | null;
+      readonly industry: string | null;
+      readonly employeeCount: number | null;
+      readonly annualRevenue: Amount | null;
+      /** Evaluated segment membership, in the definitions' order. */
+      readonly segments: readonly string[];
       /** Set once the profile was merged into a golden record: it is closed from then on. */
       readonly mergedInto: { readonly targetCustomerId: string; readonly mergeReason: string } | null;
       /** Sources merged into this profile, in merge order. */
@@ -57,6 +63,17 @@ function companyName(input: string): string {
   const name = input.trim();
   if (!name || name.length > NAME_MAX) throw validation(`name must be 1-${NAME_MAX} characters`, { field: 'name' });
   return name;
+}
+
+function industryOf(input: string): string {
+  const industry = input.trim();
+  if (!industry || industry.length > 100) throw validation('industry must be 1-100 characters', { field: 'industry' });
+  return industry;
+}
+
+function employeeCountOf(input: number): number {
+  if (!Number.isSafeInteger(input) || input < 0) throw validation('employee_count must be a whole number ≥ 0', { field: 'employee_count' });
+  return input;
 }
 
 function requireText(field: string, input: string): string {
@@ -162,6 +179,9 @@ function decide(command: CustomerProfileCommand, state: CustomerProfileState, ct
             primaryContactId: command.primaryContactId?.trim() || null,
             segment: command.segment === undefined ? DEFAULT_SEGMENT : code('segment', command.segment),
             personalData: cleanPersonalData(command.personalData),
+            ...(command.industry !== undefined ? { industry: industryOf(command.industry) } : {}),
+            ...(command.employeeCount !== undefined ? { employeeCount: employeeCountOf(command.employeeCount) } : {}),
+            ...(command.annualRevenue !== undefined ? { annualRevenue: command.annualRevenue } : {}),
           },
         },
       ];
@@ -195,7 +215,24 @@ function decide(command: CustomerProfileCommand, state: CustomerProfileState, ct
         const personalData = applyPatch(current.personalData, command.personalData);
         change('personalData', personalData, sameJson(personalData, current.personalData));
       }
+      if (command.industry !== undefined) {
+        const industry = command.industry === null ? null : industryOf(command.industry);
+        change('industry', industry, industry === current.industry);
+      }
+      if (command.employeeCount !== undefined) {
+        const count = command.employeeCount === null ? null : employeeCountOf(command.employeeCount);
+        change('employeeCount', count, count === current.employeeCount);
+      }
+      if (command.annualRevenue !== undefined) change('annualRevenue', command.annualRevenue, command.annualRevenue === current.annualRevenue);
       return data.changedFields.length ? [{ type: 'CustomerProfileUpdatedEvent', data }] : [];
+    }
+
+    case 'AssignSegments': {
+      const current = requireLive(state);
+      const segments = [...new Set(command.segments.map((c) => code('segments', c)))];
+      // Membership is a set: the same segments in another order (the definitions reordered) change nothing.
+      if (segments.length === current.segments.length && segments.every((c) => current.segments.includes(c))) return [];
+      return [{ type: 'CustomerProfileUpdatedEvent', data: { customerId: current.customerId, changedFields: ['segments'], updatedBy: ctx.actorId, segments } }];
     }
 
     case 'MarkMergedInto': {
@@ -274,6 +311,10 @@ function evolve(state: CustomerProfileState, event: CustomerProfileEvent): Custo
         primaryContactId: d.primaryContactId,
         segment: d.segment,
         personalData: d.personalData,
+        industry: d.industry ?? null,
+        employeeCount: d.employeeCount ?? null,
+        annualRevenue: d.annualRevenue ?? null,
+        segments: [],
         mergedInto: null,
         mergedFrom: [],
         consents: {},
@@ -289,6 +330,10 @@ function evolve(state: CustomerProfileState, event: CustomerProfileEvent): Custo
         primaryContactId: d.primaryContactId === undefined ? state.primaryContactId : d.primaryContactId,
         segment: d.segment ?? state.segment,
         personalData: d.personalData === undefined ? state.personalData : d.personalData,
+        industry: d.industry === undefined ? state.industry : d.industry,
+        employeeCount: d.employeeCount === undefined ? state.employeeCount : d.employeeCount,
+        annualRevenue: d.annualRevenue === undefined ? state.annualRevenue : d.annualRevenue,
+        segments: d.segments ?? state.segments,
       };
     }
     case 'CustomerMergedIntoEvent':

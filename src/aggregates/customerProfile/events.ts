@@ -1,3 +1,4 @@
+import type { Amount } from '../../shared/money.js';
 import type { DomainEvent } from '../decider.js';
 
 /**
@@ -43,6 +44,10 @@ export type CustomerProfileCreated = DomainEvent<
     primaryContactId: string | null;
     segment: string;
     personalData: PersonalData | null;
+    /** Firmographics, present when given (older events have none). */
+    industry?: string;
+    employeeCount?: number;
+    annualRevenue?: Amount;
   }
 >;
 
@@ -59,6 +64,15 @@ export type CustomerProfileUpdated = DomainEvent<
     segment?: string;
     /** The whole new personal data (null: erased), never a partial diff: one unit to wrap. */
     personalData?: PersonalData | null;
+    industry?: string | null;
+    employeeCount?: number | null;
+    annualRevenue?: Amount | null;
+    /**
+     * The segments the customer now belongs to (segmentation/membership.ts), decided by the
+     * segmentation workflow as `system:segmentation`. `segment` above is the single label a
+     * user or Customer 360 assigns (seed 001); `segments` is the evaluated membership.
+     */
+    segments?: string[];
   }
 >;
 

@@ -1,5 +1,6 @@
 import type { Amount } from '../../shared/money.js';
 import type { LeadPersonalData } from './events.js';
+import type { MarketingView } from './marketingSync.js';
 
 /** Commands carry values already parsed at the edge (Amount, trimmed text); rules live in decide. */
 export type LeadCommand =
@@ -34,6 +35,16 @@ export type LeadCommand =
       /** Defaults to the actor. */
       ownerId?: string;
       reason: string;
+    }
+  | {
+      /**
+       * Marketing's view of the lead (seed 004 lead.qualified, POST /leads/{id}/sync). An unknown
+       * lead is created from `create` first; a known one keeps its data and takes the view.
+       */
+      type: 'SyncFromMarketing';
+      create: Omit<Extract<LeadCommand, { type: 'CreateLead' }>, 'type'>;
+      view: MarketingView;
+      sourceEventId: string | null;
     }
   | {
       type: 'ConvertLead';

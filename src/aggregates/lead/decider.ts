@@ -2,6 +2,7 @@ import { uuidV5 } from '../../shared/uuid.js';
 import { DomainError, conflict, notFound, validation } from '../../shared/errors.js';
 import type { Amount } from '../../shared/money.js';
 import type { Decider, DecisionContext } from '../decider.js';
+import { type Attribution, marketingChanges } from './marketingSync.js';
 import type { LeadCommand } from './commands.js';
 import type { LeadEvent, LeadPersonalData, LeadScored } from './events.js';
 import {
@@ -37,6 +38,9 @@ export type LeadState =
       readonly metadata: Readonly<Record<string, unknown>>;
       readonly personalData: LeadPersonalData;
       readonly marketingScore: number | null;
+      /** Marketing's campaign and attribution (marketingSync.ts). */
+      readonly campaignId: string | null;
+      readonly attribution: Attribution | null;
       readonly score: number;
       readonly breakdown: ScoreBreakdown;
       /** The purchase window the last score used (a qualify command's overrides the metadata's). */
@@ -141,6 +145,13 @@ function decide(command: LeadCommand, state: LeadState, ctx: DecisionContext): L
           timeline: timelineFromMetadata(metadata) ?? null,
         }),
       ];
+    }
+
+    case 'SyncFromMarketing': {
+      const created = state.exists ? [] : decide({ type: 'CreateLead', ...command.create }, state, ctx);
+      const held = state.exists ? state : { marketingScore: command.create.marketingScore ?? null, campaignId: null, attribution: null };
+      const synced = marketingChanges(command.create.leadId, held, command.view, command.sourceEventId);
+      return [...created, ...(synced ? [synced] : [])];
     }
 
     case 'QualifyLead': {
@@ -255,6 +266,8 @@ function evolve(state: LeadState, event: LeadEvent): LeadState {
         metadata: d.metadata,
         personalData: d.personalData,
         marketingScore: d.marketingScore,
+        campaignId: null,
+        attribution: null,
         score: 0,
         breakdown: { companySize: 0, industry: 0, budget: 0, timeline: 0, decisionMaker: 0 },
         timeline: null,
@@ -267,6 +280,11 @@ function evolve(state: LeadState, event: LeadEvent): LeadState {
         customerCreated: false,
         convertedAt: null,
       };
+    }
+    case 'LeadMarketingSyncedEvent': {
+      if (!state.exists) return state;
+      const d = event.data;
+      return { ...state, marketingScore: d.marketingScore, campaignId: d.campaignId, attribution: d.attribution };
     }
     case 'LeadScoredEvent':
       if (!state.exists) return state;

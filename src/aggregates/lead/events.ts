@@ -1,5 +1,6 @@
 import type { Amount } from '../../shared/money.js';
 import type { DomainEvent } from '../decider.js';
+import type { LeadMarketingSynced } from './marketingSync.js';
 import type { ScoreBasis, ScoreBreakdown, Timeline } from './scoring.js';
 
 /**
@@ -92,7 +93,7 @@ export type LeadConverted = DomainEvent<
   }
 >;
 
-export type LeadEvent = LeadCreated | LeadScored | LeadQualified | LeadDisqualified | LeadAssigned | LeadConverted;
+export type LeadEvent = LeadCreated | LeadScored | LeadQualified | LeadDisqualified | LeadAssigned | LeadConverted | LeadMarketingSynced;
 
 export const LEAD_EVENT_TYPES = [
   'LeadCreatedEvent',
@@ -101,4 +102,5 @@ export const LEAD_EVENT_TYPES = [
   'LeadDisqualifiedEvent',
   'LeadAssignedEvent',
   'LeadConvertedEvent',
+  'LeadMarketingSyncedEvent',
 ] as const satisfies readonly LeadEvent['type'][];

@@ -17,3 +17,4 @@ export * from './commands.js';
 export * from './decider.js';
 export * from './events.js';
 export * from './scoring.js';
+export * from './marketingSync.js';

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { DomainError, conflict, notFound, validation } from '../../shared/errors.js';
 import type { Decider, DecisionContext } from '../decider.js';
 import { type StageDefinition, type StageSet, allowedTargets, findStage, firstOpenStage, stageCodes } from '../pipelineStage/stages.js';
@@ -198,7 +199,8 @@ function decide(command: OpportunityCommand, state: OpportunityState, ctx: Decis
     case 'SetCommercialTerms': {
       const current = requireOpen(state);
       checkCommercialTerms(command.terms);
-      const same = JSON.stringify([command.terms, command.contacts]) === JSON.stringify([current.commercialTerms, current.contacts]);
+      // Structurally: a stored event's keys come back from jsonb in another order.
+      const same = isDeepStrictEqual([command.terms, command.contacts], [current.commercialTerms, current.contacts]);
       if (same) return [];
       const data = { opportunityId: current.opportunityId, ...command.terms, personalData: { contacts: command.contacts } };
       return [{ type: 'OpportunityCommercialTermsSetEvent', data }];

@@ -1,6 +1,7 @@
 import { SpanKind, extractTraceContext, withSpan } from '../../observability/tracing.js';
 import { errorMessage } from '../../shared/backoff.js';
 import { type AvroRecord, avroCodec } from './avro.js';
+import { consumedCodec } from './jsonConsumed.js';
 import { envelopeProblem } from './consumedEnvelope.js';
 import { type DeadLetterReason, deadLetterMessage } from './deadLetter.js';
 import { type InboundContext, type InboundHandler, RejectedMessageError } from './inboundHandler.js';
@@ -34,7 +35,7 @@ export interface KafkaInbound {
 
 export function createKafkaInbound(opts: InboundOptions): KafkaInbound {
   const topics = opts.topics ?? resolveTopics();
-  const codec = opts.codec ?? avroCodec();
+  const codec = consumedCodec(opts.codec ?? avroCodec());
   const log = opts.log;
   const controller = new AbortController();
   const handled = (Object.keys(opts.handlers) as ConsumedEventType[]).filter((t) => opts.handlers[t] !== undefined);

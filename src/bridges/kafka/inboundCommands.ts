@@ -3,6 +3,8 @@ import type { PersonalData } from '../../aggregates/customerProfile/events.js';
 import { conversionIds } from '../../aggregates/lead/decider.js';
 import { opportunityAggregate } from '../../aggregates/opportunity/index.js';
 import { type AppContext, on } from '../../commands/context.js';
+import { syncLeadFromMarketing } from '../../commands/leads.js';
+import { marketingLeadInput } from '../../http/requests/marketingLead.js';
 import { isCalendarDate } from '../../shared/dates.js';
 import { inboundCaller, refusedAsRejected, requireId, requireMoney } from './inboundCaller.js';
 import type { InboundHandler } from './inboundHandler.js';
@@ -35,6 +37,11 @@ export function inboundCommands(app: AppContext): { commands: InboundCommandHand
         );
       },
       ...offerAndOrderCommands(app),
+      // Marketing's lead.qualified (seed 004) -> the lead created or synced: score, campaign, attribution.
+      async MarketingLeadQualifiedEvent(_trx, r, ctx) {
+        const leadId = requireId(r.payload.lead_id ?? '');
+        await refusedAsRejected(() => syncLeadFromMarketing(app, inboundCaller(ctx), { ...marketingLeadInput(leadId, r.payload), sourceEventId: ctx.eventId }));
+      },
     },
 
     // LeadCreatedEvent (Sales) -> the initial customer profile (seed 001), a prospect.

@@ -14,7 +14,7 @@ import type { LeadCreatedRecord } from './records.js';
  * without one is simply not consumed and its messages wait in Kafka. A command appends to the
  * event store, outside this transaction, so it must be idempotent by itself.
  */
-export type CommandEventType = 'QuoteCreatedEvent' | 'OfferApprovedEvent' | 'OfferRejectedEvent' | 'OrderCreatedEvent';
+export type CommandEventType = 'QuoteCreatedEvent' | 'OfferApprovedEvent' | 'OfferRejectedEvent' | 'OrderCreatedEvent' | 'MarketingLeadQualifiedEvent';
 export type InboundCommandHandlers = Pick<InboundHandlers, CommandEventType>;
 
 export interface InboundHandlerDeps {

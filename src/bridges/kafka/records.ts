@@ -1,3 +1,4 @@
+import type { MarketingLeadPayload } from '../../http/requests/marketingLead.js';
 import type { ConsumedEventType } from './topics.js';
 
 /**
@@ -106,6 +107,11 @@ export interface OrderCreatedRecord extends EnvelopeRecord {
   readonly followUpRequired: boolean;
 }
 
+/** Marketing's lead.qualified (seed 004), parsed by the schema of POST /leads/{id}/sync. */
+export interface MarketingLeadQualifiedRecord extends EnvelopeRecord {
+  readonly payload: MarketingLeadPayload;
+}
+
 export interface ConsumedRecords {
   QuoteCreatedEvent: QuoteCreatedRecord;
   CreditLimitExceededEvent: CreditLimitExceededRecord;
@@ -117,6 +123,7 @@ export interface ConsumedRecords {
   OfferApprovedEvent: OfferApprovedRecord;
   OfferRejectedEvent: OfferRejectedRecord;
   OrderCreatedEvent: OrderCreatedRecord;
+  MarketingLeadQualifiedEvent: MarketingLeadQualifiedRecord;
 }
 
 // Fails to compile if ConsumedRecords and the consumed topics drift apart.
@@ -126,7 +133,7 @@ void _sameKeys;
 
 const ENVELOPE = ['eventId', 'timestamp', 'tenantId'] as const;
 
-/** Field names of each record type, in schema order. */
+/** Field names of each record type, in schema order (the JSON one: envelope and payload). */
 export const RECORD_FIELDS: { readonly [K in ConsumedEventType]: readonly (keyof ConsumedRecords[K])[] } = {
   QuoteCreatedEvent: [...ENVELOPE, 'quoteId', 'opportunityId', 'customerId', 'totalAmount', 'currency', 'validUntil'],
   CreditLimitExceededEvent: [...ENVELOPE, 'customerId', 'creditLimit', 'exposure', 'currency'],
@@ -138,4 +145,5 @@ export const RECORD_FIELDS: { readonly [K in ConsumedEventType]: readonly (keyof
   OfferApprovedEvent: [...ENVELOPE, 'offerId', 'opportunityId', 'customerId', 'totalAmount', 'currency', 'approvedAt'],
   OfferRejectedEvent: [...ENVELOPE, 'offerId', 'opportunityId', 'customerId', 'reason', 'rejectedAt', 'probability'],
   OrderCreatedEvent: [...ENVELOPE, 'orderId', 'opportunityId', 'customerId', 'totalAmount', 'currency', 'createdAt', 'salesRepId', 'followUpRequired'],
+  MarketingLeadQualifiedEvent: [...ENVELOPE, 'payload'],
 };

@@ -4,6 +4,8 @@ import { TEAM_EVENT_TYPES } from '../../aggregates/team/events.js';
 import { ACTIVITY_EVENT_TYPES } from '../../aggregates/activity/events.js';
 import { TASK_EVENT_TYPES } from '../../aggregates/task/events.js';
 import { TERRITORY_EVENT_TYPES } from '../../aggregates/territory/events.js';
+import { SEGMENTATION_EVENT_TYPES } from '../../aggregates/segmentation/events.js';
+import { QUOTA_EVENT_TYPES } from '../../aggregates/quota/events.js';
 /**
  * Which event goes to which Kafka topic. Data, not code: published topics and partition counts
  * are exactly those of seeds 000 (Pipeline) and 001 (Customer 360).
@@ -56,8 +58,10 @@ export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
   'LeadDisqualifiedEvent',
   'LeadAssignedEvent',
   'LeadConvertedEvent',
+  'LeadMarketingSyncedEvent',
   'PipelineStagesConfiguredEvent',
   'PipelineStageUpdatedEvent',
+  ...SEGMENTATION_EVENT_TYPES, // tenant configuration, like the stage set
   'StageTaskTemplateConfiguredEvent', // stage configuration, like the two above
   // Access administration stays inside the service.
   ...TEAM_EVENT_TYPES,
@@ -68,6 +72,10 @@ export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
   ...ACTIVITY_EVENT_TYPES,
   ...TASK_EVENT_TYPES,
   'OpportunityTerritoryAssignedEvent',
+  // Seed 004's billing and onboarding feeds carry the terms (feeds/); no Avro topic documents them.
+  'OpportunityCommercialTermsSetEvent',
+  // On seed 004's JSON feed sales.quotas (feeds/salesFeeds.ts); no Avro topic documents them.
+  ...QUOTA_EVENT_TYPES,
 ];
 
 /**
@@ -88,6 +96,8 @@ export const INBOUND_TOPICS = {
   OfferApprovedEvent: { topic: 'offers.offer.approved', partitions: 6 },
   OfferRejectedEvent: { topic: 'offers.offer.rejected', partitions: 6 },
   OrderCreatedEvent: { topic: 'orders.order.created', partitions: 6 },
+  // Seed 004: Marketing's qualified leads, JSON in seed 004's envelope (jsonConsumed.ts).
+  MarketingLeadQualifiedEvent: { topic: 'marketing.lead.qualified', partitions: 6 },
 } as const satisfies Record<string, TopicSpec>;
 
 export type ConsumedEventType = keyof typeof INBOUND_TOPICS;

@@ -10,6 +10,8 @@ import { eventChainMigrations } from './eventChain.js';
 import { forecastMigrations } from './forecasts.js';
 import { kafkaMigrations } from './kafka.js';
 import { leadMigrations } from './leads.js';
+import { segmentMigrations } from './segments.js';
+import { quotaMigrations } from './quotas.js';
 import { stageMigrations } from './stages.js';
 import { subscriptionMigrations } from './subscriptions.js';
 
@@ -216,8 +218,10 @@ export const migrations: readonly Migration[] = [
   },
   ...subscriptionMigrations,
   ...activityMigrations,
+  ...segmentMigrations,
   ...workflowMigrations,
   ...customerTimelineMigrations,
+  ...quotaMigrations,
   ...feedMigrations,
   ...eventChainMigrations,
 ];

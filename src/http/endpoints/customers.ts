@@ -67,7 +67,13 @@ export const customerEndpoints: readonly Endpoint<ApiDeps>[] = [
     handle: async (call) => {
       const q = call.query;
       await readYourWrites(call, customersProjection.name);
-      const filters = { status: q.status, ...(q.segment ? { segment: toCode(q.segment) } : {}), name: q.name, includeMerged: q.include_merged };
+      const filters = {
+        status: q.status,
+        ...(q.segment ? { segment: toCode(q.segment) } : {}),
+        ...(q.assigned_segment ? { assignedSegment: toCode(q.assigned_segment) } : {}),
+        name: q.name,
+        includeMerged: q.include_merged,
+      };
       const { rows, total } = await listCustomers(call.deps.db, call.access.tenantId, filters, q);
       return { body: paged(rows.map(customerDto), total, q) };
     },

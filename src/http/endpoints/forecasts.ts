@@ -17,6 +17,7 @@ import {
 import { forecastsFor, getForecast, listSnapshots } from '../../projections/forecastQueries.js';
 import { forecastsProjection } from '../../projections/forecasts.js';
 import { pipelineCoverage } from '../../projections/pipelineQueries.js';
+import { quotaOfForecast } from '../../projections/quotaQueries.js';
 import { opportunitiesProjection } from '../../projections/opportunities.js';
 import { commandReply, etagOf } from '../commandReply.js';
 import { readYourWrites } from '../consistency.js';
@@ -26,6 +27,7 @@ import { asOfQuery } from '../fields.js';
 import { sendHistory } from '../history.js';
 import { readRow } from '../readRow.js';
 import { forecastDto, recordedSnapshot, renderForecast, snapshotDto } from '../render/forecasts.js';
+import { forecastQuotaDto } from '../render/quotas.js';
 import {
   adjustBody,
   createForecastBody,
@@ -79,7 +81,8 @@ export const forecastEndpoints: readonly Endpoint<ApiDeps>[] = [
         render: async (result) => {
           const measure = measureOf(call.access.tenantId, result.state);
           const figures = measure && coverage(await forecastPipeline(call.deps, measure), result.state.exists ? result.state.amount : '0');
-          return { ...renderForecast(result), notes: call.body.notes ?? null, ...(figures ? toCoverage(figures) : {}), created_at: result.events[0]?.timestamp ?? null };
+          const quota = measure ? { quota: forecastQuotaDto(await quotaOfForecast(call.deps, call.access, measure)) } : {};
+          return { ...renderForecast(result), notes: call.body.notes ?? null, ...(figures ? toCoverage(figures) : {}), ...quota, created_at: result.events[0]?.timestamp ?? null };
         },
       });
     },
@@ -127,12 +130,17 @@ export const forecastEndpoints: readonly Endpoint<ApiDeps>[] = [
       const headers = { ETag: etagOf(found.row.revision) };
       if (call.query) return { headers, body: { ...forecastDto(found.row), snapshots: found.snapshots.rows.map(snapshotDto) } };
       const measure = rowMeasure(found.row);
-      const [figures, outcome] = await Promise.all([forecastPipeline(call.deps, measure), forecastOutcome(call.deps, measure, new Date())]);
+      const [figures, outcome, quota] = await Promise.all([
+        forecastPipeline(call.deps, measure),
+        forecastOutcome(call.deps, measure, new Date()),
+        quotaOfForecast(call.deps, call.access, { ownerId: found.row.owner_id, territoryId: found.row.territory_id, period: found.row.period }),
+      ]);
       return {
         headers,
         body: {
           ...forecastDto(found.row),
           ...toCoverage(coverage(figures, found.row.amount)),
+          quota: forecastQuotaDto(quota),
           outcome: outcome ? { actual_won_count: outcome.actual.count, actual_won_amount: outcome.actual.amount, ...outcome.accuracyOf(found.row.amount) } : null,
           snapshots: found.snapshots.rows.map((s) => ({ ...snapshotDto(s), accuracy: accuracy(outcome, s) })),
         },

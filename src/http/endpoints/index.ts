@@ -9,6 +9,8 @@ import { integrityEndpoints } from './integrity.js';
 import { leadEndpoints } from './leads.js';
 import { opportunityEndpoints } from './opportunities.js';
 import { pipelineEndpoints } from './pipeline.js';
+import { segmentEndpoints } from './segments.js';
+import { quotaEndpoints } from './quotas.js';
 import { stageEndpoints } from './stages.js';
 import { stageTaskTemplateEndpoints } from './stageTaskTemplates.js';
 import { taskEndpoints } from './tasks.js';
@@ -22,11 +24,13 @@ export const API_ENDPOINTS: readonly Endpoint<ApiDeps>[] = [
   ...pipelineEndpoints,
   ...opportunityEndpoints,
   ...stageEndpoints,
+  ...segmentEndpoints,
   ...stageTaskTemplateEndpoints,
   ...leadEndpoints,
   ...customerEndpoints,
   ...forecastEndpoints,
   ...territoryEndpoints,
+  ...quotaEndpoints,
   ...activityEndpoints,
   ...taskEndpoints,
   ...adminEndpoints,

@@ -1,6 +1,6 @@
 import { QUALIFICATION_THRESHOLD, isQualifyingScore, leadAggregate } from '../../aggregates/lead/index.js';
 import { streamName } from '../../eventstore/streams.js';
-import { type LeadResult, assignLead, captureLead, qualifyLead } from '../../commands/leads.js';
+import { type LeadResult, assignLead, captureLead, qualifyLead, syncLeadFromMarketing } from '../../commands/leads.js';
 import { convertLead } from '../../commands/leadConversion.js';
 import type { Caller } from '../../commands/context.js';
 import { type LeadRow, getLead, leadsFor } from '../../projections/leadQueries.js';
@@ -15,6 +15,8 @@ import { sendHistory } from '../history.js';
 import { readRow } from '../readRow.js';
 import { conversionResponse, existingLead, leadDto, renderLead } from '../render/leads.js';
 import { assignBody, convertBody, createLeadBody, listLeadsQuery, qualifyBody } from '../requests/leads.js';
+import { leadSyncBody, marketingLeadInput } from '../requests/marketingLead.js';
+import { validation } from '../../shared/errors.js';
 import { historyBody } from '../responses/common.js';
 import { assignmentBody, conversionBody, leadBody, leadPage, leadResult, leadScoreBody } from '../responses/leads.js';
 
@@ -27,6 +29,8 @@ const onLead = (call: Call<unknown, unknown, ApiDeps>, leadId: string, run: (cal
 
 const leadRow = (call: Call<unknown, unknown, ApiDeps>, moment: Parameters<typeof readRow>[1]['moment']) =>
   readRow(call, { aggregate: leadAggregate, projection: leadsProjection, label: 'Lead', moment, get: getLead, ownerOf: (r: LeadRow) => r.owner_id });
+
+type LeadScoreAttribution = { first_touch: string | null; last_touch: string | null; touches: string[] };
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
@@ -101,9 +105,25 @@ export const leadEndpoints: readonly Endpoint<ApiDeps>[] = [
           qualifies: isQualifyingScore(row.score),
           status: row.status,
           marketing_score: row.marketing_score,
+          campaign_id: row.campaign_id,
+          attribution: row.attribution ? (snakeKeys(row.attribution) as LeadScoreAttribution) : null,
           scored_at: iso(row.scored_at),
         },
       };
+    },
+  }),
+  endpoint({
+    method: 'post',
+    path: `${BASE}/{id}/sync`,
+    summary: "Sync a lead from Marketing (seed 004): created when new; Marketing's score, campaign and attribution recorded when they changed",
+    access: write,
+    body: leadSyncBody,
+    success: 200,
+    response: leadResult,
+    handle: (call) => {
+      const leadId = call.params.id!;
+      if (call.body.lead_id !== undefined && call.body.lead_id !== leadId) throw validation('lead_id differs from the path', { field: 'lead_id' });
+      return onLead(call, leadId, (caller) => syncLeadFromMarketing(call.deps, caller, { ...marketingLeadInput(leadId, call.body), sourceEventId: null }), renderLead);
     },
   }),
   endpoint({

@@ -1,10 +1,11 @@
-import { STAGE_SET_AGGREGATE_ID, pipelineStageAggregate, pipelineStageDecider } from '../../aggregates/pipelineStage/index.js';
+import { STAGE_SET_AGGREGATE_ID, pipelineStageAggregate } from '../../aggregates/pipelineStage/index.js';
 import { loadAggregate } from '../../commands/load.js';
 import { type StageSetResult, configureStages, updateStage } from '../../commands/stages.js';
 import { commandReply, etagOf } from '../commandReply.js';
 import type { ApiDeps } from '../deps.js';
 import { type Call, type Endpoint, endpoint } from '../endpoint.js';
-import { historyEntry, lastChange } from '../history.js';
+import { configurationHistory } from '../configuration.js';
+import { lastChange } from '../history.js';
 import { stageChangesOf, stageSetDto } from '../render/stages.js';
 import { configureStagesBody, updateStageBody } from '../requests/stages.js';
 import { stageHistoryBody, stageSetResult, stageSetViewBody } from '../responses/admin.js';
@@ -49,15 +50,11 @@ export const stageEndpoints: readonly Endpoint<ApiDeps>[] = [
     access: ['stages', 'read'],
     success: 200,
     response: stageHistoryBody,
-    handle: async (call) => {
-      const { events, revision } = await loadAggregate(call.deps.store, pipelineStageAggregate, call.access.tenantId, STAGE_SET_AGGREGATE_ID);
-      let state = pipelineStageDecider.initialState;
-      const data = events.map((e) => {
-        state = pipelineStageDecider.evolve(state, { type: e.eventType, data: e.payload } as Parameters<typeof pipelineStageDecider.evolve>[1]);
-        return { ...historyEntry(e, { stage_set: stageSetDto(state) }), changes: stageChangesOf(e) };
-      });
-      return { headers: { ETag: etagOf(revision) }, body: { data } };
-    },
+    handle: (call) =>
+      configurationHistory(
+        { store: call.deps.store, tenantId: call.access.tenantId, aggregate: pipelineStageAggregate, aggregateId: STAGE_SET_AGGREGATE_ID },
+        (e, state) => ({ stage_set: stageSetDto(state), changes: stageChangesOf(e) }),
+      ),
   }),
   endpoint({
     method: 'patch',

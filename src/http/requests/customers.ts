@@ -7,7 +7,7 @@ import {
   type PostalAddress,
 } from '../../aggregates/customerProfile/index.js';
 import { TIMELINE_KINDS, type TimelineKind } from '../../projections/customerTimelineQueries.js';
-import { id, minPosition, oneOf, pagination, text } from '../fields.js';
+import { amount, id, integer, minPosition, oneOf, pagination, text } from '../fields.js';
 
 /** Customer 360 bodies and queries, transformed into the use cases' inputs. */
 const anyCase = <const T extends readonly [string, ...string[]]>(values: T) => oneOf(values, 'upper');
@@ -85,6 +85,9 @@ export const createCustomerBody = z
     primary_contact_id: id.optional(),
     segment: code.optional(),
     personal_data: personalData.optional(),
+    industry: text(100).optional(),
+    employee_count: integer(0, 10_000_000).optional(),
+    annual_revenue: amount.optional(),
   })
   .refine((b) => !(b.id && b.customer_id && b.id !== b.customer_id), { message: 'id and customer_id differ', path: ['id'] })
   .transform((b) => ({
@@ -94,6 +97,9 @@ export const createCustomerBody = z
     primaryContactId: b.primary_contact_id,
     segment: b.segment,
     ...(b.personal_data ? { personalData: toPersonalData(b.personal_data) } : {}),
+    industry: b.industry,
+    employeeCount: b.employee_count,
+    annualRevenue: b.annual_revenue,
   }));
 
 export const updateCustomerBody = z
@@ -103,14 +109,22 @@ export const updateCustomerBody = z
     primary_contact_id: id.nullable().optional(),
     segment: code.optional(),
     personal_data: personalDataPatch.nullable().optional(),
+    industry: text(100).nullable().optional(),
+    employee_count: integer(0, 10_000_000).nullable().optional(),
+    annual_revenue: amount.nullable().optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to update: give name, status, primary_contact_id, segment or personal_data' })
+  .refine((b) => Object.keys(b).length > 0, {
+    message: 'nothing to update: give name, status, primary_contact_id, segment, personal_data, industry, employee_count or annual_revenue',
+  })
   .transform((b) => ({
     name: b.name,
     status: b.status,
     primaryContactId: b.primary_contact_id,
     segment: b.segment,
     ...(b.personal_data !== undefined ? { personalData: toPersonalDataPatch(b.personal_data) } : {}),
+    industry: b.industry,
+    employeeCount: b.employee_count,
+    annualRevenue: b.annual_revenue,
   }));
 
 export const mergeBody = z
@@ -121,7 +135,10 @@ export const consentBody = z.strictObject({ status: anyCase(CONSENT_STATUSES), s
 
 export const listCustomersQuery = pagination.extend({
   status: anyCase(CUSTOMER_STATUSES).optional(),
+  /** Members of an evaluated segment (GET /segments defines them). */
   segment: code.optional(),
+  /** The single label a user or Customer 360 assigned (the profile's `segment`). */
+  assigned_segment: code.optional(),
   name: text(200).optional(),
   include_merged: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   min_position: minPosition,

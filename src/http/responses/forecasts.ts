@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { date, instant, money, nullable, pageOf, ratio, written } from './common.js';
+import { forecastQuotaBody } from './quotas.js';
 
 const accuracy = z.object({ attainment: nullable(ratio), accuracy: nullable(ratio) });
 
@@ -56,6 +57,7 @@ const coverage = {
 export const forecastDetailBody = forecastBody.extend({
   current_pipeline: money.optional(),
   pipeline_coverage: nullable(z.string()).optional(),
+  quota: forecastQuotaBody.optional().meta({ description: 'the quota of its territory (else its owner) and period, with attainment and quota_coverage; null: none the caller may read' }),
   outcome: nullable(z.object({ actual_won_count: z.number().int(), actual_won_amount: money, ...accuracy.shape })).optional(),
   snapshots: z.array(snapshotBody),
 });
@@ -76,6 +78,7 @@ export const forecastResult = z.object({
   created_at: nullable(instant).optional(),
   current_pipeline: money.optional(),
   pipeline_coverage: coverage.pipeline_coverage.optional(),
+  quota: forecastQuotaBody.optional(),
   snapshot: nullable(z.looseObject({ id: z.string(), total_count: z.number().int(), total_amount: money })).optional(),
   ...written,
 });

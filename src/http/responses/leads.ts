@@ -59,6 +59,8 @@ export const leadScoreBody = z.object({
   qualifies: z.boolean(),
   status: z.string(),
   marketing_score: nullable(z.number().int()),
+  campaign_id: nullable(z.string()),
+  attribution: nullable(z.object({ first_touch: nullable(z.string()), last_touch: nullable(z.string()), touches: z.array(z.string()) })),
   scored_at: nullable(instant),
 });
 

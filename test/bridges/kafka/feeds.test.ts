@@ -149,6 +149,25 @@ describe('Seed 004 JSON feeds in the running service (real broker)', function ()
     expect(JSON.stringify(created)).not.to.match(/ann\.smith|Smith/);
   });
 
+  it('crossing a quota publishes quota.set, then one quota.attained on sales.quotas', async () => {
+    const admin = { tenantId: TENANT, userId: 'admin-1', roles: ['admin'] };
+    const set = await app.request('PUT', '/api/v1/quotas', { identity: admin, body: { owner_id: 'user-q', period: 'Q2_2026', amount: '1000.00' } });
+    expect(set.status, JSON.stringify(set.body)).to.equal(200);
+    const quotaId = set.body.id as string;
+    for (const [id, amount] of [['OPP-Q1', '600.00'], ['OPP-Q2', '500.00'], ['OPP-Q3', '50.00']] as const) {
+      expect((await app.request('POST', '/api/v1/opportunities', { identity: admin, body: { id, customer_id: 'CUST-Q', amount, owner_id: 'user-q' } })).status).to.equal(201);
+      expect((await app.request('POST', `/api/v1/opportunities/${id}/close`, { identity: admin, body: { outcome: 'won', close_date: '2026-05-10' } })).status).to.equal(200);
+    }
+    const ofQuota = (ms: readonly ReadMessage[]) => ms.filter((m) => m.key === quotaId).map((m) => envelopeOf(m).event_type);
+    const messages = await readTopics(broker.brokers, [feeds.SALES_QUOTAS.topic], (ms) => ofQuota(ms).includes('quota.attained'), 90_000);
+    // The third deal after the crossing attains nothing more; give its effect time to show in the feed.
+    await waitFor(async () => (await app.request('GET', '/health', { auth: false })).body.kafka?.feeds?.lag === 0, 60_000, 'the feeds to catch up');
+    const all = await readTopics(broker.brokers, [feeds.SALES_QUOTAS.topic], (ms) => ms.length >= messages.length, 30_000);
+    expect(ofQuota(all)).to.deep.equal(['quota.set', 'quota.attained']);
+    const attained = envelopeOf(all.find((m) => m.key === quotaId && envelopeOf(m).event_type === 'quota.attained')!);
+    expect(attained.payload).to.include({ quota_id: quotaId });
+  });
+
   it('a forecast snapshot publishes forecast.updated with its breakdown', async () => {
     expect((await call('POST', '/api/v1/forecasts', { id: 'FC-F1', period: 'Q1_2026', forecast_type: 'commit', amount: '500000.00' })).status).to.equal(201);
     const snap = await call('POST', '/api/v1/forecasts/FC-F1/snapshots', {});

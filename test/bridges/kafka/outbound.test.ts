@@ -10,6 +10,8 @@ import { createPlatformaticTransport } from '../../../src/bridges/kafka/platform
 import { postgresLagCounter } from '../../../src/subscriptions/lag.js';
 import { OUTBOUND_CHECKPOINT_NAME, createKafkaOutbound, type KafkaOutbound } from '../../../src/bridges/kafka/outbound.js';
 import { PUBLISHED_EVENT_TYPES, type TopicConfig, resolveTopics, topicEnvName } from '../../../src/bridges/kafka/topics.js';
+import { FEED_TOPICS, type FeedName, feedEnvName } from '../../../src/bridges/kafka/feeds/feedTopics.js';
+import { feedGateway } from '../../../src/bridges/kafka/feeds/gateway.js';
 import type { KafkaTransport } from '../../../src/bridges/kafka/transport.js';
 import { createPostgresEventStore } from '../../../src/eventstore/postgres/store.js';
 import type { EventStore, EventToAppend } from '../../../src/eventstore/port.js';
@@ -322,14 +324,18 @@ describe('Kafka bridge: outbound (real broker)', function () {
     }
   });
 
-  it('delivers every one of 5,000 events at least once, in order per key, across a broker stop and restart', async function () {
+  it('delivers every one of 5,000 events at least once, in order per key, across a broker stop and restart (Avro topics and JSON feeds)', async function () {
     this.timeout(180_000);
     const started = Date.now();
     // Its own topic names keep this run apart from the tests above.
     const overrides: Record<string, string> = {};
     for (const t of PUBLISHED_EVENT_TYPES) overrides[topicEnvName(t)] = `restart.${resolveTopics().published[t].topic}`;
+    for (const f of Object.keys(FEED_TOPICS) as FeedName[]) overrides[feedEnvName(f)] = `restart.${FEED_TOPICS[f].topic}`;
     const topics = resolveTopics(overrides);
     const h = await harness(topics, 100);
+    // Seed 004's JSON feeds on the same transport, through the same outage (from the log's start).
+    const { firstPosition: _atHead, ...fromStart } = feedGateway(h.store, topics.feeds);
+    const feeds = createKafkaOutbound({ store: h.store, db: h.database.db, transport: h.transport, log, gateway: fromStart, batchSize: 100, backoff: { initialMs: 100, maxMs: 2_000 } });
 
     const AGGREGATES = 50;
     const PER_AGGREGATE = 100; // 1 created + 99 stage changes
@@ -371,6 +377,7 @@ describe('Kafka bridge: outbound (real broker)', function () {
     }
 
     h.outbound.start();
+    feeds.start();
     for (let r = 0; r < ROUNDS / 2; r++) await appendRound(r);
     await waitFor(async () => (await h.outbound.status()).published >= 1_000, 30_000, 'the first 1,000 publishes');
     // Stop the broker while events keep arriving: some sends fail mid-way, the rest wait.
@@ -390,43 +397,51 @@ describe('Kafka bridge: outbound (real broker)', function () {
     const restartedAt = Date.now();
     await caughtUp(h.outbound, 90_000);
     const recoveredMs = Date.now() - restartedAt;
+    await caughtUp(feeds, 90_000);
+    await feeds.stop();
 
     const total = AGGREGATES * PER_AGGREGATE;
-    const topicNames = [topics.published.OpportunityCreatedEvent.topic, topics.published.OpportunityStageChangedEvent.topic];
-    const seen = new Set<string>();
-    let scanned = 0;
-    const messages = await readTopics(
-      broker.brokers,
-      topicNames,
-      (ms: readonly ReadMessage[]) => {
-        for (; scanned < ms.length; scanned++) seen.add(ms[scanned]!.headers.eventId ?? '');
-        return seen.size >= total;
-      },
-      60_000,
-    );
-    const ids = new Set(messages.map((m) => m.headers.eventId!));
-    expect(ids.size, 'distinct event ids delivered').to.equal(total);
-    for (const id of revisionOf.keys()) expect(ids.has(id), id).to.equal(true);
-
-    // Per topic and key: one partition, and first deliveries in revision order.
-    const firstSeen = new Set<string>();
-    const last = new Map<string, number>();
-    const partitions = new Map<string, number>();
-    const inLogOrder = [...messages].sort(
-      (a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)),
-    );
-    for (const m of inLogOrder) {
-      const id = m.headers.eventId!;
-      const { key, revision } = revisionOf.get(id)!;
-      expect(m.key).to.equal(key);
-      const tk = `${m.topic}/${key}`;
-      if (partitions.has(tk)) expect(m.partition, tk).to.equal(partitions.get(tk));
-      partitions.set(tk, m.partition);
-      if (firstSeen.has(id)) continue;
-      firstSeen.add(id);
-      expect(revision, `${tk} order`).to.be.greaterThan(last.get(tk) ?? -1);
-      last.set(tk, revision);
+    /** Every event delivered, each key on one partition, first deliveries in revision order. */
+    async function expectAllInOrder(topicNames: string[], idOf: (m: ReadMessage) => string): Promise<readonly ReadMessage[]> {
+      const seen = new Set<string>();
+      let scanned = 0;
+      const messages = await readTopics(
+        broker.brokers,
+        topicNames,
+        (ms: readonly ReadMessage[]) => {
+          for (; scanned < ms.length; scanned++) seen.add(idOf(ms[scanned]!));
+          return seen.size >= total;
+        },
+        60_000,
+      );
+      const ids = new Set(messages.map(idOf));
+      expect(ids.size, 'distinct event ids delivered').to.equal(total);
+      for (const id of revisionOf.keys()) expect(ids.has(id), id).to.equal(true);
+      const firstSeen = new Set<string>();
+      const last = new Map<string, number>();
+      const partitions = new Map<string, number>();
+      const inLogOrder = [...messages].sort(
+        (a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)),
+      );
+      for (const m of inLogOrder) {
+        const id = idOf(m);
+        const { key, revision } = revisionOf.get(id)!;
+        expect(m.key).to.equal(key);
+        const tk = `${m.topic}/${key}`;
+        if (partitions.has(tk)) expect(m.partition, tk).to.equal(partitions.get(tk));
+        partitions.set(tk, m.partition);
+        if (firstSeen.has(id)) continue;
+        firstSeen.add(id);
+        expect(revision, `${tk} order`).to.be.greaterThan(last.get(tk) ?? -1);
+        last.set(tk, revision);
+      }
+      return messages;
     }
+    const messages = await expectAllInOrder(
+      [topics.published.OpportunityCreatedEvent.topic, topics.published.OpportunityStageChangedEvent.topic],
+      (m) => m.headers.eventId!,
+    );
+    await expectAllInOrder([topics.feeds.SALES_OPPORTUNITIES.topic], (m) => m.headers.sourceEventId!);
     console.log(
       `      5,000 events: ${messages.length - total} duplicates, lag while down ${down.lag}, ` +
         `caught up ${(recoveredMs / 1000).toFixed(1)} s after the restart, ${((Date.now() - started) / 1000).toFixed(1)} s in all`,

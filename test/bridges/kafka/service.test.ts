@@ -144,4 +144,23 @@ describe('Kafka bridge in the running service (real broker)', function () {
     const profile = (await call('GET', '/api/v1/customers/CUST-OWN/timeline?kind=profile_change')).body.data as { source: string }[];
     expect(profile.map((e) => e.source).sort()).to.deep.equal(['crm', 'crm', 'customer360']);
   });
+
+  it("publishes a customer's segment change as seed 001's update: changedFields [\"segments\"] by the segmentation workflow, once", async () => {
+    expect((await call('POST', '/api/v1/customers', { customer_id: 'CUST-SEG', name: 'Small Co', employee_count: 12 })).status).to.equal(201);
+    type Entry = { event_id: string; changes: { changed_fields?: string[] } };
+    let change: Entry | undefined;
+    await waitFor(async () => {
+      change = ((await call('GET', '/api/v1/customers/CUST-SEG/history')).body.data as Entry[]).find((e) => e.changes.changed_fields?.includes('segments'));
+      return change !== undefined;
+    }, 60_000, 'the segment change');
+    const topic = topics.published.CustomerProfileUpdatedEvent.topic;
+    const messages = await readTopics(service.broker.brokers, [topic], (m) => m.some((x) => x.headers.eventId === change!.event_id), 60_000);
+    const ours = messages.filter((x) => x.headers.eventId === change!.event_id);
+    expect(ours).to.have.length(1);
+    expect(ours[0]!.key).to.equal('CUST-SEG');
+    expect(ours[0]!.headers).to.include({ eventType: 'CustomerProfileUpdatedEvent', tenantId: TENANT });
+    const decoded = codec.decode('CustomerProfileUpdatedEvent', ours[0]!.value!);
+    expect(decoded).to.include({ customerId: 'CUST-SEG', updatedBy: 'system:workflow:segmentation', tenantId: TENANT });
+    expect(decoded.changedFields).to.deep.equal(['segments']);
+  });
 });

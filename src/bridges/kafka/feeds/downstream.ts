@@ -4,6 +4,7 @@ import { type OpportunityClosedWon, type OpportunityCreated, opportunityAggregat
 import { loadAggregate } from '../../../commands/load.js';
 import type { StoredEvent } from '../../../eventstore/envelope.js';
 import type { EventStore } from '../../../eventstore/port.js';
+import { snakeKeys } from '../../../shared/case.js';
 import type { FeedMessage } from './envelope.js';
 
 /**
@@ -64,23 +65,8 @@ export async function closedWonFeeds(store: EventStore, e: StoredEvent<Opportuni
   return [billing, onboarding];
 }
 
-/** Finance: every forecast snapshot, the scheduled and the real-time ones alike (seed 004). */
+/** Finance: every forecast snapshot, the scheduled and the real-time ones alike (seed 004): its figures in snake_case. */
 export function forecastUpdated(e: StoredEvent<ForecastSnapshotCreated>): FeedMessage {
-  const d = e.payload;
-  return {
-    feed: 'SALES_FORECASTS',
-    eventType: 'forecast.updated',
-    key: d.forecastId,
-    payload: {
-      forecast_id: d.forecastId,
-      period: d.period,
-      territory_id: d.territoryId,
-      forecast_type: d.forecastType,
-      currency: d.currency,
-      amount: d.amount,
-      probability_weighted_amount: d.probabilityWeightedAmount,
-      breakdown: d.breakdown.map((b) => ({ stage: b.stage, count: b.count, total_amount: b.totalAmount, weighted_amount: b.weightedAmount })),
-      generated_at: d.generatedAt,
-    },
-  };
+  const { trigger: _trigger, ...figures } = e.payload;
+  return { feed: 'SALES_FORECASTS', eventType: 'forecast.updated', key: figures.forecastId, payload: snakeKeys(figures) as Record<string, unknown> };
 }

@@ -33,6 +33,9 @@ export const SALES_FEED_ROUTES: Readonly<Record<string, readonly Route[]>> = {
   TerritoryUpdatedEvent: [{ feed: 'SALES_TERRITORIES', eventType: 'territory.updated', keyField: 'territoryId' }],
   TerritoryDeactivatedEvent: [{ feed: 'SALES_TERRITORIES', eventType: 'territory.updated', keyField: 'territoryId' }],
   TerritoryReactivatedEvent: [{ feed: 'SALES_TERRITORIES', eventType: 'territory.updated', keyField: 'territoryId' }],
+  QuotaSetEvent: [{ feed: 'SALES_QUOTAS', eventType: 'quota.set', keyField: 'quotaId' }],
+  QuotaUpdatedEvent: [{ feed: 'SALES_QUOTAS', eventType: 'quota.updated', keyField: 'quotaId' }],
+  QuotaAttainedEvent: [{ feed: 'SALES_QUOTAS', eventType: 'quota.attained', keyField: 'quotaId' }],
 };
 
 /** The seed 004 pub/sub messages of one stored event (none for most types). */

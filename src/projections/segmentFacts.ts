@@ -1,0 +1,125 @@
+import type { Knex } from 'knex';
+import { ACTIVITY_EVENT_TYPES, type ActivityEvent } from '../aggregates/activity/events.js';
+import type { RelatedEntity } from '../aggregates/activity/related.js';
+import { CUSTOMER_PROFILE_EVENT_TYPES, type CustomerProfileEvent } from '../aggregates/customerProfile/events.js';
+import { isPush } from '../aggregates/opportunity/dealScore.js';
+import { OPPORTUNITY_EVENT_TYPES, type OpportunityEvent } from '../aggregates/opportunity/events.js';
+import type { StoredEvent } from '../eventstore/envelope.js';
+import type { Projection } from './projection.js';
+
+export const SEGMENT_CUSTOMER_FACTS = 'segment_customer_facts';
+export const SEGMENT_DEAL_FACTS = 'segment_deal_facts';
+export const SEGMENT_ACTIVITY_FACTS = 'segment_activity_facts';
+
+/**
+ * What segment membership is decided on (aggregates/segmentation/membership.ts), kept apart
+ * from the other read models so that it rebuilds from the log alone: per customer its status,
+ * firmographics, creation time and current segments; per deal its customer, whether it is open,
+ * its expected close date and whether that date was ever pushed later; per activity what it is
+ * about and when it was completed (null while planned, reopened or cancelled). Every write is
+ * keyed, so a replayed event is harmless.
+ */
+function relation(r: RelatedEntity): { customer_id: string | null; opportunity_id: string | null } {
+  return { customer_id: r.type === 'customer' ? r.id : null, opportunity_id: r.type === 'opportunity' ? r.id : null };
+}
+
+async function customerEvent(trx: Knex.Transaction, e: StoredEvent): Promise<void> {
+  const key = { tenant_id: e.tenantId, customer_id: e.aggregateId };
+  const event = { type: e.eventType, data: e.payload } as CustomerProfileEvent;
+  const facts = () => trx(SEGMENT_CUSTOMER_FACTS);
+  switch (event.type) {
+    case 'CustomerProfileCreatedEvent': {
+      const d = event.data;
+      await facts()
+        .insert({ ...key, status: d.status, industry: d.industry ?? null, employee_count: d.employeeCount ?? null, annual_revenue: d.annualRevenue ?? null, since: e.timestamp })
+        .onConflict(['tenant_id', 'customer_id'])
+        .ignore();
+      return;
+    }
+    case 'CustomerProfileUpdatedEvent': {
+      const d = event.data;
+      const changes: Record<string, unknown> = {};
+      if (d.status !== undefined) changes.status = d.status;
+      if (d.industry !== undefined) changes.industry = d.industry;
+      if (d.employeeCount !== undefined) changes.employee_count = d.employeeCount;
+      if (d.annualRevenue !== undefined) changes.annual_revenue = d.annualRevenue;
+      if (d.segments !== undefined) changes.segments = d.segments;
+      if (Object.keys(changes).length) await facts().where(key).update(changes);
+      return;
+    }
+    case 'CustomerMergedIntoEvent':
+      await facts().where(key).update({ merged_into: event.data.targetCustomerId });
+      return;
+    default:
+      return;
+  }
+}
+
+async function dealEvent(trx: Knex.Transaction, e: StoredEvent): Promise<void> {
+  const key = { tenant_id: e.tenantId, opportunity_id: e.aggregateId };
+  const event = { type: e.eventType, data: e.payload } as OpportunityEvent;
+  const deals = () => trx(SEGMENT_DEAL_FACTS);
+  switch (event.type) {
+    case 'OpportunityCreatedEvent':
+      await deals()
+        .insert({ ...key, customer_id: event.data.customerId, open: true, expected_close_date: event.data.expectedCloseDate, pushed: false })
+        .onConflict(['tenant_id', 'opportunity_id'])
+        .ignore();
+      return;
+    case 'OpportunityUpdatedEvent': {
+      const to = event.data.expectedCloseDate;
+      if (to === undefined) return;
+      const row = (await deals().where(key).first()) as { expected_close_date: string | null; pushed: boolean } | undefined;
+      if (!row) return;
+      await deals().where(key).update({ expected_close_date: to, pushed: row.pushed || isPush(row.expected_close_date, to) });
+      return;
+    }
+    case 'OpportunityClosedWonEvent':
+    case 'OpportunityClosedLostEvent':
+      await deals().where(key).update({ open: false });
+      return;
+    default:
+      return;
+  }
+}
+
+async function activityEvent(trx: Knex.Transaction, e: StoredEvent): Promise<void> {
+  const key = { tenant_id: e.tenantId, activity_id: e.aggregateId };
+  const event = { type: e.eventType, data: e.payload } as ActivityEvent;
+  const activities = () => trx(SEGMENT_ACTIVITY_FACTS);
+  switch (event.type) {
+    case 'ActivityCreatedEvent':
+      await activities()
+        .insert({ ...key, ...relation(event.data.relatedTo), completed_at: event.data.status === 'completed' ? event.data.completedDate : null })
+        .onConflict(['tenant_id', 'activity_id'])
+        .ignore();
+      return;
+    case 'ActivityUpdatedEvent':
+      if (event.data.relatedTo) await activities().where(key).update(relation(event.data.relatedTo));
+      return;
+    case 'ActivityCompletedEvent':
+      await activities().where(key).update({ completed_at: event.data.completedDate });
+      return;
+    case 'ActivityReopenedEvent':
+    case 'ActivityCancelledEvent':
+      await activities().where(key).update({ completed_at: null });
+      return;
+    default:
+      return;
+  }
+}
+
+const CUSTOMER_TYPES = new Set<string>(CUSTOMER_PROFILE_EVENT_TYPES);
+const DEAL_TYPES = new Set<string>(OPPORTUNITY_EVENT_TYPES);
+
+export const segmentFactsProjection: Projection = {
+  name: 'segment-facts',
+  version: 1,
+  eventTypes: [...CUSTOMER_PROFILE_EVENT_TYPES, ...OPPORTUNITY_EVENT_TYPES, ...ACTIVITY_EVENT_TYPES],
+  tables: [SEGMENT_CUSTOMER_FACTS, SEGMENT_DEAL_FACTS, SEGMENT_ACTIVITY_FACTS],
+  handle(trx: Knex.Transaction, e: StoredEvent) {
+    if (CUSTOMER_TYPES.has(e.eventType)) return customerEvent(trx, e);
+    if (DEAL_TYPES.has(e.eventType)) return dealEvent(trx, e);
+    return activityEvent(trx, e);
+  },
+};
