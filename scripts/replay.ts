@@ -17,6 +17,8 @@ import { rebuildProjection } from '../src/projections/rebuild.js';
 import { jsonReplacer } from '../src/shared/case.js';
 import { createLogger } from '../src/shared/logger.js';
 import { progressLine } from '../src/shared/progress.js';
+import { headDigest, verify } from './replayChain.js';
+import { UsageError } from './usage.js';
 
 /**
  * Rebuilds and compliance replays, from the command line (beside a running service too):
@@ -27,6 +29,10 @@ import { progressLine } from '../src/shared/progress.js';
  *   as-of <stream> <instant|revision>
  *                                an aggregate's state at a past moment, as JSON
  *   stream <stream>              the stream's events as JSON lines
+ *   verify [--tenant T | --stream S] [--digest D --as-of I]
+ *                                recompute the hash chains; against a kept head digest
+ *   head-digest --tenant T [--date YYYY-MM-DD | --as-of I]
+ *                                the tenant's head digest, to keep outside the system
  *   list                         the projections
  */
 const usage = `usage: npm run replay -- <command>
@@ -34,9 +40,9 @@ const usage = `usage: npm run replay -- <command>
   audit --tenant <tenant> [--customer <id> | --stream <stream>] [--from <instant>] [--to <instant>] [--format jsonl|csv]
   as-of <stream> <instant|revision>      e.g. as-of opportunity-tenant-001:OPP-100 2026-02-02T12:00:00Z
   stream <stream>
+  verify [--tenant <tenant> | --stream <stream>] [--digest <hex> --as-of <instant>]   exit 1 when a chain is broken or the digest differs
+  head-digest --tenant <tenant> [--date <YYYY-MM-DD> | --as-of <instant>]
   list`;
-
-class UsageError extends Error {}
 
 /**
  * stdout closed under us (`| head`): EPIPE. The reader has what it wanted, so the commands stop
@@ -135,11 +141,14 @@ async function streamEvents(deps: { store: EventStore }, args: string[]): Promis
   }
 }
 
-const COMMANDS: Record<string, (deps: { db: Db; store: EventStore }, args: string[]) => Promise<void>> = {
+/** A command's exit code; none: 0. */
+const COMMANDS: Record<string, (deps: { db: Db; store: EventStore }, args: string[]) => Promise<number | void>> = {
   rebuild,
   audit,
   'as-of': asOf,
   stream: streamEvents,
+  verify,
+  'head-digest': headDigest,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -160,8 +169,7 @@ async function main(argv: string[]): Promise<number> {
   const store: EventStore = config.EVENTSTORE_URL ? createEventStoreDbStore(config.EVENTSTORE_URL) : createPostgresEventStore({ connection: url });
   try {
     await migrateLatest(db);
-    await run({ db, store }, args);
-    return 0;
+    return (await run({ db, store }, args)) ?? 0;
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`${err.message}\n${usage}\n`);

@@ -18,8 +18,6 @@ export interface EventMetadata {
   readonly apiKeyId?: string;
   /** W3C trace context of the request that decided it, when tracing is on: projections and Kafka continue that trace. */
   readonly traceparent?: string;
-  /** Room for a per-stream hash chain (DESIGN §9); not computed yet. */
-  readonly integrityHash?: string;
 }
 
 export interface StoredEvent<E extends DomainEvent = DomainEvent> {

@@ -66,6 +66,11 @@ export interface RecordedEvent {
   readonly metadata: JsonObject;
   /** When the store recorded it. */
   readonly created: Date;
+  /**
+   * Its link in the stream's hash chain (chain.ts), hex SHA-256, as the store recorded it at
+   * append. Absent only on EventStoreDB events written before the chain existed.
+   */
+  readonly hash?: string;
 }
 
 export interface AppendResult {
@@ -182,7 +187,8 @@ export interface EventStore {
    *   the same stream, where the first write put them and with an expectation that held for
    *   it, succeed without writing and return the first write's result. Reliable with an exact
    *   revision or no_stream (what the command handler uses); with any or stream_exists,
-   *   EventStoreDB recognises a repeat only while its cache of recent ids holds them.
+   *   EventStoreDB recognises a repeat only while its events are the stream's last ones (the
+   *   adapter appends at the exact revision it read, to keep the hash chain: esdb/append.ts).
    * - Any other append of a stored id is a DuplicateEventIdError on PostgreSQL. EventStoreDB
    *   keeps no index of ids and checks none on a write at the current revision, so there it
    *   may be stored again: callers never reuse an id (the handler makes a fresh one per event).

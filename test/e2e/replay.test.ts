@@ -1,8 +1,7 @@
 import { opportunitiesProjection } from '../../src/projections/opportunities.js';
 import { actor } from '../support/access.js';
 import { expect } from 'chai';
-import { execFile, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 import { opportunityAggregate } from '../../src/aggregates/opportunity/index.js';
 import { DEFAULT_STAGE_SET } from '../../src/aggregates/pipelineStage/stages.js';
 import { createCommandHandler } from '../../src/commands/handler.js';
@@ -10,8 +9,7 @@ import type { EventStore } from '../../src/eventstore/port.js';
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
 import { type Amount, parseAmount } from '../../src/shared/money.js';
 import { type TestDatabase, freshDatabase } from '../support/postgres.js';
-
-const run = promisify(execFile);
+import { runReplay } from '../support/replay.js';
 
 /** scripts/replay.ts as operators run it: a child process against the service's database. */
 describe('npm run replay (compliance and rebuild tool)', function () {
@@ -20,17 +18,7 @@ describe('npm run replay (compliance and rebuild tool)', function () {
   let store: EventStore;
   let execute: ReturnType<typeof createCommandHandler>;
 
-  const replay = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', ...args], {
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: database.url, LOG_LEVEL: 'error' },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const replay = (...args: string[]) => runReplay(database.url, ...args);
 
   const createDeal = (env: Parameters<typeof execute>[1], opportunityId: string, name: string, customerId: string) =>
     execute(opportunityAggregate, env, {

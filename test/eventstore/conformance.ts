@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import { GENESIS, eventHash } from '../../src/eventstore/chain.js';
+import { chainCases } from './chainCases.js';
 import { edgeCases } from './edgeCases.js';
 import {
   type EventStore,
@@ -104,7 +106,7 @@ export function eventStoreConformance(name: string, makeHarness: () => Promise<H
     beforeEach(() => {
       prefix = `t${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     });
-    edgeCases({
+    const ctx = {
       get store() {
         return store;
       },
@@ -113,7 +115,9 @@ export function eventStoreConformance(name: string, makeHarness: () => Promise<H
       },
       stream,
       prefix: () => prefix,
-    });
+    };
+    edgeCases(ctx);
+    chainCases(ctx);
 
     describe('append with expected revision', () => {
       it('no_stream creates a stream and then refuses an existing one', async () => {
@@ -174,6 +178,11 @@ export function eventStoreConformance(name: string, makeHarness: () => Promise<H
         expect(new Set(read.map((e) => e.eventId)).size).to.equal(100);
         expect(read.map((e) => e.eventId).sort()).to.deep.equal(racers.map((e) => e.eventId).sort());
         expect(conflicts, 'the race really raced').to.be.greaterThan(0);
+        let prev = GENESIS;
+        for (const e of read) {
+          expect(e.hash, `link ${e.revision}`).to.equal(eventHash(prev, e));
+          prev = e.hash!;
+        }
       });
     });
 

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { ES_APPEND_SQL, appendParams } from '../../src/eventstore/postgres/appendSql.js';
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
 import { freshDatabase } from '../support/postgres.js';
 import { eventStoreConformance } from './conformance.js';
@@ -31,14 +32,7 @@ eventStoreConformance('PostgreSQL', async () => {
       await client.connect();
       try {
         await client.query('begin');
-        await client.query('select * from es_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])', [
-          streamId,
-          'any',
-          events.map((e) => e.eventId),
-          events.map((e) => e.eventType),
-          events.map((e) => JSON.stringify(e.data)),
-          events.map((e) => JSON.stringify(e.metadata)),
-        ]);
+        await client.query(ES_APPEND_SQL, appendParams(streamId, 'any', events));
         await new Promise((r) => setTimeout(r, delayMs));
         await client.query('commit');
       } finally {

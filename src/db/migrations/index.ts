@@ -6,6 +6,7 @@ import { feedMigrations } from './feeds.js';
 import { workflowMigrations } from './workflows.js';
 import { customerMigrations } from './customers.js';
 import { customerTimelineMigrations } from './customerTimeline.js';
+import { eventChainMigrations } from './eventChain.js';
 import { forecastMigrations } from './forecasts.js';
 import { kafkaMigrations } from './kafka.js';
 import { leadMigrations } from './leads.js';
@@ -222,4 +223,5 @@ export const migrations: readonly Migration[] = [
   ...customerTimelineMigrations,
   ...quotaMigrations,
   ...feedMigrations,
+  ...eventChainMigrations,
 ];

@@ -1,13 +1,12 @@
-import { ANY, NO_STREAM, START as ESDB_START, STREAM_EXISTS } from '@eventstore/db-client';
+import { START as ESDB_START } from '@eventstore/db-client';
 import type {
-  AppendExpectedRevision,
   Position as EsdbPosition,
   RecordedEvent as EsdbRecordedEvent,
   StreamingRead,
 } from '@eventstore/db-client';
-import { START, comparePositions, type AllFilter, type ExpectedRevision, type JsonObject, type Position, type RecordedEvent } from '../port.js';
+import { START, comparePositions, type AllFilter, type JsonObject, type Position, type RecordedEvent } from '../port.js';
 
-/** Between the client's shapes and the port's: positions, expectations, records, filters. */
+/** Between the client's shapes and the port's: positions, records (with their chain link), filters. */
 
 /** What servers before 22.6 send for "no position" on stream reads. */
 const U64_MAX = 18446744073709551615n;
@@ -36,19 +35,6 @@ export function isSystem(event: { readonly streamId: string; readonly type: stri
   return event.type.startsWith('$') || event.streamId.startsWith('$');
 }
 
-export function toEsdbExpected(expected: ExpectedRevision): AppendExpectedRevision {
-  switch (expected) {
-    case 'no_stream':
-      return NO_STREAM;
-    case 'any':
-      return ANY;
-    case 'stream_exists':
-      return STREAM_EXISTS;
-    default:
-      return expected;
-  }
-}
-
 /** START means "from the beginning": the first event of $all may well be at 0/0. */
 export function toReadPosition(after: Position): typeof ESDB_START | EsdbPosition {
   return comparePositions(after, START) === 0 ? ESDB_START : { commit: after.commit, prepare: after.prepare };
@@ -60,10 +46,24 @@ export function toPosition(p: EsdbPosition | undefined): Position | undefined {
   return { commit: p.commit, prepare: p.prepare };
 }
 
+/** The metadata key that carries an event's chain link ({ hash, prev }) on EventStoreDB. */
+export const CHAIN_KEY = 'chain';
+
+/** The stored hash, and the metadata as the writer gave it (without the adapter's link). */
+function splitChain(metadata: JsonObject): { metadata: JsonObject; hash?: string } {
+  const link = metadata[CHAIN_KEY];
+  if (link === null || typeof link !== 'object' || Array.isArray(link) || typeof link.hash !== 'string') return { metadata };
+  const { [CHAIN_KEY]: _link, ...rest } = metadata;
+  return { metadata: rest, hash: link.hash };
+}
+
 /** `fallback`: the position to give a stream read's record that came without one. */
 export function toRecorded(event: EsdbRecordedEvent, fallback?: Position): RecordedEvent {
   const position = toPosition(event.position) ?? fallback;
   if (!position) throw new Error(`EventStoreDB returned no position for ${event.streamId}@${event.revision}`);
+  const { metadata, hash } = splitChain(
+    event.metadata === undefined ? {} : toJsonObject(event.metadata, `metadata of ${event.streamId}@${event.revision}`),
+  );
   return {
     streamId: event.streamId,
     revision: event.revision,
@@ -71,8 +71,9 @@ export function toRecorded(event: EsdbRecordedEvent, fallback?: Position): Recor
     eventId: event.id,
     eventType: event.type,
     data: toJsonObject(event.data, `data of ${event.streamId}@${event.revision}`),
-    metadata: event.metadata === undefined ? {} : toJsonObject(event.metadata, `metadata of ${event.streamId}@${event.revision}`),
+    metadata,
     created: event.created,
+    ...(hash === undefined ? {} : { hash }),
   };
 }
 

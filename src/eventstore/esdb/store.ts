@@ -16,19 +16,16 @@
  * - Filter checkpoints (past runs of system records) are signalled out of band by the
  *   client while events wait in the Readable's buffer; see subscribeToAll.
  * - Positions of u64 max (what servers before 22.6 send on stream reads) mean "none".
+ * - The hash chain is computed here, before an append at an exact revision (append.ts).
  */
-import { BACKWARDS, END, EventStoreDBClient, FORWARDS, START as ESDB_START, StreamNotFoundError, WrongExpectedVersionError, jsonEvent } from '@eventstore/db-client';
-import { appendNothing, refuseRepeatedIds, repeatedWrite } from '../appendRules.js';
+import { BACKWARDS, END, EventStoreDBClient, FORWARDS, START as ESDB_START, StreamNotFoundError } from '@eventstore/db-client';
+import { chainedAppend } from './append.js';
 import {
   DEFAULT_READ_COUNT,
   START,
-  WrongExpectedRevisionError,
   comparePositions,
   type AllFilter,
-  type AppendResult,
   type EventStore,
-  type EventToAppend,
-  type ExpectedRevision,
   type Position,
   type ReadAllOptions,
   type ReadPage,
@@ -36,57 +33,16 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
 } from '../port.js';
-import { compileFilter, drain, isSystem, toEsdbExpected, toPosition, toReadPosition, toRecorded } from './convert.js';
+import { compileFilter, drain, isSystem, toPosition, toReadPosition, toRecorded } from './convert.js';
 import { subscribeToAll } from './subscription.js';
 
 /** readPage considers this many records when maxScan is not given. */
 const DEFAULT_MAX_SCAN = 4096;
 /** headPosition reads back past at most this many system records on top of the log. */
 const HEAD_BUDGET = 1000;
-/** How far back a refused append looks for its own event ids. */
-const REPEAT_LOOKBACK = 1000;
 
 export function createEventStoreDbStore(connectionString: string): EventStore {
   const client = EventStoreDBClient.connectionString(connectionString);
-
-  async function append(
-    streamId: string,
-    events: readonly EventToAppend[],
-    expected: ExpectedRevision,
-  ): Promise<AppendResult> {
-    refuseRepeatedIds(streamId, events);
-    // With no events the server answers "success" without a usable revision (the client
-    // reads an absent revision as 0), so check the expectation against the stream ourselves.
-    if (events.length === 0) {
-      const [last] = await readStream(streamId, { direction: 'backwards', maxCount: 1 });
-      return appendNothing(streamId, expected, last);
-    }
-    const proposed = events.map((e) =>
-      jsonEvent({ id: e.eventId, type: e.eventType, data: e.data, metadata: e.metadata }),
-    );
-    try {
-      const result = await client.appendToStream(streamId, proposed, {
-        expectedRevision: toEsdbExpected(expected),
-      });
-      const position = result.success ? toPosition(result.position) : undefined;
-      if (result.success && position) return { nextExpectedRevision: result.nextExpectedRevision, position };
-      if (result.success) {
-        // Only servers older than 20.6 omit it; the port cannot do without it.
-        throw new Error(`EventStoreDB returned no position for the append to ${streamId}`);
-      }
-      // throwOnAppendFailure=false in the connection string: the failure comes as a result,
-      // whose revision batch appends (servers from 21.10) report wrongly; read it below.
-    } catch (err) {
-      if (!(err instanceof WrongExpectedVersionError)) throw err;
-    }
-    // The server answers most repeats itself; this finds the rest (ids it no longer caches) and
-    // ids reused in another write of the stream, and the stream's actual revision.
-    const recent = await readStream(streamId, { direction: 'backwards', maxCount: REPEAT_LOOKBACK });
-    const ids = new Set(events.map((e) => e.eventId.toLowerCase()));
-    const repeated = repeatedWrite(streamId, events, expected, recent.filter((r) => ids.has(r.eventId.toLowerCase())));
-    if (repeated) return repeated;
-    throw new WrongExpectedRevisionError(streamId, expected, recent[0]?.revision);
-  }
 
   async function readStream(
     streamId: string,
@@ -187,7 +143,7 @@ export function createEventStoreDbStore(connectionString: string): EventStore {
   }
 
   return {
-    append,
+    append: chainedAppend(client, readStream),
     readStream,
     readAll,
     readPage,

@@ -4,6 +4,8 @@ import { type DatabaseTimeouts, guardPool, pgOptions } from '../../db/pgOptions.
 import { type Incident, incident } from '../../shared/incident.js';
 import type { Logger } from '../../shared/logger.js';
 import { appendNothing, refuseRepeatedIds, repeatedWrite } from '../appendRules.js';
+import { ES_APPEND_SQL, appendParams } from './appendSql.js';
+import { COLUMNS, type EventRow, toRecorded } from './rows.js';
 import {
   DEFAULT_READ_COUNT,
   type AllFilter,
@@ -11,7 +13,6 @@ import {
   type EventStore,
   type EventToAppend,
   type ExpectedRevision,
-  type JsonObject,
   type Position,
   type ReadAllOptions,
   type ReadPage,
@@ -32,41 +33,8 @@ const NOTIFY_CHANNEL = 'es_events';
 const POLL_MS = 250;
 const NOTIFY_COALESCE_MS = 10;
 
-interface EventRow {
-  seq: string;
-  transaction_id: string;
-  stream_id: string;
-  revision: string;
-  event_id: string;
-  event_type: string;
-  data: JsonObject;
-  metadata: JsonObject;
-  created: Date;
-}
-
-// Text casts keep bigints exact; ORDER BY must name es_events.<col>, or it binds to these text columns.
-const COLUMNS =
-  'seq::text, transaction_id::text, stream_id, revision::text, event_id::text, event_type, data, metadata, created';
-
-function toRecorded(row: EventRow): RecordedEvent {
-  return {
-    streamId: row.stream_id,
-    revision: BigInt(row.revision),
-    position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.seq) },
-    eventId: row.event_id,
-    eventType: row.event_type,
-    data: row.data,
-    metadata: row.metadata,
-    created: row.created,
-  };
-}
-
 function maxPosition(a: Position, b: Position): Position {
   return comparePositions(a, b) >= 0 ? a : b;
-}
-
-function expectedToText(expected: ExpectedRevision): string {
-  return typeof expected === 'bigint' ? expected.toString() : expected;
 }
 
 function isPgError(err: unknown): err is pg.DatabaseError {
@@ -197,17 +165,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     const client = await pool.connect();
     let row: { next_revision: string; transaction_id: string; seq: string | null };
     try {
-      const { rows } = await client.query<typeof row>(
-        'select next_revision::text, transaction_id, seq::text from es_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])',
-        [
-          streamId,
-          expectedToText(expected),
-          events.map((e) => e.eventId),
-          events.map((e) => e.eventType),
-          events.map((e) => JSON.stringify(e.data)),
-          events.map((e) => JSON.stringify(e.metadata)),
-        ],
-      );
+      const { rows } = await client.query<typeof row>(ES_APPEND_SQL, appendParams(streamId, expected, events));
       row = rows[0]!;
     } catch (err) {
       const wrongRevision = isPgError(err) && err.code === 'CR409';

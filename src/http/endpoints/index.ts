@@ -5,6 +5,7 @@ import { adminEndpoints } from './admin.js';
 import { auditEndpoints } from './audit.js';
 import { customerEndpoints } from './customers.js';
 import { forecastEndpoints } from './forecasts.js';
+import { integrityEndpoints } from './integrity.js';
 import { leadEndpoints } from './leads.js';
 import { opportunityEndpoints } from './opportunities.js';
 import { pipelineEndpoints } from './pipeline.js';
@@ -34,4 +35,5 @@ export const API_ENDPOINTS: readonly Endpoint<ApiDeps>[] = [
   ...taskEndpoints,
   ...adminEndpoints,
   ...auditEndpoints,
+  ...integrityEndpoints,
 ];

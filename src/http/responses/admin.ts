@@ -128,3 +128,20 @@ export const assignmentsPage = pageOf(
     assigned_at: instant,
   }),
 ).extend({ territory_id: z.string() });
+
+export const verifyBody = z.object({
+  verified_streams: z.number().int(),
+  verified_events: z.number().int(),
+  broken: z.array(z.object({ stream_id: z.string(), revision: z.string(), reason: z.string(), expected_hash: z.string().optional(), found_hash: z.string().optional() })),
+  digest: z.object({ as_of: instant, expected: z.string(), found: z.string(), matches: z.boolean() }).optional(),
+});
+
+export const headDigestBody = z.object({
+  tenant_id: z.string(),
+  as_of: instant,
+  streams: z.number().int(),
+  events: z.number().int(),
+  digest: z.string(),
+  algorithm: z.string(),
+  broken_streams: z.number().int(),
+});
