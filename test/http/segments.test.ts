@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { type TestApp, startTestApp } from '../support/app.js';
+import { appPerSuite } from '../support/app.js';
 import { expectError, fieldsOf } from './opportunityHelpers.js';
 
 /**
@@ -21,18 +21,10 @@ const keyAccounts = {
 
 describe('HTTP API: segment definitions', function () {
   this.timeout(30_000);
-  let app: TestApp;
-  before(async function () {
-    this.timeout(60_000);
-    app = await startTestApp();
-  });
-  after(async function () {
-    this.timeout(60_000);
-    await app?.stop();
-  });
+  const suite = appPerSuite();
 
   it("a tenant that never configured sees seed 003's four segments, revision -1", async () => {
-    const res = await app.request('GET', SEGMENTS, { identity: rep(freshTenant()) });
+    const res = await suite.app.request('GET', SEGMENTS, { identity: rep(freshTenant()) });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     expect(res.headers.get('etag')).to.equal('"-1"');
     expect(res.body).to.include({ configured: false, revision: '-1', updated_by: null });
@@ -48,10 +40,10 @@ describe('HTTP API: segment definitions', function () {
 
   it('an admin replaces the set (normalised, exact decimals); GET shows it; the history names the actor; re-sending records nothing', async () => {
     const tenantId = freshTenant();
-    const put = await app.request('PUT', SEGMENTS, { body: { segments: [keyAccounts] }, identity: admin(tenantId), headers: { 'if-match': '"-1"' } });
+    const put = await suite.app.request('PUT', SEGMENTS, { body: { segments: [keyAccounts] }, identity: admin(tenantId), headers: { 'if-match': '"-1"' } });
     expect(put.status, JSON.stringify(put.body)).to.equal(200);
     expect(put.body).to.include({ configured: true, revision: '0' });
-    const got = (await app.request('GET', SEGMENTS, { identity: rep(tenantId) })).body;
+    const got = (await suite.app.request('GET', SEGMENTS, { identity: rep(tenantId) })).body;
     expect(got).to.include({ revision: '0', updated_by: 'admin-1' });
     expect(got.segments).to.deep.equal([
       {
@@ -67,27 +59,27 @@ describe('HTTP API: segment definitions', function () {
       },
     ]);
     // GET, edit nothing, PUT back: no change, no event.
-    const again = await app.request('PUT', SEGMENTS, { body: { segments: got.segments }, identity: admin(tenantId) });
+    const again = await suite.app.request('PUT', SEGMENTS, { body: { segments: got.segments }, identity: admin(tenantId) });
     expect(again.body.revision).to.equal('0');
-    const history = (await app.request('GET', `${SEGMENTS}/history`, { identity: rep(tenantId) })).body.data;
+    const history = (await suite.app.request('GET', `${SEGMENTS}/history`, { identity: rep(tenantId) })).body.data;
     expect(history).to.have.length(1);
     expect(history[0]).to.include({ event_type: 'SegmentsConfiguredEvent', actor: 'admin-1', revision: '0' });
     expect(history[0].segment_set.segments[0].code).to.equal('KEY_ACCOUNTS');
     // Another tenant still has the defaults.
-    expect((await app.request('GET', SEGMENTS, { identity: rep(freshTenant()) })).body.configured).to.equal(false);
+    expect((await suite.app.request('GET', SEGMENTS, { identity: rep(freshTenant()) })).body.configured).to.equal(false);
   });
 
   it('only admins change the set (403 otherwise); a stale If-Match is 409', async () => {
     const tenantId = freshTenant();
-    expectError(await app.request('PUT', SEGMENTS, { body: { segments: [] }, identity: manager(tenantId) }), 403, 'FORBIDDEN');
-    expectError(await app.request('PUT', SEGMENTS, { body: { segments: [] }, identity: rep(tenantId) }), 403, 'FORBIDDEN');
-    expectError(await app.request('PUT', SEGMENTS, { body: { segments: [] }, identity: admin(tenantId), headers: { 'if-match': '"3"' } }), 409, 'CONFLICT');
+    expectError(await suite.app.request('PUT', SEGMENTS, { body: { segments: [] }, identity: manager(tenantId) }), 403, 'FORBIDDEN');
+    expectError(await suite.app.request('PUT', SEGMENTS, { body: { segments: [] }, identity: rep(tenantId) }), 403, 'FORBIDDEN');
+    expectError(await suite.app.request('PUT', SEGMENTS, { body: { segments: [] }, identity: admin(tenantId), headers: { 'if-match': '"3"' } }), 409, 'CONFLICT');
   });
 
   it('bad definitions answer 400 VALIDATION_ERROR naming each field, never 500', async () => {
     const tenantId = freshTenant();
     const shape = expectError(
-      await app.request('PUT', SEGMENTS, {
+      await suite.app.request('PUT', SEGMENTS, {
         body: { segments: [{ code: 'X', name: 'X', criteria: { revenue: { min: '1.005' }, lifecycle: ['GONE'], company_size: { min_employees: -1 }, colour: 'red' } }] },
         identity: admin(tenantId),
       }),
@@ -96,7 +88,7 @@ describe('HTTP API: segment definitions', function () {
     );
     expect(fieldsOf(shape)).to.include.members(['segments.0.criteria.revenue.min', 'segments.0.criteria.lifecycle.0', 'segments.0.criteria.company_size.min_employees']);
     const rules = expectError(
-      await app.request('PUT', SEGMENTS, {
+      await suite.app.request('PUT', SEGMENTS, {
         body: {
           segments: [
             { code: 'A', name: 'A', criteria: {} },
@@ -109,6 +101,6 @@ describe('HTTP API: segment definitions', function () {
       'VALIDATION_ERROR',
     );
     expect(fieldsOf(rules)).to.deep.equal(['segments.0.criteria', 'segments.1.code', 'segments.1.criteria.company_size']);
-    expectError(await app.request('PUT', SEGMENTS, { rawBody: '{"segments": [', identity: admin(tenantId) }), 400, 'VALIDATION_ERROR');
+    expectError(await suite.app.request('PUT', SEGMENTS, { rawBody: '{"segments": [', identity: admin(tenantId) }), 400, 'VALIDATION_ERROR');
   });
 });
