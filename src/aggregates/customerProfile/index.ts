@@ -16,4 +16,5 @@ export const customerProfileAggregate: Aggregate<CustomerProfileCommand, Custome
 
 export * from './commands.js';
 export * from './decider.js';
+export { toCode } from './fields.js';
 export * from './events.js';

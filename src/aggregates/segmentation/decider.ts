@@ -1,6 +1,6 @@
 import { validation } from '../../shared/errors.js';
 import { toBig } from '../../shared/money.js';
-import { toCode } from '../customerProfile/decider.js';
+import { toCode } from '../customerProfile/fields.js';
 import { CUSTOMER_STATUSES } from '../customerProfile/events.js';
 import type { Decider, DecisionContext } from '../decider.js';
 import type { SegmentationCommand } from './commands.js';

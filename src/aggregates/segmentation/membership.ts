@@ -1,6 +1,6 @@
 import { type Amount, toBig } from '../../shared/money.js';
 import type { CustomerStatus } from '../customerProfile/events.js';
-import { toCode } from '../customerProfile/decider.js';
+import { toCode } from '../customerProfile/fields.js';
 import type { SegmentCriteria, SegmentSet } from './definitions.js';
 
 /**
