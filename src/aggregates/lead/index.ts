@@ -1,6 +1,7 @@
 import type { Aggregate } from '../../commands/handler.js';
 import type { LeadCommand } from './commands.js';
-import { type LeadState, leadDecider } from './decider.js';
+import { leadDecider } from './decider.js';
+import type { LeadState } from './state.js';
 import type { LeadEvent } from './events.js';
 
 export const leadAggregate: Aggregate<LeadCommand, LeadEvent, LeadState> = {
@@ -15,6 +16,7 @@ export const leadAggregate: Aggregate<LeadCommand, LeadEvent, LeadState> = {
 
 export * from './commands.js';
 export * from './decider.js';
+export * from './state.js';
 export * from './events.js';
 export * from './scoring.js';
 export * from './marketingSync.js';
