@@ -26,7 +26,9 @@ describe('Leads: sync from Marketing over REST', function () {
     expect(first.status, JSON.stringify(first.body)).to.equal(200);
     const again = await app.request('POST', '/api/v1/leads/L-SYNC/sync', { identity: rep, body });
     expect(again.status).to.equal(200);
-    const score = await app.request('GET', '/api/v1/leads/L-SYNC/score', { identity: rep });
+    // Read-your-writes: the score is read from the leads read model.
+    const at = encodeURIComponent(again.body.position ?? first.body.position);
+    const score = await app.request('GET', `/api/v1/leads/L-SYNC/score?min_position=${at}`, { identity: rep });
     expect(score.status).to.equal(200);
     expect(score.body).to.include({ lead_id: 'L-SYNC', marketing_score: 85, campaign_id: 'CAMP-1' });
     expect(score.body.score).to.be.a('number');
