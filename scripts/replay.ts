@@ -12,6 +12,7 @@ import type { EventStore } from '../src/eventstore/port.js';
 import { formatPosition } from '../src/eventstore/port.js';
 import { createPostgresEventStore } from '../src/eventstore/postgres/store.js';
 import { TENANT_ID_PATTERN, parseStreamName } from '../src/eventstore/streams.js';
+import { personalDataLayer } from '../src/privacy/layer.js';
 import { projections } from '../src/projections/index.js';
 import { rebuildProjection } from '../src/projections/rebuild.js';
 import { jsonReplacer } from '../src/shared/case.js';
@@ -142,7 +143,7 @@ async function streamEvents(deps: { store: EventStore }, args: string[]): Promis
 }
 
 /** A command's exit code; none: 0. */
-const COMMANDS: Record<string, (deps: { db: Db; store: EventStore }, args: string[]) => Promise<number | void>> = {
+const COMMANDS: Record<string, (deps: { db: Db; store: EventStore; storedLog: EventStore }, args: string[]) => Promise<number | void>> = {
   rebuild,
   audit,
   'as-of': asOf,
@@ -166,10 +167,12 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
   const { url, embedded } = await resolveDatabase(config, log, { shareRunning: true });
   const db = createDb(url);
-  const store: EventStore = config.EVENTSTORE_URL ? createEventStoreDbStore(config.EVENTSTORE_URL) : createPostgresEventStore({ connection: url });
+  const storedLog: EventStore = config.EVENTSTORE_URL ? createEventStoreDbStore(config.EVENTSTORE_URL) : createPostgresEventStore({ connection: url });
+  // Replays read personal data as the service does (erased subjects erased); verify reads it as stored.
+  const { store } = personalDataLayer(storedLog, db, config.PRIVACY_MASTER_KEY);
   try {
     await migrateLatest(db);
-    return (await run({ db, store }, args)) ?? 0;
+    return (await run({ db, store, storedLog }, args)) ?? 0;
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`${err.message}\n${usage}\n`);

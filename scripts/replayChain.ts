@@ -33,7 +33,7 @@ function progress(label: string) {
   };
 }
 
-export async function verify(deps: { store: EventStore }, args: string[]): Promise<number> {
+export async function verify(deps: { storedLog: EventStore }, args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { tenant: { type: 'string' }, stream: { type: 'string' }, digest: { type: 'string' }, 'as-of': { type: 'string' } } });
   if (values.digest !== undefined && !/^[0-9a-fA-F]{64}$/.test(values.digest)) throw new UsageError('--digest is a hex SHA-256 (64 characters)');
   if ((values.digest === undefined) !== (values['as-of'] === undefined)) throw new UsageError('--digest and --as-of go together (both from the export)');
@@ -44,7 +44,7 @@ export async function verify(deps: { store: EventStore }, args: string[]): Promi
     if (values.digest !== undefined) {
       const tenant = { tenantId: tenantOf(values.tenant), categories: STREAM_CATEGORIES };
       const kept = { digest: values.digest, asOf: pastInstant(values['as-of']!, '--as-of') };
-      const { report, check } = await verifyAgainstDigest(deps.store, tenant, kept, bar.onProgress);
+      const { report, check } = await verifyAgainstDigest(deps.storedLog, tenant, kept, bar.onProgress);
       result = verifyJson(report, check);
     } else {
       const scope: ChainScope = values.stream
@@ -52,7 +52,7 @@ export async function verify(deps: { store: EventStore }, args: string[]): Promi
         : values.tenant !== undefined
           ? { kind: 'tenant', tenantId: tenantOf(values.tenant), categories: STREAM_CATEGORIES }
           : { kind: 'all' };
-      result = verifyJson(await verifyChains(deps.store, scope, { onProgress: bar.onProgress }));
+      result = verifyJson(await verifyChains(deps.storedLog, scope, { onProgress: bar.onProgress }));
     }
   } finally {
     bar.finish();
@@ -69,7 +69,7 @@ export async function verify(deps: { store: EventStore }, args: string[]): Promi
   return result.broken.length > 0 || result.digest?.matches === false ? 1 : 0;
 }
 
-export async function headDigest(deps: { store: EventStore }, args: string[]): Promise<number> {
+export async function headDigest(deps: { storedLog: EventStore }, args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { tenant: { type: 'string' }, date: { type: 'string' }, 'as-of': { type: 'string' } } });
   const tenantId = tenantOf(values.tenant);
   if (values.date !== undefined && values['as-of'] !== undefined) throw new UsageError('give --date or --as-of, not both');
@@ -80,7 +80,7 @@ export async function headDigest(deps: { store: EventStore }, args: string[]): P
     if (asOf.getTime() >= Date.now()) throw new UsageError('--date: that day is not over yet');
   } else if (values['as-of'] !== undefined) asOf = pastInstant(values['as-of'], '--as-of');
   const bar = progress('head-digest');
-  const digest = await tenantHeadDigest(deps.store, { tenantId, categories: STREAM_CATEGORIES }, asOf, bar.onProgress).finally(() => bar.finish());
+  const digest = await tenantHeadDigest(deps.storedLog, { tenantId, categories: STREAM_CATEGORIES }, asOf, bar.onProgress).finally(() => bar.finish());
   process.stdout.write(`${JSON.stringify(headDigestJson(digest))}\n`);
   if (digest.report.broken.length > 0) process.stderr.write(`${digest.report.broken.length} broken chain(s): run verify --tenant ${tenantId}\n`);
   return digest.report.broken.length > 0 ? 1 : 0;

@@ -15,7 +15,6 @@ import { resolveDatabase } from './db/connect.js';
 import { superviseEmbedded } from './db/superviseEmbedded.js';
 import { createDb, migrateLatest } from './db/knex.js';
 import { createEventStoreDbStore } from './eventstore/esdb/store.js';
-import type { EventStore } from './eventstore/port.js';
 import { formatPosition } from './eventstore/port.js';
 import { createPostgresEventStore } from './eventstore/postgres/store.js';
 import { createHttpApp } from './http/app.js';
@@ -31,6 +30,7 @@ import type { Logger } from './shared/logger.js';
 import { guardPool, pgOptions } from './db/pgOptions.js';
 import { startingResponder } from './http/starting.js';
 import { instrumentEventStore } from './observability/instrumentedStore.js';
+import { personalDataLayer } from './privacy/layer.js';
 import { type Metrics, createMetrics, knexPoolUsage, pgPoolUsage } from './observability/metrics.js';
 import { startTracing } from './observability/tracing.js';
 
@@ -141,9 +141,14 @@ async function compose(
   // The PostgreSQL store gets a pool of ours so that its usage can be reported.
   const storePool = config.EVENTSTORE_URL ? undefined : guardPool(new pg.Pool({ ...pgOptions(databaseUrl, timeouts), max: 20 }));
   if (storePool) metrics.watchPool('event_store', pgPoolUsage(storePool));
-  const store: EventStore = instrumentEventStore(
-    config.EVENTSTORE_URL ? createEventStoreDbStore(config.EVENTSTORE_URL) : createPostgresEventStore({ connection: storePool!, timeouts, log }),
-    metrics,
+  // Personal data is sealed per data subject above the adapter (DESIGN §13); integrity checks read beneath.
+  const { store, storedLog, vault } = personalDataLayer(
+    instrumentEventStore(
+      config.EVENTSTORE_URL ? createEventStoreDbStore(config.EVENTSTORE_URL) : createPostgresEventStore({ connection: storePool!, timeouts, log }),
+      metrics,
+    ),
+    db,
+    config.PRIVACY_MASTER_KEY,
   );
   log.info('event store', { kind: config.EVENTSTORE_URL ? 'eventstoredb' : 'postgresql' });
 
@@ -186,7 +191,7 @@ async function compose(
         metrics,
         lagCounter,
         leases,
-        ...inboundCommands({ store, db, execute, stageSetFor }),
+        ...inboundCommands({ store, db, execute, stageSetFor, storedLog, vault }),
       })
     : undefined;
   bridge?.start();
@@ -228,6 +233,8 @@ async function compose(
     metrics,
     auth: { verifyToken, apiKeys: createApiKeyVerifier({ store, db }), db, rateLimiter, metrics },
     stageSetFor,
+    storedLog,
+    vault,
     maxConsistencyWaitMs: config.MAX_CONSISTENCY_WAIT_MS,
     version: VERSION,
     trustProxy: config.TRUST_PROXY,

@@ -40,6 +40,14 @@ const schema = z.object({
   JWT_CLAIM_TENANT: z.string().min(1).default(DEFAULT_CLAIMS.tenant),
   JWT_CLAIM_USER: z.string().min(1).default(DEFAULT_CLAIMS.user),
   JWT_CLAIM_ROLES: z.string().min(1).default(DEFAULT_CLAIMS.roles),
+  /**
+   * Wraps each data subject's key (AES-256-GCM), base64 of 32 bytes: the local stand-in for a
+   * KMS (src/privacy/keyWrapper.ts). Unset: keys are stored unwrapped in PostgreSQL.
+   */
+  PRIVACY_MASTER_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64 (openssl rand -base64 32)')
+    .optional(),
   /** Seed 004's limits; 0 switches one off. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(1000),
   RATE_LIMIT_BURST_PER_SECOND: z.coerce.number().int().min(0).max(1_000_000).default(50),

@@ -12,7 +12,7 @@ import type { Role } from './roles.js';
  * Reach: `own` = records the actor owns; `team` = its own and those of the members of the teams
  * it manages; `all` = the whole tenant. A user with several roles gets the widest reach.
  */
-export type Resource = 'opportunity' | 'lead' | 'forecast' | 'quota' | 'customer' | 'stages' | 'territory' | 'team' | 'apiKey' | 'audit' | 'activity' | 'task' | 'segments';
+export type Resource = 'opportunity' | 'lead' | 'forecast' | 'quota' | 'customer' | 'stages' | 'territory' | 'team' | 'apiKey' | 'audit' | 'activity' | 'task' | 'segments' | 'privacy';
 export type Action = 'read' | 'write' | 'merge' | 'replay';
 export type Reach = 'own' | 'team' | 'all';
 
@@ -53,6 +53,8 @@ export const POLICY: Readonly<Record<Resource, Grants>> = {
   team: { read: EVERYONE_READS, write: { admin: 'all' } },
   apiKey: { read: { admin: 'all' }, write: { admin: 'all' } },
   audit: { read: { admin: 'all', compliance: 'all' } },
+  // Erasure (Art. 17) and subject access (Art. 15) requests: the people who answer regulators.
+  privacy: { read: { admin: 'all', compliance: 'all' }, write: { admin: 'all', compliance: 'all' } },
 };
 
 const WIDTH: Record<Reach, number> = { own: 1, team: 2, all: 3 };

@@ -1,6 +1,7 @@
 import type { Aggregate } from '../commands/handler.js';
 import { activityAggregate } from './activity/index.js';
 import type { StreamCategory } from './categories.js';
+import { dataSubjectAggregate } from './dataSubject/index.js';
 import { customerProfileAggregate } from './customerProfile/index.js';
 import type { DomainEvent } from './decider.js';
 import { forecastAggregate } from './forecast/index.js';
@@ -33,4 +34,5 @@ export const AGGREGATES: Readonly<Record<StreamCategory, AnyAggregate>> = {
   segmentation: segmentationAggregate as unknown as AnyAggregate,
   stageTaskTemplate: stageTaskTemplateAggregate as unknown as AnyAggregate,
   quota: quotaAggregate as unknown as AnyAggregate,
+  dataSubject: dataSubjectAggregate as unknown as AnyAggregate,
 };

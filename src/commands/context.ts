@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { StageSet } from '../aggregates/pipelineStage/stages.js';
 import type { EventStore } from '../eventstore/port.js';
+import type { SubjectVault } from '../privacy/subjects.js';
 import type { CommandEnvelope, ExecuteCommand } from './handler.js';
 
 /**
@@ -12,6 +13,10 @@ export interface AppContext {
   readonly db: Knex;
   readonly execute: ExecuteCommand;
   readonly stageSetFor: (tenantId: string) => Promise<StageSet>;
+  /** The log as stored, personal data sealed: for integrity checks (the chain hashes this). */
+  readonly storedLog: EventStore;
+  /** Data subjects' keys: erasure and subject access. */
+  readonly vault: SubjectVault;
 }
 
 /**

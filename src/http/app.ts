@@ -1,7 +1,8 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { StageSet } from '../aggregates/pipelineStage/stages.js';
-import { formatPosition } from '../eventstore/port.js';
+import { type EventStore, formatPosition } from '../eventstore/port.js';
+import type { SubjectVault } from '../privacy/subjects.js';
 import type { ProjectionRunner } from '../projections/runner.js';
 import type { Logger } from '../shared/logger.js';
 import { type AuthDeps, authenticate } from './auth.js';
@@ -24,6 +25,8 @@ export interface HttpDeps extends CommandRouteDeps {
   readonly metrics: Metrics;
   readonly auth: AuthDeps;
   readonly stageSetFor: (tenantId: string) => Promise<StageSet>;
+  readonly storedLog: EventStore;
+  readonly vault: SubjectVault;
   readonly maxConsistencyWaitMs: number;
   readonly health: () => Promise<Record<string, unknown>>;
   /** Resolves when the service can serve (its database answers); rejects with the reason. */

@@ -19,6 +19,7 @@ export interface CustomerRow {
   annual_revenue: string | null;
   primary_contact_id: string | null;
   personal_data: Record<string, unknown> | null;
+  personal_data_erased_at: Date | null;
   merged_into: string | null;
   merge_reason: string | null;
   merged_at: Date | null;

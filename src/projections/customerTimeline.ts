@@ -63,6 +63,8 @@ function profileDetails(event: CustomerProfileEvent): Record<string, unknown> {
       return { sourceCustomerId: event.data.sourceCustomerId, mergeReason: event.data.mergeReason };
     case 'CustomerMergedIntoEvent':
       return { targetCustomerId: event.data.targetCustomerId };
+    case 'CustomerPersonalDataErasedEvent':
+      return { personalDataErased: true, currentContact: event.data.current };
   }
 }
 

@@ -82,6 +82,12 @@ export const customersProjection: Projection = {
           .merge(['status', 'source', 'updated_by', 'updated_at']);
         return;
       }
+      case 'CustomerPersonalDataErasedEvent':
+        // The scrub: the row forgets what the log can no longer open.
+        await customers()
+          .where(key)
+          .update({ ...touch, ...(event.data.current ? { personal_data: null, personal_data_erased_at: event.data.erasedAt } : {}) });
+        return;
     }
   },
 };

@@ -14,6 +14,7 @@ export interface LeadRow {
   last_name: string | null;
   email: string | null;
   phone: string | null;
+  personal_data_erased_at: Date | null;
   company: string | null;
   title: string | null;
   industry: string | null;

@@ -90,6 +90,12 @@ export const leadsProjection: Projection = {
           .update({ status: 'converted', opportunity_id: d.opportunityId, customer_id: d.customerId, converted_at: d.convertedAt, ...touch });
         return;
       }
+      case 'LeadPersonalDataErasedEvent':
+        // The scrub: the row forgets what the log can no longer open.
+        await table()
+          .where(key)
+          .update({ first_name: null, last_name: null, email: null, phone: null, personal_data_erased_at: event.data.erasedAt, ...touch });
+        return;
     }
   },
 };

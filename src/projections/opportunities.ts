@@ -6,6 +6,7 @@ import { dealScore, decisionCriteriaKnown, isPush } from '../aggregates/opportun
 import { toBig } from '../shared/money.js';
 import { type Row, type RowModel, applyRows } from './rows.js';
 import type { Projection } from './projection.js';
+import { ERASED_FORM } from '../privacy/units.js';
 
 export const OPPORTUNITIES_TABLE = 'opportunities';
 
@@ -99,6 +100,14 @@ function reduceFacts(row: Row | undefined, stored: StoredEvent): Row | undefined
     case 'OpportunityCommercialTermsSetEvent': {
       const { opportunityId: _id, personalData, ...terms } = event.data;
       return { ...row, commercial_terms: { ...terms, contacts: personalData.contacts }, ...touch };
+    }
+    case 'OpportunityContactsErasedEvent': {
+      // The scrub: the row forgets what the log can no longer open.
+      const terms = row.commercial_terms as { contacts?: { type: string }[] } | null;
+      if (!terms?.contacts) return { ...row, ...touch };
+      const erased = new Set(event.data.contactIndexes);
+      const contacts = terms.contacts.map((c, i) => (erased.has(i) ? { type: c.type, ...ERASED_FORM.contact } : c));
+      return { ...row, commercial_terms: { ...terms, contacts }, ...touch };
     }
     case 'OpportunityTerritoryAssignedEvent':
       return { ...row, territory_id: event.data.toTerritoryId, ...touch };

@@ -29,6 +29,7 @@ function facts(e: StoredEvent<OpportunityEvent>): { stage?: string; closeDate?: 
     case 'OpportunityReassignedEvent':
     case 'OpportunityTerritoryAssignedEvent':
     case 'OpportunityCommercialTermsSetEvent':
+    case 'OpportunityContactsErasedEvent':
       return {};
   }
 }

@@ -7,6 +7,7 @@ import { createOpportunity } from '../../src/commands/opportunities.js';
 import type { EventStore } from '../../src/eventstore/port.js';
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
 import { streamName } from '../../src/eventstore/streams.js';
+import { personalDataLayer } from '../../src/privacy/layer.js';
 import type { Amount } from '../../src/shared/money.js';
 import { type TestDatabase, freshDatabase } from '../support/postgres.js';
 
@@ -40,7 +41,7 @@ describe('bulk opportunity updates: taking over an interrupted request', functio
   before(async () => {
     database = await freshDatabase('bulk');
     store = createPostgresEventStore({ connection: database.url, pollMs: 50 });
-    app = { store, db: database.db, execute: createCommandHandler({ store }), stageSetFor: (t) => stageSetOf(store, t) };
+    app = { ...personalDataLayer(store, database.db, undefined), db: database.db, execute: createCommandHandler({ store }), stageSetFor: (t) => stageSetOf(store, t) };
     for (const id of ['CLEAN', 'CRASHED', 'SPAN', 'SPAN-CLEAN', 'FILLER']) {
       await createOpportunity(app, { ...caller, idempotencyKey: `create-${id}` }, { opportunityId: id, customerId: 'C', amount: money('100.00'), currency: 'USD' });
     }

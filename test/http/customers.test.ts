@@ -2,7 +2,7 @@ import { actor } from '../support/access.js';
 import { expect } from 'chai';
 import { customerProfileAggregate } from '../../src/aggregates/customerProfile/index.js';
 import { createCommandHandler } from '../../src/commands/handler.js';
-import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
+import { serviceStore } from '../support/store.js';
 import type { EventStore } from '../../src/eventstore/port.js';
 import { customersProjection } from '../../src/projections/customers.js';
 import { rebuildProjection } from '../../src/projections/rebuild.js';
@@ -24,7 +24,7 @@ describe('HTTP API: customers (Customer 360)', function () {
   before(async function () {
     this.timeout(60_000);
     app = await startTestApp();
-    store = createPostgresEventStore({ connection: app.database.url, pollMs: 50 });
+    store = serviceStore(app.database);
   });
   after(async function () {
     this.timeout(60_000);

@@ -47,6 +47,8 @@ export type CustomerProfileCommand =
   | { type: 'CheckMergeTarget'; sourceCustomerId: string }
   /** Step 2 of a merge, on the TARGET. */
   | { type: 'AcceptMerge'; sourceCustomerId: string; mergeReason: string }
+  /** Records that a data subject's key is destroyed (src/commands/erasures.ts). */
+  | { type: 'RecordPersonalDataErasure'; subjectId: string }
   | { type: 'UpdateConsent'; consentType: string; status: string; source?: string };
 
 export type PersonalDataPatch = {

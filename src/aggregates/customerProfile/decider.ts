@@ -36,6 +36,8 @@ export type CustomerProfileState =
       readonly mergedFrom: readonly string[];
       /** Current consent per type; a type never recorded is absent (not consented). */
       readonly consents: Readonly<Record<string, ConsentStatus>>;
+      /** Data subjects whose erasure this profile has recorded. */
+      readonly erasedSubjects: readonly string[];
     };
 
 type Existing = Extract<CustomerProfileState, { exists: true }>;
@@ -181,6 +183,13 @@ function decide(command: CustomerProfileCommand, state: CustomerProfileState, ct
       ];
     }
 
+    case 'RecordPersonalDataErasure': {
+      // Merged or not: erasure is owed. An erased unit opens as {} (src/privacy/units.ts).
+      if (!state.exists) throw notFound('Customer not found');
+      if (state.erasedSubjects.includes(command.subjectId)) return [];
+      const current = state.personalData !== null && Object.keys(state.personalData).length === 0;
+      return [{ type: 'CustomerPersonalDataErasedEvent', data: { customerId: state.customerId, subjectId: command.subjectId, current, erasedAt: ctx.now.toISOString() } }];
+    }
     case 'UpdateConsent': {
       const current = requireLive(state);
       const consentType = code('consent_type', command.consentType);
@@ -223,6 +232,7 @@ function evolve(state: CustomerProfileState, event: CustomerProfileEvent): Custo
         mergedInto: null,
         mergedFrom: [],
         consents: {},
+        erasedSubjects: [],
       };
     }
     case 'CustomerProfileUpdatedEvent': {
@@ -250,6 +260,9 @@ function evolve(state: CustomerProfileState, event: CustomerProfileEvent): Custo
     case 'ConsentUpdatedEvent':
       if (!state.exists) return state;
       return { ...state, consents: { ...state.consents, [event.data.consentType]: event.data.status } };
+    case 'CustomerPersonalDataErasedEvent':
+      if (!state.exists) return state;
+      return { ...state, personalData: event.data.current ? null : state.personalData, erasedSubjects: [...state.erasedSubjects, event.data.subjectId] };
   }
 }
 

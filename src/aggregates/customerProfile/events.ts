@@ -101,7 +101,17 @@ export type ConsentUpdated = DomainEvent<
   }
 >;
 
+/**
+ * A data subject whose personal data this profile held was erased (src/privacy). `current`: the
+ * profile's present contact person was that subject, so it now has no personal data.
+ */
+export type CustomerPersonalDataErased = DomainEvent<
+  'CustomerPersonalDataErasedEvent',
+  { customerId: string; subjectId: string; current: boolean; erasedAt: string }
+>;
+
 export type CustomerProfileEvent =
+  | CustomerPersonalDataErased
   | CustomerProfileCreated
   | CustomerProfileUpdated
   | CustomerMerged
@@ -114,4 +124,5 @@ export const CUSTOMER_PROFILE_EVENT_TYPES = [
   'CustomerMergedEvent',
   'CustomerMergedIntoEvent',
   'ConsentUpdatedEvent',
+  'CustomerPersonalDataErasedEvent',
 ] as const satisfies readonly CustomerProfileEvent['type'][];

@@ -47,6 +47,11 @@ export type LeadCommand =
       sourceEventId: string | null;
     }
   | {
+      /** Records that the subject's key is destroyed (an erasure request; src/commands/erasures.ts). */
+      type: 'RecordPersonalDataErasure';
+      subjectId: string;
+    }
+  | {
       type: 'ConvertLead';
       /** An existing customer to attach to; without it the conversion creates one. */
       customerId?: string;

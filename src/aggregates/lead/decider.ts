@@ -204,6 +204,13 @@ function decide(command: LeadCommand, state: LeadState, ctx: DecisionContext): L
       const ids = conversionIds(state.leadId, command.customerId);
       return [{ type: 'LeadConvertedEvent', data: { leadId: state.leadId, ...ids, convertedAt: now } }];
     }
+
+    case 'RecordPersonalDataErasure': {
+      // Also on a converted lead: erasure is owed whatever became of the lead. Once is enough.
+      if (!state.exists) throw notFound('Lead not found');
+      if (state.personalDataErasedAt) return [];
+      return [{ type: 'LeadPersonalDataErasedEvent', data: { leadId: state.leadId, subjectId: command.subjectId, erasedAt: now } }];
+    }
   }
 }
 

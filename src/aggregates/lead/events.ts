@@ -93,7 +93,13 @@ export type LeadConverted = DomainEvent<
   }
 >;
 
-export type LeadEvent = LeadCreated | LeadScored | LeadQualified | LeadDisqualified | LeadAssigned | LeadConverted | LeadMarketingSynced;
+/**
+ * The lead's personal data was erased (src/privacy: its data subject's key is destroyed, so the
+ * personal data of LeadCreatedEvent reads as erased). Names the subject, never the person.
+ */
+export type LeadPersonalDataErased = DomainEvent<'LeadPersonalDataErasedEvent', { leadId: string; subjectId: string; erasedAt: string }>;
+
+export type LeadEvent = LeadCreated | LeadScored | LeadQualified | LeadDisqualified | LeadAssigned | LeadConverted | LeadMarketingSynced | LeadPersonalDataErased;
 
 export const LEAD_EVENT_TYPES = [
   'LeadCreatedEvent',
@@ -103,4 +109,5 @@ export const LEAD_EVENT_TYPES = [
   'LeadAssignedEvent',
   'LeadConvertedEvent',
   'LeadMarketingSyncedEvent',
+  'LeadPersonalDataErasedEvent',
 ] as const satisfies readonly LeadEvent['type'][];

@@ -41,6 +41,8 @@ export type LeadState =
       readonly customerId: string | null;
       readonly customerCreated: boolean;
       readonly convertedAt: string | null;
+      /** When its personal data was erased; it then reads as erased (src/privacy). */
+      readonly personalDataErasedAt: string | null;
     };
 
 
@@ -76,6 +78,7 @@ export function evolve(state: LeadState, event: LeadEvent): LeadState {
         customerId: null,
         customerCreated: false,
         convertedAt: null,
+        personalDataErasedAt: null,
       };
     }
     case 'LeadMarketingSyncedEvent': {
@@ -95,6 +98,8 @@ export function evolve(state: LeadState, event: LeadEvent): LeadState {
     case 'LeadAssignedEvent':
       if (!state.exists) return state;
       return { ...state, ownerId: event.data.ownerId, territoryId: event.data.territoryId, assignedAt: event.data.assignedAt };
+    case 'LeadPersonalDataErasedEvent':
+      return state.exists ? { ...state, personalDataErasedAt: event.data.erasedAt } : state;
     case 'LeadConvertedEvent': {
       if (!state.exists) return state;
       const d = event.data;

@@ -70,6 +70,8 @@ export type OpportunityCommand =
     }
   | { type: 'AssignOpportunityTerritory'; territoryId: string; reason?: string }
   | { type: 'SetCommercialTerms'; terms: CommercialTerms; contacts: OnboardingContact[] }
+  /** Records that a contact's data subject is erased (src/commands/erasures.ts); also on a closed deal. */
+  | { type: 'RecordPersonalDataErasure'; subjectId: string }
   | {
       type: 'UpdateOpportunity';
       amount?: Amount;

@@ -38,14 +38,26 @@ export interface CommercialTerms {
 /** People at the customer Operations contacts: personal data, kept in the marked sub-object. */
 export interface OnboardingContact {
   readonly type: (typeof CONTACT_TYPES)[number];
-  readonly name: string;
+  /** Null only once erased. */
+  readonly name: string | null;
   readonly email: string | null;
   readonly phone: string | null;
+  /** The contact's data subject was erased (src/privacy): name, email and phone read as null. */
+  readonly erased?: true;
 }
 
 export type OpportunityCommercialTermsSet = DomainEvent<
   'OpportunityCommercialTermsSetEvent',
   CommercialTerms & { opportunityId: string; personalData: { contacts: OnboardingContact[] } }
+>;
+
+/**
+ * A data subject among the deal's contacts was erased (src/privacy): the contacts at these
+ * indexes of the terms in force read as erased. Names the subject, never the person.
+ */
+export type OpportunityContactsErased = DomainEvent<
+  'OpportunityContactsErasedEvent',
+  { opportunityId: string; subjectId: string; contactIndexes: number[]; erasedAt: string }
 >;
 
 /** The rules the edge's parsing cannot see: a discount's range, products once each. */

@@ -206,6 +206,13 @@ function decide(command: OpportunityCommand, state: OpportunityState, ctx: Decis
       return [{ type: 'OpportunityCommercialTermsSetEvent', data }];
     }
 
+    case 'RecordPersonalDataErasure': {
+      if (!state.exists) throw notFound('Opportunity not found');
+      if (state.erasedSubjects.includes(command.subjectId)) return [];
+      const contactIndexes = state.contacts.flatMap((c, i) => (c.erased ? [i] : []));
+      return [{ type: 'OpportunityContactsErasedEvent', data: { opportunityId: state.opportunityId, subjectId: command.subjectId, contactIndexes, erasedAt: ctx.now.toISOString() } }];
+    }
+
     case 'ReassignOpportunity': {
       const current = requireOpen(state);
       if (command.ownerId === current.ownerId) return [];

@@ -1,6 +1,6 @@
 import type { Amount } from '../../shared/money.js';
 import type { DomainEvent } from '../decider.js';
-import type { OpportunityCommercialTermsSet } from './commercialTerms.js';
+import type { OpportunityCommercialTermsSet, OpportunityContactsErased } from './commercialTerms.js';
 
 /** Payloads follow seed 000 (camelCase, amounts as decimal strings); extra fields are additive. */
 export interface ProductLine {
@@ -130,6 +130,7 @@ export type OpportunityTerritoryAssigned = DomainEvent<
 
 export type OpportunityEvent =
   | OpportunityCommercialTermsSet
+  | OpportunityContactsErased
   | OpportunityPricingSnapshotAttached
   | OpportunityOfferRejected
   | OpportunityReassigned
@@ -151,4 +152,5 @@ export const OPPORTUNITY_EVENT_TYPES = [
   'OpportunityTerritoryAssignedEvent',
   'OpportunityOfferRejectedEvent',
   'OpportunityCommercialTermsSetEvent',
+  'OpportunityContactsErasedEvent',
 ] as const satisfies readonly OpportunityEvent['type'][];

@@ -34,6 +34,8 @@ export type OpportunityState =
       /** What Billing and Operations get when it closes won (commercialTerms.ts). */
       readonly commercialTerms: CommercialTerms | null;
       readonly contacts: readonly OnboardingContact[];
+      /** Data subjects whose erasure this deal has recorded. */
+      readonly erasedSubjects: readonly string[];
     };
 
 export type ExistingOpportunity = Extract<OpportunityState, { exists: true }>;
@@ -64,6 +66,7 @@ export function evolve(state: OpportunityState, event: OpportunityEvent): Opport
         probabilityDrops: 0,
         commercialTerms: null,
         contacts: [],
+        erasedSubjects: [],
       };
     }
     case 'OpportunityCommercialTermsSetEvent': {
@@ -71,6 +74,9 @@ export function evolve(state: OpportunityState, event: OpportunityEvent): Opport
       const { opportunityId: _id, personalData, ...terms } = event.data;
       return { ...state, commercialTerms: terms, contacts: personalData.contacts };
     }
+    case 'OpportunityContactsErasedEvent':
+      // The contacts already open as erased; the state remembers the erasure is recorded.
+      return state.exists ? { ...state, erasedSubjects: [...state.erasedSubjects, event.data.subjectId] } : state;
     case 'OpportunityStageChangedEvent':
       if (!state.exists) return state;
       return {

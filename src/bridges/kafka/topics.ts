@@ -8,7 +8,7 @@ import { SEGMENTATION_EVENT_TYPES } from '../../aggregates/segmentation/events.j
 import { QUOTA_EVENT_TYPES } from '../../aggregates/quota/events.js';
 /**
  * Which event goes to which Kafka topic. Data, not code: published topics and partition counts
- * are exactly those of seeds 000 (Pipeline) and 001 (Customer 360).
+ * are exactly those of seeds 000 (Pipeline) and 001 (Customer 360), plus the erasure topic.
  *
  * Not published, because no seed documents a topic for them: UNPUBLISHED_EVENT_TYPES below
  * (OpportunityUpdatedEvent, the Lead, PipelineStage and other Forecast events, the merged-into
@@ -32,6 +32,8 @@ export const PUBLISHED_TOPICS = {
   CustomerProfileUpdatedEvent: { topic: 'crm.customer360.profile.updated', partitions: 6 },
   CustomerMergedEvent: { topic: 'crm.customer360.profile.merged', partitions: 6 },
   ConsentUpdatedEvent: { topic: 'crm.customer360.consent.updated', partitions: 3 },
+  // Not in the seeds: issue 13's erasure, for every consumer that keeps copies of personal data.
+  PersonalDataErasedEvent: { topic: 'crm.privacy.subject.erased', partitions: 3 },
 } as const satisfies Record<string, TopicSpec>;
 
 export type PublishedEventType = keyof typeof PUBLISHED_TOPICS;
@@ -59,6 +61,10 @@ export const UNPUBLISHED_EVENT_TYPES: readonly string[] = [
   'LeadAssignedEvent',
   'LeadConvertedEvent',
   'LeadMarketingSyncedEvent',
+  // Erasure recorded on each record; the subject's PersonalDataErasedEvent is the published fact.
+  'LeadPersonalDataErasedEvent',
+  'CustomerPersonalDataErasedEvent',
+  'OpportunityContactsErasedEvent',
   'PipelineStagesConfiguredEvent',
   'PipelineStageUpdatedEvent',
   ...SEGMENTATION_EVENT_TYPES, // tenant configuration, like the stage set

@@ -12,6 +12,7 @@ import { kafkaMigrations } from './kafka.js';
 import { leadMigrations } from './leads.js';
 import { segmentMigrations } from './segments.js';
 import { quotaMigrations } from './quotas.js';
+import { privacyMigrations } from './privacy.js';
 import { stageMigrations } from './stages.js';
 import { subscriptionMigrations } from './subscriptions.js';
 
@@ -224,4 +225,5 @@ export const migrations: readonly Migration[] = [
   ...quotaMigrations,
   ...feedMigrations,
   ...eventChainMigrations,
+  ...privacyMigrations,
 ];

@@ -9,6 +9,7 @@ import { integrityEndpoints } from './integrity.js';
 import { leadEndpoints } from './leads.js';
 import { opportunityEndpoints } from './opportunities.js';
 import { pipelineEndpoints } from './pipeline.js';
+import { privacyEndpoints } from './privacy.js';
 import { segmentEndpoints } from './segments.js';
 import { quotaEndpoints } from './quotas.js';
 import { stageEndpoints } from './stages.js';
@@ -36,4 +37,5 @@ export const API_ENDPOINTS: readonly Endpoint<ApiDeps>[] = [
   ...adminEndpoints,
   ...auditEndpoints,
   ...integrityEndpoints,
+  ...privacyEndpoints,
 ];

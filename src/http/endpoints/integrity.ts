@@ -46,13 +46,13 @@ export const integrityEndpoints: readonly Endpoint<ApiDeps>[] = [
     handle: async ({ query: q, access, deps }) => {
       const tenant = { tenantId: access.tenantId, categories: STREAM_CATEGORIES };
       if (q.digest && q.as_of) {
-        const { report, check } = await verifyAgainstDigest(deps.store, tenant, { digest: q.digest, asOf: new Date(q.as_of) });
+        const { report, check } = await verifyAgainstDigest(deps.storedLog, tenant, { digest: q.digest, asOf: new Date(q.as_of) });
         return { body: verifyJson(report, check) };
       }
       if (q.stream !== undefined && parseStreamName(q.stream)?.tenantId !== access.tenantId) {
         throw validation("stream must be a stream of the caller's tenant, e.g. opportunity-<tenant>:OPP-100", { field: 'stream' });
       }
-      const report = await verifyChains(deps.store, q.stream !== undefined ? { kind: 'stream', streamId: q.stream } : { kind: 'tenant', ...tenant });
+      const report = await verifyChains(deps.storedLog, q.stream !== undefined ? { kind: 'stream', streamId: q.stream } : { kind: 'tenant', ...tenant });
       return { body: verifyJson(report) };
     },
   }),
@@ -66,7 +66,7 @@ export const integrityEndpoints: readonly Endpoint<ApiDeps>[] = [
     response: headDigestBody,
     handle: async ({ query: q, access, deps }) => {
       const asOf = q.date ? endOfUtcDay(q.date) : q.as_of ? new Date(q.as_of) : new Date();
-      const digest = await tenantHeadDigest(deps.store, { tenantId: access.tenantId, categories: STREAM_CATEGORIES }, asOf);
+      const digest = await tenantHeadDigest(deps.storedLog, { tenantId: access.tenantId, categories: STREAM_CATEGORIES }, asOf);
       return { body: headDigestJson(digest) };
     },
   }),

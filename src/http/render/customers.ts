@@ -23,6 +23,7 @@ export function customerDto(row: CustomerRow): z.input<typeof customerBody> {
     annual_revenue: row.annual_revenue,
     primary_contact_id: row.primary_contact_id,
     personal_data: row.personal_data ? snakeKeys(row.personal_data) : null,
+    personal_data_erased_at: row.personal_data_erased_at ? new Date(row.personal_data_erased_at).toISOString() : null,
     merged_into: row.merged_into,
     merge_reason: row.merge_reason,
     merged_at: row.merged_at ? iso(row.merged_at) : null,

@@ -22,6 +22,7 @@ export function leadDto(row: LeadRow): z.input<typeof leadBody> {
     last_name: row.last_name,
     email: row.email,
     phone: row.phone,
+    personal_data_erased_at: iso(row.personal_data_erased_at),
     company: row.company,
     title: row.title,
     industry: row.industry,

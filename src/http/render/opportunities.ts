@@ -61,7 +61,7 @@ export function commercialTermsDto(t: CommercialTerms & { contacts: readonly Onb
     })),
     special_requirements: t.specialRequirements,
     priority: t.onboardingPriority,
-    contacts: t.contacts.map((c) => ({ type: c.type, name: c.name, email: c.email, phone: c.phone })),
+    contacts: t.contacts.map((c) => ({ type: c.type, name: c.name, email: c.email, phone: c.phone, ...(c.erased ? { erased: true } : {}) })),
   };
 }
 

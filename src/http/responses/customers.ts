@@ -15,6 +15,7 @@ export const customerBody = z.object({
   annual_revenue: nullable(money),
   primary_contact_id: nullable(z.string()),
   personal_data: nullable(z.unknown()).meta({ description: 'the contact person: the only personal data of a profile' }),
+  personal_data_erased_at: nullable(z.string()).meta({ description: 'when the contact person\'s data was erased (POST /api/v1/privacy/erasures)' }),
   merged_into: nullable(z.string()),
   merge_reason: nullable(z.string()),
   merged_at: nullable(instant),

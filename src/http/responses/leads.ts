@@ -11,6 +11,7 @@ export const leadBody = z.object({
   last_name: nullable(z.string()),
   email: nullable(z.string()),
   phone: nullable(z.string()),
+  personal_data_erased_at: nullable(z.iso.datetime({ offset: true })).meta({ description: 'When the person\'s data was erased (POST /api/v1/privacy/erasures); the four fields above are then null for good' }),
   company: nullable(z.string()),
   title: nullable(z.string()),
   industry: nullable(z.string()),

@@ -6,9 +6,10 @@ import type { PublishedEventType } from '../../../src/bridges/kafka/topics.js';
 import type { CustomerProfileEvent } from '../../../src/aggregates/customerProfile/events.js';
 import type { ForecastEvent } from '../../../src/aggregates/forecast/events.js';
 import type { OpportunityEvent } from '../../../src/aggregates/opportunity/events.js';
+import type { DataSubjectEvent } from '../../../src/aggregates/dataSubject/events.js';
 import type { Amount } from '../../../src/shared/money.js';
 
-type AppEvent = OpportunityEvent | CustomerProfileEvent | ForecastEvent;
+type AppEvent = OpportunityEvent | CustomerProfileEvent | ForecastEvent | DataSubjectEvent;
 /** The payload type the app's aggregates emit for an event type. */
 type PayloadOf<T extends string> = Extract<AppEvent, { type: T }>['data'];
 
@@ -92,6 +93,14 @@ export const SAMPLE_PAYLOADS: { [K in PublishedEventType]: PayloadOf<K> } = {
   },
   CustomerMergedEvent: { targetCustomerId: 'CUST-100', sourceCustomerId: 'CUST-OLD', mergeReason: 'DUPLICATE' },
   ConsentUpdatedEvent: { customerId: 'CUST-100', consentType: 'EMAIL', status: 'GRANTED', previousStatus: null, source: 'WEB_FORM' },
+  PersonalDataErasedEvent: {
+    subjectId: '6f1c2a4e-0000-4000-8000-000000000001',
+    requestedBy: 'lead',
+    requestedFor: 'LEAD-1',
+    reason: 'Art. 17 request',
+    records: [{ type: 'lead', id: 'LEAD-1' }, { type: 'customerProfile', id: 'CUST-100' }],
+    erasedAt: '2026-02-02T11:10:00.000Z',
+  },
 };
 
 export function storedEvent(

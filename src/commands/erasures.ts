@@ -1,0 +1,101 @@
+import { requireReach } from '../access/policy.js';
+import { customerProfileAggregate } from '../aggregates/customerProfile/index.js';
+import { type ErasedRecord, type ErasureRequestKind, dataSubjectAggregate } from '../aggregates/dataSubject/index.js';
+import { leadAggregate } from '../aggregates/lead/index.js';
+import { opportunityAggregate } from '../aggregates/opportunity/index.js';
+import type { Position } from '../eventstore/port.js';
+import { parseStreamName, streamName } from '../eventstore/streams.js';
+import { sealedSubjects } from '../privacy/protectedStore.js';
+import { emailRef } from '../privacy/subjects.js';
+import { notFound } from '../shared/errors.js';
+import { type AppContext, type Caller, on } from './context.js';
+import type { Aggregate } from './handler.js';
+
+export type ErasureRequest = ({ leadId: string } | { customerId: string } | { email: string }) & { readonly reason: string | null };
+
+export interface ErasureOutcome {
+  readonly subjects: readonly { subjectId: string; erasedNow: boolean }[];
+  readonly records: readonly ErasedRecord[];
+  /** Where the last erasure event landed: pass as min_position to read the scrubbed models. */
+  readonly position: Position | undefined;
+}
+
+type Erasable = Aggregate<{ type: 'RecordPersonalDataErasure'; subjectId: string }, never, unknown>;
+const RECORDS: Readonly<Record<ErasedRecord['type'], Erasable>> = {
+  lead: leadAggregate as unknown as Erasable,
+  customerProfile: customerProfileAggregate as unknown as Erasable,
+  opportunity: opportunityAggregate as unknown as Erasable,
+};
+
+/**
+ * GDPR Art. 17 by crypto-shredding (DESIGN §13): find the data subjects the request names,
+ * destroy their keys (from then on their personal data opens as erased everywhere), record the
+ * erasure on every record that held their data (projections scrub the read models from those
+ * events) and once per subject (the published fact). Each step is idempotent, so a retry after
+ * a failure finishes the job and a second request changes nothing.
+ */
+export async function eraseSubjects(app: AppContext, caller: Caller, request: ErasureRequest): Promise<ErasureOutcome> {
+  requireReach(caller.access, 'privacy', 'write');
+  const { tenantId, actorId } = caller.access;
+  const subjects = await subjectsNamed(app, tenantId, request);
+  await app.vault.destroy(tenantId, subjects, actorId);
+
+  // Authorised above by the privacy policy; the records' own grants (a rep's lead) do not apply.
+  const { idempotencyKey: _key, expectedRevision: _rev, ...rest } = caller;
+  const asPrivacyOfficer: Caller = { ...rest, access: { ...caller.access, system: true } };
+  const streams = (await app.db('privacy_subject_streams').where({ tenant_id: tenantId }).whereIn('subject_id', subjects).orderBy('stream_id')) as { subject_id: string; stream_id: string }[];
+  const kind: ErasureRequestKind = 'leadId' in request ? 'lead' : 'customerId' in request ? 'customer' : 'email';
+  const requestedFor = 'leadId' in request ? request.leadId : 'customerId' in request ? request.customerId : null;
+
+  const outcomes: { subjectId: string; erasedNow: boolean }[] = [];
+  const all: ErasedRecord[] = [];
+  let position: Position | undefined;
+  for (const subjectId of subjects) {
+    const records = streams.filter((s) => s.subject_id === subjectId).flatMap((s) => recordOf(s.stream_id));
+    for (const record of records) await app.execute(RECORDS[record.type], on(asPrivacyOfficer, record.id), { type: 'RecordPersonalDataErasure', subjectId });
+    const result = await app.execute(dataSubjectAggregate, on(asPrivacyOfficer, subjectId), {
+      type: 'RecordErasure',
+      subjectId,
+      requestedBy: kind,
+      requestedFor,
+      reason: request.reason,
+      records,
+    });
+    outcomes.push({ subjectId, erasedNow: result.events.length > 0 });
+    all.push(...records.filter((r) => !all.some((a) => a.type === r.type && a.id === r.id)));
+    position = result.position ?? position;
+  }
+  // Consumed Kafka copies (the bridge's table of Sales' lead events) hold the lead's person too.
+  const leadIds = all.filter((r) => r.type === 'lead').map((r) => r.id);
+  if (leadIds.length) await app.db('inbound_leads').where({ tenant_id: tenantId }).whereIn('lead_id', leadIds).update({ personal_data: null });
+  return { subjects: outcomes, records: all, position };
+}
+
+function recordOf(stream: string): ErasedRecord[] {
+  const s = parseStreamName(stream);
+  return s && s.category in RECORDS ? [{ type: s.category as ErasedRecord['type'], id: s.aggregateId }] : [];
+}
+
+/**
+ * The subjects a request names, read from the log as stored (the sealed units name their
+ * subject, also after erasure): a lead's person (and the copy its conversion made of it on a new
+ * customer), a customer's contact persons, or whoever has the email.
+ */
+async function subjectsNamed(app: AppContext, tenantId: string, request: ErasureRequest): Promise<string[]> {
+  const stored = (category: string, aggregateId: string) => app.storedLog.readStream(streamName({ category, tenantId, aggregateId }));
+  if ('email' in request) {
+    const rows = (await app.db('privacy_subject_refs').where({ tenant_id: tenantId, ref: emailRef(request.email) }).select('subject_id')) as { subject_id: string }[];
+    if (rows.length === 0) throw notFound('No personal data is held under that email', { field: 'email' });
+    return rows.map((r) => r.subject_id);
+  }
+  if ('customerId' in request) {
+    const events = await stored('customerProfile', request.customerId);
+    if (events.length === 0) throw notFound('Customer not found', { customer_id: request.customerId });
+    return sealedSubjects(events);
+  }
+  const events = await stored('lead', request.leadId);
+  if (events.length === 0) throw notFound('Lead not found', { lead_id: request.leadId });
+  const converted = events.find((e) => e.eventType === 'LeadConvertedEvent')?.data as { customerId?: string; customerCreated?: boolean } | undefined;
+  const copy = converted?.customerCreated && converted.customerId ? (await stored('customerProfile', converted.customerId)).filter((e) => e.eventType === 'CustomerProfileCreatedEvent') : [];
+  return [...new Set([...(await sealedSubjects(events)), ...(await sealedSubjects(copy))])];
+}

@@ -1,0 +1,9 @@
+import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
+import type { EventStore } from '../../src/eventstore/port.js';
+import { personalDataLayer } from '../../src/privacy/layer.js';
+import type { TestDatabase } from './postgres.js';
+
+/** The event store as the service sees it (personal data opened), on a test database. */
+export function serviceStore(database: Pick<TestDatabase, 'url' | 'db'>, pollMs = 50): EventStore {
+  return personalDataLayer(createPostgresEventStore({ connection: database.url, pollMs }), database.db, undefined).store;
+}
