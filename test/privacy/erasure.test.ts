@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { customersProjection } from '../../src/projections/customers.js';
 import { leadsProjection } from '../../src/projections/leads.js';
@@ -16,6 +17,8 @@ const PERSON = { first_name: 'Erika', last_name: 'Mustermann', email: 'erika.mus
 const OTHER = { type: 'technical', name: 'Max Other', email: 'max.other@example.org', phone: '+49-30-5550-9999' };
 const SECRETS = [PERSON.first_name, PERSON.last_name, PERSON.email, PERSON.phone];
 const compliance = { roles: ['compliance'] as const, userId: 'dpo-1' };
+// Subject keys wrapped under a master key, as in production (the KMS seam).
+const PRIVACY_MASTER_KEY = randomBytes(32).toString('base64');
 
 const leadBody = (id: string, person = PERSON) => ({
   id,
@@ -42,7 +45,7 @@ const leaks = (value: unknown) => SECRETS.filter((s) => JSON.stringify(value).in
 
 describe('Privacy: erasure by crypto-shredding', function () {
   this.timeout(60_000);
-  const suite = appPerSuite();
+  const suite = appPerSuite({ PRIVACY_MASTER_KEY });
   const call = (method: string, path: string, body?: unknown, identity?: object) => suite.app.request(method, path, { ...(body !== undefined ? { body } : {}), ...(identity ? { identity } : {}) });
   let opportunityId: string;
   let customerId: string;
@@ -66,6 +69,10 @@ describe('Privacy: erasure by crypto-shredding', function () {
     expect(set.status, JSON.stringify(set.body)).to.equal(200);
     const customer = await call('GET', `/api/v1/customers/${customerId}?min_position=${set.body.position}`);
     expect(customer.body.personal_data).to.include({ email: PERSON.email });
+    const all = await suite.app.database.db.raw('select data::text as data from es_events');
+    expect(leaks(all.rows), 'plaintext anywhere in es_events').to.deep.equal([]);
+    const keys = await suite.app.database.db('privacy_subjects').select('wrapped_by');
+    expect(keys.map((k: { wrapped_by: string }) => k.wrapped_by)).to.include('local-aes-256-gcm');
     before = { at: new Date().toISOString() };
   });
 
@@ -134,7 +141,7 @@ describe('Privacy: erasure by crypto-shredding', function () {
       expect(leaks(a.body), JSON.stringify(a.body).slice(0, 300)).to.deep.equal([]);
     }
     // Replays: the read models rebuilt from the log come back erased.
-    const store = serviceStore(suite.app.database);
+    const store = serviceStore(suite.app.database, { masterKey: PRIVACY_MASTER_KEY });
     try {
       for (const projection of [leadsProjection, customersProjection, opportunitiesProjection]) {
         await rebuildProjection({ db: suite.app.database.db, store }, projection);

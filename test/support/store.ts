@@ -4,6 +4,6 @@ import { personalDataLayer } from '../../src/privacy/layer.js';
 import type { TestDatabase } from './postgres.js';
 
 /** The event store as the service sees it (personal data opened), on a test database. */
-export function serviceStore(database: Pick<TestDatabase, 'url' | 'db'>, pollMs = 50): EventStore {
-  return personalDataLayer(createPostgresEventStore({ connection: database.url, pollMs }), database.db, undefined).store;
+export function serviceStore(database: Pick<TestDatabase, 'url' | 'db'>, options: { pollMs?: number; masterKey?: string } = {}): EventStore {
+  return personalDataLayer(createPostgresEventStore({ connection: database.url, pollMs: options.pollMs ?? 50 }), database.db, options.masterKey).store;
 }

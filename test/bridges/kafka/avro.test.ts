@@ -1,3 +1,4 @@
+import { DATA_SUBJECT_EVENT_TYPES } from '../../../src/aggregates/dataSubject/events.js';
 import { SEGMENTATION_EVENT_TYPES } from '../../../src/aggregates/segmentation/events.js';
 import { isJsonConsumed } from '../../../src/bridges/kafka/jsonConsumed.js';
 import { STAGE_TASK_TEMPLATE_EVENT_TYPES } from '../../../src/aggregates/stageTaskTemplate/events.js';
@@ -36,9 +37,9 @@ const decimalType = () => avro.Type.forSchema({ type: 'bytes', logicalType: 'dec
 
 describe('Kafka bridge: Avro schemas and topics', () => {
   describe('contract with the seeds', () => {
-    it('publishes exactly the topics of seeds 000/001 with their partition counts', () => {
+    it('publishes exactly the topics of seeds 000/001 with their partition counts, plus the erasure topic (issue 13)', () => {
       const ours = PUBLISHED_EVENT_TYPES.map((t) => [PUBLISHED_TOPICS[t].topic, PUBLISHED_TOPICS[t].partitions]);
-      expect(ours).to.have.deep.members(SEED_TOPICS.map(([t, p]) => [t, p]));
+      expect(ours).to.have.deep.members([...SEED_TOPICS.map(([t, p]) => [t, p]), ['crm.privacy.subject.erased', 3]]);
     });
 
     it('keeps the seed Avro schemas verbatim in schemas/', () => {
@@ -63,6 +64,7 @@ describe('Kafka bridge: Avro schemas and topics', () => {
         ...TASK_EVENT_TYPES,
         ...SEGMENTATION_EVENT_TYPES,
         ...STAGE_TASK_TEMPLATE_EVENT_TYPES,
+        ...DATA_SUBJECT_EVENT_TYPES,
       ];
       for (const type of emitted) {
         if (UNPUBLISHED_EVENT_TYPES.includes(type)) {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { BrokerHandle } from '../../../scripts/kafka/broker.js';
+import { avroCodec } from '../../../src/bridges/kafka/avro.js';
 import { resolveTopics } from '../../../src/bridges/kafka/topics.js';
 import { type TestApp, startTestApp } from '../../support/app.js';
 import { type ReadMessage, readTopics, testBroker, testTopicOverrides, waitFor } from './support.js';
@@ -11,6 +12,7 @@ import { type ReadMessage, readTopics, testBroker, testTopicOverrides, waitFor }
  */
 const overrides = testTopicOverrides();
 const feeds = resolveTopics(overrides).feeds;
+const erasedTopic = resolveTopics(overrides).published.PersonalDataErasedEvent.topic;
 const TENANT = 'tenant-feeds';
 
 interface Envelope {
@@ -166,6 +168,30 @@ describe('Seed 004 JSON feeds in the running service (real broker)', function ()
     expect(ofQuota(all)).to.deep.equal(['quota.set', 'quota.attained']);
     const attained = envelopeOf(all.find((m) => m.key === quotaId && envelopeOf(m).event_type === 'quota.attained')!);
     expect(attained.payload).to.include({ quota_id: quotaId });
+  });
+
+  it('an erased contact is erased in what is published afterwards, and the erasure itself is published', async () => {
+    const person = { type: 'billing', name: 'Greta Erased', email: 'greta.erased@acme.example', phone: '+1-555-0199' };
+    expect((await call('POST', '/api/v1/opportunities', { id: 'OPP-F9', customer_id: 'CUST-F9', amount: '10.00' })).status).to.equal(201);
+    expect((await call('PUT', '/api/v1/opportunities/OPP-F9/commercial-terms', { ...terms, contacts: [person] })).status).to.equal(200);
+    const erased = await app.request('POST', '/api/v1/privacy/erasures', { identity: { ...identity, roles: ['compliance'] }, body: { email: person.email } });
+    expect(erased.status, JSON.stringify(erased.body)).to.equal(201);
+    const subjectId = erased.body.subjects[0].subject_id as string;
+    expect((await call('POST', '/api/v1/opportunities/OPP-F9/close', { outcome: 'won', close_date: '2026-02-21' })).status).to.equal(200);
+
+    const messages = await readTopics(
+      broker.brokers,
+      [feeds.SALES_ONBOARDING.topic, erasedTopic],
+      (ms) => ms.some((m) => m.topic === feeds.SALES_ONBOARDING.topic && m.key === 'OPP-F9') && ms.some((m) => m.topic === erasedTopic && m.key === subjectId),
+      90_000,
+    );
+    const onboarding = envelopeOf(messages.find((m) => m.topic === feeds.SALES_ONBOARDING.topic && m.key === 'OPP-F9')!);
+    expect(onboarding.payload.contacts).to.deep.equal([{ type: 'billing', name: null, email: null, phone: null }]);
+    const fact = messages.find((m) => m.topic === erasedTopic && m.key === subjectId)!;
+    const record = avroCodec().decode('PersonalDataErasedEvent', fact.value!) as Record<string, unknown>;
+    expect(record).to.include({ tenantId: TENANT, subjectId, requestedBy: 'email', requestedFor: null });
+    expect(record.records).to.deep.equal([{ type: 'opportunity', id: 'OPP-F9' }]);
+    for (const m of messages) expect(m.value!.toString('utf8'), m.topic).not.to.match(/Greta|greta\.erased|555-0199/);
   });
 
   it('a forecast snapshot publishes forecast.updated with its breakdown', async () => {

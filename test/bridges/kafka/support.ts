@@ -153,6 +153,8 @@ export function kafkaService(): KafkaService {
     this.timeout(180_000);
     service.broker = await testBroker();
     service.app = await startTestApp({ KAFKA_BROKERS: service.broker.brokers, ...overrides });
+    // The bridge creates the topics as it starts: a test producing before then meets "Unknown topic".
+    await waitFor(async () => (await service.app.request('GET', '/health', { auth: false })).body.kafka?.inbound?.consuming === true, 60_000, 'the inbound consumer');
   });
   after(async function () {
     this.timeout(60_000);
