@@ -1,10 +1,12 @@
 import type { Knex } from 'knex';
 import type { DomainEvent } from '../aggregates/decider.js';
 import { fold } from '../aggregates/decider.js';
+import { STAGE_SET_AGGREGATE_ID, type StageSet, pipelineStageAggregate } from '../aggregates/pipelineStage/index.js';
 import type { Aggregate } from '../commands/handler.js';
 import { type StoredEvent, fromRecorded, toDomainEvent } from '../eventstore/envelope.js';
 import type { AllFilter, EventStore, Position } from '../eventstore/port.js';
 import { START } from '../eventstore/port.js';
+import { streamName } from '../eventstore/streams.js';
 import { type Row, reduceRows, upsertRows } from '../projections/rows.js';
 import { type Projection, applyEvents } from '../projections/projection.js';
 
@@ -35,6 +37,16 @@ export async function aggregateStateAsOf<C, E extends DomainEvent, S>(
 ): Promise<{ state: S; revision: bigint; events: StoredEvent[] }> {
   const events = (await streamAsOf(store, streamId, moment)) as StoredEvent<E>[];
   return { state: fold(aggregate.decider, events.map(toDomainEvent)), revision: events.at(-1)?.revision ?? -1n, events };
+}
+
+/**
+ * A tenant's stage set as it stood at an instant (the defaults before it was ever configured).
+ * An as_of answer that lists stages or their probabilities uses this, never today's set: the
+ * past answer must be the one served then.
+ */
+export async function stageSetAsOf(store: EventStore, tenantId: string, at: Date): Promise<StageSet> {
+  const streamId = streamName({ category: pipelineStageAggregate.category, tenantId, aggregateId: STAGE_SET_AGGREGATE_ID });
+  return (await aggregateStateAsOf(store, pipelineStageAggregate, streamId, { at })).state.set;
 }
 
 /**

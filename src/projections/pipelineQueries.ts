@@ -4,7 +4,7 @@ import type { Access } from '../access/access.js';
 import { type OwnerScope, scopeFor } from '../access/policy.js';
 import { opportunityAggregate } from '../aggregates/opportunity/index.js';
 import type { StageSet } from '../aggregates/pipelineStage/stages.js';
-import { readModelAsOf } from '../compliance/asOf.js';
+import { readModelAsOf, stageSetAsOf } from '../compliance/asOf.js';
 import type { EventStore } from '../eventstore/port.js';
 import { tenantStreamPrefix } from '../eventstore/streams.js';
 import { opportunitiesProjection } from './opportunities.js';
@@ -209,8 +209,9 @@ export function forecastAccuracy(forecast: Amount | string, actual: Amount | str
 /**
  * The pipeline the caller may see: its own deals (rep), its teams' (manager), the tenant's
  * (admin, compliance), or one owner's within that reach. As of a past moment it is the same
- * query over the opportunities read model replayed from the log up to then (a replay of the
- * tenant's log: the policy's "replay" action, for those who audit or manage).
+ * query over the opportunities read model replayed from the log up to then, with the stage set
+ * in force then (a replay of the tenant's log: the policy's "replay" action, for those who
+ * audit or manage).
  */
 export async function pipelineFor(
   app: { db: Knex; store: EventStore; stageSetFor: (tenantId: string) => Promise<StageSet> },
@@ -220,8 +221,9 @@ export async function pipelineFor(
   const { tenantId } = access;
   const { asOf, ...rest } = query;
   const filters = { ...rest, owners: scopeFor(access, 'opportunity', query.ownerId, asOf ? 'replay' : 'read') };
-  const stages = await app.stageSetFor(tenantId);
-  if (!asOf) return pipeline(app.db, tenantId, stages, filters);
+  if (!asOf) return pipeline(app.db, tenantId, await app.stageSetFor(tenantId), filters);
+  // Then, the stage list and probabilities of then: the set in force at that instant.
+  const stages = await stageSetAsOf(app.store, tenantId, asOf);
   const source = { filter: { streamPrefixes: [tenantStreamPrefix(opportunityAggregate.category, tenantId)] } };
   return readModelAsOf(app, opportunitiesProjection, source, { at: asOf }, (trx) => pipeline(trx, tenantId, stages, filters));
 }

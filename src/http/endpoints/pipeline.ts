@@ -20,7 +20,7 @@ export const pipelineEndpoints: readonly Endpoint<ApiDeps>[] = [
   endpoint({
     method: 'get',
     path: '/api/v1/opportunities/pipeline',
-    summary: 'Open pipeline of a period per stage, in one currency, over the deals the caller may see (read model); as_of: as it stood then',
+    summary: 'Open pipeline of a period per stage, in one currency, over the deals the caller may see (read model); as_of: as it stood then, stage set included',
     access: read,
     query: pipelineQuery,
     success: 200,
