@@ -101,6 +101,13 @@ describe('HTTP API: the pipeline as of a moment uses the stage configuration of 
     expect(await asOf(t0.at), 'as_of T0 (defaults)').to.deep.equal(t0.body);
     expect(await asOf(t1.at), 'as_of T1 (reconfigured)').to.deep.equal(t1.body);
     expect(await asOf(t2.at), 'as_of T2 (probability edited)').to.deep.equal(t2.body);
+    // The stage configuration itself as of each moment: the set served then.
+    const stagesAt = async (at: Date) => request('GET', `${STAGES}?as_of=${encodeURIComponent(at.toISOString())}`);
+    const codes = (set: { stages: { code: string; probability: number }[] }) => set.stages.map((s) => [s.code, s.probability]);
+    expect(codes(await stagesAt(t0.at)).filter(([, p]) => p !== 100 && p !== 0)).to.deep.equal(DEFAULT_OPEN);
+    expect(codes(await stagesAt(t1.at))).to.deep.include(['DEMO', 40]);
+    expect(codes(await stagesAt(t1.at))).to.deep.include(['NEGOTIATION', 80]);
+    expect(codes(await stagesAt(t2.at))).to.deep.include(['NEGOTIATION', 90]);
     const empty = await asOf(beforeAnything);
     expect(empty.summary).to.deep.equal({ total_count: 0, total_amount: '0.00', weighted_amount: '0.00' });
     expect(empty.by_stage).to.deep.equal(DEFAULT_OPEN.map(([stage, probability]) => ({ stage, count: 0, total_amount: '0.00', probability, weighted_amount: '0.00' })));

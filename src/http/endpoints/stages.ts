@@ -1,5 +1,8 @@
 import { STAGE_SET_AGGREGATE_ID, pipelineStageAggregate } from '../../aggregates/pipelineStage/index.js';
 import { loadAggregate } from '../../commands/load.js';
+import { type Moment, aggregateStateAsOf } from '../../compliance/asOf.js';
+import { streamName } from '../../eventstore/streams.js';
+import { asOfQuery } from '../fields.js';
 import { type StageSetResult, configureStages, updateStage } from '../../commands/stages.js';
 import { commandReply, etagOf } from '../commandReply.js';
 import type { ApiDeps } from '../deps.js';
@@ -22,12 +25,17 @@ export const stageEndpoints: readonly Endpoint<ApiDeps>[] = [
   endpoint({
     method: 'get',
     path: BASE,
-    summary: "The tenant's stage set with transitions and aliases (defaults until configured; ETag -1)",
+    summary: "The tenant's stage set with transitions and aliases (defaults until configured; ETag -1); as_of / as_of_revision: the set in force then",
     access: ['stages', 'read'],
+    query: asOfQuery,
     success: 200,
     response: stageSetViewBody,
     handle: async (call) => {
-      const { state, revision, events } = await loadAggregate(call.deps.store, pipelineStageAggregate, call.access.tenantId, STAGE_SET_AGGREGATE_ID);
+      const moment = call.query as Moment | undefined;
+      const { tenantId } = call.access;
+      const { state, revision, events } = moment
+        ? await aggregateStateAsOf(call.deps.store, pipelineStageAggregate, streamName({ category: pipelineStageAggregate.category, tenantId, aggregateId: STAGE_SET_AGGREGATE_ID }), moment)
+        : await loadAggregate(call.deps.store, pipelineStageAggregate, tenantId, STAGE_SET_AGGREGATE_ID);
       return { headers: { ETag: etagOf(revision) }, body: { ...stageSetDto(state), ...lastChange(events, revision) } };
     },
   }),
