@@ -65,9 +65,12 @@ export async function eraseSubjects(app: AppContext, caller: Caller, request: Er
     all.push(...records.filter((r) => !all.some((a) => a.type === r.type && a.id === r.id)));
     position = result.position ?? position;
   }
-  // Consumed Kafka copies (the bridge's table of Sales' lead events) hold the lead's person too.
+  // Copies outside the log: Sales' consumed lead events, and stored answers to Idempotency-Keys
+  // (a customer's or a deal's answer shows its contacts). A retry of such a request runs again.
   const leadIds = all.filter((r) => r.type === 'lead').map((r) => r.id);
   if (leadIds.length) await app.db('inbound_leads').where({ tenant_id: tenantId }).whereIn('lead_id', leadIds).update({ personal_data: null });
+  const touched = streams.map((s) => s.stream_id);
+  if (touched.length) await app.db('idempotency_keys').where({ tenant_id: tenantId, status: 'done' }).whereIn('stream_id', touched).delete();
   return { subjects: outcomes, records: all, position };
 }
 

@@ -178,3 +178,30 @@ describe('Privacy: erasure by crypto-shredding', function () {
     expect(stranger.status, 'a different email is a different person').to.equal(201);
   });
 });
+
+describe('Privacy: erasing a customer contact without an email', function () {
+  this.timeout(60_000);
+  const suite = appPerSuite();
+  const dpo = { roles: ['compliance'] as const, userId: 'dpo-2' };
+
+  it('erases the record, drops stored idempotent answers that showed the person, and keeps the record erased', async () => {
+    const body = { id: 'CUST-P1', name: 'Solo Trader', personal_data: { first_name: 'Hanna', last_name: 'Nomail', phone: '+49-40-5550-777' } };
+    const headers = { 'idempotency-key': 'create-cust-p1' };
+    const created = await suite.app.request('POST', '/api/v1/customers', { body, headers });
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    const erased = await suite.app.request('POST', '/api/v1/privacy/erasures', { identity: dpo, body: { customer_id: 'CUST-P1' } });
+    expect(erased.status, JSON.stringify(erased.body)).to.equal(201);
+    expect(erased.body.records).to.deep.equal([{ type: 'customerProfile', id: 'CUST-P1' }]);
+
+    const got = await suite.app.request('GET', `/api/v1/customers/CUST-P1?min_position=${erased.body.position}`);
+    expect(got.body.personal_data).to.equal(null);
+    const retried = await suite.app.request('POST', '/api/v1/customers', { body, headers });
+    expect(JSON.stringify(retried.body)).not.to.match(/Hanna|Nomail|5550-777/);
+    // The same record's person again, without an email to tell them apart: refused.
+    const again = await suite.app.request('PATCH', '/api/v1/customers/CUST-P1', { body: { personal_data: { first_name: 'Hanna' } } });
+    expect(again.status).to.equal(409);
+    expect(again.body.error.details.reason).to.equal('PERSONAL_DATA_ERASED');
+    // Other fields of the record still change.
+    expect((await suite.app.request('PATCH', '/api/v1/customers/CUST-P1', { body: { name: 'Solo Trader Ltd' } })).status).to.equal(200);
+  });
+});
