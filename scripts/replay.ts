@@ -13,6 +13,8 @@ import { formatPosition } from '../src/eventstore/port.js';
 import { createPostgresEventStore } from '../src/eventstore/postgres/store.js';
 import { TENANT_ID_PATTERN, parseStreamName } from '../src/eventstore/streams.js';
 import { personalDataLayer } from '../src/privacy/layer.js';
+import { sealExistingPersonalData } from '../src/privacy/sealExisting.js';
+import type { SubjectVault } from '../src/privacy/subjects.js';
 import { projections } from '../src/projections/index.js';
 import { rebuildProjection } from '../src/projections/rebuild.js';
 import { jsonReplacer } from '../src/shared/case.js';
@@ -34,6 +36,8 @@ import { UsageError } from './usage.js';
  *                                recompute the hash chains; against a kept head digest
  *   head-digest --tenant T [--date YYYY-MM-DD | --as-of I]
  *                                the tenant's head digest, to keep outside the system
+ *   seal-personal-data           once, after upgrading a log written before personal data
+ *                                was encrypted: seals it in place and re-chains those streams
  *   list                         the projections
  */
 const usage = `usage: npm run replay -- <command>
@@ -43,6 +47,7 @@ const usage = `usage: npm run replay -- <command>
   stream <stream>
   verify [--tenant <tenant> | --stream <stream>] [--digest <hex> --as-of <instant>]   exit 1 when a chain is broken or the digest differs
   head-digest --tenant <tenant> [--date <YYYY-MM-DD> | --as-of <instant>]
+  seal-personal-data                     PostgreSQL store: encrypt personal data written before it was sealed (rewrites those streams once; take new head digests)
   list`;
 
 /**
@@ -143,14 +148,25 @@ async function streamEvents(deps: { store: EventStore }, args: string[]): Promis
 }
 
 /** A command's exit code; none: 0. */
-const COMMANDS: Record<string, (deps: { db: Db; store: EventStore; storedLog: EventStore }, args: string[]) => Promise<number | void>> = {
+const COMMANDS: Record<string, (deps: { db: Db; store: EventStore; storedLog: EventStore; vault: SubjectVault; esdb: boolean }, args: string[]) => Promise<number | void>> = {
   rebuild,
   audit,
   'as-of': asOf,
   stream: streamEvents,
   verify,
   'head-digest': headDigest,
+  'seal-personal-data': sealPersonalData,
 };
+
+async function sealPersonalData(deps: { db: Db; vault: SubjectVault; esdb: boolean }): Promise<number> {
+  if (deps.esdb) throw new UsageError('seal-personal-data rewrites PostgreSQL events; EventStoreDB events cannot be changed');
+  const bar = progressLine('seal');
+  const started = Date.now();
+  const { sealed, streams } = await sealExistingPersonalData(deps.db, deps.vault, (done) => bar.update(done, undefined, done / Math.max(0.001, (Date.now() - started) / 1000), undefined, 'events read'));
+  bar.finish();
+  process.stdout.write(`sealed ${sealed} events in ${streams} streams; chains recomputed: run verify, take new head digests\n`);
+  return 0;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -169,10 +185,10 @@ async function main(argv: string[]): Promise<number> {
   const db = createDb(url);
   const storedLog: EventStore = config.EVENTSTORE_URL ? createEventStoreDbStore(config.EVENTSTORE_URL) : createPostgresEventStore({ connection: url });
   // Replays read personal data as the service does (erased subjects erased); verify reads it as stored.
-  const { store } = personalDataLayer(storedLog, db, config.PRIVACY_MASTER_KEY);
+  const { store, vault } = personalDataLayer(storedLog, db, config.PRIVACY_MASTER_KEY);
   try {
     await migrateLatest(db);
-    return (await run({ db, store, storedLog }, args)) ?? 0;
+    return (await run({ db, store, storedLog, vault, esdb: Boolean(config.EVENTSTORE_URL) }, args)) ?? 0;
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`${err.message}\n${usage}\n`);

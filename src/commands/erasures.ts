@@ -3,11 +3,12 @@ import { customerProfileAggregate } from '../aggregates/customerProfile/index.js
 import { type ErasedRecord, type ErasureRequestKind, dataSubjectAggregate } from '../aggregates/dataSubject/index.js';
 import { leadAggregate } from '../aggregates/lead/index.js';
 import { opportunityAggregate } from '../aggregates/opportunity/index.js';
-import type { Position } from '../eventstore/port.js';
+import type { Position, RecordedEvent } from '../eventstore/port.js';
 import { parseStreamName, streamName } from '../eventstore/streams.js';
 import { sealedSubjects } from '../privacy/protectedStore.js';
+import { hasUnsealedPersonalData } from '../privacy/sealExisting.js';
 import { emailRef } from '../privacy/subjects.js';
-import { notFound } from '../shared/errors.js';
+import { conflict, notFound } from '../shared/errors.js';
 import { type AppContext, type Caller, on } from './context.js';
 import type { Aggregate } from './handler.js';
 
@@ -94,11 +95,21 @@ async function subjectsNamed(app: AppContext, tenantId: string, request: Erasure
   if ('customerId' in request) {
     const events = await stored('customerProfile', request.customerId);
     if (events.length === 0) throw notFound('Customer not found', { customer_id: request.customerId });
-    return sealedSubjects(events);
+    return sealedSubjectsOf(events);
   }
   const events = await stored('lead', request.leadId);
   if (events.length === 0) throw notFound('Lead not found', { lead_id: request.leadId });
   const converted = events.find((e) => e.eventType === 'LeadConvertedEvent')?.data as { customerId?: string; customerCreated?: boolean } | undefined;
   const copy = converted?.customerCreated && converted.customerId ? (await stored('customerProfile', converted.customerId)).filter((e) => e.eventType === 'CustomerProfileCreatedEvent') : [];
-  return [...new Set([...(await sealedSubjects(events)), ...(await sealedSubjects(copy))])];
+  return [...new Set([...(await sealedSubjectsOf(events)), ...(await sealedSubjectsOf(copy))])];
+}
+
+/** Data written before sealing existed cannot be shredded: say so rather than answer "erased". */
+async function sealedSubjectsOf(events: RecordedEvent[]): Promise<string[]> {
+  if (await hasUnsealedPersonalData(events)) {
+    throw conflict('This record holds personal data written before it was encrypted: run `npm run replay -- seal-personal-data` once, then erase', {
+      reason: 'UNSEALED_PERSONAL_DATA',
+    });
+  }
+  return sealedSubjects(events);
 }

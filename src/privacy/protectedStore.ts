@@ -44,7 +44,7 @@ const split = (unit: JsonObject, kind: UnitKind) => {
   return { plain, personal };
 };
 
-async function sealUnit(vault: SubjectVault, at: { tenantId: string; streamId: string; eventId: string }, unit: JsonObject, kind: UnitKind): Promise<JsonObject> {
+export async function sealUnit(vault: SubjectVault, at: { tenantId: string; streamId: string; eventId: string }, unit: JsonObject, kind: UnitKind): Promise<JsonObject> {
   if (sealedOf(unit)) return unit;
   const { plain, personal } = split(unit, kind);
   // Nothing that identifies anyone (an erased lead's data carried into its conversion): as given.
