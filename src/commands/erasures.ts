@@ -7,12 +7,14 @@ import type { Position, RecordedEvent } from '../eventstore/port.js';
 import { parseStreamName, streamName } from '../eventstore/streams.js';
 import { sealedSubjects } from '../privacy/protectedStore.js';
 import { hasUnsealedPersonalData } from '../privacy/sealExisting.js';
-import { emailRef } from '../privacy/subjects.js';
+import { contactRef, emailRef } from '../privacy/subjects.js';
 import { conflict, notFound } from '../shared/errors.js';
 import { type AppContext, type Caller, on } from './context.js';
 import type { Aggregate } from './handler.js';
 
-export type ErasureRequest = ({ leadId: string } | { customerId: string } | { email: string }) & { readonly reason: string | null };
+export type ErasureRequest = ({ leadId: string } | { customerId: string } | { email: string } | { contact: { opportunityId: string; name: string } }) & {
+  readonly reason: string | null;
+};
 
 export interface ErasureOutcome {
   readonly subjects: readonly { subjectId: string; erasedNow: boolean }[];
@@ -45,8 +47,8 @@ export async function eraseSubjects(app: AppContext, caller: Caller, request: Er
   const { idempotencyKey: _key, expectedRevision: _rev, ...rest } = caller;
   const asPrivacyOfficer: Caller = { ...rest, access: { ...caller.access, system: true } };
   const streams = (await app.db('privacy_subject_streams').where({ tenant_id: tenantId }).whereIn('subject_id', subjects).orderBy('stream_id')) as { subject_id: string; stream_id: string }[];
-  const kind: ErasureRequestKind = 'leadId' in request ? 'lead' : 'customerId' in request ? 'customer' : 'email';
-  const requestedFor = 'leadId' in request ? request.leadId : 'customerId' in request ? request.customerId : null;
+  const kind: ErasureRequestKind = 'leadId' in request ? 'lead' : 'customerId' in request ? 'customer' : 'contact' in request ? 'contact' : 'email';
+  const requestedFor = 'leadId' in request ? request.leadId : 'customerId' in request ? request.customerId : 'contact' in request ? request.contact.opportunityId : null;
 
   const outcomes: { subjectId: string; erasedNow: boolean }[] = [];
   const all: ErasedRecord[] = [];
@@ -87,9 +89,10 @@ function recordOf(stream: string): ErasedRecord[] {
  */
 async function subjectsNamed(app: AppContext, tenantId: string, request: ErasureRequest): Promise<string[]> {
   const stored = (category: string, aggregateId: string) => app.storedLog.readStream(streamName({ category, tenantId, aggregateId }));
-  if ('email' in request) {
-    const rows = (await app.db('privacy_subject_refs').where({ tenant_id: tenantId, ref: emailRef(request.email) }).select('subject_id')) as { subject_id: string }[];
-    if (rows.length === 0) throw notFound('No personal data is held under that email', { field: 'email' });
+  if ('email' in request || 'contact' in request) {
+    const ref = 'email' in request ? emailRef(request.email) : contactRef(streamName({ category: 'opportunity', tenantId, aggregateId: request.contact.opportunityId }), request.contact.name);
+    const rows = (await app.db('privacy_subject_refs').where({ tenant_id: tenantId, ref }).select('subject_id')) as { subject_id: string }[];
+    if (rows.length === 0) throw notFound('No personal data is held under that ' + ('email' in request ? 'email' : 'contact'), { field: 'email' in request ? 'email' : 'contact' });
     return rows.map((r) => r.subject_id);
   }
   if ('customerId' in request) {

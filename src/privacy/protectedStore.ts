@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { EventStore, EventToAppend, JsonObject, RecordedEvent } from '../eventstore/port.js';
 import { conflict } from '../shared/errors.js';
 import { open, seal, sealedOf } from './cipher.js';
-import { type SubjectKeyState, type SubjectVault, emailRef } from './subjects.js';
+import { type SubjectKeyState, type SubjectVault, contactRef, emailRef } from './subjects.js';
 import { ERASED_FORM, PLAIN_FIELDS, type UnitKind, carriesPersonalData, mapUnits, recordOf } from './units.js';
 
 /**
@@ -50,9 +49,10 @@ export async function sealUnit(vault: SubjectVault, at: { tenantId: string; stre
   // Nothing that identifies anyone (an erased lead's data carried into its conversion): as given.
   if (!Object.values(personal).some((v) => v !== null && v !== undefined)) return unit;
   const email = typeof personal.email === 'string' && personal.email.trim() ? personal.email : undefined;
-  // Without an email the record is the subject (a contact: the record and the name, hashed).
-  const ownRef = kind === 'contact' ? `record:${at.streamId}#${createHash('sha256').update(String(personal.name)).digest('hex')}` : `record:${at.streamId}`;
-  const subject = await vault.subjectFor(at.tenantId, email ? [emailRef(email)] : [ownRef], at.streamId);
+  // Without an email the record is the subject; a deal's contact is also found by its name there.
+  const own = kind === 'contact' ? contactRef(at.streamId, String(personal.name)) : `record:${at.streamId}`;
+  const refs = email ? [emailRef(email), ...(kind === 'contact' ? [own] : [])] : [own];
+  const subject = await vault.subjectFor(at.tenantId, refs, at.streamId);
   if (!('key' in subject)) {
     throw conflict('This person asked to be erased: their personal data cannot be recorded again', { reason: 'PERSONAL_DATA_ERASED', erased_at: subject.erasedAt.toISOString() });
   }

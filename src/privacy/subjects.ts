@@ -14,6 +14,11 @@ export type SubjectKeyState = { readonly subject: string; readonly key: SubjectK
 
 export const emailRef = (email: string): string => `email:${createHash('sha256').update(email.trim().toLowerCase()).digest('hex')}`;
 
+const normalName = (name: string) => name.trim().replace(/\s+/g, ' ').toLowerCase();
+
+/** A deal's contact by name, on that deal's stream (erasure "by contact"). */
+export const contactRef = (streamId: string, name: string): string => `record:${streamId}#${createHash('sha256').update(normalName(name)).digest('hex')}`;
+
 export interface SubjectVault {
   /** The subject the refs name (the first that exists), created with a fresh key when none does. */
   subjectFor(tenantId: string, refs: readonly string[], streamId: string): Promise<SubjectKeyState>;

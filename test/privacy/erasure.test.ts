@@ -176,6 +176,14 @@ describe('Privacy: erasure by crypto-shredding', function () {
     expect(back.body.error.details.reason).to.equal('PERSONAL_DATA_ERASED');
     const stranger = await call('POST', '/api/v1/leads', leadBody('LEAD-E3', { ...PERSON, email: 'someone.else@example.org' }));
     expect(stranger.status, 'a different email is a different person').to.equal(201);
+
+    // A deal's other contact, named by the deal and name (any spacing or case): erased alone.
+    const contact = await call('POST', '/api/v1/privacy/erasures', { contact: { opportunity_id: opportunityId, name: '  max  OTHER ' } }, compliance);
+    expect(contact.status, JSON.stringify(contact.body)).to.equal(201);
+    const deal = await call('GET', `/api/v1/opportunities/${opportunityId}?min_position=${contact.body.position}`);
+    expect(deal.body.commercial_terms.contacts.map((c: { erased?: boolean }) => c.erased)).to.deep.equal([true, true]);
+    expect(JSON.stringify(deal.body)).not.to.include(OTHER.email);
+    expect((await call('POST', '/api/v1/privacy/erasures', { contact: { opportunity_id: opportunityId, name: 'Max Other' } }, compliance)).status).to.equal(200);
   });
 });
 

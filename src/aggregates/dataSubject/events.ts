@@ -1,7 +1,7 @@
 import type { DomainEvent } from '../decider.js';
 
-/** How an erasure was asked for: by a lead, a customer's contact person, or an email (never stored). */
-export type ErasureRequestKind = 'lead' | 'customer' | 'email';
+/** How an erasure was asked for: by a lead, a customer's contact person, a deal's contact, or an email (never stored). */
+export type ErasureRequestKind = 'lead' | 'customer' | 'contact' | 'email';
 
 /** A record whose personal data belonged to the subject: a lead, a customer profile, a deal's contacts. */
 export interface ErasedRecord {
@@ -18,7 +18,7 @@ export type PersonalDataErased = DomainEvent<
   {
     subjectId: string;
     requestedBy: ErasureRequestKind;
-    /** The lead or customer id the request named; null for a request by email. */
+    /** The lead, customer or deal id the request named; null for a request by email. */
     requestedFor: string | null;
     reason: string | null;
     records: ErasedRecord[];
