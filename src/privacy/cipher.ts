@@ -25,8 +25,8 @@ export interface SubjectKey {
 
 /** Two purpose-bound keys from the subject's 32 random bytes. */
 export function subjectKey(material: Buffer): SubjectKey {
-  const derive = (info: string) => Buffer.from(hkdfSync('sha256', material, Buffer.alloc(0), info, 32));
-  return { enc: derive('crm personal data v1 enc'), iv: derive('crm personal data v1 iv') };
+  const both = Buffer.from(hkdfSync('sha256', material, Buffer.alloc(0), 'crm personal data v1', 64));
+  return { enc: both.subarray(0, 32), iv: both.subarray(32) };
 }
 
 const aad = (tenantId: string, subject: string) => Buffer.from(`${tenantId}\n${subject}`);

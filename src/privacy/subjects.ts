@@ -35,9 +35,24 @@ interface SubjectRow {
   erased_at: Date | null;
 }
 
+/** Unwrapped, derived keys by their stored bytes: a replay opens many events per person. */
+const DERIVED_CACHE = 10_000;
+
 export function createSubjectVault(db: Knex, wrapper: KeyWrapper): SubjectVault {
+  // Only ever consulted after the row was read: an erased row (key null) never reaches it.
+  const derived = new Map<string, SubjectKey>();
+  const keyOf = async (row: SubjectRow & { key: Buffer }): Promise<SubjectKey> => {
+    const id = `${row.subject_id}:${row.key.toString('base64')}`;
+    let key = derived.get(id);
+    if (!key) {
+      key = subjectKey(await wrapper.unwrap(row.key, row.wrapped_by));
+      if (derived.size >= DERIVED_CACHE) derived.delete(derived.keys().next().value!);
+      derived.set(id, key);
+    }
+    return key;
+  };
   const state = async (row: SubjectRow): Promise<SubjectKeyState> =>
-    row.erased_at || !row.key ? { subject: row.subject_id, erasedAt: row.erased_at ?? new Date(0) } : { subject: row.subject_id, key: subjectKey(await wrapper.unwrap(row.key, row.wrapped_by)) };
+    row.erased_at || !row.key ? { subject: row.subject_id, erasedAt: row.erased_at ?? new Date(0) } : { subject: row.subject_id, key: await keyOf({ ...row, key: row.key }) };
 
   const existing = async (tenantId: string, refs: readonly string[]): Promise<SubjectRow | undefined> => {
     const rows = (await db('privacy_subject_refs as r')
