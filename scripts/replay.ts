@@ -185,7 +185,7 @@ async function main(argv: string[]): Promise<number> {
   const db = createDb(url);
   const storedLog: EventStore = config.EVENTSTORE_URL ? createEventStoreDbStore(config.EVENTSTORE_URL) : createPostgresEventStore({ connection: url });
   // Replays read personal data as the service does (erased subjects erased); verify reads it as stored.
-  const { store, vault } = personalDataLayer(storedLog, db, config.PRIVACY_MASTER_KEY);
+  const { store, vault } = personalDataLayer(storedLog, db, { current: config.PRIVACY_MASTER_KEY, previous: config.PRIVACY_MASTER_KEY_PREVIOUS });
   try {
     await migrateLatest(db);
     return (await run({ db, store, storedLog, vault, esdb: Boolean(config.EVENTSTORE_URL) }, args)) ?? 0;

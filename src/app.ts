@@ -31,6 +31,7 @@ import { guardPool, pgOptions } from './db/pgOptions.js';
 import { startingResponder } from './http/starting.js';
 import { instrumentEventStore } from './observability/instrumentedStore.js';
 import { personalDataLayer } from './privacy/layer.js';
+import { finishErasures } from './commands/erasures.js';
 import { type Metrics, createMetrics, knexPoolUsage, pgPoolUsage } from './observability/metrics.js';
 import { startTracing } from './observability/tracing.js';
 
@@ -148,7 +149,8 @@ async function compose(
       metrics,
     ),
     db,
-    config.PRIVACY_MASTER_KEY,
+    { current: config.PRIVACY_MASTER_KEY, previous: config.PRIVACY_MASTER_KEY_PREVIOUS },
+    (event, subject) => log.error('personal data that does not open with its key: run verify', { stream: event.streamId, revision: event.revision.toString(), subject }),
   );
   log.info('event store', { kind: config.EVENTSTORE_URL ? 'eventstoredb' : 'postgresql' });
 
@@ -176,6 +178,12 @@ async function compose(
     projectionReached: async (projection, position) => (await runner.waitFor(projection, position, WORKFLOW_READ_WAIT_MS)) === 'reached',
   });
   await workflowRunner.start();
+  // Fail fast on a master key that cannot unwrap the stored subject keys (rather than 500s later);
+  // then finish erasures a crash interrupted between destroying keys and writing their events.
+  await vault.checkKeys();
+  void finishErasures({ store, db, execute, stageSetFor, storedLog, vault })
+    .then((n) => n > 0 && log.info('interrupted erasures finished', { subjects: n }))
+    .catch((err: unknown) => log.error('finishing interrupted erasures failed; a repeated erasure request finishes them', { error: String(err) }));
   const segmentSchedule = startSegmentSchedule({ store, db, execute, log, leases, intervalMs: config.SEGMENT_EVALUATION_INTERVAL_MS });
 
   // The Kafka bridge: idle without KAFKA_BROKERS; the log is the outbox and its backlog waits.

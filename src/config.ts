@@ -48,6 +48,10 @@ const schema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64 (openssl rand -base64 32)')
     .optional(),
+  /** Earlier master keys, comma-separated: they still unwrap the keys they wrapped (a rotation). */
+  PRIVACY_MASTER_KEY_PREVIOUS: list
+    .refine((keys) => keys.every((v) => Buffer.from(v, 'base64').length === 32), 'each must be 32 bytes, base64')
+    .optional(),
   /** Seed 004's limits; 0 switches one off. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(1000),
   RATE_LIMIT_BURST_PER_SECOND: z.coerce.number().int().min(0).max(1_000_000).default(50),

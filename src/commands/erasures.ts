@@ -1,3 +1,4 @@
+import { systemAccess } from '../access/access.js';
 import { requireReach } from '../access/policy.js';
 import { customerProfileAggregate } from '../aggregates/customerProfile/index.js';
 import { type ErasedRecord, type ErasureRequestKind, dataSubjectAggregate } from '../aggregates/dataSubject/index.js';
@@ -7,7 +8,7 @@ import type { Position, RecordedEvent } from '../eventstore/port.js';
 import { parseStreamName, streamName } from '../eventstore/streams.js';
 import { sealedSubjects } from '../privacy/protectedStore.js';
 import { hasUnsealedPersonalData } from '../privacy/sealExisting.js';
-import { contactRef, emailRef } from '../privacy/subjects.js';
+import { type ErasureNote, emailRef, recordRef } from '../privacy/subjects.js';
 import { conflict, notFound } from '../shared/errors.js';
 import { type AppContext, type Caller, on } from './context.js';
 import type { Aggregate } from './handler.js';
@@ -41,40 +42,51 @@ export async function eraseSubjects(app: AppContext, caller: Caller, request: Er
   requireReach(caller.access, 'privacy', 'write');
   const { tenantId, actorId } = caller.access;
   const subjects = await subjectsNamed(app, tenantId, request);
-  await app.vault.destroy(tenantId, subjects, actorId);
-
+  const note: ErasureNote = {
+    requestedBy: 'leadId' in request ? 'lead' : 'customerId' in request ? 'customer' : 'contact' in request ? 'contact' : 'email',
+    requestedFor: 'leadId' in request ? request.leadId : 'customerId' in request ? request.customerId : 'contact' in request ? request.contact.opportunityId : null,
+    reason: request.reason,
+  };
+  await app.vault.destroy(tenantId, subjects, actorId, note);
   // Authorised above by the privacy policy; the records' own grants (a rep's lead) do not apply.
   const { idempotencyKey: _key, expectedRevision: _rev, ...rest } = caller;
   const asPrivacyOfficer: Caller = { ...rest, access: { ...caller.access, system: true } };
-  const streams = (await app.db('privacy_subject_streams').where({ tenant_id: tenantId }).whereIn('subject_id', subjects).orderBy('stream_id')) as { subject_id: string; stream_id: string }[];
-  const kind: ErasureRequestKind = 'leadId' in request ? 'lead' : 'customerId' in request ? 'customer' : 'contact' in request ? 'contact' : 'email';
-  const requestedFor = 'leadId' in request ? request.leadId : 'customerId' in request ? request.customerId : 'contact' in request ? request.contact.opportunityId : null;
-
   const outcomes: { subjectId: string; erasedNow: boolean }[] = [];
   const all: ErasedRecord[] = [];
   let position: Position | undefined;
   for (const subjectId of subjects) {
-    const records = streams.filter((s) => s.subject_id === subjectId).flatMap((s) => recordOf(s.stream_id));
-    for (const record of records) await app.execute(RECORDS[record.type], on(asPrivacyOfficer, record.id), { type: 'RecordPersonalDataErasure', subjectId });
-    const result = await app.execute(dataSubjectAggregate, on(asPrivacyOfficer, subjectId), {
-      type: 'RecordErasure',
-      subjectId,
-      requestedBy: kind,
-      requestedFor,
-      reason: request.reason,
-      records,
-    });
-    outcomes.push({ subjectId, erasedNow: result.events.length > 0 });
-    all.push(...records.filter((r) => !all.some((a) => a.type === r.type && a.id === r.id)));
-    position = result.position ?? position;
+    const recorded = await recordErasure(app, asPrivacyOfficer, subjectId, note);
+    outcomes.push({ subjectId, erasedNow: recorded.erasedNow });
+    all.push(...recorded.records.filter((r) => !all.some((a) => a.type === r.type && a.id === r.id)));
+    position = recorded.position ?? position;
   }
-  // Copies outside the log: Sales' consumed lead events, and stored answers to Idempotency-Keys
-  // (a customer's or a deal's answer shows its contacts). A retry of such a request runs again.
-  const leadIds = all.filter((r) => r.type === 'lead').map((r) => r.id);
-  if (leadIds.length) await app.db('inbound_leads').where({ tenant_id: tenantId }).whereIn('lead_id', leadIds).update({ personal_data: null });
-  const touched = streams.map((s) => s.stream_id);
-  if (touched.length) await app.db('idempotency_keys').where({ tenant_id: tenantId, status: 'done' }).whereIn('stream_id', touched).delete();
   return { subjects: outcomes, records: all, position };
+}
+
+/**
+ * The log's side of one subject's erasure (its key already destroyed): an event on each record
+ * that held their data, then the subject's own; then the stored answers that showed them go.
+ */
+async function recordErasure(app: AppContext, caller: Caller, subjectId: string, note: ErasureNote) {
+  const tenantId = caller.access.tenantId;
+  const streams = ((await app.db('privacy_subject_streams').where({ tenant_id: tenantId, subject_id: subjectId }).orderBy('stream_id')) as { stream_id: string }[]).map((s) => s.stream_id);
+  const records = streams.flatMap(recordOf);
+  for (const record of records) await app.execute(RECORDS[record.type], on(caller, record.id), { type: 'RecordPersonalDataErasure', subjectId });
+  const result = await app.execute(dataSubjectAggregate, on(caller, subjectId), { type: 'RecordErasure', subjectId, ...note, requestedBy: note.requestedBy as ErasureRequestKind, records });
+  // Stored answers to Idempotency-Keys (a customer's or a deal's shows its contacts): a retry of such a request runs again.
+  if (streams.length) await app.db('idempotency_keys').where({ tenant_id: tenantId, status: 'done' }).whereIn('stream_id', streams).delete();
+  await app.vault.recorded(subjectId);
+  return { records, erasedNow: result.events.length > 0, position: result.position };
+}
+
+/** Keys destroyed whose events were never written (a crash in between): finished at start. */
+export async function finishErasures(app: AppContext): Promise<number> {
+  const pending = await app.vault.unrecorded();
+  for (const p of pending) {
+    const caller: Caller = { access: { ...systemAccess(p.tenantId, p.erasedBy), system: true }, correlationId: `erasure:${p.subject}`, causationId: null };
+    await recordErasure(app, caller, p.subject, p.request);
+  }
+  return pending.length;
 }
 
 function recordOf(stream: string): ErasedRecord[] {
@@ -90,7 +102,7 @@ function recordOf(stream: string): ErasedRecord[] {
 async function subjectsNamed(app: AppContext, tenantId: string, request: ErasureRequest): Promise<string[]> {
   const stored = (category: string, aggregateId: string) => app.storedLog.readStream(streamName({ category, tenantId, aggregateId }));
   if ('email' in request || 'contact' in request) {
-    const ref = 'email' in request ? emailRef(request.email) : contactRef(streamName({ category: 'opportunity', tenantId, aggregateId: request.contact.opportunityId }), request.contact.name);
+    const ref = 'email' in request ? emailRef(request.email) : recordRef(streamName({ category: 'opportunity', tenantId, aggregateId: request.contact.opportunityId }), request.contact.name);
     const rows = (await app.db('privacy_subject_refs').where({ tenant_id: tenantId, ref }).select('subject_id')) as { subject_id: string }[];
     if (rows.length === 0) throw notFound('No personal data is held under that ' + ('email' in request ? 'email' : 'contact'), { field: 'email' in request ? 'email' : 'contact' });
     return rows.map((r) => r.subject_id);

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 /**
  * The seam for an external KMS: subject keys are stored wrapped by whatever implements this
@@ -8,33 +8,36 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
  * then holds both keys and ciphertext).
  */
 export interface KeyWrapper {
-  /** Recorded beside each key, so a change of wrapper is visible and old keys stay readable. */
+  /** Recorded beside each key (with the master key's id), so a rotation can still unwrap old keys. */
   readonly name: string;
   wrap(material: Buffer): Promise<Buffer>;
   unwrap(wrapped: Buffer, name: string): Promise<Buffer>;
 }
 
-export function localKeyWrapper(masterKey: Buffer | undefined): KeyWrapper {
-  if (!masterKey) {
-    return {
-      name: 'none',
-      wrap: async (m) => m,
-      unwrap: async (w, name) => (name === 'none' ? w : Promise.reject(new Error(`subject key wrapped by "${name}", and no PRIVACY_MASTER_KEY is set`))),
-    };
-  }
-  if (masterKey.length !== 32) throw new Error('PRIVACY_MASTER_KEY must be 32 bytes, base64');
+const LOCAL = 'local-aes-256-gcm';
+const keyId = (key: Buffer) => createHash('sha256').update(key).digest('hex').slice(0, 12);
+
+/** `masterKeys[0]` wraps; every one of them unwraps (the previous ones, during a rotation). */
+export function localKeyWrapper(...masterKeys: (Buffer | undefined)[]): KeyWrapper {
+  const keys = masterKeys.filter((k): k is Buffer => k !== undefined);
+  for (const k of keys) if (k.length !== 32) throw new Error('PRIVACY_MASTER_KEY must be 32 bytes, base64');
+  const byId = new Map(keys.map((k) => [keyId(k), k]));
+  const current = keys[0];
   return {
-    name: 'local-aes-256-gcm',
+    name: current ? `${LOCAL}:${keyId(current)}` : 'none',
     async wrap(material) {
+      if (!current) return material;
       const iv = randomBytes(12);
-      const c = createCipheriv('aes-256-gcm', masterKey, iv);
+      const c = createCipheriv('aes-256-gcm', current, iv);
       const ct = Buffer.concat([c.update(material), c.final()]);
       return Buffer.concat([iv, c.getAuthTag(), ct]);
     },
     async unwrap(wrapped, name) {
       if (name === 'none') return wrapped;
-      if (name !== 'local-aes-256-gcm') throw new Error(`subject key wrapped by "${name}", which this instance cannot unwrap`);
-      const d = createDecipheriv('aes-256-gcm', masterKey, wrapped.subarray(0, 12));
+      const [kind, id] = name.split(':');
+      const master = kind === LOCAL && id ? byId.get(id) : undefined;
+      if (!master) throw new Error(`a subject key is wrapped by "${name}": set that key as PRIVACY_MASTER_KEY or in PRIVACY_MASTER_KEY_PREVIOUS`);
+      const d = createDecipheriv('aes-256-gcm', master, wrapped.subarray(0, 12));
       d.setAuthTag(wrapped.subarray(12, 28));
       return Buffer.concat([d.update(wrapped.subarray(28)), d.final()]);
     },

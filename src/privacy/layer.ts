@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { EventStore } from '../eventstore/port.js';
 import { localKeyWrapper } from './keyWrapper.js';
-import { protectPersonalData } from './protectedStore.js';
+import { type Unreadable, protectPersonalData } from './protectedStore.js';
 import { type SubjectVault, createSubjectVault } from './subjects.js';
 
 export interface PersonalDataLayer {
@@ -13,7 +13,13 @@ export interface PersonalDataLayer {
 }
 
 /** One composition for the service and the replay tool, so neither can skip the layer. */
-export function personalDataLayer(storedLog: EventStore, db: Knex, masterKeyBase64: string | undefined): PersonalDataLayer {
-  const vault = createSubjectVault(db, localKeyWrapper(masterKeyBase64 ? Buffer.from(masterKeyBase64, 'base64') : undefined));
-  return { store: protectPersonalData(storedLog, vault), storedLog, vault };
+export function personalDataLayer(
+  storedLog: EventStore,
+  db: Knex,
+  masterKeys: { current?: string | undefined; previous?: readonly string[] | undefined } | undefined,
+  onUnreadable?: Unreadable,
+): PersonalDataLayer {
+  const decode = (k: string | undefined) => (k ? Buffer.from(k, 'base64') : undefined);
+  const vault = createSubjectVault(db, localKeyWrapper(decode(masterKeys?.current), ...(masterKeys?.previous ?? []).map(decode)));
+  return { store: protectPersonalData(storedLog, vault, onUnreadable), storedLog, vault };
 }

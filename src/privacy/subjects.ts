@@ -16,16 +16,34 @@ export const emailRef = (email: string): string => `email:${createHash('sha256')
 
 const normalName = (name: string) => name.trim().replace(/\s+/g, ' ').toLowerCase();
 
-/** A deal's contact by name, on that deal's stream (erasure "by contact"). */
-export const contactRef = (streamId: string, name: string): string => `record:${streamId}#${createHash('sha256').update(normalName(name)).digest('hex')}`;
+/** A person by name on one record: a deal's contact (erasure "by contact"), a lead's or a customer's person. */
+export const recordRef = (streamId: string, name: string): string => `record:${streamId}#${createHash('sha256').update(normalName(name)).digest('hex')}`;
 
 export interface SubjectVault {
-  /** The subject the refs name (the first that exists), created with a fresh key when none does. */
-  subjectFor(tenantId: string, refs: readonly string[], streamId: string): Promise<SubjectKeyState>;
+  /**
+   * The subject the refs name (the first that exists), created with a fresh key when none does;
+   * the other refs join it. An erased subject answers its erasure and gains nothing.
+   */
+  subjectFor(tenantId: string, refs: readonly string[]): Promise<SubjectKeyState>;
+  /** Where the subjects' data now is: called once the append that holds it succeeded. */
+  noteStream(tenantId: string, subjects: readonly string[], streamId: string): Promise<void>;
   /** Keys by subject id; an erased subject answers its erasure instead, an unknown one nothing. */
   keysOf(subjects: readonly string[]): Promise<Map<string, SubjectKeyState>>;
   /** Destroys the keys; answers the subjects erased now (the others were already). */
-  destroy(tenantId: string, subjects: readonly string[], erasedBy: string): Promise<string[]>;
+  destroy(tenantId: string, subjects: readonly string[], erasedBy: string, request: ErasureNote): Promise<string[]>;
+  /** The erasure is recorded in the log (its events written): nothing left to finish. */
+  recorded(subject: string): Promise<void>;
+  /** Throws, naming the wrapper, when some stored key cannot be unwrapped (a changed master key). */
+  checkKeys(): Promise<void>;
+  /** Keys destroyed whose erasure was never recorded (a crash in between): to finish. */
+  unrecorded(): Promise<{ tenantId: string; subject: string; erasedBy: string; request: ErasureNote }[]>;
+}
+
+/** What an erasure was asked for, kept with the destroyed key until its events are written. */
+export interface ErasureNote {
+  readonly requestedBy: string;
+  readonly requestedFor: string | null;
+  readonly reason: string | null;
 }
 
 interface SubjectRow {
@@ -67,7 +85,7 @@ export function createSubjectVault(db: Knex, wrapper: KeyWrapper): SubjectVault 
   };
 
   return {
-    async subjectFor(tenantId, refs, streamId) {
+    async subjectFor(tenantId, refs) {
       let row = await existing(tenantId, refs);
       if (!row) {
         const material = randomBytes(32);
@@ -86,14 +104,46 @@ export function createSubjectVault(db: Knex, wrapper: KeyWrapper): SubjectVault 
         }).catch(() => undefined);
         row ??= await existing(tenantId, refs);
         if (!row) throw new Error('data subject could not be resolved');
-      } else {
+      } else if (!row.erased_at) {
         await db('privacy_subject_refs')
           .insert(refs.map((ref) => ({ tenant_id: tenantId, ref, subject_id: row!.subject_id })))
           .onConflict(['tenant_id', 'ref'])
           .ignore();
       }
-      await db('privacy_subject_streams').insert({ tenant_id: tenantId, subject_id: row.subject_id, stream_id: streamId }).onConflict().ignore();
       return state(row);
+    },
+
+    async noteStream(tenantId, subjects, streamId) {
+      if (subjects.length === 0) return;
+      await db('privacy_subject_streams')
+        .insert([...new Set(subjects)].map((subject_id) => ({ tenant_id: tenantId, subject_id, stream_id: streamId })))
+        .onConflict()
+        .ignore();
+    },
+
+    async checkKeys() {
+      // One live key per wrapper is enough: a wrong master key fails on any of them.
+      const rows = (await db('privacy_subjects').whereNotNull('key').distinctOn('wrapped_by').select('subject_id', 'key', 'wrapped_by', 'erased_at')) as SubjectRow[];
+      for (const row of rows) await wrapper.unwrap(row.key!, row.wrapped_by);
+    },
+
+    async recorded(subject) {
+      await db('privacy_subjects').where({ subject_id: subject }).whereNull('erasure_recorded_at').update({ erasure_recorded_at: db.fn.now() });
+    },
+
+    async unrecorded() {
+      const rows = (await db('privacy_subjects').whereNotNull('erased_at').whereNull('erasure_recorded_at').select('tenant_id', 'subject_id', 'erased_by', 'erasure_request')) as {
+        tenant_id: string;
+        subject_id: string;
+        erased_by: string | null;
+        erasure_request: ErasureNote | null;
+      }[];
+      return rows.map((r) => ({
+        tenantId: r.tenant_id,
+        subject: r.subject_id,
+        erasedBy: r.erased_by ?? 'system:privacy',
+        request: r.erasure_request ?? { requestedBy: 'email', requestedFor: null, reason: null },
+      }));
     },
 
     async keysOf(subjects) {
@@ -102,13 +152,13 @@ export function createSubjectVault(db: Knex, wrapper: KeyWrapper): SubjectVault 
       return new Map(await Promise.all(rows.map(async (r) => [r.subject_id, await state(r)] as const)));
     },
 
-    async destroy(tenantId, subjects, erasedBy) {
+    async destroy(tenantId, subjects, erasedBy, request) {
       if (subjects.length === 0) return [];
       const rows = await db('privacy_subjects')
         .where({ tenant_id: tenantId })
         .whereIn('subject_id', [...new Set(subjects)])
         .whereNull('erased_at')
-        .update({ key: null, erased_at: db.fn.now(), erased_by: erasedBy })
+        .update({ key: null, erased_at: db.fn.now(), erased_by: erasedBy, erasure_request: JSON.stringify(request) })
         .returning('subject_id');
       return rows.map((r: { subject_id: string }) => r.subject_id);
     },

@@ -87,7 +87,8 @@ export function createInboundHandlers(deps: InboundHandlerDeps = {}): InboundHan
           source: r.source,
           owner_id: r.ownerId,
           company_name: r.companyName,
-          personal_data: r.personalData === null ? null : JSON.stringify(r.personalData),
+          // Not kept here: the customer made from the lead holds the person, sealed (src/privacy).
+          personal_data: null,
           created_at: ctx.occurredAt,
           event_id: ctx.eventId,
         })

@@ -14,6 +14,10 @@ export const privacyMigrations: readonly Migration[] = [
         t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
         t.timestamp('erased_at', { useTz: true });
         t.text('erased_by');
+        // What the erasure was asked for, and when its events were written: a crash in between
+        // (keys gone, events not yet) is finished at the next start.
+        t.jsonb('erasure_request');
+        t.timestamp('erasure_recorded_at', { useTz: true });
       });
       await knex.schema.createTable('privacy_subject_refs', (t) => {
         t.text('tenant_id').notNullable();
@@ -30,6 +34,9 @@ export const privacyMigrations: readonly Migration[] = [
         t.primary(['subject_id', 'stream_id']);
         t.index(['tenant_id', 'stream_id']);
       });
+      // Sales' consumed lead events: nothing reads their person (the customer made from one holds
+      // it, sealed), so the copy is dropped rather than kept beyond erasure's reach.
+      await knex('inbound_leads').update({ personal_data: null });
       // Read models say when a record's personal data was erased.
       await knex.schema.alterTable('leads', (t) => t.timestamp('personal_data_erased_at', { useTz: true }));
       await knex.schema.alterTable('customers', (t) => t.timestamp('personal_data_erased_at', { useTz: true }));

@@ -36,15 +36,15 @@ export const privacyEndpoints: readonly Endpoint<ApiDeps>[] = [
     },
   }),
   endpoint({
-    method: 'get',
-    path: '/api/v1/privacy/subjects',
-    summary: 'The data subjects held under an email (an email cannot sit in a path): their ids for the export',
+    method: 'post',
+    path: '/api/v1/privacy/subjects/search',
+    summary: 'The data subjects held under an email, their ids for the export (in the body: an email belongs in no URL or access log)',
     access: ['privacy', 'read'],
-    query: subjectLookupQuery,
+    body: subjectLookupQuery,
     success: 200,
     response: subjectLookup,
-    handle: async ({ query, access, deps }) => {
-      const { email } = query as { email: string };
+    handle: async ({ body, access, deps }) => {
+      const { email } = body as { email: string };
       const rows = (await deps.db('privacy_subject_refs as r')
         .join('privacy_subjects as s', 's.subject_id', 'r.subject_id')
         .where({ 'r.tenant_id': access.tenantId, 'r.ref': emailRef(email) })
