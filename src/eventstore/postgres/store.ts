@@ -4,7 +4,7 @@ import { type DatabaseTimeouts, guardPool, pgOptions } from '../../db/pgOptions.
 import { type Incident, incident } from '../../shared/incident.js';
 import type { Logger } from '../../shared/logger.js';
 import { appendNothing, refuseRepeatedIds, repeatedWrite } from '../appendRules.js';
-import { ES_APPEND_SQL, appendParams } from './appendSql.js';
+import { ES_APPEND_SQL, ES_APPEND_STATEMENT, appendParams } from './appendSql.js';
 import { COLUMNS, type EventRow, toRecorded } from './rows.js';
 import {
   DEFAULT_READ_COUNT,
@@ -165,7 +165,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     const client = await pool.connect();
     let row: { next_revision: string; transaction_id: string; seq: string | null };
     try {
-      const { rows } = await client.query<typeof row>(ES_APPEND_SQL, appendParams(streamId, expected, events));
+      const { rows } = await client.query<typeof row>({ name: ES_APPEND_STATEMENT, text: ES_APPEND_SQL, values: appendParams(streamId, expected, events) });
       row = rows[0]!;
     } catch (err) {
       const wrongRevision = isPgError(err) && err.code === 'CR409';
