@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { startBroker } from '../scripts/kafka/broker.js';
 import { createPlatformaticTransport } from '../src/bridges/kafka/platformatic.js';
 import { postgresLagCounter } from '../src/subscriptions/lag.js';
@@ -10,7 +11,7 @@ import { createPostgresEventStore } from '../src/eventstore/postgres/store.js';
 import type { EventToAppend } from '../src/eventstore/port.js';
 import { streamName } from '../src/eventstore/streams.js';
 import { createLogger } from '../src/shared/logger.js';
-import type { Db } from '../src/db/knex.js';
+import { type Db, createDb } from '../src/db/knex.js';
 import { benchDatabase } from './database.js';
 
 /**
@@ -69,7 +70,8 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
 export async function benchKafkaPublish(opts: KafkaBenchOptions): Promise<void> {
   const broker = await startBroker();
   const log = createLogger('silent');
-  const store = createPostgresEventStore({ connection: opts.url, pollMs: 10 });
+  // The service's own settings (app.ts): how live subscriptions wake up is part of the latency.
+  const store = createPostgresEventStore({ connection: opts.url });
   const acked = new Map<string, number>();
   const transport = createPlatformaticTransport({ brokers: [broker.brokers], log });
   const outbound = createKafkaOutbound({
@@ -80,11 +82,12 @@ export async function benchKafkaPublish(opts: KafkaBenchOptions): Promise<void> 
     lagCounter: postgresLagCounter(opts.db),
   });
   try {
-    // 1. Backlog: 100 opportunities, appended 100 events at a time.
+    // 1. Backlog: 100 opportunities, appended 100 events at a time (a run of its own: a tag).
     const aggregates = 100;
+    const run = randomUUID().slice(0, 6);
     const per = Math.ceil(opts.backlog / aggregates);
     for (let a = 0; a < aggregates; a++) {
-      const id = `KB-${a}`;
+      const id = `KB${run}-${a}`;
       const stream = streamName({ category: 'opportunity', tenantId: 'bench', aggregateId: id });
       for (let i = 0; i < per; i += 100) {
         const batch = Array.from({ length: Math.min(100, per - i) }, (_, k) => stageChange(id, i + k));
@@ -99,10 +102,11 @@ export async function benchKafkaPublish(opts: KafkaBenchOptions): Promise<void> 
     console.log(`kafka outbound backlog: ${total} events in ${s.toFixed(2)} s: ${Math.round(total / s)} events/s (batches of 500, acks=-1)`);
 
     // 2. One event at a time once caught up: append → acknowledged by Kafka.
-    const stream = streamName({ category: 'opportunity', tenantId: 'bench', aggregateId: 'KB-single' });
+    const single = `KB${run}-single`;
+    const stream = streamName({ category: 'opportunity', tenantId: 'bench', aggregateId: single });
     const latencies: number[] = [];
     for (let i = 0; i < opts.singles; i++) {
-      const e = stageChange('KB-single', i);
+      const e = stageChange(single, i);
       const started = performance.now();
       await store.append(stream, [e], 'any');
       await until(() => acked.has(e.eventId), 30_000, `event ${i}`);
@@ -119,17 +123,19 @@ export async function benchKafkaPublish(opts: KafkaBenchOptions): Promise<void> 
   }
 }
 
-// npm run bench:kafka [-- backlog singles]: this part alone, on its own database.
+// npm run bench:kafka [-- backlog singles] [--url postgres://... of a migrated database]: this part alone.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const database = await benchDatabase('bench_kafka');
+  const { values, positionals } = parseArgs({ options: { url: { type: 'string' } }, allowPositionals: true });
+  const database = values.url ? { url: values.url, db: createDb(values.url), drop: async () => undefined } : await benchDatabase('bench_kafka');
   try {
     await benchKafkaPublish({
       url: database.url,
       db: database.db,
-      backlog: Number(process.argv[2] ?? 20_000),
-      singles: Number(process.argv[3] ?? 200),
+      backlog: Number(positionals[0] ?? 20_000),
+      singles: Number(positionals[1] ?? 200),
     });
   } finally {
+    if (values.url) await database.db.destroy();
     await database.drop();
   }
   process.exit(0);

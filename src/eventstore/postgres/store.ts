@@ -265,7 +265,15 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     return Number(rows[0]!.n);
   }
 
-  function waitForWakeup(signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * Counts wake-ups, so that one that came while a subscriber was busy with its last batch is
+   * not lost: it would otherwise wait for the next poll (pollMs) before reading what was appended.
+   */
+  let wakeupCount = 0;
+  wakeups.on('append', () => void wakeupCount++);
+
+  function waitForWakeup(signal: AbortSignal | undefined, seen: number): Promise<void> {
+    if (wakeupCount !== seen || signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -284,6 +292,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     let after = opts.after ?? START;
     await ensureListener();
     while (!opts.signal?.aborted && !closed) {
+      const seen = wakeupCount;
       const { events, horizon } = await readPage(after, batchSize, opts.filter);
       const full = events.length === batchSize;
       const last = events.at(-1)?.position;
@@ -292,7 +301,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
         yield { events, checkpoint, caughtUp: !full };
         after = checkpoint;
       }
-      if (!full) await waitForWakeup(opts.signal);
+      if (!full) await waitForWakeup(opts.signal, seen);
     }
   }
 
