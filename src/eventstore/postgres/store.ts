@@ -287,16 +287,29 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     });
   }
 
+  /**
+   * Catching up (a full page), the next page is read while the subscriber handles this one: its
+   * start is this page's last position whatever the subscriber does, and the database's time
+   * then overlaps the handler's (rebuilds, the outbound's backlog). A prefetch left unused (the
+   * subscriber stopped or failed) is dropped.
+   */
   async function* subscribeToAll(opts: SubscribeOptions = {}): AsyncGenerator<SubscriptionBatch> {
     const batchSize = opts.batchSize ?? 500;
     let after = opts.after ?? START;
     await ensureListener();
+    let prefetched: { page: ReturnType<typeof readPage>; seen: number } | undefined;
     while (!opts.signal?.aborted && !closed) {
-      const seen = wakeupCount;
-      const { events, horizon } = await readPage(after, batchSize, opts.filter);
+      const seen = prefetched?.seen ?? wakeupCount;
+      const { events, horizon } = await (prefetched?.page ?? readPage(after, batchSize, opts.filter));
+      prefetched = undefined;
       const full = events.length === batchSize;
       const last = events.at(-1)?.position;
       const checkpoint = full ? last! : horizon;
+      if (full) {
+        const page = readPage(checkpoint, batchSize, opts.filter);
+        page.catch(() => undefined); // awaited later; unhandled meanwhile it would end the process
+        prefetched = { seen: wakeupCount, page };
+      }
       if (events.length > 0 || comparePositions(checkpoint, after) > 0) {
         yield { events, checkpoint, caughtUp: !full };
         after = checkpoint;
