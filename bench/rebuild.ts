@@ -114,6 +114,8 @@ try {
   let all = 0;
   let allMs = 0;
   for (const projection of projections.filter((p) => !only || only.includes(p.name))) {
+    // From position 0 every time: an interrupted earlier run's shadow would otherwise resume.
+    await db('projection_checkpoints').where({ name: `${projection.name}#rebuild` }).delete();
     const bar = progressLine(`rebuild ${projection.name}`);
     const r = await rebuildProjection({ db, store }, projection, {
       onProgress: (p) => bar.update(p.done, p.total, p.eventsPerSecond, p.etaMs),

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { OpportunityEvent } from '../../src/aggregates/opportunity/events.js';
 import { SCHEMA_VERSION, type StoredEvent, fromRecorded, toEventToAppend } from '../../src/eventstore/envelope.js';
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
+import { customerTimelineProjection } from '../../src/projections/customerTimeline.js';
 import { opportunitiesProjection } from '../../src/projections/opportunities.js';
 import type { Projection } from '../../src/projections/projection.js';
 import { salesAnalyticsProjection } from '../../src/projections/salesAnalytics.js';
@@ -36,6 +37,10 @@ function eventOf(opp: number, n: number): OpportunityEvent {
         metadata: {},
       },
     };
+  }
+  if (n === 5) {
+    // Changes rows the later entries copy from (the timeline's owner): batches must keep the order.
+    return { type: 'OpportunityReassignedEvent', data: { opportunityId, fromOwnerId: `rep-${opp % 2}`, toOwnerId: 'rep-new', reason: null } };
   }
   if (n % 4 === 0) {
     return { type: 'OpportunityUpdatedEvent', data: { opportunityId, changedFields: ['expectedCloseDate', 'probability'], expectedCloseDate: `2026-0${1 + (n % 9)}-15`, probability: 60 - n } };
@@ -73,7 +78,7 @@ describe('projection batch handlers equal per-event handling', function () {
 
   after(async () => database.drop());
 
-  for (const p of [opportunitiesProjection, salesAnalyticsProjection]) {
+  for (const p of [opportunitiesProjection, salesAnalyticsProjection, customerTimelineProjection]) {
     it(`${p.name}: one batch, batches of 7, and one event at a time give the same rows`, async () => {
       let oneByOne: unknown[] = [];
       let whole: unknown[] = [];
