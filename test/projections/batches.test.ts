@@ -7,6 +7,7 @@ import { customerTimelineProjection } from '../../src/projections/customerTimeli
 import { opportunitiesProjection } from '../../src/projections/opportunities.js';
 import type { Projection } from '../../src/projections/projection.js';
 import { salesAnalyticsProjection } from '../../src/projections/salesAnalytics.js';
+import { segmentFactsProjection } from '../../src/projections/segmentFacts.js';
 import type { Amount } from '../../src/shared/money.js';
 import { type TestDatabase, freshDatabase } from '../support/postgres.js';
 
@@ -78,7 +79,7 @@ describe('projection batch handlers equal per-event handling', function () {
 
   after(async () => database.drop());
 
-  for (const p of [opportunitiesProjection, salesAnalyticsProjection, customerTimelineProjection]) {
+  for (const p of [opportunitiesProjection, salesAnalyticsProjection, customerTimelineProjection, segmentFactsProjection]) {
     it(`${p.name}: one batch, batches of 7, and one event at a time give the same rows`, async () => {
       let oneByOne: unknown[] = [];
       let whole: unknown[] = [];
@@ -101,7 +102,7 @@ describe('projection batch handlers equal per-event handling', function () {
           for (let i = 0; i < events.length; i += 7) await p.handleBatch!(trx, events.slice(i, i + 7));
         });
       });
-      expect((oneByOne[0] as unknown[]).length).to.be.greaterThan(0);
+      expect(oneByOne.some((rows) => (rows as unknown[]).length > 0)).to.equal(true);
       expect(whole).to.deep.equal(oneByOne);
       expect(sevens).to.deep.equal(oneByOne);
     });
