@@ -26,6 +26,8 @@ const { values } = parseArgs({
     url: { type: 'string' },
   },
 });
+// Ctrl-C exits (an interrupted rebuild resumes; node --cpu-prof still writes its profile).
+process.on('SIGINT', () => process.exit(130));
 const OPPS = Number(values.opportunities);
 const PER = Math.max(2, Math.round(Number(values.events) / OPPS));
 const WRITERS = Number(values.writers);
