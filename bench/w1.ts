@@ -32,6 +32,9 @@ export async function benchW1(opts: W1Options): Promise<{ appendsPerSecond: numb
   const run = randomUUID().slice(0, 8);
   let appendsPerSecond: number;
   let clientCpuUs = 0;
+  // pgbench for 5 s just before W1 and 5 s just after, averaged: on a shared machine the load
+  // changes within a minute, and the ratio must compare like with like.
+  const pgbBefore = await pgbench(opts.url, writers);
   try {
     // Warm up as a running service is: the pool, the prepared statements and, above all, V8's
     // compiled code (the first few thousand appends cost about twice the Node CPU of later ones).
@@ -60,12 +63,13 @@ export async function benchW1(opts: W1Options): Promise<{ appendsPerSecond: numb
   } finally {
     await store.close();
   }
-  const pgb = await pgbench(opts.url, writers);
+  const pgbAfter = await pgbench(opts.url, writers);
+  const pgb = pgbBefore === undefined || pgbAfter === undefined ? undefined : (pgbBefore + pgbAfter) / 2;
   const ratio = pgb === undefined ? '' : ` = ${(appendsPerSecond / pgb).toFixed(2)} of pgbench`;
   console.log(
     `W1 event store: ${writers} writers, ${streams} streams × ${per} appends, exact expected revision: ${Math.round(appendsPerSecond)} appends/s${ratio}, ${Math.round(clientCpuUs)} µs of Node CPU each (target ≥ 4,500/s and ≥ 0.45)`,
   );
-  console.log(pgb === undefined ? 'pgbench not installed' : `pgbench: single-row insert per transaction, ${writers} clients, same PostgreSQL: ${Math.round(pgb)} tps`);
+  console.log(pgb === undefined ? 'pgbench not installed' : `pgbench: single-row insert per transaction, ${writers} clients, same PostgreSQL: ${Math.round(pgb)} tps (${Math.round(pgbBefore!)} before W1, ${Math.round(pgbAfter!)} after)`);
   return { appendsPerSecond, pgbench: pgb };
 }
 
@@ -87,7 +91,7 @@ function pgbenchBinary(): string | undefined {
   return ['/usr/bin/pgbench', '/usr/local/bin/pgbench'].find((c) => existsSync(c));
 }
 
-/** pgbench's tps for one single-row insert per transaction, 10 seconds, `clients` clients. */
+/** pgbench's tps for one single-row insert per transaction, 5 seconds, `clients` clients. */
 async function pgbench(url: string, clients: number): Promise<number | undefined> {
   const bin = pgbenchBinary();
   if (!bin) return undefined;
@@ -101,7 +105,7 @@ async function pgbench(url: string, clients: number): Promise<number | undefined
     await writeFile(script, '\\set v random(1, 1000000)\ninsert into w1_pgbench (v) values (:v);\n');
     const { stdout } = await promisify(execFile)(
       bin,
-      ['-n', '-f', script, '-c', String(clients), '-j', '2', '-T', '10', '-h', u.hostname, '-p', u.port, '-U', decodeURIComponent(u.username), u.pathname.slice(1)],
+      ['-n', '-f', script, '-c', String(clients), '-j', '2', '-T', '5', '-h', u.hostname, '-p', u.port, '-U', decodeURIComponent(u.username), u.pathname.slice(1)],
       { env: { ...process.env, PGPASSWORD: decodeURIComponent(u.password) } },
     );
     const tps = /tps = ([\d.]+)/.exec(stdout);
