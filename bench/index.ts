@@ -1,30 +1,27 @@
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { benchDatabase } from './database.js';
 import { benchKafkaPublish } from './kafka.js';
+import { benchRebuilds } from './rebuild.js';
+import { benchW1 } from './w1.js';
 import { startApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { createPostgresEventStore } from '../src/eventstore/postgres/store.js';
 import { mintToken } from '../src/access/tokens.js';
-import { opportunitiesProjection } from '../src/projections/opportunities.js';
-import { rebuildProjection } from '../src/projections/rebuild.js';
 import { createLogger } from '../src/shared/logger.js';
 
 /**
- * npm run bench [-- --appends 20000 --commands 2000 --concurrency 8 --kafka-backlog 20000 --kafka-singles 200]
+ * npm run bench [-- --commands 2000 --concurrency 8 --rebuild-events 100000 --kafka-backlog 20000 --kafka-singles 200]
  * Figures printed, nothing asserted: targets (seed 002: opportunity update < 300 ms p95) are
  * read off the output, not enforced by timed unit tests.
  */
 const { values } = parseArgs({
   options: {
-    appends: { type: 'string', default: '20000' },
     commands: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '8' },
     'kafka-backlog': { type: 'string', default: '20000' },
     'kafka-singles': { type: 'string', default: '200' },
+    'rebuild-events': { type: 'string', default: '100000' },
   },
 });
-const APPENDS = Number(values.appends);
 const COMMANDS = Number(values.commands);
 const CONCURRENCY = Number(values.concurrency);
 
@@ -43,14 +40,8 @@ const database = await benchDatabase('bench');
 const { url, db } = database;
 
 try {
-  // 1. Raw appends: CONCURRENCY writers, one event per append, 100 streams.
-  const store = createPostgresEventStore({ connection: url });
-  let t = performance.now();
-  await inParallel(CONCURRENCY, APPENDS, async (i) => {
-    await store.append(`bench-t:${i % 100}`, [{ eventId: randomUUID(), eventType: 'BenchEvent', data: { i }, metadata: {} }], 'any');
-  });
-  let s = (performance.now() - t) / 1000;
-  console.log(`event store append: ${APPENDS} single-event appends, ${CONCURRENCY} writers: ${Math.round(APPENDS / s)} appends/s`);
+  // 1. W1 (issue 14): 16 writers, 400 streams × 10 appends, exact expected revision, beside pgbench.
+  await benchW1({ url });
 
   // 2. Commands through HTTP, as sales reps send them: with the rate limits counted in
   // PostgreSQL (high enough that nothing is refused), and without them, to price the limiter.
@@ -126,18 +117,14 @@ try {
   const { createRateLimiter } = await import('../src/http/rateLimit.js');
   const limiter = createRateLimiter(url, { perUserPerMinute: 10_000_000, perUserPerSecond: 1_000_000, globalPerMinute: 1_000_000_000 });
   const checks = 5000;
-  t = performance.now();
+  const t = performance.now();
   await inParallel(CONCURRENCY, checks, async (i) => void (await limiter.check(`bench/u-${i % 50}`)));
-  s = (performance.now() - t) / 1000;
+  const s = (performance.now() - t) / 1000;
   console.log(`rate limiter alone: ${Math.round(checks / s)} checks/s, ${((s * 1000 * CONCURRENCY) / checks).toFixed(2)} ms per check, ${CONCURRENCY} callers`);
   await limiter.close();
 
-  // 3. Projection rebuild from position 0 over the opportunity events just written.
-  const rebuild = await rebuildProjection({ db, store: createPostgresEventStore({ connection: url }) }, opportunitiesProjection);
-  console.log(
-    `opportunities rebuild: ${rebuild.done} events in ${(rebuild.elapsedMs / 1000).toFixed(2)} s: ${Math.round(rebuild.eventsPerSecond)} events/s`,
-  );
-  await store.close();
+  // 3. Every read model rebuilt from position 0 (npm run bench:rebuild: over 1,000,000 events).
+  await benchRebuilds({ url, db, events: Number(values['rebuild-events']), generate: true });
 
   // 4. Kafka outbound publish on a real broker (needs Java 17 and Maven, as the Kafka suites do).
   await benchKafkaPublish({ url, db, backlog: Number(values['kafka-backlog']), singles: Number(values['kafka-singles']) });

@@ -1,29 +1,39 @@
 import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchDatabase } from './database.js';
 import type { OpportunityEvent } from '../src/aggregates/opportunity/events.js';
 import { SCHEMA_VERSION, toEventToAppend } from '../src/eventstore/envelope.js';
 import { createPostgresEventStore } from '../src/eventstore/postgres/store.js';
-import { opportunitiesProjection } from '../src/projections/opportunities.js';
+import { type Db, createDb } from '../src/db/knex.js';
+import type { EventStore } from '../src/eventstore/port.js';
+import { projections } from '../src/projections/index.js';
 import { rebuildProjection } from '../src/projections/rebuild.js';
-import { salesAnalyticsProjection } from '../src/projections/salesAnalytics.js';
 import type { Amount } from '../src/shared/money.js';
 import { progressLine } from '../src/shared/progress.js';
 
 /**
- * npm run bench:rebuild [-- --opportunities 10000 --events 100]
- * Generates a log of opportunities × events (default 1,000,000 events across 10,000
- * opportunities; appended in rounds of 10 events per stream, so streams interleave), then
- * rebuilds the read models from position 0 and prints events per second. Figures only.
+ * npm run bench:rebuild [-- --events 1000000 --opportunities 10000 --only opportunities,sales-analytics --url postgres://...]
+ * Generates a log of `events` events across `opportunities` opportunities (appended in rounds
+ * of 10 events per stream, so streams interleave), then rebuilds every read model from
+ * position 0, one line each with its events per second. `--url`: an existing migrated
+ * database instead of a fresh one on the benchmarks' embedded PostgreSQL. Figures only.
  */
-const { values } = parseArgs({
-  options: { opportunities: { type: 'string', default: '10000' }, events: { type: 'string', default: '100' }, writers: { type: 'string', default: '4' } },
-});
-const OPPS = Number(values.opportunities);
-const PER = Math.max(2, Number(values.events));
-const WRITERS = Number(values.writers);
 const ROUND = 10;
 const STAGES = ['QUALIFICATION', 'PROPOSAL', 'NEGOTIATION', 'PROSPECTING'];
+
+export interface RebuildBenchOptions {
+  readonly url: string;
+  readonly db: Db;
+  /** Generated when the log is empty: about this many events across `opportunities` opportunities. */
+  readonly events: number;
+  readonly opportunities?: number;
+  readonly writers?: number;
+  /** Only these read models; every one when absent. */
+  readonly only?: readonly string[];
+  /** Generate even when the log has events (npm run bench's, which holds its other parts' events). */
+  readonly generate?: boolean;
+}
 
 function eventOf(opp: number, n: number): OpportunityEvent {
   const opportunityId = `OPP-${opp}`;
@@ -58,22 +68,18 @@ function eventOf(opp: number, n: number): OpportunityEvent {
   return { type: 'OpportunityStageChangedEvent', data: { opportunityId, fromStage: from, toStage: to, probability: 25 + (n % 50), nextStep: null, notes: null } };
 }
 
-const database = await benchDatabase('bench_rebuild');
-const { url, db } = database;
-const store = createPostgresEventStore({ connection: url });
-
-try {
-  const total = OPPS * PER;
+async function generate(store: EventStore, opps: number, per: number, writers: number): Promise<void> {
+  const total = opps * per;
   const gen = progressLine('generating');
   const started = Date.now();
   let written = 0;
   const at = new Date('2026-01-05T09:00:00Z');
-  for (let from = 0; from < PER; from += ROUND) {
-    const count = Math.min(ROUND, PER - from);
+  for (let from = 0; from < per; from += ROUND) {
+    const count = Math.min(ROUND, per - from);
     let next = 0;
     await Promise.all(
-      Array.from({ length: WRITERS }, async () => {
-        for (let opp = next++; opp < OPPS; opp = next++) {
+      Array.from({ length: writers }, async () => {
+        for (let opp = next++; opp < opps; opp = next++) {
           const events = Array.from({ length: count }, (_, i) =>
             toEventToAppend(eventOf(opp, from + i), {
               eventId: randomUUID(),
@@ -92,23 +98,67 @@ try {
     );
   }
   gen.finish();
-  console.log(`generated ${written} events across ${OPPS} opportunities in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-
-  let all = 0;
-  let allMs = 0;
-  for (const projection of [opportunitiesProjection, salesAnalyticsProjection]) {
-    const bar = progressLine(`rebuild ${projection.name}`);
-    const r = await rebuildProjection({ db, store }, projection, {
-      onProgress: (p) => bar.update(p.done, p.total, p.eventsPerSecond, p.etaMs),
-    });
-    bar.finish();
-    all += r.done;
-    allMs += r.elapsedMs;
-    console.log(`rebuild ${projection.name}: ${r.done} events in ${(r.elapsedMs / 1000).toFixed(1)} s = ${Math.round(r.eventsPerSecond)} events/s`);
-  }
-  console.log(`all read models: ${all} events applied in ${(allMs / 1000).toFixed(1)} s = ${Math.round((all * 1000) / allMs)} events/s`);
-} finally {
-  await store.close();
-  await database.drop();
+  console.log(`generated ${written} events across ${opps} opportunities in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
-process.exit(0);
+
+/** Rebuilds every read model (or `only`) from position 0 over the log, one line each. */
+export async function benchRebuilds(opts: RebuildBenchOptions): Promise<void> {
+  const opps = opts.opportunities ?? 10_000;
+  const store = createPostgresEventStore({ connection: opts.url });
+  const db = opts.db;
+  try {
+    // An existing database with a log (--url) is rebuilt as it is: generating takes minutes.
+    if (opts.generate || (await store.headPosition()).commit === 0n) await generate(store, opps, Math.max(2, Math.round(opts.events / opps)), opts.writers ?? 4);
+    let all = 0;
+    let allMs = 0;
+    for (const projection of projections.filter((p) => !opts.only || opts.only.includes(p.name))) {
+      // From position 0 every time: an interrupted earlier run's shadow would otherwise resume.
+      await db('projection_checkpoints').where({ name: `${projection.name}#rebuild` }).delete();
+      const bar = progressLine(`rebuild ${projection.name}`);
+      const r = await rebuildProjection({ db, store }, projection, {
+        onProgress: (p) => bar.update(p.done, p.total, p.eventsPerSecond, p.etaMs),
+      });
+      bar.finish();
+      all += r.done;
+      allMs += r.elapsedMs;
+      console.log(
+        r.done === 0
+          ? `rebuild ${projection.name}: none of its event types in the generated log (${(r.elapsedMs / 1000).toFixed(1)} s)`
+          : `rebuild ${projection.name}: ${r.done} events in ${(r.elapsedMs / 1000).toFixed(1)} s = ${Math.round(r.eventsPerSecond)} events/s (target ≥ 30,000)`,
+      );
+    }
+    console.log(`all read models: ${all} events applied in ${(allMs / 1000).toFixed(1)} s = ${Math.round((all * 1000) / allMs)} events/s`);
+  } finally {
+    await store.close();
+  }
+}
+
+// npm run bench:rebuild: this part alone.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values } = parseArgs({
+    options: {
+      opportunities: { type: 'string', default: '10000' },
+      events: { type: 'string', default: '1000000' },
+      writers: { type: 'string', default: '4' },
+      only: { type: 'string' },
+      url: { type: 'string' },
+    },
+  });
+  // Ctrl-C exits (an interrupted rebuild resumes; node --cpu-prof still writes its profile).
+  process.on('SIGINT', () => process.exit(130));
+  const database = values.url ? { url: values.url, db: createDb(values.url), drop: async () => undefined } : await benchDatabase('bench_rebuild');
+  try {
+    await benchRebuilds({
+      url: database.url,
+      db: database.db,
+      events: Number(values.events),
+      opportunities: Number(values.opportunities),
+      writers: Number(values.writers),
+      ...(values.only ? { only: values.only.split(',') } : {}),
+    });
+  } finally {
+    if (values.url) await database.db.destroy();
+    await database.drop();
+  }
+  process.exit(0);
+}

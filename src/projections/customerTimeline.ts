@@ -68,13 +68,23 @@ function profileDetails(event: CustomerProfileEvent): Record<string, unknown> {
   }
 }
 
-/** A deal's entry beside its first one (created), which holds its name, owner and customer. */
-async function dealEntry(trx: Trx, e: StoredEvent, kind: string, details: Record<string, unknown>): Promise<void> {
-  const first = (await entryOf(trx, e.tenantId, `opportunity:${e.aggregateId}`).first()) as
-    | { owner_id: string; related_id: string; details: { opportunityName?: string } }
-    | undefined;
-  if (!first) return; // a deal whose creation this model never saw (it always does, from position 0)
-  await insert(trx, e.tenantId, {
+/** What a deal's later entries copy from its first one (created): its name, owner and customer. */
+interface FirstEntry {
+  readonly owner_id: string | null;
+  readonly related_id: string | null;
+  readonly details: { opportunityName?: unknown };
+}
+
+const firstEntryId = (dealId: string) => `opportunity:${dealId}`;
+
+/** The events that only add an entry (a deal's later ones need its first); the others change rows. */
+const DEAL_FOLLOWUPS = new Set(['OpportunityStageChangedEvent', 'OpportunityClosedWonEvent', 'OpportunityClosedLostEvent']);
+const ADDING = new Set<string>([...CUSTOMER_PROFILE_EVENT_TYPES, 'OpportunityCreatedEvent', ...DEAL_FOLLOWUPS, 'ActivityCreatedEvent', 'TaskCreatedEvent']);
+
+/** A deal's entry beside its first one; none for a deal whose creation this model never saw (it always does, from position 0). */
+function dealEntry(e: StoredEvent, first: FirstEntry | undefined, kind: string, details: Record<string, unknown>): Entry | undefined {
+  if (!first) return undefined;
+  return {
     entry_id: e.eventId,
     kind,
     occurred_at: e.timestamp,
@@ -84,27 +94,20 @@ async function dealEntry(trx: Trx, e: StoredEvent, kind: string, details: Record
     related_type: 'customer',
     related_id: first.related_id,
     details: { opportunityId: e.aggregateId, opportunityName: first.details.opportunityName ?? null, ...details },
-  });
+  };
 }
 
-async function handle(trx: Trx, e: StoredEvent): Promise<void> {
-  const t = e.tenantId;
+/** The entry an ADDING event adds, given the deal's first entry where it needs one. */
+function addedEntry(e: StoredEvent, first: FirstEntry | undefined): Entry | undefined {
   const base = { eventType: e.eventType, eventId: e.eventId, actor: e.metadata.userId };
   const event = { type: e.eventType, data: e.payload } as AnyEvent;
-  const work = (type: 'activity' | 'task') => entryOf(trx, t, `${type}:${e.aggregateId}`);
-  // An edit: the shown fields it changed (undefined: unchanged), and what the work is about now.
-  const edited = async (type: 'activity' | 'task', fields: Record<string, unknown>, relatedTo: { type: string; id: string } | null | undefined) => {
-    const changed = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-    const about = relatedTo === undefined ? {} : { related_type: relatedTo?.type ?? null, related_id: relatedTo?.id ?? null };
-    await work(type).update({ details: withDetails(trx, changed), ...about });
-  };
   switch (event.type) {
     case 'CustomerProfileCreatedEvent':
     case 'CustomerProfileUpdatedEvent':
     case 'ConsentUpdatedEvent':
     case 'CustomerMergedEvent':
     case 'CustomerMergedIntoEvent':
-      return void (await insert(trx, t, {
+      return {
         entry_id: e.eventId,
         kind: 'profile_change',
         occurred_at: e.timestamp,
@@ -114,11 +117,11 @@ async function handle(trx: Trx, e: StoredEvent): Promise<void> {
         related_type: 'customer',
         related_id: e.aggregateId,
         details: { ...base, revision: e.revision.toString(), ...profileDetails(event) },
-      }));
+      };
     case 'OpportunityCreatedEvent': {
       const d = event.data;
-      return void (await insert(trx, t, {
-        entry_id: `opportunity:${d.opportunityId}`,
+      return {
+        entry_id: firstEntryId(d.opportunityId),
         kind: 'stage_change',
         occurred_at: e.timestamp,
         record_type: 'opportunity',
@@ -127,24 +130,22 @@ async function handle(trx: Trx, e: StoredEvent): Promise<void> {
         related_type: 'customer',
         related_id: d.customerId,
         details: { ...base, opportunityId: e.aggregateId, opportunityName: d.name, fromStage: null, toStage: d.stage },
-      }));
+      };
     }
     case 'OpportunityStageChangedEvent':
-      return dealEntry(trx, e, 'stage_change', { ...base, fromStage: event.data.fromStage, toStage: event.data.toStage, nextStep: event.data.nextStep });
+      return dealEntry(e, first, 'stage_change', { ...base, fromStage: event.data.fromStage, toStage: event.data.toStage, nextStep: event.data.nextStep });
     case 'OpportunityClosedWonEvent': {
       const d = event.data;
       const close = { ...base, outcome: 'won', fromStage: d.fromStage, toStage: d.toStage, amount: d.amount, currency: d.currency, closeDate: d.closeDate };
-      return dealEntry(trx, e, d.orderId ? 'order' : 'close', d.orderId ? { ...close, orderId: d.orderId } : close);
+      return dealEntry(e, first, d.orderId ? 'order' : 'close', d.orderId ? { ...close, orderId: d.orderId } : close);
     }
     case 'OpportunityClosedLostEvent': {
       const d = event.data;
-      return dealEntry(trx, e, 'close', { ...base, outcome: 'lost', fromStage: d.fromStage, toStage: d.toStage, amount: d.amount, currency: d.currency, closeDate: d.closeDate, reason: d.reason });
+      return dealEntry(e, first, 'close', { ...base, outcome: 'lost', fromStage: d.fromStage, toStage: d.toStage, amount: d.amount, currency: d.currency, closeDate: d.closeDate, reason: d.reason });
     }
-    case 'OpportunityReassignedEvent':
-      return void (await ofRecord(trx, t, 'opportunity', e.aggregateId).update({ owner_id: event.data.toOwnerId }));
     case 'ActivityCreatedEvent': {
       const d = event.data;
-      return void (await insert(trx, t, {
+      return {
         entry_id: `activity:${d.activityId}`,
         kind: 'activity',
         occurred_at: d.status === 'completed' ? d.completedDate : null,
@@ -154,8 +155,97 @@ async function handle(trx: Trx, e: StoredEvent): Promise<void> {
         related_type: d.relatedTo.type,
         related_id: d.relatedTo.id,
         details: { activityId: d.activityId, type: d.type, subject: d.subject, outcome: null, completedBy: d.status === 'completed' ? d.createdBy : null },
-      }));
+      };
     }
+    case 'TaskCreatedEvent': {
+      const d = event.data;
+      return {
+        entry_id: `task:${d.taskId}`,
+        kind: 'task_completion',
+        occurred_at: null,
+        record_type: 'task',
+        record_id: e.aggregateId,
+        owner_id: d.assigneeId,
+        related_type: d.relatedTo?.type ?? null,
+        related_id: d.relatedTo?.id ?? null,
+        details: { taskId: d.taskId, title: d.title, type: d.taskType },
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+async function handle(trx: Trx, e: StoredEvent): Promise<void> {
+  if (!ADDING.has(e.eventType)) return change(trx, e);
+  const first = DEAL_FOLLOWUPS.has(e.eventType) ? ((await entryOf(trx, e.tenantId, firstEntryId(e.aggregateId)).first()) as FirstEntry | undefined) : undefined;
+  const entry = addedEntry(e, first);
+  if (entry) await insert(trx, e.tenantId, entry);
+}
+
+const CHUNK = 1000;
+const key = (tenantId: string, entryId: string) => `${tenantId}\u0000${entryId}`;
+
+/**
+ * A batch (rebuilds replay millions of deal events): each run of adding events costs one lookup
+ * of its deals' first entries and multi-row inserts; an event that changes rows is applied on
+ * its own between runs, in order. The same rows as handle() event by event: a run sees the
+ * first entries stored before it and those it adds itself, and nothing inside a run changes them.
+ */
+async function handleBatch(trx: Trx, events: readonly StoredEvent[]): Promise<void> {
+  let run: StoredEvent[] = [];
+  for (const e of events) {
+    if (ADDING.has(e.eventType)) {
+      run.push(e);
+      continue;
+    }
+    await addRun(trx, run);
+    run = [];
+    await change(trx, e);
+  }
+  await addRun(trx, run);
+}
+
+async function addRun(trx: Trx, run: readonly StoredEvent[]): Promise<void> {
+  const deals = new Map<string, [string, string]>();
+  for (const e of run) {
+    if (DEAL_FOLLOWUPS.has(e.eventType)) deals.set(key(e.tenantId, firstEntryId(e.aggregateId)), [e.tenantId, firstEntryId(e.aggregateId)]);
+  }
+  const firsts = new Map<string, FirstEntry>();
+  const wanted = [...deals.values()];
+  for (let i = 0; i < wanted.length; i += CHUNK) {
+    const found = (await trx(CUSTOMER_TIMELINE_TABLE)
+      .whereIn(['tenant_id', 'entry_id'], wanted.slice(i, i + CHUNK))
+      .select('tenant_id', 'entry_id', 'owner_id', 'related_id', 'details')) as (FirstEntry & { tenant_id: string; entry_id: string })[];
+    for (const r of found) firsts.set(key(r.tenant_id, r.entry_id), r);
+  }
+  const rows: Record<string, unknown>[] = [];
+  for (const e of run) {
+    const entry = addedEntry(e, firsts.get(key(e.tenantId, firstEntryId(e.aggregateId))));
+    if (!entry) continue;
+    // An entry already there wins over a repeated creation (on conflict do nothing), here as in the table.
+    if (e.eventType === 'OpportunityCreatedEvent' && !firsts.has(key(e.tenantId, entry.entry_id))) firsts.set(key(e.tenantId, entry.entry_id), entry);
+    rows.push({ tenant_id: e.tenantId, ...entry, details: JSON.stringify(entry.details) });
+  }
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await trx(CUSTOMER_TIMELINE_TABLE).insert(rows.slice(i, i + CHUNK)).onConflict(['tenant_id', 'entry_id']).ignore();
+  }
+}
+
+/** The events that change existing rows: a reassigned deal, activities' and tasks' edits. */
+async function change(trx: Trx, e: StoredEvent): Promise<void> {
+  const t = e.tenantId;
+  const event = { type: e.eventType, data: e.payload } as AnyEvent;
+  const work = (type: 'activity' | 'task') => entryOf(trx, t, `${type}:${e.aggregateId}`);
+  // An edit: the shown fields it changed (undefined: unchanged), and what the work is about now.
+  const edited = async (type: 'activity' | 'task', fields: Record<string, unknown>, relatedTo: { type: string; id: string } | null | undefined) => {
+    const changed = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+    const about = relatedTo === undefined ? {} : { related_type: relatedTo?.type ?? null, related_id: relatedTo?.id ?? null };
+    await work(type).update({ details: withDetails(trx, changed), ...about });
+  };
+  switch (event.type) {
+    case 'OpportunityReassignedEvent':
+      return void (await ofRecord(trx, t, 'opportunity', e.aggregateId).update({ owner_id: event.data.toOwnerId }));
     case 'ActivityUpdatedEvent': {
       const { type, subject, relatedTo } = event.data;
       return edited('activity', { type, subject }, relatedTo);
@@ -168,20 +258,6 @@ async function handle(trx: Trx, e: StoredEvent): Promise<void> {
       return void (await work('activity').update({ occurred_at: null }));
     case 'ActivityReassignedEvent':
       return void (await work('activity').update({ owner_id: event.data.ownerId }));
-    case 'TaskCreatedEvent': {
-      const d = event.data;
-      return void (await insert(trx, t, {
-        entry_id: `task:${d.taskId}`,
-        kind: 'task_completion',
-        occurred_at: null,
-        record_type: 'task',
-        record_id: e.aggregateId,
-        owner_id: d.assigneeId,
-        related_type: d.relatedTo?.type ?? null,
-        related_id: d.relatedTo?.id ?? null,
-        details: { taskId: d.taskId, title: d.title, type: d.taskType },
-      }));
-    }
     case 'TaskUpdatedEvent': {
       const { title, taskType, relatedTo } = event.data;
       return edited('task', { title, type: taskType }, relatedTo);
@@ -205,4 +281,5 @@ export const customerTimelineProjection: Projection = {
   eventTypes: [...CUSTOMER_PROFILE_EVENT_TYPES, ...OPPORTUNITY_EVENT_TYPES, ...ACTIVITY_EVENT_TYPES, ...TASK_EVENT_TYPES],
   tables: [CUSTOMER_TIMELINE_TABLE],
   handle,
+  handleBatch,
 };

@@ -10,11 +10,8 @@ import { ERASED_FORM } from '../privacy/units.js';
 
 export const OPPORTUNITIES_TABLE = 'opportunities';
 
-/** The row after an event, with its deal score recomputed from the row's own facts. */
-export function reduceOpportunity(row: Row | undefined, stored: StoredEvent): Row | undefined {
-  const next = reduceFacts(row, stored);
-  return next && { ...next, deal_score: dealScoreOfRow(next) };
-}
+/** The row with its deal score recomputed from the row's own facts. */
+const withDealScore = (row: Row): Row => ({ ...row, deal_score: dealScoreOfRow(row) });
 
 /** The deal score (aggregates/opportunity/dealScore.ts) of a row: the same facts the decider keeps. */
 export function dealScoreOfRow(row: Row): number {
@@ -133,7 +130,8 @@ const model: RowModel<Row> = {
   keyColumns: ['tenant_id', 'opportunity_id'],
   keyOf: (e) => ({ tenant_id: e.tenantId, opportunity_id: e.aggregateId }),
   jsonColumns: ['products', 'metadata', 'commercial_terms'],
-  reduce: reduceOpportunity,
+  reduce: reduceFacts,
+  derive: withDealScore,
 };
 
 /** The opportunities read model: one row per opportunity, what the list and detail queries need. */

@@ -18,6 +18,11 @@ export interface RowModel<R extends Row = Row> {
   readonly jsonColumns?: readonly string[];
   /** The row after the event; undefined to leave it as it is (or absent). */
   reduce(row: R | undefined, event: StoredEvent): R | undefined;
+  /**
+   * Columns computed from the row alone (a score): applied once to each changed row after a
+   * batch is folded, rather than after every event of it; the same rows either way.
+   */
+  derive?(row: R): R;
 }
 
 const CHUNK = 1000;
@@ -35,6 +40,7 @@ export function reduceRows<R extends Row>(model: RowModel<R>, rows: Map<string, 
       dirty.add(k);
     }
   }
+  if (model.derive) for (const k of dirty) rows.set(k, model.derive(rows.get(k)!));
   return dirty;
 }
 

@@ -6,6 +6,7 @@ import { isPush } from '../aggregates/opportunity/dealScore.js';
 import { OPPORTUNITY_EVENT_TYPES, type OpportunityEvent } from '../aggregates/opportunity/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Projection } from './projection.js';
+import { type Row, type RowModel, applyRows } from './rows.js';
 
 export const SEGMENT_CUSTOMER_FACTS = 'segment_customer_facts';
 export const SEGMENT_DEAL_FACTS = 'segment_deal_facts';
@@ -55,33 +56,40 @@ async function customerEvent(trx: Knex.Transaction, e: StoredEvent): Promise<voi
   }
 }
 
-async function dealEvent(trx: Knex.Transaction, e: StoredEvent): Promise<void> {
-  const key = { tenant_id: e.tenantId, opportunity_id: e.aggregateId };
+/** A deal's facts after an event, as a pure reducer (rows.ts): a batch of deal events is two statements. */
+function reduceDeal(row: Row | undefined, e: StoredEvent): Row | undefined {
   const event = { type: e.eventType, data: e.payload } as OpportunityEvent;
-  const deals = () => trx(SEGMENT_DEAL_FACTS);
   switch (event.type) {
     case 'OpportunityCreatedEvent':
-      await deals()
-        .insert({ ...key, customer_id: event.data.customerId, open: true, expected_close_date: event.data.expectedCloseDate, pushed: false })
-        .onConflict(['tenant_id', 'opportunity_id'])
-        .ignore();
-      return;
+      // A replayed creation finds its row and changes nothing.
+      if (row) return undefined;
+      return {
+        tenant_id: e.tenantId,
+        opportunity_id: e.aggregateId,
+        customer_id: event.data.customerId,
+        open: true,
+        expected_close_date: event.data.expectedCloseDate,
+        pushed: false,
+      };
     case 'OpportunityUpdatedEvent': {
       const to = event.data.expectedCloseDate;
-      if (to === undefined) return;
-      const row = (await deals().where(key).first()) as { expected_close_date: string | null; pushed: boolean } | undefined;
-      if (!row) return;
-      await deals().where(key).update({ expected_close_date: to, pushed: row.pushed || isPush(row.expected_close_date, to) });
-      return;
+      if (to === undefined || !row) return undefined;
+      return { ...row, expected_close_date: to, pushed: Boolean(row.pushed) || isPush(row.expected_close_date as string | null, to) };
     }
     case 'OpportunityClosedWonEvent':
     case 'OpportunityClosedLostEvent':
-      await deals().where(key).update({ open: false });
-      return;
+      return row && { ...row, open: false };
     default:
-      return;
+      return undefined;
   }
 }
+
+const dealFacts: RowModel = {
+  table: SEGMENT_DEAL_FACTS,
+  keyColumns: ['tenant_id', 'opportunity_id'],
+  keyOf: (e) => ({ tenant_id: e.tenantId, opportunity_id: e.aggregateId }),
+  reduce: reduceDeal,
+};
 
 async function activityEvent(trx: Knex.Transaction, e: StoredEvent): Promise<void> {
   const key = { tenant_id: e.tenantId, activity_id: e.aggregateId };
@@ -112,14 +120,24 @@ async function activityEvent(trx: Knex.Transaction, e: StoredEvent): Promise<voi
 const CUSTOMER_TYPES = new Set<string>(CUSTOMER_PROFILE_EVENT_TYPES);
 const DEAL_TYPES = new Set<string>(OPPORTUNITY_EVENT_TYPES);
 
+function handle(trx: Knex.Transaction, e: StoredEvent): Promise<void> {
+  if (CUSTOMER_TYPES.has(e.eventType)) return customerEvent(trx, e);
+  if (DEAL_TYPES.has(e.eventType)) return applyRows(trx, dealFacts, [e]);
+  return activityEvent(trx, e);
+}
+
 export const segmentFactsProjection: Projection = {
   name: 'segment-facts',
   version: 1,
   eventTypes: [...CUSTOMER_PROFILE_EVENT_TYPES, ...OPPORTUNITY_EVENT_TYPES, ...ACTIVITY_EVENT_TYPES],
   tables: [SEGMENT_CUSTOMER_FACTS, SEGMENT_DEAL_FACTS, SEGMENT_ACTIVITY_FACTS],
-  handle(trx: Knex.Transaction, e: StoredEvent) {
-    if (CUSTOMER_TYPES.has(e.eventType)) return customerEvent(trx, e);
-    if (DEAL_TYPES.has(e.eventType)) return dealEvent(trx, e);
-    return activityEvent(trx, e);
+  handle,
+  /**
+   * Deal events all at once, the others one by one in order: each kind writes its own table and
+   * reads no other, so this is the same as handling the batch in order.
+   */
+  async handleBatch(trx: Knex.Transaction, events: readonly StoredEvent[]) {
+    for (const e of events) if (!DEAL_TYPES.has(e.eventType)) await handle(trx, e);
+    await applyRows(trx, dealFacts, events.filter((e) => DEAL_TYPES.has(e.eventType)));
   },
 };

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { GENESIS, eventHash } from '../../eventstore/chain.js';
 import type { RecordedEvent } from '../../eventstore/port.js';
 import { EVENT_STORE_DDL } from '../../eventstore/postgres/schema.js';
-import { CHAINED_APPEND_DDL } from '../../eventstore/postgres/appendSql.js';
+import { CHAINED_APPEND_DDL, SINGLE_EVENT_APPEND_DDL } from '../../eventstore/postgres/appendSql.js';
 import { COLUMNS, type EventRow, toRecorded } from '../../eventstore/postgres/rows.js';
 import type { Migration } from './index.js';
 
@@ -39,7 +39,7 @@ async function chainExistingEvents(knex: Knex): Promise<number> {
   }
 }
 
-/** Migrations of the event store's hash chain (names 1600-1699). */
+/** Migrations of the event store's hash chain (names 1600-1699) and of es_append since (1850-1899). */
 export const eventChainMigrations: readonly Migration[] = [
   {
     name: '1600_event_chain',
@@ -56,5 +56,11 @@ export const eventChainMigrations: readonly Migration[] = [
       await knex.raw('alter table es_events drop column if exists hash');
       await knex.raw(EVENT_STORE_DDL); // 0001's es_append again (the table exists: left as is)
     },
+  },
+  {
+    name: '1850_es_append_single_event',
+    // Same signature, checks and chain: only how one event is inserted changes (appendSql.ts).
+    up: async (knex) => void (await knex.raw(SINGLE_EVENT_APPEND_DDL)),
+    down: async (knex) => void (await knex.raw(CHAINED_APPEND_DDL)), // idempotent: 1600's function again
   },
 ];

@@ -4,7 +4,7 @@ import { type DatabaseTimeouts, guardPool, pgOptions } from '../../db/pgOptions.
 import { type Incident, incident } from '../../shared/incident.js';
 import type { Logger } from '../../shared/logger.js';
 import { appendNothing, refuseRepeatedIds, repeatedWrite } from '../appendRules.js';
-import { ES_APPEND_SQL, appendParams } from './appendSql.js';
+import { ES_APPEND_SQL, ES_APPEND_STATEMENT, appendParams } from './appendSql.js';
 import { COLUMNS, type EventRow, toRecorded } from './rows.js';
 import {
   DEFAULT_READ_COUNT,
@@ -165,7 +165,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     const client = await pool.connect();
     let row: { next_revision: string; transaction_id: string; seq: string | null };
     try {
-      const { rows } = await client.query<typeof row>(ES_APPEND_SQL, appendParams(streamId, expected, events));
+      const { rows } = await client.query<typeof row>({ name: ES_APPEND_STATEMENT, text: ES_APPEND_SQL, values: appendParams(streamId, expected, events) });
       row = rows[0]!;
     } catch (err) {
       const wrongRevision = isPgError(err) && err.code === 'CR409';
@@ -265,7 +265,15 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     return Number(rows[0]!.n);
   }
 
-  function waitForWakeup(signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * Counts wake-ups, so that one that came while a subscriber was busy with its last batch is
+   * not lost: it would otherwise wait for the next poll (pollMs) before reading what was appended.
+   */
+  let wakeupCount = 0;
+  wakeups.on('append', () => void wakeupCount++);
+
+  function waitForWakeup(signal: AbortSignal | undefined, seen: number): Promise<void> {
+    if (wakeupCount !== seen || signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -279,20 +287,34 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     });
   }
 
+  /**
+   * Catching up (a full page), the next page is read while the subscriber handles this one: its
+   * start is this page's last position whatever the subscriber does, and the database's time
+   * then overlaps the handler's (rebuilds, the outbound's backlog). A prefetch left unused (the
+   * subscriber stopped or failed) is dropped.
+   */
   async function* subscribeToAll(opts: SubscribeOptions = {}): AsyncGenerator<SubscriptionBatch> {
     const batchSize = opts.batchSize ?? 500;
     let after = opts.after ?? START;
     await ensureListener();
+    let prefetched: { page: ReturnType<typeof readPage>; seen: number } | undefined;
     while (!opts.signal?.aborted && !closed) {
-      const { events, horizon } = await readPage(after, batchSize, opts.filter);
+      const seen = prefetched?.seen ?? wakeupCount;
+      const { events, horizon } = await (prefetched?.page ?? readPage(after, batchSize, opts.filter));
+      prefetched = undefined;
       const full = events.length === batchSize;
       const last = events.at(-1)?.position;
       const checkpoint = full ? last! : horizon;
+      if (full) {
+        const page = readPage(checkpoint, batchSize, opts.filter);
+        page.catch(() => undefined); // awaited later; unhandled meanwhile it would end the process
+        prefetched = { seen: wakeupCount, page };
+      }
       if (events.length > 0 || comparePositions(checkpoint, after) > 0) {
         yield { events, checkpoint, caughtUp: !full };
         after = checkpoint;
       }
-      if (!full) await waitForWakeup(opts.signal);
+      if (!full) await waitForWakeup(opts.signal, seen);
     }
   }
 

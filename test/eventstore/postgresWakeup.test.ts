@@ -1,0 +1,36 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
+import type { EventToAppend } from '../../src/eventstore/port.js';
+import { freshDatabase } from '../support/postgres.js';
+
+const ev = (): EventToAppend => ({ eventId: randomUUID(), eventType: 'Tested', data: {}, metadata: { userId: 'tester' } });
+
+describe('PostgreSQL store: live subscriptions wake up', () => {
+  it('an append made while the subscriber handles its last batch is read without waiting for a poll', async () => {
+    const database = await freshDatabase('wakeup');
+    // No poll within the test: only a wake-up can deliver the second event.
+    const store = createPostgresEventStore({ connection: database.url, pollMs: 600_000 });
+    const prefix = `wake${randomUUID().slice(0, 8)}-`;
+    const controller = new AbortController();
+    try {
+      await store.append(`${prefix}s`, [ev()], 'no_stream');
+      const seen: string[] = [];
+      for await (const batch of store.subscribeToAll({ filter: { streamPrefixes: [prefix] }, signal: controller.signal })) {
+        seen.push(...batch.events.map((e) => e.eventId));
+        if (seen.length === 1 && batch.events.length === 1) {
+          // Still "handling" the first batch: the append's wake-ups (in process, and the NOTIFY
+          // that follows) come before the subscriber waits again.
+          await store.append(`${prefix}s`, [ev()], 0n);
+          await new Promise((r) => setTimeout(r, 300));
+        }
+        if (seen.length === 2) break;
+      }
+      expect(seen).to.have.length(2);
+    } finally {
+      controller.abort();
+      await store.close();
+      await database.drop();
+    }
+  });
+});
