@@ -213,9 +213,10 @@ describe('Kafka bridge: inbound (real broker)', function () {
     ]);
     const ent = (await db('customer_entitlements').select('contract_id', 'entitlement', db.raw("to_char(start_date, 'YYYY-MM-DD') as start"), 'end_date')) as unknown[];
     expect(ent).to.deep.equal([{ contract_id: 'CON-1', entitlement: 'PREMIUM_SUPPORT', start: '2026-02-01', end_date: null }]);
-    const leads = (await db('inbound_leads').select('lead_id', 'company_name', 'personal_data')) as { personal_data: { email: string } }[];
+    const leads = (await db('inbound_leads').select('lead_id', 'company_name', 'personal_data')) as { personal_data: unknown }[];
     expect(leads).to.have.length(1);
-    expect(leads[0]!.personal_data.email).to.equal('ada@example.com');
+    // The person is not copied here (the customer made from the lead holds it, sealed: issue 13).
+    expect(leads[0]!.personal_data).to.equal(null);
     // Each update overwrites only what it changed; the older one, arriving late, nothing.
     expect(await db('customer_accounts').select('customer_id', 'changed_fields', 'updated_by', 'name', 'status', 'segment')).to.deep.equal([
       { customer_id: 'CUST-100', changed_fields: ['name'], updated_by: 'user-202', name: 'Acme Corp', status: null, segment: 'SMB' },
