@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { benchCommands } from './commands.js';
 import { benchDatabase } from './database.js';
 import { benchKafkaPublish } from './kafka.js';
 import { startApp } from '../src/app.js';
@@ -12,6 +13,7 @@ import { createLogger } from '../src/shared/logger.js';
 
 /**
  * npm run bench [-- --appends 20000 --commands 2000 --concurrency 8 --kafka-backlog 20000 --kafka-singles 200]
+ *   W2 (bench/commands.ts): [--only w2] [--clients 16 --rate 500 --seconds 20 --soak-seconds 0 --users 100 --opportunities 1000 --cpu-prof DIR]
  * Figures printed, nothing asserted: targets (seed 002: opportunity update < 300 ms p95) are
  * read off the output, not enforced by timed unit tests.
  */
@@ -22,6 +24,14 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     'kafka-backlog': { type: 'string', default: '20000' },
     'kafka-singles': { type: 'string', default: '200' },
+    only: { type: 'string' },
+    clients: { type: 'string', default: '16' },
+    rate: { type: 'string', default: '500' },
+    seconds: { type: 'string', default: '20' },
+    'soak-seconds': { type: 'string', default: '0' },
+    users: { type: 'string', default: '100' },
+    opportunities: { type: 'string', default: '1000' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const APPENDS = Number(values.appends);
@@ -43,6 +53,22 @@ const database = await benchDatabase('bench');
 const { url, db } = database;
 
 try {
+  // W2: the command path against the service as its own process (bench/commands.ts).
+  await benchCommands({
+    url,
+    clients: Number(values.clients),
+    rate: Number(values.rate),
+    seconds: Number(values.seconds),
+    soakSeconds: Number(values['soak-seconds']),
+    users: Number(values.users),
+    opportunities: Number(values.opportunities),
+    ...(values['cpu-prof'] ? { cpuProfileDir: values['cpu-prof'] } : {}),
+  });
+  if (values.only === 'w2') {
+    await database.drop();
+    process.exit(0);
+  }
+
   // 1. Raw appends: CONCURRENCY writers, one event per append, 100 streams.
   const store = createPostgresEventStore({ connection: url });
   let t = performance.now();
