@@ -56,6 +56,7 @@ try {
   // W2: the command path against the service as its own process (bench/commands.ts).
   await benchCommands({
     url,
+    pgDataDir: '.data/bench-pg',
     clients: Number(values.clients),
     rate: Number(values.rate),
     seconds: Number(values.seconds),

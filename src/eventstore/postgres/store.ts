@@ -6,6 +6,7 @@ import type { Logger } from '../../shared/logger.js';
 import { appendNothing, refuseRepeatedIds, repeatedWrite } from '../appendRules.js';
 import { ES_APPEND_SQL, appendParams } from './appendSql.js';
 import { COLUMNS, type EventRow, toRecorded } from './rows.js';
+import { type TailPage, createTail } from './tail.js';
 import {
   DEFAULT_READ_COUNT,
   type AllFilter,
@@ -79,6 +80,12 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
   const pollMs = options.pollMs ?? POLL_MS;
   const wakeups = new EventEmitter();
   wakeups.setMaxListeners(0);
+  /** When live subscriptions were last woken: what their next page must be at least as fresh as. */
+  let lastWakeAt = performance.now();
+  const wake = () => {
+    lastWakeAt = performance.now();
+    wakeups.emit('append');
+  };
   let listener: pg.Client | undefined;
   let listenerStarting: Promise<void> | undefined;
   let relistenTimer: NodeJS.Timeout | undefined;
@@ -95,7 +102,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     if (listener || closed) return Promise.resolve();
     listenerStarting ??= (async () => {
       const client = new pg.Client(clientConfig);
-      client.on('notification', () => wakeups.emit('append'));
+      client.on('notification', wake);
       client.on('error', (err) => {
         if (listener === client) listener = undefined;
         client.end().catch(() => undefined);
@@ -113,7 +120,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
       relistenDelay = RELISTEN_MS.first;
       listenOutage?.recover();
       // Anything appended while nobody listened: subscriptions look now rather than at their next poll.
-      wakeups.emit('append');
+      wake();
     })()
       .catch((err: unknown) => {
         listenOutage?.fail(err);
@@ -141,7 +148,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
    */
   let notifyPending = false;
   function announceAppend(): void {
-    wakeups.emit('append');
+    wake();
     if (notifyPending || closed) return;
     notifyPending = true;
     setTimeout(() => {
@@ -265,41 +272,52 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     return Number(rows[0]!.n);
   }
 
-  function waitForWakeup(signal: AbortSignal | undefined): Promise<void> {
+  /** Resolves with the instant the next page must be fresh as of: the wake-up's, or now after a poll. */
+  function waitForWakeup(signal: AbortSignal | undefined): Promise<number> {
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (woken: boolean) => {
         clearTimeout(timer);
-        wakeups.off('append', done);
-        signal?.removeEventListener('abort', done);
-        resolve();
+        wakeups.off('append', onWake);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(woken ? lastWakeAt : performance.now());
       };
-      const timer = setTimeout(done, pollMs);
-      wakeups.on('append', done);
-      signal?.addEventListener('abort', done);
+      const onWake = () => done(true);
+      const onAbort = () => done(false);
+      const timer = setTimeout(done, pollMs, false);
+      wakeups.on('append', onWake);
+      signal?.addEventListener('abort', onAbort);
     });
   }
+
+  /** Caught-up subscriptions read the head of the log together (tail.ts). */
+  const tail = createTail((after, maxCount) => readPage(after, maxCount, undefined));
 
   async function* subscribeToAll(opts: SubscribeOptions = {}): AsyncGenerator<SubscriptionBatch> {
     const batchSize = opts.batchSize ?? 500;
     let after = opts.after ?? START;
+    let caughtUp = false;
+    let since = performance.now();
     await ensureListener();
     while (!opts.signal?.aborted && !closed) {
-      const { events, horizon } = await readPage(after, batchSize, opts.filter);
-      const full = events.length === batchSize;
+      const shared: TailPage | undefined = caughtUp ? await tail.page(after, batchSize, opts.filter, since) : undefined;
+      const page: TailPage = shared ?? (await readPage(after, batchSize, opts.filter));
+      const { events, horizon } = page;
+      const full: boolean = events.length === batchSize;
       const last = events.at(-1)?.position;
       const checkpoint = full ? last! : horizon;
       if (events.length > 0 || comparePositions(checkpoint, after) > 0) {
         yield { events, checkpoint, caughtUp: !full };
         after = checkpoint;
       }
-      if (!full) await waitForWakeup(opts.signal);
+      caughtUp = !full;
+      if (!full) since = await waitForWakeup(opts.signal);
     }
   }
 
   async function close(): Promise<void> {
     closed = true;
     clearTimeout(relistenTimer);
-    wakeups.emit('append');
+    wake();
     const l = listener;
     listener = undefined;
     await l?.end().catch(() => undefined);
