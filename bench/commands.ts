@@ -6,8 +6,8 @@ import pg from 'pg';
 import { mintToken } from '../src/access/tokens.js';
 
 /**
- * W2 (issue 14): stage changes over HTTP against the service as a separate process (node with
- * tsx, as `npm run dev` runs it), with its projections, the access policy (sales reps acting on
+ * W2 (issue 14): stage changes over HTTP against the service as a separate process, compiled as
+ * `npm start` runs it (the caller builds it first: npm run build), with its projections, the access policy (sales reps acting on
  * their own deals) and seed 004's default rate limits on. Three phases on one database:
  *
  * - max rate: `clients` closed-loop clients, each sending its next command when the last answers;
@@ -93,7 +93,7 @@ interface Service {
 
 async function startService(url: string, cpuProfileDir: string | undefined): Promise<Service> {
   const port = await freePort();
-  const args = [...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), '--import', 'tsx', 'src/main.ts'];
+  const args = [...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), 'dist/src/main.js'];
   let output = '';
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: url, JWT_SECRET: SECRET, LOG_LEVEL: 'warn' },
@@ -165,7 +165,7 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
   await admin.connect();
   const database = new URL(o.url).pathname.slice(1);
   try {
-    console.log(`W2: service pid ${pid} (node ${process.version}, tsx, embedded PostgreSQL on this machine), RSS at start ${rssMb(pid).toFixed(0)} MB`);
+    console.log(`W2: service pid ${pid} (node ${process.version}, dist/src/main.js, embedded PostgreSQL on this machine), RSS at start ${rssMb(pid).toFixed(0)} MB`);
     const deals: Deal[] = [];
     const perUser = Math.max(1, Math.ceil(o.opportunities / o.users));
     for (let u = 0; u < o.users; u++) {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { benchCommands } from './commands.js';
@@ -53,7 +54,8 @@ const database = await benchDatabase('bench');
 const { url, db } = database;
 
 try {
-  // W2: the command path against the service as its own process (bench/commands.ts).
+  // W2: the command path against the compiled service as its own process (bench/commands.ts).
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   await benchCommands({
     url,
     pgDataDir: '.data/bench-pg',
