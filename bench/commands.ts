@@ -33,6 +33,8 @@ export interface CommandBenchOptions {
   /** Sales reps; each owns `opportunities / users` deals and stays under seed 004's per-user limits. */
   readonly users: number;
   readonly opportunities: number;
+  /** The compiled service to run (default dist/src/main.js): another build, to compare two versions back to back. */
+  readonly service?: string;
   /** A directory: the service writes a V8 CPU profile there when it stops (node --cpu-prof). */
   readonly cpuProfileDir?: string;
 }
@@ -91,9 +93,9 @@ interface Service {
   stop(): Promise<void>;
 }
 
-async function startService(url: string, cpuProfileDir: string | undefined): Promise<Service> {
+async function startService(url: string, main: string, cpuProfileDir: string | undefined): Promise<Service> {
   const port = await freePort();
-  const args = [...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), 'dist/src/main.js'];
+  const args = [...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), main];
   let output = '';
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: url, JWT_SECRET: SECRET, LOG_LEVEL: 'warn' },
@@ -158,14 +160,14 @@ async function transactions(admin: pg.Client, database: string): Promise<number>
 }
 
 export async function benchCommands(o: CommandBenchOptions): Promise<void> {
-  const service = await startService(o.url, o.cpuProfileDir);
+  const service = await startService(o.url, o.service ?? 'dist/src/main.js', o.cpuProfileDir);
   const pid = service.child.pid!;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const admin = new pg.Client({ connectionString: o.url });
   await admin.connect();
   const database = new URL(o.url).pathname.slice(1);
   try {
-    console.log(`W2: service pid ${pid} (node ${process.version}, dist/src/main.js, embedded PostgreSQL on this machine), RSS at start ${rssMb(pid).toFixed(0)} MB`);
+    console.log(`W2: service pid ${pid} (node ${process.version}, ${o.service ?? 'dist/src/main.js'}, embedded PostgreSQL on this machine), RSS at start ${rssMb(pid).toFixed(0)} MB`);
     const deals: Deal[] = [];
     const perUser = Math.max(1, Math.ceil(o.opportunities / o.users));
     for (let u = 0; u < o.users; u++) {

@@ -14,7 +14,7 @@ import { createLogger } from '../src/shared/logger.js';
 
 /**
  * npm run bench [-- --appends 20000 --commands 2000 --concurrency 8 --kafka-backlog 20000 --kafka-singles 200]
- *   W2 (bench/commands.ts): [--only w2] [--clients 16 --rate 500 --seconds 20 --soak-seconds 0 --users 100 --opportunities 1000 --cpu-prof DIR]
+ *   W2 (bench/commands.ts): [--only w2] [--clients 16 --rate 500 --seconds 20 --soak-seconds 0 --users 100 --opportunities 1000 --cpu-prof DIR --service path/to/main.js]
  * Figures printed, nothing asserted: targets (seed 002: opportunity update < 300 ms p95) are
  * read off the output, not enforced by timed unit tests.
  */
@@ -33,6 +33,7 @@ const { values } = parseArgs({
     users: { type: 'string', default: '100' },
     opportunities: { type: 'string', default: '1000' },
     'cpu-prof': { type: 'string' },
+    service: { type: 'string' },
   },
 });
 const APPENDS = Number(values.appends);
@@ -66,6 +67,7 @@ try {
     users: Number(values.users),
     opportunities: Number(values.opportunities),
     ...(values['cpu-prof'] ? { cpuProfileDir: values['cpu-prof'] } : {}),
+    ...(values.service ? { service: values.service } : {}),
   });
   if (values.only === 'w2') {
     await database.drop();
