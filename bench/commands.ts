@@ -35,6 +35,8 @@ export interface CommandBenchOptions {
   readonly opportunities: number;
   /** The compiled service to run (default dist/src/main.js): another build, to compare two versions back to back. */
   readonly service?: string;
+  /** Extra node flags for the service, e.g. heap limits (--max-old-space-size=160). */
+  readonly nodeFlags?: readonly string[];
   /** A directory: the service writes a V8 CPU profile there when it stops (node --cpu-prof). */
   readonly cpuProfileDir?: string;
 }
@@ -93,9 +95,9 @@ interface Service {
   stop(): Promise<void>;
 }
 
-async function startService(url: string, main: string, cpuProfileDir: string | undefined): Promise<Service> {
+async function startService(url: string, main: string, cpuProfileDir: string | undefined, nodeFlags: readonly string[] = []): Promise<Service> {
   const port = await freePort();
-  const args = [...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), main];
+  const args = [...nodeFlags, ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), main];
   let output = '';
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: url, JWT_SECRET: SECRET, LOG_LEVEL: 'warn' },
@@ -160,14 +162,14 @@ async function transactions(admin: pg.Client, database: string): Promise<number>
 }
 
 export async function benchCommands(o: CommandBenchOptions): Promise<void> {
-  const service = await startService(o.url, o.service ?? 'dist/src/main.js', o.cpuProfileDir);
+  const service = await startService(o.url, o.service ?? 'dist/src/main.js', o.cpuProfileDir, o.nodeFlags);
   const pid = service.child.pid!;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const admin = new pg.Client({ connectionString: o.url });
   await admin.connect();
   const database = new URL(o.url).pathname.slice(1);
   try {
-    console.log(`W2: service pid ${pid} (node ${process.version}, ${o.service ?? 'dist/src/main.js'}, embedded PostgreSQL on this machine), RSS at start ${rssMb(pid).toFixed(0)} MB`);
+    console.log(`W2: service pid ${pid} (node ${process.version}, ${o.service ?? 'dist/src/main.js'}, embedded PostgreSQL on this machine), RSS at start ${rssMb(pid).toFixed(0)} MB${o.nodeFlags?.length ? `, node ${o.nodeFlags.join(' ')}` : ''}`);
     const deals: Deal[] = [];
     const perUser = Math.max(1, Math.ceil(o.opportunities / o.users));
     for (let u = 0; u < o.users; u++) {

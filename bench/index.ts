@@ -14,7 +14,7 @@ import { createLogger } from '../src/shared/logger.js';
 
 /**
  * npm run bench [-- --appends 20000 --commands 2000 --concurrency 8 --kafka-backlog 20000 --kafka-singles 200]
- *   W2 (bench/commands.ts): [--only w2] [--clients 16 --rate 500 --seconds 20 --soak-seconds 0 --users 100 --opportunities 1000 --cpu-prof DIR --service path/to/main.js]
+ *   W2 (bench/commands.ts): [--only w2] [--clients 16 --rate 500 --seconds 20 --soak-seconds 0 --users 100 --opportunities 1000 --cpu-prof DIR --service path/to/main.js --node-flags='--max-old-space-size=160']
  * Figures printed, nothing asserted: targets (seed 002: opportunity update < 300 ms p95) are
  * read off the output, not enforced by timed unit tests.
  */
@@ -34,6 +34,8 @@ const { values } = parseArgs({
     opportunities: { type: 'string', default: '1000' },
     'cpu-prof': { type: 'string' },
     service: { type: 'string' },
+    // As npm start and the Docker image run it (package.json, Dockerfile); --node-flags= for none.
+    'node-flags': { type: 'string', default: '--max-old-space-size=160' },
   },
 });
 const APPENDS = Number(values.appends);
@@ -68,6 +70,7 @@ try {
     opportunities: Number(values.opportunities),
     ...(values['cpu-prof'] ? { cpuProfileDir: values['cpu-prof'] } : {}),
     ...(values.service ? { service: values.service } : {}),
+    ...(values['node-flags'] ? { nodeFlags: values['node-flags'].split(' ') } : {}),
   });
   if (values.only === 'w2') {
     await database.drop();
