@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { benchCommands } from './commands.js';
 import { benchDatabase } from './database.js';
 import { benchKafkaPublish } from './kafka.js';
 import { benchRebuilds } from './rebuild.js';
@@ -10,6 +12,7 @@ import { createLogger } from '../src/shared/logger.js';
 
 /**
  * npm run bench [-- --commands 2000 --concurrency 8 --rebuild-events 100000 --kafka-backlog 20000 --kafka-singles 200]
+ *   W2 (bench/commands.ts): [--only w2] [--clients 16 --rate 500 --seconds 20 --soak-seconds 0 --users 100 --opportunities 1000 --cpu-prof DIR --service path/to/main.js --node-flags='--max-old-space-size=160']
  * Figures printed, nothing asserted: targets (seed 002: opportunity update < 300 ms p95) are
  * read off the output, not enforced by timed unit tests.
  */
@@ -20,6 +23,17 @@ const { values } = parseArgs({
     'kafka-backlog': { type: 'string', default: '20000' },
     'kafka-singles': { type: 'string', default: '200' },
     'rebuild-events': { type: 'string', default: '100000' },
+    only: { type: 'string' },
+    clients: { type: 'string', default: '16' },
+    rate: { type: 'string', default: '500' },
+    seconds: { type: 'string', default: '20' },
+    'soak-seconds': { type: 'string', default: '0' },
+    users: { type: 'string', default: '100' },
+    opportunities: { type: 'string', default: '1000' },
+    'cpu-prof': { type: 'string' },
+    service: { type: 'string' },
+    // As npm start and the Docker image run it (package.json, Dockerfile); --node-flags= for none.
+    'node-flags': { type: 'string', default: '--max-old-space-size=160' },
   },
 });
 const COMMANDS = Number(values.commands);
@@ -41,7 +55,27 @@ const { url, db } = database;
 
 try {
   // 1. W1 (issue 14): 16 writers, 400 streams × 10 appends, exact expected revision, beside pgbench.
-  await benchW1({ url });
+  if (values.only !== 'w2') await benchW1({ url });
+
+  // W2: the command path against the compiled service as its own process (bench/commands.ts).
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  await benchCommands({
+    url,
+    pgDataDir: '.data/bench-pg',
+    clients: Number(values.clients),
+    rate: Number(values.rate),
+    seconds: Number(values.seconds),
+    soakSeconds: Number(values['soak-seconds']),
+    users: Number(values.users),
+    opportunities: Number(values.opportunities),
+    ...(values['cpu-prof'] ? { cpuProfileDir: values['cpu-prof'] } : {}),
+    ...(values.service ? { service: values.service } : {}),
+    ...(values['node-flags'] ? { nodeFlags: values['node-flags'].split(' ') } : {}),
+  });
+  if (values.only === 'w2') {
+    await database.drop();
+    process.exit(0);
+  }
 
   // 2. Commands through HTTP, as sales reps send them: with the rate limits counted in
   // PostgreSQL (high enough that nothing is refused), and without them, to price the limiter.

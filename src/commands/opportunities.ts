@@ -1,6 +1,7 @@
 import type { CommercialTerms, OnboardingContact } from '../aggregates/opportunity/commercialTerms.js';
 import { randomUUID } from 'node:crypto';
 import { type OpportunityState, type ProductLine, opportunityAggregate } from '../aggregates/opportunity/index.js';
+import { type StageSet, findStage } from '../aggregates/pipelineStage/stages.js';
 import { activeCreditHolds } from '../projections/creditHolds.js';
 import type { Amount } from '../shared/money.js';
 import { type AppContext, type Caller, on } from './context.js';
@@ -57,15 +58,19 @@ export interface ChangeStageInput {
   readonly lostReason?: string;
 }
 
-/** What a move between stages is decided against: the tenant's stage set, customers on credit hold. */
-async function stageRules(app: AppContext, caller: Caller) {
+/**
+ * What a move between stages is decided against: the tenant's stage set and, only when the move
+ * can win the deal, the customers on credit hold (the one rule that asks for them, decider.ts).
+ */
+async function stageRules(app: AppContext, caller: Caller, canWin: (stages: StageSet) => boolean) {
   const tenantId = caller.access.tenantId;
-  const [stages, creditHolds] = await Promise.all([app.stageSetFor(tenantId), activeCreditHolds(app.db, tenantId)]);
-  return { stages, creditHolds };
+  const stages = await app.stageSetFor(tenantId);
+  return { stages, ...(canWin(stages) ? { creditHolds: await activeCreditHolds(app.db, tenantId) } : {}) };
 }
 
 export async function changeStage(app: AppContext, caller: Caller, { opportunityId, ...input }: ChangeStageInput): Promise<OpportunityResult> {
-  return app.execute(opportunityAggregate, on(caller, opportunityId), { type: 'ChangeStage', ...(await stageRules(app, caller)), ...input });
+  const rules = await stageRules(app, caller, (stages) => findStage(stages, input.stage)?.kind === 'won');
+  return app.execute(opportunityAggregate, on(caller, opportunityId), { type: 'ChangeStage', ...rules, ...input });
 }
 
 export interface CloseOpportunityInput {
@@ -78,7 +83,8 @@ export interface CloseOpportunityInput {
 }
 
 export async function closeOpportunity(app: AppContext, caller: Caller, { opportunityId, ...input }: CloseOpportunityInput): Promise<OpportunityResult> {
-  return app.execute(opportunityAggregate, on(caller, opportunityId), { type: 'CloseOpportunity', ...(await stageRules(app, caller)), ...input });
+  const rules = await stageRules(app, caller, () => input.outcome === 'won');
+  return app.execute(opportunityAggregate, on(caller, opportunityId), { type: 'CloseOpportunity', ...rules, ...input });
 }
 
 export interface UpdateOpportunityInput {

@@ -62,12 +62,13 @@ const userParam = z.string().regex(USER_ID_PATTERN, 'must be a user id: 1-128 vi
 export function mount<D>(router: Router, prefix: string, endpoints: readonly Endpoint<D>[], deps: D): Router {
   for (const e of endpoints) {
     const route = e.path.slice(prefix.length).replace(/\{(\w+)\}/g, ':$1') || '/';
+    // Every path parameter is an id (or a user id), named in the error when it is not one. Built
+    // once per endpoint: zod compiles an object schema when it is made, too dear per request.
+    const names = [...e.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+    const paramsSchema = z.object(Object.fromEntries(names.map((name) => [name, name === 'userId' ? userParam : idParam])));
     router[e.method](route, async (req: Request, res: Response) => {
       if (e.access) requireReach(accessOf(res), e.access[0], e.access[1]);
-      // Every path parameter is an id (or a user id), named in the error when it is not one.
-      const params = z
-        .object(Object.fromEntries(Object.keys(req.params).map((name) => [name, name === 'userId' ? userParam : idParam])))
-        .parse(req.params) as Record<string, string>;
+      const params = paramsSchema.parse(req.params) as Record<string, string>;
       const call = {
         req,
         res,

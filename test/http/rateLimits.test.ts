@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { type TestApp, type TestResponse, startTestApp } from '../support/app.js';
 import { type TestDatabase, freshDatabase } from '../support/postgres.js';
+import { createRateLimiter } from '../../src/http/rateLimit.js';
 import { type ServiceProcess, startService, tokenFor } from '../support/service.js';
 import { BASE, expectError } from './opportunityHelpers.js';
 
@@ -113,5 +114,25 @@ describe('HTTP API: rate limits with two service processes on one database', fun
     expect(ok, `${ok} admitted in ${windows - 1} s`).to.be.at.least(50).and.at.most(50 * windows);
     if (windows === 2) expect(ok).to.equal(50); // the whole flood inside one window
     expect(statuses.filter((r) => r.status === 429).length).to.equal(100 - ok);
+  });
+});
+
+describe('rate limiter: the global minute in chunks', () => {
+  it('takes the global count 20 points at a time under a large limit, one at a time under a small one', async () => {
+    const database = await freshDatabase('rlchunk');
+    const points = async () => Number((await database.db('rate_limits').where({ key: 'rl_g:all' }).first('points'))?.points ?? 0);
+    try {
+      const large = createRateLimiter(database.url, { perUserPerMinute: 0, perUserPerSecond: 0, globalPerMinute: 100_000 });
+      for (let i = 0; i < 45; i++) expect((await large.check(`t/u-${i}`)).allowed).to.equal(true);
+      await large.close();
+      expect(await points()).to.equal(60); // three statements for 45 requests
+      await database.db('rate_limits').del();
+      const small = createRateLimiter(database.url, { perUserPerMinute: 0, perUserPerSecond: 0, globalPerMinute: 500 });
+      for (let i = 0; i < 7; i++) await small.check(`t/u-${i}`);
+      await small.close();
+      expect(await points()).to.equal(7);
+    } finally {
+      await database.drop();
+    }
   });
 });

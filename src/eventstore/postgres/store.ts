@@ -6,6 +6,7 @@ import type { Logger } from '../../shared/logger.js';
 import { appendNothing, refuseRepeatedIds, repeatedWrite } from '../appendRules.js';
 import { ES_APPEND_SQL, ES_APPEND_STATEMENT, appendParams } from './appendSql.js';
 import { COLUMNS, type EventRow, toRecorded } from './rows.js';
+import { type TailPage, createTail } from './tail.js';
 import {
   DEFAULT_READ_COUNT,
   type AllFilter,
@@ -79,6 +80,12 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
   const pollMs = options.pollMs ?? POLL_MS;
   const wakeups = new EventEmitter();
   wakeups.setMaxListeners(0);
+  /** When live subscriptions were last woken: what their next page must be at least as fresh as. */
+  let lastWakeAt = performance.now();
+  const wake = () => {
+    lastWakeAt = performance.now();
+    wakeups.emit('append');
+  };
   let listener: pg.Client | undefined;
   let listenerStarting: Promise<void> | undefined;
   let relistenTimer: NodeJS.Timeout | undefined;
@@ -95,7 +102,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     if (listener || closed) return Promise.resolve();
     listenerStarting ??= (async () => {
       const client = new pg.Client(clientConfig);
-      client.on('notification', () => wakeups.emit('append'));
+      client.on('notification', wake);
       client.on('error', (err) => {
         if (listener === client) listener = undefined;
         client.end().catch(() => undefined);
@@ -113,7 +120,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
       relistenDelay = RELISTEN_MS.first;
       listenOutage?.recover();
       // Anything appended while nobody listened: subscriptions look now rather than at their next poll.
-      wakeups.emit('append');
+      wake();
     })()
       .catch((err: unknown) => {
         listenOutage?.fail(err);
@@ -141,7 +148,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
    */
   let notifyPending = false;
   function announceAppend(): void {
-    wakeups.emit('append');
+    wake();
     if (notifyPending || closed) return;
     notifyPending = true;
     setTimeout(() => {
@@ -272,20 +279,26 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
   let wakeupCount = 0;
   wakeups.on('append', () => void wakeupCount++);
 
-  function waitForWakeup(signal: AbortSignal | undefined, seen: number): Promise<void> {
-    if (wakeupCount !== seen || signal?.aborted) return Promise.resolve();
+  /** Resolves with the instant the next page must be fresh as of: the wake-up's, or now after a poll. */
+  function waitForWakeup(signal: AbortSignal | undefined, seen: number): Promise<number> {
+    if (wakeupCount !== seen || signal?.aborted) return Promise.resolve(lastWakeAt);
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (woken: boolean) => {
         clearTimeout(timer);
-        wakeups.off('append', done);
-        signal?.removeEventListener('abort', done);
-        resolve();
+        wakeups.off('append', onWake);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(woken ? lastWakeAt : performance.now());
       };
-      const timer = setTimeout(done, pollMs);
-      wakeups.on('append', done);
-      signal?.addEventListener('abort', done);
+      const onWake = () => done(true);
+      const onAbort = () => done(false);
+      const timer = setTimeout(done, pollMs, false);
+      wakeups.on('append', onWake);
+      signal?.addEventListener('abort', onAbort);
     });
   }
+
+  /** Caught-up subscriptions read the head of the log together (tail.ts). */
+  const tail = createTail((after, maxCount) => readPage(after, maxCount, undefined));
 
   /**
    * Catching up (a full page), the next page is read while the subscriber handles this one: its
@@ -296,13 +309,17 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
   async function* subscribeToAll(opts: SubscribeOptions = {}): AsyncGenerator<SubscriptionBatch> {
     const batchSize = opts.batchSize ?? 500;
     let after = opts.after ?? START;
+    let caughtUp = false;
+    let since = performance.now();
     await ensureListener();
     let prefetched: { page: ReturnType<typeof readPage>; seen: number } | undefined;
     while (!opts.signal?.aborted && !closed) {
       const seen = prefetched?.seen ?? wakeupCount;
-      const { events, horizon } = await (prefetched?.page ?? readPage(after, batchSize, opts.filter));
+      const shared: TailPage | undefined = caughtUp && !prefetched ? await tail.page(after, batchSize, opts.filter, since) : undefined;
+      const page: TailPage = shared ?? (await (prefetched?.page ?? readPage(after, batchSize, opts.filter)));
       prefetched = undefined;
-      const full = events.length === batchSize;
+      const { events, horizon } = page;
+      const full: boolean = events.length === batchSize;
       const last = events.at(-1)?.position;
       const checkpoint = full ? last! : horizon;
       if (full) {
@@ -314,14 +331,15 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
         yield { events, checkpoint, caughtUp: !full };
         after = checkpoint;
       }
-      if (!full) await waitForWakeup(opts.signal, seen);
+      caughtUp = !full;
+      if (!full) since = await waitForWakeup(opts.signal, seen);
     }
   }
 
   async function close(): Promise<void> {
     closed = true;
     clearTimeout(relistenTimer);
-    wakeups.emit('append');
+    wake();
     const l = listener;
     listener = undefined;
     await l?.end().catch(() => undefined);

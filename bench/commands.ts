@@ -1,0 +1,320 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import http from 'node:http';
+import { createServer } from 'node:net';
+import pg from 'pg';
+import { mintToken } from '../src/access/tokens.js';
+
+/**
+ * W2 (issue 14): stage changes over HTTP against the service as a separate process, compiled as
+ * `npm start` runs it (the caller builds it first: npm run build), with its projections, the access policy (sales reps acting on
+ * their own deals) and seed 004's default rate limits on. Three phases on one database:
+ *
+ * - max rate: `clients` closed-loop clients, each sending its next command when the last answers;
+ * - fixed rate: an open-loop generator sends `rate` commands a second on a fixed schedule whatever
+ *   the answers, and a latency is counted from the scheduled instant (no coordinated omission);
+ * - soak (optional): the fixed rate for `soakSeconds`, the service's RSS every 30 s.
+ *
+ * RSS is the service process's VmRSS (/proc/<pid>/status), sampled every second. Statements per
+ * command are PostgreSQL's own count of transactions in the database (pg_stat_database) over the
+ * max-rate phase, divided by its commands: every statement outside a transaction is one, so it
+ * includes the projections' and leases' work in the background, which is what the load costs.
+ */
+export interface CommandBenchOptions {
+  /** The benchmark database (already migrated or not: the service migrates it). */
+  readonly url: string;
+  /** The embedded PostgreSQL's data directory: its backends' CPU is counted per command. */
+  readonly pgDataDir?: string;
+  readonly clients: number;
+  readonly rate: number;
+  /** Length of the max-rate and of the fixed-rate phase. */
+  readonly seconds: number;
+  readonly soakSeconds: number;
+  /** Sales reps; each owns `opportunities / users` deals and stays under seed 004's per-user limits. */
+  readonly users: number;
+  readonly opportunities: number;
+  /** The compiled service to run (default dist/src/main.js): another build, to compare two versions back to back. */
+  readonly service?: string;
+  /** Extra node flags for the service, e.g. heap limits (--max-old-space-size=160). */
+  readonly nodeFlags?: readonly string[];
+  /** A directory: the service writes a V8 CPU profile there when it stops (node --cpu-prof). */
+  readonly cpuProfileDir?: string;
+}
+
+const SECRET = 'bench-secret-0123456789abcdef0123456789';
+const STAGES = ['QUALIFICATION', 'PROPOSAL', 'NEGOTIATION', 'PROSPECTING'];
+
+const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** CPU seconds (user + system) of a process, from /proc/<pid>/stat (clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0; // gone
+  }
+}
+
+/** CPU seconds of the PostgreSQL server's backends: the children of its postmaster (first line of postmaster.pid). */
+function postgresCpuSeconds(dataDir: string): number {
+  const postmaster = Number(readFileSync(`${dataDir}/postmaster.pid`, 'utf8').split('\n')[0]);
+  let total = cpuSeconds(postmaster);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      if (Number(stat[1]) === postmaster) total += cpuSeconds(Number(entry));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return total;
+}
+
+interface Service {
+  readonly url: string;
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function startService(url: string, main: string, cpuProfileDir: string | undefined, nodeFlags: readonly string[] = []): Promise<Service> {
+  const port = await freePort();
+  const args = [...nodeFlags, ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), main];
+  let output = '';
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: url, JWT_SECRET: SECRET, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`the service exited:\n${output.slice(-3000)}`);
+    const ok = await fetch(`${base}/health/ready`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (i > 600) throw new Error(`the service did not become ready:\n${output.slice(-3000)}`);
+    await sleep(200);
+  }
+  return {
+    url: base,
+    child,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** One request on a keep-alive connection; resolves with the status once the body is read. */
+function send(agent: http.Agent, url: URL, method: string, headers: Record<string, string>, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode ?? 0));
+      res.once('error', reject);
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+interface Deal {
+  readonly id: string;
+  readonly headers: Record<string, string>;
+  next: number;
+}
+
+/** The RSS sampler: every second, the peak and the samples kept. */
+function watchRss(pid: number) {
+  const samples: { at: number; mb: number }[] = [];
+  const started = Date.now();
+  const timer = setInterval(() => samples.push({ at: Date.now() - started, mb: rssMb(pid) }), 1000);
+  return {
+    samples,
+    peak: () => Math.max(...samples.map((s) => s.mb)),
+    stop: () => clearInterval(timer),
+  };
+}
+
+async function transactions(admin: pg.Client, database: string): Promise<number> {
+  const { rows } = await admin.query<{ n: string }>('select (xact_commit + xact_rollback)::text as n from pg_stat_database where datname = $1', [database]);
+  return Number(rows[0]!.n);
+}
+
+export async function benchCommands(o: CommandBenchOptions): Promise<void> {
+  const service = await startService(o.url, o.service ?? 'dist/src/main.js', o.cpuProfileDir, o.nodeFlags);
+  const pid = service.child.pid!;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const admin = new pg.Client({ connectionString: o.url });
+  await admin.connect();
+  const database = new URL(o.url).pathname.slice(1);
+  try {
+    console.log(`W2: service pid ${pid} (node ${process.version}, ${o.service ?? 'dist/src/main.js'}, embedded PostgreSQL on this machine), RSS at start ${rssMb(pid).toFixed(0)} MB${o.nodeFlags?.length ? `, node ${o.nodeFlags.join(' ')}` : ''}`);
+    const deals: Deal[] = [];
+    const perUser = Math.max(1, Math.ceil(o.opportunities / o.users));
+    for (let u = 0; u < o.users; u++) {
+      const token = await mintToken(SECRET, { tenantId: 'bench', userId: `rep-${u}`, roles: ['sales_rep'] }, { expiresIn: '24h' });
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      for (let k = 0; k < perUser; k++) deals.push({ id: `W2-${u}-${k}`, headers, next: 0 });
+    }
+    const create = new URL('/api/v1/opportunities', service.url);
+    let refused = 0;
+    for (let i = 0; i < deals.length; i += 16) {
+      const statuses = await Promise.all(
+        deals.slice(i, i + 16).map((d, j) =>
+          send(agent, create, 'POST', d.headers, JSON.stringify({ id: d.id, customer_id: `C-${(i + j) % 97}`, amount: '1000.00', stage: 'PROSPECTING' })),
+        ),
+      );
+      refused += statuses.filter((s) => s !== 201).length;
+    }
+    if (refused) throw new Error(`${refused} of ${deals.length} opportunities not created`);
+    console.log(`W2: ${deals.length} opportunities of ${o.users} sales reps (tenant bench, default rate limits, projections running)`);
+
+    let turn = 0;
+    const stageChange = async (): Promise<number> => {
+      const d = deals[turn++ % deals.length]!;
+      const stage = STAGES[d.next++ % STAGES.length]!;
+      return send(agent, new URL(`/api/v1/opportunities/${d.id}/stage`, service.url), 'PUT', d.headers, JSON.stringify({ stage }));
+    };
+    const report = (label: string, latencies: number[], count: number, failures: Map<number, number>, seconds: number) => {
+      latencies.sort((a, b) => a - b);
+      const fails = [...failures].map(([s, n]) => `${n}×${s === 0 ? 'not sent (over capacity) or failed' : s}`).join(', ') || 'none';
+      console.log(
+        `W2 ${label}: ${count} commands in ${seconds.toFixed(1)} s = ${Math.round(count / seconds)} commands/s; ` +
+          `p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms; non-200: ${fails}`,
+      );
+    };
+    const count = (failures: Map<number, number>, status: number) => {
+      if (status !== 200) failures.set(status, (failures.get(status) ?? 0) + 1);
+    };
+
+    // Warm-up: JIT, pools, prepared plans; not counted.
+    {
+      const until = performance.now() + 3000;
+      await Promise.all(Array.from({ length: o.clients }, async () => { while (performance.now() < until) await stageChange(); }));
+    }
+
+    // 1. Max rate, closed loop.
+    {
+      const rss = watchRss(pid);
+      const latencies: number[] = [];
+      const failures = new Map<number, number>();
+      const xactBefore = await transactions(admin, database);
+      const cpuBefore = cpuSeconds(pid);
+      const pgCpuBefore = o.pgDataDir ? postgresCpuSeconds(o.pgDataDir) : 0;
+      const t0 = performance.now();
+      const until = t0 + o.seconds * 1000;
+      await Promise.all(
+        Array.from({ length: o.clients }, async () => {
+          while (performance.now() < until) {
+            const started = performance.now();
+            count(failures, await stageChange());
+            latencies.push(performance.now() - started);
+          }
+        }),
+      );
+      const seconds = (performance.now() - t0) / 1000;
+      const xact = (await transactions(admin, database)) - xactBefore;
+      const cpuMs = ((cpuSeconds(pid) - cpuBefore) * 1000) / latencies.length;
+      const pgCpuMs = o.pgDataDir ? ((postgresCpuSeconds(o.pgDataDir) - pgCpuBefore) * 1000) / latencies.length : NaN;
+      rss.stop();
+      report(`max rate, ${o.clients} clients (closed loop)`, latencies, latencies.length, failures, seconds);
+      console.log(
+        `W2 max rate per command: ${(xact / latencies.length).toFixed(1)} database transactions (pg_stat_database, background work included), ` +
+          `service CPU ${cpuMs.toFixed(2)} ms, PostgreSQL CPU ${pgCpuMs.toFixed(2)} ms; service peak RSS ${rss.peak().toFixed(0)} MB`,
+      );
+      console.log(`W2 target: >= 1,000 commands/s with ${o.clients} clients`);
+    }
+
+    // 2. Fixed rate, open loop: latency from the scheduled instant.
+    const fixedRate = async (seconds: number, onTick?: (elapsedMs: number) => void) => {
+      const latencies: number[] = [];
+      const failures = new Map<number, number>();
+      const interval = 1000 / o.rate;
+      const total = Math.round(seconds * o.rate);
+      const t0 = performance.now();
+      const inFlight: Promise<void>[] = [];
+      let pending = 0;
+      let lastTick = 0;
+      for (let i = 0; i < total; i++) {
+        const due = t0 + i * interval;
+        const wait = due - performance.now();
+        if (wait > 1) await sleep(wait);
+        // Past twice the rate in flight the service is over capacity: the slot is counted, not sent,
+        // so that the phase ends on time (and the figure says so).
+        if (pending >= 2 * o.rate) {
+          count(failures, 0);
+          continue;
+        }
+        pending++;
+        inFlight.push(
+          stageChange().finally(() => pending--).then(
+            (status) => {
+              count(failures, status);
+              latencies.push(performance.now() - due);
+            },
+            () => count(failures, 0),
+          ),
+        );
+        if (inFlight.length > 10_000) await Promise.all(inFlight.splice(0));
+        if (onTick && due - t0 - lastTick >= 30_000) onTick((lastTick = due - t0));
+      }
+      await Promise.all(inFlight);
+      return { latencies, failures, seconds: (performance.now() - t0) / 1000, total };
+    };
+    {
+      const rss = watchRss(pid);
+      const r = await fixedRate(o.seconds);
+      rss.stop();
+      report(`fixed rate ${o.rate}/s (open loop, latency from the scheduled time)`, r.latencies, r.total, r.failures, r.seconds);
+      console.log(`W2 fixed rate: service peak RSS ${rss.peak().toFixed(0)} MB; target p95 <= 15 ms, RSS < 250 MB`);
+    }
+
+    // 3. Soak: does the service's memory grow under a steady load?
+    if (o.soakSeconds > 0) {
+      const rss = watchRss(pid);
+      const points: string[] = [];
+      const r = await fixedRate(o.soakSeconds, (ms) => {
+        const mb = rssMb(pid);
+        points.push(`${Math.round(ms / 1000)} s ${mb.toFixed(0)} MB`);
+        console.log(`W2 soak: ${Math.round(ms / 1000)} s, RSS ${mb.toFixed(0)} MB`);
+      });
+      rss.stop();
+      report(`soak at ${o.rate}/s`, r.latencies, r.total, r.failures, r.seconds);
+      // Growth: the last third's average against the second third's (the first warms up).
+      const s = rss.samples.map((x) => x.mb);
+      const avg = (a: number[]) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
+      const third = Math.floor(s.length / 3);
+      const middle = avg(s.slice(third, 2 * third));
+      const last = avg(s.slice(2 * third));
+      console.log(
+        `W2 soak: RSS peak ${rss.peak().toFixed(0)} MB; second third avg ${middle.toFixed(0)} MB, last third avg ${last.toFixed(0)} MB: ` +
+          `${last > middle * 1.05 ? 'GREW' : 'flat'} (${(((last - middle) / middle) * 100).toFixed(1)}%)`,
+      );
+    }
+  } finally {
+    agent.destroy();
+    await admin.end();
+    await service.stop();
+  }
+}
