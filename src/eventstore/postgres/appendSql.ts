@@ -10,24 +10,10 @@ const CHAIN_LINKS_SQL = `  v_prev := coalesce(v_prev, decode('${GENESIS}', 'hex'
 `;
 
 /**
- * es_append with the hash chain (migration 1600 replaces 0001's). The caller sends each event's
- * chain body (chain.ts) beside its data; under the per-stream advisory lock the function reads
- * the last event's revision and hash (one indexed lookup, as before the revision alone), then
- * hashes each body with the revision it assigns, in order. Computing here rather than in the
- * caller means no extra round trip and no way for two writers to chain from one predecessor:
- * the lock that orders revisions orders links.
- *
- * The only part of chain.ts repeated here: sha256(prev || utf8(revision || '\n' || body)),
- * starting from GENESIS. The chain conformance cases recompute every stored hash in TypeScript.
+ * es_append's head, the same in 1600's function and 1850's: the signature, the per-stream lock,
+ * the expectation check and the chain links. Shared text, so the two cannot drift.
  */
-export const CHAINED_APPEND_DDL = `
-alter table es_events add column if not exists hash bytea;
-
-drop function if exists es_append(text, text, uuid[], text[], jsonb[], jsonb[]);
-
--- p_expected: 'no_stream' | 'any' | 'stream_exists' | a revision as text.
--- Raises SQLSTATE CR409 with the actual revision (or 'none') in DETAIL on a mismatch.
-create or replace function es_append(
+const APPEND_PROLOGUE_SQL = `create or replace function es_append(
   p_stream text, p_expected text,
   p_ids uuid[], p_types text[], p_data jsonb[], p_meta jsonb[], p_bodies text[]
 ) returns table (next_revision bigint, transaction_id text, seq bigint)
@@ -61,7 +47,27 @@ begin
   end if;
 
 ${CHAIN_LINKS_SQL}
-  return query
+`;
+
+/**
+ * es_append with the hash chain (migration 1600 replaces 0001's). The caller sends each event's
+ * chain body (chain.ts) beside its data; under the per-stream advisory lock the function reads
+ * the last event's revision and hash (one indexed lookup, as before the revision alone), then
+ * hashes each body with the revision it assigns, in order. Computing here rather than in the
+ * caller means no extra round trip and no way for two writers to chain from one predecessor:
+ * the lock that orders revisions orders links.
+ *
+ * The only part of chain.ts repeated here: sha256(prev || utf8(revision || '\n' || body)),
+ * starting from GENESIS. The chain conformance cases recompute every stored hash in TypeScript.
+ */
+export const CHAINED_APPEND_DDL = `
+alter table es_events add column if not exists hash bytea;
+
+drop function if exists es_append(text, text, uuid[], text[], jsonb[], jsonb[]);
+
+-- p_expected: 'no_stream' | 'any' | 'stream_exists' | a revision as text.
+-- Raises SQLSTATE CR409 with the actual revision (or 'none') in DETAIL on a mismatch.
+${APPEND_PROLOGUE_SQL}  return query
   with inserted as (
     insert into es_events (transaction_id, stream_id, revision, event_id, event_type, data, metadata, hash)
     select v_tx, p_stream, coalesce(v_current, -1) + u.ord, u.id, u.typ, u.dat, u.met, u.hsh
@@ -82,41 +88,7 @@ $$;
  * docs/performance.md).
  */
 export const SINGLE_EVENT_APPEND_DDL = `
-create or replace function es_append(
-  p_stream text, p_expected text,
-  p_ids uuid[], p_types text[], p_data jsonb[], p_meta jsonb[], p_bodies text[]
-) returns table (next_revision bigint, transaction_id text, seq bigint)
-language plpgsql as $$
-declare
-  v_current bigint;
-  v_prev bytea;
-  v_tx xid8;
-  v_count int := coalesce(array_length(p_ids, 1), 0);
-  v_hashes bytea[] := '{}';
-begin
-  perform pg_advisory_xact_lock(hashtextextended(p_stream, 0));
-  v_tx := pg_current_xact_id();
-  select e.revision, e.hash into v_current, v_prev
-  from es_events e where e.stream_id = p_stream order by e.revision desc limit 1;
-
-  if (p_expected = 'no_stream' and v_current is not null)
-     or (p_expected = 'stream_exists' and v_current is null)
-     or (p_expected not in ('no_stream', 'any', 'stream_exists')
-         and v_current is distinct from p_expected::bigint) then
-    raise exception 'wrong expected revision for stream %', p_stream
-      using errcode = 'CR409', detail = coalesce(v_current::text, 'none');
-  end if;
-
-  if v_count = 0 then
-    return query select coalesce(v_current, -1), v_tx::text, null::bigint;
-    return;
-  end if;
-  if coalesce(array_length(p_bodies, 1), 0) <> v_count then
-    raise exception 'es_append: one chain body per event';
-  end if;
-
-${CHAIN_LINKS_SQL}
-  transaction_id := v_tx::text;
+${APPEND_PROLOGUE_SQL}  transaction_id := v_tx::text;
   if v_count = 1 then
     insert into es_events (transaction_id, stream_id, revision, event_id, event_type, data, metadata, hash)
     values (v_tx, p_stream, coalesce(v_current, -1) + 1, p_ids[1], p_types[1], p_data[1], p_meta[1], v_hashes[1])
