@@ -1,5 +1,4 @@
 import pg from 'pg';
-import { EventEmitter } from 'node:events';
 import { type DatabaseTimeouts, guardPool, pgOptions } from '../../db/pgOptions.js';
 import { type Incident, incident } from '../../shared/incident.js';
 import type { Logger } from '../../shared/logger.js';
@@ -7,6 +6,7 @@ import { appendNothing, refuseRepeatedIds, repeatedWrite } from '../appendRules.
 import { ES_APPEND_SQL, ES_APPEND_STATEMENT, appendParams } from './appendSql.js';
 import { COLUMNS, type EventRow, toRecorded } from './rows.js';
 import { type TailPage, createTail } from './tail.js';
+import { createWakeups } from './wakeups.js';
 import {
   DEFAULT_READ_COUNT,
   type AllFilter,
@@ -78,14 +78,8 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
   // Connections lost under a checked-out client (a restart, a failover) must not end the process.
   const pool = typeof options.connection === 'string' ? guardPool(new pg.Pool({ ...clientConfig, max: 20 })) : options.connection;
   const pollMs = options.pollMs ?? POLL_MS;
-  const wakeups = new EventEmitter();
-  wakeups.setMaxListeners(0);
-  /** When live subscriptions were last woken: what their next page must be at least as fresh as. */
-  let lastWakeAt = performance.now();
-  const wake = () => {
-    lastWakeAt = performance.now();
-    wakeups.emit('append');
-  };
+  const wakeups = createWakeups(pollMs);
+  const wake = () => wakeups.wake();
   let listener: pg.Client | undefined;
   let listenerStarting: Promise<void> | undefined;
   let relistenTimer: NodeJS.Timeout | undefined;
@@ -272,31 +266,6 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     return Number(rows[0]!.n);
   }
 
-  /**
-   * Counts wake-ups, so that one that came while a subscriber was busy with its last batch is
-   * not lost: it would otherwise wait for the next poll (pollMs) before reading what was appended.
-   */
-  let wakeupCount = 0;
-  wakeups.on('append', () => void wakeupCount++);
-
-  /** Resolves with the instant the next page must be fresh as of: the wake-up's, or now after a poll. */
-  function waitForWakeup(signal: AbortSignal | undefined, seen: number): Promise<number> {
-    if (wakeupCount !== seen || signal?.aborted) return Promise.resolve(lastWakeAt);
-    return new Promise((resolve) => {
-      const done = (woken: boolean) => {
-        clearTimeout(timer);
-        wakeups.off('append', onWake);
-        signal?.removeEventListener('abort', onAbort);
-        resolve(woken ? lastWakeAt : performance.now());
-      };
-      const onWake = () => done(true);
-      const onAbort = () => done(false);
-      const timer = setTimeout(done, pollMs, false);
-      wakeups.on('append', onWake);
-      signal?.addEventListener('abort', onAbort);
-    });
-  }
-
   /** Caught-up subscriptions read the head of the log together (tail.ts). */
   const tail = createTail((after, maxCount) => readPage(after, maxCount, undefined));
 
@@ -314,7 +283,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     await ensureListener();
     let prefetched: { page: ReturnType<typeof readPage>; seen: number } | undefined;
     while (!opts.signal?.aborted && !closed) {
-      const seen = prefetched?.seen ?? wakeupCount;
+      const seen = prefetched?.seen ?? wakeups.count();
       const shared: TailPage | undefined = caughtUp && !prefetched ? await tail.page(after, batchSize, opts.filter, since) : undefined;
       const page: TailPage = shared ?? (await (prefetched?.page ?? readPage(after, batchSize, opts.filter)));
       prefetched = undefined;
@@ -325,14 +294,14 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
       if (full) {
         const page = readPage(checkpoint, batchSize, opts.filter);
         page.catch(() => undefined); // awaited later; unhandled meanwhile it would end the process
-        prefetched = { seen: wakeupCount, page };
+        prefetched = { seen: wakeups.count(), page };
       }
       if (events.length > 0 || comparePositions(checkpoint, after) > 0) {
         yield { events, checkpoint, caughtUp: !full };
         after = checkpoint;
       }
       caughtUp = !full;
-      if (!full) since = await waitForWakeup(opts.signal, seen);
+      if (!full) since = await wakeups.wait(opts.signal, seen);
     }
   }
 
