@@ -4,7 +4,7 @@ import { type Db, createDb, migrateLatest } from '../src/db/knex.js';
 
 /** A fresh, migrated database on the benchmarks' embedded PostgreSQL; drop() removes it all. */
 export async function benchDatabase(prefix: string): Promise<{ url: string; db: Db; drop(): Promise<void> }> {
-  const server = await startEmbeddedPostgres({ dataDir: '.data/bench-pg', port: 54349 });
+  const server = await startEmbeddedPostgres({ dataDir: '.data/bench-pg', port: Number(process.env.BENCH_PG_PORT ?? 54349) });
   const name = `${prefix}_${Date.now()}`;
   await server.ensureDatabase(name);
   const url = server.connectionStringFor(name);
