@@ -135,4 +135,26 @@ describe('rate limiter: the global minute in chunks', () => {
       await database.drop();
     }
   });
+
+  it('counts a request in one statement: a refused burst takes nothing from the minute, and a refused caller costs no queries', async () => {
+    const database = await freshDatabase('rlone');
+    const points = async (key: string) => Number((await database.db('rate_limits').where({ key }).first('points'))?.points ?? 0);
+    try {
+      const limiter = createRateLimiter(database.url, { perUserPerMinute: 100, perUserPerSecond: 3, globalPerMinute: 0 });
+      const verdicts = [];
+      const started = Date.now();
+      for (let i = 0; i < 6; i++) verdicts.push(await limiter.check('t/flood'));
+      await limiter.close();
+      // The minute counts exactly the requests the burst let through, whatever the timing.
+      expect(await points('rl_m:t/flood')).to.equal(verdicts.filter((v) => v.allowed).length);
+      if (Date.now() - started >= 1000) return; // a second window opened: the exact split below does not hold
+      expect(verdicts.map((v) => v.allowed)).to.deep.equal([true, true, true, false, false, false]);
+      expect(verdicts[3]).to.include({ scope: 'burst', limit: 100, remaining: 97 });
+      expect(await points('rl_m:t/flood')).to.equal(3);
+      // The fourth was counted and refused; the fifth and sixth were refused here without a query.
+      expect(await points('rl_s:t/flood')).to.equal(4);
+    } finally {
+      await database.drop();
+    }
+  });
 });
