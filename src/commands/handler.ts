@@ -59,8 +59,23 @@ export interface CommandHandlerDeps {
 export type ExecuteCommand = <C, E extends DomainEvent, S>(
   aggregate: Aggregate<C, E, S>,
   envelope: CommandEnvelope,
-  command: C,
+  command: C | Deferred<C>,
 ) => Promise<CommandResult<S>>;
+
+/**
+ * A command built from what it is decided against (the tenant's stage set): built while the
+ * aggregate's stream is read, so that both reads go to the store together (issue 14), and built
+ * again on a retry, against what is current then.
+ */
+export interface Deferred<C> {
+  readonly type: string;
+  readonly build: () => Promise<C>;
+}
+
+export const deferred = <C extends { readonly type: string }>(type: C['type'], build: () => Promise<C>): Deferred<C> => ({ type, build });
+
+const isDeferred = <C>(command: C | Deferred<C>): command is Deferred<C> =>
+  typeof command === 'object' && command !== null && typeof (command as Partial<Deferred<C>>).build === 'function';
 
 /** One handler for every aggregate: load, fold, decide, append with the expected revision. */
 export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
@@ -69,7 +84,7 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
   const maxRetries = deps.maxRetries ?? 5;
 
   /** Each command in a span and timed by aggregate, command type and outcome. */
-  return function measured<C, E extends DomainEvent, S>(aggregate: Aggregate<C, E, S>, env: CommandEnvelope, command: C) {
+  return function measured<C, E extends DomainEvent, S>(aggregate: Aggregate<C, E, S>, env: CommandEnvelope, command: C | Deferred<C>) {
     const type = typeof (command as { type?: unknown }).type === 'string' ? (command as { type: string }).type : 'unknown';
     const labels = { aggregate: aggregate.category, command: type };
     return withSpan(`command ${type}`, { 'crm.aggregate': aggregate.category, 'crm.command': type }, async () => {
@@ -88,12 +103,13 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
   async function execute<C, E extends DomainEvent, S>(
     aggregate: Aggregate<C, E, S>,
     env: CommandEnvelope,
-    command: C,
+    input: C | Deferred<C>,
   ): Promise<CommandResult<S>> {
     const { tenantId, actorId } = env.access;
     const streamId = streamName({ category: aggregate.category, tenantId, aggregateId: env.aggregateId });
     for (let attempt = 0; ; attempt++) {
-      const history = (await deps.store.readStream(streamId)).map((r) => fromRecorded<E>(r));
+      const [read, command] = await Promise.all([deps.store.readStream(streamId), isDeferred(input) ? input.build() : input]);
+      const history = read.map((r) => fromRecorded<E>(r));
       const state = fold(aggregate.decider, history.map(toDomainEvent));
       const last = history.at(-1);
       const currentRevision = last?.revision ?? -1n;

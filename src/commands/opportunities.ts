@@ -5,14 +5,14 @@ import { type StageSet, findStage } from '../aggregates/pipelineStage/stages.js'
 import { activeCreditHolds } from '../projections/creditHolds.js';
 import type { Amount } from '../shared/money.js';
 import { type AppContext, type Caller, on } from './context.js';
-import type { CommandResult } from './handler.js';
+import { type CommandResult, deferred } from './handler.js';
 import { requireAssignable } from './territories.js';
 
 /**
  * The opportunity use cases. Each takes the caller and its input, and runs one command through
  * the handler, which asks the access policy on the loaded state before the decider decides.
  * What a command needs from outside (the tenant's stage set, the customers on credit hold) is
- * looked up here, once, for every front door.
+ * looked up here, once, for every front door, while the handler reads the deal (`deferred`).
  */
 export type OpportunityResult = CommandResult<OpportunityState>;
 
@@ -38,14 +38,18 @@ export async function createOpportunity(app: AppContext, caller: Caller, input: 
   if (input.territoryId) await requireAssignable(app, caller.access.tenantId, input.territoryId);
   const opportunityId = input.opportunityId ?? randomUUID();
   const { opportunityId: _id, name, products, ...rest } = input;
-  return app.execute(opportunityAggregate, on(caller, opportunityId), {
-    type: 'CreateOpportunity',
-    stages: await app.stageSetFor(caller.access.tenantId),
-    opportunityId,
-    name: name ?? opportunityId,
-    ...rest,
-    ...(products ? { products: [...products] } : {}),
-  });
+  return app.execute(
+    opportunityAggregate,
+    on(caller, opportunityId),
+    deferred('CreateOpportunity', async () => ({
+      type: 'CreateOpportunity' as const,
+      stages: await app.stageSetFor(caller.access.tenantId),
+      opportunityId,
+      name: name ?? opportunityId,
+      ...rest,
+      ...(products ? { products: [...products] } : {}),
+    })),
+  );
 }
 
 export interface ChangeStageInput {
@@ -69,8 +73,12 @@ async function stageRules(app: AppContext, caller: Caller, canWin: (stages: Stag
 }
 
 export async function changeStage(app: AppContext, caller: Caller, { opportunityId, ...input }: ChangeStageInput): Promise<OpportunityResult> {
-  const rules = await stageRules(app, caller, (stages) => findStage(stages, input.stage)?.kind === 'won');
-  return app.execute(opportunityAggregate, on(caller, opportunityId), { type: 'ChangeStage', ...rules, ...input });
+  const canWin = (stages: StageSet) => findStage(stages, input.stage)?.kind === 'won';
+  return app.execute(
+    opportunityAggregate,
+    on(caller, opportunityId),
+    deferred('ChangeStage', async () => ({ type: 'ChangeStage' as const, ...(await stageRules(app, caller, canWin)), ...input })),
+  );
 }
 
 export interface CloseOpportunityInput {
@@ -83,8 +91,11 @@ export interface CloseOpportunityInput {
 }
 
 export async function closeOpportunity(app: AppContext, caller: Caller, { opportunityId, ...input }: CloseOpportunityInput): Promise<OpportunityResult> {
-  const rules = await stageRules(app, caller, () => input.outcome === 'won');
-  return app.execute(opportunityAggregate, on(caller, opportunityId), { type: 'CloseOpportunity', ...rules, ...input });
+  return app.execute(
+    opportunityAggregate,
+    on(caller, opportunityId),
+    deferred('CloseOpportunity', async () => ({ type: 'CloseOpportunity' as const, ...(await stageRules(app, caller, () => input.outcome === 'won')), ...input })),
+  );
 }
 
 export interface UpdateOpportunityInput {

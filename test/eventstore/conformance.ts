@@ -200,6 +200,31 @@ export function eventStoreConformance(name: string, makeHarness: () => Promise<H
         expect(backFrom2.map((e) => e.revision)).to.deep.equal([2n, 1n, 0n]);
       });
 
+      it('reads asked at once each get exactly their own stream, in revision order, and see what was appended before', async () => {
+        await store.append(stream('long'), Array.from({ length: 12 }, (_, i) => ev('E', { i })), 'no_stream');
+        await store.append(stream('short'), [ev('E', { i: 100 })], 'no_stream');
+        const [long, short, missing, longAgain] = await Promise.all([
+          store.readStream(stream('long')),
+          store.readStream(stream('short')),
+          store.readStream(stream('missing')),
+          store.readStream(stream('long')),
+        ]);
+        expect(long!.map((e) => e.revision)).to.deep.equal(Array.from({ length: 12 }, (_, i) => BigInt(i)));
+        expect(long!.map((e) => e.data.i)).to.deep.equal(Array.from({ length: 12 }, (_, i) => i));
+        expect(longAgain).to.deep.equal(long);
+        expect(longAgain).to.not.equal(long);
+        expect(short!.map((e) => [e.streamId, e.data.i])).to.deep.equal([[stream('short'), 100]]);
+        expect(missing).to.deep.equal([]);
+        // A read asked after an append returned sees it, whatever else is read with it.
+        await Promise.all(
+          Array.from({ length: 10 }, async (_, k) => {
+            await store.append(stream('short'), [ev('E', { i: 101 + k })], 'any');
+            const after = await store.readStream(stream('short'));
+            expect(after.map((e) => e.data.i)).to.include(101 + k);
+          }),
+        );
+      });
+
       it('a missing stream reads as empty', async () => {
         expect(await store.readStream(stream('nothing'))).to.deep.equal([]);
       });

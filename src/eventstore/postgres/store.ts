@@ -5,6 +5,7 @@ import type { Logger } from '../../shared/logger.js';
 import { appendNothing, refuseRepeatedIds, repeatedWrite } from '../appendRules.js';
 import { ES_APPEND_SQL, ES_APPEND_STATEMENT, appendParams } from './appendSql.js';
 import { COLUMNS, type EventRow, toRecorded } from './rows.js';
+import { coalescedStreamReads } from './streamReads.js';
 import { type TailPage, createTail } from './tail.js';
 import { createWakeups } from './wakeups.js';
 import {
@@ -194,7 +195,10 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     return rows.map(toRecorded);
   }
 
+  const readWholeStream = coalescedStreamReads(pool);
+
   async function readStream(streamId: string, opts: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    if (opts.fromRevision === undefined && opts.maxCount === undefined && opts.direction !== 'backwards') return readWholeStream(streamId);
     const backwards = opts.direction === 'backwards';
     const params: unknown[] = [streamId];
     let sql = `select ${COLUMNS} from es_events where stream_id = $1`;
