@@ -196,12 +196,19 @@ const VERIFIED_MAX = 10_000;
 
 function remembered(verify: (token: string) => Promise<Verified>): TokenVerifier {
   const verified = new Map<string, { identity: TokenIdentity; until: number }>();
+  // Requests that arrive with a token while it is being verified wait for that one check.
+  const pending = new Map<string, Promise<Verified>>();
   return async (token) => {
     const now = Date.now();
     const known = verified.get(token);
     if (known && known.until > now) return known.identity;
     if (known) verified.delete(token);
-    const { identity, expiresAt, shared } = await verify(token);
+    let check = pending.get(token);
+    if (!check) {
+      check = verify(token).finally(() => pending.delete(token));
+      pending.set(token, check);
+    }
+    const { identity, expiresAt, shared } = await check;
     if (!shared) return identity;
     if (verified.size >= VERIFIED_MAX) verified.clear();
     verified.set(token, { identity, until: Math.min(expiresAt, now + VERIFIED_TTL_MS) });

@@ -17,6 +17,30 @@ describe('token verification, remembered', () => {
     expect(err).to.be.instanceOf(TokenError);
   });
 
+  it('checks the signature once for requests that arrive together with a new token, and refuses every one of a bad token', async () => {
+    const subtle = globalThis.crypto.subtle;
+    const original = subtle.verify.bind(subtle);
+    let checks = 0;
+    subtle.verify = (...args: Parameters<SubtleCrypto['verify']>) => {
+      checks++;
+      return original(...args);
+    };
+    try {
+      const token = await mintToken(secret, { tenantId: 'tenant-001', userId: 'user-3', roles: ['sales_rep'] });
+      const identities = await Promise.all(Array.from({ length: 20 }, () => verify(token)));
+      expect(new Set(identities.map((i) => i.userId))).to.deep.equal(new Set(['user-3']));
+      expect(checks).to.equal(1);
+      const bad = `${token.slice(0, -4)}AAAA`;
+      const refused = await Promise.all(Array.from({ length: 5 }, () => verify(bad).catch((e: unknown) => e)));
+      expect(refused.every((e) => e instanceof TokenError)).to.equal(true);
+      // A failure is not remembered: the next attempt checks again.
+      await verify(bad).catch(() => undefined);
+      expect(checks).to.equal(3);
+    } finally {
+      subtle.verify = original;
+    }
+  });
+
   it('refuses a remembered token once it has expired', async () => {
     const exp = Math.floor(Date.now() / 1000) + 1;
     const token = await new SignJWT({ tenant_id: 'tenant-001', roles: ['sales_rep'] })
