@@ -33,8 +33,9 @@ export async function loadAggregate<C, E extends DomainEvent, S>(
 ): Promise<Loaded<E, S>> {
   const streamId = streamName({ category: aggregate.category, tenantId, aggregateId });
   const upTo = options.upToRevision;
-  const read = await store.readStream(streamId, upTo === undefined ? {} : { maxCount: Number(upTo) + 1 });
-  const events = read.map((r) => fromRecorded<E>(r));
+  // The whole stream, cut here: a whole-stream read goes with the other reads of the moment (streamReads.ts).
+  const read = await store.readStream(streamId);
+  const events = (upTo === undefined ? read : read.filter((r) => r.revision <= upTo)).map((r) => fromRecorded<E>(r));
   return { streamId, events, state: fold(aggregate.decider, events.map(toDomainEvent)), revision: events.at(-1)?.revision ?? -1n };
 }
 

@@ -3,7 +3,8 @@ import { forecastAggregate } from '../aggregates/forecast/index.js';
 import { type OpportunityState, opportunityAggregate } from '../aggregates/opportunity/index.js';
 import { forecastPipeline, snapshotCommand } from '../commands/forecasts.js';
 import { loadAggregate } from '../commands/load.js';
-import type { StoredEvent } from '../eventstore/envelope.js';
+import { type StoredEvent, toDomainEvent } from '../eventstore/envelope.js';
+import { fold } from '../aggregates/decider.js';
 import { FORECASTS_TABLE } from '../projections/forecasts.js';
 import { opportunitiesProjection } from '../projections/opportunities.js';
 import { type Workflow, command } from './workflow.js';
@@ -79,9 +80,8 @@ export const forecastRefresh: Workflow = {
   history: 'skip',
   async react(event, reads) {
     if (!movesPipeline(event)) return [];
-    const at = (revision: bigint) => loadAggregate(reads.store, opportunityAggregate, event.tenantId, event.aggregateId, { upToRevision: revision });
-    const before = event.revision > 0n ? (await at(event.revision - 1n)).state : undefined;
-    const after = (await at(event.revision)).state;
+    const { events, state: after } = await loadAggregate(reads.store, opportunityAggregate, event.tenantId, event.aggregateId, { upToRevision: event.revision });
+    const before = event.revision > 0n ? fold(opportunityAggregate.decider, events.slice(0, -1).map(toDomainEvent)) : undefined;
     const places = [...(before ? placeOf(before) : []), ...placeOf(after)];
     if (places.length === 0) return [];
     const forecasts = await affectedForecasts(reads.db, event.tenantId, places);
