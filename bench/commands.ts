@@ -41,7 +41,7 @@ export interface CommandBenchOptions {
   readonly cpuProfileDir?: string;
 }
 
-const SECRET = 'bench-secret-0123456789abcdef0123456789';
+export const SECRET = 'bench-secret-0123456789abcdef0123456789';
 const STAGES = ['QUALIFICATION', 'PROPOSAL', 'NEGOTIATION', 'PROSPECTING'];
 
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -89,18 +89,24 @@ function postgresCpuSeconds(dataDir: string): number {
   return total;
 }
 
-interface Service {
+export interface Service {
   readonly url: string;
   readonly child: ChildProcess;
   stop(): Promise<void>;
 }
 
-async function startService(url: string, main: string, cpuProfileDir: string | undefined, nodeFlags: readonly string[] = []): Promise<Service> {
+export async function startService(
+  url: string,
+  main: string,
+  cpuProfileDir: string | undefined,
+  nodeFlags: readonly string[] = [],
+  env: Readonly<Record<string, string>> = {},
+): Promise<Service> {
   const port = await freePort();
   const args = [...nodeFlags, ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), main];
   let output = '';
   const child = spawn(process.execPath, args, {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: url, JWT_SECRET: SECRET, LOG_LEVEL: 'warn' },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: url, JWT_SECRET: SECRET, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
@@ -126,7 +132,7 @@ async function startService(url: string, main: string, cpuProfileDir: string | u
 }
 
 /** One request on a keep-alive connection; resolves with the status once the body is read. */
-function send(agent: http.Agent, url: URL, method: string, headers: Record<string, string>, body: string): Promise<number> {
+export function send(agent: http.Agent, url: URL, method: string, headers: Record<string, string>, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
       res.resume();

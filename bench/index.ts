@@ -11,7 +11,7 @@ import { mintToken } from '../src/access/tokens.js';
 import { createLogger } from '../src/shared/logger.js';
 
 /**
- * npm run bench [-- --commands 2000 --concurrency 8 --rebuild-events 100000 --kafka-backlog 20000 --kafka-singles 200]
+ * npm run bench [-- --commands 2000 --concurrency 8 --rebuild-events 100000 --kafka-backlog 20000 --kafka-singles 200 --kafka-commands 200]
  *   W2 (bench/commands.ts): [--only w2] [--clients 16 --rate 500 --seconds 20 --soak-seconds 0 --users 100 --opportunities 1000 --cpu-prof DIR --service path/to/main.js --node-flags='--max-old-space-size=160']
  * Figures printed, nothing asserted: targets (seed 002: opportunity update < 300 ms p95) are
  * read off the output, not enforced by timed unit tests.
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     'kafka-backlog': { type: 'string', default: '20000' },
     'kafka-singles': { type: 'string', default: '200' },
+    'kafka-commands': { type: 'string', default: '200' },
     'rebuild-events': { type: 'string', default: '100000' },
     only: { type: 'string' },
     clients: { type: 'string', default: '16' },
@@ -161,7 +162,7 @@ try {
   await benchRebuilds({ url, db, events: Number(values['rebuild-events']), generate: true });
 
   // 4. Kafka outbound publish on a real broker (needs Java 17 and Maven, as the Kafka suites do).
-  await benchKafkaPublish({ url, db, backlog: Number(values['kafka-backlog']), singles: Number(values['kafka-singles']) });
+  await benchKafkaPublish({ url, db, backlog: Number(values['kafka-backlog']), singles: Number(values['kafka-singles']), commandToTopic: Number(values['kafka-commands']) });
 } finally {
   await database.drop();
 }

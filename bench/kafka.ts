@@ -12,6 +12,7 @@ import type { EventToAppend } from '../src/eventstore/port.js';
 import { streamName } from '../src/eventstore/streams.js';
 import { createLogger } from '../src/shared/logger.js';
 import { type Db, createDb } from '../src/db/knex.js';
+import { benchCommandToTopic } from './commandToTopic.js';
 import { benchDatabase } from './database.js';
 
 /**
@@ -29,6 +30,8 @@ export interface KafkaBenchOptions {
   readonly singles: number;
   /** The outbound's events per read and per send; its default when absent. */
   readonly batchSize?: number;
+  /** Stage changes timed HTTP → consumed from the topic, through the compiled service (built first); none when absent. */
+  readonly commandToTopic?: number;
 }
 
 const STAGES = ['QUALIFICATION', 'DISCOVERY', 'PROPOSAL', 'NEGOTIATION'];
@@ -132,6 +135,12 @@ export async function benchKafkaPublish(opts: KafkaBenchOptions): Promise<void> 
     latencies.sort((a, b) => a - b);
     const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor((q / 100) * latencies.length))]!.toFixed(1);
     console.log(`kafka outbound latency, append → Kafka ack, one at a time: ${opts.singles} events: p50 ${p(50)} ms, p95 ${p(95)} ms, p99 ${p(99)} ms`);
+
+    // 3. Through the whole service: an HTTP command until its event is consumed from the topic
+    // (the service's own outbound publishes it: this one stops).
+    await running.stop();
+    running = undefined;
+    if (opts.commandToTopic) await benchCommandToTopic({ url: opts.url, brokers: broker.brokers, commands: opts.commandToTopic });
   } finally {
     await running?.stop();
     await transport.close();
@@ -140,9 +149,10 @@ export async function benchKafkaPublish(opts: KafkaBenchOptions): Promise<void> 
   }
 }
 
-// npm run bench:kafka [-- backlog singles] [--url postgres://... of a migrated database]: this part alone.
+// npm run bench:kafka [-- backlog singles] [--url postgres://... of a migrated database] [--commands N: command → topic
+// through the compiled service; npm run build first]: this part alone.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values, positionals } = parseArgs({ options: { url: { type: 'string' }, batch: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ options: { url: { type: 'string' }, batch: { type: 'string' }, commands: { type: 'string' } }, allowPositionals: true });
   const database = values.url ? { url: values.url, db: createDb(values.url), drop: async () => undefined } : await benchDatabase('bench_kafka');
   try {
     await benchKafkaPublish({
@@ -151,6 +161,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       backlog: Number(positionals[0] ?? 20_000),
       singles: Number(positionals[1] ?? 200),
       ...(values.batch ? { batchSize: Number(values.batch) } : {}),
+      ...(values.commands ? { commandToTopic: Number(values.commands) } : {}),
     });
   } finally {
     if (values.url) await database.db.destroy();

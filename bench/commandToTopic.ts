@@ -1,0 +1,67 @@
+import http from 'node:http';
+import { mintToken } from '../src/access/tokens.js';
+import { createPlatformaticTransport } from '../src/bridges/kafka/platformatic.js';
+import { PUBLISHED_TOPICS } from '../src/bridges/kafka/topics.js';
+import { createLogger } from '../src/shared/logger.js';
+import { SECRET, send, startService } from './commands.js';
+
+const TOPIC = PUBLISHED_TOPICS.OpportunityStageChangedEvent;
+
+/**
+ * Issue 14's "command → topic": the compiled service (npm run build first) with its Kafka bridge
+ * on `brokers`, a sales rep's stage changes over HTTP one after another, each timed from the
+ * request's start until a consumer of the stage-change topic has the deal's message. The service
+ * runs its projections and workflows meanwhile, as in production. Figures only.
+ */
+export async function benchCommandToTopic(o: { readonly url: string; readonly brokers: string; readonly commands: number }): Promise<void> {
+  const service = await startService(o.url, 'dist/src/main.js', undefined, [], { KAFKA_BROKERS: o.brokers });
+  const transport = createPlatformaticTransport({ brokers: [o.brokers], log: createLogger('silent') });
+  const agent = new http.Agent({ keepAlive: true });
+  const deal = `CT-${Date.now()}`;
+  // Created here if the service's bridge has not yet: a consumer of a missing topic fails.
+  await transport.ensureTopics([TOPIC]);
+  const arrived: number[] = [];
+  const seen = new Set<string>();
+  const consumption = transport.consume(
+    `bench-command-to-topic-${deal}`,
+    [TOPIC.topic],
+    async (m) => {
+      // At least once: a redelivered event is not a new arrival.
+      const eventId = m.headers.eventId ?? '';
+      if (m.key?.toString() !== deal || seen.has(eventId)) return;
+      seen.add(eventId);
+      arrived.push(performance.now());
+    },
+    { fromBeginning: false },
+  );
+  try {
+    await consumption.ready;
+    const token = await mintToken(SECRET, { tenantId: 'bench', userId: 'rep-topic', roles: ['sales_rep'] }, { expiresIn: '1h' });
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const created = await send(agent, new URL('/api/v1/opportunities', service.url), 'POST', headers, JSON.stringify({ id: deal, customer_id: 'C-topic', amount: '1000.00', stage: 'PROSPECTING' }));
+    if (created !== 201) throw new Error(`bench: the deal was not created (${created})`);
+    const stages = ['QUALIFICATION', 'PROPOSAL', 'NEGOTIATION', 'PROSPECTING'];
+    const latencies: number[] = [];
+    for (let i = 0; i < o.commands; i++) {
+      const started = performance.now();
+      const status = await send(agent, new URL(`/api/v1/opportunities/${deal}/stage`, service.url), 'PUT', headers, JSON.stringify({ stage: stages[i % 4] }));
+      if (status !== 200) throw new Error(`bench: stage change ${i} answered ${status}`);
+      const deadline = Date.now() + 30_000;
+      while (arrived.length <= i) {
+        if (Date.now() > deadline) throw new Error(`bench: stage change ${i} never reached the topic`);
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      latencies.push(arrived[i]! - started);
+    }
+    latencies.sort((a, b) => a - b);
+    const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor((q / 100) * latencies.length))]!.toFixed(1);
+    console.log(
+      `kafka command → topic (HTTP stage change → consumed from ${TOPIC.topic}), one at a time: ${o.commands} commands: p50 ${p(50)} ms, p95 ${p(95)} ms, p99 ${p(99)} ms; target p95 <= 50 ms`,
+    );
+  } finally {
+    await consumption.stop();
+    await transport.close();
+    agent.destroy();
+    await service.stop();
+  }
+}
