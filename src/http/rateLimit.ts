@@ -104,6 +104,7 @@ export function createRateLimiter(connectionString: string, config: RateLimitCon
   /** The shared counts; per-instance memory while the database cannot be reached. */
   async function count(caller: string, now: number): Promise<SharedCounts> {
     const globalPoints = windows.globalLimit > 0 ? chunks.need(now) : 0;
+    if (windows.burstLimit === 0 && windows.minuteLimit === 0 && globalPoints === 0) return {}; // nothing to count
     if (now >= storeDownUntil) {
       try {
         const counts = await countShared({ burstKey: `rl_s:${caller}`, minuteKey: `rl_m:${caller}`, globalPoints });
