@@ -75,9 +75,7 @@ export async function benchKafkaPublish(opts: KafkaBenchOptions): Promise<void> 
   // The service's own settings (app.ts): how live subscriptions wake up is part of the latency.
   const store = createPostgresEventStore({ connection: opts.url });
   const acked = new Map<string, number>();
-  // KAFKA_PRODUCERS=N: the transport's producers (its default otherwise), for before/after runs.
-  const producers = process.env.KAFKA_PRODUCERS ? { producers: Number(process.env.KAFKA_PRODUCERS) } : {};
-  const transport = createPlatformaticTransport({ brokers: [broker.brokers], log, ...producers });
+  const transport = createPlatformaticTransport({ brokers: [broker.brokers], log });
   const outbound = () =>
     createKafkaOutbound({
       store,

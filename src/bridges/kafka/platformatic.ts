@@ -16,12 +16,9 @@ export interface PlatformaticTransportOptions {
   readonly maxWaitTimeInMs?: number;
   /** How often connected() is re-checked with a metadata request. */
   readonly probeEveryMs?: number;
-  /** Producers (connections) a send is split over by key; 2 when unset. */
-  readonly producers?: number;
 }
 
 const CREATE_WAIT_MS = 15_000;
-const PRODUCERS = 2;
 
 /**
  * @platformatic/kafka behind the bridge's transport interface.
@@ -34,12 +31,6 @@ const PRODUCERS = 2;
  * resent from the checkpoint never trips over the old one's sequence numbers.
  * Keys go to partitions as the Java client and kafkajs put them (murmur2 & 0x7fffffff), so
  * keys keep their partition, and their order, across the switch from kafkajs.
- *
- * A send is split by key over `producers` producers, each its own connection with one request
- * in flight, so that two produce requests (of different keys) are in flight at once: one key
- * always goes through one producer, so its messages keep their order. A send resolves only once
- * every part is acknowledged and fails if any part failed (after every part has settled, so no
- * part of it is still in flight when the bridge resends from its checkpoint).
  */
 export function createPlatformaticTransport(options: PlatformaticTransportOptions): KafkaTransport {
   const clientId = options.clientId ?? 'crm-pipeline';
@@ -52,23 +43,21 @@ export function createPlatformaticTransport(options: PlatformaticTransportOption
     retryDelay: 300,
   };
 
-  const producers: (Producer<Buffer, Buffer, string, string> | undefined)[] = Array.from(
-    { length: Math.max(1, options.producers ?? PRODUCERS) },
-    () => undefined,
-  );
+  let producer: Producer<Buffer, Buffer, string, string> | undefined;
   const consumptions = new Set<Consumption>();
   let closed = false;
   const probe = connectionProbe(base, options.probeEveryMs ?? 1_000, options.log);
 
-  function getProducer(i: number): Producer<Buffer, Buffer, string, string> {
-    return (producers[i] ??= new Producer<Buffer, Buffer, string, string>({
+  function getProducer(): Producer<Buffer, Buffer, string, string> {
+    producer ??= new Producer<Buffer, Buffer, string, string>({
       ...base,
       idempotent: true,
       retries: 5, // kept: the library turns an idempotent producer's retries <= 1 into "forever"
       partitioner: compatibilityPartitioner,
       autocreateTopics: false,
       serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
-    }));
+    });
+    return producer;
   }
 
   async function ensureTopics(specs: readonly TopicSpec[]): Promise<TopicCheck[]> {
@@ -113,16 +102,9 @@ export function createPlatformaticTransport(options: PlatformaticTransportOption
   async function send(messages: readonly OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
     if (closed) throw new Error('Kafka transport is closed');
-    const groups: OutgoingMessage[][] = producers.map(() => []);
-    for (const m of messages) groups[m.key === null ? 0 : keyGroup(m.key, producers.length)]!.push(m);
-    const results = await Promise.allSettled(groups.map((g, i) => (g.length ? sendWith(i, g) : Promise.resolve())));
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-  }
-
-  async function sendWith(i: number, messages: readonly OutgoingMessage[]): Promise<void> {
-    const p = getProducer(i);
+    const p = getProducer();
     try {
+      // One call: messages of one partition go in one batch, in array order.
       await p.send({
         messages: messages.map((m) => ({
           topic: m.topic,
@@ -132,17 +114,10 @@ export function createPlatformaticTransport(options: PlatformaticTransportOption
         })),
       });
     } catch (err) {
-      if (producers[i] === p) producers[i] = undefined;
+      if (producer === p) producer = undefined;
       await p.close().catch(() => undefined);
       throw plainError(err);
     }
-  }
-
-  /** Which producer sends a key's messages: any fixed function of the key keeps them in order. */
-  function keyGroup(key: string, n: number): number {
-    let h = 0;
-    for (let k = 0; k < key.length; k++) h = (h * 31 + key.charCodeAt(k)) | 0;
-    return (h >>> 0) % n;
   }
 
   function consume(
@@ -167,8 +142,9 @@ export function createPlatformaticTransport(options: PlatformaticTransportOption
     closed = true;
     await Promise.all([...consumptions].map((c) => c.stop()));
     await probe.close();
-    const ps = producers.splice(0, producers.length, ...producers.map(() => undefined));
-    await Promise.all(ps.map((p) => p?.close().catch(() => undefined)));
+    const p = producer;
+    producer = undefined;
+    if (p) await p.close().catch(() => undefined);
   }
 
   return { ensureTopics, send, consume, connected: probe.connected, close };
