@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { mintToken } from '../src/access/tokens.js';
+import { cpuSeconds, postgresCpuSeconds } from './cpu.js';
 
 /**
  * W2 (issue 14): stage changes over HTTP against the service as a separate process, compiled as
@@ -61,32 +62,6 @@ async function freePort(): Promise<number> {
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
-}
-
-/** CPU seconds (user + system) of a process, from /proc/<pid>/stat (clock ticks of 10 ms). */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0; // gone
-  }
-}
-
-/** CPU seconds of the PostgreSQL server's backends: the children of its postmaster (first line of postmaster.pid). */
-function postgresCpuSeconds(dataDir: string): number {
-  const postmaster = Number(readFileSync(`${dataDir}/postmaster.pid`, 'utf8').split('\n')[0]);
-  let total = cpuSeconds(postmaster);
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      if (Number(stat[1]) === postmaster) total += cpuSeconds(Number(entry));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return total;
 }
 
 export interface Service {

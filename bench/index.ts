@@ -56,7 +56,7 @@ const { url, db } = database;
 
 try {
   // 1. W1 (issue 14): 16 writers, 400 streams × 10 appends, exact expected revision, beside pgbench.
-  if (values.only !== 'w2') await benchW1({ url });
+  if (values.only !== 'w2') await benchW1({ url, pgDataDir: '.data/bench-pg' });
 
   // W2: the command path against the compiled service as its own process (bench/commands.ts).
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { SCHEMA_VERSION, toEventToAppend } from '../src/eventstore/envelope.js';
 import { createPostgresEventStore } from '../src/eventstore/postgres/store.js';
+import { postgresCpuSeconds } from './cpu.js';
 import { benchDatabase } from './database.js';
 
 /**
@@ -22,16 +23,21 @@ export interface W1Options {
   readonly writers?: number;
   readonly streams?: number;
   readonly appendsPerStream?: number;
+  /** The server's data directory, for its CPU per append (from /proc); not printed without. */
+  readonly pgDataDir?: string;
 }
 
 export async function benchW1(opts: W1Options): Promise<{ appendsPerSecond: number; pgbench: number | undefined }> {
   const writers = opts.writers ?? 16;
   const streams = opts.streams ?? 400;
   const per = opts.appendsPerStream ?? 10;
-  const store = createPostgresEventStore({ connection: opts.url });
+  // W1_IN_FLIGHT=N: the store's append calls in flight at once (0: every append alone); its default otherwise.
+  const inFlight = process.env.W1_IN_FLIGHT === undefined ? undefined : Number(process.env.W1_IN_FLIGHT);
+  const store = createPostgresEventStore({ connection: opts.url, appendGroups: inFlight === undefined ? undefined : inFlight > 0 && { maxInFlight: inFlight } });
   const run = randomUUID().slice(0, 8);
   let appendsPerSecond: number;
   let clientCpuUs = 0;
+  let serverCpuUs: number | undefined;
   // pgbench for 5 s just before W1 and 5 s just after, averaged: on a shared machine the load
   // changes within a minute, and the ratio must compare like with like.
   const pgbBefore = await pgbench(opts.url, writers);
@@ -46,6 +52,7 @@ export async function benchW1(opts: W1Options): Promise<{ appendsPerSecond: numb
     );
     let next = 0;
     const cpu0 = process.cpuUsage();
+    const pgCpu0 = opts.pgDataDir ? postgresCpuSeconds(opts.pgDataDir) : 0;
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: writers }, async () => {
@@ -60,6 +67,7 @@ export async function benchW1(opts: W1Options): Promise<{ appendsPerSecond: numb
     appendsPerSecond = (streams * per) / ((performance.now() - t0) / 1000);
     const cpu = process.cpuUsage(cpu0);
     clientCpuUs = (cpu.user + cpu.system) / (streams * per);
+    if (opts.pgDataDir) serverCpuUs = ((postgresCpuSeconds(opts.pgDataDir) - pgCpu0) * 1e6) / (streams * per);
   } finally {
     await store.close();
   }
@@ -67,7 +75,7 @@ export async function benchW1(opts: W1Options): Promise<{ appendsPerSecond: numb
   const pgb = pgbBefore === undefined || pgbAfter === undefined ? undefined : (pgbBefore + pgbAfter) / 2;
   const ratio = pgb === undefined ? '' : ` = ${(appendsPerSecond / pgb).toFixed(2)} of pgbench`;
   console.log(
-    `W1 event store: ${writers} writers, ${streams} streams × ${per} appends, exact expected revision: ${Math.round(appendsPerSecond)} appends/s${ratio}, ${Math.round(clientCpuUs)} µs of Node CPU each (target ≥ 4,500/s and ≥ 0.45)`,
+    `W1 event store: ${writers} writers, ${streams} streams × ${per} appends, exact expected revision: ${Math.round(appendsPerSecond)} appends/s${ratio}, ${Math.round(clientCpuUs)} µs of Node CPU${serverCpuUs === undefined ? '' : ` and ${Math.round(serverCpuUs)} µs of PostgreSQL CPU`} each (target ≥ 4,500/s and ≥ 0.45)`,
   );
   console.log(pgb === undefined ? 'pgbench not installed' : `pgbench: single-row insert per transaction, ${writers} clients, same PostgreSQL: ${Math.round(pgb)} tps (${Math.round(pgbBefore!)} before W1, ${Math.round(pgbAfter!)} after)`);
   return { appendsPerSecond, pgbench: pgb };
@@ -124,7 +132,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   } else {
     const database = await benchDatabase('bench_w1');
     try {
-      await benchW1({ url: database.url });
+      await benchW1({ url: database.url, pgDataDir: '.data/bench-pg' });
     } finally {
       await database.drop();
     }

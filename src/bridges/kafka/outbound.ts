@@ -154,24 +154,51 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
     state.topicsEnsured = true;
   }
 
+  /**
+   * The previous batch's checkpoint write, under way while this batch is encoded and sent (the
+   * send does not wait for it, which was a round trip and a commit per batch). Writes stay in
+   * order and conditional: each batch awaits the one before its own, and one that failed fails
+   * that batch. A checkpoint only ever follows Kafka's ack of its batch, so a crash resends from
+   * the last stored one: at least once, as before.
+   */
+  let checkpointWrite: Promise<void> | undefined;
+  async function previousCheckpoint(): Promise<void> {
+    const write = checkpointWrite;
+    checkpointWrite = undefined;
+    await write;
+  }
+
   /** Sends a batch, then moves the checkpoint: at least once, in order per key. */
   const subscriber: Subscriber = {
     name: gateway.name,
     version: gateway.version,
     eventTypes,
     async handle(events, commit) {
-      if (!state.topicsEnsured) await ensureTopics(); // after a failed send
-      const messages = await gateway.toMessages(events);
       try {
-        await opts.transport.send(messages);
+        if (!state.topicsEnsured) await ensureTopics(); // after a failed send
+        const messages = await gateway.toMessages(events);
+        try {
+          await opts.transport.send(messages);
+        } catch (err) {
+          state.topicsEnsured = false; // a deleted topic is recreated on the retry
+          opts.metrics?.kafkaPublishErrors.inc();
+          throw err;
+        }
+        state.published += messages.length;
+        for (const m of messages) opts.metrics?.kafkaMessagesPublished.inc({ topic: m.topic });
       } catch (err) {
-        state.topicsEnsured = false; // a deleted topic is recreated on the retry
-        opts.metrics?.kafkaPublishErrors.inc();
+        // The subscription resumes from the stored checkpoint: the write before this batch lands first.
+        await previousCheckpoint().catch(() => undefined);
         throw err;
       }
-      state.published += messages.length;
-      for (const m of messages) opts.metrics?.kafkaMessagesPublished.inc({ topic: m.topic });
-      await commit(opts.db);
+      await previousCheckpoint();
+      const write = commit(opts.db);
+      // Awaited by the next batch or by stop(); a failure meanwhile shows in the status.
+      write.catch((err: unknown) => {
+        state.lastError = errorMessage(err);
+        state.lastErrorAt = new Date().toISOString();
+      });
+      checkpointWrite = write;
     },
   };
 
@@ -203,6 +230,7 @@ export function createKafkaOutbound(opts: OutboundOptions): KafkaOutbound {
     },
     async stop() {
       await running?.stop();
+      await previousCheckpoint().catch(() => undefined);
     },
     subscription: () => running,
     async status() {

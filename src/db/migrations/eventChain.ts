@@ -3,6 +3,7 @@ import { GENESIS, eventHash } from '../../eventstore/chain.js';
 import type { RecordedEvent } from '../../eventstore/port.js';
 import { EVENT_STORE_DDL } from '../../eventstore/postgres/schema.js';
 import { CHAINED_APPEND_DDL, SINGLE_EVENT_APPEND_DDL } from '../../eventstore/postgres/appendSql.js';
+import { APPEND_GROUP_DDL, APPEND_GROUP_DROP } from '../../eventstore/postgres/appendGroupSql.js';
 import { COLUMNS, type EventRow, toRecorded } from '../../eventstore/postgres/rows.js';
 import type { Migration } from './index.js';
 
@@ -39,7 +40,7 @@ async function chainExistingEvents(knex: Knex): Promise<number> {
   }
 }
 
-/** Migrations of the event store's hash chain (names 1600-1699) and of es_append since (1850-1899). */
+/** Migrations of the event store's hash chain (names 1600-1699) and of es_append since (1850-1899, 1900-1949). */
 export const eventChainMigrations: readonly Migration[] = [
   {
     name: '1600_event_chain',
@@ -62,5 +63,12 @@ export const eventChainMigrations: readonly Migration[] = [
     // Same signature, checks and chain: only how one event is inserted changes (appendSql.ts).
     up: async (knex) => void (await knex.raw(SINGLE_EVENT_APPEND_DDL)),
     down: async (knex) => void (await knex.raw(CHAINED_APPEND_DDL)), // idempotent: 1600's function again
+  },
+  {
+    name: '1900_es_append_group',
+    // A new function beside es_append (appendGroupSql.ts): single-event appends to distinct
+    // streams in one call and one commit, answered per append.
+    up: async (knex) => void (await knex.raw(APPEND_GROUP_DDL)),
+    down: async (knex) => void (await knex.raw(APPEND_GROUP_DROP)),
   },
 ];

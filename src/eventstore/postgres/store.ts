@@ -4,6 +4,9 @@ import { type Incident, incident } from '../../shared/incident.js';
 import type { Logger } from '../../shared/logger.js';
 import { appendNothing, refuseRepeatedIds, repeatedWrite } from '../appendRules.js';
 import { ES_APPEND_SQL, ES_APPEND_STATEMENT, appendParams } from './appendSql.js';
+import { groupRunner } from './appendGroup.js';
+import type { GroupedAppend } from './appendGroupSql.js';
+import { createAppendGroups } from './appendGroups.js';
 import { COLUMNS, type EventRow, toRecorded } from './rows.js';
 import { coalescedStreamReads } from './streamReads.js';
 import { type TailPage, createTail } from './tail.js';
@@ -65,7 +68,14 @@ export interface PostgresEventStoreOptions {
   readonly timeouts?: DatabaseTimeouts;
   /** For the LISTEN wake-up's outages (one line each); silent without. */
   readonly log?: Logger;
+  /**
+   * Single-event appends: at most `maxInFlight` calls at once, those arriving meanwhile go
+   * together in the next (appendGroups.ts); false sends every append alone.
+   */
+  readonly appendGroups?: { readonly maxInFlight: number; readonly maxGroup?: number } | false;
 }
+
+const APPEND_GROUPS = { maxInFlight: 2, maxGroup: 64 };
 
 /** The LISTEN connection, when lost, is opened again after this long at first, doubling to the cap. */
 const RELISTEN_MS = { first: 250, max: 10_000 };
@@ -162,6 +172,15 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
       const [last] = await readStream(streamId, { direction: 'backwards', maxCount: 1 });
       return appendNothing(streamId, expected, last);
     }
+    if (groups && events.length === 1) return groups.submit(streamId, { streamId, event: events[0]!, expected });
+    return appendAlone(streamId, events, expected);
+  }
+
+  async function appendAlone(
+    streamId: string,
+    events: readonly EventToAppend[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
     // A checked-out client rather than pool.query: pg-pool destroys the connection of any
     // query that fails, and a revision conflict is routine, not a broken connection.
     const client = await pool.connect();
@@ -187,6 +206,15 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
       position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.seq!) },
     };
   }
+
+  const groupOptions = options.appendGroups === undefined ? APPEND_GROUPS : options.appendGroups;
+  const groups = groupOptions
+    ? createAppendGroups<GroupedAppend, AppendResult>({
+        maxInFlight: groupOptions.maxInFlight,
+        maxGroup: groupOptions.maxGroup ?? APPEND_GROUPS.maxGroup,
+        run: groupRunner({ pool, appendAlone, storedIds, announce: announceAppend }),
+      })
+    : undefined;
 
   async function storedIds(events: readonly EventToAppend[]) {
     const { rows } = await pool.query<EventRow>(`select ${COLUMNS} from es_events where event_id = any($1::uuid[])`, [
