@@ -14,8 +14,6 @@ export interface RowModel<R extends Row = Row> {
   readonly table: string;
   readonly keyColumns: readonly string[];
   keyOf(event: StoredEvent): R;
-  /** jsonb columns: written as JSON text. */
-  readonly jsonColumns?: readonly string[];
   /** The row after the event; undefined to leave it as it is (or absent). */
   reduce(row: R | undefined, event: StoredEvent): R | undefined;
   /**
@@ -25,7 +23,8 @@ export interface RowModel<R extends Row = Row> {
   derive?(row: R): R;
 }
 
-const CHUNK = 1000;
+/** Rows per statement: sent as one jsonb parameter, so the statement's text stays short. */
+const CHUNK = 5000;
 
 export const rowKey = (model: RowModel, r: Row) => model.keyColumns.map((c) => String(r[c])).join('\u0000');
 
@@ -44,33 +43,60 @@ export function reduceRows<R extends Row>(model: RowModel<R>, rows: Map<string, 
   return dirty;
 }
 
-/** Inserts or replaces whole rows, a thousand per statement. */
+/**
+ * The rows as jsonb_populate_recordset's argument: the table's own row type converts each
+ * value, so one parameter carries a thousand rows, and neither knex nor the server handles
+ * tens of thousands of bindings. jsonb columns travel as JSON values, not text.
+ */
+const asRecordset = (rows: readonly Row[]) => JSON.stringify(rows);
+
+/** Inserts or replaces whole rows: one statement per set of columns and CHUNK rows. */
 export async function upsertRows<R extends Row>(trx: Knex.Transaction, model: RowModel<R>, rows: readonly R[]): Promise<void> {
-  const json = new Set(model.jsonColumns ?? []);
-  const out = rows.map((r) => Object.fromEntries(Object.entries(r).map(([c, v]) => [c, json.has(c) && v !== null ? JSON.stringify(v) : v])));
-  for (let i = 0; i < out.length; i += CHUNK) {
-    await trx(model.table)
-      .insert(out.slice(i, i + CHUNK))
-      .onConflict(model.keyColumns as string[])
-      .merge();
+  const id = (c: string) => trx.client.wrapIdentifier(c) as string;
+  const table = id(model.table);
+  // Rows that lack a column take its default on insert (as knex's multi-row insert did), so
+  // rows are grouped by the columns they have.
+  const byColumns = new Map<string, R[]>();
+  for (const r of rows) {
+    const cols = Object.keys(r).join(',');
+    const group = byColumns.get(cols);
+    if (group) group.push(r);
+    else byColumns.set(cols, [r]);
   }
+  for (const group of byColumns.values()) {
+    const cols = Object.keys(group[0]!);
+    const list = cols.map(id).join(', ');
+    const updates = cols.filter((c) => !model.keyColumns.includes(c)).map((c) => `${id(c)} = excluded.${id(c)}`);
+    const sql =
+      `insert into ${table} (${list}) select ${list} from jsonb_populate_recordset(null::${table}, ?::jsonb)` +
+      ` on conflict (${model.keyColumns.map(id).join(', ')}) do ${updates.length ? `update set ${updates.join(', ')}` : 'nothing'}`;
+    for (let i = 0; i < group.length; i += CHUNK) await trx.raw(sql, [asRecordset(group.slice(i, i + CHUNK))]);
+  }
+}
+
+/** The stored rows with these keys (key columns of each as a row), CHUNK keys per statement. */
+async function selectRows<R extends Row>(trx: Knex.Transaction, model: RowModel<R>, keys: readonly Row[]): Promise<R[]> {
+  const id = (c: string) => trx.client.wrapIdentifier(c) as string;
+  const cols = model.keyColumns.map(id).join(', ');
+  const table = id(model.table);
+  const sql = `select * from ${table} where (${cols}) in (select ${cols} from jsonb_populate_recordset(null::${table}, ?::jsonb))`;
+  const found: R[] = [];
+  for (let i = 0; i < keys.length; i += CHUNK) {
+    const { rows } = await trx.raw<{ rows: R[] }>(sql, [asRecordset(keys.slice(i, i + CHUNK))]);
+    found.push(...rows);
+  }
+  return found;
 }
 
 export async function applyRows<R extends Row>(trx: Knex.Transaction, model: RowModel<R>, events: readonly StoredEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const wanted = new Map<string, unknown[]>();
+  const wanted = new Map<string, Row>();
   for (const e of events) {
     const k = model.keyOf(e);
-    wanted.set(rowKey(model, k), model.keyColumns.map((c) => k[c]));
+    wanted.set(rowKey(model, k), k);
   }
   const rows = new Map<string, R>();
-  const keys = [...wanted.values()];
-  for (let i = 0; i < keys.length; i += CHUNK) {
-    const found = (await trx(model.table)
-      .whereIn(model.keyColumns as string[], keys.slice(i, i + CHUNK) as Knex.Value[][])
-      .select()) as R[];
-    for (const r of found) rows.set(rowKey(model, r), r);
-  }
+  for (const r of await selectRows(trx, model, [...wanted.values()])) rows.set(rowKey(model, r), r);
   const dirty = reduceRows(model, rows, events);
   await upsertRows(trx, model, [...dirty].map((k) => rows.get(k)!));
 }
