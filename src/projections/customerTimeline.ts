@@ -5,6 +5,7 @@ import { OPPORTUNITY_EVENT_TYPES, type OpportunityEvent } from '../aggregates/op
 import { TASK_EVENT_TYPES, type TaskEvent } from '../aggregates/task/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Projection } from './projection.js';
+import { writeRows } from './rows.js';
 
 export const CUSTOMER_TIMELINE_TABLE = 'customer_timeline';
 
@@ -225,11 +226,9 @@ async function addRun(trx: Trx, run: readonly StoredEvent[]): Promise<void> {
     if (!entry) continue;
     // An entry already there wins over a repeated creation (on conflict do nothing), here as in the table.
     if (e.eventType === 'OpportunityCreatedEvent' && !firsts.has(key(e.tenantId, entry.entry_id))) firsts.set(key(e.tenantId, entry.entry_id), entry);
-    rows.push({ tenant_id: e.tenantId, ...entry, details: JSON.stringify(entry.details) });
+    rows.push({ tenant_id: e.tenantId, ...entry });
   }
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    await trx(CUSTOMER_TIMELINE_TABLE).insert(rows.slice(i, i + CHUNK)).onConflict(['tenant_id', 'entry_id']).ignore();
-  }
+  await writeRows(trx, CUSTOMER_TIMELINE_TABLE, ['tenant_id', 'entry_id'], rows, 'ignore');
 }
 
 /** The events that change existing rows: a reassigned deal, activities' and tasks' edits. */

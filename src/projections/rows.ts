@@ -50,13 +50,14 @@ export function reduceRows<R extends Row>(model: RowModel<R>, rows: Map<string, 
  */
 const asRecordset = (rows: readonly Row[]) => JSON.stringify(rows);
 
-/** Inserts or replaces whole rows: one statement per set of columns and CHUNK rows. */
-export async function upsertRows<R extends Row>(trx: Knex.Transaction, model: RowModel<R>, rows: readonly R[]): Promise<void> {
+/**
+ * Inserts rows, one statement per set of columns and CHUNK rows; a row whose key is stored
+ * already replaces it ('update') or is dropped ('ignore'). Rows that lack a column take its
+ * default on insert (as knex's multi-row insert did), hence the grouping by columns.
+ */
+export async function writeRows(trx: Knex.Transaction, table: string, keyColumns: readonly string[], rows: readonly Row[], conflict: 'update' | 'ignore'): Promise<void> {
   const id = (c: string) => trx.client.wrapIdentifier(c) as string;
-  const table = id(model.table);
-  // Rows that lack a column take its default on insert (as knex's multi-row insert did), so
-  // rows are grouped by the columns they have.
-  const byColumns = new Map<string, R[]>();
+  const byColumns = new Map<string, Row[]>();
   for (const r of rows) {
     const cols = Object.keys(r).join(',');
     const group = byColumns.get(cols);
@@ -66,13 +67,17 @@ export async function upsertRows<R extends Row>(trx: Knex.Transaction, model: Ro
   for (const group of byColumns.values()) {
     const cols = Object.keys(group[0]!);
     const list = cols.map(id).join(', ');
-    const updates = cols.filter((c) => !model.keyColumns.includes(c)).map((c) => `${id(c)} = excluded.${id(c)}`);
+    const updates = conflict === 'update' ? cols.filter((c) => !keyColumns.includes(c)).map((c) => `${id(c)} = excluded.${id(c)}`) : [];
     const sql =
-      `insert into ${table} (${list}) select ${list} from jsonb_populate_recordset(null::${table}, ?::jsonb)` +
-      ` on conflict (${model.keyColumns.map(id).join(', ')}) do ${updates.length ? `update set ${updates.join(', ')}` : 'nothing'}`;
+      `insert into ${id(table)} (${list}) select ${list} from jsonb_populate_recordset(null::${id(table)}, ?::jsonb)` +
+      ` on conflict (${keyColumns.map(id).join(', ')}) do ${updates.length ? `update set ${updates.join(', ')}` : 'nothing'}`;
     for (let i = 0; i < group.length; i += CHUNK) await trx.raw(sql, [asRecordset(group.slice(i, i + CHUNK))]);
   }
 }
+
+/** Inserts or replaces whole rows. */
+export const upsertRows = <R extends Row>(trx: Knex.Transaction, model: RowModel<R>, rows: readonly R[]): Promise<void> =>
+  writeRows(trx, model.table, model.keyColumns, rows, 'update');
 
 /** The stored rows with these keys (key columns of each as a row), CHUNK keys per statement. */
 async function selectRows<R extends Row>(trx: Knex.Transaction, model: RowModel<R>, keys: readonly Row[]): Promise<R[]> {

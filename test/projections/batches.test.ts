@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import type { OpportunityEvent } from '../../src/aggregates/opportunity/events.js';
+import type { TerritoryEvent } from '../../src/aggregates/territory/events.js';
 import { SCHEMA_VERSION, type StoredEvent, fromRecorded, toEventToAppend } from '../../src/eventstore/envelope.js';
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
 import { customerTimelineProjection } from '../../src/projections/customerTimeline.js';
@@ -8,6 +9,7 @@ import { opportunitiesProjection } from '../../src/projections/opportunities.js'
 import type { Projection } from '../../src/projections/projection.js';
 import { salesAnalyticsProjection } from '../../src/projections/salesAnalytics.js';
 import { segmentFactsProjection } from '../../src/projections/segmentFacts.js';
+import { territoriesProjection } from '../../src/projections/territories.js';
 import type { Amount } from '../../src/shared/money.js';
 import { type TestDatabase, freshDatabase } from '../support/postgres.js';
 
@@ -43,6 +45,9 @@ function eventOf(opp: number, n: number): OpportunityEvent {
     // Changes rows the later entries copy from (the timeline's owner): batches must keep the order.
     return { type: 'OpportunityReassignedEvent', data: { opportunityId, fromOwnerId: `rep-${opp % 2}`, toOwnerId: 'rep-new', reason: null } };
   }
+  if (n === 7) {
+    return { type: 'OpportunityTerritoryAssignedEvent', data: { opportunityId, fromTerritoryId: `T-${opp % 2}`, toTerritoryId: 'T-9', reason: 'rebalance' } };
+  }
   if (n % 4 === 0) {
     return { type: 'OpportunityUpdatedEvent', data: { opportunityId, changedFields: ['expectedCloseDate', 'probability'], expectedCloseDate: `2026-0${1 + (n % 9)}-15`, probability: 60 - n } };
   }
@@ -55,7 +60,7 @@ function eventOf(opp: number, n: number): OpportunityEvent {
 describe('projection batch handlers equal per-event handling', function () {
   this.timeout(60_000);
   let database: TestDatabase;
-  let events: StoredEvent[];
+  let log: StoredEvent[];
 
   before(async () => {
     database = await freshDatabase('batches');
@@ -72,15 +77,29 @@ describe('projection batch handlers equal per-event handling', function () {
         });
         await store.append(`opportunity-t1:OPP-${opp}`, [e], n === 0 ? 'no_stream' : BigInt(n - 1));
       }
+      // A territory's own events between the deals' (territories: kept in order beside the assignments).
+      const territory: TerritoryEvent =
+        n === 0
+          ? { type: 'TerritoryCreatedEvent', data: { territoryId: 'T-9', name: 'North', ownerId: 'rep-0', region: 'EMEA', rule: null } }
+          : n % 3 === 0
+            ? { type: 'TerritoryDeactivatedEvent', data: { territoryId: 'T-9', reason: null } }
+            : n % 3 === 1
+              ? { type: 'TerritoryReactivatedEvent', data: { territoryId: 'T-9' } }
+              : { type: 'TerritoryUpdatedEvent', data: { territoryId: 'T-9', changedFields: ['name'], name: `North ${n}` } };
+      const meta = { correlationId: 'c', causationId: null, userId: 'u-t', schemaVersion: SCHEMA_VERSION };
+      const t = toEventToAppend(territory, { eventId: randomUUID(), timestamp: new Date(Date.UTC(2026, 0, 5, 9 + n)), aggregateId: 'T-9', tenantId: 't1', metadata: meta });
+      await store.append('territory-t1:T-9', [t], n === 0 ? 'no_stream' : BigInt(n - 1));
     }
-    events = (await store.readAll({ maxCount: 1000 })).map((r) => fromRecorded(r));
+    log = (await store.readAll({ maxCount: 1000 })).map((r) => fromRecorded(r));
     await store.close();
   });
 
   after(async () => database.drop());
 
-  for (const p of [opportunitiesProjection, salesAnalyticsProjection, customerTimelineProjection, segmentFactsProjection]) {
+  for (const p of [opportunitiesProjection, salesAnalyticsProjection, customerTimelineProjection, segmentFactsProjection, territoriesProjection]) {
     it(`${p.name}: one batch, batches of 7, and one event at a time give the same rows`, async () => {
+      // What its subscription reads: the log filtered to its types.
+      const events = log.filter((e) => p.eventTypes.includes(e.eventType));
       let oneByOne: unknown[] = [];
       let whole: unknown[] = [];
       let sevens: unknown[] = [];
