@@ -105,3 +105,23 @@ export async function applyRows<R extends Row>(trx: Knex.Transaction, model: Row
   const dirty = reduceRows(model, rows, events);
   await upsertRows(trx, model, [...dirty].map((k) => rows.get(k)!));
 }
+
+/** What an event does to its aggregate's row: creates it (a replay keeps the stored one) or changes columns of it. */
+export type RowEffect = { readonly create: Row } | { readonly change: Row } | undefined;
+
+/**
+ * A row model for read models written as insert-or-ignore of a created row and updates of
+ * columns: the same rows, but a batch costs two statements (applyRows) instead of one per event.
+ * An update of an absent row changes nothing, as the UPDATE did.
+ */
+export function keyedRows(spec: Pick<RowModel, 'table' | 'keyColumns' | 'keyOf'> & { effect(e: StoredEvent): RowEffect }): RowModel {
+  return {
+    ...spec,
+    reduce(row, e) {
+      const effect = spec.effect(e);
+      if (!effect) return undefined;
+      if ('create' in effect) return row ? undefined : { ...spec.keyOf(e), ...effect.create };
+      return row ? { ...row, ...effect.change } : undefined;
+    },
+  };
+}

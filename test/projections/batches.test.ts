@@ -1,9 +1,12 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import type { OpportunityEvent } from '../../src/aggregates/opportunity/events.js';
+import type { ActivityEvent } from '../../src/aggregates/activity/events.js';
+import type { TaskEvent } from '../../src/aggregates/task/events.js';
 import type { TerritoryEvent } from '../../src/aggregates/territory/events.js';
 import { SCHEMA_VERSION, type StoredEvent, fromRecorded, toEventToAppend } from '../../src/eventstore/envelope.js';
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
+import { activitiesProjection, tasksProjection } from '../../src/projections/activities.js';
 import { customerTimelineProjection } from '../../src/projections/customerTimeline.js';
 import { opportunitiesProjection } from '../../src/projections/opportunities.js';
 import type { Projection } from '../../src/projections/projection.js';
@@ -57,6 +60,35 @@ function eventOf(opp: number, n: number): OpportunityEvent {
   };
 }
 
+/** An activity's and a task's n-th events: every kind, and a creation repeated (a replay changes nothing). */
+function workOf(n: number): { activity: ActivityEvent; task: TaskEvent } {
+  const relatedTo = { type: 'opportunity' as const, id: 'OPP-1' };
+  const created = n === 0 || n === 6;
+  const activity: ActivityEvent = created
+    ? { type: 'ActivityCreatedEvent', data: { activityId: 'ACT-1', type: 'call', subject: `Call ${n}`, description: null, relatedTo, ownerId: 'rep-0', dueDate: '2026-02-01', priority: 'normal', status: 'planned', completedDate: null, createdBy: 'u-0' } }
+    : (
+      [
+        { type: 'ActivityUpdatedEvent', data: { activityId: 'ACT-1', changedFields: ['subject', 'relatedTo'], updatedBy: 'u-0', subject: `Call ${n}`, relatedTo: { type: 'customer', id: 'CUST-1' } } },
+        { type: 'ActivityCompletedEvent', data: { activityId: 'ACT-1', completedBy: 'u-1', completedDate: '2026-02-02T10:00:00Z', outcome: 'done' } },
+        { type: 'ActivityReopenedEvent', data: { activityId: 'ACT-1', reopenedBy: 'u-1' } },
+        { type: 'ActivityReassignedEvent', data: { activityId: 'ACT-1', fromOwnerId: 'rep-0', ownerId: `rep-${n}`, reassignedBy: 'u-0', reason: null } },
+        { type: 'ActivityCancelledEvent', data: { activityId: 'ACT-1', cancelledBy: 'u-0', reason: 'gone' } },
+      ] satisfies ActivityEvent[]
+    )[n % 5]!;
+  const task: TaskEvent = created
+    ? { type: 'TaskCreatedEvent', data: { taskId: 'TASK-1', title: `Task ${n}`, description: null, assigneeId: 'rep-0', relatedTo: null, dueDate: '2026-02-01', priority: 'high', taskType: 'call', createdBy: 'u-0' } }
+    : (
+      [
+        { type: 'TaskUpdatedEvent', data: { taskId: 'TASK-1', changedFields: ['title', 'relatedTo'], updatedBy: 'u-0', title: `Task ${n}`, relatedTo } },
+        { type: 'TaskCompletedEvent', data: { taskId: 'TASK-1', completedBy: 'u-1', completedAt: '2026-02-02T10:00:00Z', note: null } },
+        { type: 'TaskReopenedEvent', data: { taskId: 'TASK-1', reopenedBy: 'u-1', reason: null } },
+        { type: 'TaskReassignedEvent', data: { taskId: 'TASK-1', fromAssigneeId: 'rep-0', assigneeId: `rep-${n}`, reassignedBy: 'u-0', reason: null } },
+        { type: 'TaskCancelledEvent', data: { taskId: 'TASK-1', cancelledBy: 'u-0', reason: 'gone' } },
+      ] satisfies TaskEvent[]
+    )[n % 5]!;
+  return { activity, task };
+}
+
 describe('projection batch handlers equal per-event handling', function () {
   this.timeout(60_000);
   let database: TestDatabase;
@@ -89,6 +121,11 @@ describe('projection batch handlers equal per-event handling', function () {
       const meta = { correlationId: 'c', causationId: null, userId: 'u-t', schemaVersion: SCHEMA_VERSION };
       const t = toEventToAppend(territory, { eventId: randomUUID(), timestamp: new Date(Date.UTC(2026, 0, 5, 9 + n)), aggregateId: 'T-9', tenantId: 't1', metadata: meta });
       await store.append('territory-t1:T-9', [t], n === 0 ? 'no_stream' : BigInt(n - 1));
+      const work = workOf(n);
+      for (const [stream, id, event] of [['activity', 'ACT-1', work.activity], ['task', 'TASK-1', work.task]] as const) {
+        const w = toEventToAppend(event, { eventId: randomUUID(), timestamp: new Date(Date.UTC(2026, 0, 5, 9 + n)), aggregateId: id, tenantId: 't1', metadata: meta });
+        await store.append(`${stream}-t1:${id}`, [w], n === 0 ? 'no_stream' : BigInt(n - 1));
+      }
     }
     log = (await store.readAll({ maxCount: 1000 })).map((r) => fromRecorded(r));
     await store.close();
@@ -96,7 +133,7 @@ describe('projection batch handlers equal per-event handling', function () {
 
   after(async () => database.drop());
 
-  for (const p of [opportunitiesProjection, salesAnalyticsProjection, customerTimelineProjection, segmentFactsProjection, territoriesProjection]) {
+  for (const p of [opportunitiesProjection, salesAnalyticsProjection, customerTimelineProjection, segmentFactsProjection, territoriesProjection, activitiesProjection, tasksProjection]) {
     it(`${p.name}: one batch, batches of 7, and one event at a time give the same rows`, async () => {
       // What its subscription reads: the log filtered to its types.
       const events = log.filter((e) => p.eventTypes.includes(e.eventType));
