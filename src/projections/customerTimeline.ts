@@ -190,21 +190,47 @@ const key = (tenantId: string, entryId: string) => `${tenantId}\u0000${entryId}`
 /**
  * A batch (rebuilds replay millions of deal events): each run of adding events costs one lookup
  * of its deals' first entries and multi-row inserts; an event that changes rows is applied on
- * its own between runs, in order. The same rows as handle() event by event: a run sees the
+ * its own, and ends the run only when the run reads or adds those rows (a reassigned deal, an
+ * edit of work the run creates). The same rows as handle() event by event: a run sees the
  * first entries stored before it and those it adds itself, and nothing inside a run changes them.
  */
 async function handleBatch(trx: Trx, events: readonly StoredEvent[]): Promise<void> {
   let run: StoredEvent[] = [];
+  // The activities' and tasks' entries the run adds: an edit of one of them waits for the run.
+  let created = new Set<string>();
   for (const e of events) {
     if (ADDING.has(e.eventType)) {
       run.push(e);
+      const work = e.eventType === 'ActivityCreatedEvent' ? 'activity' : e.eventType === 'TaskCreatedEvent' ? 'task' : undefined;
+      if (work) created.add(`${work}:${e.aggregateId}`);
+      continue;
+    }
+    const target = changeTarget(e);
+    // An edit of other work commutes with the run (it neither reads nor writes the run's rows).
+    if (target === undefined || (target !== 'deal' && !created.has(target))) {
+      if (target !== undefined) await change(trx, e);
       continue;
     }
     await addRun(trx, run);
     run = [];
+    created = new Set();
     await change(trx, e);
   }
   await addRun(trx, run);
+}
+
+const ACTIVITY_EDITS = new Set(['ActivityUpdatedEvent', 'ActivityCompletedEvent', 'ActivityReopenedEvent', 'ActivityReassignedEvent']);
+const TASK_EDITS = new Set(['TaskUpdatedEvent', 'TaskCompletedEvent', 'TaskReopenedEvent', 'TaskReassignedEvent']);
+
+/**
+ * What change() writes: a deal's rows ('deal', which the run's later entries copy from), one
+ * activity's or task's entry, or nothing (undefined). Kept beside change()'s cases.
+ */
+function changeTarget(e: StoredEvent): 'deal' | string | undefined {
+  if (e.eventType === 'OpportunityReassignedEvent') return 'deal';
+  if (ACTIVITY_EDITS.has(e.eventType)) return `activity:${e.aggregateId}`;
+  if (TASK_EDITS.has(e.eventType)) return `task:${e.aggregateId}`;
+  return undefined;
 }
 
 async function addRun(trx: Trx, run: readonly StoredEvent[]): Promise<void> {
