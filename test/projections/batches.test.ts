@@ -2,12 +2,14 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import type { OpportunityEvent } from '../../src/aggregates/opportunity/events.js';
 import type { ActivityEvent } from '../../src/aggregates/activity/events.js';
+import type { LeadEvent } from '../../src/aggregates/lead/events.js';
 import type { TaskEvent } from '../../src/aggregates/task/events.js';
 import type { TerritoryEvent } from '../../src/aggregates/territory/events.js';
 import { SCHEMA_VERSION, type StoredEvent, fromRecorded, toEventToAppend } from '../../src/eventstore/envelope.js';
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
 import { activitiesProjection, tasksProjection } from '../../src/projections/activities.js';
 import { customerTimelineProjection } from '../../src/projections/customerTimeline.js';
+import { leadsProjection } from '../../src/projections/leads.js';
 import { opportunitiesProjection } from '../../src/projections/opportunities.js';
 import type { Projection } from '../../src/projections/projection.js';
 import { salesAnalyticsProjection } from '../../src/projections/salesAnalytics.js';
@@ -61,7 +63,7 @@ function eventOf(opp: number, n: number): OpportunityEvent {
 }
 
 /** An activity's and a task's n-th events: every kind, and a creation repeated (a replay changes nothing). */
-function workOf(n: number): { activity: ActivityEvent; task: TaskEvent } {
+function workOf(n: number): { activity: ActivityEvent; task: TaskEvent; lead: LeadEvent } {
   const relatedTo = { type: 'opportunity' as const, id: 'OPP-1' };
   const created = n === 0 || n === 6;
   const activity: ActivityEvent = created
@@ -86,7 +88,25 @@ function workOf(n: number): { activity: ActivityEvent; task: TaskEvent } {
         { type: 'TaskCancelledEvent', data: { taskId: 'TASK-1', cancelledBy: 'u-0', reason: 'gone' } },
       ] satisfies TaskEvent[]
     )[n % 5]!;
-  return { activity, task };
+  const leadId = 'LEAD-1';
+  const lead: LeadEvent = created
+    ? {
+        type: 'LeadCreatedEvent',
+        data: {
+          leadId, source: 'webinar', ownerId: 'rep-0', territoryId: 'T-0', companyName: 'Acme', title: null, industry: null, employeeCount: null, annualRevenue: null,
+          currency: null, marketingScore: 10, metadata: { utm: `u${n}` }, personalData: { firstName: 'Ada', lastName: null, email: null, phone: null }, createdAt: '2026-01-05T09:00:00Z',
+        },
+      }
+    : (
+        [
+          { type: 'LeadAssignedEvent', data: { leadId, ownerId: `rep-${n}`, territoryId: 'T-1', reason: 'r', previousOwnerId: 'rep-0', previousTerritoryId: 'T-0', assignedAt: '2026-01-06T09:00:00Z' } },
+          { type: 'LeadMarketingSyncedEvent', data: { leadId, marketingScore: n, campaignId: 'c1', attribution: { firstTouch: 'a', lastTouch: null, touches: ['a'] }, changedFields: ['marketingScore'], sourceEventId: null } },
+          { type: 'LeadQualifiedEvent', data: { leadId, score: 70, threshold: 50, notes: null } },
+          { type: 'LeadDisqualifiedEvent', data: { leadId, score: 10, threshold: 50, reason: 'no budget' } },
+          { type: 'LeadPersonalDataErasedEvent', data: { leadId, subjectId: 's1', erasedAt: '2026-01-07T09:00:00Z' } },
+        ] satisfies LeadEvent[]
+      )[n % 5]!;
+  return { activity, task, lead };
 }
 
 describe('projection batch handlers equal per-event handling', function () {
@@ -122,7 +142,7 @@ describe('projection batch handlers equal per-event handling', function () {
       const t = toEventToAppend(territory, { eventId: randomUUID(), timestamp: new Date(Date.UTC(2026, 0, 5, 9 + n)), aggregateId: 'T-9', tenantId: 't1', metadata: meta });
       await store.append('territory-t1:T-9', [t], n === 0 ? 'no_stream' : BigInt(n - 1));
       const work = workOf(n);
-      for (const [stream, id, event] of [['activity', 'ACT-1', work.activity], ['task', 'TASK-1', work.task]] as const) {
+      for (const [stream, id, event] of [['activity', 'ACT-1', work.activity], ['task', 'TASK-1', work.task], ['lead', 'LEAD-1', work.lead]] as const) {
         const w = toEventToAppend(event, { eventId: randomUUID(), timestamp: new Date(Date.UTC(2026, 0, 5, 9 + n)), aggregateId: id, tenantId: 't1', metadata: meta });
         await store.append(`${stream}-t1:${id}`, [w], n === 0 ? 'no_stream' : BigInt(n - 1));
       }
@@ -133,7 +153,7 @@ describe('projection batch handlers equal per-event handling', function () {
 
   after(async () => database.drop());
 
-  for (const p of [opportunitiesProjection, salesAnalyticsProjection, customerTimelineProjection, segmentFactsProjection, territoriesProjection, activitiesProjection, tasksProjection]) {
+  for (const p of [opportunitiesProjection, salesAnalyticsProjection, customerTimelineProjection, segmentFactsProjection, territoriesProjection, activitiesProjection, tasksProjection, leadsProjection]) {
     it(`${p.name}: one batch, batches of 7, and one event at a time give the same rows`, async () => {
       // What its subscription reads: the log filtered to its types.
       const events = log.filter((e) => p.eventTypes.includes(e.eventType));
