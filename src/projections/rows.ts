@@ -106,13 +106,16 @@ export async function applyRows<R extends Row>(trx: Knex.Transaction, model: Row
   await upsertRows(trx, model, [...dirty].map((k) => rows.get(k)!));
 }
 
-/** What an event does to its aggregate's row: creates it (a replay keeps the stored one) or changes columns of it. */
-export type RowEffect = { readonly create: Row } | { readonly change: Row } | undefined;
+/**
+ * What an event does to its row: creates it (a replay keeps the stored one), changes columns of
+ * it (nothing when absent), or sets columns whether or not it is there (upsert).
+ */
+export type RowEffect = { readonly create: Row } | { readonly change: Row } | { readonly upsert: Row } | undefined;
 
 /**
- * A row model for read models written as insert-or-ignore of a created row and updates of
- * columns: the same rows, but a batch costs two statements (applyRows) instead of one per event.
- * An update of an absent row changes nothing, as the UPDATE did.
+ * A row model for read models written as insert-or-ignore of a created row, updates of columns
+ * and upserts: the same rows, but a batch costs two statements (applyRows) instead of one per
+ * event. An update of an absent row changes nothing, as the UPDATE did.
  */
 export function keyedRows(spec: Pick<RowModel, 'table' | 'keyColumns' | 'keyOf'> & { effect(e: StoredEvent): RowEffect }): RowModel {
   return {
@@ -121,6 +124,7 @@ export function keyedRows(spec: Pick<RowModel, 'table' | 'keyColumns' | 'keyOf'>
       const effect = spec.effect(e);
       if (!effect) return undefined;
       if ('create' in effect) return row ? undefined : { ...spec.keyOf(e), ...effect.create };
+      if ('upsert' in effect) return { ...(row ?? spec.keyOf(e)), ...effect.upsert };
       return row ? { ...row, ...effect.change } : undefined;
     },
   };

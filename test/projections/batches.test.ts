@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import type { OpportunityEvent } from '../../src/aggregates/opportunity/events.js';
 import type { ActivityEvent } from '../../src/aggregates/activity/events.js';
+import type { CustomerProfileEvent } from '../../src/aggregates/customerProfile/events.js';
 import type { LeadEvent } from '../../src/aggregates/lead/events.js';
 import type { TaskEvent } from '../../src/aggregates/task/events.js';
 import type { TerritoryEvent } from '../../src/aggregates/territory/events.js';
@@ -9,6 +10,7 @@ import { SCHEMA_VERSION, type StoredEvent, fromRecorded, toEventToAppend } from 
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
 import { activitiesProjection, tasksProjection } from '../../src/projections/activities.js';
 import { customerTimelineProjection } from '../../src/projections/customerTimeline.js';
+import { customersProjection } from '../../src/projections/customers.js';
 import { leadsProjection } from '../../src/projections/leads.js';
 import { opportunitiesProjection } from '../../src/projections/opportunities.js';
 import type { Projection } from '../../src/projections/projection.js';
@@ -63,7 +65,7 @@ function eventOf(opp: number, n: number): OpportunityEvent {
 }
 
 /** An activity's and a task's n-th events: every kind, and a creation repeated (a replay changes nothing). */
-function workOf(n: number): { activity: ActivityEvent; task: TaskEvent; lead: LeadEvent } {
+function workOf(n: number): { activity: ActivityEvent; task: TaskEvent; lead: LeadEvent; customer: CustomerProfileEvent } {
   const relatedTo = { type: 'opportunity' as const, id: 'OPP-1' };
   const created = n === 0 || n === 6;
   const activity: ActivityEvent = created
@@ -106,7 +108,19 @@ function workOf(n: number): { activity: ActivityEvent; task: TaskEvent; lead: Le
           { type: 'LeadPersonalDataErasedEvent', data: { leadId, subjectId: 's1', erasedAt: '2026-01-07T09:00:00Z' } },
         ] satisfies LeadEvent[]
       )[n % 5]!;
-  return { activity, task, lead };
+  const customerId = 'CUST-1';
+  const customer: CustomerProfileEvent = created
+    ? { type: 'CustomerProfileCreatedEvent', data: { customerId, name: `Acme ${n}`, status: 'PROSPECT', primaryContactId: null, segment: 'SMB', personalData: { firstName: 'Ada' }, industry: 'software' } }
+    : (
+        [
+          { type: 'CustomerProfileUpdatedEvent', data: { customerId, changedFields: ['status', 'segments', 'personalData'], updatedBy: 'u-0', status: 'ACTIVE', segments: ['big', `s${n}`], personalData: { email: `a${n}@x.org` } } },
+          { type: 'ConsentUpdatedEvent', data: { customerId, consentType: n % 2 ? 'EMAIL' : 'SMS', status: 'GRANTED', previousStatus: null, source: 'WEB_FORM' } },
+          { type: 'CustomerMergedIntoEvent', data: { sourceCustomerId: customerId, targetCustomerId: 'CUST-2', mergeReason: 'duplicate' } },
+          { type: 'CustomerMergedEvent', data: { targetCustomerId: customerId, sourceCustomerId: `CUST-${n}`, mergeReason: 'duplicate' } },
+          { type: 'CustomerPersonalDataErasedEvent', data: { customerId, subjectId: 's1', current: n % 2 === 1, erasedAt: '2026-01-07T09:00:00Z' } },
+        ] satisfies CustomerProfileEvent[]
+      )[n % 5]!;
+  return { activity, task, lead, customer };
 }
 
 describe('projection batch handlers equal per-event handling', function () {
@@ -142,7 +156,7 @@ describe('projection batch handlers equal per-event handling', function () {
       const t = toEventToAppend(territory, { eventId: randomUUID(), timestamp: new Date(Date.UTC(2026, 0, 5, 9 + n)), aggregateId: 'T-9', tenantId: 't1', metadata: meta });
       await store.append('territory-t1:T-9', [t], n === 0 ? 'no_stream' : BigInt(n - 1));
       const work = workOf(n);
-      for (const [stream, id, event] of [['activity', 'ACT-1', work.activity], ['task', 'TASK-1', work.task], ['lead', 'LEAD-1', work.lead]] as const) {
+      for (const [stream, id, event] of [['activity', 'ACT-1', work.activity], ['task', 'TASK-1', work.task], ['lead', 'LEAD-1', work.lead], ['customerProfile', 'CUST-1', work.customer]] as const) {
         const w = toEventToAppend(event, { eventId: randomUUID(), timestamp: new Date(Date.UTC(2026, 0, 5, 9 + n)), aggregateId: id, tenantId: 't1', metadata: meta });
         await store.append(`${stream}-t1:${id}`, [w], n === 0 ? 'no_stream' : BigInt(n - 1));
       }
@@ -153,7 +167,7 @@ describe('projection batch handlers equal per-event handling', function () {
 
   after(async () => database.drop());
 
-  for (const p of [opportunitiesProjection, salesAnalyticsProjection, customerTimelineProjection, segmentFactsProjection, territoriesProjection, activitiesProjection, tasksProjection, leadsProjection]) {
+  for (const p of [opportunitiesProjection, salesAnalyticsProjection, customerTimelineProjection, segmentFactsProjection, territoriesProjection, activitiesProjection, tasksProjection, leadsProjection, customersProjection]) {
     it(`${p.name}: one batch, batches of 7, and one event at a time give the same rows`, async () => {
       // What its subscription reads: the log filtered to its types.
       const events = log.filter((e) => p.eventTypes.includes(e.eventType));
