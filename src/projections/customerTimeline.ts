@@ -5,7 +5,7 @@ import { OPPORTUNITY_EVENT_TYPES, type OpportunityEvent } from '../aggregates/op
 import { TASK_EVENT_TYPES, type TaskEvent } from '../aggregates/task/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Projection } from './projection.js';
-import { writeRows } from './rows.js';
+import { selectRows, writeRows } from './rows.js';
 
 export const CUSTOMER_TIMELINE_TABLE = 'customer_timeline';
 
@@ -184,7 +184,6 @@ async function handle(trx: Trx, e: StoredEvent): Promise<void> {
   if (entry) await insert(trx, e.tenantId, entry);
 }
 
-const CHUNK = 1000;
 const key = (tenantId: string, entryId: string) => `${tenantId}\u0000${entryId}`;
 
 /**
@@ -234,18 +233,13 @@ function changeTarget(e: StoredEvent): 'deal' | string | undefined {
 }
 
 async function addRun(trx: Trx, run: readonly StoredEvent[]): Promise<void> {
-  const deals = new Map<string, [string, string]>();
+  const deals = new Map<string, { tenant_id: string; entry_id: string }>();
   for (const e of run) {
-    if (DEAL_FOLLOWUPS.has(e.eventType)) deals.set(key(e.tenantId, firstEntryId(e.aggregateId)), [e.tenantId, firstEntryId(e.aggregateId)]);
+    if (DEAL_FOLLOWUPS.has(e.eventType)) deals.set(key(e.tenantId, firstEntryId(e.aggregateId)), { tenant_id: e.tenantId, entry_id: firstEntryId(e.aggregateId) });
   }
   const firsts = new Map<string, FirstEntry>();
-  const wanted = [...deals.values()];
-  for (let i = 0; i < wanted.length; i += CHUNK) {
-    const found = (await trx(CUSTOMER_TIMELINE_TABLE)
-      .whereIn(['tenant_id', 'entry_id'], wanted.slice(i, i + CHUNK))
-      .select('tenant_id', 'entry_id', 'owner_id', 'related_id', 'details')) as (FirstEntry & { tenant_id: string; entry_id: string })[];
-    for (const r of found) firsts.set(key(r.tenant_id, r.entry_id), r);
-  }
+  const found = await selectRows<FirstEntry & { tenant_id: string; entry_id: string }>(trx, CUSTOMER_TIMELINE_TABLE, ['tenant_id', 'entry_id'], [...deals.values()]);
+  for (const r of found) firsts.set(key(r.tenant_id, r.entry_id), r);
   const rows: Record<string, unknown>[] = [];
   for (const e of run) {
     const entry = addedEntry(e, firsts.get(key(e.tenantId, firstEntryId(e.aggregateId))));

@@ -80,11 +80,10 @@ export const upsertRows = <R extends Row>(trx: Knex.Transaction, model: RowModel
   writeRows(trx, model.table, model.keyColumns, rows, 'update');
 
 /** The stored rows with these keys (key columns of each as a row), CHUNK keys per statement. */
-async function selectRows<R extends Row>(trx: Knex.Transaction, model: RowModel<R>, keys: readonly Row[]): Promise<R[]> {
+export async function selectRows<R = Row>(trx: Knex.Transaction, table: string, keyColumns: readonly string[], keys: readonly Row[]): Promise<R[]> {
   const id = (c: string) => trx.client.wrapIdentifier(c) as string;
-  const cols = model.keyColumns.map(id).join(', ');
-  const table = id(model.table);
-  const sql = `select * from ${table} where (${cols}) in (select ${cols} from jsonb_populate_recordset(null::${table}, ?::jsonb))`;
+  const cols = keyColumns.map(id).join(', ');
+  const sql = `select * from ${id(table)} where (${cols}) in (select ${cols} from jsonb_populate_recordset(null::${id(table)}, ?::jsonb))`;
   const found: R[] = [];
   for (let i = 0; i < keys.length; i += CHUNK) {
     const { rows } = await trx.raw<{ rows: R[] }>(sql, [asRecordset(keys.slice(i, i + CHUNK))]);
@@ -101,7 +100,7 @@ export async function applyRows<R extends Row>(trx: Knex.Transaction, model: Row
     wanted.set(rowKey(model, k), k);
   }
   const rows = new Map<string, R>();
-  for (const r of await selectRows(trx, model, [...wanted.values()])) rows.set(rowKey(model, r), r);
+  for (const r of await selectRows<R>(trx, model.table, model.keyColumns, [...wanted.values()])) rows.set(rowKey(model, r), r);
   const dirty = reduceRows(model, rows, events);
   await upsertRows(trx, model, [...dirty].map((k) => rows.get(k)!));
 }
