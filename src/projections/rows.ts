@@ -45,7 +45,7 @@ export function reduceRows<R extends Row>(model: RowModel<R>, rows: Map<string, 
 
 /**
  * The rows as jsonb_populate_recordset's argument: the table's own row type converts each
- * value, so one parameter carries a thousand rows, and neither knex nor the server handles
+ * value, so one parameter carries thousands of rows, and neither knex nor the server handles
  * tens of thousands of bindings. jsonb columns travel as JSON values, not text.
  */
 const asRecordset = (rows: readonly Row[]) => JSON.stringify(rows);
