@@ -71,6 +71,8 @@ describe('Privacy: data subjects', function () {
     const layer = personalDataLayer(raw, database.db, undefined);
     try {
       const [row] = await database.db('privacy_subject_refs').join('privacy_subject_streams', 'privacy_subject_refs.subject_id', 'privacy_subject_streams.subject_id').where({ stream_id: 'lead-tenant-001:L-FRIDA' }).select('privacy_subject_refs.subject_id');
+      // The read model has her before the crash (a projection reading after it would read her as erased).
+      expect((await req('GET', `/api/v1/leads/L-FRIDA?min_position=${created.body.position}`)).body.first_name).to.equal('Frida');
       // The crash: the key is gone, no event says so, the read model still shows her.
       await layer.vault.destroy('tenant-001', [row.subject_id], 'dpo-4', { requestedBy: 'lead', requestedFor: 'L-FRIDA', reason: null });
       expect((await req('GET', `/api/v1/leads/L-FRIDA?min_position=${created.body.position}`)).body.first_name).to.equal('Frida');
