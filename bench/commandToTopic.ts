@@ -5,6 +5,22 @@ import { PUBLISHED_TOPICS } from '../src/bridges/kafka/topics.js';
 import { createLogger } from '../src/shared/logger.js';
 import { SECRET, send, startService } from './commands.js';
 
+const percentiles = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return (q: number) => sorted[Math.min(sorted.length - 1, Math.floor((q / 100) * sorted.length))]!.toFixed(1);
+};
+
+/** Until the service's read models hold the log it found (a bench's log is long): not timed. */
+async function caughtUp(base: string): Promise<void> {
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    const health = (await fetch(`${base}/health`).then((r) => r.json())) as { projections?: { caughtUp: boolean; rebuilding?: unknown }[] };
+    if (health.projections?.every((p) => p.caughtUp && !p.rebuilding)) return;
+    if (Date.now() > deadline) throw new Error('bench: the service did not catch up with the log');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 const TOPIC = PUBLISHED_TOPICS.OpportunityStageChangedEvent;
 
 /**
@@ -15,6 +31,7 @@ const TOPIC = PUBLISHED_TOPICS.OpportunityStageChangedEvent;
  */
 export async function benchCommandToTopic(o: { readonly url: string; readonly brokers: string; readonly commands: number }): Promise<void> {
   const service = await startService(o.url, 'dist/src/main.js', undefined, [], { KAFKA_BROKERS: o.brokers });
+  await caughtUp(service.url);
   const transport = createPlatformaticTransport({ brokers: [o.brokers], log: createLogger('silent') });
   const agent = new http.Agent({ keepAlive: true });
   const deal = `CT-${Date.now()}`;
@@ -42,10 +59,12 @@ export async function benchCommandToTopic(o: { readonly url: string; readonly br
     if (created !== 201) throw new Error(`bench: the deal was not created (${created})`);
     const stages = ['QUALIFICATION', 'PROPOSAL', 'NEGOTIATION', 'PROSPECTING'];
     const latencies: number[] = [];
+    const answered: number[] = [];
     for (let i = 0; i < o.commands; i++) {
       const started = performance.now();
       const status = await send(agent, new URL(`/api/v1/opportunities/${deal}/stage`, service.url), 'PUT', headers, JSON.stringify({ stage: stages[i % 4] }));
       if (status !== 200) throw new Error(`bench: stage change ${i} answered ${status}`);
+      answered.push(performance.now() - started);
       const deadline = Date.now() + 30_000;
       while (arrived.length <= i) {
         if (Date.now() > deadline) throw new Error(`bench: stage change ${i} never reached the topic`);
@@ -53,10 +72,10 @@ export async function benchCommandToTopic(o: { readonly url: string; readonly br
       }
       latencies.push(arrived[i]! - started);
     }
-    latencies.sort((a, b) => a - b);
-    const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor((q / 100) * latencies.length))]!.toFixed(1);
+    const p = percentiles(latencies);
+    const http = percentiles(answered);
     console.log(
-      `kafka command → topic (HTTP stage change → consumed from ${TOPIC.topic}), one at a time: ${o.commands} commands: p50 ${p(50)} ms, p95 ${p(95)} ms, p99 ${p(99)} ms; target p95 <= 50 ms`,
+      `kafka command → topic (HTTP stage change → consumed from ${TOPIC.topic}), one at a time: ${o.commands} commands: p50 ${p(50)} ms, p95 ${p(95)} ms, p99 ${p(99)} ms (of which the HTTP answer: p50 ${http(50)} ms, p95 ${http(95)} ms); target p95 <= 50 ms`,
     );
   } finally {
     await consumption.stop();
