@@ -143,7 +143,11 @@ describe('database outages under a running service', function () {
     for (let tries = 0; caughtUp.status === 503 && tries < 5; tries++) {
       caughtUp = await call('GET', `/api/v1/opportunities?limit=1&min_position=${head.event_store_head}`);
     }
-    expect(caughtUp.status, JSON.stringify(caughtUp.body)).to.equal(200);
+    if (caughtUp.status !== 200) {
+      // What the projections were doing, and the service's last words: a stall must be diagnosable.
+      const status = await (await fetch(`${service.url}/health`)).text();
+      expect.fail(`${JSON.stringify(caughtUp.body)}\n/health: ${status}\n${service.output().slice(-4000)}`);
+    }
     const health = (await (await fetch(`${service.url}/health`)).json()) as { status: string; projections: { name: string; error?: string }[] };
     expect(health.status).to.equal('ok');
     expect(health.projections.filter((p) => p.error)).to.deep.equal([]);
