@@ -5,7 +5,7 @@ import { forecastPipeline, snapshotCommand } from '../commands/forecasts.js';
 import { loadAggregate } from '../commands/load.js';
 import { type StoredEvent, toDomainEvent } from '../eventstore/envelope.js';
 import { fold } from '../aggregates/decider.js';
-import { FORECASTS_TABLE } from '../projections/forecasts.js';
+import { FORECASTS_TABLE, forecastsProjection } from '../projections/forecasts.js';
 import { opportunitiesProjection } from '../projections/opportunities.js';
 import { type Workflow, command } from './workflow.js';
 
@@ -84,6 +84,10 @@ export const forecastRefresh: Workflow = {
     const before = event.revision > 0n ? fold(opportunityAggregate.decider, events.slice(0, -1).map(toDomainEvent)) : undefined;
     const places = [...(before ? placeOf(before) : []), ...placeOf(after)];
     if (places.length === 0) return [];
+    // The forecasts read model must hold every forecast opened before the trigger (one opened just before the deal moved).
+    if (!(await reads.projectionReached(forecastsProjection.name, event.position))) {
+      throw new Error(`the ${forecastsProjection.name} read model has not reached ${event.eventId} yet`);
+    }
     const forecasts = await affectedForecasts(reads.db, event.tenantId, places);
     if (forecasts.length === 0) return [];
     if (!(await reads.projectionReached(opportunitiesProjection.name, event.position))) {
