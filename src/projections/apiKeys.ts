@@ -36,6 +36,7 @@ const model: RowModel<Row> = {
   table: API_KEYS_TABLE,
   keyColumns: ['tenant_id', 'key_id'],
   keyOf: (e) => ({ tenant_id: e.tenantId, key_id: e.aggregateId }),
+  jsonColumns: ['roles'],
   reduce: reduceApiKey,
 };
 
