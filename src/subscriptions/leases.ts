@@ -168,6 +168,10 @@ export function createLeases(db: Knex, log: Logger, options: LeaseOptions = {}):
       loop ??= tick().catch((err: unknown) => log.error('subscription lease loop ended', { error: errorText(err) }));
       const mine = held.get(name);
       if (mine?.lease.valid()) return Promise.resolve(mine.lease);
+      // Lapsed here (a renewal ran late), though the database may still renew it: its user has
+      // stopped. Ended now, it is taken afresh below; revived by a renewal instead, it would stay
+      // held with nobody running it and this waiter never served (tryAcquire skips what is held).
+      if (mine) end(name, 'lost');
       return new Promise((resolve) => {
         const set = waiting.get(name) ?? new Set();
         const onAbort = () => {

@@ -54,6 +54,12 @@ describe('database outages under a running service', function () {
     await service.waitReady();
     headers = { authorization: `Bearer ${await tokenFor('tenant-outage', 'rep-1', ['sales_rep'])}`, 'content-type': 'application/json' };
   });
+  afterEach(function () {
+    // A failure names what the service was doing: its own log, filtered to the subscriptions.
+    if (this.currentTest?.state !== 'failed' || !service) return;
+    const lines = service.output().split('\n').filter((l) => /subscription|lease|projection/.test(l));
+    console.error(`service log (subscriptions, last 60 lines):\n${lines.slice(-60).join('\n')}`);
+  });
   after(async () => {
     await service?.stop();
     await cluster?.pg.stop();
@@ -148,9 +154,16 @@ describe('database outages under a running service', function () {
       const status = await (await fetch(`${service.url}/health`)).text();
       expect.fail(`${JSON.stringify(caughtUp.body)}\n/health: ${status}\n${service.output().slice(-4000)}`);
     }
-    const health = (await (await fetch(`${service.url}/health`)).json()) as { status: string; projections: { name: string; error?: string }[] };
+    // Every other projection too, each once its backoff pause (at most 10 s) is over.
+    type Health = { status: string; projections: { name: string; error?: string; running: boolean; caughtUp: boolean }[] };
+    const unwell = (h: Health) => h.projections.filter((p) => p.error || !p.running || !p.caughtUp);
+    let health = (await (await fetch(`${service.url}/health`)).json()) as Health;
+    for (let tries = 0; unwell(health).length > 0 && tries < 60; tries++) {
+      await sleep(500);
+      health = (await (await fetch(`${service.url}/health`)).json()) as Health;
+    }
     expect(health.status).to.equal('ok');
-    expect(health.projections.filter((p) => p.error)).to.deep.equal([]);
+    expect(unwell(health)).to.deep.equal([]);
     expectJsonLog(service.output());
 
     const db = createDb(cluster.url);

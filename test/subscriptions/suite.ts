@@ -231,5 +231,34 @@ export function subscriptionSuite(storeName: string, makeStore: (database: TestD
       expect(row.position_commit).to.equal('0');
       await until('the keeper notices', () => lease.lost.aborted, 3_000);
     });
+
+    it('serves a subscription that asks again for a lease that lapsed here while the database renewed it late', async () => {
+      // A renewal that waits (a restart, a lock) runs late: the database then keeps the lease
+      // longer than this instance counts. The subscription stops at its own deadline and asks
+      // again; the lease must come back to it, not be renewed for ever with nobody running it.
+      const leases = leasesFor('instance-a', 2_000);
+      const lease = (await leases.acquire('late', new AbortController().signal))!;
+      const rowLock = async () => {
+        const trx = await database.db.transaction();
+        const locked = trx('subscription_leases').where({ name: 'late' }).forUpdate().select();
+        return { trx, locked };
+      };
+      const first = await rowLock();
+      await first.locked;
+      await new Promise((r) => setTimeout(r, 1_400)); // a renewal waits behind the lock
+      const second = await rowLock(); // queued behind that renewal: the next one waits again
+      await first.trx.commit();
+      await second.locked;
+      await until('the lease lapses here', () => !lease.valid(), 5_000);
+      const again = leases.acquire('late', new AbortController().signal);
+      await second.trx.commit(); // the database renews it: it has not run out there
+      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 3_000));
+      const got = await Promise.race([again, timeout]);
+      expect(got, 'the lease came back').to.not.equal('timeout');
+      expect((got as Exclude<typeof got, 'timeout'>)?.valid()).to.equal(true);
+      expect(lease.lost.aborted, 'the lapsed lease is over for its old user').to.equal(true);
+      const row = await database.db('subscription_leases').where({ name: 'late' }).first();
+      expect(row.holder).to.equal('instance-a');
+    });
   });
 }
