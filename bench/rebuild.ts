@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchDatabase } from './database.js';
-import type { OpportunityEvent } from '../src/aggregates/opportunity/events.js';
+import { benchStreams } from './rebuildLog.js';
 import { SCHEMA_VERSION, toEventToAppend } from '../src/eventstore/envelope.js';
 import { createPostgresEventStore } from '../src/eventstore/postgres/store.js';
 import { type Db, createDb } from '../src/db/knex.js';
 import type { EventStore } from '../src/eventstore/port.js';
 import { projections } from '../src/projections/index.js';
 import { rebuildProjection } from '../src/projections/rebuild.js';
-import type { Amount } from '../src/shared/money.js';
 import { progressLine } from '../src/shared/progress.js';
 
 /**
@@ -20,12 +19,11 @@ import { progressLine } from '../src/shared/progress.js';
  * database instead of a fresh one on the benchmarks' embedded PostgreSQL. Figures only.
  */
 const ROUND = 10;
-const STAGES = ['QUALIFICATION', 'PROPOSAL', 'NEGOTIATION', 'PROSPECTING'];
 
 export interface RebuildBenchOptions {
   readonly url: string;
   readonly db: Db;
-  /** Generated when the log is empty: about this many events across `opportunities` opportunities. */
+  /** Generated when the log is empty: about this many opportunity events across `opportunities` opportunities, and the other kinds' (rebuildLog.ts). */
   readonly events: number;
   readonly opportunities?: number;
   readonly writers?: number;
@@ -35,70 +33,43 @@ export interface RebuildBenchOptions {
   readonly generate?: boolean;
 }
 
-function eventOf(opp: number, n: number): OpportunityEvent {
-  const opportunityId = `OPP-${opp}`;
-  if (n === 0) {
-    return {
-      type: 'OpportunityCreatedEvent',
-      data: {
-        opportunityId,
-        customerId: `CUST-${opp % 500}`,
-        amount: `${1000 + (opp % 9000)}.${String(opp % 100).padStart(2, '0')}` as Amount,
-        currency: 'USD',
-        stage: 'PROSPECTING',
-        name: `Deal ${opp}`,
-        leadId: null,
-        territoryId: `T-${opp % 20}`,
-        ownerId: `rep-${opp % 50}`,
-        probability: 10,
-        expectedCloseDate: '2026-06-30',
-        products: [],
-        metadata: {},
-      },
-    };
-  }
-  if (n % 5 === 0) {
-    return {
-      type: 'OpportunityUpdatedEvent',
-      data: { opportunityId, changedFields: ['amount', 'expectedCloseDate'], amount: `${2000 + n}.50` as Amount, expectedCloseDate: `2026-0${1 + (n % 9)}-15` },
-    };
-  }
-  const from = STAGES[(n - 1) % STAGES.length]!;
-  const to = STAGES[n % STAGES.length]!;
-  return { type: 'OpportunityStageChangedEvent', data: { opportunityId, fromStage: from, toStage: to, probability: 25 + (n % 50), nextStep: null, notes: null } };
-}
-
 async function generate(store: EventStore, opps: number, per: number, writers: number): Promise<void> {
-  const total = opps * per;
+  const streams = benchStreams(opps, per);
   const gen = progressLine('generating');
   const started = Date.now();
   let written = 0;
   const at = new Date('2026-01-05T09:00:00Z');
   for (let from = 0; from < per; from += ROUND) {
-    const count = Math.min(ROUND, per - from);
     let next = 0;
     await Promise.all(
       Array.from({ length: writers }, async () => {
-        for (let opp = next++; opp < opps; opp = next++) {
-          const events = Array.from({ length: count }, (_, i) =>
-            toEventToAppend(eventOf(opp, from + i), {
-              eventId: randomUUID(),
-              timestamp: new Date(at.getTime() + (from + i) * 3_600_000),
-              aggregateId: `OPP-${opp}`,
-              tenantId: 'bench',
-              metadata: { correlationId: 'bench', causationId: null, userId: `rep-${opp % 50}`, schemaVersion: SCHEMA_VERSION },
-            }),
-          );
-          await store.append(`opportunity-bench:OPP-${opp}`, events, from === 0 ? 'no_stream' : BigInt(from - 1));
-          written += count;
-          const s = (Date.now() - started) / 1000;
-          gen.update(written, total, written / s, ((total - written) / (written / s)) * 1000);
+        for (let i = next++; i < streams.length; i = next++) {
+          const s = streams[i]!;
+          const events = [];
+          for (let n = from; n < from + ROUND; n++) {
+            const event = s.event(n);
+            if (!event) break;
+            events.push(
+              toEventToAppend(event, {
+                eventId: randomUUID(),
+                timestamp: new Date(at.getTime() + n * 3_600_000),
+                aggregateId: s.aggregateId,
+                tenantId: 'bench',
+                metadata: { correlationId: 'bench', causationId: null, userId: `rep-${i % 50}`, schemaVersion: SCHEMA_VERSION },
+              }),
+            );
+          }
+          if (events.length === 0) continue;
+          await store.append(s.streamId, events, from === 0 ? 'no_stream' : BigInt(from - 1));
+          written += events.length;
+          const secs = (Date.now() - started) / 1000;
+          gen.update(written, undefined, written / secs, undefined);
         }
       }),
     );
   }
   gen.finish();
-  console.log(`generated ${written} events across ${opps} opportunities in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`generated ${written} events across ${streams.length} streams (${opps} opportunities) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /** Rebuilds every read model (or `only`) from position 0 over the log, one line each. */

@@ -1,8 +1,7 @@
-import type { Knex } from 'knex';
 import { ACTIVITY_EVENT_TYPES, type ActivityEvent } from '../aggregates/activity/events.js';
 import { TASK_EVENT_TYPES, type TaskEvent } from '../aggregates/task/events.js';
-import type { StoredEvent } from '../eventstore/envelope.js';
-import type { Projection } from './projection.js';
+import { rowProjection } from './projection.js';
+import { type RowEffect, keyedRows } from './rows.js';
 
 export const ACTIVITIES_TABLE = 'activities';
 export const TASKS_TABLE = 'tasks';
@@ -20,22 +19,19 @@ function changed<D extends Record<string, unknown>>(data: D, columns: Readonly<R
 }
 
 /** The activities read model (seed 003): one row per activity, what GET /activities and its filters need. */
-export const activitiesProjection: Projection = {
-  name: 'activities',
-  version: 1,
-  eventTypes: ACTIVITY_EVENT_TYPES,
-  tables: [ACTIVITIES_TABLE],
-  async handle(trx: Knex.Transaction, e: StoredEvent) {
-    const key = { tenant_id: e.tenantId, activity_id: e.aggregateId };
+const activityRows = keyedRows({
+  table: ACTIVITIES_TABLE,
+  keyColumns: ['tenant_id', 'activity_id'],
+  keyOf: (e) => ({ tenant_id: e.tenantId, activity_id: e.aggregateId }),
+  effect(e): RowEffect {
     const touch = { revision: e.revision.toString(), updated_by: e.metadata.userId, updated_at: e.timestamp };
-    const table = () => trx(ACTIVITIES_TABLE);
     const event = { type: e.eventType, data: e.payload } as ActivityEvent;
     switch (event.type) {
       case 'ActivityCreatedEvent': {
         const d = event.data;
-        await table()
-          .insert({
-            ...key,
+        // Replays are harmless: the row already holds this event's effect.
+        return {
+          create: {
             type: d.type,
             subject: d.subject,
             description: d.description,
@@ -49,50 +45,38 @@ export const activitiesProjection: Projection = {
             created_by: e.metadata.userId,
             created_at: e.timestamp,
             ...touch,
-          })
-          // Replays are harmless: the row already holds this event's effect.
-          .onConflict(['tenant_id', 'activity_id'])
-          .ignore();
-        return;
+          },
+        };
       }
       case 'ActivityUpdatedEvent':
-        await table()
-          .where(key)
-          .update({ ...changed(event.data, { type: 'type', subject: 'subject', description: 'description', dueDate: 'due_date', priority: 'priority' }), ...touch });
-        return;
+        return { change: { ...changed(event.data, { type: 'type', subject: 'subject', description: 'description', dueDate: 'due_date', priority: 'priority' }), ...touch } };
       case 'ActivityCompletedEvent':
-        await table().where(key).update({ status: 'completed', completed_date: event.data.completedDate, outcome: event.data.outcome, ...touch });
-        return;
+        return { change: { status: 'completed', completed_date: event.data.completedDate, outcome: event.data.outcome, ...touch } };
       case 'ActivityReopenedEvent':
-        await table().where(key).update({ status: 'planned', completed_date: null, outcome: null, ...touch });
-        return;
+        return { change: { status: 'planned', completed_date: null, outcome: null, ...touch } };
       case 'ActivityCancelledEvent':
-        await table().where(key).update({ status: 'cancelled', cancel_reason: event.data.reason, ...touch });
-        return;
+        return { change: { status: 'cancelled', cancel_reason: event.data.reason, ...touch } };
       case 'ActivityReassignedEvent':
-        await table().where(key).update({ owner_id: event.data.ownerId, ...touch });
-        return;
+        return { change: { owner_id: event.data.ownerId, ...touch } };
     }
   },
-};
+});
+
+export const activitiesProjection = rowProjection({ name: 'activities', version: 1, eventTypes: ACTIVITY_EVENT_TYPES, tables: [ACTIVITIES_TABLE] }, activityRows);
 
 /** The tasks read model (seed 003): one row per task, what GET /tasks and its filters need. */
-export const tasksProjection: Projection = {
-  name: 'tasks',
-  version: 1,
-  eventTypes: TASK_EVENT_TYPES,
-  tables: [TASKS_TABLE],
-  async handle(trx: Knex.Transaction, e: StoredEvent) {
-    const key = { tenant_id: e.tenantId, task_id: e.aggregateId };
+const taskRows = keyedRows({
+  table: TASKS_TABLE,
+  keyColumns: ['tenant_id', 'task_id'],
+  keyOf: (e) => ({ tenant_id: e.tenantId, task_id: e.aggregateId }),
+  effect(e): RowEffect {
     const touch = { revision: e.revision.toString(), updated_by: e.metadata.userId, updated_at: e.timestamp };
-    const table = () => trx(TASKS_TABLE);
     const event = { type: e.eventType, data: e.payload } as TaskEvent;
     switch (event.type) {
       case 'TaskCreatedEvent': {
         const d = event.data;
-        await table()
-          .insert({
-            ...key,
+        return {
+          create: {
             title: d.title,
             description: d.description,
             task_type: d.taskType,
@@ -105,28 +89,21 @@ export const tasksProjection: Projection = {
             created_by: e.metadata.userId,
             created_at: e.timestamp,
             ...touch,
-          })
-          .onConflict(['tenant_id', 'task_id'])
-          .ignore();
-        return;
+          },
+        };
       }
       case 'TaskUpdatedEvent':
-        await table()
-          .where(key)
-          .update({ ...changed(event.data, { title: 'title', description: 'description', dueDate: 'due_date', priority: 'priority', taskType: 'task_type' }), ...touch });
-        return;
+        return { change: { ...changed(event.data, { title: 'title', description: 'description', dueDate: 'due_date', priority: 'priority', taskType: 'task_type' }), ...touch } };
       case 'TaskCompletedEvent':
-        await table().where(key).update({ status: 'completed', completed_at: event.data.completedAt, completed_by: event.data.completedBy, ...touch });
-        return;
+        return { change: { status: 'completed', completed_at: event.data.completedAt, completed_by: event.data.completedBy, ...touch } };
       case 'TaskReopenedEvent':
-        await table().where(key).update({ status: 'open', completed_at: null, completed_by: null, ...touch });
-        return;
+        return { change: { status: 'open', completed_at: null, completed_by: null, ...touch } };
       case 'TaskCancelledEvent':
-        await table().where(key).update({ status: 'cancelled', cancel_reason: event.data.reason, ...touch });
-        return;
+        return { change: { status: 'cancelled', cancel_reason: event.data.reason, ...touch } };
       case 'TaskReassignedEvent':
-        await table().where(key).update({ assignee_id: event.data.assigneeId, ...touch });
-        return;
+        return { change: { assignee_id: event.data.assigneeId, ...touch } };
     }
   },
-};
+});
+
+export const tasksProjection = rowProjection({ name: 'tasks', version: 1, eventTypes: TASK_EVENT_TYPES, tables: [TASKS_TABLE] }, taskRows);

@@ -36,7 +36,6 @@ const model: RowModel<Row> = {
   table: API_KEYS_TABLE,
   keyColumns: ['tenant_id', 'key_id'],
   keyOf: (e) => ({ tenant_id: e.tenantId, key_id: e.aggregateId }),
-  jsonColumns: ['roles'],
   reduce: reduceApiKey,
 };
 

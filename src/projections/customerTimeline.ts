@@ -5,6 +5,7 @@ import { OPPORTUNITY_EVENT_TYPES, type OpportunityEvent } from '../aggregates/op
 import { TASK_EVENT_TYPES, type TaskEvent } from '../aggregates/task/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Projection } from './projection.js';
+import { selectRows, writeRows } from './rows.js';
 
 export const CUSTOMER_TIMELINE_TABLE = 'customer_timeline';
 
@@ -183,53 +184,71 @@ async function handle(trx: Trx, e: StoredEvent): Promise<void> {
   if (entry) await insert(trx, e.tenantId, entry);
 }
 
-const CHUNK = 1000;
 const key = (tenantId: string, entryId: string) => `${tenantId}\u0000${entryId}`;
 
 /**
  * A batch (rebuilds replay millions of deal events): each run of adding events costs one lookup
  * of its deals' first entries and multi-row inserts; an event that changes rows is applied on
- * its own between runs, in order. The same rows as handle() event by event: a run sees the
+ * its own, and ends the run only when the run reads or adds those rows (a reassigned deal, an
+ * edit of work the run creates). The same rows as handle() event by event: a run sees the
  * first entries stored before it and those it adds itself, and nothing inside a run changes them.
  */
 async function handleBatch(trx: Trx, events: readonly StoredEvent[]): Promise<void> {
   let run: StoredEvent[] = [];
+  // The activities' and tasks' entries the run adds: an edit of one of them waits for the run.
+  let created = new Set<string>();
   for (const e of events) {
     if (ADDING.has(e.eventType)) {
       run.push(e);
+      const work = e.eventType === 'ActivityCreatedEvent' ? 'activity' : e.eventType === 'TaskCreatedEvent' ? 'task' : undefined;
+      if (work) created.add(`${work}:${e.aggregateId}`);
+      continue;
+    }
+    const target = changeTarget(e);
+    // An edit of other work commutes with the run (it neither reads nor writes the run's rows).
+    if (target === undefined || (target !== 'deal' && !created.has(target))) {
+      if (target !== undefined) await change(trx, e);
       continue;
     }
     await addRun(trx, run);
     run = [];
+    created = new Set();
     await change(trx, e);
   }
   await addRun(trx, run);
 }
 
+const ACTIVITY_EDITS = new Set(['ActivityUpdatedEvent', 'ActivityCompletedEvent', 'ActivityReopenedEvent', 'ActivityReassignedEvent']);
+const TASK_EDITS = new Set(['TaskUpdatedEvent', 'TaskCompletedEvent', 'TaskReopenedEvent', 'TaskReassignedEvent']);
+
+/**
+ * What change() writes: a deal's rows ('deal', which the run's later entries copy from), one
+ * activity's or task's entry, or nothing (undefined). Kept beside change()'s cases.
+ */
+function changeTarget(e: StoredEvent): 'deal' | string | undefined {
+  if (e.eventType === 'OpportunityReassignedEvent') return 'deal';
+  if (ACTIVITY_EDITS.has(e.eventType)) return `activity:${e.aggregateId}`;
+  if (TASK_EDITS.has(e.eventType)) return `task:${e.aggregateId}`;
+  return undefined;
+}
+
 async function addRun(trx: Trx, run: readonly StoredEvent[]): Promise<void> {
-  const deals = new Map<string, [string, string]>();
+  const deals = new Map<string, { tenant_id: string; entry_id: string }>();
   for (const e of run) {
-    if (DEAL_FOLLOWUPS.has(e.eventType)) deals.set(key(e.tenantId, firstEntryId(e.aggregateId)), [e.tenantId, firstEntryId(e.aggregateId)]);
+    if (DEAL_FOLLOWUPS.has(e.eventType)) deals.set(key(e.tenantId, firstEntryId(e.aggregateId)), { tenant_id: e.tenantId, entry_id: firstEntryId(e.aggregateId) });
   }
   const firsts = new Map<string, FirstEntry>();
-  const wanted = [...deals.values()];
-  for (let i = 0; i < wanted.length; i += CHUNK) {
-    const found = (await trx(CUSTOMER_TIMELINE_TABLE)
-      .whereIn(['tenant_id', 'entry_id'], wanted.slice(i, i + CHUNK))
-      .select('tenant_id', 'entry_id', 'owner_id', 'related_id', 'details')) as (FirstEntry & { tenant_id: string; entry_id: string })[];
-    for (const r of found) firsts.set(key(r.tenant_id, r.entry_id), r);
-  }
+  const found = await selectRows<FirstEntry & { tenant_id: string; entry_id: string }>(trx, CUSTOMER_TIMELINE_TABLE, ['tenant_id', 'entry_id'], [...deals.values()]);
+  for (const r of found) firsts.set(key(r.tenant_id, r.entry_id), r);
   const rows: Record<string, unknown>[] = [];
   for (const e of run) {
     const entry = addedEntry(e, firsts.get(key(e.tenantId, firstEntryId(e.aggregateId))));
     if (!entry) continue;
     // An entry already there wins over a repeated creation (on conflict do nothing), here as in the table.
     if (e.eventType === 'OpportunityCreatedEvent' && !firsts.has(key(e.tenantId, entry.entry_id))) firsts.set(key(e.tenantId, entry.entry_id), entry);
-    rows.push({ tenant_id: e.tenantId, ...entry, details: JSON.stringify(entry.details) });
+    rows.push({ tenant_id: e.tenantId, ...entry });
   }
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    await trx(CUSTOMER_TIMELINE_TABLE).insert(rows.slice(i, i + CHUNK)).onConflict(['tenant_id', 'entry_id']).ignore();
-  }
+  await writeRows(trx, CUSTOMER_TIMELINE_TABLE, ['tenant_id', 'entry_id'], rows, 'ignore');
 }
 
 /** The events that change existing rows: a reassigned deal, activities' and tasks' edits. */

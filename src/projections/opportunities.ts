@@ -129,7 +129,6 @@ const model: RowModel<Row> = {
   table: OPPORTUNITIES_TABLE,
   keyColumns: ['tenant_id', 'opportunity_id'],
   keyOf: (e) => ({ tenant_id: e.tenantId, opportunity_id: e.aggregateId }),
-  jsonColumns: ['products', 'metadata', 'commercial_terms'],
   reduce: reduceFacts,
   derive: withDealScore,
 };

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Subscriber } from '../subscriptions/consume.js';
-import type { RowModel } from './rows.js';
+import { type RowModel, applyRows } from './rows.js';
 
 /**
  * A projection: a named, versioned subscriber that turns events of some types into read-model
@@ -20,6 +20,14 @@ export interface Projection {
   /** Optional: a whole batch at once (same effect as handle in order, fewer round trips). */
   handleBatch?(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void>;
 }
+
+/** A row model's projection: a batch in two statements (applyRows), an event alone likewise. */
+export const rowProjection = (p: Omit<Projection, 'handle' | 'handleBatch' | 'rows'>, model: RowModel): Projection => ({
+  ...p,
+  rows: model,
+  handle: (trx: Knex.Transaction, e: StoredEvent) => applyRows(trx, model, [e]),
+  handleBatch: (trx: Knex.Transaction, events: readonly StoredEvent[]) => applyRows(trx, model, events),
+});
 
 /** Applies events in order, through handleBatch where the projection has one. */
 export async function applyEvents(trx: Knex.Transaction, p: Projection, events: readonly StoredEvent[]): Promise<void> {

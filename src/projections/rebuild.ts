@@ -129,7 +129,7 @@ async function rebuildLocked(
   options: { batchSize?: number; onProgress?: (p: RebuildProgress) => void; signal?: AbortSignal },
 ): Promise<RebuildProgress> {
   const { db, store } = deps;
-  const batchSize = options.batchSize ?? 1000;
+  const batchSize = options.batchSize ?? 5000;
   const started = Date.now();
   let position = await readShadowCheckpoint(db, projection);
   const resumed = position !== undefined;

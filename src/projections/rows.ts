@@ -14,8 +14,6 @@ export interface RowModel<R extends Row = Row> {
   readonly table: string;
   readonly keyColumns: readonly string[];
   keyOf(event: StoredEvent): R;
-  /** jsonb columns: written as JSON text. */
-  readonly jsonColumns?: readonly string[];
   /** The row after the event; undefined to leave it as it is (or absent). */
   reduce(row: R | undefined, event: StoredEvent): R | undefined;
   /**
@@ -25,7 +23,8 @@ export interface RowModel<R extends Row = Row> {
   derive?(row: R): R;
 }
 
-const CHUNK = 1000;
+/** Rows per statement: sent as one jsonb parameter, so the statement's text stays short. */
+const CHUNK = 5000;
 
 export const rowKey = (model: RowModel, r: Row) => model.keyColumns.map((c) => String(r[c])).join('\u0000');
 
@@ -44,33 +43,88 @@ export function reduceRows<R extends Row>(model: RowModel<R>, rows: Map<string, 
   return dirty;
 }
 
-/** Inserts or replaces whole rows, a thousand per statement. */
-export async function upsertRows<R extends Row>(trx: Knex.Transaction, model: RowModel<R>, rows: readonly R[]): Promise<void> {
-  const json = new Set(model.jsonColumns ?? []);
-  const out = rows.map((r) => Object.fromEntries(Object.entries(r).map(([c, v]) => [c, json.has(c) && v !== null ? JSON.stringify(v) : v])));
-  for (let i = 0; i < out.length; i += CHUNK) {
-    await trx(model.table)
-      .insert(out.slice(i, i + CHUNK))
-      .onConflict(model.keyColumns as string[])
-      .merge();
+/**
+ * The rows as jsonb_populate_recordset's argument: the table's own row type converts each
+ * value, so one parameter carries thousands of rows, and neither knex nor the server handles
+ * tens of thousands of bindings. jsonb columns travel as JSON values, not text.
+ */
+const asRecordset = (rows: readonly Row[]) => JSON.stringify(rows);
+
+/**
+ * Inserts rows, one statement per set of columns and CHUNK rows; a row whose key is stored
+ * already replaces it ('update') or is dropped ('ignore'). Rows that lack a column take its
+ * default on insert (as knex's multi-row insert did), hence the grouping by columns.
+ */
+export async function writeRows(trx: Knex.Transaction, table: string, keyColumns: readonly string[], rows: readonly Row[], conflict: 'update' | 'ignore'): Promise<void> {
+  const id = (c: string) => trx.client.wrapIdentifier(c) as string;
+  const byColumns = new Map<string, Row[]>();
+  for (const r of rows) {
+    const cols = Object.keys(r).join(',');
+    const group = byColumns.get(cols);
+    if (group) group.push(r);
+    else byColumns.set(cols, [r]);
   }
+  for (const group of byColumns.values()) {
+    const cols = Object.keys(group[0]!);
+    const list = cols.map(id).join(', ');
+    const updates = conflict === 'update' ? cols.filter((c) => !keyColumns.includes(c)).map((c) => `${id(c)} = excluded.${id(c)}`) : [];
+    const sql =
+      `insert into ${id(table)} (${list}) select ${list} from jsonb_populate_recordset(null::${id(table)}, ?::jsonb)` +
+      ` on conflict (${keyColumns.map(id).join(', ')}) do ${updates.length ? `update set ${updates.join(', ')}` : 'nothing'}`;
+    for (let i = 0; i < group.length; i += CHUNK) await trx.raw(sql, [asRecordset(group.slice(i, i + CHUNK))]);
+  }
+}
+
+/** Inserts or replaces whole rows. */
+export const upsertRows = <R extends Row>(trx: Knex.Transaction, model: RowModel<R>, rows: readonly R[]): Promise<void> =>
+  writeRows(trx, model.table, model.keyColumns, rows, 'update');
+
+/** The stored rows with these keys (key columns of each as a row), CHUNK keys per statement. */
+export async function selectRows<R = Row>(trx: Knex.Transaction, table: string, keyColumns: readonly string[], keys: readonly Row[]): Promise<R[]> {
+  const id = (c: string) => trx.client.wrapIdentifier(c) as string;
+  const cols = keyColumns.map(id).join(', ');
+  const sql = `select * from ${id(table)} where (${cols}) in (select ${cols} from jsonb_populate_recordset(null::${id(table)}, ?::jsonb))`;
+  const found: R[] = [];
+  for (let i = 0; i < keys.length; i += CHUNK) {
+    const { rows } = await trx.raw<{ rows: R[] }>(sql, [asRecordset(keys.slice(i, i + CHUNK))]);
+    found.push(...rows);
+  }
+  return found;
 }
 
 export async function applyRows<R extends Row>(trx: Knex.Transaction, model: RowModel<R>, events: readonly StoredEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const wanted = new Map<string, unknown[]>();
+  const wanted = new Map<string, Row>();
   for (const e of events) {
     const k = model.keyOf(e);
-    wanted.set(rowKey(model, k), model.keyColumns.map((c) => k[c]));
+    wanted.set(rowKey(model, k), k);
   }
   const rows = new Map<string, R>();
-  const keys = [...wanted.values()];
-  for (let i = 0; i < keys.length; i += CHUNK) {
-    const found = (await trx(model.table)
-      .whereIn(model.keyColumns as string[], keys.slice(i, i + CHUNK) as Knex.Value[][])
-      .select()) as R[];
-    for (const r of found) rows.set(rowKey(model, r), r);
-  }
+  for (const r of await selectRows<R>(trx, model.table, model.keyColumns, [...wanted.values()])) rows.set(rowKey(model, r), r);
   const dirty = reduceRows(model, rows, events);
   await upsertRows(trx, model, [...dirty].map((k) => rows.get(k)!));
+}
+
+/**
+ * What an event does to its row: creates it (a replay keeps the stored one), changes columns of
+ * it (nothing when absent), or sets columns whether or not it is there (upsert).
+ */
+export type RowEffect = { readonly create: Row } | { readonly change: Row } | { readonly upsert: Row } | undefined;
+
+/**
+ * A row model for read models written as insert-or-ignore of a created row, updates of columns
+ * and upserts: the same rows, but a batch costs two statements (applyRows) instead of one per
+ * event. An update of an absent row changes nothing, as the UPDATE did.
+ */
+export function keyedRows(spec: Pick<RowModel, 'table' | 'keyColumns' | 'keyOf'> & { effect(e: StoredEvent): RowEffect }): RowModel {
+  return {
+    ...spec,
+    reduce(row, e) {
+      const effect = spec.effect(e);
+      if (!effect) return undefined;
+      if ('create' in effect) return row ? undefined : { ...spec.keyOf(e), ...effect.create };
+      if ('upsert' in effect) return { ...(row ?? spec.keyOf(e)), ...effect.upsert };
+      return row ? { ...row, ...effect.change } : undefined;
+    },
+  };
 }

@@ -3,6 +3,7 @@ import type { OpportunityEvent } from '../aggregates/opportunity/events.js';
 import { OPPORTUNITY_EVENT_TYPES } from '../aggregates/opportunity/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Projection } from './projection.js';
+import { writeRows } from './rows.js';
 
 export const STAGE_HISTORY_TABLE = 'opportunity_stage_history';
 export const CLOSE_DATE_CHANGES_TABLE = 'opportunity_close_date_changes';
@@ -93,12 +94,9 @@ async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[])
   for (const m of unknownFrom) m.from_date = previous.get(`${m.tenant_id}\u0000${m.opportunity_id}`) ?? null;
 
   // Replays of already-applied events are ignored by key.
-  for (let i = 0; i < visits.length; i += CHUNK) {
-    await trx(STAGE_HISTORY_TABLE).insert(visits.slice(i, i + CHUNK)).onConflict(['tenant_id', 'opportunity_id', 'revision']).ignore();
-  }
-  for (let i = 0; i < moves.length; i += CHUNK) {
-    await trx(CLOSE_DATE_CHANGES_TABLE).insert(moves.slice(i, i + CHUNK)).onConflict(['tenant_id', 'opportunity_id', 'revision']).ignore();
-  }
+  const key = ['tenant_id', 'opportunity_id', 'revision'];
+  await writeRows(trx, STAGE_HISTORY_TABLE, key, visits, 'ignore');
+  await writeRows(trx, CLOSE_DATE_CHANGES_TABLE, key, moves, 'ignore');
 }
 
 export const salesAnalyticsProjection: Projection = {

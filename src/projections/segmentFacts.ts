@@ -6,7 +6,7 @@ import { isPush } from '../aggregates/opportunity/dealScore.js';
 import { OPPORTUNITY_EVENT_TYPES, type OpportunityEvent } from '../aggregates/opportunity/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Projection } from './projection.js';
-import { type Row, type RowModel, applyRows } from './rows.js';
+import { type Row, type RowEffect, type RowModel, applyRows, keyedRows } from './rows.js';
 
 export const SEGMENT_CUSTOMER_FACTS = 'segment_customer_facts';
 export const SEGMENT_DEAL_FACTS = 'segment_deal_facts';
@@ -17,44 +17,41 @@ export const SEGMENT_ACTIVITY_FACTS = 'segment_activity_facts';
  * from the other read models so that it rebuilds from the log alone: per customer its status,
  * firmographics, creation time and current segments; per deal its customer, whether it is open,
  * its expected close date and whether that date was ever pushed later; per activity what it is
- * about and when it was completed (null while planned, reopened or cancelled). Every write is
- * keyed, so a replayed event is harmless.
+ * about and when it was completed (null while planned, reopened or cancelled). Row models
+ * (rows.ts), so a replayed event is harmless.
  */
 function relation(r: RelatedEntity): { customer_id: string | null; opportunity_id: string | null } {
   return { customer_id: r.type === 'customer' ? r.id : null, opportunity_id: r.type === 'opportunity' ? r.id : null };
 }
 
-async function customerEvent(trx: Knex.Transaction, e: StoredEvent): Promise<void> {
-  const key = { tenant_id: e.tenantId, customer_id: e.aggregateId };
-  const event = { type: e.eventType, data: e.payload } as CustomerProfileEvent;
-  const facts = () => trx(SEGMENT_CUSTOMER_FACTS);
-  switch (event.type) {
-    case 'CustomerProfileCreatedEvent': {
-      const d = event.data;
-      await facts()
-        .insert({ ...key, status: d.status, industry: d.industry ?? null, employee_count: d.employeeCount ?? null, annual_revenue: d.annualRevenue ?? null, since: e.timestamp })
-        .onConflict(['tenant_id', 'customer_id'])
-        .ignore();
-      return;
+const customerFacts = keyedRows({
+  table: SEGMENT_CUSTOMER_FACTS,
+  keyColumns: ['tenant_id', 'customer_id'],
+  keyOf: (e) => ({ tenant_id: e.tenantId, customer_id: e.aggregateId }),
+  effect(e): RowEffect {
+    const event = { type: e.eventType, data: e.payload } as CustomerProfileEvent;
+    switch (event.type) {
+      case 'CustomerProfileCreatedEvent': {
+        const d = event.data;
+        return { create: { status: d.status, industry: d.industry ?? null, employee_count: d.employeeCount ?? null, annual_revenue: d.annualRevenue ?? null, since: e.timestamp } };
+      }
+      case 'CustomerProfileUpdatedEvent': {
+        const d = event.data;
+        const changes: Record<string, unknown> = {};
+        if (d.status !== undefined) changes.status = d.status;
+        if (d.industry !== undefined) changes.industry = d.industry;
+        if (d.employeeCount !== undefined) changes.employee_count = d.employeeCount;
+        if (d.annualRevenue !== undefined) changes.annual_revenue = d.annualRevenue;
+        if (d.segments !== undefined) changes.segments = d.segments;
+        return Object.keys(changes).length ? { change: changes } : undefined;
+      }
+      case 'CustomerMergedIntoEvent':
+        return { change: { merged_into: event.data.targetCustomerId } };
+      default:
+        return undefined;
     }
-    case 'CustomerProfileUpdatedEvent': {
-      const d = event.data;
-      const changes: Record<string, unknown> = {};
-      if (d.status !== undefined) changes.status = d.status;
-      if (d.industry !== undefined) changes.industry = d.industry;
-      if (d.employeeCount !== undefined) changes.employee_count = d.employeeCount;
-      if (d.annualRevenue !== undefined) changes.annual_revenue = d.annualRevenue;
-      if (d.segments !== undefined) changes.segments = d.segments;
-      if (Object.keys(changes).length) await facts().where(key).update(changes);
-      return;
-    }
-    case 'CustomerMergedIntoEvent':
-      await facts().where(key).update({ merged_into: event.data.targetCustomerId });
-      return;
-    default:
-      return;
-  }
-}
+  },
+});
 
 /** A deal's facts after an event, as a pure reducer (rows.ts): a batch of deal events is two statements. */
 function reduceDeal(row: Row | undefined, e: StoredEvent): Row | undefined {
@@ -91,39 +88,40 @@ const dealFacts: RowModel = {
   reduce: reduceDeal,
 };
 
-async function activityEvent(trx: Knex.Transaction, e: StoredEvent): Promise<void> {
-  const key = { tenant_id: e.tenantId, activity_id: e.aggregateId };
-  const event = { type: e.eventType, data: e.payload } as ActivityEvent;
-  const activities = () => trx(SEGMENT_ACTIVITY_FACTS);
-  switch (event.type) {
-    case 'ActivityCreatedEvent':
-      await activities()
-        .insert({ ...key, ...relation(event.data.relatedTo), completed_at: event.data.status === 'completed' ? event.data.completedDate : null })
-        .onConflict(['tenant_id', 'activity_id'])
-        .ignore();
-      return;
-    case 'ActivityUpdatedEvent':
-      if (event.data.relatedTo) await activities().where(key).update(relation(event.data.relatedTo));
-      return;
-    case 'ActivityCompletedEvent':
-      await activities().where(key).update({ completed_at: event.data.completedDate });
-      return;
-    case 'ActivityReopenedEvent':
-    case 'ActivityCancelledEvent':
-      await activities().where(key).update({ completed_at: null });
-      return;
-    default:
-      return;
-  }
-}
+const activityFacts = keyedRows({
+  table: SEGMENT_ACTIVITY_FACTS,
+  keyColumns: ['tenant_id', 'activity_id'],
+  keyOf: (e) => ({ tenant_id: e.tenantId, activity_id: e.aggregateId }),
+  effect(e): RowEffect {
+    const event = { type: e.eventType, data: e.payload } as ActivityEvent;
+    switch (event.type) {
+      case 'ActivityCreatedEvent':
+        return { create: { ...relation(event.data.relatedTo), completed_at: event.data.status === 'completed' ? event.data.completedDate : null } };
+      case 'ActivityUpdatedEvent':
+        return event.data.relatedTo ? { change: relation(event.data.relatedTo) } : undefined;
+      case 'ActivityCompletedEvent':
+        return { change: { completed_at: event.data.completedDate } };
+      case 'ActivityReopenedEvent':
+      case 'ActivityCancelledEvent':
+        return { change: { completed_at: null } };
+      default:
+        return undefined;
+    }
+  },
+});
 
 const CUSTOMER_TYPES = new Set<string>(CUSTOMER_PROFILE_EVENT_TYPES);
 const DEAL_TYPES = new Set<string>(OPPORTUNITY_EVENT_TYPES);
 
-function handle(trx: Knex.Transaction, e: StoredEvent): Promise<void> {
-  if (CUSTOMER_TYPES.has(e.eventType)) return customerEvent(trx, e);
-  if (DEAL_TYPES.has(e.eventType)) return applyRows(trx, dealFacts, [e]);
-  return activityEvent(trx, e);
+/** Each kind writes its own table and reads no other: a batch is each kind's events at once. */
+async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void> {
+  const customers: StoredEvent[] = [];
+  const deals: StoredEvent[] = [];
+  const activities: StoredEvent[] = [];
+  for (const e of events) (CUSTOMER_TYPES.has(e.eventType) ? customers : DEAL_TYPES.has(e.eventType) ? deals : activities).push(e);
+  await applyRows(trx, customerFacts, customers);
+  await applyRows(trx, dealFacts, deals);
+  await applyRows(trx, activityFacts, activities);
 }
 
 export const segmentFactsProjection: Projection = {
@@ -131,13 +129,6 @@ export const segmentFactsProjection: Projection = {
   version: 1,
   eventTypes: [...CUSTOMER_PROFILE_EVENT_TYPES, ...OPPORTUNITY_EVENT_TYPES, ...ACTIVITY_EVENT_TYPES],
   tables: [SEGMENT_CUSTOMER_FACTS, SEGMENT_DEAL_FACTS, SEGMENT_ACTIVITY_FACTS],
-  handle,
-  /**
-   * Deal events all at once, the others one by one in order: each kind writes its own table and
-   * reads no other, so this is the same as handling the batch in order.
-   */
-  async handleBatch(trx: Knex.Transaction, events: readonly StoredEvent[]) {
-    for (const e of events) if (!DEAL_TYPES.has(e.eventType)) await handle(trx, e);
-    await applyRows(trx, dealFacts, events.filter((e) => DEAL_TYPES.has(e.eventType)));
-  },
+  handle: (trx, e) => applyBatch(trx, [e]),
+  handleBatch: applyBatch,
 };

@@ -4,6 +4,7 @@ import type { OpportunityEvent } from '../aggregates/opportunity/events.js';
 import { TERRITORY_EVENT_TYPES, type TerritoryEvent } from '../aggregates/territory/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Projection } from './projection.js';
+import { type Row, writeRows } from './rows.js';
 
 export const TERRITORIES_TABLE = 'territories';
 export const TERRITORY_ASSIGNMENTS_TABLE = 'territory_assignments';
@@ -31,6 +32,25 @@ function assignment(event: Handled): { recordType: string; recordId: string; to:
   }
 }
 
+const ASSIGNMENT_KEY = ['tenant_id', 'event_id'];
+
+/** The territory_assignments row an event adds, if it assigns something. */
+function assignmentRow(e: StoredEvent): Row | undefined {
+  const a = assignment({ type: e.eventType, data: e.payload } as Handled);
+  if (!a) return undefined;
+  return {
+    tenant_id: e.tenantId,
+    event_id: e.eventId,
+    territory_id: a.to,
+    record_type: a.recordType,
+    record_id: a.recordId,
+    from_territory_id: a.from,
+    reason: a.reason,
+    assigned_by: e.metadata.userId,
+    assigned_at: e.timestamp,
+  };
+}
+
 /**
  * Territories (seed 004) and the history of what was assigned to them. Keyed writes and
  * upserts by event id: a replayed event is harmless.
@@ -41,25 +61,9 @@ export const territoriesProjection: Projection = {
   eventTypes: [...TERRITORY_EVENT_TYPES, ...ASSIGNING],
   tables: [TERRITORIES_TABLE, TERRITORY_ASSIGNMENTS_TABLE],
   async handle(trx: Knex.Transaction, e: StoredEvent) {
+    const row = assignmentRow(e);
+    if (row) return writeRows(trx, TERRITORY_ASSIGNMENTS_TABLE, ASSIGNMENT_KEY, [row], 'ignore');
     const event = { type: e.eventType, data: e.payload } as Handled;
-    const a = assignment(event);
-    if (a) {
-      await trx(TERRITORY_ASSIGNMENTS_TABLE)
-        .insert({
-          tenant_id: e.tenantId,
-          event_id: e.eventId,
-          territory_id: a.to,
-          record_type: a.recordType,
-          record_id: a.recordId,
-          from_territory_id: a.from,
-          reason: a.reason,
-          assigned_by: e.metadata.userId,
-          assigned_at: e.timestamp,
-        })
-        .onConflict(['tenant_id', 'event_id'])
-        .ignore();
-      return;
-    }
     const key = { tenant_id: e.tenantId, territory_id: e.aggregateId };
     const touch = { revision: e.revision.toString(), updated_by: e.metadata.userId, updated_at: e.timestamp };
     switch (event.type) {
@@ -86,5 +90,18 @@ export const territoriesProjection: Projection = {
         await trx(TERRITORIES_TABLE).where(key).update({ active: true, ...touch });
         return;
     }
+  },
+  /**
+   * Assignments all at once, territory events one by one in order: the two tables are written
+   * apart and neither is read, so this is the same as handling the batch in order.
+   */
+  async handleBatch(trx: Knex.Transaction, events: readonly StoredEvent[]) {
+    const rows: Row[] = [];
+    for (const e of events) {
+      const row = assignmentRow(e);
+      if (row) rows.push(row);
+      else await territoriesProjection.handle(trx, e);
+    }
+    await writeRows(trx, TERRITORY_ASSIGNMENTS_TABLE, ASSIGNMENT_KEY, rows, 'ignore');
   },
 };

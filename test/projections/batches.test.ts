@@ -1,13 +1,22 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import type { OpportunityEvent } from '../../src/aggregates/opportunity/events.js';
+import type { ActivityEvent } from '../../src/aggregates/activity/events.js';
+import type { CustomerProfileEvent } from '../../src/aggregates/customerProfile/events.js';
+import type { LeadEvent } from '../../src/aggregates/lead/events.js';
+import type { TaskEvent } from '../../src/aggregates/task/events.js';
+import type { TerritoryEvent } from '../../src/aggregates/territory/events.js';
 import { SCHEMA_VERSION, type StoredEvent, fromRecorded, toEventToAppend } from '../../src/eventstore/envelope.js';
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
+import { activitiesProjection, tasksProjection } from '../../src/projections/activities.js';
 import { customerTimelineProjection } from '../../src/projections/customerTimeline.js';
+import { customersProjection } from '../../src/projections/customers.js';
+import { leadsProjection } from '../../src/projections/leads.js';
 import { opportunitiesProjection } from '../../src/projections/opportunities.js';
 import type { Projection } from '../../src/projections/projection.js';
 import { salesAnalyticsProjection } from '../../src/projections/salesAnalytics.js';
 import { segmentFactsProjection } from '../../src/projections/segmentFacts.js';
+import { territoriesProjection } from '../../src/projections/territories.js';
 import type { Amount } from '../../src/shared/money.js';
 import { type TestDatabase, freshDatabase } from '../support/postgres.js';
 
@@ -43,6 +52,9 @@ function eventOf(opp: number, n: number): OpportunityEvent {
     // Changes rows the later entries copy from (the timeline's owner): batches must keep the order.
     return { type: 'OpportunityReassignedEvent', data: { opportunityId, fromOwnerId: `rep-${opp % 2}`, toOwnerId: 'rep-new', reason: null } };
   }
+  if (n === 7) {
+    return { type: 'OpportunityTerritoryAssignedEvent', data: { opportunityId, fromTerritoryId: `T-${opp % 2}`, toTerritoryId: 'T-9', reason: 'rebalance' } };
+  }
   if (n % 4 === 0) {
     return { type: 'OpportunityUpdatedEvent', data: { opportunityId, changedFields: ['expectedCloseDate', 'probability'], expectedCloseDate: `2026-0${1 + (n % 9)}-15`, probability: 60 - n } };
   }
@@ -52,10 +64,69 @@ function eventOf(opp: number, n: number): OpportunityEvent {
   };
 }
 
+/** An activity's and a task's n-th events: every kind, and a creation repeated (a replay changes nothing). */
+function workOf(n: number): { activity: ActivityEvent; task: TaskEvent; lead: LeadEvent; customer: CustomerProfileEvent } {
+  const relatedTo = { type: 'opportunity' as const, id: 'OPP-1' };
+  const created = n === 0 || n === 6;
+  const activity: ActivityEvent = created
+    ? { type: 'ActivityCreatedEvent', data: { activityId: 'ACT-1', type: 'call', subject: `Call ${n}`, description: null, relatedTo, ownerId: 'rep-0', dueDate: '2026-02-01', priority: 'normal', status: 'planned', completedDate: null, createdBy: 'u-0' } }
+    : (
+      [
+        { type: 'ActivityUpdatedEvent', data: { activityId: 'ACT-1', changedFields: ['subject', 'relatedTo'], updatedBy: 'u-0', subject: `Call ${n}`, relatedTo: { type: 'customer', id: 'CUST-1' } } },
+        { type: 'ActivityCompletedEvent', data: { activityId: 'ACT-1', completedBy: 'u-1', completedDate: '2026-02-02T10:00:00Z', outcome: 'done' } },
+        { type: 'ActivityReopenedEvent', data: { activityId: 'ACT-1', reopenedBy: 'u-1' } },
+        { type: 'ActivityReassignedEvent', data: { activityId: 'ACT-1', fromOwnerId: 'rep-0', ownerId: `rep-${n}`, reassignedBy: 'u-0', reason: null } },
+        { type: 'ActivityCancelledEvent', data: { activityId: 'ACT-1', cancelledBy: 'u-0', reason: 'gone' } },
+      ] satisfies ActivityEvent[]
+    )[n % 5]!;
+  const task: TaskEvent = created
+    ? { type: 'TaskCreatedEvent', data: { taskId: 'TASK-1', title: `Task ${n}`, description: null, assigneeId: 'rep-0', relatedTo: null, dueDate: '2026-02-01', priority: 'high', taskType: 'call', createdBy: 'u-0' } }
+    : (
+      [
+        { type: 'TaskUpdatedEvent', data: { taskId: 'TASK-1', changedFields: ['title', 'relatedTo'], updatedBy: 'u-0', title: `Task ${n}`, relatedTo } },
+        { type: 'TaskCompletedEvent', data: { taskId: 'TASK-1', completedBy: 'u-1', completedAt: '2026-02-02T10:00:00Z', note: null } },
+        { type: 'TaskReopenedEvent', data: { taskId: 'TASK-1', reopenedBy: 'u-1', reason: null } },
+        { type: 'TaskReassignedEvent', data: { taskId: 'TASK-1', fromAssigneeId: 'rep-0', assigneeId: `rep-${n}`, reassignedBy: 'u-0', reason: null } },
+        { type: 'TaskCancelledEvent', data: { taskId: 'TASK-1', cancelledBy: 'u-0', reason: 'gone' } },
+      ] satisfies TaskEvent[]
+    )[n % 5]!;
+  const leadId = 'LEAD-1';
+  const lead: LeadEvent = created
+    ? {
+        type: 'LeadCreatedEvent',
+        data: {
+          leadId, source: 'webinar', ownerId: 'rep-0', territoryId: 'T-0', companyName: 'Acme', title: null, industry: null, employeeCount: null, annualRevenue: null,
+          currency: null, marketingScore: 10, metadata: { utm: `u${n}` }, personalData: { firstName: 'Ada', lastName: null, email: null, phone: null }, createdAt: '2026-01-05T09:00:00Z',
+        },
+      }
+    : (
+        [
+          { type: 'LeadAssignedEvent', data: { leadId, ownerId: `rep-${n}`, territoryId: 'T-1', reason: 'r', previousOwnerId: 'rep-0', previousTerritoryId: 'T-0', assignedAt: '2026-01-06T09:00:00Z' } },
+          { type: 'LeadMarketingSyncedEvent', data: { leadId, marketingScore: n, campaignId: 'c1', attribution: { firstTouch: 'a', lastTouch: null, touches: ['a'] }, changedFields: ['marketingScore'], sourceEventId: null } },
+          { type: 'LeadQualifiedEvent', data: { leadId, score: 70, threshold: 50, notes: null } },
+          { type: 'LeadDisqualifiedEvent', data: { leadId, score: 10, threshold: 50, reason: 'no budget' } },
+          { type: 'LeadPersonalDataErasedEvent', data: { leadId, subjectId: 's1', erasedAt: '2026-01-07T09:00:00Z' } },
+        ] satisfies LeadEvent[]
+      )[n % 5]!;
+  const customerId = 'CUST-1';
+  const customer: CustomerProfileEvent = created
+    ? { type: 'CustomerProfileCreatedEvent', data: { customerId, name: `Acme ${n}`, status: 'PROSPECT', primaryContactId: null, segment: 'SMB', personalData: { firstName: 'Ada' }, industry: 'software' } }
+    : (
+        [
+          { type: 'CustomerProfileUpdatedEvent', data: { customerId, changedFields: ['status', 'segments', 'personalData'], updatedBy: 'u-0', status: 'ACTIVE', segments: ['big', `s${n}`], personalData: { email: `a${n}@x.org` } } },
+          { type: 'ConsentUpdatedEvent', data: { customerId, consentType: n % 2 ? 'EMAIL' : 'SMS', status: 'GRANTED', previousStatus: null, source: 'WEB_FORM' } },
+          { type: 'CustomerMergedIntoEvent', data: { sourceCustomerId: customerId, targetCustomerId: 'CUST-2', mergeReason: 'duplicate' } },
+          { type: 'CustomerMergedEvent', data: { targetCustomerId: customerId, sourceCustomerId: `CUST-${n}`, mergeReason: 'duplicate' } },
+          { type: 'CustomerPersonalDataErasedEvent', data: { customerId, subjectId: 's1', current: n % 2 === 1, erasedAt: '2026-01-07T09:00:00Z' } },
+        ] satisfies CustomerProfileEvent[]
+      )[n % 5]!;
+  return { activity, task, lead, customer };
+}
+
 describe('projection batch handlers equal per-event handling', function () {
   this.timeout(60_000);
   let database: TestDatabase;
-  let events: StoredEvent[];
+  let log: StoredEvent[];
 
   before(async () => {
     database = await freshDatabase('batches');
@@ -72,15 +143,34 @@ describe('projection batch handlers equal per-event handling', function () {
         });
         await store.append(`opportunity-t1:OPP-${opp}`, [e], n === 0 ? 'no_stream' : BigInt(n - 1));
       }
+      // A territory's own events between the deals' (territories: kept in order beside the assignments).
+      const territory: TerritoryEvent =
+        n === 0
+          ? { type: 'TerritoryCreatedEvent', data: { territoryId: 'T-9', name: 'North', ownerId: 'rep-0', region: 'EMEA', rule: null } }
+          : n % 3 === 0
+            ? { type: 'TerritoryDeactivatedEvent', data: { territoryId: 'T-9', reason: null } }
+            : n % 3 === 1
+              ? { type: 'TerritoryReactivatedEvent', data: { territoryId: 'T-9' } }
+              : { type: 'TerritoryUpdatedEvent', data: { territoryId: 'T-9', changedFields: ['name'], name: `North ${n}` } };
+      const meta = { correlationId: 'c', causationId: null, userId: 'u-t', schemaVersion: SCHEMA_VERSION };
+      const t = toEventToAppend(territory, { eventId: randomUUID(), timestamp: new Date(Date.UTC(2026, 0, 5, 9 + n)), aggregateId: 'T-9', tenantId: 't1', metadata: meta });
+      await store.append('territory-t1:T-9', [t], n === 0 ? 'no_stream' : BigInt(n - 1));
+      const work = workOf(n);
+      for (const [stream, id, event] of [['activity', 'ACT-1', work.activity], ['task', 'TASK-1', work.task], ['lead', 'LEAD-1', work.lead], ['customerProfile', 'CUST-1', work.customer]] as const) {
+        const w = toEventToAppend(event, { eventId: randomUUID(), timestamp: new Date(Date.UTC(2026, 0, 5, 9 + n)), aggregateId: id, tenantId: 't1', metadata: meta });
+        await store.append(`${stream}-t1:${id}`, [w], n === 0 ? 'no_stream' : BigInt(n - 1));
+      }
     }
-    events = (await store.readAll({ maxCount: 1000 })).map((r) => fromRecorded(r));
+    log = (await store.readAll({ maxCount: 1000 })).map((r) => fromRecorded(r));
     await store.close();
   });
 
   after(async () => database.drop());
 
-  for (const p of [opportunitiesProjection, salesAnalyticsProjection, customerTimelineProjection, segmentFactsProjection]) {
+  for (const p of [opportunitiesProjection, salesAnalyticsProjection, customerTimelineProjection, segmentFactsProjection, territoriesProjection, activitiesProjection, tasksProjection, leadsProjection, customersProjection]) {
     it(`${p.name}: one batch, batches of 7, and one event at a time give the same rows`, async () => {
+      // What its subscription reads: the log filtered to its types.
+      const events = log.filter((e) => p.eventTypes.includes(e.eventType));
       let oneByOne: unknown[] = [];
       let whole: unknown[] = [];
       let sevens: unknown[] = [];
