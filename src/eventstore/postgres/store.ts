@@ -1,16 +1,15 @@
 import pg from 'pg';
 import { type DatabaseTimeouts, guardPool, pgOptions } from '../../db/pgOptions.js';
-import { type Incident, incident } from '../../shared/incident.js';
 import type { Logger } from '../../shared/logger.js';
 import { appendNothing, refuseRepeatedIds, repeatedWrite } from '../appendRules.js';
 import { ES_APPEND_SQL, ES_APPEND_STATEMENT, appendParams } from './appendSql.js';
 import { groupRunner } from './appendGroup.js';
+import { createCommitSignal } from './commitSignal.js';
 import type { GroupedAppend } from './appendGroupSql.js';
 import { createAppendGroups } from './appendGroups.js';
 import { COLUMNS, type EventRow, toRecorded } from './rows.js';
 import { coalescedStreamReads } from './streamReads.js';
 import { type TailPage, createTail } from './tail.js';
-import { createWakeups } from './wakeups.js';
 import {
   DEFAULT_READ_COUNT,
   type AllFilter,
@@ -33,10 +32,8 @@ import {
 } from '../port.js';
 
 const MAX_SEQ = WHOLE_COMMIT;
-const NOTIFY_CHANNEL = 'es_events';
 /** Live subscriptions poll this often even without a notification (the horizon may move). */
 const POLL_MS = 250;
-const NOTIFY_COALESCE_MS = 10;
 
 function maxPosition(a: Position, b: Position): Position {
   return comparePositions(a, b) >= 0 ? a : b;
@@ -77,9 +74,6 @@ export interface PostgresEventStoreOptions {
 
 const APPEND_GROUPS = { maxInFlight: 2, maxGroup: 64 };
 
-/** The LISTEN connection, when lost, is opened again after this long at first, doubling to the cap. */
-const RELISTEN_MS = { first: 250, max: 10_000 };
-
 export function createPostgresEventStore(options: PostgresEventStoreOptions): EventStore {
   const ownsPool = typeof options.connection === 'string';
   const clientConfig: pg.ClientConfig =
@@ -88,79 +82,10 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
       : (options.connection as pg.Pool & { options: pg.PoolConfig }).options;
   // Connections lost under a checked-out client (a restart, a failover) must not end the process.
   const pool = typeof options.connection === 'string' ? guardPool(new pg.Pool({ ...clientConfig, max: 20 })) : options.connection;
-  const pollMs = options.pollMs ?? POLL_MS;
-  const wakeups = createWakeups(pollMs);
-  const wake = () => wakeups.wake();
-  let listener: pg.Client | undefined;
-  let listenerStarting: Promise<void> | undefined;
-  let relistenTimer: NodeJS.Timeout | undefined;
-  let relistenDelay = RELISTEN_MS.first;
+  const commits = createCommitSignal({ clientConfig, pool, pollMs: options.pollMs ?? POLL_MS, ...(options.log ? { log: options.log } : {}) });
+  const { wakeups } = commits;
+  const announceAppend = () => commits.announce();
   let closed = false;
-  const listenOutage: Incident | undefined = options.log ? incident(options.log, 'event store LISTEN wake-up') : undefined;
-
-  /**
-   * One LISTEN connection per store wakes every live subscription on commit. Lost (the server
-   * restarted), it is opened again with backoff; meanwhile subscriptions poll, so a lost
-   * listener costs latency, never events.
-   */
-  function ensureListener(): Promise<void> {
-    if (listener || closed) return Promise.resolve();
-    listenerStarting ??= (async () => {
-      const client = new pg.Client(clientConfig);
-      client.on('notification', wake);
-      client.on('error', (err) => {
-        if (listener === client) listener = undefined;
-        client.end().catch(() => undefined);
-        listenOutage?.fail(err);
-        relisten();
-      });
-      try {
-        await client.connect();
-        await client.query(`listen ${NOTIFY_CHANNEL}`);
-      } catch (err) {
-        client.end().catch(() => undefined);
-        throw err;
-      }
-      listener = client;
-      relistenDelay = RELISTEN_MS.first;
-      listenOutage?.recover();
-      // Anything appended while nobody listened: subscriptions look now rather than at their next poll.
-      wake();
-    })()
-      .catch((err: unknown) => {
-        listenOutage?.fail(err);
-        relisten();
-      })
-      .finally(() => {
-        listenerStarting = undefined;
-      });
-    return listenerStarting;
-  }
-
-  function relisten(): void {
-    if (closed || relistenTimer) return;
-    relistenTimer = setTimeout(() => {
-      relistenTimer = undefined;
-      void ensureListener();
-    }, relistenDelay);
-    relistenTimer.unref();
-    relistenDelay = Math.min(relistenDelay * 2, RELISTEN_MS.max);
-  }
-
-  /**
-   * Wakes live subscriptions: this process's at once, other processes' through one NOTIFY per
-   * NOTIFY_COALESCE_MS at most (outside the append's transaction, see schema.ts).
-   */
-  let notifyPending = false;
-  function announceAppend(): void {
-    wake();
-    if (notifyPending || closed) return;
-    notifyPending = true;
-    setTimeout(() => {
-      notifyPending = false;
-      if (!closed) pool.query(`notify ${NOTIFY_CHANNEL}`).catch(() => undefined);
-    }, NOTIFY_COALESCE_MS);
-  }
 
   async function append(
     streamId: string,
@@ -312,7 +237,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     let after = opts.after ?? START;
     let caughtUp = false;
     let since = performance.now();
-    await ensureListener();
+    await commits.listen();
     let prefetched: { page: ReturnType<typeof readPage>; seen: number } | undefined;
     while (!opts.signal?.aborted && !closed) {
       const seen = prefetched?.seen ?? wakeups.count();
@@ -339,11 +264,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
 
   async function close(): Promise<void> {
     closed = true;
-    clearTimeout(relistenTimer);
-    wake();
-    const l = listener;
-    listener = undefined;
-    await l?.end().catch(() => undefined);
+    await commits.close();
     if (ownsPool) await pool.end();
   }
 
