@@ -33,4 +33,28 @@ describe('PostgreSQL store: live subscriptions wake up', () => {
       await database.drop();
     }
   });
+
+  it("another instance's append wakes a caught-up subscriber through NOTIFY, without waiting for a poll", async () => {
+    const database = await freshDatabase('wakeup');
+    // No poll within the test (mocha's timeout ends it): only the NOTIFY can deliver the second event.
+    const reader = createPostgresEventStore({ connection: database.url, pollMs: 600_000 });
+    const writer = createPostgresEventStore({ connection: database.url, pollMs: 600_000 }); // another process's store
+    const prefix = `wake${randomUUID().slice(0, 8)}-`;
+    const controller = new AbortController();
+    try {
+      await writer.append(`${prefix}s`, [ev()], 'no_stream');
+      const seen: string[] = [];
+      for await (const batch of reader.subscribeToAll({ filter: { streamPrefixes: [prefix] }, signal: controller.signal })) {
+        seen.push(...batch.events.map((e) => e.eventId));
+        if (seen.length === 1 && batch.events.length === 1) setTimeout(() => void writer.append(`${prefix}s`, [ev()], 0n), 200);
+        if (seen.length === 2) break;
+      }
+      expect(seen).to.have.length(2);
+    } finally {
+      controller.abort();
+      await reader.close();
+      await writer.close();
+      await database.drop();
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { type Incident, incident } from '../../shared/incident.js';
 import type { Logger } from '../../shared/logger.js';
@@ -27,6 +28,9 @@ export function createCommitSignal(options: { clientConfig: pg.ClientConfig; poo
   const { clientConfig, pool } = options;
   const wakeups = createWakeups(options.pollMs);
   const wake = () => wakeups.wake();
+  // Names this store's NOTIFYs: its own come back to its listener, and its subscriptions, woken
+  // at the append already, would read the log once more for nothing.
+  const self = randomUUID();
   let listener: pg.Client | undefined;
   let starting: Promise<void> | undefined;
   let relistenTimer: NodeJS.Timeout | undefined;
@@ -39,7 +43,9 @@ export function createCommitSignal(options: { clientConfig: pg.ClientConfig; poo
     if (listener || closed) return Promise.resolve();
     starting ??= (async () => {
       const client = new pg.Client(clientConfig);
-      client.on('notification', wake);
+      client.on('notification', (msg) => {
+        if (msg.payload !== self) wake();
+      });
       client.on('error', (err) => {
         if (listener === client) listener = undefined;
         client.end().catch(() => undefined);
@@ -89,7 +95,7 @@ export function createCommitSignal(options: { clientConfig: pg.ClientConfig; poo
       // Outside the append's transaction (schema.ts): a NOTIFY inside serialises every commit.
       setTimeout(() => {
         notifyPending = false;
-        if (!closed) pool.query(`notify ${NOTIFY_CHANNEL}`).catch(() => undefined);
+        if (!closed) pool.query('select pg_notify($1, $2)', [NOTIFY_CHANNEL, self]).catch(() => undefined);
       }, NOTIFY_COALESCE_MS);
     },
     async close() {
