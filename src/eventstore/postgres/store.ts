@@ -178,18 +178,21 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     maxCount: number,
     filter: AllFilter | undefined,
   ): Promise<{ events: RecordedEvent[]; horizon: Position }> {
-    // Two statements, no transaction needed: every transaction below the horizon read first
-    // has finished, so the second statement's snapshot sees all of them.
-    const h = await pool.query<{ xmin: string }>('select pg_snapshot_xmin(pg_current_snapshot())::text as xmin');
-    const xmin = BigInt(h.rows[0]!.xmin);
-    const params: unknown[] = [after.commit.toString(), after.prepare.toString(), xmin.toString(), maxCount];
+    // One statement: its snapshot's xmin is the horizon (every transaction below it has finished,
+    // so this very snapshot sees all of them), and the page is read under that snapshot. The
+    // join gives the horizon a row when the page is empty.
+    const params: unknown[] = [after.commit.toString(), after.prepare.toString(), maxCount];
     const sql =
-      `select ${COLUMNS} from es_events` +
-      ` where (transaction_id, seq) > ($1::text::xid8, $2::bigint) and transaction_id < $3::text::xid8` +
+      'with h as materialized (select pg_snapshot_xmin(pg_current_snapshot()) as xmin)' +
+      ' select h.xmin::text as horizon_xmin, e.* from h left join lateral (' +
+      `select ${COLUMNS}, es_events.transaction_id as order_tx, es_events.seq as order_seq from es_events` +
+      ' where (transaction_id, seq) > ($1::text::xid8, $2::bigint) and transaction_id < h.xmin' +
       filterSql(filter, params) +
-      ` order by es_events.transaction_id, es_events.seq limit $4`;
-    const { rows } = await pool.query<EventRow>(sql, params);
-    return { events: rows.map(toRecorded), horizon: { commit: xmin - 1n, prepare: MAX_SEQ } };
+      ' order by es_events.transaction_id, es_events.seq limit $3) e on true order by e.order_tx, e.order_seq';
+    const { rows } = await pool.query<EventRow & { horizon_xmin: string }>(sql, params);
+    const xmin = BigInt(rows[0]!.horizon_xmin);
+    const events = rows[0]!.seq === null ? [] : rows.map(toRecorded);
+    return { events, horizon: { commit: xmin - 1n, prepare: MAX_SEQ } };
   }
 
   async function readAll(opts: ReadAllOptions = {}): Promise<RecordedEvent[]> {
