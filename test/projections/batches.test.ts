@@ -196,18 +196,23 @@ describe('projection batch handlers equal per-event handling', function () {
         });
         await store.append(`opportunity-t1:OPP-${opp}`, [e], n === 0 ? 'no_stream' : BigInt(n - 1));
       }
-      // A territory's own events between the deals' (territories: kept in order beside the assignments).
-      const territory: TerritoryEvent =
-        n === 0
-          ? { type: 'TerritoryCreatedEvent', data: { territoryId: 'T-9', name: 'North', ownerId: 'rep-0', region: 'EMEA', rule: null } }
-          : n % 3 === 0
-            ? { type: 'TerritoryDeactivatedEvent', data: { territoryId: 'T-9', reason: null } }
-            : n % 3 === 1
-              ? { type: 'TerritoryReactivatedEvent', data: { territoryId: 'T-9' } }
-              : { type: 'TerritoryUpdatedEvent', data: { territoryId: 'T-9', changedFields: ['name'], name: `North ${n}` } };
+      // Territories' own events between the deals' (territories: kept in order beside the
+      // assignments); two of them, a creation repeated, updates of some fields only.
       const meta = { correlationId: 'c', causationId: null, userId: 'u-t', schemaVersion: SCHEMA_VERSION };
-      const t = toEventToAppend(territory, { eventId: randomUUID(), timestamp: new Date(Date.UTC(2026, 0, 5, 9 + n)), aggregateId: 'T-9', tenantId: 't1', metadata: meta });
-      await store.append('territory-t1:T-9', [t], n === 0 ? 'no_stream' : BigInt(n - 1));
+      for (const territoryId of ['T-9', 'T-8']) {
+        const territory: TerritoryEvent =
+          n === 0 || n === 7
+            ? { type: 'TerritoryCreatedEvent', data: { territoryId, name: `North ${n}`, ownerId: 'rep-0', region: 'EMEA', rule: null } }
+            : n % 3 === 0
+              ? { type: 'TerritoryDeactivatedEvent', data: { territoryId, reason: null } }
+              : n % 3 === 1
+                ? { type: 'TerritoryReactivatedEvent', data: { territoryId } }
+                : n === 5
+                  ? { type: 'TerritoryUpdatedEvent', data: { territoryId, changedFields: ['ownerId', 'rule'], ownerId: null, rule: `rule ${n}` } }
+                  : { type: 'TerritoryUpdatedEvent', data: { territoryId, changedFields: ['name', 'region'], name: `North ${n}`, region: `R${n}` } };
+        const t = toEventToAppend(territory, { eventId: randomUUID(), timestamp: new Date(Date.UTC(2026, 0, 5, 9 + n)), aggregateId: territoryId, tenantId: 't1', metadata: meta });
+        await store.append(`territory-t1:${territoryId}`, [t], n === 0 ? 'no_stream' : BigInt(n - 1));
+      }
       const work = workOf(n);
       for (const [stream, id, event] of [['activity', 'ACT-1', work.activity], ['task', 'TASK-1', work.task], ['lead', 'LEAD-1', work.lead], ['customerProfile', 'CUST-1', work.customer]] as const) {
         const w = toEventToAppend(event, { eventId: randomUUID(), timestamp: new Date(Date.UTC(2026, 0, 5, 9 + n)), aggregateId: id, tenantId: 't1', metadata: meta });
