@@ -1,11 +1,12 @@
 import type { Knex } from 'knex';
-import { ACTIVITY_EVENT_TYPES, type ActivityEvent } from '../aggregates/activity/events.js';
+import { ACTIVITY_EVENT_TYPES } from '../aggregates/activity/events.js';
 import { CUSTOMER_PROFILE_EVENT_TYPES, type CustomerProfileEvent } from '../aggregates/customerProfile/events.js';
 import { OPPORTUNITY_EVENT_TYPES, type OpportunityEvent } from '../aggregates/opportunity/events.js';
-import { TASK_EVENT_TYPES, type TaskEvent } from '../aggregates/task/events.js';
+import { TASK_EVENT_TYPES } from '../aggregates/task/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Projection } from './projection.js';
-import { selectRows, writeRows } from './rows.js';
+import { applyRows, selectRows, writeRows } from './rows.js';
+import { workEntries } from './timelineWork.js';
 
 export const CUSTOMER_TIMELINE_TABLE = 'customer_timeline';
 
@@ -35,7 +36,7 @@ interface Entry {
 }
 
 type Trx = Knex.Transaction;
-type AnyEvent = OpportunityEvent | CustomerProfileEvent | ActivityEvent | TaskEvent;
+type AnyEvent = OpportunityEvent | CustomerProfileEvent;
 
 const insert = (trx: Trx, tenantId: string, entry: Entry) =>
   trx(CUSTOMER_TIMELINE_TABLE)
@@ -46,9 +47,6 @@ const insert = (trx: Trx, tenantId: string, entry: Entry) =>
 const entryOf = (trx: Trx, tenantId: string, entryId: string) => trx(CUSTOMER_TIMELINE_TABLE).where({ tenant_id: tenantId, entry_id: entryId });
 const ofRecord = (trx: Trx, tenantId: string, type: TimelineRecord, id: string) =>
   trx(CUSTOMER_TIMELINE_TABLE).where({ tenant_id: tenantId, record_type: type, record_id: id });
-
-/** Merges fields into an entry's details (jsonb ||). */
-const withDetails = (trx: Trx, fields: Record<string, unknown>) => trx.raw('details || ?::jsonb', [JSON.stringify(fields)]);
 
 function profileDetails(event: CustomerProfileEvent): Record<string, unknown> {
   switch (event.type) {
@@ -80,7 +78,9 @@ const firstEntryId = (dealId: string) => `opportunity:${dealId}`;
 
 /** The events that only add an entry (a deal's later ones need its first); the others change rows. */
 const DEAL_FOLLOWUPS = new Set(['OpportunityStageChangedEvent', 'OpportunityClosedWonEvent', 'OpportunityClosedLostEvent']);
-const ADDING = new Set<string>([...CUSTOMER_PROFILE_EVENT_TYPES, 'OpportunityCreatedEvent', ...DEAL_FOLLOWUPS, 'ActivityCreatedEvent', 'TaskCreatedEvent']);
+const ADDING = new Set<string>([...CUSTOMER_PROFILE_EVENT_TYPES, 'OpportunityCreatedEvent', ...DEAL_FOLLOWUPS]);
+const WORK = new Set<string>([...ACTIVITY_EVENT_TYPES, ...TASK_EVENT_TYPES]);
+const work = workEntries(CUSTOMER_TIMELINE_TABLE);
 
 /** A deal's entry beside its first one; none for a deal whose creation this model never saw (it always does, from position 0). */
 function dealEntry(e: StoredEvent, first: FirstEntry | undefined, kind: string, details: Record<string, unknown>): Entry | undefined {
@@ -144,41 +144,14 @@ function addedEntry(e: StoredEvent, first: FirstEntry | undefined): Entry | unde
       const d = event.data;
       return dealEntry(e, first, 'close', { ...base, outcome: 'lost', fromStage: d.fromStage, toStage: d.toStage, amount: d.amount, currency: d.currency, closeDate: d.closeDate, reason: d.reason });
     }
-    case 'ActivityCreatedEvent': {
-      const d = event.data;
-      return {
-        entry_id: `activity:${d.activityId}`,
-        kind: 'activity',
-        occurred_at: d.status === 'completed' ? d.completedDate : null,
-        record_type: 'activity',
-        record_id: e.aggregateId,
-        owner_id: d.ownerId,
-        related_type: d.relatedTo.type,
-        related_id: d.relatedTo.id,
-        details: { activityId: d.activityId, type: d.type, subject: d.subject, outcome: null, completedBy: d.status === 'completed' ? d.createdBy : null },
-      };
-    }
-    case 'TaskCreatedEvent': {
-      const d = event.data;
-      return {
-        entry_id: `task:${d.taskId}`,
-        kind: 'task_completion',
-        occurred_at: null,
-        record_type: 'task',
-        record_id: e.aggregateId,
-        owner_id: d.assigneeId,
-        related_type: d.relatedTo?.type ?? null,
-        related_id: d.relatedTo?.id ?? null,
-        details: { taskId: d.taskId, title: d.title, type: d.taskType },
-      };
-    }
     default:
       return undefined;
   }
 }
 
 async function handle(trx: Trx, e: StoredEvent): Promise<void> {
-  if (!ADDING.has(e.eventType)) return change(trx, e);
+  if (WORK.has(e.eventType)) return applyRows(trx, work, [e]);
+  if (!ADDING.has(e.eventType)) return reassign(trx, e);
   const first = DEAL_FOLLOWUPS.has(e.eventType) ? ((await entryOf(trx, e.tenantId, firstEntryId(e.aggregateId)).first()) as FirstEntry | undefined) : undefined;
   const entry = addedEntry(e, first);
   if (entry) await insert(trx, e.tenantId, entry);
@@ -187,49 +160,25 @@ async function handle(trx: Trx, e: StoredEvent): Promise<void> {
 const key = (tenantId: string, entryId: string) => `${tenantId}\u0000${entryId}`;
 
 /**
- * A batch (rebuilds replay millions of deal events): each run of adding events costs one lookup
- * of its deals' first entries and multi-row inserts; an event that changes rows is applied on
- * its own, and ends the run only when the run reads or adds those rows (a reassigned deal, an
- * edit of work the run creates). The same rows as handle() event by event: a run sees the
+ * A batch (rebuilds replay millions of deal events): the activities' and tasks' entries folded
+ * as rows (timelineWork.ts), apart, since no other event reads or writes them; of the rest,
+ * each run of adding events costs one lookup of its deals' first entries and multi-row
+ * inserts, and a reassigned deal (which changes rows the run's later entries copy from) ends
+ * the run and is applied on its own. The same rows as handle() event by event: a run sees the
  * first entries stored before it and those it adds itself, and nothing inside a run changes them.
  */
 async function handleBatch(trx: Trx, events: readonly StoredEvent[]): Promise<void> {
+  await applyRows(trx, work, events.filter((e) => WORK.has(e.eventType)));
   let run: StoredEvent[] = [];
-  // The activities' and tasks' entries the run adds: an edit of one of them waits for the run.
-  let created = new Set<string>();
   for (const e of events) {
-    if (ADDING.has(e.eventType)) {
-      run.push(e);
-      const work = e.eventType === 'ActivityCreatedEvent' ? 'activity' : e.eventType === 'TaskCreatedEvent' ? 'task' : undefined;
-      if (work) created.add(`${work}:${e.aggregateId}`);
-      continue;
+    if (ADDING.has(e.eventType)) run.push(e);
+    else if (e.eventType === 'OpportunityReassignedEvent') {
+      await addRun(trx, run);
+      run = [];
+      await reassign(trx, e);
     }
-    const target = changeTarget(e);
-    // An edit of other work commutes with the run (it neither reads nor writes the run's rows).
-    if (target === undefined || (target !== 'deal' && !created.has(target))) {
-      if (target !== undefined) await change(trx, e);
-      continue;
-    }
-    await addRun(trx, run);
-    run = [];
-    created = new Set();
-    await change(trx, e);
   }
   await addRun(trx, run);
-}
-
-const ACTIVITY_EDITS = new Set(['ActivityUpdatedEvent', 'ActivityCompletedEvent', 'ActivityReopenedEvent', 'ActivityReassignedEvent']);
-const TASK_EDITS = new Set(['TaskUpdatedEvent', 'TaskCompletedEvent', 'TaskReopenedEvent', 'TaskReassignedEvent']);
-
-/**
- * What change() writes: a deal's rows ('deal', which the run's later entries copy from), one
- * activity's or task's entry, or nothing (undefined). Kept beside change()'s cases.
- */
-function changeTarget(e: StoredEvent): 'deal' | string | undefined {
-  if (e.eventType === 'OpportunityReassignedEvent') return 'deal';
-  if (ACTIVITY_EDITS.has(e.eventType)) return `activity:${e.aggregateId}`;
-  if (TASK_EDITS.has(e.eventType)) return `task:${e.aggregateId}`;
-  return undefined;
 }
 
 async function addRun(trx: Trx, run: readonly StoredEvent[]): Promise<void> {
@@ -251,47 +200,11 @@ async function addRun(trx: Trx, run: readonly StoredEvent[]): Promise<void> {
   await writeRows(trx, CUSTOMER_TIMELINE_TABLE, ['tenant_id', 'entry_id'], rows, 'ignore');
 }
 
-/** The events that change existing rows: a reassigned deal, activities' and tasks' edits. */
-async function change(trx: Trx, e: StoredEvent): Promise<void> {
-  const t = e.tenantId;
-  const event = { type: e.eventType, data: e.payload } as AnyEvent;
-  const work = (type: 'activity' | 'task') => entryOf(trx, t, `${type}:${e.aggregateId}`);
-  // An edit: the shown fields it changed (undefined: unchanged), and what the work is about now.
-  const edited = async (type: 'activity' | 'task', fields: Record<string, unknown>, relatedTo: { type: string; id: string } | null | undefined) => {
-    const changed = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-    const about = relatedTo === undefined ? {} : { related_type: relatedTo?.type ?? null, related_id: relatedTo?.id ?? null };
-    await work(type).update({ details: withDetails(trx, changed), ...about });
-  };
-  switch (event.type) {
-    case 'OpportunityReassignedEvent':
-      return void (await ofRecord(trx, t, 'opportunity', e.aggregateId).update({ owner_id: event.data.toOwnerId }));
-    case 'ActivityUpdatedEvent': {
-      const { type, subject, relatedTo } = event.data;
-      return edited('activity', { type, subject }, relatedTo);
-    }
-    case 'ActivityCompletedEvent': {
-      const d = event.data;
-      return void (await work('activity').update({ occurred_at: d.completedDate, details: withDetails(trx, { outcome: d.outcome, completedBy: d.completedBy }) }));
-    }
-    case 'ActivityReopenedEvent':
-      return void (await work('activity').update({ occurred_at: null }));
-    case 'ActivityReassignedEvent':
-      return void (await work('activity').update({ owner_id: event.data.ownerId }));
-    case 'TaskUpdatedEvent': {
-      const { title, taskType, relatedTo } = event.data;
-      return edited('task', { title, type: taskType }, relatedTo);
-    }
-    case 'TaskCompletedEvent': {
-      const d = event.data;
-      return void (await work('task').update({ occurred_at: d.completedAt, details: withDetails(trx, { completedBy: d.completedBy, note: d.note }) }));
-    }
-    case 'TaskReopenedEvent':
-      return void (await work('task').update({ occurred_at: null }));
-    case 'TaskReassignedEvent':
-      return void (await work('task').update({ owner_id: event.data.assigneeId }));
-    default:
-      return;
-  }
+/** A reassigned deal: all its entries show the new owner. */
+async function reassign(trx: Trx, e: StoredEvent): Promise<void> {
+  const event = { type: e.eventType, data: e.payload } as OpportunityEvent;
+  if (event.type !== 'OpportunityReassignedEvent') return;
+  await ofRecord(trx, e.tenantId, 'opportunity', e.aggregateId).update({ owner_id: event.data.toOwnerId });
 }
 
 export const customerTimelineProjection: Projection = {

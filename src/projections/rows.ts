@@ -10,36 +10,48 @@ import type { StoredEvent } from '../eventstore/envelope.js';
  */
 export type Row = Record<string, unknown>;
 
-export interface RowModel<R extends Row = Row> {
+/** Which rows an event touches: one by keyOf, or any number (a team's members) by keysOf. */
+export type RowKeys<R extends Row = Row> =
+  | { keyOf(event: StoredEvent): R; readonly keysOf?: undefined }
+  | { keysOf(event: StoredEvent): readonly R[]; readonly keyOf?: undefined };
+
+export type RowModel<R extends Row = Row> = RowKeys<R> & {
   readonly table: string;
   readonly keyColumns: readonly string[];
-  keyOf(event: StoredEvent): R;
-  /** The row after the event; undefined to leave it as it is (or absent). */
-  reduce(row: R | undefined, event: StoredEvent): R | undefined;
+  /**
+   * The row after the event; undefined to leave it as it is (or absent); null to delete it.
+   * `key`: the touched row's key (several per event under keysOf).
+   */
+  reduce(row: R | undefined, event: StoredEvent, key: R): R | null | undefined;
   /**
    * Columns computed from the row alone (a score): applied once to each changed row after a
    * batch is folded, rather than after every event of it; the same rows either way.
    */
   derive?(row: R): R;
-}
+};
+
+/** The keys of the rows an event touches. */
+export const keysOf = <R extends Row>(model: RowKeys<R>, e: StoredEvent): readonly R[] => (model.keysOf ? model.keysOf(e) : [model.keyOf(e)]);
 
 /** Rows per statement: sent as one jsonb parameter, so the statement's text stays short. */
 const CHUNK = 5000;
 
-export const rowKey = (model: RowModel, r: Row) => model.keyColumns.map((c) => String(r[c])).join('\u0000');
+export const rowKey = (model: { readonly keyColumns: readonly string[] }, r: Row) => model.keyColumns.map((c) => String(r[c])).join('\u0000');
 
-/** Folds events into `rows` (by key) in memory; returns the keys that changed. */
+/** Folds events into `rows` (by key) in memory; returns the keys that changed (absent from `rows` when deleted). */
 export function reduceRows<R extends Row>(model: RowModel<R>, rows: Map<string, R>, events: readonly StoredEvent[]): Set<string> {
   const dirty = new Set<string>();
   for (const e of events) {
-    const k = rowKey(model, model.keyOf(e));
-    const next = model.reduce(rows.get(k), e);
-    if (next !== undefined) {
-      rows.set(k, next);
+    for (const key of keysOf(model, e)) {
+      const k = rowKey(model, key);
+      const next = model.reduce(rows.get(k), e, key);
+      if (next === undefined) continue;
+      if (next === null) rows.delete(k);
+      else rows.set(k, next);
       dirty.add(k);
     }
   }
-  if (model.derive) for (const k of dirty) rows.set(k, model.derive(rows.get(k)!));
+  if (model.derive) for (const k of dirty) if (rows.has(k)) rows.set(k, model.derive(rows.get(k)!));
   return dirty;
 }
 
@@ -92,38 +104,48 @@ export async function selectRows<R = Row>(trx: Knex.Transaction, table: string, 
   return found;
 }
 
+/** Deletes the rows with these keys (key columns of each as a row), CHUNK keys per statement. */
+export async function deleteRows(trx: Knex.Transaction, table: string, keyColumns: readonly string[], keys: readonly Row[]): Promise<void> {
+  const id = (c: string) => trx.client.wrapIdentifier(c) as string;
+  const cols = keyColumns.map(id).join(', ');
+  const sql = `delete from ${id(table)} where (${cols}) in (select ${cols} from jsonb_populate_recordset(null::${id(table)}, ?::jsonb))`;
+  for (let i = 0; i < keys.length; i += CHUNK) await trx.raw(sql, [asRecordset(keys.slice(i, i + CHUNK))]);
+}
+
 export async function applyRows<R extends Row>(trx: Knex.Transaction, model: RowModel<R>, events: readonly StoredEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const wanted = new Map<string, Row>();
-  for (const e of events) {
-    const k = model.keyOf(e);
-    wanted.set(rowKey(model, k), k);
-  }
+  const wanted = new Map<string, R>();
+  for (const e of events) for (const k of keysOf(model, e)) wanted.set(rowKey(model, k), k);
+  if (wanted.size === 0) return;
   const rows = new Map<string, R>();
   for (const r of await selectRows<R>(trx, model.table, model.keyColumns, [...wanted.values()])) rows.set(rowKey(model, r), r);
   const dirty = reduceRows(model, rows, events);
-  await upsertRows(trx, model, [...dirty].map((k) => rows.get(k)!));
+  // Deleted first: a row deleted and created again in the batch is then simply upserted.
+  const gone = [...dirty].filter((k) => !rows.has(k));
+  if (gone.length) await deleteRows(trx, model.table, model.keyColumns, gone.map((k) => wanted.get(k)!));
+  await upsertRows(trx, model, [...dirty].filter((k) => rows.has(k)).map((k) => rows.get(k)!));
 }
 
 /**
  * What an event does to its row: creates it (a replay keeps the stored one), changes columns of
- * it (nothing when absent), or sets columns whether or not it is there (upsert).
+ * it (nothing when absent), sets columns whether or not it is there (upsert), or deletes it.
  */
-export type RowEffect = { readonly create: Row } | { readonly change: Row } | { readonly upsert: Row } | undefined;
+export type RowEffect = { readonly create: Row } | { readonly change: Row } | { readonly upsert: Row } | { readonly delete: true } | undefined;
 
 /**
- * A row model for read models written as insert-or-ignore of a created row, updates of columns
- * and upserts: the same rows, but a batch costs two statements (applyRows) instead of one per
- * event. An update of an absent row changes nothing, as the UPDATE did.
+ * A row model for read models written as insert-or-ignore of a created row, updates of columns,
+ * upserts and deletes: the same rows, but a batch costs two statements (applyRows) instead of
+ * one per event. An update of an absent row changes nothing, as the UPDATE did.
  */
-export function keyedRows(spec: Pick<RowModel, 'table' | 'keyColumns' | 'keyOf'> & { effect(e: StoredEvent): RowEffect }): RowModel {
+export function keyedRows(spec: RowKeys & Pick<RowModel, 'table' | 'keyColumns'> & { effect(e: StoredEvent): RowEffect }): RowModel {
   return {
     ...spec,
-    reduce(row, e) {
+    reduce(row, e, key) {
       const effect = spec.effect(e);
       if (!effect) return undefined;
-      if ('create' in effect) return row ? undefined : { ...spec.keyOf(e), ...effect.create };
-      if ('upsert' in effect) return { ...(row ?? spec.keyOf(e)), ...effect.upsert };
+      if ('create' in effect) return row ? undefined : { ...key, ...effect.create };
+      if ('upsert' in effect) return { ...(row ?? key), ...effect.upsert };
+      if ('delete' in effect) return row ? null : undefined;
       return row ? { ...row, ...effect.change } : undefined;
     },
   };

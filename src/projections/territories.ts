@@ -4,7 +4,7 @@ import type { OpportunityEvent } from '../aggregates/opportunity/events.js';
 import { TERRITORY_EVENT_TYPES, type TerritoryEvent } from '../aggregates/territory/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Projection } from './projection.js';
-import { type Row, writeRows } from './rows.js';
+import { type Row, type RowEffect, applyRows, keyedRows, writeRows } from './rows.js';
 
 export const TERRITORIES_TABLE = 'territories';
 export const TERRITORY_ASSIGNMENTS_TABLE = 'territory_assignments';
@@ -51,57 +51,62 @@ function assignmentRow(e: StoredEvent): Row | undefined {
   };
 }
 
-/**
- * Territories (seed 004) and the history of what was assigned to them. Keyed writes and
- * upserts by event id: a replayed event is harmless.
- */
-export const territoriesProjection: Projection = {
-  name: 'territories',
-  version: 1,
-  eventTypes: [...TERRITORY_EVENT_TYPES, ...ASSIGNING],
-  tables: [TERRITORIES_TABLE, TERRITORY_ASSIGNMENTS_TABLE],
-  async handle(trx: Knex.Transaction, e: StoredEvent) {
-    const row = assignmentRow(e);
-    if (row) return writeRows(trx, TERRITORY_ASSIGNMENTS_TABLE, ASSIGNMENT_KEY, [row], 'ignore');
-    const event = { type: e.eventType, data: e.payload } as Handled;
-    const key = { tenant_id: e.tenantId, territory_id: e.aggregateId };
+/** One row per territory. */
+const territoryRows = keyedRows({
+  table: TERRITORIES_TABLE,
+  keyColumns: ['tenant_id', 'territory_id'],
+  keyOf: (e) => ({ tenant_id: e.tenantId, territory_id: e.aggregateId }),
+  effect(e): RowEffect {
     const touch = { revision: e.revision.toString(), updated_by: e.metadata.userId, updated_at: e.timestamp };
+    const event = { type: e.eventType, data: e.payload } as Handled;
     switch (event.type) {
       case 'TerritoryCreatedEvent': {
         const d = event.data;
-        await trx(TERRITORIES_TABLE)
-          .insert({ ...key, name: d.name, owner_id: d.ownerId, region: d.region, rule: d.rule, active: true, created_by: e.metadata.userId, created_at: e.timestamp, ...touch })
-          .onConflict(['tenant_id', 'territory_id'])
-          .ignore();
-        return;
+        // Replays are harmless: the row already holds this event's effect.
+        return { create: { name: d.name, owner_id: d.ownerId, region: d.region, rule: d.rule, active: true, created_by: e.metadata.userId, created_at: e.timestamp, ...touch } };
       }
       case 'TerritoryUpdatedEvent': {
         const d = event.data;
         const changes = Object.fromEntries(
           (['name', 'ownerId', 'region', 'rule'] as const).filter((f) => d[f] !== undefined).map((f) => [f === 'ownerId' ? 'owner_id' : f, d[f]]),
         );
-        await trx(TERRITORIES_TABLE).where(key).update({ ...changes, ...touch });
-        return;
+        return { change: { ...changes, ...touch } };
       }
       case 'TerritoryDeactivatedEvent':
-        await trx(TERRITORIES_TABLE).where(key).update({ active: false, ...touch });
-        return;
+        return { change: { active: false, ...touch } };
       case 'TerritoryReactivatedEvent':
-        await trx(TERRITORIES_TABLE).where(key).update({ active: true, ...touch });
-        return;
+        return { change: { active: true, ...touch } };
+      default:
+        return undefined;
     }
   },
-  /**
-   * Assignments all at once, territory events one by one in order: the two tables are written
-   * apart and neither is read, so this is the same as handling the batch in order.
-   */
-  async handleBatch(trx: Knex.Transaction, events: readonly StoredEvent[]) {
-    const rows: Row[] = [];
-    for (const e of events) {
-      const row = assignmentRow(e);
-      if (row) rows.push(row);
-      else await territoriesProjection.handle(trx, e);
-    }
-    await writeRows(trx, TERRITORY_ASSIGNMENTS_TABLE, ASSIGNMENT_KEY, rows, 'ignore');
-  },
+});
+
+const TERRITORY_TYPES = new Set<string>(TERRITORY_EVENT_TYPES);
+
+/**
+ * The two tables are written apart and neither is read by the other's rule: a batch is the
+ * territories' events folded (rows.ts) and the assignments inserted at once.
+ */
+async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void> {
+  const rows: Row[] = [];
+  for (const e of events) {
+    const row = assignmentRow(e);
+    if (row) rows.push(row);
+  }
+  await applyRows(trx, territoryRows, events.filter((e) => TERRITORY_TYPES.has(e.eventType)));
+  await writeRows(trx, TERRITORY_ASSIGNMENTS_TABLE, ASSIGNMENT_KEY, rows, 'ignore');
+}
+
+/**
+ * Territories (seed 004) and the history of what was assigned to them. Row models and
+ * inserts keyed by event id: a replayed event is harmless.
+ */
+export const territoriesProjection: Projection = {
+  name: 'territories',
+  version: 1,
+  eventTypes: [...TERRITORY_EVENT_TYPES, ...ASSIGNING],
+  tables: [TERRITORIES_TABLE, TERRITORY_ASSIGNMENTS_TABLE],
+  handle: (trx, e) => applyBatch(trx, [e]),
+  handleBatch: applyBatch,
 };

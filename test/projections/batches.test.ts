@@ -4,18 +4,22 @@ import type { OpportunityEvent } from '../../src/aggregates/opportunity/events.j
 import type { ActivityEvent } from '../../src/aggregates/activity/events.js';
 import type { CustomerProfileEvent } from '../../src/aggregates/customerProfile/events.js';
 import type { LeadEvent } from '../../src/aggregates/lead/events.js';
+import type { ForecastEvent } from '../../src/aggregates/forecast/events.js';
 import type { TaskEvent } from '../../src/aggregates/task/events.js';
+import type { TeamEvent } from '../../src/aggregates/team/events.js';
 import type { TerritoryEvent } from '../../src/aggregates/territory/events.js';
 import { SCHEMA_VERSION, type StoredEvent, fromRecorded, toEventToAppend } from '../../src/eventstore/envelope.js';
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
 import { activitiesProjection, tasksProjection } from '../../src/projections/activities.js';
 import { customerTimelineProjection } from '../../src/projections/customerTimeline.js';
 import { customersProjection } from '../../src/projections/customers.js';
+import { forecastsProjection } from '../../src/projections/forecasts.js';
 import { leadsProjection } from '../../src/projections/leads.js';
 import { opportunitiesProjection } from '../../src/projections/opportunities.js';
 import type { Projection } from '../../src/projections/projection.js';
 import { salesAnalyticsProjection } from '../../src/projections/salesAnalytics.js';
 import { segmentFactsProjection } from '../../src/projections/segmentFacts.js';
+import { teamsProjection } from '../../src/projections/teams.js';
 import { territoriesProjection } from '../../src/projections/territories.js';
 import type { Amount } from '../../src/shared/money.js';
 import { type TestDatabase, freshDatabase } from '../support/postgres.js';
@@ -123,6 +127,55 @@ function workOf(n: number): { activity: ActivityEvent; task: TaskEvent; lead: Le
   return { activity, task, lead, customer };
 }
 
+/**
+ * Two teams' and two forecasts' n-th events: members added, removed and added again (the
+ * re-added row is a new one, a repeated addition keeps the old), several teams' members under
+ * one batch, snapshots counted, and a creation repeated (a replay changes nothing).
+ */
+function directoryOf(k: number, n: number): { team: TeamEvent; forecast: ForecastEvent } {
+  const teamId = `TEAM-${k}`;
+  const member = (i: number) => `rep-${(k + i) % 4}`;
+  const team: TeamEvent = (
+    [
+      { type: 'TeamCreatedEvent', data: { teamId, name: `Team ${k}`, managerId: 'rep-0', memberIds: [member(0), member(1)] } },
+      { type: 'TeamMemberAddedEvent', data: { teamId, userId: member(2) } },
+      { type: 'TeamMemberRemovedEvent', data: { teamId, userId: member(0) } },
+      { type: 'TeamMemberAddedEvent', data: { teamId, userId: member(0) } },
+      { type: 'TeamMemberAddedEvent', data: { teamId, userId: member(1) } },
+      { type: 'TeamRenamedEvent', data: { teamId, fromName: `Team ${k}`, toName: `Team ${k}.${n}` } },
+      { type: 'TeamCreatedEvent', data: { teamId, name: `Again ${k}`, managerId: null, memberIds: [member(3)] } },
+      { type: 'TeamMemberRemovedEvent', data: { teamId, userId: member(2) } },
+      { type: 'TeamManagerChangedEvent', data: { teamId, fromManagerId: 'rep-0', toManagerId: `rep-${n}` } },
+      { type: 'TeamDisbandedEvent', data: { teamId, reason: null } },
+    ] satisfies TeamEvent[]
+  )[n % 10]!;
+  const forecastId = `FC-${k}`;
+  const snapshot = (i: number): ForecastEvent => ({
+    type: 'ForecastSnapshotCreatedEvent',
+    data: {
+      forecastId, period: 'Q1_2026', territoryId: null, forecastType: 'commit', currency: 'USD', amount: `${5000 + i}.00` as Amount, probabilityWeightedAmount: `${2000 + i}.25` as Amount,
+      breakdown: [{ stage: 'PROPOSAL', count: 2 + i, totalAmount: '100.10' as Amount, weightedAmount: '50.05' as Amount }, { stage: 'NEGOTIATION', count: 1, totalAmount: `${i}.20` as Amount, weightedAmount: '0.10' as Amount }],
+      generatedAt: `2026-01-0${1 + (i % 9)}T10:00:00.000Z`,
+    },
+  });
+  const created: ForecastEvent = { type: 'ForecastCreatedEvent', data: { forecastId, period: 'Q1_2026', territoryId: k ? 'T-1' : null, ownerId: 'rep-0', forecastType: 'commit', amount: `${7000 + n}.00` as Amount, currency: 'USD', notes: null, dealScope: 'team' } };
+  const forecast: ForecastEvent = (
+    [
+      created,
+      snapshot(n),
+      { type: 'ForecastAdjustedEvent', data: { forecastId, fromAmount: '7000.00' as Amount, toAmount: `${7100 + n}.50` as Amount, reason: 'r' } },
+      snapshot(n),
+      { type: 'ForecastReassignedEvent', data: { forecastId, fromOwnerId: 'rep-0', toOwnerId: `rep-${n}`, reason: null } },
+      snapshot(n),
+      created,
+      { type: 'ForecastLockedEvent', data: { forecastId, period: 'Q1_2026', amount: '7100.50' as Amount, reason: null } },
+      snapshot(n),
+      { type: 'ForecastAdjustedEvent', data: { forecastId, fromAmount: '7000.00' as Amount, toAmount: `${7200 + n}.00` as Amount, reason: 'r' } },
+    ] satisfies ForecastEvent[]
+  )[n % 10]!;
+  return { team, forecast };
+}
+
 describe('projection batch handlers equal per-event handling', function () {
   this.timeout(60_000);
   let database: TestDatabase;
@@ -132,7 +185,7 @@ describe('projection batch handlers equal per-event handling', function () {
     database = await freshDatabase('batches');
     const store = createPostgresEventStore({ connection: database.url });
     // Streams interleaved, as a live log is: a batch holds several events of one opportunity.
-    for (let n = 0; n < 9; n++) {
+    for (let n = 0; n < 10; n++) {
       for (let opp = 0; opp < 5; opp++) {
         const e = toEventToAppend(eventOf(opp, n), {
           eventId: randomUUID(),
@@ -143,22 +196,34 @@ describe('projection batch handlers equal per-event handling', function () {
         });
         await store.append(`opportunity-t1:OPP-${opp}`, [e], n === 0 ? 'no_stream' : BigInt(n - 1));
       }
-      // A territory's own events between the deals' (territories: kept in order beside the assignments).
-      const territory: TerritoryEvent =
-        n === 0
-          ? { type: 'TerritoryCreatedEvent', data: { territoryId: 'T-9', name: 'North', ownerId: 'rep-0', region: 'EMEA', rule: null } }
-          : n % 3 === 0
-            ? { type: 'TerritoryDeactivatedEvent', data: { territoryId: 'T-9', reason: null } }
-            : n % 3 === 1
-              ? { type: 'TerritoryReactivatedEvent', data: { territoryId: 'T-9' } }
-              : { type: 'TerritoryUpdatedEvent', data: { territoryId: 'T-9', changedFields: ['name'], name: `North ${n}` } };
+      // Territories' own events between the deals' (territories: kept in order beside the
+      // assignments); two of them, a creation repeated, updates of some fields only.
       const meta = { correlationId: 'c', causationId: null, userId: 'u-t', schemaVersion: SCHEMA_VERSION };
-      const t = toEventToAppend(territory, { eventId: randomUUID(), timestamp: new Date(Date.UTC(2026, 0, 5, 9 + n)), aggregateId: 'T-9', tenantId: 't1', metadata: meta });
-      await store.append('territory-t1:T-9', [t], n === 0 ? 'no_stream' : BigInt(n - 1));
+      for (const territoryId of ['T-9', 'T-8']) {
+        const territory: TerritoryEvent =
+          n === 0 || n === 7
+            ? { type: 'TerritoryCreatedEvent', data: { territoryId, name: `North ${n}`, ownerId: 'rep-0', region: 'EMEA', rule: null } }
+            : n % 3 === 0
+              ? { type: 'TerritoryDeactivatedEvent', data: { territoryId, reason: null } }
+              : n % 3 === 1
+                ? { type: 'TerritoryReactivatedEvent', data: { territoryId } }
+                : n === 5
+                  ? { type: 'TerritoryUpdatedEvent', data: { territoryId, changedFields: ['ownerId', 'rule'], ownerId: null, rule: `rule ${n}` } }
+                  : { type: 'TerritoryUpdatedEvent', data: { territoryId, changedFields: ['name', 'region'], name: `North ${n}`, region: `R${n}` } };
+        const t = toEventToAppend(territory, { eventId: randomUUID(), timestamp: new Date(Date.UTC(2026, 0, 5, 9 + n)), aggregateId: territoryId, tenantId: 't1', metadata: meta });
+        await store.append(`territory-t1:${territoryId}`, [t], n === 0 ? 'no_stream' : BigInt(n - 1));
+      }
       const work = workOf(n);
       for (const [stream, id, event] of [['activity', 'ACT-1', work.activity], ['task', 'TASK-1', work.task], ['lead', 'LEAD-1', work.lead], ['customerProfile', 'CUST-1', work.customer]] as const) {
         const w = toEventToAppend(event, { eventId: randomUUID(), timestamp: new Date(Date.UTC(2026, 0, 5, 9 + n)), aggregateId: id, tenantId: 't1', metadata: meta });
         await store.append(`${stream}-t1:${id}`, [w], n === 0 ? 'no_stream' : BigInt(n - 1));
+      }
+      for (let k = 0; k < 2; k++) {
+        const d = directoryOf(k, n);
+        for (const [stream, id, event] of [['team', `TEAM-${k}`, d.team], ['forecast', `FC-${k}`, d.forecast]] as const) {
+          const w = toEventToAppend(event, { eventId: randomUUID(), timestamp: new Date(Date.UTC(2026, 0, 5, 9 + n)), aggregateId: id, tenantId: 't1', metadata: meta });
+          await store.append(`${stream}-t1:${id}`, [w], n === 0 ? 'no_stream' : BigInt(n - 1));
+        }
       }
     }
     log = (await store.readAll({ maxCount: 1000 })).map((r) => fromRecorded(r));
@@ -167,7 +232,7 @@ describe('projection batch handlers equal per-event handling', function () {
 
   after(async () => database.drop());
 
-  for (const p of [opportunitiesProjection, salesAnalyticsProjection, customerTimelineProjection, segmentFactsProjection, territoriesProjection, activitiesProjection, tasksProjection, leadsProjection, customersProjection]) {
+  for (const p of [opportunitiesProjection, salesAnalyticsProjection, customerTimelineProjection, segmentFactsProjection, territoriesProjection, activitiesProjection, tasksProjection, leadsProjection, customersProjection, forecastsProjection, teamsProjection]) {
     it(`${p.name}: one batch, batches of 7, and one event at a time give the same rows`, async () => {
       // What its subscription reads: the log filtered to its types.
       const events = log.filter((e) => p.eventTypes.includes(e.eventType));

@@ -12,6 +12,7 @@ import { kafkaMigrations } from './kafka.js';
 import { leadMigrations } from './leads.js';
 import { segmentMigrations } from './segments.js';
 import { quotaMigrations } from './quotas.js';
+import { rebuildIndexMigrations } from './rebuildIndexes.js';
 import { privacyMigrations } from './privacy.js';
 import { stageMigrations } from './stages.js';
 import { subscriptionMigrations } from './subscriptions.js';
@@ -226,4 +227,5 @@ export const migrations: readonly Migration[] = [
   ...feedMigrations,
   ...eventChainMigrations,
   ...privacyMigrations,
+  ...rebuildIndexMigrations,
 ];
