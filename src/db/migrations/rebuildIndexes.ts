@@ -7,10 +7,6 @@ export const rebuildIndexMigrations: readonly Migration[] = [
     // The one open visit per deal, which the next batch's first stage change closes: without
     // it that update reads every visit of each deal in the batch.
     up: async (knex) => knex.raw('create index if not exists opportunity_stage_history_open on opportunity_stage_history (tenant_id, opportunity_id, revision) where left_at is null'),
-    // By its definition: a rebuild's swapped-in table carries a copy under a generated name.
-    down: async (knex) =>
-      knex.raw(`do $$ declare i text; begin
-        for i in select indexname from pg_indexes where schemaname = current_schema() and tablename = 'opportunity_stage_history' and indexdef like '%WHERE (left_at IS NULL)'
-        loop execute format('drop index %I', i); end loop; end $$`),
+    down: async (knex) => knex.raw('drop index if exists opportunity_stage_history_open'),
   },
 ];
