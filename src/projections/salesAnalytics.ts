@@ -84,15 +84,11 @@ async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[])
   const previous = new Map<string, string | null>();
   for (let i = 0; i < unknownFrom.length; i += CHUNK) {
     const part = unknownFrom.slice(i, i + CHUNK);
-    // The last move of each deal: one step back along the key, not all its moves sorted.
-    const { rows } = await trx.raw<{ rows: { tenant_id: string; opportunity_id: string; to_date: string | null }[] }>(
-      `select v.tenant_id, v.opportunity_id, c.to_date
-         from jsonb_to_recordset(?::jsonb) as v(tenant_id text, opportunity_id text)
-         cross join lateral (select to_date from ${CLOSE_DATE_CHANGES_TABLE} c
-                              where c.tenant_id = v.tenant_id and c.opportunity_id = v.opportunity_id
-                              order by c.revision desc limit 1) c`,
-      [JSON.stringify(part.map((m) => ({ tenant_id: m.tenant_id, opportunity_id: m.opportunity_id })))],
-    );
+    const rows: { tenant_id: string; opportunity_id: string; to_date: string | null }[] = await trx(CLOSE_DATE_CHANGES_TABLE)
+      .distinctOn('tenant_id', 'opportunity_id')
+      .whereIn(['tenant_id', 'opportunity_id'], part.map((m) => [m.tenant_id, m.opportunity_id]))
+      .orderBy([{ column: 'tenant_id' }, { column: 'opportunity_id' }, { column: 'revision', order: 'desc' }])
+      .select('tenant_id', 'opportunity_id', 'to_date');
     for (const r of rows) previous.set(`${r.tenant_id}\u0000${r.opportunity_id}`, r.to_date);
   }
   for (const m of unknownFrom) m.from_date = previous.get(`${m.tenant_id}\u0000${m.opportunity_id}`) ?? null;
@@ -105,8 +101,7 @@ async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[])
 
 export const salesAnalyticsProjection: Projection = {
   name: 'sales-analytics',
-  // 2: the open-visit index (migration 1950), which the shadow tables copy.
-  version: 2,
+  version: 1,
   eventTypes: OPPORTUNITY_EVENT_TYPES,
   tables: [STAGE_HISTORY_TABLE, CLOSE_DATE_CHANGES_TABLE],
   handle: (trx, e) => applyBatch(trx, [e]),

@@ -12,7 +12,6 @@ import { kafkaMigrations } from './kafka.js';
 import { leadMigrations } from './leads.js';
 import { segmentMigrations } from './segments.js';
 import { quotaMigrations } from './quotas.js';
-import { rebuildIndexMigrations } from './rebuildIndexes.js';
 import { privacyMigrations } from './privacy.js';
 import { stageMigrations } from './stages.js';
 import { subscriptionMigrations } from './subscriptions.js';
@@ -227,5 +226,4 @@ export const migrations: readonly Migration[] = [
   ...feedMigrations,
   ...eventChainMigrations,
   ...privacyMigrations,
-  ...rebuildIndexMigrations,
 ];
