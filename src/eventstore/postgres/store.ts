@@ -37,6 +37,8 @@ const NOTIFY_CHANNEL = 'es_events';
 /** Live subscriptions poll this often even without a notification (the horizon may move). */
 const POLL_MS = 250;
 const NOTIFY_COALESCE_MS = 10;
+/** A page held below a committed append is read again after this long, doubling to the cap (then the poll). */
+const HELD_RETRY_MS = { first: 1, max: 64 };
 
 function maxPosition(a: Position, b: Position): Position {
   return comparePositions(a, b) >= 0 ? a : b;
@@ -148,11 +150,19 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
   }
 
   /**
+   * The newest transaction this store has appended in and seen commit. A page whose horizon is
+   * below it was read while an older transaction still ran (a projection's, a checkpoint's):
+   * that one's commit wakes nobody, so the reader looks again shortly (HELD_RETRY_MS).
+   */
+  let appendedUpTo = 0n;
+
+  /**
    * Wakes live subscriptions: this process's at once, other processes' through one NOTIFY per
    * NOTIFY_COALESCE_MS at most (outside the append's transaction, see schema.ts).
    */
   let notifyPending = false;
-  function announceAppend(): void {
+  function announceAppend(commit: bigint): void {
+    if (commit > appendedUpTo) appendedUpTo = commit;
     wake();
     if (notifyPending || closed) return;
     notifyPending = true;
@@ -200,7 +210,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
       throw new WrongExpectedRevisionError(streamId, expected, actual);
     }
     client.release();
-    announceAppend();
+    announceAppend(BigInt(row.transaction_id));
     return {
       nextExpectedRevision: BigInt(row.next_revision),
       position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.seq!) },
@@ -314,6 +324,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     let since = performance.now();
     await ensureListener();
     let prefetched: { page: ReturnType<typeof readPage>; seen: number } | undefined;
+    let heldRetryMs = HELD_RETRY_MS.first;
     while (!opts.signal?.aborted && !closed) {
       const seen = prefetched?.seen ?? wakeups.count();
       const shared: TailPage | undefined = caughtUp && !prefetched ? await tail.page(after, batchSize, opts.filter, since) : undefined;
@@ -333,7 +344,15 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
         after = checkpoint;
       }
       caughtUp = !full;
-      if (!full) since = await wakeups.wait(opts.signal, seen);
+      if (full) continue;
+      if (horizon.commit < appendedUpTo) {
+        // Held below an append of ours: looked at again soon, backing off while it stays held.
+        since = await wakeups.wait(opts.signal, seen, heldRetryMs);
+        heldRetryMs = Math.min(heldRetryMs * 2, HELD_RETRY_MS.max);
+      } else {
+        heldRetryMs = HELD_RETRY_MS.first;
+        since = await wakeups.wait(opts.signal, seen);
+      }
     }
   }
 
