@@ -21,6 +21,22 @@ export interface PlatformaticTransportOptions {
 const CREATE_WAIT_MS = 15_000;
 
 /**
+ * Header names are the bridge's few fixed ones: encoded once each rather than once per message.
+ * Bounded all the same, in case a caller ever names headers from data.
+ */
+const headerKeys = new Map<string, Buffer>();
+function headerKeyBytes(key: string | undefined): Buffer | undefined {
+  if (key === undefined) return undefined;
+  let bytes = headerKeys.get(key);
+  if (!bytes) {
+    if (headerKeys.size >= 64) headerKeys.clear();
+    bytes = Buffer.from(key, 'utf-8');
+    headerKeys.set(key, bytes);
+  }
+  return bytes;
+}
+
+/**
  * @platformatic/kafka behind the bridge's transport interface.
  *
  * Producer: idempotent, which the library pairs with acks=-1 and one request in flight per
@@ -55,7 +71,7 @@ export function createPlatformaticTransport(options: PlatformaticTransportOption
       retries: 5, // kept: the library turns an idempotent producer's retries <= 1 into "forever"
       partitioner: compatibilityPartitioner,
       autocreateTopics: false,
-      serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
+      serializers: { headerKey: headerKeyBytes, headerValue: stringSerializer },
     });
     return producer;
   }
@@ -110,7 +126,8 @@ export function createPlatformaticTransport(options: PlatformaticTransportOption
           topic: m.topic,
           ...(m.key === null ? {} : { key: Buffer.from(m.key) }),
           value: m.value,
-          headers: { ...m.headers },
+          // Read, never written, by the library: no copy (one per message).
+          headers: m.headers as Record<string, string>,
         })),
       });
     } catch (err) {
