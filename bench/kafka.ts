@@ -14,6 +14,7 @@ import { createLogger } from '../src/shared/logger.js';
 import { type Db, createDb } from '../src/db/knex.js';
 import { benchCommandToTopic } from './commandToTopic.js';
 import { benchDatabase } from './database.js';
+import { phaseCpu } from './phaseCpu.js';
 
 /**
  * Kafka outbound publish throughput against a real broker (scripts/kafka/broker.ts):
@@ -32,6 +33,10 @@ export interface KafkaBenchOptions {
   readonly batchSize?: number;
   /** Stage changes timed HTTP → consumed from the topic, through the compiled service (built first); none when absent. */
   readonly commandToTopic?: number;
+  /** The embedded server's data directory: its CPU per event is printed too. */
+  readonly pgDataDir?: string;
+  /** A CPU profile of this process over the backlog phase, written here. */
+  readonly cpuProfile?: string;
 }
 
 const STAGES = ['QUALIFICATION', 'DISCOVERY', 'PROPOSAL', 'NEGOTIATION'];
@@ -114,12 +119,13 @@ export async function benchKafkaPublish(opts: KafkaBenchOptions): Promise<void> 
       }
     }
     const total = per * aggregates;
+    const cpu = await phaseCpu(opts.pgDataDir, opts.cpuProfile);
     const t0 = performance.now();
     running = outbound(); // from the warm-up's checkpoint
     running.start();
     await until(() => acked.size >= total, 300_000, 'the backlog');
     const s = (performance.now() - t0) / 1000;
-    console.log(`kafka outbound backlog: ${total} events in ${s.toFixed(2)} s: ${Math.round(total / s)} events/s (batches of ${opts.batchSize ?? 'the default'}, acks=-1)`);
+    console.log(`kafka outbound backlog: ${total} events in ${s.toFixed(2)} s: ${Math.round(total / s)} events/s (batches of ${opts.batchSize ?? 'the default'}, acks=-1); ${await cpu(total)}`);
 
     // 2. One event at a time once caught up: append → acknowledged by Kafka.
     const single = `KB${run}-single`;
@@ -150,9 +156,9 @@ export async function benchKafkaPublish(opts: KafkaBenchOptions): Promise<void> 
 }
 
 // npm run bench:kafka [-- backlog singles] [--url postgres://... of a migrated database] [--commands N: command → topic
-// through the compiled service; npm run build first]: this part alone.
+// through the compiled service; npm run build first] [--cpu-prof FILE: the backlog phase's profile]: this part alone.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values, positionals } = parseArgs({ options: { url: { type: 'string' }, batch: { type: 'string' }, commands: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ options: { url: { type: 'string' }, batch: { type: 'string' }, commands: { type: 'string' }, 'cpu-prof': { type: 'string' } }, allowPositionals: true });
   const database = values.url ? { url: values.url, db: createDb(values.url), drop: async () => undefined } : await benchDatabase('bench_kafka');
   try {
     await benchKafkaPublish({
@@ -162,6 +168,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       singles: Number(positionals[1] ?? 200),
       ...(values.batch ? { batchSize: Number(values.batch) } : {}),
       ...(values.commands ? { commandToTopic: Number(values.commands) } : {}),
+      ...(values.url ? {} : { pgDataDir: '.data/bench-pg' }),
+      ...(values['cpu-prof'] ? { cpuProfile: values['cpu-prof'] } : {}),
     });
   } finally {
     if (values.url) await database.db.destroy();

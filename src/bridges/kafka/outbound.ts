@@ -56,26 +56,25 @@ export function avroGateway(topics: TopicConfig, codec: AvroCodec = avroCodec())
       events.map((e) => {
         const spec = topicOf(e.eventType);
         if (!spec) throw new Error(`no topic for ${e.eventType}`); // the subscription filter prevents this
-        return {
-          topic: spec.topic,
-          key: e.aggregateId || e.streamId,
-          value: codec.encode(e.eventType, e),
-          headers: { ...messageHeaders(e), 'content-type': 'avro/binary', schema: codec.schemaName(e.eventType) },
-        };
+        const headers = messageHeaders(e); // a new object: added to rather than copied
+        headers['content-type'] = 'avro/binary';
+        headers.schema = codec.schemaName(e.eventType);
+        return { topic: spec.topic, key: e.aggregateId || e.streamId, value: codec.encode(e.eventType, e), headers };
       }),
   };
 }
 
 /** The headers every published message carries, whatever its encoding. */
 export function messageHeaders(e: StoredEvent): Record<string, string> {
-  return {
+  const headers: Record<string, string> = {
     eventType: e.eventType,
     eventId: e.eventId,
     tenantId: e.tenantId,
     correlationId: e.metadata.correlationId,
-    // The trace of the command that decided it: consumers continue it (W3C trace context).
-    ...(e.metadata.traceparent ? { traceparent: e.metadata.traceparent } : {}),
   };
+  // The trace of the command that decided it: consumers continue it (W3C trace context).
+  if (e.metadata.traceparent) headers.traceparent = e.metadata.traceparent;
+  return headers;
 }
 
 export interface OutboundOptions {

@@ -21,6 +21,40 @@ export interface PlatformaticTransportOptions {
 const CREATE_WAIT_MS = 15_000;
 
 /**
+ * A key's bytes and its partition as compatibilityPartitioner gives it (before the library takes
+ * it modulo the topic's partition count), kept per key: a batch repeats its aggregates' keys, and
+ * the hash was a few µs of every message. Bounded: cleared when full.
+ */
+const KEYS_KEPT = 10_000;
+const keys = new Map<string, { readonly key: Buffer; readonly partition: number }>();
+function keyed(key: string): { readonly key: Buffer; readonly partition: number } {
+  let k = keys.get(key);
+  if (!k) {
+    if (keys.size >= KEYS_KEPT) keys.clear();
+    const bytes = Buffer.from(key);
+    k = { key: bytes, partition: compatibilityPartitioner({ topic: '', key: bytes }, bytes) };
+    keys.set(key, k);
+  }
+  return k;
+}
+
+/**
+ * Header names are the bridge's few fixed ones: encoded once each rather than once per message.
+ * Bounded all the same, in case a caller ever names headers from data.
+ */
+const headerKeys = new Map<string, Buffer>();
+function headerKeyBytes(key: string | undefined): Buffer | undefined {
+  if (key === undefined) return undefined;
+  let bytes = headerKeys.get(key);
+  if (!bytes) {
+    if (headerKeys.size >= 64) headerKeys.clear();
+    bytes = Buffer.from(key, 'utf-8');
+    headerKeys.set(key, bytes);
+  }
+  return bytes;
+}
+
+/**
  * @platformatic/kafka behind the bridge's transport interface.
  *
  * Producer: idempotent, which the library pairs with acks=-1 and one request in flight per
@@ -55,7 +89,7 @@ export function createPlatformaticTransport(options: PlatformaticTransportOption
       retries: 5, // kept: the library turns an idempotent producer's retries <= 1 into "forever"
       partitioner: compatibilityPartitioner,
       autocreateTopics: false,
-      serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
+      serializers: { headerKey: headerKeyBytes, headerValue: stringSerializer },
     });
     return producer;
   }
@@ -108,9 +142,10 @@ export function createPlatformaticTransport(options: PlatformaticTransportOption
       await p.send({
         messages: messages.map((m) => ({
           topic: m.topic,
-          ...(m.key === null ? {} : { key: Buffer.from(m.key) }),
+          ...(m.key === null ? {} : keyed(m.key)),
           value: m.value,
-          headers: { ...m.headers },
+          // Read, never written, by the library: no copy (one per message).
+          headers: m.headers as Record<string, string>,
         })),
       });
     } catch (err) {

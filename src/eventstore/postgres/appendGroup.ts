@@ -10,8 +10,8 @@ export interface GroupRunner {
   appendAlone(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult>;
   /** Where the store holds any of these events' ids. */
   storedIds(events: readonly EventToAppend[]): Promise<readonly StoredId[]>;
-  /** Called once a call that wrote something has committed. */
-  announce(): void;
+  /** Called once a call that wrote something has committed, with its transaction id. */
+  announce(commit: bigint): void;
 }
 
 async function settle<R>(p: Promise<R>): Promise<Settled<R>> {
@@ -50,7 +50,8 @@ export function groupRunner(r: GroupRunner): (items: readonly GroupedAppend[]) =
       client.release(err instanceof Error ? err : true);
       return eachAlone(items);
     }
-    if (rows.some((row) => row.refused === null)) r.announce();
+    const written = rows.find((row) => row.refused === null);
+    if (written) r.announce(BigInt(written.transaction_id));
     if (rows.length !== items.length || rows.some((row, i) => row.item !== i + 1)) {
       const error = new Error('es_append_group: not one answer per append');
       return items.map(() => ({ ok: false, error }) as const);

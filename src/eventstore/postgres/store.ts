@@ -34,6 +34,8 @@ import {
 const MAX_SEQ = WHOLE_COMMIT;
 /** Live subscriptions poll this often even without a notification (the horizon may move). */
 const POLL_MS = 250;
+/** A page held below a committed append is read again after this long, doubling to the cap (then the poll). */
+const HELD_RETRY_MS = { first: 1, max: 64 };
 
 function maxPosition(a: Position, b: Position): Position {
   return comparePositions(a, b) >= 0 ? a : b;
@@ -84,8 +86,17 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
   const pool = typeof options.connection === 'string' ? guardPool(new pg.Pool({ ...clientConfig, max: 20 })) : options.connection;
   const commits = createCommitSignal({ clientConfig, pool, pollMs: options.pollMs ?? POLL_MS, ...(options.log ? { log: options.log } : {}) });
   const { wakeups } = commits;
-  const announceAppend = () => commits.announce();
   let closed = false;
+  /**
+   * The newest transaction this store has appended in and seen commit. A page whose horizon is
+   * below it was read while an older transaction still ran (a projection's, a checkpoint's):
+   * that one's commit wakes nobody, so the reader looks again shortly (HELD_RETRY_MS).
+   */
+  let appendedUpTo = 0n;
+  function announceAppend(commit: bigint): void {
+    if (commit > appendedUpTo) appendedUpTo = commit;
+    commits.announce();
+  }
 
   async function append(
     streamId: string,
@@ -125,7 +136,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
       throw new WrongExpectedRevisionError(streamId, expected, actual);
     }
     client.release();
-    announceAppend();
+    announceAppend(BigInt(row.transaction_id));
     return {
       nextExpectedRevision: BigInt(row.next_revision),
       position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.seq!) },
@@ -242,6 +253,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     let since = performance.now();
     await commits.listen();
     let prefetched: { page: ReturnType<typeof readPage>; seen: number } | undefined;
+    let heldRetryMs = HELD_RETRY_MS.first;
     while (!opts.signal?.aborted && !closed) {
       const seen = prefetched?.seen ?? wakeups.count();
       const shared: TailPage | undefined = caughtUp && !prefetched ? await tail.page(after, batchSize, opts.filter, since) : undefined;
@@ -261,7 +273,15 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
         after = checkpoint;
       }
       caughtUp = !full;
-      if (!full) since = await wakeups.wait(opts.signal, seen);
+      if (full) continue;
+      if (horizon.commit < appendedUpTo) {
+        // Held below an append of ours: looked at again soon, backing off while it stays held.
+        since = await wakeups.wait(opts.signal, seen, heldRetryMs);
+        heldRetryMs = Math.min(heldRetryMs * 2, HELD_RETRY_MS.max);
+      } else {
+        heldRetryMs = HELD_RETRY_MS.first;
+        since = await wakeups.wait(opts.signal, seen);
+      }
     }
   }
 

@@ -10,8 +10,11 @@ export interface Wakeups {
   wake(): void;
   /** How many wake-ups so far: taken before a read, handed back to `wait`. */
   count(): number;
-  /** Resolves with the instant the next page must be fresh as of: the wake-up's, or now after a poll. */
-  wait(signal: AbortSignal | undefined, seen: number): Promise<number>;
+  /**
+   * Resolves with the instant the next page must be fresh as of: the wake-up's, or now after a
+   * poll, which comes after `pollMs` unless a shorter `timeoutMs` is given.
+   */
+  wait(signal: AbortSignal | undefined, seen: number, timeoutMs?: number): Promise<number>;
 }
 
 export function createWakeups(pollMs: number): Wakeups {
@@ -26,7 +29,7 @@ export function createWakeups(pollMs: number): Wakeups {
       emitter.emit('append');
     },
     count: () => woken,
-    wait(signal, seen) {
+    wait(signal, seen, timeoutMs = pollMs) {
       if (woken !== seen || signal?.aborted) return Promise.resolve(lastWakeAt);
       return new Promise((resolve) => {
         const done = (byWake: boolean) => {
@@ -37,7 +40,7 @@ export function createWakeups(pollMs: number): Wakeups {
         };
         const onWake = () => done(true);
         const onAbort = () => done(false);
-        const timer = setTimeout(done, pollMs, false);
+        const timer = setTimeout(done, Math.min(timeoutMs, pollMs), false);
         emitter.on('append', onWake);
         signal?.addEventListener('abort', onAbort);
       });

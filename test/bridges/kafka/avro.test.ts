@@ -105,6 +105,17 @@ describe('Kafka bridge: Avro schemas and topics', () => {
       expect(value.timestamp).to.equal(Date.parse('2026-02-02T11:10:00Z'));
     });
 
+    it('takes eventId, timestamp and tenantId from the envelope even when the payload carries its own', () => {
+      const payload = { ...SAMPLE_PAYLOADS.OpportunityCreatedEvent, eventId: 'from-payload', timestamp: 1, tenantId: 'payload-tenant' };
+      const event = storedEvent('OpportunityCreatedEvent', payload, { eventId: 'from-envelope', tenantId: 'tenant-009' });
+      const decoded = codec.decode('OpportunityCreatedEvent', codec.encode('OpportunityCreatedEvent', event));
+      expect(decoded).to.include({ eventId: 'from-envelope', timestamp: Date.parse('2026-02-02T11:10:00Z'), tenantId: 'tenant-009' });
+      // The same value as a record already in Avro shape gives the same bytes.
+      const { eventId: _e, timestamp: _t, tenantId: _n, ...rest } = payload;
+      const record = { ...rest, eventId: 'from-envelope', timestamp: Date.parse('2026-02-02T11:10:00Z'), tenantId: 'tenant-009' };
+      expect(codec.encode('OpportunityCreatedEvent', event).equals(codec.encodeRecord('OpportunityCreatedEvent', record))).to.equal(true);
+    });
+
     it('decodes seed 000\'s OpportunityCreated with the seed schema as reader into the seed\'s fields', () => {
       // lossless-json keeps the seed's "120000.00" as written instead of a float.
       const seed = parseLossless(SEED_000_OPPORTUNITY_CREATED, null, (n: string) => n) as {

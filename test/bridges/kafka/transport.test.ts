@@ -53,6 +53,27 @@ describe('Kafka transport: @platformatic/kafka (real broker)', function () {
     }
   });
 
+  it("puts a key in the partition the Java client gives it (murmur2 & 0x7fffffff), on a key's first send and on later ones", async () => {
+    const topic = `contract.partition.${run}`;
+    await transport.ensureTopics([{ topic, partitions: 6 }]);
+    // Kafka's own murmur2 test vectors (Utils.murmur2, UtilsTest in the Java client).
+    const java: Record<string, number> = {
+      '21': -973932308,
+      foobar: -790332482,
+      'a-little-bit-long-string': -985981536,
+      'a-little-bit-longer-string': -1486304829,
+      lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8: -58897971,
+      abc: 479470107,
+    };
+    const keys = Object.keys(java);
+    for (let send = 0; send < 2; send++) {
+      await transport.send(keys.map((key) => ({ topic, key, value: Buffer.from(`${send}`), headers: {} })));
+    }
+    const read = await readTopics(broker.brokers, [topic], (m) => m.length >= keys.length * 2);
+    expect(read).to.have.length(keys.length * 2);
+    for (const m of read) expect(m.partition, m.key ?? '').to.equal((java[m.key!]! & 0x7fffffff) % 6);
+  });
+
   it('delivers a message again when its handler rejects, before the next one of its partition', async () => {
     const topic = `contract.redeliver.${run}`;
     await transport.ensureTopics([{ topic, partitions: 1 }]);
