@@ -11,8 +11,8 @@ export interface Wakeups {
   /** How many wake-ups so far: taken before a read, handed back to `wait`. */
   count(): number;
   /**
-   * Resolves with the instant the next page must be fresh as of: the wake-up's, or now after a
-   * poll, which comes after `pollMs` unless a shorter `timeoutMs` is given.
+   * Resolves with the instant the next page must be fresh as of: the wake-up's, now after a
+   * poll (every `pollMs`), or when it began waiting after a shorter `timeoutMs` (a retry).
    */
   wait(signal: AbortSignal | undefined, seen: number, timeoutMs?: number): Promise<number>;
 }
@@ -31,12 +31,16 @@ export function createWakeups(pollMs: number): Wakeups {
     count: () => woken,
     wait(signal, seen, timeoutMs = pollMs) {
       if (woken !== seen || signal?.aborted) return Promise.resolve(lastWakeAt);
+      const startedAt = performance.now();
+      // A short retry (a page held below an append) is no poll: any read begun since it started
+      // waiting will do, so the subscribers retrying together share the tail's reads.
+      const retry = timeoutMs < pollMs;
       return new Promise((resolve) => {
         const done = (byWake: boolean) => {
           clearTimeout(timer);
           emitter.off('append', onWake);
           signal?.removeEventListener('abort', onAbort);
-          resolve(byWake ? lastWakeAt : performance.now());
+          resolve(byWake ? lastWakeAt : retry ? startedAt : performance.now());
         };
         const onWake = () => done(true);
         const onAbort = () => done(false);
