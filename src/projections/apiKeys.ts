@@ -1,8 +1,7 @@
-import type { Knex } from 'knex';
 import { API_KEY_EVENT_TYPES, type ApiKeyEvent } from '../aggregates/apiKey/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
-import { type Row, type RowModel, applyRows } from './rows.js';
-import type { Projection } from './projection.js';
+import { type Row, type RowModel } from './rows.js';
+import { rowProjection } from './projection.js';
 
 export const API_KEYS_TABLE = 'api_keys';
 
@@ -39,12 +38,4 @@ const model: RowModel<Row> = {
   reduce: reduceApiKey,
 };
 
-export const apiKeysProjection: Projection = {
-  name: 'api-keys',
-  version: 1,
-  eventTypes: API_KEY_EVENT_TYPES,
-  tables: [API_KEYS_TABLE],
-  rows: model,
-  handle: (trx: Knex.Transaction, e: StoredEvent) => applyRows(trx, model, [e]),
-  handleBatch: (trx: Knex.Transaction, events: readonly StoredEvent[]) => applyRows(trx, model, events),
-};
+export const apiKeysProjection = rowProjection({ name: 'api-keys', version: 1, eventTypes: API_KEY_EVENT_TYPES, tables: [API_KEYS_TABLE] }, model);

@@ -1,11 +1,10 @@
-import type { Knex } from 'knex';
 import type { OpportunityEvent } from '../aggregates/opportunity/events.js';
 import { OPPORTUNITY_EVENT_TYPES } from '../aggregates/opportunity/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import { dealScore, decisionCriteriaKnown, isPush } from '../aggregates/opportunity/dealScore.js';
 import { toBig } from '../shared/money.js';
-import { type Row, type RowModel, applyRows } from './rows.js';
-import type { Projection } from './projection.js';
+import { type Row, type RowModel } from './rows.js';
+import { rowProjection } from './projection.js';
 import { ERASED_FORM } from '../privacy/units.js';
 
 export const OPPORTUNITIES_TABLE = 'opportunities';
@@ -134,13 +133,8 @@ const model: RowModel<Row> = {
 };
 
 /** The opportunities read model: one row per opportunity, what the list and detail queries need. */
-export const opportunitiesProjection: Projection = {
-  name: 'opportunities',
+export const opportunitiesProjection = rowProjection(
   // 2: deal_score (a new version rebuilds the model beside the serving one, then swaps it in).
-  version: 2,
-  eventTypes: OPPORTUNITY_EVENT_TYPES,
-  tables: [OPPORTUNITIES_TABLE],
-  rows: model,
-  handle: (trx: Knex.Transaction, e: StoredEvent) => applyRows(trx, model, [e]),
-  handleBatch: (trx: Knex.Transaction, events: readonly StoredEvent[]) => applyRows(trx, model, events),
-};
+  { name: 'opportunities', version: 2, eventTypes: OPPORTUNITY_EVENT_TYPES, tables: [OPPORTUNITIES_TABLE] },
+  model,
+);

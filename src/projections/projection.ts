@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Subscriber } from '../subscriptions/consume.js';
-import { type RowModel, applyRows } from './rows.js';
+import { movedError } from '../subscriptions/checkpoints.js';
+import { type RowModel, applyRows, applyRowsMoving } from './rows.js';
 
 /**
  * A projection: a named, versioned subscriber that turns events of some types into read-model
@@ -15,7 +16,10 @@ export interface Projection {
   /** The read-model tables it owns (and a rebuild empties). */
   readonly tables: readonly string[];
   handle(trx: Knex.Transaction, event: StoredEvent): Promise<void>;
-  /** One row per aggregate, as a pure reducer (rows.ts): lets replays fold in memory. */
+  /**
+   * One row per aggregate, as a pure reducer (rows.ts): then it is the projection's whole effect
+   * (rowProjection), so replays fold it in memory and a live batch is one statement.
+   */
   readonly rows?: RowModel;
   /** Optional: a whole batch at once (same effect as handle in order, fewer round trips). */
   handleBatch?(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void>;
@@ -36,24 +40,32 @@ export async function applyEvents(trx: Knex.Transaction, p: Projection, events: 
 }
 
 /**
- * The projection as a subscriber of the log: a batch and its checkpoint in one transaction.
- * `name` and `prepare` let the rebuild run it into its shadow tables under its own checkpoint.
+ * The projection as a subscriber of the log: a batch and its checkpoint in one transaction, or,
+ * for a row model, in one statement (applyRowsMoving). `name` and `prepare` let the rebuild run
+ * it into its shadow tables under its own checkpoint.
  */
 export function projectionSubscriber(
   db: Knex,
   p: Projection,
   options: { name?: string; prepare?: (trx: Knex.Transaction) => Promise<unknown> } = {},
 ): Subscriber {
+  const name = options.name ?? p.name;
   return {
-    name: options.name ?? p.name,
+    name,
     version: p.version,
     eventTypes: p.eventTypes,
     deadLetters: true,
-    handle: (events, commit) =>
-      db.transaction(async (trx) => {
+    async handle(events, commit) {
+      if (p.rows && !options.prepare) {
+        const outcome = await applyRowsMoving(db, p.rows, events, commit.sql(db));
+        if (outcome === 'not-moved') throw movedError(name);
+        if (outcome === 'moved') return;
+      }
+      await db.transaction(async (trx) => {
         await options.prepare?.(trx);
         await applyEvents(trx, p, events);
         await commit(trx);
-      }),
+      });
+    },
   };
 }

@@ -1,9 +1,8 @@
-import type { Knex } from 'knex';
 import { QUOTA_EVENT_TYPES, type QuotaEvent } from '../aggregates/quota/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import { requirePeriod } from '../shared/period.js';
-import type { Projection } from './projection.js';
-import { type Row, type RowModel, applyRows } from './rows.js';
+import { rowProjection } from './projection.js';
+import { type Row, type RowModel } from './rows.js';
 
 export const QUOTAS_TABLE = 'quotas';
 
@@ -54,12 +53,4 @@ const model: RowModel<Row> = {
   reduce: reduceQuota,
 };
 
-export const quotasProjection: Projection = {
-  name: 'quotas',
-  version: 1,
-  eventTypes: QUOTA_EVENT_TYPES,
-  tables: [QUOTAS_TABLE],
-  rows: model,
-  handle: (trx: Knex.Transaction, e: StoredEvent) => applyRows(trx, model, [e]),
-  handleBatch: (trx: Knex.Transaction, events: readonly StoredEvent[]) => applyRows(trx, model, events),
-};
+export const quotasProjection = rowProjection({ name: 'quotas', version: 1, eventTypes: QUOTA_EVENT_TYPES, tables: [QUOTAS_TABLE] }, model);

@@ -62,27 +62,42 @@ export function reduceRows<R extends Row>(model: RowModel<R>, rows: Map<string, 
  */
 const asRecordset = (rows: readonly Row[]) => JSON.stringify(rows);
 
-/**
- * Inserts rows, one statement per set of columns and CHUNK rows; a row whose key is stored
- * already replaces it ('update') or is dropped ('ignore'). Rows that lack a column take its
- * default on insert (as knex's multi-row insert did), hence the grouping by columns.
- */
-export async function writeRows(trx: Knex.Transaction, table: string, keyColumns: readonly string[], rows: readonly Row[], conflict: 'update' | 'ignore'): Promise<void> {
-  const id = (c: string) => trx.client.wrapIdentifier(c) as string;
-  const byColumns = new Map<string, Row[]>();
+const ids = (q: Knex, cols: readonly string[]) => cols.map((c) => q.client.wrapIdentifier(c) as string).join(', ');
+
+/** From a jsonb parameter: `select ${cols} from ${recordset(q, table)}`. */
+const recordset = (q: Knex, table: string) => `jsonb_populate_recordset(null::${ids(q, [table])}, ?::jsonb)`;
+
+/** Rows by the set of their columns: rows that lack a column take its default on insert (as knex's multi-row insert did). */
+function byColumns(rows: readonly Row[]): Row[][] {
+  const groups = new Map<string, Row[]>();
   for (const r of rows) {
     const cols = Object.keys(r).join(',');
-    const group = byColumns.get(cols);
+    const group = groups.get(cols);
     if (group) group.push(r);
-    else byColumns.set(cols, [r]);
+    else groups.set(cols, [r]);
   }
-  for (const group of byColumns.values()) {
-    const cols = Object.keys(group[0]!);
-    const list = cols.map(id).join(', ');
-    const updates = conflict === 'update' ? cols.filter((c) => !keyColumns.includes(c)).map((c) => `${id(c)} = excluded.${id(c)}`) : [];
-    const sql =
-      `insert into ${id(table)} (${list}) select ${list} from jsonb_populate_recordset(null::${id(table)}, ?::jsonb)` +
-      ` on conflict (${keyColumns.map(id).join(', ')}) do ${updates.length ? `update set ${updates.join(', ')}` : 'nothing'}`;
+  return [...groups.values()];
+}
+
+/** Inserts rows of these columns (one jsonb parameter); `guard` is a condition every row must meet. */
+function insertSql(q: Knex, table: string, keyColumns: readonly string[], cols: readonly string[], conflict: 'update' | 'ignore', guard = 'true'): string {
+  const updates = conflict === 'update' ? cols.filter((c) => !keyColumns.includes(c)).map((c) => `${ids(q, [c])} = excluded.${ids(q, [c])}`) : [];
+  return (
+    `insert into ${ids(q, [table])} (${ids(q, cols)}) select ${ids(q, cols)} from ${recordset(q, table)} where ${guard}` +
+    ` on conflict (${ids(q, keyColumns)}) do ${updates.length ? `update set ${updates.join(', ')}` : 'nothing'}`
+  );
+}
+
+const keysIn = (q: Knex, table: string, keyColumns: readonly string[]) =>
+  `(${ids(q, keyColumns)}) in (select ${ids(q, keyColumns)} from ${recordset(q, table)})`;
+
+/**
+ * Inserts rows, one statement per set of columns and CHUNK rows; a row whose key is stored
+ * already replaces it ('update') or is dropped ('ignore').
+ */
+export async function writeRows(trx: Knex.Transaction, table: string, keyColumns: readonly string[], rows: readonly Row[], conflict: 'update' | 'ignore'): Promise<void> {
+  for (const group of byColumns(rows)) {
+    const sql = insertSql(trx, table, keyColumns, Object.keys(group[0]!), conflict);
     for (let i = 0; i < group.length; i += CHUNK) await trx.raw(sql, [asRecordset(group.slice(i, i + CHUNK))]);
   }
 }
@@ -92,13 +107,11 @@ export const upsertRows = <R extends Row>(trx: Knex.Transaction, model: RowModel
   writeRows(trx, model.table, model.keyColumns, rows, 'update');
 
 /** The stored rows with these keys (key columns of each as a row), CHUNK keys per statement. */
-export async function selectRows<R = Row>(trx: Knex.Transaction, table: string, keyColumns: readonly string[], keys: readonly Row[]): Promise<R[]> {
-  const id = (c: string) => trx.client.wrapIdentifier(c) as string;
-  const cols = keyColumns.map(id).join(', ');
-  const sql = `select * from ${id(table)} where (${cols}) in (select ${cols} from jsonb_populate_recordset(null::${id(table)}, ?::jsonb))`;
+export async function selectRows<R = Row>(q: Knex, table: string, keyColumns: readonly string[], keys: readonly Row[]): Promise<R[]> {
+  const sql = `select * from ${ids(q, [table])} where ${keysIn(q, table, keyColumns)}`;
   const found: R[] = [];
   for (let i = 0; i < keys.length; i += CHUNK) {
-    const { rows } = await trx.raw<{ rows: R[] }>(sql, [asRecordset(keys.slice(i, i + CHUNK))]);
+    const { rows } = await q.raw<{ rows: R[] }>(sql, [asRecordset(keys.slice(i, i + CHUNK))]);
     found.push(...rows);
   }
   return found;
@@ -106,24 +119,63 @@ export async function selectRows<R = Row>(trx: Knex.Transaction, table: string, 
 
 /** Deletes the rows with these keys (key columns of each as a row), CHUNK keys per statement. */
 export async function deleteRows(trx: Knex.Transaction, table: string, keyColumns: readonly string[], keys: readonly Row[]): Promise<void> {
-  const id = (c: string) => trx.client.wrapIdentifier(c) as string;
-  const cols = keyColumns.map(id).join(', ');
-  const sql = `delete from ${id(table)} where (${cols}) in (select ${cols} from jsonb_populate_recordset(null::${id(table)}, ?::jsonb))`;
+  const sql = `delete from ${ids(trx, [table])} where ${keysIn(trx, table, keyColumns)}`;
   for (let i = 0; i < keys.length; i += CHUNK) await trx.raw(sql, [asRecordset(keys.slice(i, i + CHUNK))]);
 }
 
-export async function applyRows<R extends Row>(trx: Knex.Transaction, model: RowModel<R>, events: readonly StoredEvent[]): Promise<void> {
-  if (events.length === 0) return;
+/** A batch folded onto the rows it touches: the keys of rows to delete, and the rows to write. */
+async function foldBatch<R extends Row>(q: Knex, model: RowModel<R>, wanted: Map<string, R>, events: readonly StoredEvent[]) {
+  const rows = new Map<string, R>();
+  for (const r of await selectRows<R>(q, model.table, model.keyColumns, [...wanted.values()])) rows.set(rowKey(model, r), r);
+  const dirty = [...reduceRows(model, rows, events)];
+  return { gone: dirty.filter((k) => !rows.has(k)).map((k) => wanted.get(k)!), upserts: dirty.filter((k) => rows.has(k)).map((k) => rows.get(k)!) };
+}
+
+const wantedKeys = <R extends Row>(model: RowModel<R>, events: readonly StoredEvent[]) => {
   const wanted = new Map<string, R>();
   for (const e of events) for (const k of keysOf(model, e)) wanted.set(rowKey(model, k), k);
+  return wanted;
+};
+
+export async function applyRows<R extends Row>(trx: Knex.Transaction, model: RowModel<R>, events: readonly StoredEvent[]): Promise<void> {
+  const wanted = wantedKeys(model, events);
   if (wanted.size === 0) return;
-  const rows = new Map<string, R>();
-  for (const r of await selectRows<R>(trx, model.table, model.keyColumns, [...wanted.values()])) rows.set(rowKey(model, r), r);
-  const dirty = reduceRows(model, rows, events);
+  const { gone, upserts } = await foldBatch(trx, model, wanted, events);
   // Deleted first: a row deleted and created again in the batch is then simply upserted.
-  const gone = [...dirty].filter((k) => !rows.has(k));
-  if (gone.length) await deleteRows(trx, model.table, model.keyColumns, gone.map((k) => wanted.get(k)!));
-  await upsertRows(trx, model, [...dirty].filter((k) => rows.has(k)).map((k) => rows.get(k)!));
+  if (gone.length) await deleteRows(trx, model.table, model.keyColumns, gone);
+  await upsertRows(trx, model, upserts);
+}
+
+/**
+ * applyRows and the checkpoint's move as one statement, without a transaction: the move is its
+ * first CTE and the writes only write if it moved, so a subscriber that was overtaken or lost
+ * its lease writes nothing. Saves BEGIN, COMMIT and the move's own round trip per batch. A
+ * batch's deletes and upserts are of distinct rows, so no CTE touches a row another one does.
+ * 'too-large', having done nothing, for a batch that touches more than CHUNK rows.
+ */
+export async function applyRowsMoving<R extends Row>(
+  db: Knex,
+  model: RowModel<R>,
+  events: readonly StoredEvent[],
+  move: Knex.Sql,
+): Promise<'moved' | 'not-moved' | 'too-large'> {
+  const wanted = wantedKeys(model, events);
+  if (wanted.size > CHUNK) return 'too-large';
+  const { gone, upserts } = wanted.size ? await foldBatch(db, model, wanted, events) : { gone: [], upserts: [] };
+  const guard = 'exists (select 1 from moved)';
+  const writes: string[] = [];
+  const bindings: unknown[] = [...move.bindings];
+  if (gone.length) {
+    writes.push(`delete from ${ids(db, [model.table])} where ${keysIn(db, model.table, model.keyColumns)} and ${guard}`);
+    bindings.push(asRecordset(gone));
+  }
+  for (const group of byColumns(upserts)) {
+    writes.push(insertSql(db, model.table, model.keyColumns, Object.keys(group[0]!), 'update', guard));
+    bindings.push(asRecordset(group));
+  }
+  const sql = `with moved as (${move.sql})${writes.map((w, i) => `, w${i} as (${w})`).join('')} select count(*)::int as moved from moved`;
+  const { rows } = await db.raw<{ rows: { moved: number }[] }>(sql, bindings as Knex.Value[]);
+  return rows[0]?.moved === 1 ? 'moved' : 'not-moved';
 }
 
 /**

@@ -58,15 +58,43 @@ export interface Fence {
   readonly holder: string;
 }
 
+export interface CheckpointMove {
+  readonly name: string;
+  readonly version: number;
+  readonly from: Position;
+  readonly to: Position;
+  readonly fence?: Fence;
+}
+
 /**
  * Moves `name` from `from` to `to`, in `q`'s transaction when it is one (then the move commits
  * with the effects, exactly once). With a fence, only while the lease is still held: a holder
  * that stalled past its lease cannot commit over the instance that took over.
  */
-export async function moveCheckpoint(
-  q: Knex | Knex.Transaction,
-  move: { name: string; version: number; from: Position; to: Position; fence?: Fence },
-): Promise<void> {
+export async function moveCheckpoint(q: Knex | Knex.Transaction, move: CheckpointMove): Promise<void> {
+  const updated = await moveQuery(q, move);
+  if (updated !== 1) throw movedError(move.name);
+}
+
+/**
+ * The same conditional move as SQL returning one row when it moved, for a statement that writes
+ * the effects with it (rows.ts): one statement, so atomic without a transaction.
+ */
+export const moveCheckpointSql = (q: Knex, move: CheckpointMove): Knex.Sql => moveQuery(q, move).returning('name').toSQL();
+
+/** A move handed to a subscriber with its batch: run it in the effects' transaction, or as part of their statement. */
+export interface CommitCheckpoint {
+  (q: Knex | Knex.Transaction): Promise<void>;
+  /** The same move as SQL returning a row when it moved, to join the statement writing the effects. */
+  readonly sql: (q: Knex) => Knex.Sql;
+}
+
+export const commitOf = (move: CheckpointMove): CommitCheckpoint =>
+  Object.assign((q: Knex | Knex.Transaction) => moveCheckpoint(q, move), { sql: (q: Knex) => moveCheckpointSql(q, move) });
+
+export const movedError = (name: string) => new CheckpointMovedError(`the checkpoint of ${name} moved under this subscriber, or its lease ended`);
+
+function moveQuery(q: Knex | Knex.Transaction, move: CheckpointMove) {
   const query = q(TABLE)
     .where({
       name: move.name,
@@ -85,6 +113,5 @@ export async function moveCheckpoint(
         .andWhere('expires_at', '>', q.raw('clock_timestamp()'));
     });
   }
-  const updated = await query;
-  if (updated !== 1) throw new CheckpointMovedError(`the checkpoint of ${move.name} moved under this subscriber, or its lease ended`);
+  return query;
 }

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { type StoredEvent, fromRecorded } from '../eventstore/envelope.js';
 import type { EventStore, Position, RecordedEvent } from '../eventstore/port.js';
 import { SpanKind, extractTraceContext, withSpan } from '../observability/tracing.js';
-import { CheckpointMovedError, type Fence, moveCheckpoint } from './checkpoints.js';
+import { CheckpointMovedError, type CommitCheckpoint, type Fence, commitOf } from './checkpoints.js';
 
 /**
  * A subscriber of the log: a projection, a rebuild, the Kafka outbound, a workflow. It names
@@ -26,7 +26,7 @@ export interface Subscriber {
   readonly deadLetters?: boolean;
 }
 
-export type CommitCheckpoint = (q: Knex | Knex.Transaction) => Promise<void>;
+export type { CommitCheckpoint };
 
 export interface ConsumeOptions {
   readonly store: EventStore;
@@ -79,8 +79,8 @@ export async function consume(sub: Subscriber, opts: ConsumeOptions): Promise<Po
   let stored = opts.after;
   let lastWrite = performance.now();
   let handled = 0;
-  const commitFrom = (from: Position, to: Position): CommitCheckpoint => async (q) =>
-    moveCheckpoint(q, { name: sub.name, version: sub.version, from, to, ...(opts.lease ? { fence: opts.lease.fence } : {}) });
+  const commitFrom = (from: Position, to: Position): CommitCheckpoint =>
+    commitOf({ name: sub.name, version: sub.version, from, to, ...(opts.lease ? { fence: opts.lease.fence } : {}) });
 
   for await (const batch of opts.store.subscribeToAll({
     after: stored,

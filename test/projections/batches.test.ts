@@ -16,7 +16,9 @@ import { customersProjection } from '../../src/projections/customers.js';
 import { forecastsProjection } from '../../src/projections/forecasts.js';
 import { leadsProjection } from '../../src/projections/leads.js';
 import { opportunitiesProjection } from '../../src/projections/opportunities.js';
-import type { Projection } from '../../src/projections/projection.js';
+import { type Projection, projectionSubscriber } from '../../src/projections/projection.js';
+import type { Position } from '../../src/eventstore/port.js';
+import { CheckpointMovedError, commitOf, loadCheckpoint } from '../../src/subscriptions/checkpoints.js';
 import { salesAnalyticsProjection } from '../../src/projections/salesAnalytics.js';
 import { segmentFactsProjection } from '../../src/projections/segmentFacts.js';
 import { teamsProjection } from '../../src/projections/teams.js';
@@ -262,4 +264,68 @@ describe('projection batch handlers equal per-event handling', function () {
       expect(sevens).to.deep.equal(oneByOne);
     });
   }
+
+  // A row model's live batch and its checkpoint are one statement, without a transaction.
+  const rowModels = [opportunitiesProjection, territoriesProjection, activitiesProjection, tasksProjection, leadsProjection, forecastsProjection, teamsProjection];
+  const START_AT: Position = { commit: 0n, prepare: 0n };
+  const rowsOf = async (p: Projection) => Promise.all(p.tables.map((t) => database.db(t).select().orderByRaw('1, 2, 3')));
+  const empty = async (p: Projection, checkpoint: string) => {
+    for (const t of p.tables) await database.db(t).delete();
+    await database.db('projection_checkpoints').where({ name: checkpoint }).delete();
+    await database.db('projection_checkpoints').insert({ name: checkpoint, version: p.version, position_commit: '0', position_prepare: '0' });
+  };
+  const moveTo = (p: Projection, checkpoint: string, from: Position, to: Position) => commitOf({ name: checkpoint, version: p.version, from, to });
+
+  for (const p of rowModels) {
+    it(`${p.name}: live batches of 7 through its subscriber give the same rows and move the checkpoint`, async () => {
+      const events = log.filter((e) => p.eventTypes.includes(e.eventType));
+      const checkpoint = `live-${p.name}`;
+      await empty(p, checkpoint);
+      for (const e of events) await database.db.transaction((trx) => p.handle(trx, e));
+      const oneByOne = await rowsOf(p);
+      await empty(p, checkpoint);
+      const sub = projectionSubscriber(database.db, p, { name: checkpoint });
+      let at = START_AT;
+      for (let i = 0; i < events.length; i += 7) {
+        const batch = events.slice(i, i + 7);
+        const to = batch.at(-1)!.position;
+        await sub.handle(batch, moveTo(p, checkpoint, at, to));
+        at = to;
+      }
+      expect(oneByOne.some((rows) => rows.length > 0)).to.equal(true);
+      expect(await rowsOf(p)).to.deep.equal(oneByOne);
+      expect((await loadCheckpoint(database.db, checkpoint, p.version)).position).to.deep.equal(at);
+    });
+  }
+
+  it('a live row batch whose checkpoint moved under it, or whose lease ended, writes nothing', async () => {
+    const p = opportunitiesProjection;
+    const events = log.filter((e) => p.eventTypes.includes(e.eventType)).slice(0, 12);
+    const checkpoint = 'live-overtaken';
+    await empty(p, checkpoint);
+    const sub = projectionSubscriber(database.db, p, { name: checkpoint });
+    const elsewhere = events[3]!.position;
+    // Another mover got there first: this one's `from` is stale.
+    await moveTo(p, checkpoint, START_AT, elsewhere)(database.db);
+    const stale = await sub.handle(events, moveTo(p, checkpoint, START_AT, events.at(-1)!.position)).catch((e: unknown) => e);
+    expect(stale).to.be.instanceOf(CheckpointMovedError);
+    expect((await rowsOf(p))[0]).to.deep.equal([]);
+    // A lease that has lapsed: the fence refuses, though the position matches.
+    await database.db('subscription_leases').insert({ name: checkpoint, holder: 'me', term: 1, acquired_at: database.db.fn.now(), expires_at: database.db.raw("clock_timestamp() - interval '1 second'") });
+    const lapsed = commitOf({ name: checkpoint, version: p.version, from: elsewhere, to: events.at(-1)!.position, fence: { name: checkpoint, holder: 'me' } });
+    expect(await sub.handle(events, lapsed).catch((e: unknown) => e)).to.be.instanceOf(CheckpointMovedError);
+    expect((await rowsOf(p))[0]).to.deep.equal([]);
+    expect((await loadCheckpoint(database.db, checkpoint, p.version)).position).to.deep.equal(elsewhere);
+  });
+
+  it('a live row batch of more rows than one statement carries goes through a transaction, with the same effect', async () => {
+    const p = opportunitiesProjection;
+    const created = log.find((e) => e.eventType === 'OpportunityCreatedEvent')!;
+    const events = Array.from({ length: 5_001 }, (_, i): StoredEvent => ({ ...created, aggregateId: `OPP-many-${i}`, eventId: randomUUID() }));
+    const checkpoint = 'live-many';
+    await empty(p, checkpoint);
+    await projectionSubscriber(database.db, p, { name: checkpoint }).handle(events, moveTo(p, checkpoint, START_AT, created.position));
+    expect(Number((await database.db(p.tables[0]!).count({ n: '*' }))[0]!.n)).to.equal(5_001);
+    expect((await loadCheckpoint(database.db, checkpoint, p.version)).position).to.deep.equal(created.position);
+  });
 });
