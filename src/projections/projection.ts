@@ -7,7 +7,8 @@ import { type RowModel, applyRows, applyRowsMoving } from './rows.js';
 /**
  * A projection: a named, versioned subscriber that turns events of some types into read-model
  * rows. Its handler writes with the transaction it is given, and the checkpoint moves in that
- * same transaction, so each event takes effect on the read model exactly once whatever crashes.
+ * same transaction (a row model's: in the same statement), so each event takes effect on the
+ * read model exactly once whatever crashes.
  */
 export interface Projection {
   readonly name: string;
@@ -25,13 +26,20 @@ export interface Projection {
   handleBatch?(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void>;
 }
 
+/** Made by rowProjection: the row model is all they do, so a live batch may skip their handlers. */
+const rowsOnly = new WeakSet<Projection>();
+
 /** A row model's projection: a batch in two statements (applyRows), an event alone likewise. */
-export const rowProjection = (p: Omit<Projection, 'handle' | 'handleBatch' | 'rows'>, model: RowModel): Projection => ({
-  ...p,
-  rows: model,
-  handle: (trx: Knex.Transaction, e: StoredEvent) => applyRows(trx, model, [e]),
-  handleBatch: (trx: Knex.Transaction, events: readonly StoredEvent[]) => applyRows(trx, model, events),
-});
+export function rowProjection(p: Omit<Projection, 'handle' | 'handleBatch' | 'rows'>, model: RowModel): Projection {
+  const projection: Projection = {
+    ...p,
+    rows: model,
+    handle: (trx: Knex.Transaction, e: StoredEvent) => applyRows(trx, model, [e]),
+    handleBatch: (trx: Knex.Transaction, events: readonly StoredEvent[]) => applyRows(trx, model, events),
+  };
+  rowsOnly.add(projection);
+  return projection;
+}
 
 /** Applies events in order, through handleBatch where the projection has one. */
 export async function applyEvents(trx: Knex.Transaction, p: Projection, events: readonly StoredEvent[]): Promise<void> {
@@ -56,7 +64,7 @@ export function projectionSubscriber(
     eventTypes: p.eventTypes,
     deadLetters: true,
     async handle(events, commit) {
-      if (p.rows && !options.prepare) {
+      if (p.rows && rowsOnly.has(p) && !options.prepare) {
         const outcome = await applyRowsMoving(db, p.rows, events, commit.sql(db));
         if (outcome === 'not-moved') throw movedError(name);
         if (outcome === 'moved') return;

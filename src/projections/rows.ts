@@ -151,6 +151,9 @@ export async function applyRows<R extends Row>(trx: Knex.Transaction, model: Row
  * first CTE and the writes only write if it moved, so a subscriber that was overtaken or lost
  * its lease writes nothing. Saves BEGIN, COMMIT and the move's own round trip per batch. A
  * batch's deletes and upserts are of distinct rows, so no CTE touches a row another one does.
+ * It locks the checkpoint's row before the data rows, the transaction path the other way round:
+ * two movers from one position on different paths (a stale holder beside the new one) may
+ * deadlock, and PostgreSQL then aborts one; it fails that batch and retries, as on any error.
  * 'too-large', having done nothing, for a batch that touches more than CHUNK rows.
  */
 export async function applyRowsMoving<R extends Row>(
