@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import pg from 'pg';
+import { printStatements, resetStatements } from './statements.js';
 import { mintToken } from '../src/access/tokens.js';
 import { cpuSeconds, postgresCpuSeconds } from './cpu.js';
 
@@ -38,6 +39,8 @@ export interface CommandBenchOptions {
   readonly service?: string;
   /** Extra node flags for the service, e.g. heap limits (--max-old-space-size=160). */
   readonly nodeFlags?: readonly string[];
+  /** Print statements per command from pg_stat_statements (the server loads it: benchDatabase's `statements`). */
+  readonly statements?: boolean;
   /** A directory: the service writes a V8 CPU profile there when it stops (node --cpu-prof). */
   readonly cpuProfileDir?: string;
 }
@@ -200,6 +203,7 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
       const rss = watchRss(pid);
       const latencies: number[] = [];
       const failures = new Map<number, number>();
+      if (o.statements) await resetStatements(admin);
       const xactBefore = await transactions(admin, database);
       const cpuBefore = cpuSeconds(pid);
       const pgCpuBefore = o.pgDataDir ? postgresCpuSeconds(o.pgDataDir) : 0;
@@ -225,6 +229,7 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
           `service CPU ${cpuMs.toFixed(2)} ms, PostgreSQL CPU ${pgCpuMs.toFixed(2)} ms; service peak RSS ${rss.peak().toFixed(0)} MB`,
       );
       console.log(`W2 target: >= 1,000 commands/s with ${o.clients} clients`);
+      if (o.statements) await printStatements(admin, 'max rate', latencies.length);
     }
 
     // 2. Fixed rate, open loop: latency from the scheduled instant.

@@ -28,6 +28,8 @@ export interface EmbeddedPostgresOptions {
   readonly dataDir: string;
   readonly port: number;
   readonly log?: (line: string) => void;
+  /** More server settings (`-c name=value`), e.g. the benchmarks' pg_stat_statements. */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 const USER = 'postgres';
@@ -97,7 +99,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     // Sessions left idle in a transaction would hold back the event store's read horizon.
-    postgresFlags: ['-c', 'idle_in_transaction_session_timeout=60000', '-c', 'max_connections=200'],
+    postgresFlags: [
+      ...['-c', 'idle_in_transaction_session_timeout=60000', '-c', 'max_connections=200'],
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    ],
     onLog: (m: string) => log(m.trimEnd()),
     onError: (e: unknown) => log(String(e).trimEnd()),
   });

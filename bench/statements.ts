@@ -1,0 +1,28 @@
+import type pg from 'pg';
+
+/**
+ * Statements per command, from pg_stat_statements (the server must load it: `--statements`):
+ * what "query counts per command" means, counted by PostgreSQL itself, for this database's
+ * top-level statements only (a function's inner statements are its caller's cost).
+ */
+export async function resetStatements(admin: pg.Client): Promise<void> {
+  await admin.query('create extension if not exists pg_stat_statements');
+  await admin.query('select pg_stat_statements_reset()');
+}
+
+export async function printStatements(admin: pg.Client, label: string, commands: number, top = 12): Promise<void> {
+  // Texts that differ only past their first 100 characters (a VALUES list's length) count as one.
+  const { rows } = await admin.query<{ calls: string; ms: number; query: string }>(
+    `select sum(calls)::text as calls, sum(total_exec_time) as ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) as query
+       from pg_stat_statements
+      where dbid = (select oid from pg_database where datname = current_database()) and toplevel and query not like '%pg_stat_statements%'
+      group by 3 order by 2 desc`,
+  );
+  const calls = rows.reduce((n, r) => n + Number(r.calls), 0);
+  const ms = rows.reduce((n, r) => n + r.ms, 0);
+  console.log(`W2 ${label}: ${(calls / commands).toFixed(2)} statements per command (pg_stat_statements, background work included), ${((ms * 1000) / commands).toFixed(0)} µs of execution each command`);
+  for (const r of rows.slice(0, top)) {
+    const n = Number(r.calls);
+    console.log(`  ${(n / commands).toFixed(2)}/command, ${((r.ms * 1000) / n).toFixed(0)} µs each, ${((100 * r.ms) / ms).toFixed(0)}% of time: ${r.query}`);
+  }
+}
