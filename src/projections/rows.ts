@@ -88,8 +88,13 @@ function insertSql(q: Knex, table: string, keyColumns: readonly string[], cols: 
   );
 }
 
-const keysIn = (q: Knex, table: string, keyColumns: readonly string[]) =>
-  `(${ids(q, keyColumns)}) in (select ${ids(q, keyColumns)} from ${recordset(q, table)})`;
+/**
+ * Rows whose keys are among `count` keys in a jsonb parameter. The limit tells the planner how
+ * many there are: it otherwise assumes 100 and scans a table of a few thousand rows whole
+ * rather than look up a handful by its primary key.
+ */
+const keysIn = (q: Knex, table: string, keyColumns: readonly string[], count: number) =>
+  `(${ids(q, keyColumns)}) in (select ${ids(q, keyColumns)} from ${recordset(q, table)} limit ${Math.trunc(count)})`;
 
 /**
  * Inserts rows, one statement per set of columns and CHUNK rows; a row whose key is stored
@@ -108,10 +113,11 @@ export const upsertRows = <R extends Row>(trx: Knex.Transaction, model: RowModel
 
 /** The stored rows with these keys (key columns of each as a row), CHUNK keys per statement. */
 export async function selectRows<R = Row>(q: Knex, table: string, keyColumns: readonly string[], keys: readonly Row[]): Promise<R[]> {
-  const sql = `select * from ${ids(q, [table])} where ${keysIn(q, table, keyColumns)}`;
   const found: R[] = [];
   for (let i = 0; i < keys.length; i += CHUNK) {
-    const { rows } = await q.raw<{ rows: R[] }>(sql, [asRecordset(keys.slice(i, i + CHUNK))]);
+    const chunk = keys.slice(i, i + CHUNK);
+    const sql = `select * from ${ids(q, [table])} where ${keysIn(q, table, keyColumns, chunk.length)}`;
+    const { rows } = await q.raw<{ rows: R[] }>(sql, [asRecordset(chunk)]);
     found.push(...rows);
   }
   return found;
@@ -119,8 +125,10 @@ export async function selectRows<R = Row>(q: Knex, table: string, keyColumns: re
 
 /** Deletes the rows with these keys (key columns of each as a row), CHUNK keys per statement. */
 export async function deleteRows(trx: Knex.Transaction, table: string, keyColumns: readonly string[], keys: readonly Row[]): Promise<void> {
-  const sql = `delete from ${ids(trx, [table])} where ${keysIn(trx, table, keyColumns)}`;
-  for (let i = 0; i < keys.length; i += CHUNK) await trx.raw(sql, [asRecordset(keys.slice(i, i + CHUNK))]);
+  for (let i = 0; i < keys.length; i += CHUNK) {
+    const chunk = keys.slice(i, i + CHUNK);
+    await trx.raw(`delete from ${ids(trx, [table])} where ${keysIn(trx, table, keyColumns, chunk.length)}`, [asRecordset(chunk)]);
+  }
 }
 
 /** A batch folded onto the rows it touches: the keys of rows to delete, and the rows to write. */
@@ -169,7 +177,7 @@ export async function applyRowsMoving<R extends Row>(
   const writes: string[] = [];
   const bindings: unknown[] = [...move.bindings];
   if (gone.length) {
-    writes.push(`delete from ${ids(db, [model.table])} where ${keysIn(db, model.table, model.keyColumns)} and ${guard}`);
+    writes.push(`delete from ${ids(db, [model.table])} where ${keysIn(db, model.table, model.keyColumns, gone.length)} and ${guard}`);
     bindings.push(asRecordset(gone));
   }
   for (const group of byColumns(upserts)) {
