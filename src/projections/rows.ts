@@ -80,10 +80,10 @@ function byColumns(rows: readonly Row[]): Row[][] {
 }
 
 /** Inserts rows of these columns (one jsonb parameter); `guard` is a condition every row must meet. */
-function insertSql(q: Knex, table: string, keyColumns: readonly string[], cols: readonly string[], conflict: 'update' | 'ignore', guard = 'true'): string {
+function insertSql(q: Knex, table: string, keyColumns: readonly string[], cols: readonly string[], conflict: 'update' | 'ignore', guard?: string): string {
   const updates = conflict === 'update' ? cols.filter((c) => !keyColumns.includes(c)).map((c) => `${ids(q, [c])} = excluded.${ids(q, [c])}`) : [];
   return (
-    `insert into ${ids(q, [table])} (${ids(q, cols)}) select ${ids(q, cols)} from ${recordset(q, table)} where ${guard}` +
+    `insert into ${ids(q, [table])} (${ids(q, cols)}) select ${ids(q, cols)} from ${recordset(q, table)}${guard ? ` where ${guard}` : ''}` +
     ` on conflict (${ids(q, keyColumns)}) do ${updates.length ? `update set ${updates.join(', ')}` : 'nothing'}`
   );
 }
