@@ -270,10 +270,17 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
     };
     {
       const rss = watchRss(pid);
+      const cpuBefore = cpuSeconds(pid);
+      const pgCpuBefore = o.pgDataDir ? postgresCpuSeconds(o.pgDataDir) : 0;
       const r = await fixedRate(o.seconds);
+      const cpuMs = ((cpuSeconds(pid) - cpuBefore) * 1000) / Math.max(1, r.latencies.length);
+      const pgCpuMs = o.pgDataDir ? ((postgresCpuSeconds(o.pgDataDir) - pgCpuBefore) * 1000) / Math.max(1, r.latencies.length) : NaN;
       rss.stop();
       report(`fixed rate ${o.rate}/s (open loop, latency from the scheduled time)`, r.latencies, r.total, r.failures, r.seconds);
-      console.log(`W2 fixed rate: service peak RSS ${rss.peak().toFixed(0)} MB; target p95 <= 15 ms, RSS < 250 MB`);
+      console.log(
+        `W2 fixed rate: service CPU ${cpuMs.toFixed(2)} ms, PostgreSQL CPU ${pgCpuMs.toFixed(2)} ms per command answered; ` +
+          `service peak RSS ${rss.peak().toFixed(0)} MB; target p95 <= 15 ms, RSS < 250 MB`,
+      );
     }
 
     // 3. Soak: does the service's memory grow under a steady load?

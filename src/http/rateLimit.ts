@@ -7,7 +7,7 @@ import { type SharedCounts, type WindowCount, sharedCounter } from './rateLimitC
 /**
  * Seed 004's rate limits: per user 1,000 requests a minute with bursts of at most 50 a second,
  * and 100,000 a minute for the whole service. Counted in a PostgreSQL table (rate-limiter-flexible's
- * rows, one statement per request: rateLimitCount.ts), so the limits hold across every instance
+ * rows, counted together for the requests that arrive together: rateLimitCount.ts), so the limits hold across every instance
  * that shares the database without another server to run. The table is UNLOGGED and its
  * connections commit asynchronously: a counter is not worth a WAL flush. If the database cannot
  * be reached the counters fall back to rate-limiter-flexible's memory limiters (per instance) for

@@ -14,7 +14,7 @@ import {
 import { type TestDatabase, freshDatabase } from '../support/postgres.js';
 
 /**
- * Appends coalesced into one es_append_group call (postgres/appendGroups.ts). With one call in
+ * Appends coalesced into one es_append_group call (db/callGroups.ts). With one call in
  * flight, appends made while a first one is under way wait and all go in the next call: they
  * share its transaction (position.commit), which shows they were grouped.
  */

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { type StoredId, repeatedWrite } from '../appendRules.js';
 import { type AppendResult, type EventToAppend, type ExpectedRevision, WrongExpectedRevisionError } from '../port.js';
 import { type GroupRow, type GroupedAppend, ES_APPEND_GROUP_SQL, ES_APPEND_GROUP_STATEMENT, appendGroupParams } from './appendGroupSql.js';
-import type { Settled } from './appendGroups.js';
+import type { Settled } from '../../db/callGroups.js';
 
 export interface GroupRunner {
   readonly pool: pg.Pool;
@@ -23,7 +23,7 @@ async function settle<R>(p: Promise<R>): Promise<Settled<R>> {
 }
 
 /**
- * Runs one call of the coalescer (appendGroups.ts): one append alone through es_append, several
+ * Runs one call of the coalescer (db/callGroups.ts): one append alone through es_append, several
  * through es_append_group. If the group call fails as a whole (a connection lost, an item the
  * database refuses, a deadlock on an id another transaction is writing), each append is sent
  * again alone: if the call had committed after all, each is then a retried write and answers

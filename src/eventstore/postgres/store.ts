@@ -6,7 +6,7 @@ import { ES_APPEND_SQL, ES_APPEND_STATEMENT, appendParams } from './appendSql.js
 import { groupRunner } from './appendGroup.js';
 import { createCommitSignal } from './commitSignal.js';
 import type { GroupedAppend } from './appendGroupSql.js';
-import { createAppendGroups } from './appendGroups.js';
+import { createCallGroups } from '../../db/callGroups.js';
 import { COLUMNS, type EventRow, toRecorded } from './rows.js';
 import { coalescedStreamReads } from './streamReads.js';
 import { type TailPage, createTail } from './tail.js';
@@ -73,7 +73,7 @@ export interface PostgresEventStoreOptions {
   readonly log?: Logger;
   /**
    * Single-event appends: at most `maxInFlight` calls at once, those arriving meanwhile go
-   * together in the next (appendGroups.ts); false sends every append alone.
+   * together in the next (db/callGroups.ts); false sends every append alone.
    */
   readonly appendGroups?: { readonly maxInFlight: number; readonly maxGroup?: number } | false;
 }
@@ -149,7 +149,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
 
   const groupOptions = options.appendGroups === undefined ? APPEND_GROUPS : options.appendGroups;
   const groups = groupOptions
-    ? createAppendGroups<GroupedAppend, AppendResult>({
+    ? createCallGroups<GroupedAppend, AppendResult>({
         maxInFlight: groupOptions.maxInFlight,
         maxGroup: groupOptions.maxGroup ?? APPEND_GROUPS.maxGroup,
         run: groupRunner({ pool, appendAlone, storedIds, announce: announceAppend }),

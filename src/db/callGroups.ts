@@ -1,21 +1,22 @@
 /**
- * Coalescing of concurrent appends (W1 in docs/performance.md): at most `maxInFlight` calls to
- * the database at once; appends that arrive meanwhile wait and go together in the next call.
- * On two shared cores an append's cost is mostly per call (the driver's round trip, the
- * statement, the commit), so a call of many appends costs little more than a call of one.
+ * Coalescing of concurrent calls to the database (group commit; issue 14): at most
+ * `maxInFlight` calls at once; items that arrive meanwhile wait and go together in the next
+ * call. On two shared cores a statement's cost is mostly per call (the driver's round trip, the
+ * wake-up of a backend, the commit), so a call of many items costs little more than a call of
+ * one. Used by the event store's appends (W1) and by the rate limits' shared counts.
  *
- * - Idle (nothing in flight, nothing about to be sent), an append is sent at once, alone.
+ * - Idle (nothing in flight, nothing about to be sent), an item is sent at once, alone.
  * - When a call ends, what waits is sent on the next turn of the event loop (setImmediate),
- *   so that the callers it answered, who append again at once, join that call rather than
+ *   so that the callers it answered, who submit again at once, join that call rather than
  *   each taking a free slot alone.
- * - A key (the stream) is in at most one call at a time, and its appends leave in arrival
- *   order: several of one stream may share a call, which runs them in that order.
+ * - A key (a stream, a caller) is in at most one call at a time, and its items leave in
+ *   arrival order: several of one key may share a call, which runs them in that order.
  * - `run` answers every item of its call (a settled result each) and never throws; a call's
  *   items are answered only when it ends, i.e. after its commit.
  */
 export type Settled<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown };
 
-export interface AppendGroupsOptions<T, R> {
+export interface CallGroupsOptions<T, R> {
   readonly maxInFlight: number;
   readonly maxGroup: number;
   readonly run: (items: readonly T[]) => Promise<readonly Settled<R>[]>;
@@ -28,11 +29,11 @@ interface Waiting<T, R> {
   reject(error: unknown): void;
 }
 
-export interface AppendGroups<T, R> {
+export interface CallGroups<T, R> {
   submit(key: string, item: T): Promise<R>;
 }
 
-export function createAppendGroups<T, R>(opts: AppendGroupsOptions<T, R>): AppendGroups<T, R> {
+export function createCallGroups<T, R>(opts: CallGroupsOptions<T, R>): CallGroups<T, R> {
   let queue: Waiting<T, R>[] = [];
   const busyKeys = new Set<string>();
   let inFlight = 0;
@@ -44,7 +45,7 @@ export function createAppendGroups<T, R>(opts: AppendGroupsOptions<T, R>): Appen
       const rest: Waiting<T, R>[] = [];
       const leftBehind = new Set<string>();
       for (const w of queue) {
-        // A key in another call waits for it; once one append of a key stays behind, the later ones do too.
+        // A key in another call waits for it; once one item of a key stays behind, the later ones do too.
         if (group.length < opts.maxGroup && !busyKeys.has(w.key) && !leftBehind.has(w.key)) {
           group.push(w);
         } else {
@@ -70,14 +71,14 @@ export function createAppendGroups<T, R>(opts: AppendGroupsOptions<T, R>): Appen
     inFlight--;
     for (const w of group) busyKeys.delete(w.key);
     group.forEach((w, i) => {
-      const r = results[i] ?? { ok: false, error: new Error('append group: no answer for an item') };
+      const r = results[i] ?? { ok: false, error: new Error('call group: no answer for an item') };
       if (r.ok) w.resolve(r.value);
       else w.reject(r.error);
     });
     schedulePump();
   }
 
-  /** Scheduled even with nothing waiting: the callers just answered append again meanwhile. */
+  /** Scheduled even with nothing waiting: the callers just answered submit again meanwhile. */
   function schedulePump(): void {
     if (pumpScheduled) return;
     pumpScheduled = true;
