@@ -10,7 +10,7 @@ export async function benchDatabase(prefix: string, opts: { statements?: boolean
   const server = await startEmbeddedPostgres({
     dataDir: '.data/bench-pg',
     port: Number(process.env.BENCH_PG_PORT ?? 54349),
-    ...(opts.statements ? { settings: { shared_preload_libraries: 'pg_stat_statements' } } : {}),
+    ...(opts.statements ? { settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track_planning': 'on' } } : {}),
   });
   const name = `${prefix}_${Date.now()}`;
   await server.ensureDatabase(name);

@@ -12,17 +12,23 @@ export async function resetStatements(admin: pg.Client): Promise<void> {
 
 export async function printStatements(admin: pg.Client, label: string, commands: number, top = 12): Promise<void> {
   // Texts that differ only past their first 100 characters (a VALUES list's length) count as one.
-  const { rows } = await admin.query<{ calls: string; ms: number; query: string }>(
-    `select sum(calls)::text as calls, sum(total_exec_time) as ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) as query
+  const { rows } = await admin.query<{ calls: string; ms: number; plan: number; query: string }>(
+    `select sum(calls)::text as calls, sum(total_exec_time) as ms, sum(total_plan_time) as plan, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) as query
        from pg_stat_statements
       where dbid = (select oid from pg_database where datname = current_database()) and toplevel and query not like '%pg_stat_statements%'
-      group by 3 order by 2 desc`,
+      group by 4 order by 2 desc`,
   );
   const calls = rows.reduce((n, r) => n + Number(r.calls), 0);
   const ms = rows.reduce((n, r) => n + r.ms, 0);
-  console.log(`W2 ${label}: ${(calls / commands).toFixed(2)} statements per command (pg_stat_statements, background work included), ${((ms * 1000) / commands).toFixed(0)} µs of execution each command`);
+  const plan = rows.reduce((n, r) => n + r.plan, 0);
+  console.log(
+    `W2 ${label}: ${(calls / commands).toFixed(2)} statements per command (pg_stat_statements, background work included), ` +
+      `${((ms * 1000) / commands).toFixed(0)} µs of execution and ${((plan * 1000) / commands).toFixed(0)} µs of planning each command`,
+  );
   for (const r of rows.slice(0, top)) {
     const n = Number(r.calls);
-    console.log(`  ${(n / commands).toFixed(2)}/command, ${((r.ms * 1000) / n).toFixed(0)} µs each, ${((100 * r.ms) / ms).toFixed(0)}% of time: ${r.query}`);
+    console.log(
+      `  ${(n / commands).toFixed(2)}/command, ${((r.ms * 1000) / n).toFixed(0)} µs each (+${((r.plan * 1000) / n).toFixed(0)} µs planning), ${((100 * r.ms) / ms).toFixed(0)}% of time: ${r.query}`,
+    );
   }
 }

@@ -65,7 +65,7 @@ export function projectionSubscriber(
     deadLetters: true,
     async handle(events, commit) {
       if (p.rows && rowsOnly.has(p) && !options.prepare) {
-        const outcome = await applyRowsMoving(db, p.rows, events, commit.sql(db));
+        const outcome = await applyRowsMoving(db, p.rows, events, commit.sql());
         if (outcome === 'not-moved') throw movedError(name);
         if (outcome === 'moved') return;
       }

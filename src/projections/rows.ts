@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { renameStatement, resultTypeChanged, statementName } from '../db/statementName.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 
 /**
@@ -91,10 +92,37 @@ function insertSql(q: Knex, table: string, keyColumns: readonly string[], cols: 
 /**
  * Rows whose keys are among `count` keys in a jsonb parameter. The limit tells the planner how
  * many there are: it otherwise assumes 100 and scans a table of a few thousand rows whole
- * rather than look up a handful by its primary key.
+ * rather than look up a handful by its primary key. Rounded up to a power of two, so that a
+ * model's statements are a few texts, each planned once (named below).
  */
 const keysIn = (q: Knex, table: string, keyColumns: readonly string[], count: number) =>
-  `(${ids(q, keyColumns)}) in (select ${ids(q, keyColumns)} from ${recordset(q, table)} limit ${Math.trunc(count)})`;
+  `(${ids(q, keyColumns)}) in (select ${ids(q, keyColumns)} from ${recordset(q, table)} limit ${rowCountHint(count)})`;
+
+/** A limit at least `count` from a few values: the planner's row estimate for a jsonb set, in a text planned once. */
+export const rowCountHint = (count: number) => 2 ** Math.ceil(Math.log2(Math.max(1, count)));
+
+/**
+ * A statement of one of a model's few shapes, named: parsed once per connection and planned
+ * once rather than on every batch (statementName.ts). Its only value the planner could look at
+ * is the jsonb of rows, so a generic plan is the plan a custom one would be.
+ */
+export const named = <T>(q: Knex, sql: string, bindings: readonly unknown[]) =>
+  q.raw<T>(sql, bindings as Knex.Value[]).options({ name: statementName(sql) });
+
+/**
+ * A named `select *`. After the table's columns changed, the name is replaced and the read
+ * tried again; in a transaction (now aborted) the caller's retry of the batch does that.
+ */
+async function namedSelect<R>(q: Knex, sql: string, bindings: readonly unknown[]): Promise<R[]> {
+  try {
+    return (await named<{ rows: R[] }>(q, sql, bindings)).rows;
+  } catch (err) {
+    if (!resultTypeChanged(err)) throw err;
+    renameStatement(sql);
+    if (q.isTransaction) throw err;
+    return (await named<{ rows: R[] }>(q, sql, bindings)).rows;
+  }
+}
 
 /**
  * Inserts rows, one statement per set of columns and CHUNK rows; a row whose key is stored
@@ -103,7 +131,7 @@ const keysIn = (q: Knex, table: string, keyColumns: readonly string[], count: nu
 export async function writeRows(trx: Knex.Transaction, table: string, keyColumns: readonly string[], rows: readonly Row[], conflict: 'update' | 'ignore'): Promise<void> {
   for (const group of byColumns(rows)) {
     const sql = insertSql(trx, table, keyColumns, Object.keys(group[0]!), conflict);
-    for (let i = 0; i < group.length; i += CHUNK) await trx.raw(sql, [asRecordset(group.slice(i, i + CHUNK))]);
+    for (let i = 0; i < group.length; i += CHUNK) await named(trx, sql, [asRecordset(group.slice(i, i + CHUNK))]);
   }
 }
 
@@ -117,8 +145,7 @@ export async function selectRows<R = Row>(q: Knex, table: string, keyColumns: re
   for (let i = 0; i < keys.length; i += CHUNK) {
     const chunk = keys.slice(i, i + CHUNK);
     const sql = `select * from ${ids(q, [table])} where ${keysIn(q, table, keyColumns, chunk.length)}`;
-    const { rows } = await q.raw<{ rows: R[] }>(sql, [asRecordset(chunk)]);
-    found.push(...rows);
+    found.push(...(await namedSelect<R>(q, sql, [asRecordset(chunk)])));
   }
   return found;
 }
@@ -127,7 +154,7 @@ export async function selectRows<R = Row>(q: Knex, table: string, keyColumns: re
 export async function deleteRows(trx: Knex.Transaction, table: string, keyColumns: readonly string[], keys: readonly Row[]): Promise<void> {
   for (let i = 0; i < keys.length; i += CHUNK) {
     const chunk = keys.slice(i, i + CHUNK);
-    await trx.raw(`delete from ${ids(trx, [table])} where ${keysIn(trx, table, keyColumns, chunk.length)}`, [asRecordset(chunk)]);
+    await named(trx, `delete from ${ids(trx, [table])} where ${keysIn(trx, table, keyColumns, chunk.length)}`, [asRecordset(chunk)]);
   }
 }
 
@@ -168,7 +195,7 @@ export async function applyRowsMoving<R extends Row>(
   db: Knex,
   model: RowModel<R>,
   events: readonly StoredEvent[],
-  move: Knex.Sql,
+  move: { readonly sql: string; readonly bindings: readonly Knex.Value[] },
 ): Promise<'moved' | 'not-moved' | 'too-large'> {
   const wanted = wantedKeys(model, events);
   if (wanted.size > CHUNK) return 'too-large';
@@ -185,7 +212,7 @@ export async function applyRowsMoving<R extends Row>(
     bindings.push(asRecordset(group));
   }
   const sql = `with moved as (${move.sql})${writes.map((w, i) => `, w${i} as (${w})`).join('')} select count(*)::int as moved from moved`;
-  const { rows } = await db.raw<{ rows: { moved: number }[] }>(sql, bindings as Knex.Value[]);
+  const { rows } = await named<{ rows: { moved: number }[] }>(db, sql, bindings);
   return rows[0]?.moved === 1 ? 'moved' : 'not-moved';
 }
 

@@ -3,7 +3,7 @@ import type { OpportunityEvent } from '../aggregates/opportunity/events.js';
 import { OPPORTUNITY_EVENT_TYPES } from '../aggregates/opportunity/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Projection } from './projection.js';
-import { writeRows } from './rows.js';
+import { named, rowCountHint, writeRows } from './rows.js';
 
 export const STAGE_HISTORY_TABLE = 'opportunity_stage_history';
 export const CLOSE_DATE_CHANGES_TABLE = 'opportunity_close_date_changes';
@@ -73,11 +73,13 @@ async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[])
   const first = [...firstVisit.values()];
   for (let i = 0; i < first.length; i += CHUNK) {
     const part = first.slice(i, i + CHUNK);
-    await trx.raw(
+    // A jsonb set with a bounded text (named, planned once); the limit is the planner's row count.
+    await named(
+      trx,
       `update ${STAGE_HISTORY_TABLE} h set left_at = v.at::timestamptz
-         from (values ${part.map(() => '(?, ?, ?, ?::bigint)').join(', ')}) as v(tenant_id, opportunity_id, at, revision)
+         from (select * from jsonb_to_recordset(?::jsonb) as x(tenant_id text, opportunity_id text, at text, revision bigint) limit ${rowCountHint(part.length)}) v
         where h.tenant_id = v.tenant_id and h.opportunity_id = v.opportunity_id and h.left_at is null and h.revision < v.revision`,
-      part.flatMap((v) => [v.tenant_id, v.opportunity_id, v.at, v.revision]),
+      [JSON.stringify(part)],
     );
   }
   const unknownFrom = moves.filter((m) => m.from_date === undefined);

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { statementName } from '../db/statementName.js';
 import { type Position, START } from '../eventstore/port.js';
 
 /**
@@ -72,46 +73,43 @@ export interface CheckpointMove {
  * that stalled past its lease cannot commit over the instance that took over.
  */
 export async function moveCheckpoint(q: Knex | Knex.Transaction, move: CheckpointMove): Promise<void> {
-  const updated = await moveQuery(q, move);
-  if (updated !== 1) throw movedError(move.name);
+  const { sql, bindings } = moveCheckpointSql(move);
+  const { rowCount } = await q.raw<{ rowCount: number | null }>(sql, bindings).options({ name: statementName(sql) });
+  if (rowCount !== 1) throw movedError(move.name);
 }
 
 /**
- * The same conditional move as SQL returning one row when it moved, for a statement that writes
- * the effects with it (rows.ts): one statement, so atomic without a transaction.
+ * The conditional move as SQL (one of two fixed texts, planned once per connection) returning
+ * a row when it moved: also the first part of a statement that writes the effects with it
+ * (rows.ts), so atomic without a transaction.
  */
-export const moveCheckpointSql = (q: Knex, move: CheckpointMove): Knex.Sql => moveQuery(q, move).returning('name').toSQL();
+export function moveCheckpointSql(move: CheckpointMove): { readonly sql: string; readonly bindings: readonly Knex.Value[] } {
+  const bindings = [
+    move.to.commit.toString(),
+    move.to.prepare.toString(),
+    move.name,
+    move.version,
+    move.from.commit.toString(),
+    move.from.prepare.toString(),
+    ...(move.fence ? [move.fence.name, move.fence.holder] : []),
+  ];
+  return { sql: (move.fence ? FENCED_MOVE : MOVE) + RETURNING, bindings };
+}
+
+const MOVE =
+  `update ${TABLE} set position_commit = ?, position_prepare = ?, updated_at = current_timestamp` +
+  ' where name = ? and version = ? and position_commit = ? and position_prepare = ?';
+const FENCED_MOVE = `${MOVE} and exists (select 1 from subscription_leases where name = ? and holder = ? and expires_at > clock_timestamp())`;
+const RETURNING = ' returning name';
 
 /** A move handed to a subscriber with its batch: run it in the effects' transaction, or as part of their statement. */
 export interface CommitCheckpoint {
   (q: Knex | Knex.Transaction): Promise<void>;
-  /** The same move as SQL returning a row when it moved, to join the statement writing the effects. */
-  readonly sql: (q: Knex) => Knex.Sql;
+  /** The same move as SQL, to join the statement writing the effects. */
+  readonly sql: () => ReturnType<typeof moveCheckpointSql>;
 }
 
 export const commitOf = (move: CheckpointMove): CommitCheckpoint =>
-  Object.assign((q: Knex | Knex.Transaction) => moveCheckpoint(q, move), { sql: (q: Knex) => moveCheckpointSql(q, move) });
+  Object.assign((q: Knex | Knex.Transaction) => moveCheckpoint(q, move), { sql: () => moveCheckpointSql(move) });
 
 export const movedError = (name: string) => new CheckpointMovedError(`the checkpoint of ${name} moved under this subscriber, or its lease ended`);
-
-function moveQuery(q: Knex | Knex.Transaction, move: CheckpointMove) {
-  const query = q(TABLE)
-    .where({
-      name: move.name,
-      version: move.version,
-      position_commit: move.from.commit.toString(),
-      position_prepare: move.from.prepare.toString(),
-    })
-    .update({ position_commit: move.to.commit.toString(), position_prepare: move.to.prepare.toString(), updated_at: q.fn.now() });
-  const fence = move.fence;
-  if (fence) {
-    void query.whereExists((sub) => {
-      void sub
-        .select(q.raw('1'))
-        .from('subscription_leases')
-        .where({ name: fence.name, holder: fence.holder })
-        .andWhere('expires_at', '>', q.raw('clock_timestamp()'));
-    });
-  }
-  return query;
-}
