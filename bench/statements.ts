@@ -25,7 +25,9 @@ export async function printStatements(admin: pg.Client, label: string, commands:
     `W2 ${label}: ${(calls / commands).toFixed(2)} statements per command (pg_stat_statements, background work included), ` +
       `${((ms * 1000) / commands).toFixed(0)} µs of execution and ${((plan * 1000) / commands).toFixed(0)} µs of planning each command`,
   );
-  for (const r of rows.slice(0, top)) {
+  // The top by time, then anything else frequent (0.2 a command or more): counts matter as much as time.
+  const shown = [...rows.slice(0, top), ...rows.slice(top).filter((r) => Number(r.calls) / commands >= 0.2)];
+  for (const r of shown) {
     const n = Number(r.calls);
     console.log(
       `  ${(n / commands).toFixed(2)}/command, ${((r.ms * 1000) / n).toFixed(0)} µs each (+${((r.plan * 1000) / n).toFixed(0)} µs planning), ${((100 * r.ms) / ms).toFixed(0)}% of time: ${r.query}`,

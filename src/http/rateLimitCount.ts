@@ -61,8 +61,16 @@ function countSql(w: Windows): string {
     `p as (select per.bkey, per.mkey, per.n, ${passed} as passed, ${w.burstLimit > 0 ? 'b.points as b_points, b.expire as b_expire' : 'null::int as b_points, null::bigint as b_expire'}
       from per ${w.burstLimit > 0 ? 'join b on b.key = per.bkey' : ''})`,
     ...(w.minuteLimit > 0 ? [upsert('m', 'select mkey as key, passed as points from p where passed > 0', 60_000)] : []),
+    // The global row last: its source waits for every minute row (m counted first), so every count locks burst, minute, global rows in that order.
     ...(w.globalLimit > 0
-      ? [upsert('g', `select '${GLOBAL_KEY}'::text as key, sum(req.gp)::int as points from req join p on p.bkey = req.bkey and req.ord <= p.passed having sum(req.gp) > 0`, 60_000)]
+      ? [
+          upsert(
+            'g',
+            `select '${GLOBAL_KEY}'::text as key, sum(req.gp)::int as points from req join p on p.bkey = req.bkey and req.ord <= p.passed` +
+              `${w.minuteLimit > 0 ? ' cross join (select count(*) from m) as minutes_done' : ''} having sum(req.gp) > 0`,
+            60_000,
+          ),
+        ]
       : []),
   ];
   const window = (cte: string, on: boolean) =>

@@ -68,16 +68,21 @@ const ids = (q: Knex, cols: readonly string[]) => cols.map((c) => q.client.wrapI
 /** From a jsonb parameter: `select ${cols} from ${recordset(q, table)}`. */
 const recordset = (q: Knex, table: string) => `jsonb_populate_recordset(null::${ids(q, [table])}, ?::jsonb)`;
 
-/** Rows by the set of their columns: rows that lack a column take its default on insert (as knex's multi-row insert did). */
-function byColumns(rows: readonly Row[]): Row[][] {
-  const groups = new Map<string, Row[]>();
+/**
+ * Rows by the set of their columns: rows that lack a column take its default on insert (as
+ * knex's multi-row insert did). Columns and groups in one order, whatever order a batch's
+ * events set them in: a model then has a few statement texts (each named, see `named`).
+ */
+function byColumns(rows: readonly Row[]): { readonly columns: readonly string[]; readonly rows: Row[] }[] {
+  const groups = new Map<string, { columns: string[]; rows: Row[] }>();
   for (const r of rows) {
-    const cols = Object.keys(r).join(',');
-    const group = groups.get(cols);
-    if (group) group.push(r);
-    else groups.set(cols, [r]);
+    const columns = Object.keys(r).sort();
+    const key = columns.join(',');
+    const group = groups.get(key);
+    if (group) group.rows.push(r);
+    else groups.set(key, { columns, rows: [r] });
   }
-  return [...groups.values()];
+  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
 }
 
 /** Inserts rows of these columns (one jsonb parameter); `guard` is a condition every row must meet. */
@@ -130,8 +135,8 @@ async function namedSelect<R>(q: Knex, sql: string, bindings: readonly unknown[]
  */
 export async function writeRows(trx: Knex.Transaction, table: string, keyColumns: readonly string[], rows: readonly Row[], conflict: 'update' | 'ignore'): Promise<void> {
   for (const group of byColumns(rows)) {
-    const sql = insertSql(trx, table, keyColumns, Object.keys(group[0]!), conflict);
-    for (let i = 0; i < group.length; i += CHUNK) await named(trx, sql, [asRecordset(group.slice(i, i + CHUNK))]);
+    const sql = insertSql(trx, table, keyColumns, group.columns, conflict);
+    for (let i = 0; i < group.rows.length; i += CHUNK) await named(trx, sql, [asRecordset(group.rows.slice(i, i + CHUNK))]);
   }
 }
 
@@ -208,8 +213,8 @@ export async function applyRowsMoving<R extends Row>(
     bindings.push(asRecordset(gone));
   }
   for (const group of byColumns(upserts)) {
-    writes.push(insertSql(db, model.table, model.keyColumns, Object.keys(group[0]!), 'update', guard));
-    bindings.push(asRecordset(group));
+    writes.push(insertSql(db, model.table, model.keyColumns, group.columns, 'update', guard));
+    bindings.push(asRecordset(group.rows));
   }
   const sql = `with moved as (${move.sql})${writes.map((w, i) => `, w${i} as (${w})`).join('')} select count(*)::int as moved from moved`;
   const { rows } = await named<{ rows: { moved: number }[] }>(db, sql, bindings);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { type Db, createDb } from '../../src/db/knex.js';
+import { statementNames } from '../../src/db/statementName.js';
 import { selectRows, writeRows } from '../../src/projections/rows.js';
 import { type TestDatabase, freshDatabase } from '../support/postgres.js';
 
@@ -58,5 +59,21 @@ describe('row models: named statements', () => {
       { id: 'b', n: 2, m: 7, k: null },
       { id: 'c', n: 3, m: 1, k: null },
     ]);
+  });
+});
+
+describe('statement names', () => {
+  it('one name per text, a new one after a rename; past the bound new texts run unnamed, known ones keep theirs', () => {
+    const names = statementNames(3);
+    const [a, b, c] = ['select 1', 'select 2', 'select 3'].map((t) => names.nameOf(t));
+    expect(new Set([a, b, c]).size).to.equal(3);
+    expect(names.nameOf('select 1')).to.equal(a);
+    expect(names.nameOf('select 4')).to.equal(undefined);
+    names.rename('select 1');
+    const renamed = names.nameOf('select 1');
+    expect(renamed).to.not.equal(a);
+    names.rename('select 1');
+    expect(names.nameOf('select 1')).to.not.be.oneOf([a, renamed]);
+    expect(names.nameOf('select 2')).to.equal(b);
   });
 });
