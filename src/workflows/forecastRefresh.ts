@@ -42,26 +42,25 @@ interface ForecastLine {
   owner_id: string;
   deal_scope: string | null;
   period: string;
+  /** 'YYYY-MM-DD', inclusive. */
+  period_start: string;
+  period_end: string;
   territory_id: string | null;
   currency: string;
 }
 
-/** Open forecasts whose measure a deal in one of these places counts in. */
-async function affectedForecasts(db: Knex, tenantId: string, places: readonly Place[]): Promise<ForecastLine[]> {
+/** Whether a deal in this place counts in the forecast's measure: its period, currency and territory (none: every territory). */
+export function counts(f: Pick<ForecastLine, 'period_start' | 'period_end' | 'territory_id' | 'currency'>, p: Place): boolean {
+  const day = p.date.slice(0, 10); // ISO dates compare as text
+  return f.period_start <= day && day <= f.period_end && f.currency === p.currency && (f.territory_id === null || f.territory_id === (p.territoryId ?? ''));
+}
+
+/** A tenant's open forecasts, in id order. */
+async function openForecasts(db: Knex, tenantId: string): Promise<ForecastLine[]> {
   return db(FORECASTS_TABLE)
     .select('forecast_id', 'owner_id', 'deal_scope', 'period', 'territory_id', db.raw('trim(currency) as currency'))
+    .select(db.raw('period_start::text as period_start'), db.raw('period_end::text as period_end'))
     .where({ tenant_id: tenantId, status: 'open' })
-    .andWhere((q) => {
-      for (const p of places) {
-        q.orWhere((w) =>
-          w
-            .where('period_start', '<=', p.date)
-            .andWhere('period_end', '>=', p.date)
-            .andWhereRaw('trim(currency) = ?', [p.currency])
-            .andWhere((t) => t.whereNull('territory_id').orWhere('territory_id', p.territoryId ?? '')),
-        );
-      }
-    })
     .orderBy('forecast_id');
 }
 
@@ -84,11 +83,15 @@ export const forecastRefresh: Workflow = {
     const before = event.revision > 0n ? fold(opportunityAggregate.decider, events.slice(0, -1).map(toDomainEvent)) : undefined;
     const places = [...(before ? placeOf(before) : []), ...placeOf(after)];
     if (places.length === 0) return [];
-    // The forecasts read model must hold every forecast opened before the trigger (one opened just before the deal moved).
-    if (!(await reads.projectionReached(forecastsProjection.name, event.position))) {
-      throw new Error(`the ${forecastsProjection.name} read model has not reached ${event.eventId} yet`);
-    }
-    const forecasts = await affectedForecasts(reads.db, event.tenantId, places);
+    // The forecasts read model must hold every forecast opened before the trigger (one opened
+    // just before the deal moved): read once per tenant and batch, when it has reached the batch's last event.
+    const open = await reads.batchRead(`open forecasts of ${event.tenantId}`, async (last) => {
+      if (!(await reads.projectionReached(forecastsProjection.name, last))) {
+        throw new Error(`the ${forecastsProjection.name} read model has not reached ${event.eventId}'s batch yet`);
+      }
+      return openForecasts(reads.db, event.tenantId);
+    });
+    const forecasts = open.filter((f) => places.some((p) => counts(f, p)));
     if (forecasts.length === 0) return [];
     if (!(await reads.projectionReached(opportunitiesProjection.name, event.position))) {
       throw new Error(`the ${opportunitiesProjection.name} read model has not reached ${event.eventId} yet`);

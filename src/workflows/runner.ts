@@ -22,7 +22,7 @@ export interface WorkflowRunner {
   subscriptions(): readonly RunningSubscription[];
 }
 
-export interface WorkflowRunnerDeps extends Omit<WorkflowReads, 'store' | 'db'> {
+export interface WorkflowRunnerDeps extends Omit<WorkflowReads, 'store' | 'db' | 'batchRead'> {
   readonly store: EventStore;
   readonly db: Knex;
   readonly execute: ExecuteCommand;

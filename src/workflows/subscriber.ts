@@ -9,7 +9,7 @@ import type { Subscriber } from '../subscriptions/consume.js';
 import { recordDeadLetter } from '../subscriptions/deadLetters.js';
 import { type Workflow, type WorkflowCommand, type WorkflowReads, subscriptionName, workflowActor } from './workflow.js';
 
-export interface WorkflowDeps extends Omit<WorkflowReads, 'store' | 'db'> {
+export interface WorkflowDeps extends Omit<WorkflowReads, 'store' | 'db' | 'batchRead'> {
   readonly store: EventStore;
   readonly db: Knex;
   readonly execute: ExecuteCommand;
@@ -31,7 +31,21 @@ export interface WorkflowDeps extends Omit<WorkflowReads, 'store' | 'db'> {
 export function workflowSubscriber(wf: Workflow, deps: WorkflowDeps): Subscriber {
   const name = subscriptionName(wf.name);
   const actor = workflowActor(wf.name);
-  const reads: WorkflowReads = { store: deps.store, db: deps.db, stageSetFor: deps.stageSetFor, projectionReached: deps.projectionReached };
+  /** The reads of one batch: its batchRead loads are shared by its events. */
+  const readsFor = (events: readonly StoredEvent[]): WorkflowReads => {
+    const last = events.at(-1)!.position;
+    const loaded = new Map<string, Promise<unknown>>();
+    return {
+      store: deps.store,
+      db: deps.db,
+      stageSetFor: deps.stageSetFor,
+      projectionReached: deps.projectionReached,
+      batchRead<T>(key: string, load: (at: typeof last) => Promise<T>): Promise<T> {
+        if (!loaded.has(key)) loaded.set(key, load(last));
+        return loaded.get(key) as Promise<T>;
+      },
+    };
+  };
 
   async function issue(event: StoredEvent, c: WorkflowCommand): Promise<void> {
     try {
@@ -63,6 +77,7 @@ export function workflowSubscriber(wf: Workflow, deps: WorkflowDeps): Subscriber
     eventTypes: wf.eventTypes,
     deadLetters: true,
     async handle(events, commit) {
+      const reads = readsFor(events);
       for (const event of events) {
         for (const c of await wf.react(event, reads)) await issue(event, c);
       }

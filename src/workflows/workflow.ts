@@ -45,6 +45,12 @@ export interface WorkflowReads {
    * in time; the workflow then fails the batch, which is retried.
    */
   readonly projectionReached: (projection: string, position: Position) => Promise<boolean>;
+  /**
+   * A read shared by the events of one batch: `load` runs once per key and batch, given the
+   * batch's last position (wait for a read model up to there, and it holds what every event of
+   * the batch needs). Per event, it was a statement per event at any load (issue 14).
+   */
+  batchRead<T>(key: string, load: (last: Position) => Promise<T>): Promise<T>;
 }
 
 /** One command on one aggregate, its types erased so that a workflow can return several kinds. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { subscriptionName } from '../../src/workflows/workflow.js';
-import { FORECAST_REFRESH } from '../../src/workflows/forecastRefresh.js';
+import { FORECAST_REFRESH, counts } from '../../src/workflows/forecastRefresh.js';
 import { appPerSuite } from '../support/app.js';
 import { eventually, restartWorkflowsFromZero } from './support.js';
 
@@ -63,5 +63,23 @@ describe('workflow: forecast refresh', function () {
       return all.length > afterAmount.length ? all : undefined;
     });
     expect(final.length).to.equal(afterAmount.length + 1);
+  });
+});
+
+describe('forecast refresh: the forecasts a deal counts in', () => {
+  const q3East = { period_start: '2027-07-01', period_end: '2027-09-30', territory_id: 'T-EAST', currency: 'USD' };
+  const deal = (date: string, territoryId: string | null = 'T-EAST', currency = 'USD') => ({ date, territoryId, currency });
+
+  it('its period, both ends included', () => {
+    expect(['2027-07-01', '2027-08-15', '2027-09-30'].map((d) => counts(q3East, deal(d)))).to.deep.equal([true, true, true]);
+    expect(['2027-06-30', '2027-10-01'].map((d) => counts(q3East, deal(d)))).to.deep.equal([false, false]);
+  });
+
+  it('its currency and territory; a forecast without a territory takes every territory, a deal without one only those', () => {
+    expect(counts(q3East, deal('2027-08-15', 'T-EAST', 'EUR'))).to.equal(false);
+    expect(counts(q3East, deal('2027-08-15', 'T-WEST'))).to.equal(false);
+    expect(counts(q3East, deal('2027-08-15', null))).to.equal(false);
+    const everywhere = { ...q3East, territory_id: null };
+    expect([counts(everywhere, deal('2027-08-15', 'T-WEST')), counts(everywhere, deal('2027-08-15', null))]).to.deep.equal([true, true]);
   });
 });

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { taskAggregate } from '../../src/aggregates/task/index.js';
 import { createCommandHandler } from '../../src/commands/handler.js';
 import { fromRecorded } from '../../src/eventstore/envelope.js';
-import { type EventStore, comparePositions } from '../../src/eventstore/port.js';
+import { type EventStore, type Position, comparePositions } from '../../src/eventstore/port.js';
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { TABLE } from '../../src/subscriptions/checkpoints.js';
@@ -92,6 +92,33 @@ describe('workflow mechanism', function () {
     expect(tasks.every((t) => t.metadata.userId === 'system:workflow:test')).to.equal(true);
     expect(tasks.map((t) => t.metadata.correlationId)).to.deep.equal(sources.map((s) => `corr-${s.eventId}`));
     expect(tasks.map((t) => t.aggregateId)).to.deep.equal(sources.map((s) => derivedId('test', s)));
+  });
+
+  it('a batch read is loaded once per batch and given the batch’s last position', async () => {
+    await trigger(25);
+    const loads: Position[] = [];
+    const seen: { event: Position; last: Position }[] = [];
+    const wf: Workflow = {
+      ...testWorkflow(),
+      async react(event, reads) {
+        const last = await reads.batchRead('last', async (at) => {
+          loads.push(at);
+          return at;
+        });
+        seen.push({ event: event.position, last });
+        return [];
+      },
+    };
+    await caughtUp(await start(wf));
+    expect(seen).to.have.length(25);
+    // Batches of at most 10: three loads at least, and far fewer than one per event.
+    expect(loads.length).to.be.within(3, 12);
+    // The events that shared a load are one batch, and the load had its last position.
+    for (const last of loads) {
+      const batch = seen.filter((s) => comparePositions(s.last, last) === 0);
+      expect(batch.length).to.be.within(1, 10);
+      expect(comparePositions(batch.at(-1)!.event, last)).to.equal(0);
+    }
   });
 
   it('replayed from position 0 after a restart, it creates nothing twice', async () => {

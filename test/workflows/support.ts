@@ -1,4 +1,4 @@
-import { type EventStore, comparePositions, parsePosition } from '../../src/eventstore/port.js';
+import { type EventStore, START, comparePositions, parsePosition } from '../../src/eventstore/port.js';
 import { stageSetOf } from '../../src/commands/load.js';
 import type { WorkflowReads } from '../../src/workflows/workflow.js';
 import { TABLE, positionOf } from '../../src/subscriptions/checkpoints.js';
@@ -29,7 +29,7 @@ export async function restartWorkflowsFromZero(app: TestApp, subscription: strin
   });
 }
 
-/** What a workflow may read, where no projection runs: stage sets from the log, no read model ever reached. */
-export function noReadModels(store: EventStore): Pick<WorkflowReads, 'stageSetFor' | 'projectionReached'> {
-  return { stageSetFor: (tenantId) => stageSetOf(store, tenantId), projectionReached: async () => false };
+/** What a workflow may read, where no projection runs: stage sets from the log, no read model ever reached, nothing shared. */
+export function noReadModels(store: EventStore): Pick<WorkflowReads, 'stageSetFor' | 'projectionReached' | 'batchRead'> {
+  return { stageSetFor: (tenantId) => stageSetOf(store, tenantId), projectionReached: async () => false, batchRead: (_key, load) => load(START) };
 }
