@@ -70,15 +70,26 @@ export function startConsumption(
   consumer.on('error', reportError); // a failed rejoin; unhandled, it would crash the process
   consumer.on('consumer:group:join', () => markReady());
 
+  /**
+   * The callback form: the library calls it in the tick it makes the stream, before the
+   * stream's construction (the next tick) can fail. A stream made as the consumer closes (stop()
+   * during a join) fails there with "Client is closed", an 'error' nobody listened to yet: it
+   * ended the process. Errors still reach the loop below, through the stream's iterator.
+   */
+  const openStream = () =>
+    new Promise<MessagesStream<Buffer, Received, Buffer, Buffer>>((resolve, reject) =>
+      consumer.consume({ topics: [...topics], mode: 'committed', fallbackMode: (opts.fromBeginning ?? true) ? 'earliest' : 'latest' }, (err, made) => {
+        if (err || !made) return reject(err ?? new Error('Kafka consume gave no stream'));
+        made.on('error', () => undefined);
+        resolve(made);
+      }),
+    );
+
   const run = async (): Promise<void> => {
     const backoff = new Backoff({ initialMs: 500, maxMs: 10_000 });
     while (!stop.signal.aborted) {
       try {
-        stream = await consumer.consume({
-          topics: [...topics],
-          mode: 'committed',
-          fallbackMode: (opts.fromBeginning ?? true) ? 'earliest' : 'latest',
-        });
+        stream = await openStream();
         if (stop.signal.aborted) break;
         for await (const message of stream as AsyncIterable<Message<Buffer, Received, Buffer, Buffer>>) {
           if (!(await deliver(message))) break;
