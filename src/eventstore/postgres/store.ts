@@ -204,11 +204,8 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
       ' where (transaction_id, seq) > ($1::text::xid8, $2::bigint) and transaction_id < h.xmin' +
       filterSql(filter, params) +
       ' order by es_events.transaction_id, es_events.seq limit $3) e on true order by e.order_tx, e.order_seq';
-    // Unfiltered (the shared tail, every caught-up subscription's page), the statement is named
-    // and planned once: its plan is the log's index in order whatever the values. A filtered page
-    // is planned on each call: a generic plan of a type filter may scan far for a rare type.
-    const name = filter === undefined ? 'es_read_page' : undefined;
-    const { rows } = await pool.query<EventRow & { horizon_xmin: string }>({ ...(name ? { name } : {}), text: sql, values: params });
+    // Unfiltered (the shared tail), named and planned once: the log's index in order. Filtered, planned per call (a rare type).
+    const { rows } = await pool.query<EventRow & { horizon_xmin: string }>({ name: filter ? undefined : 'es_read_page', text: sql, values: params });
     const xmin = BigInt(rows[0]!.horizon_xmin);
     const events = rows[0]!.seq === null ? [] : rows.map(toRecorded);
     return { events, horizon: { commit: xmin - 1n, prepare: MAX_SEQ } };
