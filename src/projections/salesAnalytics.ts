@@ -82,15 +82,22 @@ async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[])
       [JSON.stringify(part)],
     );
   }
+  // A creation has no earlier date; a later move's is the last one earlier batches recorded.
   const unknownFrom = moves.filter((m) => m.from_date === undefined);
+  const earlier = unknownFrom.filter((m) => m.revision !== '0');
   const previous = new Map<string, string | null>();
-  for (let i = 0; i < unknownFrom.length; i += CHUNK) {
-    const part = unknownFrom.slice(i, i + CHUNK);
-    const rows: { tenant_id: string; opportunity_id: string; to_date: string | null }[] = await trx(CLOSE_DATE_CHANGES_TABLE)
-      .distinctOn('tenant_id', 'opportunity_id')
-      .whereIn(['tenant_id', 'opportunity_id'], part.map((m) => [m.tenant_id, m.opportunity_id]))
-      .orderBy([{ column: 'tenant_id' }, { column: 'opportunity_id' }, { column: 'revision', order: 'desc' }])
-      .select('tenant_id', 'opportunity_id', 'to_date');
+  for (let i = 0; i < earlier.length; i += CHUNK) {
+    const part = earlier.slice(i, i + CHUNK).map(({ tenant_id, opportunity_id }) => ({ tenant_id, opportunity_id }));
+    // One primary-key probe per deal (lateral, limit 1): a distinct-on over an IN list let the
+    // planner sort the whole table, which made rebuilds quadratic.
+    const { rows } = await named<{ rows: { tenant_id: string; opportunity_id: string; to_date: string | null }[] }>(
+      trx,
+      `select v.tenant_id, v.opportunity_id, c.to_date
+         from (select * from jsonb_to_recordset(?::jsonb) as x(tenant_id text, opportunity_id text) limit ${rowCountHint(part.length)}) v
+         cross join lateral (select to_date from ${CLOSE_DATE_CHANGES_TABLE} c
+                              where c.tenant_id = v.tenant_id and c.opportunity_id = v.opportunity_id order by c.revision desc limit 1) c`,
+      [JSON.stringify(part)],
+    );
     for (const r of rows) previous.set(`${r.tenant_id}\u0000${r.opportunity_id}`, r.to_date);
   }
   for (const m of unknownFrom) m.from_date = previous.get(`${m.tenant_id}\u0000${m.opportunity_id}`) ?? null;
