@@ -9,7 +9,9 @@ import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { type CommandOutcome, type Metrics } from '../observability/metrics.js';
 import { injectTraceHeaders, withSpan } from '../observability/tracing.js';
 import { DomainError, conflict } from '../shared/errors.js';
+import { carriesPersonalData } from '../privacy/units.js';
 import { relatedRecordOf } from './load.js';
+import { type CachedState, createStateCache } from './stateCache.js';
 
 /**
  * What the generic handler needs to know of an aggregate: where its streams live, its decider,
@@ -54,6 +56,8 @@ export interface CommandHandlerDeps {
   readonly maxRetries?: number;
   /** command_duration_seconds; unmeasured without. */
   readonly metrics?: Metrics;
+  /** Streams whose state is kept between commands (stateCache.ts); default 5,000, 0 keeps none. */
+  readonly cachedStates?: number;
 }
 
 export type ExecuteCommand = <C, E extends DomainEvent, S>(
@@ -82,6 +86,7 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
   const clock = deps.clock ?? (() => new Date());
   const newEventId = deps.newEventId ?? randomUUID;
   const maxRetries = deps.maxRetries ?? 5;
+  const states = deps.cachedStates === 0 ? undefined : createStateCache(deps.cachedStates ?? 5_000);
 
   /** Each command in a span and timed by aggregate, command type and outcome. */
   return function measured<C, E extends DomainEvent, S>(aggregate: Aggregate<C, E, S>, env: CommandEnvelope, command: C | Deferred<C>) {
@@ -107,24 +112,44 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
   ): Promise<CommandResult<S>> {
     const { tenantId, actorId } = env.access;
     const streamId = streamName({ category: aggregate.category, tenantId, aggregateId: env.aggregateId });
-    for (let attempt = 0; ; attempt++) {
-      const [read, command] = await Promise.all([deps.store.readStream(streamId), isDeferred(input) ? input.build() : input]);
-      const history = read.map((r) => fromRecorded<E>(r));
-      const state = fold(aggregate.decider, history.map(toDomainEvent));
+    const fresh = async (): Promise<Head<S>> => {
+      const history = (await deps.store.readStream(streamId)).map((r) => fromRecorded<E>(r));
       const last = history.at(-1);
-      const currentRevision = last?.revision ?? -1n;
-      // The access policy decides on the state as loaded, before anything about the record is
-      // told (even its revision) and before the decider runs (DESIGN §10).
-      const related = await relatedRecordOf(deps.store, env.access, aggregate.guard, state, aggregate.guard.actionOf?.(command) ?? 'write');
-      authorizeCommand(env.access, aggregate.guard, command, state, related);
-      if (env.expectedRevision !== undefined && env.expectedRevision !== currentRevision) {
-        throw staleRevision(env.expectedRevision, currentRevision);
-      }
-
+      const keep = !history.some((e) => carriesPersonalData(e.eventType));
+      return { state: fold(aggregate.decider, history.map(toDomainEvent)), revision: last?.revision ?? -1n, position: last?.position, cached: false, keep };
+    };
+    // A cached head is a guess (stateCache.ts): whatever it does not end in an append is decided again on a fresh read.
+    let guess: Head<S> | undefined = cachedHead<S>(states?.get(streamId));
+    let built: C | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const [head, command] = await Promise.all([guess ?? fresh(), built ?? (isDeferred(input) ? input.build() : input)]);
+      const onGuess = head.cached;
+      guess = undefined;
+      let decided: readonly E[];
       const now = clock();
-      const decided = aggregate.decider.decide(command, state, { now, actorId });
+      try {
+        // The access policy decides on the state as loaded, before anything about the record is
+        // told (even its revision) and before the decider runs (DESIGN §10).
+        const related = await relatedRecordOf(deps.store, env.access, aggregate.guard, head.state, aggregate.guard.actionOf?.(command) ?? 'write');
+        authorizeCommand(env.access, aggregate.guard, command, head.state, related);
+        if (env.expectedRevision !== undefined && env.expectedRevision !== head.revision) {
+          throw staleRevision(env.expectedRevision, head.revision);
+        }
+        decided = aggregate.decider.decide(command, head.state, { now, actorId });
+      } catch (err) {
+        if (!onGuess) throw err;
+        built = command; // built moments ago, and nothing was written since
+        attempt--;
+        continue;
+      }
       if (decided.length === 0) {
-        return { streamId, aggregateId: env.aggregateId, events: [], revision: currentRevision, position: last?.position, state };
+        if (!onGuess) {
+          if (states && head.keep && head.position) states.put(streamId, { state: head.state, revision: head.revision, position: head.position });
+          return { streamId, aggregateId: env.aggregateId, events: [], revision: head.revision, position: head.position, state: head.state };
+        }
+        built = command;
+        attempt--;
+        continue;
       }
 
       // Inside the command's span: what reads these events later continues this trace.
@@ -147,7 +172,7 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
         }),
       );
       try {
-        const appended = await deps.store.append(streamId, toAppend, last ? last.revision : 'no_stream');
+        const appended = await deps.store.append(streamId, toAppend, head.revision >= 0n ? head.revision : 'no_stream');
         const firstRevision = appended.nextExpectedRevision - BigInt(toAppend.length) + 1n;
         const events: StoredEvent[] = toAppend.map((e, i) =>
           fromRecorded({
@@ -162,17 +187,21 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
             created: now,
           }),
         );
-        return {
-          streamId,
-          aggregateId: env.aggregateId,
-          events,
-          revision: appended.nextExpectedRevision,
-          position: appended.position,
-          state: decided.reduce(aggregate.decider.evolve, state),
-        };
+        const state = decided.reduce(aggregate.decider.evolve, head.state);
+        if (states && head.keep && !toAppend.some((e) => carriesPersonalData(e.eventType))) {
+          // Folded from the events as a read would return them (JSON), so that it is the state a read gives.
+          const asRead = toAppend.map((e) => ({ type: e.eventType, data: JSON.parse(JSON.stringify(e.data)) as unknown }) as E);
+          states.put(streamId, { state: asRead.reduce(aggregate.decider.evolve, head.state), revision: appended.nextExpectedRevision, position: appended.position });
+        } else states?.delete(streamId);
+        return { streamId, aggregateId: env.aggregateId, events, revision: appended.nextExpectedRevision, position: appended.position, state };
       } catch (err) {
+        states?.delete(streamId);
         if (!(err instanceof WrongExpectedRevisionError)) throw err;
         if (env.expectedRevision !== undefined) throw staleRevision(env.expectedRevision, err.actual ?? -1n);
+        if (onGuess) {
+          attempt--; // not a race lost: the guess was old
+          continue;
+        }
         if (attempt >= maxRetries) {
           throw conflict('The resource kept changing under this command; try again', { stream_revision: String(err.actual) });
         }
@@ -182,6 +211,19 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
     }
   }
 }
+
+/** The stream's head as a command decides on it: folded from a read, or a cached guess. */
+interface Head<S> {
+  readonly state: S;
+  readonly revision: bigint;
+  readonly position: Position | undefined;
+  readonly cached: boolean;
+  /** Its history holds no personal data, so the state after the command may be cached. */
+  readonly keep: boolean;
+}
+
+const cachedHead = <S>(hit: CachedState | undefined): Head<S> | undefined =>
+  hit && { state: hit.state as S, revision: hit.revision, position: hit.position, cached: true, keep: true };
 
 function outcomeOf(err: unknown): CommandOutcome {
   if (!(err instanceof DomainError)) return isDatabaseUnavailable(err) ? 'unavailable' : 'error';
