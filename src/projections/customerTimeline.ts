@@ -212,6 +212,7 @@ export const customerTimelineProjection: Projection = {
   version: 1,
   eventTypes: [...CUSTOMER_PROFILE_EVENT_TYPES, ...OPPORTUNITY_EVENT_TYPES, ...ACTIVITY_EVENT_TYPES, ...TASK_EVENT_TYPES],
   tables: [CUSTOMER_TIMELINE_TABLE],
+  readsBy: [['tenant_id', 'record_type', 'record_id']], // a reassigned deal's entries
   handle,
   handleBatch,
 };

@@ -24,6 +24,12 @@ export interface Projection {
   readonly rows?: RowModel;
   /** Optional: a whole batch at once (same effect as handle in order, fewer round trips). */
   handleBatch?(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void>;
+  /**
+   * The indexes (column lists) its handler reads by, beside the unique ones. A rebuild fills its
+   * tables with only those, and builds the rest (they serve queries) once filled: one sort
+   * instead of an entry per row. Absent: every index is kept while filling.
+   */
+  readonly readsBy?: readonly (readonly string[])[];
 }
 
 /** Made by rowProjection: the row model is all they do, so a live batch may skip their handlers. */
@@ -32,6 +38,8 @@ const rowsOnly = new WeakSet<Projection>();
 /** A row model's projection: a batch in two statements (applyRows), an event alone likewise. */
 export function rowProjection(p: Omit<Projection, 'handle' | 'handleBatch' | 'rows'>, model: RowModel): Projection {
   const projection: Projection = {
+    // A row model reads its rows by their key alone.
+    readsBy: [],
     ...p,
     rows: model,
     handle: (trx: Knex.Transaction, e: StoredEvent) => applyRows(trx, model, [e]),

@@ -4,6 +4,7 @@ import { fromRecorded } from '../eventstore/envelope.js';
 import { type EventStore, type Position, START, comparePositions } from '../eventstore/port.js';
 import { consume } from '../subscriptions/consume.js';
 import { type Projection, applyEvents, projectionSubscriber } from './projection.js';
+import { buildQueryIndexes, dropQueryIndexes } from './shadowIndexes.js';
 
 /**
  * Rebuild without downtime. A projection is rebuilt from position 0 into a shadow schema
@@ -21,7 +22,8 @@ import { type Projection, applyEvents, projectionSubscriber } from './projection
  * An interrupted rebuild resumes: the shadow tables and their checkpoint (`<name>#rebuild`)
  * survive, and the next run carries on from there when the projection's version is the same.
  * The shadow tables copy the live tables' current structure (LIKE ... INCLUDING ALL), so a
- * version that changes the shape ships an expand migration of the live tables first.
+ * version that changes the shape ships an expand migration of the live tables first; the
+ * indexes only queries use are built once they are filled (shadowIndexes.ts).
  */
 export interface RebuildProgress {
   readonly projection: string;
@@ -86,6 +88,7 @@ async function prepareShadow(db: Knex, p: Projection): Promise<void> {
     for (const table of p.tables) {
       await trx.raw('create table ??.?? (like public.?? including all)', [schema, table, table]);
     }
+    await dropQueryIndexes(trx, p, schema);
     await trx('projection_checkpoints')
       .insert({ name: shadowCheckpoint(p), version: p.version, position_commit: '0', position_prepare: '0' })
       .onConflict('name')
@@ -172,6 +175,7 @@ async function rebuildLocked(
     },
   });
   if (options.signal?.aborted) throw new Error(`rebuild of ${projection.name} interrupted; run it again to resume`);
+  await buildQueryIndexes(db, projection, shadowSchema(projection));
 
   // Take over atomically: the live tables are locked only for the last few events.
   options.onProgress?.(progress('swapping'));

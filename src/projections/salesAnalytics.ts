@@ -113,6 +113,7 @@ export const salesAnalyticsProjection: Projection = {
   version: 1,
   eventTypes: OPPORTUNITY_EVENT_TYPES,
   tables: [STAGE_HISTORY_TABLE, CLOSE_DATE_CHANGES_TABLE],
+  readsBy: [], // by primary key (a deal's visits and moves)
   handle: (trx, e) => applyBatch(trx, [e]),
   handleBatch: applyBatch,
 };

@@ -44,6 +44,9 @@ describe('projection rebuild without downtime', function () {
   }
 
   const rows = () => database.db('opportunities').orderBy(['tenant_id', 'opportunity_id']).select();
+  /** The live table's indexes: a rebuild builds its query indexes after the rows, under their live names. */
+  const indexes = async () =>
+    (await database.db.raw<{ rows: unknown[] }>("select indexname, indexdef from pg_indexes where schemaname = 'public' and tablename = 'opportunities' order by 1")).rows;
 
   beforeEach(async () => {
     database = await freshDatabase('rebuild');
@@ -62,6 +65,8 @@ describe('projection rebuild without downtime', function () {
 
   it('keeps the live tables answering while it builds, and swaps in equal answers', async () => {
     const before = await rows();
+    const indexesBefore = await indexes();
+    expect(indexesBefore.length, 'the primary key and query indexes').to.be.greaterThan(3);
     expect(before).to.have.length(150);
     const seen: RebuildProgress[] = [];
     const summary = await rebuildProjection({ db: database.db, store }, opportunitiesProjection, {
@@ -78,6 +83,7 @@ describe('projection rebuild without downtime', function () {
       "select table_schema from information_schema.tables where table_name = 'opportunities'",
     );
     expect(tables.rows.map((r) => r.table_schema)).to.deep.equal(['public']);
+    expect(await indexes()).to.deep.equal(indexesBefore);
   });
 
   it('answers queries with full results during the build (no error, no empty answer)', async () => {
@@ -111,6 +117,7 @@ describe('projection rebuild without downtime', function () {
 
   it('resumes an interrupted rebuild from its shadow checkpoint', async () => {
     const before = await rows();
+    const indexesBefore = await indexes();
     const controller = new AbortController();
     let error: unknown;
     try {
@@ -130,6 +137,7 @@ describe('projection rebuild without downtime', function () {
     expect(summary.resumed).to.equal(true);
     expect(summary.done).to.equal(300 - 100);
     expect(await rows()).to.deep.equal(before);
+    expect(await indexes()).to.deep.equal(indexesBefore);
   });
 
   it('a new projection version rebuilds beside the old one when the runner starts', async () => {
