@@ -140,7 +140,12 @@ async function rebuildLocked(
     await prepareShadow(db, projection);
     position = START;
   }
-  const total = await store.countEvents?.({ after: position, filter: { eventTypes: projection.eventTypes } });
+  // Counted beside the build, not before it: over a long log the count alone takes a while.
+  let total: number | undefined;
+  const counted = (store.countEvents?.({ after: position, filter: { eventTypes: projection.eventTypes } }) ?? Promise.resolve(undefined)).then(
+    (n) => void (total = n),
+    () => undefined, // progress without a total
+  );
   let done = 0;
   const progress = (phase: RebuildProgress['phase']): RebuildProgress => {
     const elapsedMs = Date.now() - started;
@@ -209,6 +214,7 @@ async function rebuildLocked(
     await trx('projection_checkpoints').where({ name: shadowCheckpoint(projection) }).delete();
     await trx.raw('drop schema ?? cascade', [shadowSchema(projection)]);
   });
+  await counted;
   const summary = progress('done');
   options.onProgress?.(summary);
   return summary;
