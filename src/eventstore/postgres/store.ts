@@ -7,7 +7,9 @@ import { groupRunner } from './appendGroup.js';
 import { createCommitSignal } from './commitSignal.js';
 import type { GroupedAppend } from './appendGroupSql.js';
 import { createCallGroups } from '../../db/callGroups.js';
+import { statementName } from '../../db/statementName.js';
 import { COLUMNS, type EventRow, toRecorded } from './rows.js';
+import { filterSql, pageSql } from './pageSql.js';
 import { coalescedStreamReads } from './streamReads.js';
 import { type TailPage, createTail } from './tail.js';
 import {
@@ -47,21 +49,6 @@ function maxPosition(a: Position, b: Position): Position {
 
 function isPgError(err: unknown): err is pg.DatabaseError {
   return err instanceof Error && 'code' in err;
-}
-
-/** SQL conditions for a filter; parameters are appended to `params`. An empty list matches nothing. */
-function filterSql(filter: AllFilter | undefined, params: unknown[]): string {
-  let sql = '';
-  if (filter?.eventTypes) {
-    params.push(filter.eventTypes);
-    sql += ` and event_type = any($${params.length}::text[])`;
-  }
-  if (filter?.streamPrefixes) {
-    // LIKE patterns: escape the wildcards that may appear in a prefix.
-    params.push(filter.streamPrefixes.map((p) => p.replace(/[\\%_]/g, '\\$&') + '%'));
-    sql += ` and stream_id like any($${params.length}::text[])`;
-  }
-  return sql;
 }
 
 export interface PostgresEventStoreOptions {
@@ -193,19 +180,12 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     maxCount: number,
     filter: AllFilter | undefined,
   ): Promise<{ events: RecordedEvent[]; horizon: Position }> {
-    // One statement: its snapshot's xmin is the horizon (every transaction below it has finished,
-    // so this very snapshot sees all of them), and the page is read under that snapshot. The
-    // join gives the horizon a row when the page is empty.
     const params: unknown[] = [after.commit.toString(), after.prepare.toString(), maxCount];
-    const sql =
-      'with h as materialized (select pg_snapshot_xmin(pg_current_snapshot()) as xmin)' +
-      ' select h.xmin::text as horizon_xmin, e.* from h left join lateral (' +
-      `select ${COLUMNS}, es_events.transaction_id as order_tx, es_events.seq as order_seq from es_events` +
-      ' where (transaction_id, seq) > ($1::text::xid8, $2::bigint) and transaction_id < h.xmin' +
-      filterSql(filter, params) +
-      ' order by es_events.transaction_id, es_events.seq limit $3) e on true order by e.order_tx, e.order_seq';
-    // Unfiltered (the shared tail), named and planned once: the log's index in order. Filtered, planned per call (a rare type).
-    const { rows } = await pool.query<EventRow & { horizon_xmin: string }>({ name: filter ? undefined : 'es_read_page', text: sql, values: params });
+    const sql = pageSql(filter, params);
+    // Planned once per connection: the shared tail (the log's index in order) and a list of
+    // types (merged per-type index scans); any other filter per call.
+    const name = !filter ? 'es_read_page' : filter.eventTypes?.length ? statementName(sql) : undefined;
+    const { rows } = await pool.query<EventRow & { horizon_xmin: string }>({ name, text: sql, values: params });
     const xmin = BigInt(rows[0]!.horizon_xmin);
     const events = rows[0]!.seq === null ? [] : rows.map(toRecorded);
     return { events, horizon: { commit: xmin - 1n, prepare: MAX_SEQ } };
