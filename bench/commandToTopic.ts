@@ -10,12 +10,23 @@ const percentiles = (values: readonly number[]) => {
   return (q: number) => sorted[Math.min(sorted.length - 1, Math.floor((q / 100) * sorted.length))]!.toFixed(1);
 };
 
-/** Until the service's read models hold the log it found (a bench's log is long): not timed. */
+interface Health {
+  readonly projections?: { caughtUp: boolean; rebuilding?: unknown }[];
+  readonly workflows?: { caughtUp: boolean }[];
+  readonly kafka?: { outbound?: { caughtUp: boolean }; feeds?: { caughtUp: boolean } };
+}
+
+/**
+ * Until the service has followed the log it found (a bench's log is long): its read models,
+ * workflows and the bridge's outbound and feeds. Not timed: otherwise the figure is that of a
+ * service catching up on hundreds of thousands of events, each command queued behind them.
+ */
 async function caughtUp(base: string): Promise<void> {
   const deadline = Date.now() + 15 * 60_000;
   for (;;) {
-    const health = (await fetch(`${base}/health`).then((r) => r.json())) as { projections?: { caughtUp: boolean; rebuilding?: unknown }[] };
-    if (health.projections?.every((p) => p.caughtUp && !p.rebuilding)) return;
+    const health = (await fetch(`${base}/health`).then((r) => r.json())) as Health;
+    const followed = [...(health.projections ?? []), ...(health.workflows ?? []), health.kafka?.outbound, health.kafka?.feeds];
+    if (health.projections && followed.every((s) => s?.caughtUp && !(s as { rebuilding?: unknown }).rebuilding)) return;
     if (Date.now() > deadline) throw new Error('bench: the service did not catch up with the log');
     await new Promise((r) => setTimeout(r, 500));
   }
