@@ -254,6 +254,12 @@ export function eventStoreConformance(name: string, makeHarness: () => Promise<H
         expect(after.map((e) => e.eventType)).to.deep.equal(['A2', 'B2']);
         const onlyB = await store.readAll({ filter: { streamPrefixes: [prefix], eventTypes: ['B1', 'B2'] } });
         expect(onlyB.map((e) => e.eventType)).to.deep.equal(['B1', 'B2']);
+        // A type listed twice, in any order, and one of no event: each event once, in log order.
+        const twice = await store.readAll({ filter: { streamPrefixes: [prefix], eventTypes: ['B2', 'A2', 'B2', 'None'] } });
+        expect(twice.map((e) => e.eventType)).to.deep.equal(['A2', 'B2']);
+        const limitedByType = await store.readAll({ filter: { streamPrefixes: [prefix], eventTypes: ['B2', 'A1', 'B1'] }, maxCount: 2 });
+        expect(limitedByType.map((e) => e.eventType)).to.deep.equal(['A1', 'B1']);
+        expect(await store.readAll({ filter: { streamPrefixes: [prefix], eventTypes: [] } })).to.deep.equal([]);
         const limited = await store.readAll({ filter: { streamPrefixes: [prefix] }, maxCount: 2 });
         expect(limited).to.have.length(2);
       });

@@ -32,7 +32,8 @@ const events = (where: string) =>
  * (territories' 18,000 events among 338,000: 137 ms a page, against 10 ms merged).
  */
 export function pageSql(filter: AllFilter | undefined, params: unknown[]): string {
-  const types = filter?.eventTypes;
+  // Each type once: a type listed twice would be read, and returned, twice.
+  const types = filter?.eventTypes && [...new Set(filter.eventTypes)];
   let page: string;
   if (types && types.length > 0) {
     params.push(types);
