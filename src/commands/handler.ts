@@ -125,6 +125,7 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
       const [head, command] = await Promise.all([guess ?? fresh(), built ?? (isDeferred(input) ? input.build() : input)]);
       const onGuess = head.cached;
       guess = undefined;
+      built = undefined; // kept only for the fresh attempt right after a guess; a race lost builds it again
       let decided: readonly E[];
       const now = clock();
       try {
@@ -197,11 +198,12 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
       } catch (err) {
         states?.delete(streamId);
         if (!(err instanceof WrongExpectedRevisionError)) throw err;
-        if (env.expectedRevision !== undefined) throw staleRevision(env.expectedRevision, err.actual ?? -1n);
         if (onGuess) {
-          attempt--; // not a race lost: the guess was old
+          // Not a race lost: the guess was old. Decided again on a read (the policy first, then If-Match).
+          attempt--;
           continue;
         }
+        if (env.expectedRevision !== undefined) throw staleRevision(env.expectedRevision, err.actual ?? -1n);
         if (attempt >= maxRetries) {
           throw conflict('The resource kept changing under this command; try again', { stream_revision: String(err.actual) });
         }

@@ -7,8 +7,9 @@ import type { Position } from '../eventstore/port.js';
  * refuses if anyone (another instance, a workflow) wrote since. Anything else it would decide
  * on a guess (a refusal, a no-op, a stale If-Match) is decided again on a fresh read.
  *
- * Only streams without personal data are kept (privacy/units.ts): an erasure destroys a key
- * and writes nothing to the stream, so a cached state would keep what the log no longer shows.
+ * Only streams without personal data are kept (privacy/units.ts): an erasure destroys a key,
+ * and from then on a read shows the data erased while the stream's revision has not moved (its
+ * erasure events follow), so a cached state would keep what the log no longer shows.
  */
 export interface CachedState {
   readonly state: unknown;

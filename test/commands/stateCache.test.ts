@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import type { AppContext, Caller } from '../../src/commands/context.js';
 import { createCustomer, updateCustomer } from '../../src/commands/customers.js';
-import { createCommandHandler } from '../../src/commands/handler.js';
+import { createCommandHandler, deferred } from '../../src/commands/handler.js';
 import { loadAggregate, stageSetOf } from '../../src/commands/load.js';
 import { changeStage, createOpportunity, reassignOpportunity, updateOpportunity } from '../../src/commands/opportunities.js';
 import { opportunityAggregate } from '../../src/aggregates/opportunity/index.js';
-import type { EventStore } from '../../src/eventstore/port.js';
+import { type EventStore, WrongExpectedRevisionError } from '../../src/eventstore/port.js';
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
 import { personalDataLayer } from '../../src/privacy/layer.js';
 import type { Amount } from '../../src/shared/money.js';
@@ -20,6 +20,8 @@ describe('command handler: cached aggregate states', function () {
   let database: TestDatabase;
   let store: EventStore;
   const reads = new Map<string, number>();
+  /** Appends refused as if another writer got there first (a race, made to order). */
+  let lostAppends = 0;
   const tenantId = 'tenant-state-cache';
   const rep = (actorId: string): Caller => ({ access: { tenantId, actorId, roles: ['sales_rep'], managedUsers: [] }, correlationId: 'c' });
   const admin: Caller = { access: { tenantId, actorId: 'admin-1', roles: ['admin'], managedUsers: [] }, correlationId: 'c' };
@@ -33,6 +35,10 @@ describe('command handler: cached aggregate states', function () {
       readStream: (streamId, opts) => {
         reads.set(streamId, (reads.get(streamId) ?? 0) + 1);
         return store.readStream(streamId, opts);
+      },
+      append: async (streamId, events, expected) => {
+        if (lostAppends > 0 && lostAppends--) throw new WrongExpectedRevisionError(streamId, expected, undefined);
+        return store.append(streamId, events, expected);
       },
     };
     const layer = personalDataLayer(counted, database.db, undefined);
@@ -120,6 +126,37 @@ describe('command handler: cached aggregate states', function () {
       },
     );
     expect(await current('MATCH')).to.include({ stage: 'NEGOTIATION' });
+
+    // a keeps revision 4 with rep-1 as owner; b gives the deal to rep-3. rep-1's If-Match equals
+    // the kept revision: the answer is the policy's on the stream's state, nothing about its revision.
+    await changeStage(a, rep('rep-1'), { opportunityId: 'MATCH', stage: 'PROPOSAL' });
+    await reassignOpportunity(b, admin, { opportunityId: 'MATCH', ownerId: 'rep-3' });
+    await changeStage(a, { ...rep('rep-1'), expectedRevision: 4n }, { opportunityId: 'MATCH', stage: 'QUALIFICATION' }).then(
+      () => expect.fail('rep-1 no longer owns it'),
+      (err: { code?: string }) => expect(err.code).to.equal('FORBIDDEN'),
+    );
+  });
+
+  it('a command built for a guess is built again when its fresh attempt loses a race', async () => {
+    const a = instance();
+    const b = instance();
+    await createOpportunity(a, rep('rep-1'), { opportunityId: 'BUILD', customerId: 'C-1', amount: money('100.00'), currency: 'USD' });
+    await changeStage(a, rep('rep-1'), { opportunityId: 'BUILD', stage: 'QUALIFICATION' }); // a keeps revision 1
+    await changeStage(b, rep('rep-1'), { opportunityId: 'BUILD', stage: 'PROPOSAL' });
+    let builds = 0;
+    lostAppends = 1;
+    // A no-op on the guess, a change on the fresh read, whose append then loses a race.
+    const result = await a.execute(
+      opportunityAggregate,
+      { ...rep('rep-1'), aggregateId: 'BUILD' },
+      deferred('ChangeStage', async () => {
+        builds++;
+        return { type: 'ChangeStage' as const, stages: await a.stageSetFor(tenantId), stage: 'QUALIFICATION' };
+      }),
+    );
+    expect(lostAppends).to.equal(0);
+    expect(builds, 'once for the guess (reused by the read right after it), once after the race').to.equal(2);
+    expect(result.revision).to.equal(3n);
   });
 
   it('keeps nothing of a stream that holds personal data', async () => {
