@@ -9,13 +9,19 @@ import type { Projection } from './projection.js';
 interface IndexInfo {
   readonly name: string;
   readonly unique: boolean;
+  /** An exclusion or other constraint's index: kept (it cannot be dropped alone). */
+  readonly constraint: boolean;
   readonly columns: string[];
   readonly definition: string;
 }
 
+/** What an index is, without its name and table: method, keys, order, predicate. */
+const shape = (definition: string) => definition.replace(/^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ /, '$1');
+
 async function indexesOf(q: Knex, schema: string, table: string): Promise<IndexInfo[]> {
   const { rows } = await q.raw<{ rows: IndexInfo[] }>(
     `select c.relname as name, ix.indisunique as unique, pg_get_indexdef(ix.indexrelid) as definition,
+            exists (select 1 from pg_constraint k where k.conindid = ix.indexrelid) as constraint,
             array(select a.attname::text from unnest(ix.indkey) with ordinality k(attnum, n)
                     join pg_attribute a on a.attrelid = ix.indrelid and a.attnum = k.attnum order by k.n) as columns
        from pg_index ix join pg_class c on c.oid = ix.indexrelid
@@ -32,7 +38,7 @@ export async function dropQueryIndexes(trx: Knex.Transaction, p: Projection, sch
   if (!p.readsBy) return;
   for (const table of p.tables) {
     for (const index of await indexesOf(trx, schema, table)) {
-      if (index.unique || p.readsBy.some((cols) => sameColumns(cols, index.columns))) continue;
+      if (index.unique || index.constraint || p.readsBy.some((cols) => sameColumns(cols, index.columns))) continue;
       await trx.raw('drop index ??.??', [schema, index.name]);
     }
   }
@@ -46,9 +52,9 @@ export async function buildQueryIndexes(db: Knex, p: Projection, schema: string)
   for (const table of p.tables) {
     const shadow = await indexesOf(db, schema, table);
     for (const index of await indexesOf(db, 'public', table)) {
-      if (shadow.some((s) => s.unique === index.unique && sameColumns(s.columns, index.columns))) continue;
+      if (shadow.some((s) => shape(s.definition) === shape(index.definition))) continue;
       const definition = index.definition.replace(/ ON (ONLY )?public\./, (_m, only: string | undefined) => ` ON ${only ?? ''}${db.client.wrapIdentifier(schema)}.`);
-      await db.raw(definition);
+      await db.raw(definition.replace(/\?/g, '\\?')); // a literal '?' (a jsonb operator), not a binding
     }
   }
 }
