@@ -75,12 +75,20 @@ const recordset = (q: Knex, table: string) => `jsonb_populate_recordset(null::${
  */
 function byColumns(rows: readonly Row[]): { readonly columns: readonly string[]; readonly rows: Row[] }[] {
   const groups = new Map<string, { columns: string[]; rows: Row[] }>();
+  // Rows of one literal list their keys in one order: sorted once per order, not once per row.
+  const byOrder = new Map<string, { columns: string[]; rows: Row[] }>();
   for (const r of rows) {
-    const columns = Object.keys(r).sort();
-    const key = columns.join(',');
-    const group = groups.get(key);
-    if (group) group.rows.push(r);
-    else groups.set(key, { columns, rows: [r] });
+    const keys = Object.keys(r);
+    const order = keys.join(',');
+    let group = byOrder.get(order);
+    if (!group) {
+      const columns = keys.sort();
+      const key = columns.join(',');
+      group = groups.get(key) ?? { columns, rows: [] };
+      groups.set(key, group);
+      byOrder.set(order, group);
+    }
+    group.rows.push(r);
   }
   return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
 }
