@@ -23,7 +23,8 @@ export const CUSTOMER_TIMELINE_TABLE = 'customer_timeline';
  */
 export type TimelineRecord = 'customer' | 'opportunity' | 'activity' | 'task';
 
-interface Entry {
+type Entry = {
+  readonly tenant_id: string;
   readonly entry_id: string;
   readonly kind: string;
   readonly occurred_at: string | Date | null;
@@ -33,14 +34,14 @@ interface Entry {
   readonly related_type: string | null;
   readonly related_id: string | null;
   readonly details: Record<string, unknown>;
-}
+};
 
 type Trx = Knex.Transaction;
 type AnyEvent = OpportunityEvent | CustomerProfileEvent;
 
-const insert = (trx: Trx, tenantId: string, entry: Entry) =>
+const insert = (trx: Trx, entry: Entry) =>
   trx(CUSTOMER_TIMELINE_TABLE)
-    .insert({ tenant_id: tenantId, ...entry, details: JSON.stringify(entry.details) })
+    .insert({ ...entry, details: JSON.stringify(entry.details) })
     .onConflict(['tenant_id', 'entry_id'])
     .ignore();
 
@@ -82,10 +83,10 @@ const ADDING = new Set<string>([...CUSTOMER_PROFILE_EVENT_TYPES, 'OpportunityCre
 const WORK = new Set<string>([...ACTIVITY_EVENT_TYPES, ...TASK_EVENT_TYPES]);
 const work = workEntries(CUSTOMER_TIMELINE_TABLE);
 
-/** A deal's entry beside its first one; none for a deal whose creation this model never saw (it always does, from position 0). */
-function dealEntry(e: StoredEvent, first: FirstEntry | undefined, kind: string, details: Record<string, unknown>): Entry | undefined {
-  if (!first) return undefined;
+/** A deal's entry beside its first one. */
+function dealEntry(e: StoredEvent, first: FirstEntry, kind: string, details: Record<string, unknown>): Entry {
   return {
+    tenant_id: e.tenantId,
     entry_id: e.eventId,
     kind,
     occurred_at: e.timestamp,
@@ -94,13 +95,15 @@ function dealEntry(e: StoredEvent, first: FirstEntry | undefined, kind: string, 
     owner_id: first.owner_id,
     related_type: 'customer',
     related_id: first.related_id,
-    details: { opportunityId: e.aggregateId, opportunityName: first.details.opportunityName ?? null, ...details },
+    details,
   };
 }
 
+/** Who did what, on every entry. */
+const by = (e: StoredEvent) => ({ eventType: e.eventType, eventId: e.eventId, actor: e.metadata.userId });
+
 /** The entry an ADDING event adds, given the deal's first entry where it needs one. */
 function addedEntry(e: StoredEvent, first: FirstEntry | undefined): Entry | undefined {
-  const base = { eventType: e.eventType, eventId: e.eventId, actor: e.metadata.userId };
   const event = { type: e.eventType, data: e.payload } as AnyEvent;
   switch (event.type) {
     case 'CustomerProfileCreatedEvent':
@@ -109,6 +112,7 @@ function addedEntry(e: StoredEvent, first: FirstEntry | undefined): Entry | unde
     case 'CustomerMergedEvent':
     case 'CustomerMergedIntoEvent':
       return {
+        tenant_id: e.tenantId,
         entry_id: e.eventId,
         kind: 'profile_change',
         occurred_at: e.timestamp,
@@ -117,11 +121,12 @@ function addedEntry(e: StoredEvent, first: FirstEntry | undefined): Entry | unde
         owner_id: null,
         related_type: 'customer',
         related_id: e.aggregateId,
-        details: { ...base, revision: e.revision.toString(), ...profileDetails(event) },
+        details: { ...by(e), revision: e.revision.toString(), ...profileDetails(event) },
       };
     case 'OpportunityCreatedEvent': {
       const d = event.data;
       return {
+        tenant_id: e.tenantId,
         entry_id: firstEntryId(d.opportunityId),
         kind: 'stage_change',
         occurred_at: e.timestamp,
@@ -130,19 +135,30 @@ function addedEntry(e: StoredEvent, first: FirstEntry | undefined): Entry | unde
         owner_id: d.ownerId,
         related_type: 'customer',
         related_id: d.customerId,
-        details: { ...base, opportunityId: e.aggregateId, opportunityName: d.name, fromStage: null, toStage: d.stage },
+        details: { ...by(e), opportunityId: e.aggregateId, opportunityName: d.name, fromStage: null, toStage: d.stage },
       };
     }
-    case 'OpportunityStageChangedEvent':
-      return dealEntry(e, first, 'stage_change', { ...base, fromStage: event.data.fromStage, toStage: event.data.toStage, nextStep: event.data.nextStep });
-    case 'OpportunityClosedWonEvent': {
+    // A deal's later entries: none for a deal whose creation this model never saw (it always
+    // does, from position 0). Whole literals, no spreads: a rebuild makes a million of these.
+    case 'OpportunityStageChangedEvent': {
+      if (!first) return undefined;
       const d = event.data;
-      const close = { ...base, outcome: 'won', fromStage: d.fromStage, toStage: d.toStage, amount: d.amount, currency: d.currency, closeDate: d.closeDate };
-      return dealEntry(e, first, d.orderId ? 'order' : 'close', d.orderId ? { ...close, orderId: d.orderId } : close);
+      const { eventType, eventId, aggregateId } = e;
+      const actor = e.metadata.userId;
+      const opportunityName = first.details.opportunityName ?? null;
+      return dealEntry(e, first, 'stage_change', { eventType, eventId, actor, opportunityId: aggregateId, opportunityName, fromStage: d.fromStage, toStage: d.toStage, nextStep: d.nextStep });
     }
+    case 'OpportunityClosedWonEvent':
     case 'OpportunityClosedLostEvent': {
+      if (!first) return undefined;
       const d = event.data;
-      return dealEntry(e, first, 'close', { ...base, outcome: 'lost', fromStage: d.fromStage, toStage: d.toStage, amount: d.amount, currency: d.currency, closeDate: d.closeDate, reason: d.reason });
+      const { eventType, eventId, aggregateId } = e;
+      const actor = e.metadata.userId;
+      const opportunityName = first.details.opportunityName ?? null;
+      const close = { eventType, eventId, actor, opportunityId: aggregateId, opportunityName, fromStage: d.fromStage, toStage: d.toStage, amount: d.amount, currency: d.currency, closeDate: d.closeDate };
+      if (event.type === 'OpportunityClosedLostEvent') return dealEntry(e, first, 'close', { ...close, outcome: 'lost', reason: event.data.reason });
+      const orderId = event.data.orderId;
+      return dealEntry(e, first, orderId ? 'order' : 'close', orderId ? { ...close, outcome: 'won', orderId } : { ...close, outcome: 'won' });
     }
     default:
       return undefined;
@@ -154,7 +170,7 @@ async function handle(trx: Trx, e: StoredEvent): Promise<void> {
   if (!ADDING.has(e.eventType)) return reassign(trx, e);
   const first = DEAL_FOLLOWUPS.has(e.eventType) ? ((await entryOf(trx, e.tenantId, firstEntryId(e.aggregateId)).first()) as FirstEntry | undefined) : undefined;
   const entry = addedEntry(e, first);
-  if (entry) await insert(trx, e.tenantId, entry);
+  if (entry) await insert(trx, entry);
 }
 
 const key = (tenantId: string, entryId: string) => `${tenantId}\u0000${entryId}`;
@@ -189,13 +205,13 @@ async function addRun(trx: Trx, run: readonly StoredEvent[]): Promise<void> {
   const firsts = new Map<string, FirstEntry>();
   const found = await selectRows<FirstEntry & { tenant_id: string; entry_id: string }>(trx, CUSTOMER_TIMELINE_TABLE, ['tenant_id', 'entry_id'], [...deals.values()]);
   for (const r of found) firsts.set(key(r.tenant_id, r.entry_id), r);
-  const rows: Record<string, unknown>[] = [];
+  const rows: Entry[] = [];
   for (const e of run) {
     const entry = addedEntry(e, firsts.get(key(e.tenantId, firstEntryId(e.aggregateId))));
     if (!entry) continue;
     // An entry already there wins over a repeated creation (on conflict do nothing), here as in the table.
     if (e.eventType === 'OpportunityCreatedEvent' && !firsts.has(key(e.tenantId, entry.entry_id))) firsts.set(key(e.tenantId, entry.entry_id), entry);
-    rows.push({ tenant_id: e.tenantId, ...entry });
+    rows.push(entry);
   }
   await writeRows(trx, CUSTOMER_TIMELINE_TABLE, ['tenant_id', 'entry_id'], rows, 'ignore');
 }
