@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startBroker } from '../scripts/kafka/broker.js';
+import { newEventId } from '../src/eventstore/eventId.js';
 import { createPlatformaticTransport } from '../src/bridges/kafka/platformatic.js';
 import { postgresLagCounter } from '../src/subscriptions/lag.js';
 import { type KafkaOutbound, createKafkaOutbound } from '../src/bridges/kafka/outbound.js';
@@ -48,7 +49,7 @@ function stageChange(aggregateId: string, i: number): EventToAppend {
       data: { opportunityId: aggregateId, fromStage: STAGES[i % 4], toStage: STAGES[(i + 1) % 4], probability: i % 100, nextStep: null, notes: null },
     },
     {
-      eventId: randomUUID(),
+      eventId: newEventId(), // as the command handler names them
       timestamp: new Date(),
       aggregateId,
       tenantId: 'bench',

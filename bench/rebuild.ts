@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchDatabase } from './database.js';
 import { benchStreams } from './rebuildLog.js';
+import { newEventId } from '../src/eventstore/eventId.js';
 import { SCHEMA_VERSION, toEventToAppend } from '../src/eventstore/envelope.js';
 import { createPostgresEventStore } from '../src/eventstore/postgres/store.js';
 import { type Db, createDb } from '../src/db/knex.js';
@@ -51,7 +51,7 @@ async function generate(store: EventStore, opps: number, per: number, writers: n
             if (!event) break;
             events.push(
               toEventToAppend(event, {
-                eventId: randomUUID(),
+                eventId: newEventId(), // as the command handler names them
                 timestamp: new Date(at.getTime() + n * 3_600_000),
                 aggregateId: s.aggregateId,
                 tenantId: 'bench',

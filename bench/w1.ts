@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { newEventId } from '../src/eventstore/eventId.js';
 import { SCHEMA_VERSION, toEventToAppend } from '../src/eventstore/envelope.js';
 import { createPostgresEventStore } from '../src/eventstore/postgres/store.js';
 import { postgresCpuSeconds } from './cpu.js';
@@ -85,7 +86,7 @@ function stageChange(id: string, i: number) {
   return toEventToAppend(
     { type: 'OpportunityStageChangedEvent', data: { opportunityId: id, fromStage: 'PROSPECTING', toStage: 'QUALIFICATION', probability: i % 100, nextStep: null, notes: null } },
     {
-      eventId: randomUUID(),
+      eventId: newEventId(), // as the command handler names them
       timestamp: new Date(),
       aggregateId: id,
       tenantId: 'bench',

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Access } from '../access/access.js';
 import { type Guard, authorizeCommand } from '../access/policy.js';
 import { type Decider, type DomainEvent, fold } from '../aggregates/decider.js';
 import { type StoredEvent, SCHEMA_VERSION, fromRecorded, toDomainEvent, toEventToAppend } from '../eventstore/envelope.js';
+import { newEventId as nextEventId } from '../eventstore/eventId.js';
 import { type EventStore, type Position, WrongExpectedRevisionError } from '../eventstore/port.js';
 import { streamName } from '../eventstore/streams.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
@@ -84,7 +84,7 @@ const isDeferred = <C>(command: C | Deferred<C>): command is Deferred<C> =>
 /** One handler for every aggregate: load, fold, decide, append with the expected revision. */
 export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
   const clock = deps.clock ?? (() => new Date());
-  const newEventId = deps.newEventId ?? randomUUID;
+  const newEventId = deps.newEventId ?? nextEventId;
   const maxRetries = deps.maxRetries ?? 5;
   const states = deps.cachedStates === 0 ? undefined : createStateCache(deps.cachedStates ?? 5_000);
 
