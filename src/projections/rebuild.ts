@@ -87,6 +87,14 @@ async function prepareShadow(db: Knex, p: Projection): Promise<void> {
     await trx.raw('create schema ??', [schema]);
     for (const table of p.tables) {
       await trx.raw('create table ??.?? (like public.?? including all)', [schema, table, table]);
+      // LIKE copies no storage parameters (a fillfactor, an operator's autovacuum settings): the
+      // rebuilt table is to keep them.
+      const { rows } = await trx.raw<{ rows: { reloptions: string[] | null }[] }>(
+        `select c.reloptions from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relname = ?`,
+        [table],
+      );
+      const options = rows[0]?.reloptions;
+      if (options?.length) await trx.raw(`alter table ??.?? set (${options.join(', ')})`, [schema, table]);
     }
     await dropQueryIndexes(trx, p, schema);
     await trx('projection_checkpoints')

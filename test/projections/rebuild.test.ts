@@ -86,6 +86,18 @@ describe('projection rebuild without downtime', function () {
     expect(await indexes()).to.deep.equal(indexesBefore);
   });
 
+  it('gives the rebuilt tables the live tables\' storage parameters (a fillfactor)', async () => {
+    const reloptions = async (table: string) =>
+      (await database.db.raw<{ rows: { reloptions: string[] | null }[] }>("select reloptions from pg_class where relname = ? and relnamespace = 'public'::regnamespace", [table])).rows[0]
+        ?.reloptions;
+    // As an operator may have set them (an autovacuum setting, room for updates on each page).
+    await database.db.raw('alter table opportunities set (fillfactor = 70, autovacuum_enabled = true)');
+    const before = await rows();
+    await rebuildProjection({ db: database.db, store }, opportunitiesProjection, { batchSize: 100 });
+    expect(await reloptions('opportunities')).to.deep.equal(['fillfactor=70', 'autovacuum_enabled=true']);
+    expect(await rows()).to.deep.equal(before);
+  });
+
   it('answers queries with full results during the build (no error, no empty answer)', async () => {
     const before = await rows();
     let stop = false;
