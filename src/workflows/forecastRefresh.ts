@@ -79,18 +79,19 @@ export const forecastRefresh: Workflow = {
   history: 'skip',
   async react(event, reads) {
     if (!movesPipeline(event)) return [];
-    const { events, state: after } = await loadAggregate(reads.store, opportunityAggregate, event.tenantId, event.aggregateId, { upToRevision: event.revision });
-    const before = event.revision > 0n ? fold(opportunityAggregate.decider, events.slice(0, -1).map(toDomainEvent)) : undefined;
-    const places = [...(before ? placeOf(before) : []), ...placeOf(after)];
-    if (places.length === 0) return [];
     // The forecasts read model must hold every forecast opened before the trigger (one opened
-    // just before the deal moved): read once per tenant and batch, when it has reached the batch's last event.
+    // just before the deal moved): read once per tenant and batch, when it has reached the batch's
+    // last event. Asked first: a tenant without open forecasts needs no deal read at all.
     const open = await reads.batchRead(`open forecasts of ${event.tenantId}`, async (last) => {
       if (!(await reads.projectionReached(forecastsProjection.name, last))) {
         throw new Error(`the ${forecastsProjection.name} read model has not reached ${event.eventId}'s batch yet`);
       }
       return openForecasts(reads.db, event.tenantId);
     });
+    if (open.length === 0) return [];
+    const { events, state: after } = await loadAggregate(reads.store, opportunityAggregate, event.tenantId, event.aggregateId, { upToRevision: event.revision });
+    const before = event.revision > 0n ? fold(opportunityAggregate.decider, events.slice(0, -1).map(toDomainEvent)) : undefined;
+    const places = [...(before ? placeOf(before) : []), ...placeOf(after)];
     const forecasts = open.filter((f) => places.some((p) => counts(f, p)));
     if (forecasts.length === 0) return [];
     if (!(await reads.projectionReached(opportunitiesProjection.name, event.position))) {

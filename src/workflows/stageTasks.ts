@@ -5,10 +5,10 @@ import { type StageTaskTemplateEvent, stageTaskTemplateAggregate } from '../aggr
 import { taskAggregate } from '../aggregates/task/index.js';
 import { loadAggregate } from '../commands/load.js';
 import { type StoredEvent, fromRecorded, toDomainEvent } from '../eventstore/envelope.js';
-import { type EventStore, comparePositions } from '../eventstore/port.js';
+import { comparePositions } from '../eventstore/port.js';
 import { streamName } from '../eventstore/streams.js';
 import { dueDay } from './dueDate.js';
-import { type Workflow, command, derivedId } from './workflow.js';
+import { type Workflow, type WorkflowReads, command, derivedId } from './workflow.js';
 
 /** Seed 003's OpportunityWorkflow: "create stage-specific tasks" when a deal enters a stage. */
 export const STAGE_TASKS = 'stage-tasks';
@@ -30,11 +30,13 @@ function enteredStage(event: StoredEvent<OpportunityEvent>): string | undefined 
 
 /**
  * The stage's template as it stood when the deal entered: its events before the entry in the
- * log's global order, so that a replay (or a late run) ignores later edits.
+ * log's global order, so that a replay (or a late run) ignores later edits. The stream is read
+ * once per batch and stage (most stages have none: one read per event made the workflow lag).
  */
-async function templateAt(store: EventStore, entry: StoredEvent, stage: string) {
+async function templateAt(reads: WorkflowReads, entry: StoredEvent, stage: string) {
   const stream = streamName({ category: stageTaskTemplateAggregate.category, tenantId: entry.tenantId, aggregateId: stage });
-  const before = (await store.readStream(stream)).filter((r) => comparePositions(r.position, entry.position) < 0);
+  const events = await reads.batchRead(stream, () => reads.store.readStream(stream));
+  const before = events.filter((r) => comparePositions(r.position, entry.position) < 0);
   return fold(stageTaskTemplateAggregate.decider, before.map((r) => toDomainEvent(fromRecorded<StageTaskTemplateEvent>(r))));
 }
 
@@ -49,13 +51,13 @@ export const stageTasks: Workflow = {
   version: 1,
   eventTypes: ['OpportunityCreatedEvent', 'OpportunityStageChangedEvent', 'OpportunityClosedWonEvent', 'OpportunityClosedLostEvent'],
   history: 'skip',
-  async react(event, { store }) {
+  async react(event, reads) {
     const entry = event as StoredEvent<OpportunityEvent>;
     const stage = enteredStage(entry);
     if (!stage) return [];
-    const template = await templateAt(store, entry, stage);
+    const template = await templateAt(reads, entry, stage);
     if (template.tasks.length === 0) return [];
-    const { state: deal } = await loadAggregate(store, opportunityAggregate, event.tenantId, event.aggregateId, { upToRevision: event.revision });
+    const { state: deal } = await loadAggregate(reads.store, opportunityAggregate, event.tenantId, event.aggregateId, { upToRevision: event.revision });
     if (!deal.exists) return [];
     const now = new Date();
     return template.tasks.map((t, i) => {

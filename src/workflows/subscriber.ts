@@ -3,6 +3,7 @@ import { systemAccess } from '../access/access.js';
 import type { ExecuteCommand } from '../commands/handler.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import { type EventStore, formatPosition } from '../eventstore/port.js';
+import { aheadInOrder } from '../shared/ahead.js';
 import { DomainError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Subscriber } from '../subscriptions/consume.js';
@@ -28,6 +29,9 @@ export interface WorkflowDeps extends Omit<WorkflowReads, 'store' | 'db' | 'batc
  * - Anything else (the database gone, a bug) fails the batch, which the subscription retries
  *   from its checkpoint; a handler fault that persists is set aside by the generic policy.
  */
+/** Reactions running at once in a batch: enough to share reads, few enough to leave the pool to requests. */
+const REACT_AHEAD = 8;
+
 export function workflowSubscriber(wf: Workflow, deps: WorkflowDeps): Subscriber {
   const name = subscriptionName(wf.name);
   const actor = workflowActor(wf.name);
@@ -78,8 +82,13 @@ export function workflowSubscriber(wf: Workflow, deps: WorkflowDeps): Subscriber
     deadLetters: true,
     async handle(events, commit) {
       const reads = readsFor(events);
-      for (const event of events) {
-        for (const c of await wf.react(event, reads)) await issue(event, c);
+      // Reactions only read, so a few run ahead: their stream reads go to the database together
+      // (streamReads.ts). One by one, a workflow read a stream per event and fell behind the log
+      // under load (issue 14). Commands are still issued in the events' order.
+      let i = 0;
+      for await (const commands of aheadInOrder(events, (event) => wf.react(event, reads), REACT_AHEAD)) {
+        const event = events[i++]!;
+        for (const c of commands) await issue(event, c);
       }
       await commit(deps.db);
     },

@@ -30,7 +30,11 @@ export interface Workflow {
    * 'process' works through the whole log like a projection.
    */
   readonly history: 'skip' | 'process';
-  /** The commands one event calls for (none: nothing to do). Reads only; the same event may come again. */
+  /**
+   * The commands one event calls for (none: nothing to do). Reads only; the same event may come
+   * again, and it may be reacted to before the commands of the few events before it are issued
+   * (subscriber.ts runs reactions ahead), so it must not rely on the workflow's own latest effects.
+   */
   react(event: StoredEvent, reads: WorkflowReads): Promise<readonly WorkflowCommand[]>;
 }
 

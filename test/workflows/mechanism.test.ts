@@ -121,6 +121,27 @@ describe('workflow mechanism', function () {
     }
   });
 
+  it('reacts to a few events of a batch at once, and still issues their commands in the events’ order', async () => {
+    await trigger(25);
+    let running = 0;
+    let most = 0;
+    const plain = testWorkflow();
+    const wf: Workflow = {
+      ...plain,
+      async react(event, reads) {
+        most = Math.max(most, ++running);
+        // Later events answer first: an order taken from the reactions would be scrambled.
+        await new Promise((res) => setTimeout(res, 30 - (Number(event.position.prepare) % 25)));
+        running--;
+        return plain.react(event, reads);
+      },
+    };
+    await caughtUp(await start(wf));
+    expect(most).to.be.greaterThan(1);
+    const tasks = await created();
+    expect(tasks.map((t) => t.metadata.causationId)).to.deep.equal((await triggers()).map((s) => s.eventId));
+  });
+
   it('replayed from position 0 after a restart, it creates nothing twice', async () => {
     await trigger(15);
     const first = await start(testWorkflow());
