@@ -145,6 +145,21 @@ async function transactions(admin: pg.Client, database: string): Promise<number>
   return Number(rows[0]!.n);
 }
 
+/**
+ * How far the background work is behind the log as a phase ends: events past each subscription's
+ * stored checkpoint (of its types or not), the furthest first. Work left behind is not in the
+ * phase's CPU figures, and a subscription that keeps falling behind cannot follow that rate.
+ */
+async function behind(admin: pg.Client): Promise<string> {
+  const { rows } = await admin.query<{ name: string; behind: string }>(
+    `select c.name, (select count(*) from es_events e
+       where (e.transaction_id, e.seq) > (c.position_commit::text::xid8, c.position_prepare::bigint))::text as behind
+     from projection_checkpoints c order by c.name`,
+  );
+  const lagging = rows.filter((r) => Number(r.behind) > 0).sort((a, b) => Number(b.behind) - Number(a.behind));
+  return lagging.length === 0 ? 'every subscription at the head' : lagging.slice(0, 5).map((r) => `${r.name} ${r.behind}`).join(', ');
+}
+
 export async function benchCommands(o: CommandBenchOptions): Promise<void> {
   const service = await startService(o.url, o.service ?? 'dist/src/main.js', o.cpuProfileDir, o.nodeFlags);
   const pid = service.child.pid!;
@@ -229,6 +244,7 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
           `service CPU ${cpuMs.toFixed(2)} ms, PostgreSQL CPU ${pgCpuMs.toFixed(2)} ms; service peak RSS ${rss.peak().toFixed(0)} MB`,
       );
       console.log(`W2 target: >= 1,000 commands/s with ${o.clients} clients`);
+      console.log(`W2 max rate, events behind the log at the end: ${await behind(admin)}`);
       if (o.statements) await printStatements(admin, 'max rate', latencies.length);
     }
 
@@ -281,6 +297,7 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
         `W2 fixed rate: service CPU ${cpuMs.toFixed(2)} ms, PostgreSQL CPU ${pgCpuMs.toFixed(2)} ms per command answered; ` +
           `service peak RSS ${rss.peak().toFixed(0)} MB; target p95 <= 15 ms, RSS < 250 MB`,
       );
+      console.log(`W2 fixed rate, events behind the log at the end: ${await behind(admin)}`);
     }
 
     // 3. Soak: does the service's memory grow under a steady load?
