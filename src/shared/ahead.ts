@@ -1,9 +1,11 @@
 /**
  * `work` over `items`, up to `window` of them running at once ahead of the one the caller is at,
- * the results yielded in the items' order. What runs ahead only starts; a rejection surfaces when
- * the caller reaches it (and nowhere if it stops before), as if the work had run one by one.
+ * the results yielded in the items' order. A rejection surfaces when the caller reaches it, as if
+ * the work had run one by one. A caller that stops early (a break, a throw) gets control back once
+ * what already started has settled, so none of it outlives the loop.
  */
 export async function* aheadInOrder<T, R>(items: readonly T[], work: (item: T) => Promise<R>, window: number): AsyncGenerator<R> {
+  if (!(window >= 1)) throw new RangeError(`aheadInOrder needs a window of at least 1, not ${window}`);
   const started: Promise<R>[] = [];
   const start = (i: number) => {
     let p: Promise<R>;
@@ -16,9 +18,14 @@ export async function* aheadInOrder<T, R>(items: readonly T[], work: (item: T) =
     started.push(p);
   };
   for (let i = 0; i < Math.min(window, items.length); i++) start(i);
-  for (let i = 0; i < items.length; i++) {
-    const result = await started[i]!;
-    if (i + window < items.length) start(i + window);
-    yield result;
+  let next = 0;
+  try {
+    for (; next < items.length; next++) {
+      const result = await started[next]!;
+      if (next + window < items.length) start(next + window);
+      yield result;
+    }
+  } finally {
+    await Promise.allSettled(started.slice(next + 1));
   }
 }

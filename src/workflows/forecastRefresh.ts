@@ -7,7 +7,7 @@ import { type StoredEvent, toDomainEvent } from '../eventstore/envelope.js';
 import { fold } from '../aggregates/decider.js';
 import { FORECASTS_TABLE, forecastsProjection } from '../projections/forecasts.js';
 import { opportunitiesProjection } from '../projections/opportunities.js';
-import { type Workflow, command } from './workflow.js';
+import { type Workflow, type WorkflowCommand, command } from './workflow.js';
 
 /**
  * Seed 004's real-time forecast path ("opportunity.stage_changed → recalculate affected
@@ -80,26 +80,28 @@ export const forecastRefresh: Workflow = {
   async react(event, reads) {
     if (!movesPipeline(event)) return [];
     // The forecasts read model must hold every forecast opened before the trigger (one opened
-    // just before the deal moved): read once per tenant and batch, when it has reached the batch's
-    // last event. Asked first: a tenant without open forecasts needs no deal read at all.
-    const open = await reads.batchRead(`open forecasts of ${event.tenantId}`, async (last) => {
-      if (!(await reads.projectionReached(forecastsProjection.name, last))) {
-        throw new Error(`the ${forecastsProjection.name} read model has not reached ${event.eventId}'s batch yet`);
-      }
-      return openForecasts(reads.db, event.tenantId);
-    });
-    if (open.length === 0) return [];
+    // just before the deal moved): read once per tenant and batch, once it has reached the
+    // batch's last event. Asked first: a tenant without open forecasts needs no deal read.
+    const open = await reads.batchRead(`open forecasts of ${event.tenantId}`, async (last) =>
+      (await reads.projectionReached(forecastsProjection.name, last)) ? openForecasts(reads.db, event.tenantId) : undefined,
+    );
+    if (open?.length === 0) return [];
     const { events, state: after } = await loadAggregate(reads.store, opportunityAggregate, event.tenantId, event.aggregateId, { upToRevision: event.revision });
     const before = event.revision > 0n ? fold(opportunityAggregate.decider, events.slice(0, -1).map(toDomainEvent)) : undefined;
     const places = [...(before ? placeOf(before) : []), ...placeOf(after)];
+    if (places.length === 0) return [];
+    if (!open) throw new Error(`the ${forecastsProjection.name} read model has not reached ${event.eventId}'s batch yet`);
     const forecasts = open.filter((f) => places.some((p) => counts(f, p)));
-    if (forecasts.length === 0) return [];
-    if (!(await reads.projectionReached(opportunitiesProjection.name, event.position))) {
-      throw new Error(`the ${opportunitiesProjection.name} read model has not reached ${event.eventId} yet`);
-    }
-    return Promise.all(
-      forecasts.map(async (f) => {
-        const figures = await forecastPipeline(reads, {
+    const commands: WorkflowCommand[] = [];
+    for (const f of forecasts) {
+      // A forecast's figures once per batch, from the pipeline read model once it holds the
+      // batch's last event: its snapshots in one batch agree, and a later batch's are never older
+      // (reactions run ahead of each other, subscriber.ts). One query at a time per reaction.
+      const figures = await reads.batchRead(`pipeline of ${f.forecast_id}`, async (last) => {
+        if (!(await reads.projectionReached(opportunitiesProjection.name, last))) {
+          throw new Error(`the ${opportunitiesProjection.name} read model has not reached ${event.eventId}'s batch yet`);
+        }
+        return forecastPipeline(reads, {
           tenantId: event.tenantId,
           ownerId: f.owner_id,
           dealScope: f.deal_scope === 'own' || f.deal_scope === 'team' ? f.deal_scope : 'all',
@@ -107,8 +109,9 @@ export const forecastRefresh: Workflow = {
           territoryId: f.territory_id,
           currency: f.currency,
         });
-        return command(forecastAggregate, f.forecast_id, snapshotCommand(figures, event.eventId));
-      }),
-    );
+      });
+      commands.push(command(forecastAggregate, f.forecast_id, snapshotCommand(figures, event.eventId)));
+    }
+    return commands;
   },
 };

@@ -20,6 +20,13 @@ export interface WorkflowDeps extends Omit<WorkflowReads, 'store' | 'db' | 'batc
 }
 
 /**
+ * Reactions running at once in a batch: their stream reads share statements, and their
+ * read-model queries (at most four per workflow, one at a time before) stay a bounded share
+ * of the pool that requests use too.
+ */
+const REACT_AHEAD = 4;
+
+/**
  * The workflow as a subscriber of the log: for each event in order, its commands, then the
  * checkpoint (after the effects: at least once; the commands are idempotent by themselves).
  *
@@ -29,9 +36,6 @@ export interface WorkflowDeps extends Omit<WorkflowReads, 'store' | 'db' | 'batc
  * - Anything else (the database gone, a bug) fails the batch, which the subscription retries
  *   from its checkpoint; a handler fault that persists is set aside by the generic policy.
  */
-/** Reactions running at once in a batch: enough to share reads, few enough to leave the pool to requests. */
-const REACT_AHEAD = 8;
-
 export function workflowSubscriber(wf: Workflow, deps: WorkflowDeps): Subscriber {
   const name = subscriptionName(wf.name);
   const actor = workflowActor(wf.name);

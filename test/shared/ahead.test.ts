@@ -52,7 +52,18 @@ describe('aheadInOrder', () => {
     expect((error as Error).message).to.equal('bad 2');
   });
 
-  it('a caller that stops early starts nothing more, and a failure ahead of it is not unhandled', async () => {
+  it('refuses a window under one', async () => {
+    const gen = aheadInOrder([1], async (x) => x, 0);
+    let error: unknown;
+    try {
+      await gen.next();
+    } catch (err) {
+      error = err;
+    }
+    expect(error).to.be.instanceOf(RangeError);
+  });
+
+  it('a caller that stops early starts nothing more, waits for what started, and a failure ahead of it is not unhandled', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (r: unknown) => unhandled.push(r);
     process.on('unhandledRejection', onUnhandled);
@@ -66,6 +77,7 @@ describe('aheadInOrder', () => {
         expect(x).to.equal(10);
         break;
       }
+      expect(state.running).to.equal(0); // what had started has settled when the loop is left
       await sleep(20);
       expect(state.started).to.deep.equal([1, 2, 4]); // 3 started and failed; 5 and 6 never started
       expect(unhandled).to.deep.equal([]);
