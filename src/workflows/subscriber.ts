@@ -4,6 +4,7 @@ import type { ExecuteCommand } from '../commands/handler.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import { type EventStore, formatPosition } from '../eventstore/port.js';
 import { aheadInOrder } from '../shared/ahead.js';
+import { orderedByKey } from '../shared/orderedByKey.js';
 import { DomainError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Subscriber } from '../subscriptions/consume.js';
@@ -25,10 +26,13 @@ export interface WorkflowDeps extends Omit<WorkflowReads, 'store' | 'db' | 'batc
  * of the pool that requests use too.
  */
 const REACT_AHEAD = 4;
+/** Commands in flight at once in a batch (on different aggregates). */
+const ISSUE_AHEAD = 8;
 
 /**
  * The workflow as a subscriber of the log: for each event in order, its commands, then the
  * checkpoint (after the effects: at least once; the commands are idempotent by themselves).
+ * An aggregate's commands are issued in the events' order; different aggregates' at once.
  *
  * - A command the domain refuses (a DomainError) will be refused again: it is logged and set
  *   aside in subscription_dead_letters with its event, and the batch goes on.
@@ -89,10 +93,18 @@ export function workflowSubscriber(wf: Workflow, deps: WorkflowDeps): Subscriber
       // Reactions only read, so a few run ahead: their stream reads go to the database together
       // (streamReads.ts). One by one, a workflow read a stream per event and fell behind the log
       // under load (issue 14). Commands are still issued in the events' order.
+      // Commands on different aggregates go at once (their appends then share commits); an
+      // aggregate's commands go in the events' order. Each command is idempotent by itself, so a
+      // batch that fails part way is retried whatever order its commands were done in.
+      const issuing = orderedByKey(ISSUE_AHEAD);
       let i = 0;
-      for await (const commands of aheadInOrder(events, (event) => wf.react(event, reads), REACT_AHEAD)) {
-        const event = events[i++]!;
-        for (const c of commands) await issue(event, c);
+      try {
+        for await (const commands of aheadInOrder(events, (event) => wf.react(event, reads), REACT_AHEAD)) {
+          const event = events[i++]!;
+          for (const c of commands) await issuing.add(`${c.category}\u0000${c.aggregateId}`, () => issue(event, c));
+        }
+      } finally {
+        await issuing.done();
       }
       await commit(deps.db);
     },

@@ -1,0 +1,65 @@
+import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { orderedByKey } from '../../src/shared/orderedByKey.js';
+
+describe('orderedByKey', () => {
+  it("runs a key's jobs in the order added, other keys' beside them, at most `limit` at once", async () => {
+    const q = orderedByKey(3);
+    const log: string[] = [];
+    let running = 0;
+    let most = 0;
+    const job = (name: string, ms: number) => async () => {
+      most = Math.max(most, ++running);
+      log.push(`start ${name}`);
+      await sleep(ms);
+      log.push(`end ${name}`);
+      running--;
+    };
+    // a1 is slow: a2 must wait for it, b and c must not.
+    await q.add('a', job('a1', 30));
+    await q.add('a', job('a2', 1));
+    await q.add('b', job('b1', 1));
+    await q.add('c', job('c1', 1));
+    await q.add('d', job('d1', 1));
+    await q.done();
+    expect(log.indexOf('end a1')).to.be.below(log.indexOf('start a2'));
+    expect(log.indexOf('end b1')).to.be.below(log.indexOf('end a1'));
+    expect(most).to.be.within(2, 3);
+    expect(log.filter((l) => l.startsWith('end'))).to.have.length(5);
+  });
+
+  it('after a failure it takes no further job, and done throws it once the rest settled', async () => {
+    const q = orderedByKey(2);
+    const ran: string[] = [];
+    let slowDone = false;
+    await q.add('a', async () => {
+      await sleep(1);
+      throw new Error('a failed');
+    });
+    await q.add('b', async () => {
+      await sleep(20);
+      slowDone = true;
+    });
+    await sleep(5);
+    let refused: unknown;
+    try {
+      await q.add('c', async () => void ran.push('c'));
+    } catch (err) {
+      refused = err;
+    }
+    expect((refused as Error).message).to.equal('a failed');
+    let thrown: unknown;
+    try {
+      await q.done();
+    } catch (err) {
+      thrown = err;
+    }
+    expect((thrown as Error).message).to.equal('a failed');
+    expect(slowDone, 'the job already running was waited for').to.equal(true);
+    expect(ran).to.deep.equal([]);
+  });
+
+  it('refuses a limit under one', () => {
+    expect(() => orderedByKey(0)).to.throw(RangeError);
+  });
+});
