@@ -41,6 +41,11 @@ export interface CommandBenchOptions {
   readonly nodeFlags?: readonly string[];
   /** Print statements per command from pg_stat_statements (the server loads it: benchDatabase's `statements`). */
   readonly statements?: boolean;
+  /**
+   * The workflows get work: a task template on PROPOSAL (a task per deal entering it) and one open
+   * forecast of the current quarter in which every deal closes (a snapshot per deal change).
+   */
+  readonly workflows?: boolean;
   /** A directory: the service writes a V8 CPU profile there when it stops (node --cpu-prof). */
   readonly cpuProfileDir?: string;
 }
@@ -160,6 +165,29 @@ async function behind(admin: pg.Client): Promise<string> {
   return lagging.length === 0 ? 'every subscription at the head' : lagging.slice(0, 5).map((r) => `${r.name} ${r.behind}`).join(', ');
 }
 
+/**
+ * As an admin: a one-task template on PROPOSAL and an open forecast of the current quarter.
+ * Returns the close date to give the deals (the quarter's last day), so that each counts in it.
+ */
+async function giveWorkflowsWork(agent: http.Agent, base: string): Promise<string> {
+  const token = await mintToken(SECRET, { tenantId: 'bench', userId: 'bench-admin', roles: ['admin'] }, { expiresIn: '24h' });
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const now = new Date();
+  const quarter = Math.floor(now.getUTCMonth() / 3) + 1;
+  const lastDay = new Date(Date.UTC(now.getUTCFullYear(), quarter * 3, 0)).toISOString().slice(0, 10);
+  const template = { tasks: [{ title: 'Send the proposal', due_in_days: 2 }] };
+  const forecast = { id: 'W2-FORECAST', period: `Q${quarter}_${now.getUTCFullYear()}`, forecast_type: 'commit', amount: '100000.00' };
+  for (const [method, path, body] of [
+    ['PUT', '/api/v1/pipeline/stages/proposal/task-template', template],
+    ['POST', '/api/v1/forecasts', forecast],
+  ] as const) {
+    const status = await send(agent, new URL(path, base), method, headers, JSON.stringify(body));
+    if (status >= 300) throw new Error(`${method} ${path}: ${status}`);
+  }
+  console.log(`W2: workflows at work: a task per deal entering PROPOSAL, a snapshot of ${forecast.period}'s forecast per deal change`);
+  return lastDay;
+}
+
 export async function benchCommands(o: CommandBenchOptions): Promise<void> {
   const service = await startService(o.url, o.service ?? 'dist/src/main.js', o.cpuProfileDir, o.nodeFlags);
   const pid = service.child.pid!;
@@ -176,12 +204,13 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
       const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
       for (let k = 0; k < perUser; k++) deals.push({ id: `W2-${u}-${k}`, headers, next: 0 });
     }
+    const closeDate = o.workflows ? await giveWorkflowsWork(agent, service.url) : undefined;
     const create = new URL('/api/v1/opportunities', service.url);
     let refused = 0;
     for (let i = 0; i < deals.length; i += 16) {
       const statuses = await Promise.all(
         deals.slice(i, i + 16).map((d, j) =>
-          send(agent, create, 'POST', d.headers, JSON.stringify({ id: d.id, customer_id: `C-${(i + j) % 97}`, amount: '1000.00', stage: 'PROSPECTING' })),
+          send(agent, create, 'POST', d.headers, JSON.stringify({ id: d.id, customer_id: `C-${(i + j) % 97}`, amount: '1000.00', stage: 'PROSPECTING', ...(closeDate ? { expected_close_date: closeDate } : {}) })),
         ),
       );
       refused += statuses.filter((s) => s !== 201).length;

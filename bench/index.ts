@@ -12,7 +12,7 @@ import { createLogger } from '../src/shared/logger.js';
 
 /**
  * npm run bench [-- --commands 2000 --concurrency 8 --rebuild-events 100000 --kafka-backlog 20000 --kafka-singles 200 --kafka-commands 200]
- *   W2 (bench/commands.ts): [--only w2] [--clients 16 --rate 500 --seconds 20 --soak-seconds 0 --users 100 --opportunities 1000 --cpu-prof DIR --statements --service path/to/main.js --node-flags='--max-old-space-size=160 --max-semi-space-size=16']
+ *   W2 (bench/commands.ts): [--only w2] [--clients 16 --rate 500 --seconds 20 --soak-seconds 0 --users 100 --opportunities 1000 --cpu-prof DIR --statements --workflows --service path/to/main.js --node-flags='--max-old-space-size=160 --max-semi-space-size=16']
  * Figures printed, nothing asserted: targets (seed 002: opportunity update < 300 ms p95) are
  * read off the output, not enforced by timed unit tests.
  */
@@ -33,6 +33,7 @@ const { values } = parseArgs({
     opportunities: { type: 'string', default: '1000' },
     'cpu-prof': { type: 'string' },
     statements: { type: 'boolean', default: false },
+    workflows: { type: 'boolean', default: false },
     service: { type: 'string' },
     // As npm start and the Docker image run it (package.json, Dockerfile); --node-flags= for none.
     'node-flags': { type: 'string', default: '--max-old-space-size=160 --max-semi-space-size=16' },
@@ -72,6 +73,7 @@ try {
     opportunities: Number(values.opportunities),
     ...(values['cpu-prof'] ? { cpuProfileDir: values['cpu-prof'] } : {}),
     statements: values.statements,
+    workflows: values.workflows,
     ...(values.service ? { service: values.service } : {}),
     ...(values['node-flags'] ? { nodeFlags: values['node-flags'].split(' ') } : {}),
   });
