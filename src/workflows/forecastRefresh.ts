@@ -11,11 +11,13 @@ import { type Workflow, type WorkflowCommand, command } from './workflow.js';
 
 /**
  * Seed 004's real-time forecast path ("opportunity.stage_changed → recalculate affected
- * forecasts → forecast.updated"): a change that moves a deal's pipeline figures snapshots every
- * open forecast whose period, territory and currency the deal falls in, before or after the
- * change. The snapshot is computed as the forecast endpoint computes it, from the pipeline read
- * model once it shows the change, and is published on the finance feed like any snapshot.
- * Idempotent: the snapshot carries its trigger, and the forecast takes one per trigger.
+ * forecasts → forecast.updated"): changes that move deals' pipeline figures snapshot every open
+ * forecast whose period, territory and currency a deal falls in, before or after its change:
+ * once per forecast and batch of changes, the last of them its trigger. The snapshot is computed
+ * as the forecast endpoint computes it, from the pipeline read model once it shows the batch, and
+ * is published on the finance feed like any snapshot. Idempotent: the snapshot carries its
+ * trigger, and the forecast takes one per trigger (a replay cut into other batches may add one
+ * of the figures then).
  */
 export const FORECAST_REFRESH = 'forecast-refresh';
 
@@ -110,7 +112,9 @@ export const forecastRefresh: Workflow = {
           currency: f.currency,
         });
       });
-      commands.push(command(forecastAggregate, f.forecast_id, snapshotCommand(figures, event.eventId)));
+      // One snapshot per forecast and batch, its trigger the batch's last change it counts: the
+      // figures are the batch's anyway, and one per change fell behind a busy pipeline.
+      commands.push(command(forecastAggregate, f.forecast_id, snapshotCommand(figures, event.eventId), { latestOnly: true }));
     }
     return commands;
   },

@@ -97,12 +97,18 @@ export function workflowSubscriber(wf: Workflow, deps: WorkflowDeps): Subscriber
       // aggregate's commands go in the events' order. Each command is idempotent by itself, so a
       // batch that fails part way is retried whatever order its commands were done in.
       const issuing = orderedByKey(ISSUE_AHEAD);
+      const send = (event: StoredEvent, c: WorkflowCommand) => issuing.add(`${c.category}\u0000${c.aggregateId}`, () => issue(event, c));
+      const latest = new Map<string, { event: StoredEvent; c: WorkflowCommand }>();
       let i = 0;
       try {
         for await (const commands of aheadInOrder(events, (event) => wf.react(event, reads), REACT_AHEAD)) {
           const event = events[i++]!;
-          for (const c of commands) await issuing.add(`${c.category}\u0000${c.aggregateId}`, () => issue(event, c));
+          for (const c of commands) {
+            if (!c.latestOnly) await send(event, c);
+            else latest.set(`${c.category}\u0000${c.aggregateId}\u0000${c.type}`, { event, c });
+          }
         }
+        for (const { event, c } of latest.values()) await send(event, c);
       } finally {
         await issuing.done();
       }

@@ -64,6 +64,12 @@ export interface WorkflowCommand {
   readonly type: string;
   /** Creates the aggregate: a CONFLICT from it means it exists already, i.e. done. */
   readonly creates: boolean;
+  /**
+   * Of a batch's commands of this type on this aggregate, only the last is issued, at the end of
+   * the batch: each carries all the earlier ones would have (a snapshot of figures read once per
+   * batch). Its event is the last one that called for it.
+   */
+  readonly latestOnly: boolean;
   run(execute: ExecuteCommand, envelope: CommandEnvelope): Promise<unknown>;
 }
 
@@ -71,13 +77,14 @@ export function command<C extends { type: string }, E extends DomainEvent, S>(
   aggregate: Aggregate<C, E, S>,
   aggregateId: string,
   cmd: C,
-  options: { creates?: boolean } = {},
+  options: { creates?: boolean; latestOnly?: boolean } = {},
 ): WorkflowCommand {
   return {
     category: aggregate.category,
     aggregateId,
     type: cmd.type,
     creates: options.creates ?? false,
+    latestOnly: options.latestOnly ?? false,
     run: (execute, envelope) => execute(aggregate, envelope, cmd),
   };
 }

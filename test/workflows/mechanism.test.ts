@@ -2,6 +2,7 @@ import { noReadModels } from './support.js';
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { taskAggregate } from '../../src/aggregates/task/index.js';
+import { systemAccess } from '../../src/access/access.js';
 import { createCommandHandler } from '../../src/commands/handler.js';
 import { fromRecorded } from '../../src/eventstore/envelope.js';
 import { streamName } from '../../src/eventstore/streams.js';
@@ -177,6 +178,33 @@ describe('workflow mechanism', function () {
     await caughtUp(await start(wf));
     expect(most).to.be.greaterThan(1);
     expect(await created()).to.have.length(12);
+  });
+
+  it('of commands marked latest-only, issues one per aggregate and batch: the last, at the end of the batch', async () => {
+    const TASK = 'renamed-by-every-trigger';
+    await createCommandHandler({ store })(
+      taskAggregate,
+      { access: systemAccess('tenant-001', 'user-200'), aggregateId: TASK, correlationId: 'setup', causationId: null },
+      { type: 'CreateTask', taskId: TASK, title: 'Start', dueDate: '2999-01-01', assigneeId: 'user-200' },
+    );
+    await trigger(25);
+    const wf: Workflow = {
+      ...testWorkflow(),
+      async react(event) {
+        return [command(taskAggregate, TASK, { type: 'UpdateTask', title: (event.payload as { title: string }).title }, { latestOnly: true })];
+      },
+    };
+    await caughtUp(await start(wf)); // batches of at most 10
+    const updates = (await store.readStream(streamName({ category: 'task', tenantId: 'tenant-001', aggregateId: TASK })))
+      .map((r) => fromRecorded(r))
+      .slice(1);
+    const sources = await triggers();
+    expect(updates.length).to.be.within(3, 12);
+    expect(updates.at(-1)!.payload).to.include({ title: 'Task 24' });
+    // Each issued one is its batch's last trigger's, in order.
+    const at = updates.map((u) => sources.findIndex((s) => s.eventId === u.metadata.causationId));
+    expect(at.every((x, k) => x >= 0 && (k === 0 || x > at[k - 1]!))).to.equal(true);
+    expect(updates.map((u) => (u.payload as { title: string }).title)).to.deep.equal(at.map((x) => `Task ${x}`));
   });
 
   it('replayed from position 0 after a restart, it creates nothing twice', async () => {
