@@ -5,7 +5,7 @@
  * what already started has settled, so none of it outlives the loop.
  */
 export async function* aheadInOrder<T, R>(items: readonly T[], work: (item: T) => Promise<R>, window: number): AsyncGenerator<R> {
-  if (!(window >= 1)) throw new RangeError(`aheadInOrder needs a window of at least 1, not ${window}`);
+  if (!Number.isInteger(window) || window < 1) throw new RangeError(`aheadInOrder needs a window of at least 1, not ${window}`);
   const started: Promise<R>[] = [];
   const start = (i: number) => {
     let p: Promise<R>;

@@ -1,10 +1,11 @@
 /**
  * Jobs that may run at once unless they share a key: a key's jobs run one after another in the
- * order added, and at most `limit` run at a time. Once one fails, no further job is taken
- * (`add` throws that failure) and `done` throws it after everything started has settled.
+ * order added, and at most `limit` are running or waiting for their key. Once one fails, no
+ * further job starts (`add` throws that failure, a job waiting for its key is dropped) and
+ * `done` throws it after everything started has settled.
  */
 export function orderedByKey(limit: number) {
-  if (!(limit >= 1)) throw new RangeError(`orderedByKey needs a limit of at least 1, not ${limit}`);
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`orderedByKey needs a limit of at least 1, not ${limit}`);
   const tails = new Map<string, Promise<void>>();
   const running = new Set<Promise<void>>();
   let failure: { readonly error: unknown } | undefined;
@@ -13,7 +14,8 @@ export function orderedByKey(limit: number) {
     async add(key: string, job: () => Promise<void>): Promise<void> {
       while (running.size >= limit && !failure) await Promise.race(running);
       if (failure) throw failure.error;
-      const run = (tails.get(key) ?? Promise.resolve()).then(job).then(
+      // A job waiting for its key's earlier one does not start once anything failed.
+      const run = (tails.get(key) ?? Promise.resolve()).then(() => (failure ? undefined : job())).then(
         () => undefined,
         (error: unknown) => void (failure ??= { error }),
       );

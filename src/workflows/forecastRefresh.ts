@@ -99,7 +99,7 @@ export const forecastRefresh: Workflow = {
       // A forecast's figures once per batch, from the pipeline read model once it holds the
       // batch's last event: its snapshots in one batch agree, and a later batch's are never older
       // (reactions run ahead of each other, subscriber.ts). One query at a time per reaction.
-      const figures = await reads.batchRead(`pipeline of ${f.forecast_id}`, async (last) => {
+      const figures = await reads.batchRead(`pipeline of ${event.tenantId}\u0000${f.forecast_id}`, async (last) => {
         if (!(await reads.projectionReached(opportunitiesProjection.name, last))) {
           throw new Error(`the ${opportunitiesProjection.name} read model has not reached ${event.eventId}'s batch yet`);
         }

@@ -97,7 +97,10 @@ export function workflowSubscriber(wf: Workflow, deps: WorkflowDeps): Subscriber
       // aggregate's commands go in the events' order. Each command is idempotent by itself, so a
       // batch that fails part way is retried whatever order its commands were done in.
       const issuing = orderedByKey(ISSUE_AHEAD);
-      const send = (event: StoredEvent, c: WorkflowCommand) => issuing.add(`${c.category}\u0000${c.aggregateId}`, () => issue(event, c));
+      // An aggregate is named by its tenant too: a batch holds every tenant's events, and ids
+      // (a forecast's, say) are the tenant's own choice.
+      const aggregateOf = (event: StoredEvent, c: WorkflowCommand) => `${event.tenantId}\u0000${c.category}\u0000${c.aggregateId}`;
+      const send = (event: StoredEvent, c: WorkflowCommand) => issuing.add(aggregateOf(event, c), () => issue(event, c));
       const latest = new Map<string, { event: StoredEvent; c: WorkflowCommand }>();
       let i = 0;
       try {
@@ -105,7 +108,7 @@ export function workflowSubscriber(wf: Workflow, deps: WorkflowDeps): Subscriber
           const event = events[i++]!;
           for (const c of commands) {
             if (!c.latestOnly) await send(event, c);
-            else latest.set(`${c.category}\u0000${c.aggregateId}\u0000${c.type}`, { event, c });
+            else latest.set(`${aggregateOf(event, c)}\u0000${c.type}`, { event, c });
           }
         }
         for (const { event, c } of latest.values()) await send(event, c);

@@ -67,7 +67,8 @@ export interface WorkflowCommand {
   /**
    * Of a batch's commands of this type on this aggregate, only the last is issued, at the end of
    * the batch: each carries all the earlier ones would have (a snapshot of figures read once per
-   * batch). Its event is the last one that called for it.
+   * batch). Its event is the last one that called for it. Issued after the batch's other
+   * commands, so a workflow gives an aggregate latest-only commands of one type or none.
    */
   readonly latestOnly: boolean;
   run(execute: ExecuteCommand, envelope: CommandEnvelope): Promise<unknown>;

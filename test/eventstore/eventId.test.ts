@@ -28,4 +28,40 @@ describe('newEventId', () => {
     // Borrowed milliseconds stay close to the clock: no id is ahead of it by more than its burst.
     expect(msOf(ids.at(-1)!) - Date.now()).to.be.below(50);
   });
+
+  describe('on a clock held still or set back (Date.now stubbed)', () => {
+    const realNow = Date.now;
+    let now = 0;
+    beforeEach(() => {
+      // Just past the last id made, so that the stub starts on a fresh millisecond; and close to
+      // the real clock, which is past it again a few milliseconds after these tests.
+      now = Math.max(realNow(), msOf(newEventId())) + 5;
+      Date.now = () => now;
+    });
+    afterEach(() => {
+      Date.now = realNow;
+    });
+
+    it('counts 4,096 ids in one millisecond, then borrows the next', () => {
+      const ids = Array.from({ length: 4097 }, () => newEventId());
+      expect(ids.slice(0, 4096).every((id) => msOf(id) === now)).to.equal(true);
+      expect(ids[0]!.slice(15, 18)).to.equal('000');
+      expect(ids[4095]!.slice(15, 18)).to.equal('fff');
+      expect(msOf(ids[4096]!)).to.equal(now + 1);
+      expect(ids[4096]!.slice(15, 18)).to.equal('000');
+      for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).to.equal(true);
+    });
+
+    it('keeps counting up when the clock goes back, and follows it again once it is past', () => {
+      const first = newEventId();
+      now -= 10;
+      const back = newEventId();
+      expect(back > first).to.equal(true);
+      expect(msOf(back)).to.equal(msOf(first));
+      now += 20;
+      const later = newEventId();
+      expect(msOf(later)).to.equal(now);
+      expect(later.slice(15, 18)).to.equal('000');
+    });
+  });
 });

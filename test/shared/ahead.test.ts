@@ -52,15 +52,16 @@ describe('aheadInOrder', () => {
     expect((error as Error).message).to.equal('bad 2');
   });
 
-  it('refuses a window under one', async () => {
-    const gen = aheadInOrder([1], async (x) => x, 0);
-    let error: unknown;
-    try {
-      await gen.next();
-    } catch (err) {
-      error = err;
+  it('refuses a window that is not a whole number from one', async () => {
+    for (const window of [0, 1.5]) {
+      let error: unknown;
+      try {
+        await aheadInOrder([1, 2, 3], async (x) => x, window).next();
+      } catch (err) {
+        error = err;
+      }
+      expect(error, `window ${window}`).to.be.instanceOf(RangeError);
     }
-    expect(error).to.be.instanceOf(RangeError);
   });
 
   it('a caller that stops early starts nothing more, waits for what started, and a failure ahead of it is not unhandled', async () => {

@@ -59,7 +59,26 @@ describe('orderedByKey', () => {
     expect(ran).to.deep.equal([]);
   });
 
-  it('refuses a limit under one', () => {
+  it("a job waiting for its key's failed job does not start", async () => {
+    const q = orderedByKey(4);
+    const ran: string[] = [];
+    await q.add('a', async () => {
+      await sleep(5);
+      throw new Error('create failed');
+    });
+    await q.add('a', async () => void ran.push('update after the create'));
+    let thrown: unknown;
+    try {
+      await q.done();
+    } catch (err) {
+      thrown = err;
+    }
+    expect((thrown as Error).message).to.equal('create failed');
+    expect(ran).to.deep.equal([]);
+  });
+
+  it('refuses a limit that is not a whole number from one', () => {
     expect(() => orderedByKey(0)).to.throw(RangeError);
+    expect(() => orderedByKey(1.5)).to.throw(RangeError);
   });
 });
