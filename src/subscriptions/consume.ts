@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { type StoredEvent, fromRecorded } from '../eventstore/envelope.js';
-import type { EventStore, Position, RecordedEvent } from '../eventstore/port.js';
+import { type EventStore, type Position, type RecordedEvent, comparePositions } from '../eventstore/port.js';
 import { SpanKind, extractTraceContext, withSpan } from '../observability/tracing.js';
 import { CheckpointMovedError, type CommitCheckpoint, type Fence, commitOf } from './checkpoints.js';
 
@@ -16,9 +16,10 @@ export interface Subscriber {
   /**
    * Handles a batch and moves the checkpoint with `commit`: inside the transaction that writes
    * the effects when they are in this database (exactly once), after them when they are not
-   * (at least once: a crash between the two does them again).
+   * (at least once: a crash between the two does them again). 'unchanged': the batch had no
+   * effect and `commit` was not called; the checkpoint then moves as an idle one's (below).
    */
-  handle(events: readonly StoredEvent[], commit: CommitCheckpoint): Promise<void>;
+  handle(events: readonly StoredEvent[], commit: CommitCheckpoint): Promise<void | 'unchanged'>;
   /**
    * An event it cannot handle after retries is set aside (deadLetters.ts) rather than stopping
    * it for good. Right for read models; never for the outbound, where skipping loses a message.
@@ -39,6 +40,8 @@ export interface ConsumeOptions {
   readonly lease?: { readonly fence: Fence; valid(): boolean };
   /** Return once a batch reaches the head of the log (a rebuild's build phase). */
   readonly untilCaughtUp?: boolean;
+  /** How often a checkpoint that batches did not move is written down: IDLE_CHECKPOINT_EVERY_MS by default. */
+  readonly idleCheckpointMs?: number;
   /** Return once this many events are handled. */
   readonly stopAfter?: number;
   /** After every batch, with the position everything up to which is handled. */
@@ -46,9 +49,10 @@ export interface ConsumeOptions {
 }
 
 /**
- * An idle filtered subscription still moves its checkpoint (past other subscribers' events);
- * written down this often, so that an instance that does not run it can answer read-your-writes
- * for positions it has moved past within about a second.
+ * An idle filtered subscription still moves its checkpoint (past other subscribers' events, or
+ * its own that changed nothing); written down this often, so that an instance that does not run
+ * it can answer read-your-writes for positions it has moved past within about a second. A crash
+ * before then handles those events again, to the same no effect.
  */
 const IDLE_CHECKPOINT_EVERY_MS = 1_000;
 
@@ -77,6 +81,8 @@ export class HandlerFailure extends Error {
  */
 export async function consume(sub: Subscriber, opts: ConsumeOptions): Promise<Position> {
   let stored = opts.after;
+  /** Everything up to here is handled; the stored checkpoint may lag behind it (idle batches). */
+  let seen = opts.after;
   let lastWrite = performance.now();
   let handled = 0;
   const commitFrom = (from: Position, to: Position): CommitCheckpoint =>
@@ -89,21 +95,28 @@ export async function consume(sub: Subscriber, opts: ConsumeOptions): Promise<Po
     signal: opts.signal,
   })) {
     if (opts.lease && !opts.lease.valid()) throw new LeaseEndedError(`the lease on ${sub.name} ended`);
+    let written = false;
     if (batch.events.length > 0) {
       const events = batch.events.map((r) => fromRecorded(r));
-      await traced(sub, events, () => sub.handle(events, commitFrom(stored, batch.checkpoint))).catch((err: unknown) => {
-        throw err instanceof CheckpointMovedError ? err : new HandlerFailure(batch.events, err);
+      const outcome = await traced(sub, events, () => sub.handle(events, commitFrom(stored, batch.checkpoint))).catch(async (err: unknown) => {
+        if (err instanceof CheckpointMovedError) throw err;
+        // The dead-letter policy looks for the failing event right after the stored checkpoint:
+        // batches that changed nothing are written down first, or it would set a good one aside.
+        if (comparePositions(seen, stored) > 0) await commitFrom(stored, seen)(opts.db).catch(() => undefined);
+        throw new HandlerFailure(batch.events, err);
       });
-    } else if (performance.now() - lastWrite >= IDLE_CHECKPOINT_EVERY_MS) {
-      await commitFrom(stored, batch.checkpoint)(opts.db);
-    } else {
-      // In memory the checkpoint may run ahead of the stored one: nothing below it is unhandled.
-      opts.onBatch?.(batch.checkpoint, batch.caughtUp, 0);
-      if (batch.caughtUp && opts.untilCaughtUp) return stored;
-      continue;
+      written = outcome !== 'unchanged';
     }
-    stored = batch.checkpoint;
-    lastWrite = performance.now();
+    if (!written && performance.now() - lastWrite >= (opts.idleCheckpointMs ?? IDLE_CHECKPOINT_EVERY_MS)) {
+      await commitFrom(stored, batch.checkpoint)(opts.db);
+      written = true;
+    }
+    if (written) {
+      stored = batch.checkpoint;
+      lastWrite = performance.now();
+    }
+    // In memory the checkpoint may run ahead of the stored one: nothing below it is unhandled.
+    seen = batch.checkpoint;
     opts.onBatch?.(batch.checkpoint, batch.caughtUp, batch.events.length);
     handled += batch.events.length;
     if ((batch.caughtUp && opts.untilCaughtUp) || handled >= (opts.stopAfter ?? Infinity)) return stored;
@@ -112,7 +125,7 @@ export async function consume(sub: Subscriber, opts: ConsumeOptions): Promise<Po
 }
 
 /** A span per batch, in the trace of the command that wrote its first event (when tracing is on). */
-function traced(sub: Subscriber, events: readonly StoredEvent[], work: () => Promise<void>): Promise<void> {
+function traced<T>(sub: Subscriber, events: readonly StoredEvent[], work: () => Promise<T>): Promise<T> {
   const traceparent = events[0]!.metadata.traceparent;
   return withSpan(
     `${sub.name} handle`,

@@ -50,6 +50,8 @@ export interface SubscriptionDeps {
   readonly leases?: Leases;
   readonly batchSize?: number;
   readonly backoff?: { initialMs?: number; maxMs?: number };
+  /** How often a checkpoint that batches did not move is written down (consume.ts); about a second by default. */
+  readonly idleCheckpointMs?: number;
   /**
    * Where to go on from once running, given the stored checkpoint. Default: that position, and
    * a stored version other than the subscriber's is an error (the projections rebuild instead).
@@ -123,6 +125,7 @@ export function startSubscription(sub: Subscriber, deps: SubscriptionDeps): Runn
           signal,
           // After repeated failures, one event at a time through the failed batch, to find the bad one.
           ...(oneByOne ? { batchSize: 1, stopAfter: batchSize } : { batchSize }),
+          ...(deps.idleCheckpointMs !== undefined ? { idleCheckpointMs: deps.idleCheckpointMs } : {}),
           ...(lease ? { lease } : {}),
           onBatch: (checkpoint, caughtUp, handled) => {
             progress.advance(checkpoint, caughtUp);

@@ -100,7 +100,11 @@ export function workflowSubscriber(wf: Workflow, deps: WorkflowDeps): Subscriber
       // An aggregate is named by its tenant too: a batch holds every tenant's events, and ids
       // (a forecast's, say) are the tenant's own choice.
       const aggregateOf = (event: StoredEvent, c: WorkflowCommand) => `${event.tenantId}\u0000${c.category}\u0000${c.aggregateId}`;
-      const send = (event: StoredEvent, c: WorkflowCommand) => issuing.add(aggregateOf(event, c), () => issue(event, c));
+      let sent = 0;
+      const send = (event: StoredEvent, c: WorkflowCommand) => {
+        sent++;
+        return issuing.add(aggregateOf(event, c), () => issue(event, c));
+      };
       const latest = new Map<string, { event: StoredEvent; c: WorkflowCommand }>();
       let i = 0;
       try {
@@ -115,6 +119,8 @@ export function workflowSubscriber(wf: Workflow, deps: WorkflowDeps): Subscriber
       } finally {
         await issuing.done();
       }
+      // Most events ask nothing of a workflow: its checkpoint then moves as an idle one's.
+      if (sent === 0) return 'unchanged';
       await commit(deps.db);
     },
   };

@@ -141,6 +141,41 @@ export function subscriptionSuite(storeName: string, makeStore: (database: TestD
       await until('later events too', async () => (await effects()).length === 11);
     });
 
+    it('a batch that changes nothing leaves the stored checkpoint to the idle rule, and a later bad event is still the one set aside', async () => {
+      const stored = async () => (await database.db('projection_checkpoints').where({ name: 'sub-test' }).first()) as { position_commit: string; position_prepare: string };
+      await append('sub-u', 3);
+      const ids = await logOrder();
+      let bad: string | undefined;
+      const sub: Subscriber = {
+        ...recorder('u'),
+        deadLetters: true,
+        handle: async (events, commit) => {
+          if (events.some((e) => e.eventId === bad)) throw new Error('cannot project this one');
+          const effective = events.filter((e) => ids.includes(e.eventId) || (e.payload as { i: number }).i > 0);
+          if (effective.length === 0) return 'unchanged';
+          await database.db.transaction(async (trx) => {
+            await trx('sub_effects').insert(effective.map((e) => ({ event_id: e.eventId, applied_by: 'u' })));
+            await commit(trx);
+          });
+        },
+      };
+      // Written down at most once a minute here: the test sees what the batches alone write.
+      const running = startSubscription(sub, { store, db: database.db, log, batchSize: 7, backoff: { initialMs: 50, maxMs: 5_000 }, idleCheckpointMs: 60_000 });
+      stops.push(() => running.stop());
+      await until('the first three', async () => (await effects()).length === 3);
+      const afterEffects = await stored();
+      // Four events with i = 0: no effect, and the stored checkpoint stays; waitFor answers from memory.
+      for (let n = 0; n < 4; n++) await store.append('sub-u2', [{ eventId: randomUUID(), eventType: type, data: { i: 0 }, metadata: {} }], 'any');
+      expect(await running.waitFor(await store.headPosition(), 5_000)).to.equal('reached');
+      expect(await stored()).to.deep.equal(afterEffects);
+      // Then a bad event and two good ones: the bad one is set aside, not one of the four before it.
+      bad = randomUUID();
+      for (const eventId of [bad, randomUUID(), randomUUID()]) await store.append('sub-u3', [{ eventId, eventType: type, data: { i: 1 }, metadata: {} }], 'any');
+      await until('the two after it', async () => (await effects()).length === 5);
+      const parked = await database.db('subscription_dead_letters').select('event_id');
+      expect(parked.map((r: { event_id: string }) => r.event_id)).to.deep.equal([bad]);
+    });
+
     it('never sets an event aside for a subscriber that did not ask for it (the outbound)', async () => {
       await append('sub-n', 3);
       const running = run(recorder('one', 'sub-test', () => true));

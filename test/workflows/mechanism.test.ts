@@ -11,6 +11,7 @@ import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js
 import { createLogger } from '../../src/shared/logger.js';
 import { TABLE } from '../../src/subscriptions/checkpoints.js';
 import { type WorkflowRunner, createWorkflowRunner } from '../../src/workflows/runner.js';
+import { workflowSubscriber } from '../../src/workflows/subscriber.js';
 import { type Workflow, command, derivedId, subscriptionName } from '../../src/workflows/workflow.js';
 import { type TestDatabase, freshDatabase } from '../support/postgres.js';
 
@@ -125,6 +126,21 @@ describe('workflow mechanism', function () {
       expect(batch.length).to.be.within(1, 10);
       expect(comparePositions(batch.at(-1)!.event, last)).to.equal(0);
     }
+  });
+
+  it('a batch that asks for no command is handled without moving its checkpoint (the idle rule writes it); one that does moves it', async () => {
+    await trigger(3);
+    const events = await triggers();
+    const deps = { store, db: database.db, execute: createCommandHandler({ store }), log, ...noReadModels(store) };
+    const moves: string[] = [];
+    const commit = Object.assign(async () => void moves.push('moved'), { sql: () => ({ sql: '', bindings: [] }) });
+    const quiet = workflowSubscriber({ ...testWorkflow(), react: async () => [] }, deps);
+    expect(await quiet.handle(events, commit)).to.equal('unchanged');
+    expect(moves).to.deep.equal([]);
+    const busy = workflowSubscriber(testWorkflow(), deps);
+    expect(await busy.handle(events, commit)).to.equal(undefined);
+    expect(moves).to.deep.equal(['moved']);
+    expect(await created()).to.have.length(3);
   });
 
   it('reacts to a few events of a batch at once, and issues the commands on one aggregate in the events’ order', async () => {
