@@ -5,7 +5,8 @@ import { OPPORTUNITY_EVENT_TYPES, type OpportunityEvent } from '../aggregates/op
 import { TASK_EVENT_TYPES } from '../aggregates/task/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Projection } from './projection.js';
-import { applyRows, selectRows, writeRows } from './rows.js';
+import { applyRows, planRows, rowWrites, selectRows } from './rows.js';
+import { type Write, runWrites } from './writes.js';
 import { workEntries } from './timelineWork.js';
 
 export const CUSTOMER_TIMELINE_TABLE = 'customer_timeline';
@@ -197,13 +198,26 @@ async function handleBatch(trx: Trx, events: readonly StoredEvent[]): Promise<vo
   await addRun(trx, run);
 }
 
-async function addRun(trx: Trx, run: readonly StoredEvent[]): Promise<void> {
+/**
+ * A live batch without a reassigned deal as writes (writes.ts): the work entries' rows and one
+ * run's inserts, of distinct entries. A reassignment changes rows a later entry copies from, so
+ * such a batch goes through handleBatch.
+ */
+async function plan(q: Knex, events: readonly StoredEvent[]): Promise<Write[] | undefined> {
+  if (events.some((e) => e.eventType === 'OpportunityReassignedEvent')) return undefined;
+  const works = await planRows(q, work, events.filter((e) => WORK.has(e.eventType)));
+  return works && [...works, ...(await planRun(q, events.filter((e) => ADDING.has(e.eventType))))];
+}
+
+const addRun = async (trx: Trx, run: readonly StoredEvent[]) => runWrites(trx, await planRun(trx, run));
+
+async function planRun(q: Knex, run: readonly StoredEvent[]): Promise<Write[]> {
   const deals = new Map<string, { tenant_id: string; entry_id: string }>();
   for (const e of run) {
     if (DEAL_FOLLOWUPS.has(e.eventType)) deals.set(key(e.tenantId, firstEntryId(e.aggregateId)), { tenant_id: e.tenantId, entry_id: firstEntryId(e.aggregateId) });
   }
   const firsts = new Map<string, FirstEntry>();
-  const found = await selectRows<FirstEntry & { tenant_id: string; entry_id: string }>(trx, CUSTOMER_TIMELINE_TABLE, ['tenant_id', 'entry_id'], [...deals.values()]);
+  const found = await selectRows<FirstEntry & { tenant_id: string; entry_id: string }>(q, CUSTOMER_TIMELINE_TABLE, ['tenant_id', 'entry_id'], [...deals.values()]);
   for (const r of found) firsts.set(key(r.tenant_id, r.entry_id), r);
   const rows: Entry[] = [];
   for (const e of run) {
@@ -213,7 +227,7 @@ async function addRun(trx: Trx, run: readonly StoredEvent[]): Promise<void> {
     if (e.eventType === 'OpportunityCreatedEvent' && !firsts.has(key(e.tenantId, entry.entry_id))) firsts.set(key(e.tenantId, entry.entry_id), entry);
     rows.push(entry);
   }
-  await writeRows(trx, CUSTOMER_TIMELINE_TABLE, ['tenant_id', 'entry_id'], rows, 'ignore');
+  return rowWrites(q, CUSTOMER_TIMELINE_TABLE, ['tenant_id', 'entry_id'], rows, 'ignore');
 }
 
 /** A reassigned deal: all its entries show the new owner. */
@@ -231,4 +245,5 @@ export const customerTimelineProjection: Projection = {
   readsBy: [['tenant_id', 'record_type', 'record_id']], // a reassigned deal's entries
   handle,
   handleBatch,
+  plan,
 };

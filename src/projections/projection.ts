@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Subscriber } from '../subscriptions/consume.js';
 import { movedError } from '../subscriptions/checkpoints.js';
-import { type RowModel, applyRows, applyRowsMoving } from './rows.js';
+import { type RowModel, applyRows, planRows } from './rows.js';
+import { type Write, applyMoving } from './writes.js';
 
 /**
  * A projection: a named, versioned subscriber that turns events of some types into read-model
@@ -25,15 +26,18 @@ export interface Projection {
   /** Optional: a whole batch at once (same effect as handle in order, fewer round trips). */
   handleBatch?(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void>;
   /**
+   * Optional: a live batch's effect as writes (writes.ts), its reads done on `q`: the writes and
+   * the checkpoint's move are then one statement, and a batch without writes moves it as an idle
+   * one. The same rows as handleBatch; undefined for a batch it cannot plan (handleBatch then).
+   */
+  plan?(q: Knex, events: readonly StoredEvent[]): Promise<readonly Write[] | undefined>;
+  /**
    * The indexes (column lists) its handler reads by, beside the unique ones. A rebuild fills its
    * tables with only those, and builds the rest (they serve queries) once filled: one sort
    * instead of an entry per row. Absent: every index is kept while filling.
    */
   readonly readsBy?: readonly (readonly string[])[];
 }
-
-/** Made by rowProjection: the row model is all they do, so a live batch may skip their handlers. */
-const rowsOnly = new WeakSet<Projection>();
 
 /** A row model's projection: a batch in two statements (applyRows), an event alone likewise. */
 export function rowProjection(p: Omit<Projection, 'handle' | 'handleBatch' | 'rows'>, model: RowModel): Projection {
@@ -44,8 +48,8 @@ export function rowProjection(p: Omit<Projection, 'handle' | 'handleBatch' | 'ro
     rows: model,
     handle: (trx: Knex.Transaction, e: StoredEvent) => applyRows(trx, model, [e]),
     handleBatch: (trx: Knex.Transaction, events: readonly StoredEvent[]) => applyRows(trx, model, events),
+    plan: (q: Knex, events: readonly StoredEvent[]) => planRows(q, model, events),
   };
-  rowsOnly.add(projection);
   return projection;
 }
 
@@ -57,7 +61,7 @@ export async function applyEvents(trx: Knex.Transaction, p: Projection, events: 
 
 /**
  * The projection as a subscriber of the log: a batch and its checkpoint in one transaction, or,
- * for a row model, in one statement (applyRowsMoving). `name` and `prepare` let the rebuild run
+ * for a projection that plans it, in one statement (applyMoving). `name` and `prepare` let the rebuild run
  * it into its shadow tables under its own checkpoint.
  */
 export function projectionSubscriber(
@@ -72,10 +76,11 @@ export function projectionSubscriber(
     eventTypes: p.eventTypes,
     deadLetters: true,
     async handle(events, commit) {
-      if (p.rows && rowsOnly.has(p) && !options.prepare) {
-        const outcome = await applyRowsMoving(db, p.rows, events, commit.sql());
-        if (outcome === 'not-moved') throw movedError(name);
-        if (outcome === 'moved') return;
+      const writes = p.plan && !options.prepare ? await p.plan(db, events) : undefined;
+      if (writes?.length === 0) return 'unchanged';
+      if (writes) {
+        if (!(await applyMoving(db, writes, commit.sql()))) throw movedError(name);
+        return;
       }
       await db.transaction(async (trx) => {
         await options.prepare?.(trx);

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import { renameStatement, resultTypeChanged, statementName } from '../db/statementName.js';
+import { renameStatement, resultTypeChanged } from '../db/statementName.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
+import { type Write, named, runWrites } from './writes.js';
 
 /**
  * Read models with one row per aggregate, written as a pure reducer: `reduce(row, event)`
@@ -94,10 +95,10 @@ function byColumns(rows: readonly Row[]): { readonly columns: readonly string[];
 }
 
 /** Inserts rows of these columns (one jsonb parameter); `guard` is a condition every row must meet. */
-function insertSql(q: Knex, table: string, keyColumns: readonly string[], cols: readonly string[], conflict: 'update' | 'ignore', guard?: string): string {
+function insertSql(q: Knex, table: string, keyColumns: readonly string[], cols: readonly string[], conflict: 'update' | 'ignore', guard: string): string {
   const updates = conflict === 'update' ? cols.filter((c) => !keyColumns.includes(c)).map((c) => `${ids(q, [c])} = excluded.${ids(q, [c])}`) : [];
   return (
-    `insert into ${ids(q, [table])} (${ids(q, cols)}) select ${ids(q, cols)} from ${recordset(q, table)}${guard ? ` where ${guard}` : ''}` +
+    `insert into ${ids(q, [table])} (${ids(q, cols)}) select ${ids(q, cols)} from ${recordset(q, table)} where ${guard}` +
     ` on conflict (${ids(q, keyColumns)}) do ${updates.length ? `update set ${updates.join(', ')}` : 'nothing'}`
   );
 }
@@ -113,14 +114,6 @@ const keysIn = (q: Knex, table: string, keyColumns: readonly string[], count: nu
 
 /** A limit at least `count` from a few values: the planner's row estimate for a jsonb set, in a text planned once. */
 export const rowCountHint = (count: number) => 2 ** Math.ceil(Math.log2(Math.max(1, count)));
-
-/**
- * A statement of one of a model's few shapes, named: parsed once per connection and planned
- * once rather than on every batch (statementName.ts). Its only value the planner could look at
- * is the jsonb of rows, so a generic plan is the plan a custom one would be.
- */
-export const named = <T>(q: Knex, sql: string, bindings: readonly unknown[]) =>
-  q.raw<T>(sql, bindings as Knex.Value[]).options({ name: statementName(sql) });
 
 /**
  * A named `select *`. After the table's columns changed, the name is replaced and the read
@@ -141,12 +134,18 @@ async function namedSelect<R>(q: Knex, sql: string, bindings: readonly unknown[]
  * Inserts rows, one statement per set of columns and CHUNK rows; a row whose key is stored
  * already replaces it ('update') or is dropped ('ignore').
  */
-export async function writeRows(trx: Knex.Transaction, table: string, keyColumns: readonly string[], rows: readonly Row[], conflict: 'update' | 'ignore'): Promise<void> {
+export function rowWrites(q: Knex, table: string, keyColumns: readonly string[], rows: readonly Row[], conflict: 'update' | 'ignore'): Write[] {
+  const writes: Write[] = [];
   for (const group of byColumns(rows)) {
-    const sql = insertSql(trx, table, keyColumns, group.columns, conflict);
-    for (let i = 0; i < group.rows.length; i += CHUNK) await named(trx, sql, [asRecordset(group.rows.slice(i, i + CHUNK))]);
+    for (let i = 0; i < group.rows.length; i += CHUNK) {
+      writes.push({ sql: (guard) => insertSql(q, table, keyColumns, group.columns, conflict, guard), bindings: [asRecordset(group.rows.slice(i, i + CHUNK))] });
+    }
   }
+  return writes;
 }
+
+export const writeRows = (trx: Knex.Transaction, table: string, keyColumns: readonly string[], rows: readonly Row[], conflict: 'update' | 'ignore'): Promise<void> =>
+  runWrites(trx, rowWrites(trx, table, keyColumns, rows, conflict));
 
 /** Inserts or replaces whole rows. */
 export const upsertRows = <R extends Row>(trx: Knex.Transaction, model: RowModel<R>, rows: readonly R[]): Promise<void> =>
@@ -195,38 +194,20 @@ export async function applyRows<R extends Row>(trx: Knex.Transaction, model: Row
 }
 
 /**
- * applyRows and the checkpoint's move as one statement, without a transaction: the move is its
- * first CTE and the writes only write if it moved, so a subscriber that was overtaken or lost
- * its lease writes nothing. Saves BEGIN, COMMIT and the move's own round trip per batch. A
- * batch's deletes and upserts are of distinct rows, so no CTE touches a row another one does.
- * It locks the checkpoint's row before the data rows, the transaction path the other way round:
- * two movers from one position on different paths (a stale holder beside the new one) may
- * deadlock, and PostgreSQL then aborts one; it fails that batch and retries, as on any error.
- * 'too-large', having done nothing, for a batch that touches more than CHUNK rows.
+ * A live batch's effect on a row model as writes (writes.ts): its rows read and folded, their
+ * deletes and upserts planned. Undefined, having written nothing, for a batch that touches more
+ * than CHUNK rows (a transaction applies it). A batch's deletes and upserts are of distinct rows.
  */
-export async function applyRowsMoving<R extends Row>(
-  db: Knex,
-  model: RowModel<R>,
-  events: readonly StoredEvent[],
-  move: { readonly sql: string; readonly bindings: readonly Knex.Value[] },
-): Promise<'moved' | 'not-moved' | 'too-large'> {
+export async function planRows<R extends Row>(q: Knex, model: RowModel<R>, events: readonly StoredEvent[]): Promise<Write[] | undefined> {
   const wanted = wantedKeys(model, events);
-  if (wanted.size > CHUNK) return 'too-large';
-  const { gone, upserts } = wanted.size ? await foldBatch(db, model, wanted, events) : { gone: [], upserts: [] };
-  const guard = 'exists (select 1 from moved)';
-  const writes: string[] = [];
-  const bindings: unknown[] = [...move.bindings];
+  if (wanted.size > CHUNK) return undefined;
+  if (wanted.size === 0) return [];
+  const { gone, upserts } = await foldBatch(q, model, wanted, events);
+  const writes: Write[] = [];
   if (gone.length) {
-    writes.push(`delete from ${ids(db, [model.table])} where ${keysIn(db, model.table, model.keyColumns, gone.length)} and ${guard}`);
-    bindings.push(asRecordset(gone));
+    writes.push({ sql: (guard) => `delete from ${ids(q, [model.table])} where ${keysIn(q, model.table, model.keyColumns, gone.length)} and ${guard}`, bindings: [asRecordset(gone)] });
   }
-  for (const group of byColumns(upserts)) {
-    writes.push(insertSql(db, model.table, model.keyColumns, group.columns, 'update', guard));
-    bindings.push(asRecordset(group.rows));
-  }
-  const sql = `with moved as (${move.sql})${writes.map((w, i) => `, w${i} as (${w})`).join('')} select count(*)::int as moved from moved`;
-  const { rows } = await named<{ rows: { moved: number }[] }>(db, sql, bindings);
-  return rows[0]?.moved === 1 ? 'moved' : 'not-moved';
+  return [...writes, ...rowWrites(q, model.table, model.keyColumns, upserts, 'update')];
 }
 
 /**

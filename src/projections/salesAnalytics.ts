@@ -3,7 +3,8 @@ import type { OpportunityEvent } from '../aggregates/opportunity/events.js';
 import { OPPORTUNITY_EVENT_TYPES } from '../aggregates/opportunity/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Projection } from './projection.js';
-import { named, rowCountHint, writeRows } from './rows.js';
+import { rowCountHint, rowWrites } from './rows.js';
+import { type Write, named, runWrites } from './writes.js';
 
 export const STAGE_HISTORY_TABLE = 'opportunity_stage_history';
 export const CLOSE_DATE_CHANGES_TABLE = 'opportunity_close_date_changes';
@@ -42,11 +43,13 @@ type Move = { tenant_id: string; opportunity_id: string; revision: string; from_
 
 /**
  * A batch at once (rebuilds replay millions of events): visits and close-date moves are
- * chained in memory per opportunity, and the database is touched by one update (closing
- * the visits left open by earlier batches), one lookup (the last close date of earlier
- * batches) and two multi-row inserts.
+ * chained in memory per opportunity, and the database is touched by one lookup (the last close
+ * date of earlier batches), then written by one update (closing the visits left open by
+ * earlier batches) and two multi-row inserts: in a transaction, or live as one statement with
+ * the checkpoint (writes.ts). The update's rows are earlier batches' and the inserts' are new.
  */
-async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void> {
+async function planBatch(q: Knex, events: readonly StoredEvent[]): Promise<Write[]> {
+  const writes: Write[] = [];
   const visits: Visit[] = [];
   const moves: Move[] = [];
   const firstVisit = new Map<string, { tenant_id: string; opportunity_id: string; at: string; revision: string }>();
@@ -86,18 +89,17 @@ async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[])
     // primary-key probe per deal, not a scan of all its visits. The row is then updated by its
     // ctid: joined on its key instead, the planner hashed the whole table's open visits (a
     // sequential scan per batch, 1.2-1.5 ms on W2's 11,000 rows, growing with the table).
-    await named(
-      trx,
-      `update ${STAGE_HISTORY_TABLE} h set left_at = o.at::timestamptz
+    writes.push({
+      sql: (guard) => `update ${STAGE_HISTORY_TABLE} h set left_at = o.at::timestamptz
          from (select v.at, latest.ctid as row
                  from (select * from jsonb_to_recordset(?::jsonb) as x(tenant_id text, opportunity_id text, at text, revision bigint) limit ${rowCountHint(part.length)}) v
                  cross join lateral (select l.ctid, l.left_at from ${STAGE_HISTORY_TABLE} l
                                       where l.tenant_id = v.tenant_id and l.opportunity_id = v.opportunity_id and l.revision < v.revision
                                       order by l.revision desc limit 1) latest
                 where latest.left_at is null) o
-        where h.ctid = o.row`,
-      [JSON.stringify(part)],
-    );
+        where h.ctid = o.row and ${guard}`,
+      bindings: [JSON.stringify(part)],
+    });
   }
   // A creation has no earlier date; a later move's is the last one earlier batches recorded.
   const unknownFrom = moves.filter((m) => m.from_date === undefined);
@@ -108,7 +110,7 @@ async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[])
     // One primary-key probe per deal (lateral, limit 1): a distinct-on over an IN list let the
     // planner sort the whole table, which made rebuilds quadratic.
     const { rows } = await named<{ rows: { tenant_id: string; opportunity_id: string; to_date: string | null }[] }>(
-      trx,
+      q,
       `select v.tenant_id, v.opportunity_id, c.to_date
          from (select * from jsonb_to_recordset(?::jsonb) as x(tenant_id text, opportunity_id text) limit ${rowCountHint(part.length)}) v
          cross join lateral (select to_date from ${CLOSE_DATE_CHANGES_TABLE} c
@@ -121,9 +123,10 @@ async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[])
 
   // Replays of already-applied events are ignored by key.
   const key = ['tenant_id', 'opportunity_id', 'revision'];
-  await writeRows(trx, STAGE_HISTORY_TABLE, key, visits, 'ignore');
-  await writeRows(trx, CLOSE_DATE_CHANGES_TABLE, key, moves, 'ignore');
+  return [...writes, ...rowWrites(q, STAGE_HISTORY_TABLE, key, visits, 'ignore'), ...rowWrites(q, CLOSE_DATE_CHANGES_TABLE, key, moves, 'ignore')];
 }
+
+const applyBatch = async (trx: Knex.Transaction, events: readonly StoredEvent[]) => runWrites(trx, await planBatch(trx, events));
 
 export const salesAnalyticsProjection: Projection = {
   name: 'sales-analytics',
@@ -133,4 +136,5 @@ export const salesAnalyticsProjection: Projection = {
   readsBy: [], // by primary key (a deal's visits and moves)
   handle: (trx, e) => applyBatch(trx, [e]),
   handleBatch: applyBatch,
+  plan: planBatch,
 };

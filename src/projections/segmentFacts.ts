@@ -6,7 +6,8 @@ import { isPush } from '../aggregates/opportunity/dealScore.js';
 import { OPPORTUNITY_EVENT_TYPES, type OpportunityEvent } from '../aggregates/opportunity/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Projection } from './projection.js';
-import { type Row, type RowEffect, type RowModel, applyRows, keyedRows } from './rows.js';
+import { type Row, type RowEffect, type RowModel, applyRows, keyedRows, planRows } from './rows.js';
+import type { Write } from './writes.js';
 
 export const SEGMENT_CUSTOMER_FACTS = 'segment_customer_facts';
 export const SEGMENT_DEAL_FACTS = 'segment_deal_facts';
@@ -114,14 +115,27 @@ const CUSTOMER_TYPES = new Set<string>(CUSTOMER_PROFILE_EVENT_TYPES);
 const DEAL_TYPES = new Set<string>(OPPORTUNITY_EVENT_TYPES);
 
 /** Each kind writes its own table and reads no other: a batch is each kind's events at once. */
-async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void> {
+function byKind(events: readonly StoredEvent[]): [RowModel, StoredEvent[]][] {
   const customers: StoredEvent[] = [];
   const deals: StoredEvent[] = [];
   const activities: StoredEvent[] = [];
   for (const e of events) (CUSTOMER_TYPES.has(e.eventType) ? customers : DEAL_TYPES.has(e.eventType) ? deals : activities).push(e);
-  await applyRows(trx, customerFacts, customers);
-  await applyRows(trx, dealFacts, deals);
-  await applyRows(trx, activityFacts, activities);
+  return [[customerFacts, customers], [dealFacts, deals], [activityFacts, activities]];
+}
+
+async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void> {
+  for (const [model, of] of byKind(events)) await applyRows(trx, model, of);
+}
+
+/** Live: the three tables' writes, and the checkpoint's move, as one statement (writes.ts). */
+async function plan(q: Knex, events: readonly StoredEvent[]): Promise<Write[] | undefined> {
+  const writes: Write[] = [];
+  for (const [model, of] of byKind(events)) {
+    const planned = await planRows(q, model, of);
+    if (!planned) return undefined;
+    writes.push(...planned);
+  }
+  return writes;
 }
 
 export const segmentFactsProjection: Projection = {
@@ -131,4 +145,5 @@ export const segmentFactsProjection: Projection = {
   tables: [SEGMENT_CUSTOMER_FACTS, SEGMENT_DEAL_FACTS, SEGMENT_ACTIVITY_FACTS],
   handle: (trx, e) => applyBatch(trx, [e]),
   handleBatch: applyBatch,
+  plan,
 };

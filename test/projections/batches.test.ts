@@ -265,9 +265,10 @@ describe('projection batch handlers equal per-event handling', function () {
     });
   }
 
-  // Live batches through the subscriber: a row model's (rowProjection) as one statement each,
-  // without a transaction; the others (several tables) in a transaction, as before.
-  const live = [opportunitiesProjection, activitiesProjection, tasksProjection, leadsProjection, territoriesProjection, forecastsProjection, teamsProjection];
+  // Live batches through the subscriber: a projection that plans its writes (row models, sales
+  // analytics, the timeline, segment facts) as one statement each, without a transaction, or
+  // none for a batch that changes nothing; the others in a transaction, as before.
+  const live = [opportunitiesProjection, salesAnalyticsProjection, customerTimelineProjection, segmentFactsProjection, activitiesProjection, tasksProjection, leadsProjection, territoriesProjection, forecastsProjection, teamsProjection];
   const START_AT: Position = { commit: 0n, prepare: 0n };
   const rowsOf = async (p: Projection) => Promise.all(p.tables.map((t) => database.db(t).select().orderByRaw('1, 2, 3')));
   const empty = async (p: Projection, checkpoint: string) => {
@@ -278,7 +279,7 @@ describe('projection batch handlers equal per-event handling', function () {
   const moveTo = (p: Projection, checkpoint: string, from: Position, to: Position) => commitOf({ name: checkpoint, version: p.version, from, to });
 
   for (const p of live) {
-    const path = p.rows ? 'one statement each' : 'a transaction each';
+    const path = p.plan ? 'one statement each, or none' : 'a transaction each';
     it(`${p.name}: live batches of 7 through its subscriber (${path}) give the same rows and move the checkpoint`, async () => {
       const events = log.filter((e) => p.eventTypes.includes(e.eventType));
       const checkpoint = `live-${p.name}`;
@@ -292,12 +293,16 @@ describe('projection batch handlers equal per-event handling', function () {
       database.db.on('query', listen);
       let at = START_AT;
       let batches = 0;
+      let unchanged = 0;
+      let reassigning = 0;
       try {
         for (let i = 0; i < events.length; i += 7, batches++) {
           const batch = events.slice(i, i + 7);
           const to = batch.at(-1)!.position;
-          await sub.handle(batch, moveTo(p, checkpoint, at, to));
-          at = to;
+          if (batch.some((e) => e.eventType === 'OpportunityReassignedEvent')) reassigning++;
+          // 'unchanged': nothing written, the checkpoint left to the mechanism (consume.ts).
+          if ((await sub.handle(batch, moveTo(p, checkpoint, at, to))) === 'unchanged') unchanged++;
+          else at = to;
         }
       } finally {
         database.db.removeListener('query', listen);
@@ -306,8 +311,14 @@ describe('projection batch handlers equal per-event handling', function () {
       expect(await rowsOf(p)).to.deep.equal(oneByOne);
       expect((await loadCheckpoint(database.db, checkpoint, p.version)).position).to.deep.equal(at);
       const begins = sent.filter((q) => /^begin/i.test(q)).length;
-      expect(begins).to.equal(p.rows ? 0 : batches);
-      if (p.rows) expect(sent.filter((q) => q.startsWith('with moved as')).length).to.equal(batches);
+      const moving = sent.filter((q) => q.startsWith('with moved as')).length;
+      if (!p.plan) expect([begins, moving, unchanged]).to.deep.equal([batches, 0, 0]);
+      else {
+        // The timeline plans no batch that reassigns a deal: that one goes through a transaction.
+        expect(begins).to.equal(p === customerTimelineProjection ? reassigning : 0);
+        expect(moving).to.be.above(0);
+        expect(begins + moving + unchanged).to.equal(batches);
+      }
     });
   }
 
@@ -329,6 +340,30 @@ describe('projection batch handlers equal per-event handling', function () {
     expect(await sub.handle(events, lapsed).catch((e: unknown) => e)).to.be.instanceOf(CheckpointMovedError);
     expect((await rowsOf(p))[0]).to.deep.equal([]);
     expect((await loadCheckpoint(database.db, checkpoint, p.version)).position).to.deep.equal(elsewhere);
+  });
+
+  it('a live batch that changes nothing sends no statement and leaves the checkpoint where it was', async () => {
+    // Sales analytics records stages and close dates: a reassignment changes neither; nor does
+    // an opportunity event the opportunities model has no row for (none was created).
+    const reassigned = log.filter((e) => e.eventType === 'OpportunityReassignedEvent');
+    expect(reassigned.length).to.be.above(1);
+    const sent: string[] = [];
+    const listen = (q: { sql: string }) => sent.push(q.sql);
+    for (const p of [salesAnalyticsProjection, opportunitiesProjection]) {
+      const checkpoint = `live-unchanged-${p.name}`;
+      await empty(p, checkpoint);
+      const sub = projectionSubscriber(database.db, p, { name: checkpoint });
+      database.db.on('query', listen);
+      try {
+        expect(await sub.handle(reassigned, moveTo(p, checkpoint, START_AT, reassigned.at(-1)!.position))).to.equal('unchanged');
+      } finally {
+        database.db.removeListener('query', listen);
+      }
+      expect((await loadCheckpoint(database.db, checkpoint, p.version)).position).to.deep.equal(START_AT);
+      expect((await rowsOf(p)).flat()).to.deep.equal([]);
+    }
+    // The opportunities model looked for the deals' rows, and wrote nothing; sales analytics read nothing.
+    expect(sent.map((q) => q.split(' ').slice(0, 3).join(' '))).to.deep.equal(['select * from']);
   });
 
   it('a live row batch of more rows than one statement carries goes through a transaction, with the same effect', async () => {
