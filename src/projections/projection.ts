@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
 import type { StoredEvent } from '../eventstore/envelope.js';
-import type { Subscriber } from '../subscriptions/consume.js';
+import type { CommitCheckpoint, Subscriber } from '../subscriptions/consume.js';
 import { movedError } from '../subscriptions/checkpoints.js';
 import { type RowModel, applyRows, planRows } from './rows.js';
+import { type KnownRows, knownRows } from './knownRows.js';
 import { type Write, applyMoving } from './writes.js';
 
 /**
@@ -30,7 +31,7 @@ export interface Projection {
    * the checkpoint's move are then one statement, and a batch without writes moves it as an idle
    * one. The same rows as handleBatch; undefined for a batch it cannot plan (handleBatch then).
    */
-  plan?(q: Knex, events: readonly StoredEvent[]): Promise<readonly Write[] | undefined>;
+  plan?(q: Knex, events: readonly StoredEvent[], known?: KnownRows): Promise<readonly Write[] | undefined>;
   /**
    * The indexes (column lists) its handler reads by, beside the unique ones. A rebuild fills its
    * tables with only those, and builds the rest (they serve queries) once filled: one sort
@@ -48,7 +49,7 @@ export function rowProjection(p: Omit<Projection, 'handle' | 'handleBatch' | 'ro
     rows: model,
     handle: (trx: Knex.Transaction, e: StoredEvent) => applyRows(trx, model, [e]),
     handleBatch: (trx: Knex.Transaction, events: readonly StoredEvent[]) => applyRows(trx, model, events),
-    plan: (q: Knex, events: readonly StoredEvent[]) => planRows(q, model, events),
+    plan: (q: Knex, events: readonly StoredEvent[], known?: KnownRows) => planRows(q, model, events, known),
   };
   return projection;
 }
@@ -70,17 +71,36 @@ export function projectionSubscriber(
   options: { name?: string; prepare?: (trx: Knex.Transaction) => Promise<unknown> } = {},
 ): Subscriber {
   const name = options.name ?? p.name;
+  const known = knownRows();
+  /** A planned batch: 'transaction' when the projection cannot plan it. */
+  async function planned(events: readonly StoredEvent[], commit: CommitCheckpoint): Promise<void | 'unchanged' | 'transaction'> {
+    known.begin(commit.from);
+    try {
+      const writes = await p.plan!(db, events, known);
+      if (!writes) {
+        known.forget(); // the transaction writes rows it would not know of
+        return 'transaction';
+      }
+      if (writes.length === 0) {
+        known.keep(commit.from);
+        return 'unchanged';
+      }
+      if (!(await applyMoving(db, writes, commit.sql()))) throw movedError(name);
+      known.keep(commit.to);
+    } catch (err) {
+      known.forget();
+      throw err;
+    }
+  }
   return {
     name,
     version: p.version,
     eventTypes: p.eventTypes,
     deadLetters: true,
     async handle(events, commit) {
-      const writes = p.plan && !options.prepare ? await p.plan(db, events) : undefined;
-      if (writes?.length === 0) return 'unchanged';
-      if (writes) {
-        if (!(await applyMoving(db, writes, commit.sql()))) throw movedError(name);
-        return;
+      if (p.plan && !options.prepare) {
+        const outcome = await planned(events, commit);
+        if (outcome !== 'transaction') return outcome;
       }
       await db.transaction(async (trx) => {
         await options.prepare?.(trx);

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { renameStatement, resultTypeChanged } from '../db/statementName.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
+import type { KnownRows } from './knownRows.js';
 import { type Write, named, runWrites } from './writes.js';
 
 /**
@@ -170,11 +171,21 @@ export async function deleteRows(trx: Knex.Transaction, table: string, keyColumn
   }
 }
 
-/** A batch folded onto the rows it touches: the keys of rows to delete, and the rows to write. */
-async function foldBatch<R extends Row>(q: Knex, model: RowModel<R>, wanted: Map<string, R>, events: readonly StoredEvent[]) {
+/**
+ * A batch folded onto the rows it touches, read unless `known` (knownRows.ts) has them: the
+ * keys of rows to delete, and the rows to write. `known` learns every touched row's new state.
+ */
+async function foldBatch<R extends Row>(q: Knex, model: RowModel<R>, wanted: Map<string, R>, events: readonly StoredEvent[], known?: KnownRows) {
   const rows = new Map<string, R>();
-  for (const r of await selectRows<R>(q, model.table, model.keyColumns, [...wanted.values()])) rows.set(rowKey(model, r), r);
+  const unknown: R[] = [];
+  for (const [k, key] of wanted) {
+    const row = known?.get(model.table, k);
+    if (row === undefined) unknown.push(key);
+    else if (row !== null) rows.set(k, row as R);
+  }
+  for (const r of await selectRows<R>(q, model.table, model.keyColumns, unknown)) rows.set(rowKey(model, r), r);
   const dirty = [...reduceRows(model, rows, events)];
+  if (known) for (const k of wanted.keys()) known.learn(model.table, k, rows.get(k) ?? null);
   return { gone: dirty.filter((k) => !rows.has(k)).map((k) => wanted.get(k)!), upserts: dirty.filter((k) => rows.has(k)).map((k) => rows.get(k)!) };
 }
 
@@ -195,14 +206,14 @@ export async function applyRows<R extends Row>(trx: Knex.Transaction, model: Row
 
 /**
  * A live batch's effect on a row model as writes (writes.ts): its rows read and folded, their
- * deletes and upserts planned. Undefined, having written nothing, for a batch that touches more
+ * deletes and upserts planned; rows `known` has are not read. Undefined, having written nothing, for a batch that touches more
  * than CHUNK rows (a transaction applies it). A batch's deletes and upserts are of distinct rows.
  */
-export async function planRows<R extends Row>(q: Knex, model: RowModel<R>, events: readonly StoredEvent[]): Promise<Write[] | undefined> {
+export async function planRows<R extends Row>(q: Knex, model: RowModel<R>, events: readonly StoredEvent[], known?: KnownRows): Promise<Write[] | undefined> {
   const wanted = wantedKeys(model, events);
   if (wanted.size > CHUNK) return undefined;
   if (wanted.size === 0) return [];
-  const { gone, upserts } = await foldBatch(q, model, wanted, events);
+  const { gone, upserts } = await foldBatch(q, model, wanted, events, known);
   const writes: Write[] = [];
   if (gone.length) {
     writes.push({ sql: (guard) => `delete from ${ids(q, [model.table])} where ${keysIn(q, model.table, model.keyColumns, gone.length)} and ${guard}`, bindings: [asRecordset(gone)] });

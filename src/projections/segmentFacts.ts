@@ -7,6 +7,7 @@ import { OPPORTUNITY_EVENT_TYPES, type OpportunityEvent } from '../aggregates/op
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Projection } from './projection.js';
 import { type Row, type RowEffect, type RowModel, applyRows, keyedRows, planRows } from './rows.js';
+import type { KnownRows } from './knownRows.js';
 import type { Write } from './writes.js';
 
 export const SEGMENT_CUSTOMER_FACTS = 'segment_customer_facts';
@@ -128,10 +129,10 @@ async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[])
 }
 
 /** Live: the three tables' writes, and the checkpoint's move, as one statement (writes.ts). */
-async function plan(q: Knex, events: readonly StoredEvent[]): Promise<Write[] | undefined> {
+async function plan(q: Knex, events: readonly StoredEvent[], known?: KnownRows): Promise<Write[] | undefined> {
   const writes: Write[] = [];
   for (const [model, of] of byKind(events)) {
-    const planned = await planRows(q, model, of);
+    const planned = await planRows(q, model, of, known);
     if (!planned) return undefined;
     writes.push(...planned);
   }

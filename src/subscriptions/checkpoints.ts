@@ -107,9 +107,12 @@ export interface CommitCheckpoint {
   (q: Knex | Knex.Transaction): Promise<void>;
   /** The same move as SQL, to join the statement writing the effects. */
   readonly sql: () => ReturnType<typeof moveCheckpointSql>;
+  /** Where it moves from (the stored checkpoint the batch was read after) and to. */
+  readonly from: Position;
+  readonly to: Position;
 }
 
 export const commitOf = (move: CheckpointMove): CommitCheckpoint =>
-  Object.assign((q: Knex | Knex.Transaction) => moveCheckpoint(q, move), { sql: () => moveCheckpointSql(move) });
+  Object.assign((q: Knex | Knex.Transaction) => moveCheckpoint(q, move), { sql: () => moveCheckpointSql(move), from: move.from, to: move.to });
 
 export const movedError = (name: string) => new CheckpointMovedError(`the checkpoint of ${name} moved under this subscriber, or its lease ended`);

@@ -20,6 +20,7 @@ import { type Projection, projectionSubscriber } from '../../src/projections/pro
 import type { Position } from '../../src/eventstore/port.js';
 import { CheckpointMovedError, commitOf, loadCheckpoint } from '../../src/subscriptions/checkpoints.js';
 import { salesAnalyticsProjection } from '../../src/projections/salesAnalytics.js';
+import { keysOf, rowKey } from '../../src/projections/rows.js';
 import { segmentFactsProjection } from '../../src/projections/segmentFacts.js';
 import { teamsProjection } from '../../src/projections/teams.js';
 import { territoriesProjection } from '../../src/projections/territories.js';
@@ -295,11 +296,19 @@ describe('projection batch handlers equal per-event handling', function () {
       let batches = 0;
       let unchanged = 0;
       let reassigning = 0;
+      // A row model reads a row only the first time a batch touches it: then it knows it (knownRows.ts).
+      const seen = new Set<string>();
+      let batchesWithNewRows = 0;
       try {
         for (let i = 0; i < events.length; i += 7, batches++) {
           const batch = events.slice(i, i + 7);
           const to = batch.at(-1)!.position;
           if (batch.some((e) => e.eventType === 'OpportunityReassignedEvent')) reassigning++;
+          if (p.rows) {
+            const keys = batch.flatMap((e) => keysOf(p.rows!, e).map((k) => rowKey(p.rows!, k)));
+            if (keys.some((k) => !seen.has(k))) batchesWithNewRows++;
+            for (const k of keys) seen.add(k);
+          }
           // 'unchanged': nothing written, the checkpoint left to the mechanism (consume.ts).
           if ((await sub.handle(batch, moveTo(p, checkpoint, at, to))) === 'unchanged') unchanged++;
           else at = to;
@@ -318,6 +327,10 @@ describe('projection batch handlers equal per-event handling', function () {
         expect(begins).to.equal(p === customerTimelineProjection ? reassigning : 0);
         expect(moving).to.be.above(0);
         expect(begins + moving + unchanged).to.equal(batches);
+      }
+      if (p.rows) {
+        expect(batches).to.be.above(batchesWithNewRows);
+        expect(sent.filter((q) => q.startsWith('select * from')).length).to.equal(batchesWithNewRows);
       }
     });
   }
@@ -340,6 +353,27 @@ describe('projection batch handlers equal per-event handling', function () {
     expect(await sub.handle(events, lapsed).catch((e: unknown) => e)).to.be.instanceOf(CheckpointMovedError);
     expect((await rowsOf(p))[0]).to.deep.equal([]);
     expect((await loadCheckpoint(database.db, checkpoint, p.version)).position).to.deep.equal(elsewhere);
+  });
+
+  it('a live subscriber reads its rows again once another instance moved the checkpoint', async () => {
+    const p = opportunitiesProjection;
+    const events = log.filter((e) => p.eventTypes.includes(e.eventType));
+    const checkpoint = 'live-handover';
+    await empty(p, checkpoint);
+    for (const e of events) await database.db.transaction((trx) => p.handle(trx, e));
+    const oneByOne = await rowsOf(p);
+    await empty(p, checkpoint);
+    const here = projectionSubscriber(database.db, p, { name: checkpoint });
+    const there = projectionSubscriber(database.db, p, { name: checkpoint });
+    // Batches of 7 (each touches all five deals), alternating between two instances.
+    let at = START_AT;
+    for (let i = 0, n = 0; i < events.length; i += 7, n++) {
+      const batch = events.slice(i, i + 7);
+      const to = batch.at(-1)!.position;
+      await (n % 3 === 1 ? there : here).handle(batch, moveTo(p, checkpoint, at, to));
+      at = to;
+    }
+    expect(await rowsOf(p)).to.deep.equal(oneByOne);
   });
 
   it('a live batch that changes nothing sends no statement and leaves the checkpoint where it was', async () => {

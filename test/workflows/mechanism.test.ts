@@ -133,7 +133,8 @@ describe('workflow mechanism', function () {
     const events = await triggers();
     const deps = { store, db: database.db, execute: createCommandHandler({ store }), log, ...noReadModels(store) };
     const moves: string[] = [];
-    const commit = Object.assign(async () => void moves.push('moved'), { sql: () => ({ sql: '', bindings: [] }) });
+    const at = events.at(-1)!.position;
+    const commit = Object.assign(async () => void moves.push('moved'), { sql: () => ({ sql: '', bindings: [] }), from: at, to: at });
     const quiet = workflowSubscriber({ ...testWorkflow(), react: async () => [] }, deps);
     expect(await quiet.handle(events, commit)).to.equal('unchanged');
     expect(moves).to.deep.equal([]);
