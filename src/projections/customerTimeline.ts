@@ -5,6 +5,7 @@ import { OPPORTUNITY_EVENT_TYPES, type OpportunityEvent } from '../aggregates/op
 import { TASK_EVENT_TYPES } from '../aggregates/task/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Projection } from './projection.js';
+import type { KnownRows } from './knownRows.js';
 import { applyRows, planRows, rowWrites, selectRows } from './rows.js';
 import { type Write, runWrites } from './writes.js';
 import { workEntries } from './timelineWork.js';
@@ -70,11 +71,11 @@ function profileDetails(event: CustomerProfileEvent): Record<string, unknown> {
 }
 
 /** What a deal's later entries copy from its first one (created): its name, owner and customer. */
-interface FirstEntry {
+type FirstEntry = {
   readonly owner_id: string | null;
   readonly related_id: string | null;
   readonly details: { opportunityName?: unknown };
-}
+};
 
 const firstEntryId = (dealId: string) => `opportunity:${dealId}`;
 
@@ -203,20 +204,25 @@ async function handleBatch(trx: Trx, events: readonly StoredEvent[]): Promise<vo
  * run's inserts, of distinct entries. A reassignment changes rows a later entry copies from, so
  * such a batch goes through handleBatch.
  */
-async function plan(q: Knex, events: readonly StoredEvent[]): Promise<Write[] | undefined> {
+async function plan(q: Knex, events: readonly StoredEvent[], known?: KnownRows): Promise<Write[] | undefined> {
   if (events.some((e) => e.eventType === 'OpportunityReassignedEvent')) return undefined;
-  const works = await planRows(q, work, events.filter((e) => WORK.has(e.eventType)));
-  return works && [...works, ...(await planRun(q, events.filter((e) => ADDING.has(e.eventType))))];
+  const works = await planRows(q, work, events.filter((e) => WORK.has(e.eventType)), known);
+  return works && [...works, ...(await planRun(q, events.filter((e) => ADDING.has(e.eventType)), known))];
 }
 
 const addRun = async (trx: Trx, run: readonly StoredEvent[]) => runWrites(trx, await planRun(trx, run));
 
-async function planRun(q: Knex, run: readonly StoredEvent[]): Promise<Write[]> {
+/** A run's entries; its deals' first entries are read unless `known` has them (only a reassignment changes one). */
+async function planRun(q: Knex, run: readonly StoredEvent[], known?: KnownRows): Promise<Write[]> {
   const deals = new Map<string, { tenant_id: string; entry_id: string }>();
-  for (const e of run) {
-    if (DEAL_FOLLOWUPS.has(e.eventType)) deals.set(key(e.tenantId, firstEntryId(e.aggregateId)), { tenant_id: e.tenantId, entry_id: firstEntryId(e.aggregateId) });
-  }
   const firsts = new Map<string, FirstEntry>();
+  for (const e of run) {
+    if (!DEAL_FOLLOWUPS.has(e.eventType)) continue;
+    const k = key(e.tenantId, firstEntryId(e.aggregateId));
+    const first = known?.get(CUSTOMER_TIMELINE_TABLE, k) as FirstEntry | null | undefined;
+    if (first === undefined) deals.set(k, { tenant_id: e.tenantId, entry_id: firstEntryId(e.aggregateId) });
+    else if (first !== null) firsts.set(k, first);
+  }
   const found = await selectRows<FirstEntry & { tenant_id: string; entry_id: string }>(q, CUSTOMER_TIMELINE_TABLE, ['tenant_id', 'entry_id'], [...deals.values()]);
   for (const r of found) firsts.set(key(r.tenant_id, r.entry_id), r);
   const rows: Entry[] = [];
@@ -226,6 +232,10 @@ async function planRun(q: Knex, run: readonly StoredEvent[]): Promise<Write[]> {
     // An entry already there wins over a repeated creation (on conflict do nothing), here as in the table.
     if (e.eventType === 'OpportunityCreatedEvent' && !firsts.has(key(e.tenantId, entry.entry_id))) firsts.set(key(e.tenantId, entry.entry_id), entry);
     rows.push(entry);
+  }
+  if (known) {
+    for (const k of deals.keys()) if (!firsts.has(k)) known.learn(CUSTOMER_TIMELINE_TABLE, k, null);
+    for (const [k, first] of firsts) known.learn(CUSTOMER_TIMELINE_TABLE, k, first);
   }
   return rowWrites(q, CUSTOMER_TIMELINE_TABLE, ['tenant_id', 'entry_id'], rows, 'ignore');
 }

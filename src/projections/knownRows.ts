@@ -6,22 +6,25 @@ import type { Row } from './rows.js';
  * so that a batch on the same rows need not read them again (issue 14: the read was a quarter of
  * PostgreSQL's time in W2). Only the lease holder writes a read model, and always with its
  * checkpoint's move: while the checkpoint is where this subscriber left it, nobody else wrote,
- * and what it knows is what is stored. A batch read after any other position (another instance
- * moved it, a rebuild swapped in, an idle move) starts from nothing. What a batch learns counts
- * once its writes have committed with the move.
+ * and what it knows is what is stored. Nor did anybody when it stands past that but within
+ * batches that changed nothing (an idle move, or another instance that handled them the same
+ * way). A batch read after any other position (another instance's writes, a rebuild's swap)
+ * starts from nothing. What a batch learns counts once its writes have committed with the move.
  */
 export interface KnownRows {
   /** The stored row, null when there is none, undefined when not known. */
   get(table: string, key: string): Row | null | undefined;
-  /** The row after this batch (pending until `keep`). */
+  /** The row after this batch (pending until the batch is done). */
   learn(table: string, key: string, row: Row | null): void;
 }
 
 export interface KnownRowsControl extends KnownRows {
   /** Before a batch read after `from`: forgets everything unless the checkpoint is where this left it. */
   begin(from: Position): void;
-  /** The batch's writes committed with the checkpoint at `at` (or it wrote nothing and it stays there). */
-  keep(at: Position): void;
+  /** The batch's writes committed with the checkpoint's move to `to`. */
+  wrote(to: Position): void;
+  /** The batch, up to `to`, changed nothing. */
+  unchanged(to: Position): void;
   /** Something unknown happened (a failure, writes in a transaction): nothing is known any more. */
   forget(): void;
 }
@@ -32,11 +35,27 @@ const CAPACITY = 10_000;
 export function knownRows(capacity = CAPACITY): KnownRowsControl {
   const known = new Map<string, Map<string, Row | null>>();
   let pending = new Map<string, Map<string, Row | null>>();
-  let at: Position | undefined;
+  /** The stored rows are what is known while the checkpoint is in [from, to]. */
+  let valid: { from: Position; to: Position } | undefined;
   const forget = () => {
     known.clear();
     pending = new Map();
-    at = undefined;
+    valid = undefined;
+  };
+  const keep = () => {
+    for (const [table, learned] of pending) {
+      let rows = known.get(table);
+      if (!rows) known.set(table, (rows = new Map()));
+      for (const [key, row] of learned) {
+        rows.delete(key); // to the end: most recently used
+        rows.set(key, row);
+      }
+      for (const key of rows.keys()) {
+        if (rows.size <= capacity) break;
+        rows.delete(key);
+      }
+    }
+    pending = new Map();
   };
   return {
     get: (table, key) => known.get(table)?.get(key),
@@ -47,23 +66,15 @@ export function knownRows(capacity = CAPACITY): KnownRowsControl {
     },
     begin(from) {
       pending = new Map();
-      if (at === undefined || comparePositions(at, from) !== 0) forget();
+      if (!valid || comparePositions(from, valid.from) < 0 || comparePositions(from, valid.to) > 0) forget();
     },
-    keep(position) {
-      for (const [table, learned] of pending) {
-        let rows = known.get(table);
-        if (!rows) known.set(table, (rows = new Map()));
-        for (const [key, row] of learned) {
-          rows.delete(key); // to the end: most recently used
-          rows.set(key, row);
-        }
-        for (const key of rows.keys()) {
-          if (rows.size <= capacity) break;
-          rows.delete(key);
-        }
-      }
-      pending = new Map();
-      at = position;
+    wrote(to) {
+      keep();
+      valid = { from: to, to };
+    },
+    unchanged(to) {
+      keep();
+      valid = { from: valid?.from ?? to, to };
     },
     forget,
   };

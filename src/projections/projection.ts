@@ -82,11 +82,11 @@ export function projectionSubscriber(
         return 'transaction';
       }
       if (writes.length === 0) {
-        known.keep(commit.from);
+        known.unchanged(commit.to);
         return 'unchanged';
       }
       if (!(await applyMoving(db, writes, commit.sql()))) throw movedError(name);
-      known.keep(commit.to);
+      known.wrote(commit.to);
     } catch (err) {
       known.forget();
       throw err;
