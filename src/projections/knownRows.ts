@@ -19,8 +19,8 @@ export interface KnownRows {
 }
 
 export interface KnownRowsControl extends KnownRows {
-  /** Before a batch read after `from`: forgets everything unless the checkpoint is where this left it. */
-  begin(from: Position): void;
+  /** Before a batch read after `from`: forgets everything (false) unless the checkpoint is where this left it. */
+  begin(from: Position): boolean;
   /** The batch's writes committed with the checkpoint's move to `to`. */
   wrote(to: Position): void;
   /** The batch, up to `to`, changed nothing. */
@@ -66,7 +66,11 @@ export function knownRows(capacity = CAPACITY): KnownRowsControl {
     },
     begin(from) {
       pending = new Map();
-      if (!valid || comparePositions(from, valid.from) < 0 || comparePositions(from, valid.to) > 0) forget();
+      if (valid && comparePositions(from, valid.from) >= 0 && comparePositions(from, valid.to) <= 0) return true;
+      forget();
+      // Nothing known yet, but what this batch reads holds from here.
+      valid = { from, to: from };
+      return false;
     },
     wrote(to) {
       keep();

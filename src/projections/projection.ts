@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { CommitCheckpoint, Subscriber } from '../subscriptions/consume.js';
-import { movedError } from '../subscriptions/checkpoints.js';
+import { type Condition, movedError } from '../subscriptions/checkpoints.js';
 import { type RowModel, applyRows, planRows } from './rows.js';
 import { type KnownRows, knownRows } from './knownRows.js';
 import { type Write, applyMoving } from './writes.js';
@@ -54,6 +54,12 @@ export function rowProjection(p: Omit<Projection, 'handle' | 'handleBatch' | 'ro
   return projection;
 }
 
+/** A condition that holds while these tables are the ones there now (their oids). */
+async function tablesNow(db: Knex, names: readonly string[]): Promise<Condition> {
+  const { rows } = await db.raw<{ rows: { oids: string }[] }>('select ?::regclass[]::oid[]::text as oids', [[...names]]);
+  return { sql: '?::regclass[]::oid[]::text = ?', bindings: [[...names], rows[0]!.oids] };
+}
+
 /** Applies events in order, through handleBatch where the projection has one. */
 export async function applyEvents(trx: Knex.Transaction, p: Projection, events: readonly StoredEvent[]): Promise<void> {
   if (p.handleBatch) return p.handleBatch(trx, events);
@@ -72,23 +78,34 @@ export function projectionSubscriber(
 ): Subscriber {
   const name = options.name ?? p.name;
   const known = knownRows();
+  /**
+   * The read model's tables as they were when what is known was first read: a rebuild's swap
+   * replaces them (new tables, possibly at the very checkpoint this subscriber left), and a move
+   * on what is known then fails and forgets it.
+   */
+  let tables: Condition | undefined;
+  const forget = () => {
+    known.forget();
+    tables = undefined;
+  };
   /** A planned batch: 'transaction' when the projection cannot plan it. */
   async function planned(events: readonly StoredEvent[], commit: CommitCheckpoint): Promise<void | 'unchanged' | 'transaction'> {
-    known.begin(commit.from);
+    if (!known.begin(commit.from)) tables = undefined;
     try {
+      tables ??= await tablesNow(db, p.tables);
       const writes = await p.plan!(db, events, known);
       if (!writes) {
-        known.forget(); // the transaction writes rows it would not know of
+        forget(); // the transaction writes rows it would not know of
         return 'transaction';
       }
       if (writes.length === 0) {
         known.unchanged(commit.to);
         return 'unchanged';
       }
-      if (!(await applyMoving(db, writes, commit.sql()))) throw movedError(name);
+      if (!(await applyMoving(db, writes, commit.sql(tables)))) throw movedError(name);
       known.wrote(commit.to);
     } catch (err) {
-      known.forget();
+      forget();
       throw err;
     }
   }

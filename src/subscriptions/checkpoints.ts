@@ -83,7 +83,7 @@ export async function moveCheckpoint(q: Knex | Knex.Transaction, move: Checkpoin
  * a row when it moved: also the first part of a statement that writes the effects with it
  * (rows.ts), so atomic without a transaction.
  */
-export function moveCheckpointSql(move: CheckpointMove): { readonly sql: string; readonly bindings: readonly Knex.Value[] } {
+export function moveCheckpointSql(move: CheckpointMove, also?: Condition): { readonly sql: string; readonly bindings: readonly Knex.Value[] } {
   const bindings = [
     move.to.commit.toString(),
     move.to.prepare.toString(),
@@ -92,8 +92,15 @@ export function moveCheckpointSql(move: CheckpointMove): { readonly sql: string;
     move.from.commit.toString(),
     move.from.prepare.toString(),
     ...(move.fence ? [move.fence.name, move.fence.holder] : []),
+    ...(also?.bindings ?? []),
   ];
-  return { sql: (move.fence ? FENCED_MOVE : MOVE) + RETURNING, bindings };
+  return { sql: (move.fence ? FENCED_MOVE : MOVE) + (also ? ` and ${also.sql}` : '') + RETURNING, bindings };
+}
+
+/** One more condition the move must meet (an SQL boolean and its bindings). */
+export interface Condition {
+  readonly sql: string;
+  readonly bindings: readonly Knex.Value[];
 }
 
 const MOVE =
@@ -105,14 +112,14 @@ const RETURNING = ' returning name';
 /** A move handed to a subscriber with its batch: run it in the effects' transaction, or as part of their statement. */
 export interface CommitCheckpoint {
   (q: Knex | Knex.Transaction): Promise<void>;
-  /** The same move as SQL, to join the statement writing the effects. */
-  readonly sql: () => ReturnType<typeof moveCheckpointSql>;
+  /** The same move as SQL, to join the statement writing the effects; only when `also` holds too. */
+  readonly sql: (also?: Condition) => ReturnType<typeof moveCheckpointSql>;
   /** Where it moves from (the stored checkpoint the batch was read after) and to. */
   readonly from: Position;
   readonly to: Position;
 }
 
 export const commitOf = (move: CheckpointMove): CommitCheckpoint =>
-  Object.assign((q: Knex | Knex.Transaction) => moveCheckpoint(q, move), { sql: () => moveCheckpointSql(move), from: move.from, to: move.to });
+  Object.assign((q: Knex | Knex.Transaction) => moveCheckpoint(q, move), { sql: (also?: Condition) => moveCheckpointSql(move, also), from: move.from, to: move.to });
 
 export const movedError = (name: string) => new CheckpointMovedError(`the checkpoint of ${name} moved under this subscriber, or its lease ended`);
