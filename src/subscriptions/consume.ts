@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { type StoredEvent, fromRecorded } from '../eventstore/envelope.js';
-import { type EventStore, type Position, type RecordedEvent, comparePositions } from '../eventstore/port.js';
+import { type EventStore, type Position, type RecordedEvent, type SubscriptionBatch, comparePositions } from '../eventstore/port.js';
 import { SpanKind, extractTraceContext, withSpan } from '../observability/tracing.js';
 import { CheckpointMovedError, type CommitCheckpoint, type Fence, commitOf } from './checkpoints.js';
 
@@ -85,15 +85,58 @@ export async function consume(sub: Subscriber, opts: ConsumeOptions): Promise<Po
   let seen = opts.after;
   let lastWrite = performance.now();
   let handled = 0;
+  const idleMs = opts.idleCheckpointMs ?? IDLE_CHECKPOINT_EVERY_MS;
   const commitFrom = (from: Position, to: Position): CommitCheckpoint =>
     commitOf({ name: sub.name, version: sub.version, from, to, ...(opts.lease ? { fence: opts.lease.fence } : {}) });
 
-  for await (const batch of opts.store.subscribeToAll({
-    after: stored,
-    filter: { eventTypes: sub.eventTypes },
-    batchSize: opts.batchSize ?? 500,
-    signal: opts.signal,
-  })) {
+  // A checkpoint left in memory is written down once the loop has waited that long for a next
+  // batch (on a quiet log none may come): other instances' read-your-writes wait on it. Only
+  // while the loop waits, so that it never races the loop's own moves.
+  let waiting = false;
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> | undefined;
+  const flushLater = () => {
+    timer ??= setTimeout(
+      () => {
+        timer = undefined;
+        if (!waiting || opts.signal.aborted || comparePositions(seen, stored) <= 0) return;
+        const to = seen;
+        flushing = commitFrom(stored, to)(opts.db)
+          .then(
+            () => {
+              stored = to;
+              lastWrite = performance.now();
+            },
+            () => undefined, // the loop's next move finds out what happened
+          )
+          .finally(() => (flushing = undefined));
+      },
+      Math.max(0, idleMs - (performance.now() - lastWrite)),
+    );
+  };
+
+  try {
+    for await (const batch of opts.store.subscribeToAll({
+      after: stored,
+      filter: { eventTypes: sub.eventTypes },
+      batchSize: opts.batchSize ?? 500,
+      signal: opts.signal,
+    })) {
+      waiting = false;
+      if (flushing) await flushing;
+      const done = await step(batch);
+      if (done) return stored;
+      if (comparePositions(seen, stored) > 0) flushLater();
+      waiting = true;
+    }
+    return stored;
+  } finally {
+    clearTimeout(timer);
+    await flushing;
+  }
+
+  /** One batch: true when consume is to return. */
+  async function step(batch: SubscriptionBatch): Promise<boolean> {
     if (opts.lease && !opts.lease.valid()) throw new LeaseEndedError(`the lease on ${sub.name} ended`);
     let written = false;
     if (batch.events.length > 0) {
@@ -107,7 +150,7 @@ export async function consume(sub: Subscriber, opts: ConsumeOptions): Promise<Po
       });
       written = outcome !== 'unchanged';
     }
-    if (!written && performance.now() - lastWrite >= (opts.idleCheckpointMs ?? IDLE_CHECKPOINT_EVERY_MS)) {
+    if (!written && performance.now() - lastWrite >= idleMs) {
       await commitFrom(stored, batch.checkpoint)(opts.db);
       written = true;
     }
@@ -119,9 +162,8 @@ export async function consume(sub: Subscriber, opts: ConsumeOptions): Promise<Po
     seen = batch.checkpoint;
     opts.onBatch?.(batch.checkpoint, batch.caughtUp, batch.events.length);
     handled += batch.events.length;
-    if ((batch.caughtUp && opts.untilCaughtUp) || handled >= (opts.stopAfter ?? Infinity)) return stored;
+    return (batch.caughtUp && !!opts.untilCaughtUp) || handled >= (opts.stopAfter ?? Infinity);
   }
-  return stored;
 }
 
 /** A span per batch, in the trace of the command that wrote its first event (when tracing is on). */

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import type { EventStore } from '../../src/eventstore/port.js';
+import { type EventStore, comparePositions } from '../../src/eventstore/port.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { moveCheckpoint, CheckpointMovedError } from '../../src/subscriptions/checkpoints.js';
+import { moveCheckpoint, CheckpointMovedError, loadCheckpoint } from '../../src/subscriptions/checkpoints.js';
 import type { Subscriber } from '../../src/subscriptions/consume.js';
 import { type Leases, createLeases } from '../../src/subscriptions/leases.js';
 import { type RunningSubscription, startSubscription } from '../../src/subscriptions/subscription.js';
@@ -174,6 +174,18 @@ export function subscriptionSuite(storeName: string, makeStore: (database: TestD
       await until('the two after it', async () => (await effects()).length === 5);
       const parked = await database.db('subscription_dead_letters').select('event_id');
       expect(parked.map((r: { event_id: string }) => r.event_id)).to.deep.equal([bad]);
+    });
+
+    it('writes down a checkpoint that batches which changed nothing left in memory, with no batch after them', async () => {
+      const quiet: Subscriber = { ...recorder('q'), handle: async () => 'unchanged' };
+      const running = startSubscription(quiet, { store, db: database.db, log, batchSize: 7, idleCheckpointMs: 1_000 });
+      stops.push(() => running.stop());
+      await until('it runs', () => running.status().running);
+      await append('sub-q', 3);
+      const head = await store.headPosition();
+      expect(await running.waitFor(head, 5_000)).to.equal('reached');
+      // Nothing else commits on this database: only the idle write can store it.
+      await until('the stored checkpoint at the head', async () => comparePositions((await loadCheckpoint(database.db, 'sub-test', 1)).position, head) >= 0, 5_000);
     });
 
     it('never sets an event aside for a subscriber that did not ask for it (the outbound)', async () => {
