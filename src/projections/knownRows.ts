@@ -10,6 +10,8 @@ import type { Row } from './rows.js';
  * batches that changed nothing (an idle move, or another instance that handled them the same
  * way). A batch read after any other position (another instance's writes, a rebuild's swap)
  * starts from nothing. What a batch learns counts once its writes have committed with the move.
+ * It knows rows as the reducer returned them, not as read back: reducers meet both forms already
+ * (a batch folds onto its own output), and the batch tests hold the paths equal.
  */
 export interface KnownRows {
   /** The stored row, null when there is none, undefined when not known. */
