@@ -27,6 +27,8 @@ export interface KnownRowsControl extends KnownRows {
   wrote(to: Position): void;
   /** The batch, up to `to`, changed nothing. */
   unchanged(to: Position): void;
+  /** Whether the batch looked at any stored row (read or known): then its outcome rests on them. */
+  consulted(): boolean;
   /** Something unknown happened (a failure, writes in a transaction): nothing is known any more. */
   forget(): void;
 }
@@ -61,6 +63,7 @@ export function knownRows(capacity = CAPACITY): KnownRowsControl {
   };
   return {
     get: (table, key) => known.get(table)?.get(key),
+    consulted: () => pending.size > 0,
     learn(table, key, row) {
       let rows = pending.get(table);
       if (!rows) pending.set(table, (rows = new Map()));

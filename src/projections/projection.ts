@@ -28,8 +28,8 @@ export interface Projection {
   handleBatch?(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void>;
   /**
    * Optional: a live batch's effect as writes (writes.ts), its reads done on `q`: the writes and
-   * the checkpoint's move are then one statement, and a batch without writes moves it as an idle
-   * one. The same rows as handleBatch; undefined for a batch it cannot plan (handleBatch then).
+   * the checkpoint's move are then one statement; a batch without writes that read no row moves it
+   * as an idle one. The same rows as handleBatch; undefined for a batch it cannot plan (handleBatch then).
    */
   plan?(q: Knex, events: readonly StoredEvent[], known?: KnownRows): Promise<readonly Write[] | undefined>;
   /**
@@ -57,7 +57,9 @@ export function rowProjection(p: Omit<Projection, 'handle' | 'handleBatch' | 'ro
 /** A condition that holds while these tables are the ones there now (their oids). */
 async function tablesNow(db: Knex, names: readonly string[]): Promise<Condition> {
   const { rows } = await db.raw<{ rows: { oids: string }[] }>('select ?::regclass[]::oid[]::text as oids', [[...names]]);
-  return { sql: '?::regclass[]::oid[]::text = ?', bindings: [[...names], rows[0]!.oids] };
+  // Names bound as text, resolved as the statement runs, once its locks (a swap's) are granted:
+  // a regclass parameter would be resolved as it arrives, before it waits on a swap.
+  return { sql: '?::text[]::regclass[]::oid[]::text = ?', bindings: [[...names], rows[0]!.oids] };
 }
 
 /** Applies events in order, through handleBatch where the projection has one. */
@@ -98,10 +100,12 @@ export function projectionSubscriber(
         forget(); // the transaction writes rows it would not know of
         return 'transaction';
       }
-      if (writes.length === 0) {
+      if (writes.length === 0 && !known.consulted()) {
         known.unchanged(commit.to);
         return 'unchanged';
       }
+      // Nothing to write may rest on rows it knew: the move, on the tables' condition, confirms them
+      // (an idle move would not check that a rebuild swapped other tables in).
       if (!(await applyMoving(db, writes, commit.sql(tables)))) throw movedError(name);
       known.wrote(commit.to);
     } catch (err) {

@@ -95,7 +95,7 @@ export async function consume(sub: Subscriber, opts: ConsumeOptions): Promise<Po
   let waiting = false;
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
-  const flushLater = () => {
+  const flushLater = (delayMs = Math.max(0, idleMs - (performance.now() - lastWrite))) => {
     timer ??= setTimeout(
       () => {
         timer = undefined;
@@ -107,11 +107,15 @@ export async function consume(sub: Subscriber, opts: ConsumeOptions): Promise<Po
               stored = to;
               lastWrite = performance.now();
             },
-            () => undefined, // the loop's next move finds out what happened
+            (err: unknown) => {
+              // Tried again while the loop waits (the database may be back); a checkpoint moved
+              // under it is the loop's next move to find out.
+              if (!(err instanceof CheckpointMovedError) && waiting) flushLater(idleMs);
+            },
           )
           .finally(() => (flushing = undefined));
       },
-      Math.max(0, idleMs - (performance.now() - lastWrite)),
+      delayMs,
     );
   };
 
@@ -131,6 +135,7 @@ export async function consume(sub: Subscriber, opts: ConsumeOptions): Promise<Po
     }
     return stored;
   } finally {
+    waiting = false; // no write of the timer's outlives the loop
     clearTimeout(timer);
     await flushing;
   }

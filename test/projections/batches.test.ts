@@ -17,7 +17,7 @@ import { forecastsProjection } from '../../src/projections/forecasts.js';
 import { leadsProjection } from '../../src/projections/leads.js';
 import { opportunitiesProjection } from '../../src/projections/opportunities.js';
 import { type Projection, projectionSubscriber } from '../../src/projections/projection.js';
-import type { Position } from '../../src/eventstore/port.js';
+import { type Position, comparePositions } from '../../src/eventstore/port.js';
 import { CheckpointMovedError, commitOf, loadCheckpoint } from '../../src/subscriptions/checkpoints.js';
 import { salesAnalyticsProjection } from '../../src/projections/salesAnalytics.js';
 import { keysOf, rowKey } from '../../src/projections/rows.js';
@@ -403,29 +403,63 @@ describe('projection batch handlers equal per-event handling', function () {
     for (const name of names) expect(name).to.match(/^Repaired /);
   });
 
-  it('a live batch that changes nothing sends no statement and leaves the checkpoint where it was', async () => {
-    // Sales analytics records stages and close dates: a reassignment changes neither; nor does
-    // an opportunity event the opportunities model has no row for (none was created).
+  it('a live batch that changes nothing writes no row; it leaves the checkpoint where it was unless it read rows', async () => {
+    // Sales analytics records stages and close dates: a reassignment changes neither, and it reads
+    // nothing for it. The opportunities model reads the deals' rows (none: none was created) and
+    // finds nothing to change; an outcome that rests on rows moves the checkpoint, on the tables'
+    // condition, rather than leave it to an idle move that would not check them.
     const reassigned = log.filter((e) => e.eventType === 'OpportunityReassignedEvent');
     expect(reassigned.length).to.be.above(1);
+    const to = reassigned.at(-1)!.position;
     const sent: string[] = [];
     const listen = (q: { sql: string }) => sent.push(q.sql);
+    const outcomes: unknown[] = [];
     for (const p of [salesAnalyticsProjection, opportunitiesProjection]) {
       const checkpoint = `live-unchanged-${p.name}`;
       await empty(p, checkpoint);
       const sub = projectionSubscriber(database.db, p, { name: checkpoint });
       database.db.on('query', listen);
       try {
-        expect(await sub.handle(reassigned, moveTo(p, checkpoint, START_AT, reassigned.at(-1)!.position))).to.equal('unchanged');
+        outcomes.push(await sub.handle(reassigned, moveTo(p, checkpoint, START_AT, to)));
       } finally {
         database.db.removeListener('query', listen);
       }
-      expect((await loadCheckpoint(database.db, checkpoint, p.version)).position).to.deep.equal(START_AT);
+      outcomes.push((await loadCheckpoint(database.db, checkpoint, p.version)).position);
       expect((await rowsOf(p)).flat()).to.deep.equal([]);
     }
-    // Nothing written: the opportunities model looked for the deals' rows (and which tables are there).
-    expect(sent.filter((q) => !q.startsWith('select '))).to.deep.equal([]);
-    expect(sent.filter((q) => q.startsWith('select * from'))).to.have.length(1);
+    expect(outcomes).to.deep.equal(['unchanged', START_AT, undefined, to]);
+    expect(sent.filter((q) => !q.startsWith('select ') && !q.startsWith('with moved as'))).to.deep.equal([]);
+    expect(sent.filter((q) => q.startsWith('with moved as'))).to.have.length(1);
+  });
+
+  it('a live batch that finds nothing to change on rows it knew does not pass a rebuild that swapped tables in', async () => {
+    const p = opportunitiesProjection;
+    const events = log.filter((e) => p.eventTypes.includes(e.eventType));
+    const checkpoint = 'live-swapped-unchanged';
+    const ofDeal0 = (e: StoredEvent) => e.aggregateId === 'OPP-0';
+    const creation = events.find((e) => ofDeal0(e) && e.eventType === 'OpportunityCreatedEvent')!;
+    // Deal 0's creation was set aside: its later events change nothing, and it knows the row is absent.
+    const first = events.slice(0, 30).filter((e) => e !== creation);
+    const later = events.slice(30).filter(ofDeal0);
+    const at = first.at(-1)!.position;
+    await empty(p, checkpoint);
+    for (const e of events.filter(ofDeal0)) await database.db.transaction((trx) => p.handle(trx, e));
+    const expected = await database.db('opportunities').where({ opportunity_id: 'OPP-0' }).first();
+    await empty(p, checkpoint);
+    const sub = projectionSubscriber(database.db, p, { name: checkpoint });
+    await sub.handle(first, moveTo(p, checkpoint, START_AT, at));
+    // A rebuild that applied the set-aside event swaps its tables in at the same position.
+    await database.db.raw('create table opportunities_swap (like opportunities including all)');
+    await database.db.raw('insert into opportunities_swap select * from opportunities');
+    await database.db.raw('drop table opportunities');
+    await database.db.raw('alter table opportunities_swap rename to opportunities');
+    for (const e of first.filter(ofDeal0).concat(creation).sort((a, b) => comparePositions(a.position, b.position))) {
+      await database.db.transaction((trx) => p.handle(trx, e));
+    }
+    const to = later.at(-1)!.position;
+    expect(await sub.handle(later, moveTo(p, checkpoint, at, to)).catch((e: unknown) => e)).to.be.instanceOf(CheckpointMovedError);
+    await sub.handle(later, moveTo(p, checkpoint, at, to));
+    expect(await database.db('opportunities').where({ opportunity_id: 'OPP-0' }).first()).to.deep.equal(expected);
   });
 
   it('a live row batch of more rows than one statement carries goes through a transaction, with the same effect', async () => {

@@ -177,15 +177,29 @@ export function subscriptionSuite(storeName: string, makeStore: (database: TestD
     });
 
     it('writes down a checkpoint that batches which changed nothing left in memory, with no batch after them', async () => {
-      const quiet: Subscriber = { ...recorder('q'), handle: async () => 'unchanged' };
-      const running = startSubscription(quiet, { store, db: database.db, log, batchSize: 7, idleCheckpointMs: 1_000 });
+      // The first event has an effect (its checkpoint is written then); those after it have none.
+      await append('sub-q', 1);
+      const [first] = await logOrder();
+      const quiet: Subscriber = {
+        ...recorder('q'),
+        handle: async (events, commit) => {
+          if (!events.some((e) => e.eventId === first)) return 'unchanged';
+          await database.db.transaction(async (trx) => {
+            await trx('sub_effects').insert({ event_id: first, applied_by: 'q' });
+            await commit(trx);
+          });
+        },
+      };
+      const running = startSubscription(quiet, { store, db: database.db, log, batchSize: 7, idleCheckpointMs: 3_000 });
       stops.push(() => running.stop());
-      await until('it runs', () => running.status().running);
+      await until('the first', async () => (await effects()).length === 1);
+      const written = await loadCheckpoint(database.db, 'sub-test', 1);
       await append('sub-q', 3);
       const head = await store.headPosition();
-      expect(await running.waitFor(head, 5_000)).to.equal('reached');
-      // Nothing else commits on this database: only the idle write can store it.
-      await until('the stored checkpoint at the head', async () => comparePositions((await loadCheckpoint(database.db, 'sub-test', 1)).position, head) >= 0, 5_000);
+      expect(await running.waitFor(head, 2_000)).to.equal('reached');
+      // Nothing else commits on this database, and no batch comes after: only the timer stores it.
+      expect((await loadCheckpoint(database.db, 'sub-test', 1)).position).to.deep.equal(written.position);
+      await until('the stored checkpoint at the head', async () => comparePositions((await loadCheckpoint(database.db, 'sub-test', 1)).position, head) >= 0, 8_000);
     });
 
     it('never sets an event aside for a subscriber that did not ask for it (the outbound)', async () => {
