@@ -41,6 +41,8 @@ export function knownRows(capacity = CAPACITY): KnownRowsControl {
   let pending = new Map<string, Map<string, Row | null>>();
   /** The stored rows are what is known while the checkpoint is in [from, to]. */
   let valid: { from: Position; to: Position } | undefined;
+  /** A row of it was asked for (known, or known to be absent) during this batch. */
+  let asked = false;
   const forget = () => {
     known.clear();
     pending = new Map();
@@ -62,8 +64,12 @@ export function knownRows(capacity = CAPACITY): KnownRowsControl {
     pending = new Map();
   };
   return {
-    get: (table, key) => known.get(table)?.get(key),
-    consulted: () => pending.size > 0,
+    get(table, key) {
+      const row = known.get(table)?.get(key);
+      if (row !== undefined) asked = true;
+      return row;
+    },
+    consulted: () => asked || pending.size > 0,
     learn(table, key, row) {
       let rows = pending.get(table);
       if (!rows) pending.set(table, (rows = new Map()));
@@ -71,6 +77,7 @@ export function knownRows(capacity = CAPACITY): KnownRowsControl {
     },
     begin(from) {
       pending = new Map();
+      asked = false;
       if (valid && comparePositions(from, valid.from) >= 0 && comparePositions(from, valid.to) <= 0) return true;
       forget();
       // Nothing known yet, but what this batch reads holds from here.

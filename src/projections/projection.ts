@@ -58,8 +58,11 @@ export function rowProjection(p: Omit<Projection, 'handle' | 'handleBatch' | 'ro
 async function tablesNow(db: Knex, names: readonly string[]): Promise<Condition> {
   const { rows } = await db.raw<{ rows: { oids: string }[] }>('select ?::regclass[]::oid[]::text as oids', [[...names]]);
   // Names bound as text, resolved as the statement runs, once its locks (a swap's) are granted:
-  // a regclass parameter would be resolved as it arrives, before it waits on a swap.
-  return { sql: '?::text[]::regclass[]::oid[]::text = ?', bindings: [[...names], rows[0]!.oids] };
+  // a regclass parameter would be resolved as it arrives, before it waits on a swap. Each table is
+  // named in it too, so that a move without writes also takes their locks, waits for a swap, and
+  // resolves the names afresh.
+  const locks = names.map((t) => `not exists (select from ${db.client.wrapIdentifier(t) as string} where false)`);
+  return { sql: [...locks, '?::text[]::regclass[]::oid[]::text = ?'].join(' and '), bindings: [[...names], rows[0]!.oids] };
 }
 
 /** Applies events in order, through handleBatch where the projection has one. */

@@ -110,7 +110,7 @@ export async function consume(sub: Subscriber, opts: ConsumeOptions): Promise<Po
             (err: unknown) => {
               // Tried again while the loop waits (the database may be back); a checkpoint moved
               // under it is the loop's next move to find out.
-              if (!(err instanceof CheckpointMovedError) && waiting) flushLater(idleMs);
+              if (!(err instanceof CheckpointMovedError) && waiting) flushLater(Math.max(idleMs, 100));
             },
           )
           .finally(() => (flushing = undefined));
