@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { type Position, type RecordedEvent, START, comparePositions } from '../../src/eventstore/port.js';
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
 import { createTail } from '../../src/eventstore/postgres/tail.js';
+import { PACE_MAX_MS, PACE_MIN_MS, loopPacer, paceFor } from '../../src/eventstore/postgres/tailPace.js';
 import { freshDatabase } from '../support/postgres.js';
 
 /** The shared head of the log that caught-up subscriptions read from (issue 14). */
@@ -76,6 +77,42 @@ describe('PostgreSQL store: the shared tail of live subscriptions', () => {
     expect(page!.events.map((e) => e.data.n)).to.deep.equal([9, 10, 11, 12]);
     // Events 1..7 left the window: a reader at 2 must read them itself.
     expect(await tail.page({ commit: 2n, prepare: 2n }, 10, undefined, performance.now())).to.equal(undefined);
+  });
+
+  it('starts reads at most once per pace: wake-ups within it share the next read', async () => {
+    const f = fakeLog();
+    const pace = 40;
+    const tail = createTail(f.read, { pace: () => pace });
+    await tail.page(START, 10, undefined, performance.now());
+    const before = f.reads();
+    const started = performance.now();
+    // A wake-up every 2 ms for 200 ms, each asking for a page as of its instant.
+    const pages: Promise<unknown>[] = [];
+    for (let n = 1; n <= 100; n++) {
+      f.log.push(event(n));
+      pages.push(tail.page(START, 1_000, undefined, performance.now()));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await Promise.all(pages);
+    const elapsed = performance.now() - started;
+    // Read every 2 ms this would be some 100 reads.
+    expect(f.reads() - before).to.be.at.most(Math.ceil(elapsed / pace) + 1);
+    // And nothing appended before its wake-up is missing from the last page.
+    expect(((await pages.at(-1)) as { events: unknown[] }).events).to.have.length(100);
+  });
+
+  it('paces by how busy the event loop is: 2 ms when calm, up to 20 ms when saturated', async () => {
+    expect(paceFor(0)).to.equal(PACE_MIN_MS);
+    expect(paceFor(0.5)).to.equal(PACE_MIN_MS);
+    expect(paceFor(0.7)).to.be.within(PACE_MIN_MS + 1, PACE_MAX_MS - 1);
+    expect(paceFor(1)).to.equal(PACE_MAX_MS);
+    const pacer = loopPacer();
+    // A thread kept busy for 150 ms...
+    for (const until = performance.now() + 150; performance.now() < until; );
+    expect(pacer()).to.be.at.least(PACE_MAX_MS - 2);
+    // ...then left idle for 150 ms.
+    await new Promise((r) => setTimeout(r, 150));
+    expect(pacer()).to.equal(PACE_MIN_MS);
   });
 
   it('many live filtered subscriptions on the real store each get exactly their events, in order, once', async function () {

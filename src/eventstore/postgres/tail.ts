@@ -1,4 +1,5 @@
 import { type AllFilter, type Position, type RecordedEvent, comparePositions } from '../port.js';
+import { loopPacer } from './tailPace.js';
 
 /**
  * The recent log, read once for all the live subscriptions of one store. Each projection and
@@ -33,12 +34,22 @@ type ReadPage = (after: Position, maxCount: number) => Promise<{ events: Recorde
 const CAPACITY = 5_000;
 /** One read's size; a full read is followed at once by the next. */
 const CHUNK = 1_000;
-/** Reads start at most this often: under load, every subscription's wake-ups share one read. */
-const MIN_INTERVAL_MS = 2;
 
-export function createTail(read: ReadPage, sizes: { capacity?: number; chunk?: number } = {}): Tail {
-  const capacity = sizes.capacity ?? CAPACITY;
-  const chunk = sizes.chunk ?? CHUNK;
+export interface TailOptions {
+  readonly capacity?: number;
+  readonly chunk?: number;
+  /**
+   * Milliseconds from the start of one read to the start of the next: within them every
+   * subscription's wake-ups share one read. By default 2 to 20 ms, growing with how busy the
+   * process is (tailPace.ts).
+   */
+  readonly pace?: () => number;
+}
+
+export function createTail(read: ReadPage, options: TailOptions = {}): Tail {
+  const capacity = options.capacity ?? CAPACITY;
+  const chunk = options.chunk ?? CHUNK;
+  const pace = options.pace ?? loopPacer();
   const now = () => performance.now();
   let window: { from: Position; to: Position; events: RecordedEvent[] } | undefined;
   /** When the last finished read began: the window is fresh as of then. */
@@ -48,7 +59,7 @@ export function createTail(read: ReadPage, sizes: { capacity?: number; chunk?: n
 
   async function refresh(): Promise<void> {
     const w = window!;
-    const wait = lastStart + MIN_INTERVAL_MS - now();
+    const wait = lastStart + pace() - now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const startedAt = (lastStart = now());
     for (;;) {

@@ -1,0 +1,43 @@
+import { type EventLoopUtilization, performance } from 'node:perf_hooks';
+
+/**
+ * How long the shared tail waits between reads, from how busy this process is (issue 14).
+ *
+ * Every read of the tail wakes each caught-up subscription for a batch, and a batch costs much the
+ * same for one event as for ten: a checkpoint, a statement, a reducer's set-up. Read every 2 ms,
+ * a busy service spent its thread on batches of one or two events, which is what kept commands
+ * waiting. So the pause grows with the event loop's utilisation: a quiet service still projects
+ * within 2 ms, a saturated one reads at most every 20 ms and hands each projection ten times the
+ * events for the same overhead. It is a feedback loop that settles: larger batches cost less, and
+ * the utilisation they leave sets the next pause.
+ */
+export const PACE_MIN_MS = 2;
+export const PACE_MAX_MS = 20;
+/** Below this utilisation the pause stays at its minimum; at `FULL` and above it is the maximum. */
+const CALM = 0.5;
+const FULL = 0.95;
+/** Utilisation is measured over windows of at least this long (a shorter one is noise). */
+const WINDOW_MS = 100;
+
+/** The pause for a utilisation in [0, 1]: the minimum up to CALM, then linear up to the maximum. */
+export function paceFor(utilization: number): number {
+  const busy = Math.min(1, Math.max(0, (utilization - CALM) / (FULL - CALM)));
+  return PACE_MIN_MS + busy * (PACE_MAX_MS - PACE_MIN_MS);
+}
+
+/** A pacer reading this thread's event loop utilisation over the last complete window. */
+export function loopPacer(): () => number {
+  let mark: EventLoopUtilization = performance.eventLoopUtilization();
+  let markedAt = performance.now();
+  let pace = PACE_MIN_MS;
+  return () => {
+    const now = performance.now();
+    if (now - markedAt >= WINDOW_MS) {
+      const next = performance.eventLoopUtilization();
+      pace = paceFor(performance.eventLoopUtilization(next, mark).utilization);
+      mark = next;
+      markedAt = now;
+    }
+    return pace;
+  };
+}
