@@ -40,8 +40,8 @@ export interface TailOptions {
   readonly chunk?: number;
   /**
    * Milliseconds from the start of one read to the start of the next: within them every
-   * subscription's wake-ups share one read. By default 2 to 20 ms, growing with how busy the
-   * process is (tailPace.ts).
+   * subscription's wake-ups share one read. By default it grows with how busy the process is
+   * (tailPace.ts).
    */
   readonly pace?: () => number;
 }

@@ -11,21 +11,27 @@ import { type EventLoopUtilization, performance } from 'node:perf_hooks';
  * events for the same overhead. It is a feedback loop that settles: larger batches cost less, and
  * the utilisation they leave sets the next pause.
  */
+
 export const PACE_MIN_MS = 2;
 export const PACE_MAX_MS = 20;
 /** Below this utilisation the pause stays at its minimum; at `FULL` and above it is the maximum. */
 const CALM = 0.5;
 const FULL = 0.95;
-/** Utilisation is measured over windows of at least this long (a shorter one is noise). */
+/** Utilisation is measured over at least this long (a shorter span is noise). */
 const WINDOW_MS = 100;
 
 /** The pause for a utilisation in [0, 1]: the minimum up to CALM, then linear up to the maximum. */
 export function paceFor(utilization: number): number {
+  if (!(utilization > CALM)) return PACE_MIN_MS; // NaN too (0/0 before the loop has run)
   const busy = Math.min(1, Math.max(0, (utilization - CALM) / (FULL - CALM)));
   return PACE_MIN_MS + busy * (PACE_MAX_MS - PACE_MIN_MS);
 }
 
-/** A pacer reading this thread's event loop utilisation over the last complete window. */
+/**
+ * A pacer reading this thread's event loop utilisation. It is measured when the tail asks, over
+ * the time since the last measurement (at least WINDOW_MS), and held for WINDOW_MS. A value left
+ * from a busy spell costs nothing after a quiet one: the pause counts from the last read's start.
+ */
 export function loopPacer(): () => number {
   let mark: EventLoopUtilization = performance.eventLoopUtilization();
   let markedAt = performance.now();
