@@ -7,6 +7,7 @@ import { type StoredEvent, toDomainEvent } from '../eventstore/envelope.js';
 import { fold } from '../aggregates/decider.js';
 import { FORECASTS_TABLE, forecastsProjection } from '../projections/forecasts.js';
 import { opportunitiesProjection } from '../projections/opportunities.js';
+import { named } from '../projections/writes.js';
 import { type Workflow, type WorkflowCommand, command } from './workflow.js';
 
 /**
@@ -57,13 +58,17 @@ export function counts(f: Pick<ForecastLine, 'period_start' | 'period_end' | 'te
   return f.period_start <= day && day <= f.period_end && f.currency === p.currency && (f.territory_id === null || f.territory_id === (p.territoryId ?? ''));
 }
 
-/** A tenant's open forecasts, in id order. */
+/**
+ * A tenant's open forecasts, in id order: asked once per batch with a deal event, so a named
+ * statement (planned once per connection; planning cost 30 times its execution).
+ */
+const OPEN_FORECASTS =
+  'select forecast_id, owner_id, deal_scope, period, territory_id, trim(currency) as currency, ' +
+  `period_start::text as period_start, period_end::text as period_end from ${FORECASTS_TABLE} ` +
+  "where tenant_id = ? and status = 'open' order by forecast_id";
+
 async function openForecasts(db: Knex, tenantId: string): Promise<ForecastLine[]> {
-  return db(FORECASTS_TABLE)
-    .select('forecast_id', 'owner_id', 'deal_scope', 'period', 'territory_id', db.raw('trim(currency) as currency'))
-    .select(db.raw('period_start::text as period_start'), db.raw('period_end::text as period_end'))
-    .where({ tenant_id: tenantId, status: 'open' })
-    .orderBy('forecast_id');
+  return (await named<{ rows: ForecastLine[] }>(db, OPEN_FORECASTS, [tenantId])).rows;
 }
 
 export const forecastRefresh: Workflow = {
