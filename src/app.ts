@@ -34,6 +34,7 @@ import { personalDataLayer } from './privacy/layer.js';
 import { finishErasures } from './commands/erasures.js';
 import { type Metrics, createMetrics, knexPoolUsage, pgPoolUsage } from './observability/metrics.js';
 import { startTracing } from './observability/tracing.js';
+import { loopPacer } from './eventstore/postgres/tailPace.js';
 
 export const VERSION = '0.1.0';
 
@@ -140,12 +141,14 @@ async function compose(
   metrics.watchPool('read_models', knexPoolUsage(db));
 
   // The PostgreSQL store gets a pool of ours so that its usage can be reported.
+  const tailPacer = loopPacer();
+  if (!config.EVENTSTORE_URL) metrics.watchTailPause(tailPacer.last);
   const storePool = config.EVENTSTORE_URL ? undefined : guardPool(new pg.Pool({ ...pgOptions(databaseUrl, timeouts), max: 20 }));
   if (storePool) metrics.watchPool('event_store', pgPoolUsage(storePool));
   // Personal data is sealed per data subject above the adapter (DESIGN §13); integrity checks read beneath.
   const { store, storedLog, vault } = personalDataLayer(
     instrumentEventStore(
-      config.EVENTSTORE_URL ? createEventStoreDbStore(config.EVENTSTORE_URL) : createPostgresEventStore({ connection: storePool!, timeouts, log }),
+      config.EVENTSTORE_URL ? createEventStoreDbStore(config.EVENTSTORE_URL) : createPostgresEventStore({ connection: storePool!, timeouts, log, tailPace: tailPacer.pace }),
       metrics,
     ),
     db,

@@ -70,6 +70,8 @@ describe('Observability: GET /metrics', () => {
     expect(sample(text, 'crm_subscription_lag_events', { subscription: 'opportunities' })).to.equal(0);
     expect(sample(text, 'crm_subscription_lag_seconds', { subscription: 'opportunities' })).to.equal(0);
     expect(sample(text, 'crm_subscription_checkpoint', { subscription: 'opportunities' })).to.be.at.least(Number(position.split('/')[0]));
+    // The shared tail's pause (tailPace.ts), in seconds: within its bounds.
+    expect(sample(text, 'crm_subscription_tail_pause_seconds')).to.be.within(0.002, 0.02);
     // Process metrics carry the prefix; the subscription and Kafka series are declared for their owners.
     expect(sample(text, 'crm_process_cpu_user_seconds_total')).to.be.a('number');
     for (const [name, type] of [

@@ -63,6 +63,8 @@ export interface PostgresEventStoreOptions {
    * together in the next (db/callGroups.ts); false sends every append alone.
    */
   readonly appendGroups?: { readonly maxInFlight: number; readonly maxGroup?: number } | false;
+  /** The pause between the shared tail's reads (tailPace.ts); by default the event loop's own pacer. */
+  readonly tailPace?: () => number;
 }
 
 const APPEND_GROUPS = { maxInFlight: 2, maxGroup: 64 };
@@ -223,7 +225,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
   }
 
   /** Caught-up subscriptions read the head of the log together (tail.ts). */
-  const tail = createTail((after, maxCount) => readPage(after, maxCount, undefined));
+  const tail = createTail((after, maxCount) => readPage(after, maxCount, undefined), options.tailPace ? { pace: options.tailPace } : {});
 
   /**
    * Catching up (a full page), the next page is read while the subscriber handles this one: its

@@ -49,7 +49,7 @@ export interface TailOptions {
 export function createTail(read: ReadPage, options: TailOptions = {}): Tail {
   const capacity = options.capacity ?? CAPACITY;
   const chunk = options.chunk ?? CHUNK;
-  const pace = options.pace ?? loopPacer();
+  const pace = options.pace ?? loopPacer().pace;
   const now = () => performance.now();
   let window: { from: Position; to: Position; events: RecordedEvent[] } | undefined;
   /** When the last finished read began: the window is fresh as of then. */
