@@ -16,7 +16,7 @@ import { superviseEmbedded } from './db/superviseEmbedded.js';
 import { createDb, migrateLatest } from './db/knex.js';
 import { createEventStoreDbStore } from './eventstore/esdb/store.js';
 import { formatPosition } from './eventstore/port.js';
-import { createPostgresEventStore } from './eventstore/postgres/store.js';
+import { type PostgresEventStore, createPostgresEventStore } from './eventstore/postgres/store.js';
 import { createHttpApp } from './http/app.js';
 import { createRateLimiter } from './http/rateLimit.js';
 import { projections } from './projections/index.js';
@@ -34,7 +34,6 @@ import { personalDataLayer } from './privacy/layer.js';
 import { finishErasures } from './commands/erasures.js';
 import { type Metrics, createMetrics, knexPoolUsage, pgPoolUsage } from './observability/metrics.js';
 import { startTracing } from './observability/tracing.js';
-import { loopPacer } from './eventstore/postgres/tailPace.js';
 
 export const VERSION = '0.1.0';
 
@@ -141,14 +140,16 @@ async function compose(
   metrics.watchPool('read_models', knexPoolUsage(db));
 
   // The PostgreSQL store gets a pool of ours so that its usage can be reported.
-  const tailPacer = loopPacer();
-  if (!config.EVENTSTORE_URL) metrics.watchTailPause(tailPacer.last);
   const storePool = config.EVENTSTORE_URL ? undefined : guardPool(new pg.Pool({ ...pgOptions(databaseUrl, timeouts), max: 20 }));
   if (storePool) metrics.watchPool('event_store', pgPoolUsage(storePool));
+  const postgresStore = (store: PostgresEventStore) => {
+    metrics.watchTailPause(store.tailPause);
+    return store;
+  };
   // Personal data is sealed per data subject above the adapter (DESIGN §13); integrity checks read beneath.
   const { store, storedLog, vault } = personalDataLayer(
     instrumentEventStore(
-      config.EVENTSTORE_URL ? createEventStoreDbStore(config.EVENTSTORE_URL) : createPostgresEventStore({ connection: storePool!, timeouts, log, tailPace: tailPacer.pace }),
+      config.EVENTSTORE_URL ? createEventStoreDbStore(config.EVENTSTORE_URL) : postgresStore(createPostgresEventStore({ connection: storePool!, timeouts, log })),
       metrics,
     ),
     db,

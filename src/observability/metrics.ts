@@ -53,7 +53,7 @@ export interface Metrics {
   watchPool(name: string, usage: () => PoolUsage): () => void;
   /** Reads the subscriptions for the subscription_* gauges at every scrape. */
   watchSubscriptions(read: () => Promise<readonly SubscriptionReading[]>): void;
-  /** Reads the shared tail's pause, in milliseconds, at every scrape (PostgreSQL store only). */
+  /** Reads the shared tail's pause, in milliseconds, at every scrape (PostgreSQL store only; once per registry). */
   watchTailPause(read: () => number): void;
 }
 
@@ -68,7 +68,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   const name = (n: string) => `${METRIC_PREFIX}${n}`;
   const pools = new Map<string, () => PoolUsage>();
   let readSubscriptions: (() => Promise<readonly SubscriptionReading[]>) | undefined;
-  let readTailPause: (() => number) | undefined;
   // The four subscription gauges share one reading per scrape (it costs queries).
   let reading: { at: number; value: Promise<readonly SubscriptionReading[]> } | undefined;
   const subscriptionGauge = (metric: string, help: string, value: (r: SubscriptionReading) => number) =>
@@ -84,15 +83,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
         for (const r of await reading.value) this.set({ subscription: r.subscription }, value(r));
       },
     });
-
-  new Gauge({
-    name: name('subscription_tail_pause_seconds'),
-    help: "Pause between the shared reads of the log's head that feed caught-up subscriptions: 0.002 on a calm service, up to 0.02 on a busy one (larger batches)",
-    registers,
-    collect() {
-      if (readTailPause) this.set(readTailPause() / 1000);
-    },
-  });
 
   const dbPoolConnections = new Gauge({
     name: name('db_pool_connections'),
@@ -180,7 +170,15 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       readSubscriptions = read;
     },
     watchTailPause(read) {
-      readTailPause = read;
+      // Registered here: without the PostgreSQL store the series is absent rather than 0.
+      new Gauge({
+        name: name('subscription_tail_pause_seconds'),
+        help: "Interval between the starts of the shared reads of the log's head that feed caught-up subscriptions: 0.002 on a calm service, up to 0.02 on a busy one (larger batches)",
+        registers,
+        collect() {
+          this.set(read() / 1000);
+        },
+      });
     },
     watchPool(pool, usage) {
       pools.set(pool, usage);

@@ -1,8 +1,7 @@
 import type { Knex } from 'knex';
-import { renameStatement, resultTypeChanged } from '../db/statementName.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { KnownRows } from './knownRows.js';
-import { type Write, named, runWrites } from './writes.js';
+import { type Write, named, namedSelect, runWrites } from './writes.js';
 
 /**
  * Read models with one row per aggregate, written as a pure reducer: `reduce(row, event)`
@@ -115,21 +114,6 @@ const keysIn = (q: Knex, table: string, keyColumns: readonly string[], count: nu
 
 /** A limit at least `count` from a few values: the planner's row estimate for a jsonb set, in a text planned once. */
 export const rowCountHint = (count: number) => 2 ** Math.ceil(Math.log2(Math.max(1, count)));
-
-/**
- * A named `select *`. After the table's columns changed, the name is replaced and the read
- * tried again; in a transaction (now aborted) the caller's retry of the batch does that.
- */
-async function namedSelect<R>(q: Knex, sql: string, bindings: readonly unknown[]): Promise<R[]> {
-  try {
-    return (await named<{ rows: R[] }>(q, sql, bindings)).rows;
-  } catch (err) {
-    if (!resultTypeChanged(err)) throw err;
-    renameStatement(sql);
-    if (q.isTransaction) throw err;
-    return (await named<{ rows: R[] }>(q, sql, bindings)).rows;
-  }
-}
 
 /**
  * Inserts rows, one statement per set of columns and CHUNK rows; a row whose key is stored

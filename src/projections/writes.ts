@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { statementName } from '../db/statementName.js';
+import { renameStatement, resultTypeChanged, statementName } from '../db/statementName.js';
 
 /**
  * One statement of a live batch's effect, planned with the batch's reads already done. A plan's
@@ -40,3 +40,19 @@ export async function applyMoving(db: Knex, writes: readonly Write[], move: { re
  */
 export const named = <T>(q: Knex, sql: string, bindings: readonly unknown[]) =>
   q.raw<T>(sql, bindings as Knex.Value[]).options({ name: statementName(sql) });
+
+/**
+ * A named read. After its table's columns changed (a migration, a rebuilt table swapped in), the
+ * prepared statement's result type no longer matches: the name is replaced and the read tried
+ * again; in a transaction (now aborted) the caller's retry of the batch does that.
+ */
+export async function namedSelect<R>(q: Knex, sql: string, bindings: readonly unknown[]): Promise<R[]> {
+  try {
+    return (await named<{ rows: R[] }>(q, sql, bindings)).rows;
+  } catch (err) {
+    if (!resultTypeChanged(err)) throw err;
+    renameStatement(sql);
+    if (q.isTransaction) throw err;
+    return (await named<{ rows: R[] }>(q, sql, bindings)).rows;
+  }
+}

@@ -69,7 +69,10 @@ export interface PostgresEventStoreOptions {
 
 const APPEND_GROUPS = { maxInFlight: 2, maxGroup: 64 };
 
-export function createPostgresEventStore(options: PostgresEventStoreOptions): EventStore {
+/** The store, and the pause of its shared tail for /metrics (tail.ts). */
+export type PostgresEventStore = EventStore & { readonly tailPause: () => number };
+
+export function createPostgresEventStore(options: PostgresEventStoreOptions): PostgresEventStore {
   const ownsPool = typeof options.connection === 'string';
   const clientConfig: pg.ClientConfig =
     typeof options.connection === 'string'
@@ -278,5 +281,5 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     if (ownsPool) await pool.end();
   }
 
-  return { append, readStream, readAll, readPage: readBoundedPage, headPosition, countEvents, subscribeToAll, close };
+  return { append, readStream, readAll, readPage: readBoundedPage, headPosition, countEvents, subscribeToAll, close, tailPause: tail.pause };
 }

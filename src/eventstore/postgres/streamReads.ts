@@ -3,13 +3,6 @@ import type { RecordedEvent } from '../port.js';
 import { COLUMNS, type EventRow, toRecorded } from './rows.js';
 
 /**
- * Whole-stream reads asked for in the same turn of the event loop go to the database as one
- * statement (issue 14: a round trip costs the service more than the read). A command reads its
- * aggregate's stream beside what it is decided against (the stage set), and concurrent requests
- * read theirs at once; each caller gets its own stream, in revision order, from a snapshot taken
- * after it asked, as a read of its own would. A failed statement fails every read in it.
- */
-/**
  * One stream (a command whose own state is kept reads only its stage set) has a statement of its
  * own: PostgreSQL's generic plan for `= any($1)` assumes ten streams, never looks cheaper than a
  * custom plan, and so the array form was planned on every call (162 µs against 26 µs of work).
@@ -20,6 +13,13 @@ const MANY = {
   text: `select ${COLUMNS} from es_events where stream_id = any($1::text[]) order by es_events.stream_id, es_events.revision`,
 };
 
+/**
+ * Whole-stream reads asked for in the same turn of the event loop go to the database as one
+ * statement (issue 14: a round trip costs the service more than the read). A command reads its
+ * aggregate's stream beside what it is decided against (the stage set), and concurrent requests
+ * read theirs at once; each caller gets its own stream, in revision order, from a snapshot taken
+ * after it asked, as a read of its own would. A failed statement fails every read in it.
+ */
 export function coalescedStreamReads(pool: pg.Pool): (streamId: string) => Promise<RecordedEvent[]> {
   let waiting: Map<string, ((rows: readonly EventRow[] | Error) => void)[]> | undefined;
 

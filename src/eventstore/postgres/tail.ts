@@ -20,6 +20,8 @@ import { loopPacer } from './tailPace.js';
 export interface Tail {
   /** The page after `after`, or undefined when the window cannot answer for it (read it yourself). */
   page(after: Position, maxCount: number, filter: AllFilter | undefined, since: number): Promise<TailPage | undefined>;
+  /** The interval, in ms, between the starts of two reads as of now (for /metrics). */
+  pause(): number;
 }
 
 export interface TailPage {
@@ -49,7 +51,7 @@ export interface TailOptions {
 export function createTail(read: ReadPage, options: TailOptions = {}): Tail {
   const capacity = options.capacity ?? CAPACITY;
   const chunk = options.chunk ?? CHUNK;
-  const pace = options.pace ?? loopPacer().pace;
+  const pace = options.pace ?? loopPacer();
   const now = () => performance.now();
   let window: { from: Position; to: Position; events: RecordedEvent[] } | undefined;
   /** When the last finished read began: the window is fresh as of then. */
@@ -88,6 +90,7 @@ export function createTail(read: ReadPage, options: TailOptions = {}): Tail {
   }
 
   return {
+    pause: () => pace(),
     async page(after, maxCount, filter, since) {
       // The first caught-up subscription opens the window where it stands.
       window ??= { from: after, to: after, events: [] };

@@ -27,32 +27,24 @@ export function paceFor(utilization: number): number {
   return PACE_MIN_MS + busy * (PACE_MAX_MS - PACE_MIN_MS);
 }
 
-/** The tail's pause (`pace`, which measures) and, for /metrics, the last one given (`last`). */
-export interface LoopPacer {
-  readonly pace: () => number;
-  readonly last: () => number;
-}
-
 /**
- * A pacer reading this thread's event loop utilisation. It is measured when the tail asks, over
- * the time since the last measurement (at least WINDOW_MS), and held for WINDOW_MS. A value left
- * from a busy spell costs nothing after a quiet one: the pause counts from the last read's start.
+ * A pacer reading this thread's event loop utilisation. It is measured when asked (the tail before
+ * a read, a /metrics scrape), over the time since the last measurement (at least WINDOW_MS), and
+ * held for WINDOW_MS. A value left from a busy spell costs nothing after a quiet one: the pause
+ * counts from the last read's start.
  */
-export function loopPacer(): LoopPacer {
+export function loopPacer(): () => number {
   let mark: EventLoopUtilization = performance.eventLoopUtilization();
   let markedAt = performance.now();
   let pace = PACE_MIN_MS;
-  return {
-    pace: () => {
-      const now = performance.now();
-      if (now - markedAt >= WINDOW_MS) {
-        const next = performance.eventLoopUtilization();
-        pace = paceFor(performance.eventLoopUtilization(next, mark).utilization);
-        mark = next;
-        markedAt = now;
-      }
-      return pace;
-    },
-    last: () => pace,
+  return () => {
+    const now = performance.now();
+    if (now - markedAt >= WINDOW_MS) {
+      const next = performance.eventLoopUtilization();
+      pace = paceFor(performance.eventLoopUtilization(next, mark).utilization);
+      mark = next;
+      markedAt = now;
+    }
+    return pace;
   };
 }
