@@ -1,6 +1,7 @@
 import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './shared/logger.js';
+import { runtimeAdvice } from './shared/runtime.js';
 
 /** `npm start`: the service on its embedded defaults, stopped cleanly on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.LOG_LEVEL, { service: 'crm-pipeline' });
+  const advice = runtimeAdvice(process.version);
+  if (advice) log.warn(advice, { node: process.version });
   // A promise nobody awaited must not end the service (Node's default); it is a bug to log.
   process.on('unhandledRejection', (reason) => {
     log.error('unhandled rejection', { error: reason instanceof Error ? (reason.stack ?? reason.message) : String(reason) });
