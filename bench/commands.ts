@@ -224,17 +224,20 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
       const stage = STAGES[d.next++ % STAGES.length]!;
       return send(agent, new URL(`/api/v1/opportunities/${d.id}/stage`, service.url), 'PUT', d.headers, JSON.stringify({ stage }));
     };
-    const report = (label: string, latencies: number[], count: number, failures: Map<number, number>, seconds: number) => {
+    const report = (label: string, latencies: number[], count: number, failures: Failures, seconds: number) => {
       latencies.sort((a, b) => a - b);
-      const fails = [...failures].map(([s, n]) => `${n}×${s === 0 ? 'not sent (over capacity) or failed' : s}`).join(', ') || 'none';
+      const fails = [...failures].map(([s, n]) => `${n}×${s}`).join(', ') || 'none';
       console.log(
         `W2 ${label}: ${count} commands in ${seconds.toFixed(1)} s = ${Math.round(count / seconds)} commands/s; ` +
           `p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms; non-200: ${fails}`,
       );
     };
-    const count = (failures: Map<number, number>, status: number) => {
+    // A status other than 200, a slot not sent, or a request that failed (by its error code).
+    type Failures = Map<number | string, number>;
+    const count = (failures: Failures, status: number | string) => {
       if (status !== 200) failures.set(status, (failures.get(status) ?? 0) + 1);
     };
+    const failed = (err: unknown) => `failed (${(err as { code?: string }).code ?? String(err)})`;
 
     // Warm-up: JIT, pools, prepared plans; not counted.
     {
@@ -246,7 +249,7 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
     {
       const rss = watchRss(pid);
       const latencies: number[] = [];
-      const failures = new Map<number, number>();
+      const failures: Failures = new Map();
       if (o.statements) await resetStatements(admin);
       const xactBefore = await transactions(admin, database);
       const cpuBefore = cpuSeconds(pid);
@@ -257,7 +260,7 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
         Array.from({ length: o.clients }, async () => {
           while (performance.now() < until) {
             const started = performance.now();
-            count(failures, await stageChange());
+            count(failures, await stageChange().catch(failed));
             latencies.push(performance.now() - started);
           }
         }),
@@ -280,7 +283,7 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
     // 2. Fixed rate, open loop: latency from the scheduled instant.
     const fixedRate = async (seconds: number, onTick?: (elapsedMs: number) => void) => {
       const latencies: number[] = [];
-      const failures = new Map<number, number>();
+      const failures: Failures = new Map();
       const interval = 1000 / o.rate;
       const total = Math.round(seconds * o.rate);
       const t0 = performance.now();
@@ -294,7 +297,7 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
         // Past twice the rate in flight the service is over capacity: the slot is counted, not sent,
         // so that the phase ends on time (and the figure says so).
         if (pending >= 2 * o.rate) {
-          count(failures, 0);
+          count(failures, 'not sent (over capacity)');
           continue;
         }
         pending++;
@@ -304,7 +307,7 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
               count(failures, status);
               latencies.push(performance.now() - due);
             },
-            () => count(failures, 0),
+            (err: unknown) => count(failures, failed(err)),
           ),
         );
         if (inFlight.length > 10_000) await Promise.all(inFlight.splice(0));
@@ -315,6 +318,7 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
     };
     {
       const rss = watchRss(pid);
+      if (o.statements) await resetStatements(admin);
       const cpuBefore = cpuSeconds(pid);
       const pgCpuBefore = o.pgDataDir ? postgresCpuSeconds(o.pgDataDir) : 0;
       const r = await fixedRate(o.seconds);
@@ -327,6 +331,7 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
           `service peak RSS ${rss.peak().toFixed(0)} MB; target p95 <= 15 ms, RSS < 250 MB`,
       );
       console.log(`W2 fixed rate, events behind the log at the end: ${await behind(admin)}`);
+      if (o.statements) await printStatements(admin, `fixed rate ${o.rate}/s`, r.latencies.length);
     }
 
     // 3. Soak: does the service's memory grow under a steady load?

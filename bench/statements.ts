@@ -11,9 +11,10 @@ export async function resetStatements(admin: pg.Client): Promise<void> {
 }
 
 export async function printStatements(admin: pg.Client, label: string, commands: number, top = 12): Promise<void> {
-  // Texts that differ only past their first 100 characters (a VALUES list's length) count as one.
+  // Texts that differ only past their first 160 characters (a VALUES list's length) count as one;
+  // 160 tells a read of one stream from a read of several (they differ at character 150).
   const { rows } = await admin.query<{ calls: string; ms: number; plan: number; query: string }>(
-    `select sum(calls)::text as calls, sum(total_exec_time) as ms, sum(total_plan_time) as plan, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) as query
+    `select sum(calls)::text as calls, sum(total_exec_time) as ms, sum(total_plan_time) as plan, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) as query
        from pg_stat_statements
       where dbid = (select oid from pg_database where datname = current_database()) and toplevel and query not like '%pg_stat_statements%'
       group by 4 order by 2 desc`,
