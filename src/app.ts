@@ -74,6 +74,7 @@ export async function startApp(config: Config, log: Logger, options: StartOption
   let phase = 'connecting to the database';
   let handler: RequestListener = startingResponder(() => phase);
   const server = createServer((req, res) => handler(req, res));
+  server.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

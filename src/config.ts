@@ -56,6 +56,13 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(1000),
   RATE_LIMIT_BURST_PER_SECOND: z.coerce.number().int().min(0).max(1_000_000).default(50),
   RATE_LIMIT_GLOBAL_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000_000).default(100_000),
+  /**
+   * How long an idle keep-alive connection stays open. Longer than a proxy's or client's own idle
+   * timeout (HAProxy drops idle server connections after 5 s, load balancers commonly after 60 s):
+   * with Node's default of 5 s, a proxy or keep-alive client reusing a connection just as the
+   * service closes it gets a reset (ECONNRESET, a 502 through a proxy) for a request never seen.
+   */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(65_000),
   /** Express's "trust proxy": which proxies' X-Forwarded-For to believe (unauthenticated callers are limited per address). */
   TRUST_PROXY: z.string().min(1).default('false'),
   /** OpenTelemetry traces over OTLP/HTTP: the collector's base URL (traces go to <it>/v1/traces)... */
