@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { type RequestListener, createServer, type Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import pg from 'pg';
 import type { AddressInfo } from 'node:net';
 import { createKafkaBridge, parseBrokers } from './bridges/kafka/bridge.js';
@@ -29,6 +29,7 @@ import { readSubscriptions } from './subscriptions/readings.js';
 import type { Logger } from './shared/logger.js';
 import { guardPool, pgOptions } from './db/pgOptions.js';
 import { startingResponder } from './http/starting.js';
+import { closableServer } from './http/server.js';
 import { instrumentEventStore } from './observability/instrumentedStore.js';
 import { personalDataLayer } from './privacy/layer.js';
 import { finishErasures } from './commands/erasures.js';
@@ -73,8 +74,7 @@ export async function startApp(config: Config, log: Logger, options: StartOption
   // The port opens first: alive but not ready while PostgreSQL starts and migrations run.
   let phase = 'connecting to the database';
   let handler: RequestListener = startingResponder(() => phase);
-  const server = createServer((req, res) => handler(req, res));
-  server.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
+  const { server, close: closeServer } = closableServer((req, res) => handler(req, res), config.HTTP_KEEP_ALIVE_TIMEOUT_MS);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -100,7 +100,7 @@ export async function startApp(config: Config, log: Logger, options: StartOption
       metrics,
       stop() {
         stopping ??= (async () => {
-          await closeServer(server);
+          await closeServer();
           await started.stop();
           await tracing.shutdown();
         })();
@@ -108,17 +108,10 @@ export async function startApp(config: Config, log: Logger, options: StartOption
       },
     };
   } catch (err) {
-    await closeServer(server);
+    await closeServer();
     await tracing.shutdown();
     throw err;
   }
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
 }
 
 /** Everything behind the port: the database, migrations, the store, projections, Kafka, the HTTP app. */
