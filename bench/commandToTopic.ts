@@ -33,10 +33,11 @@ async function caughtUp(base: string): Promise<void> {
 }
 
 const TOPIC = PUBLISHED_TOPICS.OpportunityStageChangedEvent;
+const PACE_MS = 25;
 
 /**
  * Issue 14's "command → topic": the compiled service (npm run build first) with its Kafka bridge
- * on `brokers`, a sales rep's stage changes over HTTP one after another, each timed from the
+ * on `brokers`, a sales rep's stage changes over HTTP one after another (at most 40 a second), each timed from the
  * request's start until a consumer of the stage-change topic has the deal's message. The service
  * runs its projections and workflows meanwhile, as in production. Figures only.
  */
@@ -73,8 +74,12 @@ export async function benchCommandToTopic(o: { readonly url: string; readonly br
     const answered: number[] = [];
     /** From the HTTP answer to the topic: the bridge's part, apart from the commit's. */
     const afterAnswer: number[] = [];
-    for (let i = 0; i < o.commands; i++) {
-      const started = performance.now();
+    for (let i = 0, last = -Infinity; i < o.commands; i++) {
+      // At most 40 a second: one rep's burst above RATE_LIMIT_BURST_PER_SECOND (50) is refused
+      // (429), and a fast round trip would get there. Each figure counts from its own start.
+      const wait = last + PACE_MS - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const started = (last = performance.now());
       const status = await send(agent, new URL(`/api/v1/opportunities/${deal}/stage`, service.url), 'PUT', headers, JSON.stringify({ stage: stages[i % 4] }));
       if (status !== 200) throw new Error(`bench: stage change ${i} answered ${status}`);
       answered.push(performance.now() - started);

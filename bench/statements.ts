@@ -11,13 +11,13 @@ export async function resetStatements(admin: pg.Client): Promise<void> {
 }
 
 export async function printStatements(admin: pg.Client, label: string, commands: number, top = 12): Promise<void> {
-  // Texts that differ only past their first 160 characters (a VALUES list's length) count as one;
-  // 160 tells a read of one stream from a read of several (they differ at character 150).
+  // One line per statement, except that a VALUES list's length does not make another one; a long
+  // text shows its start and its end (a read of one stream and of several differ past the columns).
   const { rows } = await admin.query<{ calls: string; ms: number; plan: number; query: string }>(
-    `select sum(calls)::text as calls, sum(total_exec_time) as ms, sum(total_plan_time) as plan, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) as query
-       from pg_stat_statements
+    `select sum(calls)::text as calls, sum(total_exec_time) as ms, sum(total_plan_time) as plan, (case when length(min(text)) > 160 then left(min(text), 100) || ' … ' || right(min(text), 57) else min(text) end) as query
+       from (select *, regexp_replace(regexp_replace(query, '\\s+', ' ', 'g'), ' values \\(.*$', ' values (…)', 'i') as text from pg_stat_statements) s
       where dbid = (select oid from pg_database where datname = current_database()) and toplevel and query not like '%pg_stat_statements%'
-      group by 4 order by 2 desc`,
+      group by text order by 2 desc`,
   );
   const calls = rows.reduce((n, r) => n + Number(r.calls), 0);
   const ms = rows.reduce((n, r) => n + r.ms, 0);
