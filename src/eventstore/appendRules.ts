@@ -4,7 +4,10 @@ import {
   type EventToAppend,
   type ExpectedRevision,
   type Position,
+  type ReadStreamOptions,
+  type RecordedEvent,
   START,
+  type UnchangedStream,
   WrongExpectedRevisionError,
 } from './port.js';
 
@@ -30,6 +33,27 @@ export function appendNothing(
 ): AppendResult {
   if (!meetsExpectation(expected, last?.revision)) throw new WrongExpectedRevisionError(streamId, expected, last?.revision);
   return { nextExpectedRevision: last?.revision ?? -1n, position: last?.position ?? START };
+}
+
+/** The refusal of an append because `streamId`, one of its unchanged streams, is at `actual` (undefined: absent). */
+export function movedError(unchanged: readonly UnchangedStream[], streamId: string | undefined, actual: bigint | undefined): WrongExpectedRevisionError {
+  const which = unchanged.find((u) => u.streamId === streamId) ?? unchanged[0];
+  if (!which) return new WrongExpectedRevisionError(streamId ?? '(unknown)', 'any', actual);
+  return new WrongExpectedRevisionError(which.streamId, which.revision >= 0n ? which.revision : 'no_stream', actual);
+}
+
+/**
+ * The unchanged streams checked by reading each one's last event: where the store cannot check
+ * them inside the write (appending nothing; EventStoreDB), just before it.
+ */
+export async function checkUnchanged(
+  readStream: (streamId: string, options?: ReadStreamOptions) => Promise<RecordedEvent[]>,
+  unchanged: readonly UnchangedStream[],
+): Promise<void> {
+  for (const u of unchanged) {
+    const [last] = await readStream(u.streamId, { direction: 'backwards', maxCount: 1 });
+    if ((last?.revision ?? -1n) !== u.revision) throw movedError(unchanged, u.streamId, last?.revision);
+  }
 }
 
 export interface StoredId {

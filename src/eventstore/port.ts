@@ -48,6 +48,20 @@ export function parsePosition(text: string): Position | undefined {
 /** What the writer expects the stream to be at: absent, anything, or exactly this revision. */
 export type ExpectedRevision = 'no_stream' | 'any' | 'stream_exists' | bigint;
 
+/**
+ * Another stream the appended events were decided against (a tenant's stage set), at the
+ * revision it was read at (-1: absent). The append is refused with a WrongExpectedRevisionError
+ * naming that stream if it has moved since, so a command may decide on a remembered copy of it.
+ */
+export interface UnchangedStream {
+  readonly streamId: string;
+  readonly revision: bigint;
+}
+
+export interface AppendOptions {
+  readonly unchanged?: readonly UnchangedStream[];
+}
+
 export interface EventToAppend {
   readonly eventId: string; // uuid
   readonly eventType: string;
@@ -192,11 +206,16 @@ export interface EventStore {
    * - Any other append of a stored id is a DuplicateEventIdError on PostgreSQL. EventStoreDB
    *   keeps no index of ids and checks none on a write at the current revision, so there it
    *   may be stored again: callers never reuse an id (the handler makes a fresh one per event).
+   * - `unchanged`: checked after the expectation; a stream that moved refuses the append with a
+   *   WrongExpectedRevisionError whose streamId is that stream. Atomic with the write on
+   *   PostgreSQL (checked in the append's transaction); on EventStoreDB, which has no
+   *   multi-stream condition, read just before the write (as a read before deciding would be).
    */
   append(
     streamId: string,
     events: readonly EventToAppend[],
     expected: ExpectedRevision,
+    options?: AppendOptions,
   ): Promise<AppendResult>;
   /**
    * Events of one stream; an empty array for a stream that does not exist. Their positions

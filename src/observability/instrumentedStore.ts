@@ -8,11 +8,11 @@ import { withSpan } from './tracing.js';
  */
 export function instrumentEventStore(store: EventStore, metrics: Metrics): EventStore {
   return {
-    append(streamId, events, expected) {
+    append(streamId, events, expected, options) {
       return withSpan('eventstore append', { 'crm.stream_id': streamId, 'crm.event_count': events.length }, async () => {
         const end = metrics.eventstoreAppendDuration.startTimer();
         try {
-          const result = await store.append(streamId, events, expected);
+          const result = await store.append(streamId, events, expected, options);
           end({ outcome: 'ok' });
           return result;
         } catch (err) {

@@ -13,8 +13,8 @@ import { ERASED_FORM, PLAIN_FIELDS, type UnitKind, carriesPersonalData, mapUnits
 export function protectPersonalData(store: EventStore, vault: SubjectVault, onUnreadable: Unreadable = () => {}): EventStore {
   const opened = (events: RecordedEvent[]) => openEvents(vault, events, undefined, onUnreadable);
   return {
-    async append(streamId, events, expected) {
-      if (!events.some((e) => carriesPersonalData(e.eventType))) return store.append(streamId, events, expected);
+    async append(streamId, events, expected, options) {
+      if (!events.some((e) => carriesPersonalData(e.eventType))) return store.append(streamId, events, expected, options);
       const tenantId = recordOf(streamId)?.tenantId;
       if (!tenantId) throw new Error(`personal data on stream ${streamId}, which names no tenant`);
       const sealed: EventToAppend[] = [];
@@ -23,7 +23,7 @@ export function protectPersonalData(store: EventStore, vault: SubjectVault, onUn
         const data = await mapUnits(e.eventType, e.data, (unit, kind) => sealUnit(vault, { tenantId, streamId, eventId: e.eventId }, unit, kind, subjects));
         sealed.push(data === e.data ? e : { ...e, data });
       }
-      const result = await store.append(streamId, sealed, expected);
+      const result = await store.append(streamId, sealed, expected, options);
       // Only once the data is stored: a failed append leaves no trace of the subject here.
       await vault.noteStream(tenantId, subjects, streamId);
       return result;

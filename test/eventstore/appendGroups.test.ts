@@ -82,6 +82,25 @@ describe('PostgreSQL store: concurrent appends go together in one call', functio
     for (const s of ['a', 'b', 'd']) expect(chainHolds(await store.readStream(stream(s))), s).to.equal(true);
   });
 
+  it("each append's unchanged streams are checked in the group: a stream moved earlier in the same group refuses only its dependants", async () => {
+    await store.append(stream('set'), [ev()], 'no_stream');
+    const first = store.append(stream('first'), [ev()], 'any');
+    const pending = [
+      outcome(store.append(stream('a'), [ev()], 'no_stream', { unchanged: [{ streamId: stream('set'), revision: 0n }] })),
+      outcome(store.append(stream('set'), [ev()], 0n)), // moves the set within the group
+      outcome(store.append(stream('b'), [ev()], 'no_stream', { unchanged: [{ streamId: stream('set'), revision: 0n }] })),
+      outcome(store.append(stream('c'), [ev()], 'no_stream', { unchanged: [{ streamId: stream('set'), revision: 1n }, { streamId: stream('none'), revision: -1n }] })),
+    ];
+    await first;
+    const [a, set, b, c] = await Promise.all(pending);
+    expect([a!.ok, set!.ok, b!.ok, c!.ok]).to.deep.equal([true, true, false, true]);
+    expect((b as { error: unknown }).error).to.be.instanceOf(WrongExpectedRevisionError);
+    expect((b as { error: WrongExpectedRevisionError }).error).to.include({ streamId: stream('set'), expected: 0n, actual: 1n });
+    const commits = [a, set, c].map((r) => (r as { value: AppendResult }).value.position.commit);
+    expect(new Set(commits).size, 'one transaction: grouped').to.equal(1);
+    expect(await store.readStream(stream('b'))).to.deep.equal([]);
+  });
+
   it('appends of one stream in one group run in arrival order and chain one after the other', async () => {
     const events = [ev({ i: 0 }), ev({ i: 1 }), ev({ i: 2 }), ev({ i: 3 })];
     const results = await inOneGroup([

@@ -147,6 +147,33 @@ export function eventStoreConformance(name: string, makeHarness: () => Promise<H
         expect(await store.readStream(stream(1))).to.have.length(1);
       });
 
+      it('unchanged streams: appended while each is where it was read, refused naming the one that moved', async () => {
+        await store.append(stream('set'), [ev(), ev()], 'no_stream'); // revision 1
+        const ok = await store.append(stream(1), [ev()], 'no_stream', { unchanged: [{ streamId: stream('set'), revision: 1n }, { streamId: stream('absent'), revision: -1n }] });
+        expect(ok.nextExpectedRevision).to.equal(0n);
+        await store.append(stream('set'), [ev()], 1n); // it moves on to 2
+        for (const events of [[ev()], [ev(), ev()], []]) {
+          try {
+            await store.append(stream(1), events, 0n, { unchanged: [{ streamId: stream('absent'), revision: -1n }, { streamId: stream('set'), revision: 1n }] });
+            expect.fail(`an append of ${events.length} should have been refused`);
+          } catch (err) {
+            expect(err).to.be.instanceOf(WrongExpectedRevisionError);
+            expect(err).to.include({ streamId: stream('set'), expected: 1n, actual: 2n });
+          }
+        }
+        await expectWrongRevision(store.append(stream(1), [ev()], 0n, { unchanged: [{ streamId: stream('absent'), revision: 0n }] }), undefined);
+        expect(await store.readStream(stream(1)), 'nothing written when refused').to.have.length(1);
+        // The stream's own expectation is checked first: a stale revision is about that stream.
+        try {
+          await store.append(stream(1), [ev()], 5n, { unchanged: [{ streamId: stream('set'), revision: 0n }] });
+          expect.fail('stale');
+        } catch (err) {
+          expect(err).to.include({ streamId: stream(1), actual: 0n });
+        }
+        const again = await store.append(stream(1), [ev()], 0n, { unchanged: [{ streamId: stream('set'), revision: 2n }] });
+        expect(again.nextExpectedRevision).to.equal(1n);
+      });
+
       it('positions grow with every append', async () => {
         const a = await store.append(stream(1), [ev()], 'no_stream');
         const b = await store.append(stream(2), [ev()], 'no_stream');

@@ -2,8 +2,8 @@ import type { Knex } from 'knex';
 import { GENESIS, eventHash } from '../../eventstore/chain.js';
 import type { RecordedEvent } from '../../eventstore/port.js';
 import { EVENT_STORE_DDL } from '../../eventstore/postgres/schema.js';
-import { CHAINED_APPEND_DDL, SINGLE_EVENT_APPEND_DDL } from '../../eventstore/postgres/appendSql.js';
-import { APPEND_GROUP_DDL, APPEND_GROUP_DROP } from '../../eventstore/postgres/appendGroupSql.js';
+import { CHAINED_APPEND_DDL, SINGLE_EVENT_APPEND_DDL, UNCHANGED_APPEND_DDL, UNCHANGED_APPEND_DROP } from '../../eventstore/postgres/appendSql.js';
+import { APPEND_GROUP_DDL, APPEND_GROUP_DROP, UNCHANGED_APPEND_GROUP_DDL, UNCHANGED_APPEND_GROUP_DROP } from '../../eventstore/postgres/appendGroupSql.js';
 import { COLUMNS, type EventRow, toRecorded } from '../../eventstore/postgres/rows.js';
 import type { Migration } from './index.js';
 
@@ -40,7 +40,7 @@ async function chainExistingEvents(knex: Knex): Promise<number> {
   }
 }
 
-/** Migrations of the event store's hash chain (names 1600-1699) and of es_append since (1850-1899, 1900-1949). */
+/** Migrations of the event store's hash chain (names 1600-1699) and of es_append since (1850-1899, 1900-1949, 1950-1999). */
 export const eventChainMigrations: readonly Migration[] = [
   {
     name: '1600_event_chain',
@@ -70,5 +70,18 @@ export const eventChainMigrations: readonly Migration[] = [
     // streams in one call and one commit, answered per append.
     up: async (knex) => void (await knex.raw(APPEND_GROUP_DDL)),
     down: async (knex) => void (await knex.raw(APPEND_GROUP_DROP)),
+  },
+  {
+    name: '1950_es_append_unchanged',
+    // Overloads beside 1850's and 1900's, which older instances go on calling: the same
+    // functions, also checking the streams an append was decided against (port.ts, UnchangedStream).
+    async up(knex) {
+      await knex.raw(UNCHANGED_APPEND_DDL);
+      await knex.raw(UNCHANGED_APPEND_GROUP_DDL);
+    },
+    async down(knex) {
+      await knex.raw(UNCHANGED_APPEND_GROUP_DROP);
+      await knex.raw(UNCHANGED_APPEND_DROP);
+    },
   },
 ];

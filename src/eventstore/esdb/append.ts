@@ -1,7 +1,7 @@
 import { type EventStoreDBClient, NO_STREAM, WrongExpectedVersionError, jsonEvent } from '@eventstore/db-client';
-import { appendNothing, meetsExpectation, refuseRepeatedIds, repeatedWrite } from '../appendRules.js';
+import { appendNothing, checkUnchanged, meetsExpectation, refuseRepeatedIds, repeatedWrite } from '../appendRules.js';
 import { GENESIS, eventHash } from '../chain.js';
-import { type AppendResult, type EventToAppend, type ExpectedRevision, type JsonObject, type ReadStreamOptions, type RecordedEvent, WrongExpectedRevisionError } from '../port.js';
+import { type AppendOptions, type AppendResult, type EventToAppend, type ExpectedRevision, type JsonObject, type ReadStreamOptions, type RecordedEvent, WrongExpectedRevisionError } from '../port.js';
 import { CHAIN_KEY, toPosition } from './convert.js';
 
 /** How far back a refused append looks for its own event ids. */
@@ -41,11 +41,14 @@ export function chainedAppend(client: EventStoreDBClient, readStream: ReadStream
     throw new WrongExpectedRevisionError(streamId, expected, recent[0]?.revision);
   }
 
-  return async function append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+  return async function append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision, options: AppendOptions = {}): Promise<AppendResult> {
     refuseRepeatedIds(streamId, events);
+    const unchanged = options.unchanged ?? [];
     if (events.length === 0) {
       const [last] = await readStream(streamId, { direction: 'backwards', maxCount: 1 });
-      return appendNothing(streamId, expected, last);
+      const result = appendNothing(streamId, expected, last);
+      await checkUnchanged(readStream, unchanged);
+      return result;
     }
     const ids = new Set(events.map((e) => e.eventId.toLowerCase()));
     for (;;) {
@@ -55,6 +58,8 @@ export function chainedAppend(client: EventStoreDBClient, readStream: ReadStream
       if (!meetsExpectation(expected, last?.revision) || tail.some((r) => ids.has(r.eventId.toLowerCase()))) {
         return refused(streamId, events, expected);
       }
+      // No multi-stream condition on the server: read just before the write (port.ts).
+      await checkUnchanged(readStream, unchanged);
       let prev = await headHash(streamId, last);
       const base = last ? last.revision + 1n : 0n;
       const proposed = events.map((e, i) => {

@@ -1,13 +1,13 @@
 import type pg from 'pg';
-import { type StoredId, repeatedWrite } from '../appendRules.js';
-import { type AppendResult, type EventToAppend, type ExpectedRevision, WrongExpectedRevisionError } from '../port.js';
+import { type StoredId, movedError, repeatedWrite } from '../appendRules.js';
+import { type AppendResult, type EventToAppend, type ExpectedRevision, type UnchangedStream, WrongExpectedRevisionError } from '../port.js';
 import { type GroupRow, type GroupedAppend, ES_APPEND_GROUP_SQL, ES_APPEND_GROUP_STATEMENT, appendGroupParams } from './appendGroupSql.js';
 import type { Settled } from '../../db/callGroups.js';
 
 export interface GroupRunner {
   readonly pool: pg.Pool;
   /** es_append for one append, with every rule of the store's append. */
-  appendAlone(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult>;
+  appendAlone(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision, unchanged?: readonly UnchangedStream[]): Promise<AppendResult>;
   /** Where the store holds any of these events' ids. */
   storedIds(events: readonly EventToAppend[]): Promise<readonly StoredId[]>;
   /** Called once a call that wrote something has committed, with its transaction id. */
@@ -30,7 +30,7 @@ async function settle<R>(p: Promise<R>): Promise<Settled<R>> {
  * its first result (appendRules.ts), so nothing is written twice.
  */
 export function groupRunner(r: GroupRunner): (items: readonly GroupedAppend[]) => Promise<readonly Settled<AppendResult>[]> {
-  const alone = (i: GroupedAppend) => settle(r.appendAlone(i.streamId, [i.event], i.expected));
+  const alone = (i: GroupedAppend) => settle(r.appendAlone(i.streamId, [i.event], i.expected, i.unchanged));
   // One after the other: appends of one stream keep their order.
   async function eachAlone(items: readonly GroupedAppend[]): Promise<Settled<AppendResult>[]> {
     const results: Settled<AppendResult>[] = [];
@@ -78,6 +78,7 @@ export function groupRunner(r: GroupRunner): (items: readonly GroupedAppend[]) =
         // Refused on an id no longer stored (erased since): as es_append alone would answer.
         if (row.refused === 'id') return alone(item);
         const actual = row.actual === 'none' || row.actual === null ? undefined : BigInt(row.actual);
+        if (row.refused === 'unchanged') return { ok: false, error: movedError(item.unchanged ?? [], row.changed ?? undefined, actual) };
         return { ok: false, error: new WrongExpectedRevisionError(item.streamId, item.expected, actual) };
       }),
     );

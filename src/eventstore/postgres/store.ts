@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { type DatabaseTimeouts, guardPool, pgOptions } from '../../db/pgOptions.js';
 import type { Logger } from '../../shared/logger.js';
-import { appendNothing, refuseRepeatedIds, repeatedWrite } from '../appendRules.js';
+import { appendNothing, checkUnchanged, movedError, refuseRepeatedIds, repeatedWrite } from '../appendRules.js';
 import { ES_APPEND_SQL, ES_APPEND_STATEMENT, appendParams } from './appendSql.js';
 import { groupRunner } from './appendGroup.js';
 import { createCommitSignal } from './commitSignal.js';
@@ -15,6 +15,7 @@ import { type TailPage, createTail } from './tail.js';
 import {
   DEFAULT_READ_COUNT,
   type AllFilter,
+  type AppendOptions,
   type AppendResult,
   type EventStore,
   type EventToAppend,
@@ -28,6 +29,7 @@ import {
   type SubscribeOptions,
   type SubscriptionBatch,
   START,
+  type UnchangedStream,
   WrongExpectedRevisionError,
   comparePositions,
   WHOLE_COMMIT,
@@ -98,37 +100,45 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     streamId: string,
     events: readonly EventToAppend[],
     expected: ExpectedRevision,
+    options: AppendOptions = {},
   ): Promise<AppendResult> {
     refuseRepeatedIds(streamId, events);
+    const unchanged = options.unchanged ?? [];
     if (events.length === 0) {
       const [last] = await readStream(streamId, { direction: 'backwards', maxCount: 1 });
-      return appendNothing(streamId, expected, last);
+      const result = appendNothing(streamId, expected, last);
+      await checkUnchanged(readStream, unchanged);
+      return result;
     }
-    if (groups && events.length === 1) return groups.submit(streamId, { streamId, event: events[0]!, expected });
-    return appendAlone(streamId, events, expected);
+    if (groups && events.length === 1) return groups.submit(streamId, { streamId, event: events[0]!, expected, unchanged });
+    return appendAlone(streamId, events, expected, unchanged);
   }
 
   async function appendAlone(
     streamId: string,
     events: readonly EventToAppend[],
     expected: ExpectedRevision,
+    unchanged: readonly UnchangedStream[] = [],
   ): Promise<AppendResult> {
     // A checked-out client rather than pool.query: pg-pool destroys the connection of any
     // query that fails, and a revision conflict is routine, not a broken connection.
     const client = await pool.connect();
     let row: { next_revision: string; transaction_id: string; seq: string | null };
     try {
-      const { rows } = await client.query<typeof row>({ name: ES_APPEND_STATEMENT, text: ES_APPEND_SQL, values: appendParams(streamId, expected, events) });
+      const values = appendParams(streamId, expected, events, unchanged);
+      const { rows } = await client.query<typeof row>({ name: ES_APPEND_STATEMENT, text: ES_APPEND_SQL, values });
       row = rows[0]!;
     } catch (err) {
       const wrongRevision = isPgError(err) && err.code === 'CR409';
+      const moved = isPgError(err) && err.code === 'CR412';
       const storedId = isPgError(err) && err.code === '23505' && err.constraint === 'es_events_event_id';
-      client.release(wrongRevision || storedId ? undefined : err instanceof Error ? err : true);
-      if (!wrongRevision && !storedId) throw err;
+      client.release(wrongRevision || moved || storedId ? undefined : err instanceof Error ? err : true);
+      if (!wrongRevision && !moved && !storedId) throw err;
       // A retried write fails on its expectation or its ids: it is the first write's result.
       const repeated = repeatedWrite(streamId, events, expected, await storedIds(events));
       if (repeated) return repeated;
       const actual = err.detail === 'none' || err.detail === undefined ? undefined : BigInt(err.detail);
+      if (moved) throw movedError(unchanged, err.hint, actual);
       throw new WrongExpectedRevisionError(streamId, expected, actual);
     }
     client.release();
