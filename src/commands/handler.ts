@@ -3,7 +3,7 @@ import { type Guard, authorizeCommand } from '../access/policy.js';
 import { type Decider, type DomainEvent, fold } from '../aggregates/decider.js';
 import { type StoredEvent, SCHEMA_VERSION, fromRecorded, toDomainEvent, toEventToAppend } from '../eventstore/envelope.js';
 import { newEventId as nextEventId } from '../eventstore/eventId.js';
-import { type EventStore, type Position, WrongExpectedRevisionError } from '../eventstore/port.js';
+import { type EventStore, type Position, START, type UnchangedStream, WrongExpectedRevisionError } from '../eventstore/port.js';
 import { streamName } from '../eventstore/streams.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { type CommandOutcome, type Metrics } from '../observability/metrics.js';
@@ -73,10 +73,23 @@ export type ExecuteCommand = <C, E extends DomainEvent, S>(
  */
 export interface Deferred<C> {
   readonly type: string;
-  readonly build: () => Promise<C>;
+  readonly build: (reads: DecisionReads) => Promise<C>;
 }
 
-export const deferred = <C extends { readonly type: string }>(type: C['type'], build: () => Promise<C>): Deferred<C> => ({ type, build });
+/**
+ * Other aggregates of the caller's tenant that a command is decided against. The handler gives
+ * a state it remembers (stateCache.ts) or reads it, and appends the command's events only if
+ * those streams are still where they were (port.ts, UnchangedStream): a stage set changed by
+ * another instance refuses the append, and the command is decided again on a fresh read.
+ */
+export interface DecisionReads {
+  state<C, E extends DomainEvent, S>(aggregate: Aggregate<C, E, S>, aggregateId: string): Promise<S>;
+}
+
+export const deferred = <C extends { readonly type: string }>(type: C['type'], build: (reads: DecisionReads) => Promise<C>): Deferred<C> => ({
+  type,
+  build,
+});
 
 const isDeferred = <C>(command: C | Deferred<C>): command is Deferred<C> =>
   typeof command === 'object' && command !== null && typeof (command as Partial<Deferred<C>>).build === 'function';
@@ -105,6 +118,37 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
     });
   };
 
+  /** A stream's head, folded from a read. */
+  async function readHead<E extends DomainEvent, S>(decider: Decider<unknown, E, S>, streamId: string): Promise<Head<S>> {
+    const history = (await deps.store.readStream(streamId)).map((r) => fromRecorded<E>(r));
+    const last = history.at(-1);
+    const keep = !history.some((e) => carriesPersonalData(e.eventType));
+    return { state: fold(decider, history.map(toDomainEvent)), revision: last?.revision ?? -1n, position: last?.position, cached: false, keep };
+  }
+
+  function remember(streamId: string, head: Head<unknown>): void {
+    if (states && head.keep && head.position) states.put(streamId, { state: head.state, revision: head.revision, position: head.position });
+  }
+
+  /** The reads of one attempt's build: remembered states when `guess`, and where each stream stood. */
+  function decisionReads(tenantId: string, guess: boolean): DecisionReads & { guessed: boolean; readonly unchanged: UnchangedStream[] } {
+    const reads = {
+      guessed: false,
+      unchanged: [] as UnchangedStream[],
+      async state<C, E extends DomainEvent, S>(aggregate: Aggregate<C, E, S>, aggregateId: string): Promise<S> {
+        const streamId = streamName({ category: aggregate.category, tenantId, aggregateId });
+        const hit = guess ? cachedHead<S>(states?.get(streamId)) : undefined;
+        if (hit) reads.guessed = true;
+        const head = hit ?? (await readHead(aggregate.decider as Decider<unknown, E, S>, streamId));
+        // Remembered even when absent (a tenant on the default stages): its append is then checked at -1.
+        if (!hit) remember(streamId, { ...head, position: head.position ?? START });
+        reads.unchanged.push({ streamId, revision: head.revision });
+        return head.state;
+      },
+    };
+    return reads;
+  }
+
   async function execute<C, E extends DomainEvent, S>(
     aggregate: Aggregate<C, E, S>,
     env: CommandEnvelope,
@@ -112,20 +156,21 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
   ): Promise<CommandResult<S>> {
     const { tenantId, actorId } = env.access;
     const streamId = streamName({ category: aggregate.category, tenantId, aggregateId: env.aggregateId });
-    const fresh = async (): Promise<Head<S>> => {
-      const history = (await deps.store.readStream(streamId)).map((r) => fromRecorded<E>(r));
-      const last = history.at(-1);
-      const keep = !history.some((e) => carriesPersonalData(e.eventType));
-      return { state: fold(aggregate.decider, history.map(toDomainEvent)), revision: last?.revision ?? -1n, position: last?.position, cached: false, keep };
+    const build = async (guess: boolean) => {
+      const reads = decisionReads(tenantId, guess);
+      return { command: isDeferred(input) ? await input.build(reads) : input, reads };
     };
-    // A cached head is a guess (stateCache.ts): whatever it does not end in an append is decided again on a fresh read.
-    let guess: Head<S> | undefined = cachedHead<S>(states?.get(streamId));
-    let built: C | undefined;
+    // A cached head or remembered read is a guess (stateCache.ts): whatever it does not end in an append is decided again on fresh reads.
+    let guess = true;
+    let built: Awaited<ReturnType<typeof build>> | undefined;
     for (let attempt = 0; ; attempt++) {
-      const [head, command] = await Promise.all([guess ?? fresh(), built ?? (isDeferred(input) ? input.build() : input)]);
-      const onGuess = head.cached;
-      guess = undefined;
-      built = undefined; // kept only for the fresh attempt right after a guess; a race lost builds it again
+      const cached = guess ? cachedHead<S>(states?.get(streamId)) : undefined;
+      const [head, { command, reads }] = await Promise.all([cached ?? readHead(aggregate.decider as Decider<unknown, E, S>, streamId), built ?? build(guess)]);
+      const onGuess = head.cached || reads.guessed;
+      // Kept only for the fresh attempt right after a guess, when built on fresh reads (checked again at the append); a race lost builds it again.
+      const keepBuilt = reads.guessed ? undefined : { command, reads };
+      guess = false;
+      built = undefined;
       let decided: readonly E[];
       const now = clock();
       try {
@@ -139,16 +184,16 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
         decided = aggregate.decider.decide(command, head.state, { now, actorId });
       } catch (err) {
         if (!onGuess) throw err;
-        built = command; // built moments ago, and nothing was written since
+        built = keepBuilt;
         attempt--;
         continue;
       }
       if (decided.length === 0) {
         if (!onGuess) {
-          if (states && head.keep && head.position) states.put(streamId, { state: head.state, revision: head.revision, position: head.position });
+          remember(streamId, head);
           return { streamId, aggregateId: env.aggregateId, events: [], revision: head.revision, position: head.position, state: head.state };
         }
-        built = command;
+        built = keepBuilt;
         attempt--;
         continue;
       }
@@ -173,7 +218,8 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
         }),
       );
       try {
-        const appended = await deps.store.append(streamId, toAppend, head.revision >= 0n ? head.revision : 'no_stream');
+        const expected = head.revision >= 0n ? head.revision : 'no_stream';
+        const appended = await deps.store.append(streamId, toAppend, expected, reads.unchanged.length > 0 ? { unchanged: reads.unchanged } : undefined);
         const firstRevision = appended.nextExpectedRevision - BigInt(toAppend.length) + 1n;
         const events: StoredEvent[] = toAppend.map((e, i) =>
           fromRecorded({
@@ -198,12 +244,14 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
       } catch (err) {
         states?.delete(streamId);
         if (!(err instanceof WrongExpectedRevisionError)) throw err;
+        const ownStream = err.streamId === streamId;
+        if (!ownStream) states?.delete(err.streamId); // a stream it was decided against moved
         if (onGuess) {
           // Not a race lost: the guess was old. Decided again on a read (the policy first, then If-Match).
           attempt--;
           continue;
         }
-        if (env.expectedRevision !== undefined) throw staleRevision(env.expectedRevision, err.actual ?? -1n);
+        if (ownStream && env.expectedRevision !== undefined) throw staleRevision(env.expectedRevision, err.actual ?? -1n);
         if (attempt >= maxRetries) {
           throw conflict('The resource kept changing under this command; try again', { stream_revision: String(err.actual) });
         }

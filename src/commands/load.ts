@@ -10,7 +10,7 @@ import { type StoredEvent, fromRecorded, toDomainEvent } from '../eventstore/env
 import type { EventStore } from '../eventstore/port.js';
 import { streamName } from '../eventstore/streams.js';
 import { notFound } from '../shared/errors.js';
-import type { Aggregate } from './handler.js';
+import type { Aggregate, DecisionReads } from './handler.js';
 
 /** An aggregate as its stream holds it now: the events, their fold, the last revision (-1: none). */
 export interface Loaded<E extends DomainEvent, S> {
@@ -40,12 +40,20 @@ export async function loadAggregate<C, E extends DomainEvent, S>(
 }
 
 /**
- * A tenant's stage set, folded from its stream (the defaults while it has none). A handful of
- * events, read on each command rather than cached: a change is in force for the very next
- * command, in every process.
+ * A tenant's stage set, folded from its stream (the defaults while it has none): a handful of
+ * events, read on each call, for queries and for commands that do not go through the handler's reads.
  */
 export async function stageSetOf(store: EventStore, tenantId: string): Promise<StageSet> {
   return (await loadAggregate(store, pipelineStageAggregate, tenantId, STAGE_SET_AGGREGATE_ID)).state.set;
+}
+
+/**
+ * The stage set an opportunity command is decided against: remembered by the handler between
+ * commands, and its stream checked unchanged when the command's events are appended (handler.ts,
+ * DecisionReads). A change is thus in force for the very next command, in every process.
+ */
+export async function stageSetIn(reads: DecisionReads): Promise<StageSet> {
+  return (await reads.state(pipelineStageAggregate, STAGE_SET_AGGREGATE_ID)).set;
 }
 
 /** The aggregates work can be about (seed 003's RelatedEntity), to ask the policy about their owner. */

@@ -5,14 +5,16 @@ import { type StageSet, findStage } from '../aggregates/pipelineStage/stages.js'
 import { activeCreditHolds } from '../projections/creditHolds.js';
 import type { Amount } from '../shared/money.js';
 import { type AppContext, type Caller, on } from './context.js';
-import { type CommandResult, deferred } from './handler.js';
+import { type CommandResult, type DecisionReads, deferred } from './handler.js';
+import { stageSetIn } from './load.js';
 import { requireAssignable } from './territories.js';
 
 /**
  * The opportunity use cases. Each takes the caller and its input, and runs one command through
  * the handler, which asks the access policy on the loaded state before the decider decides.
  * What a command needs from outside (the tenant's stage set, the customers on credit hold) is
- * looked up here, once, for every front door, while the handler reads the deal (`deferred`).
+ * looked up here, once, for every front door, while the handler reads the deal (`deferred`); the
+ * stage set through the handler's reads, so that it may be remembered and is checked at the append.
  */
 export type OpportunityResult = CommandResult<OpportunityState>;
 
@@ -41,9 +43,9 @@ export async function createOpportunity(app: AppContext, caller: Caller, input: 
   return app.execute(
     opportunityAggregate,
     on(caller, opportunityId),
-    deferred('CreateOpportunity', async () => ({
+    deferred('CreateOpportunity', async (reads) => ({
       type: 'CreateOpportunity' as const,
-      stages: await app.stageSetFor(caller.access.tenantId),
+      stages: await stageSetIn(reads),
       opportunityId,
       name: name ?? opportunityId,
       ...rest,
@@ -66,10 +68,9 @@ export interface ChangeStageInput {
  * What a move between stages is decided against: the tenant's stage set and, only when the move
  * can win the deal, the customers on credit hold (the one rule that asks for them, decider.ts).
  */
-async function stageRules(app: AppContext, caller: Caller, canWin: (stages: StageSet) => boolean) {
-  const tenantId = caller.access.tenantId;
-  const stages = await app.stageSetFor(tenantId);
-  return { stages, ...(canWin(stages) ? { creditHolds: await activeCreditHolds(app.db, tenantId) } : {}) };
+async function stageRules(app: AppContext, caller: Caller, reads: DecisionReads, canWin: (stages: StageSet) => boolean) {
+  const stages = await stageSetIn(reads);
+  return { stages, ...(canWin(stages) ? { creditHolds: await activeCreditHolds(app.db, caller.access.tenantId) } : {}) };
 }
 
 export async function changeStage(app: AppContext, caller: Caller, { opportunityId, ...input }: ChangeStageInput): Promise<OpportunityResult> {
@@ -77,7 +78,7 @@ export async function changeStage(app: AppContext, caller: Caller, { opportunity
   return app.execute(
     opportunityAggregate,
     on(caller, opportunityId),
-    deferred('ChangeStage', async () => ({ type: 'ChangeStage' as const, ...(await stageRules(app, caller, canWin)), ...input })),
+    deferred('ChangeStage', async (reads) => ({ type: 'ChangeStage' as const, ...(await stageRules(app, caller, reads, canWin)), ...input })),
   );
 }
 
@@ -94,7 +95,7 @@ export async function closeOpportunity(app: AppContext, caller: Caller, { opport
   return app.execute(
     opportunityAggregate,
     on(caller, opportunityId),
-    deferred('CloseOpportunity', async () => ({ type: 'CloseOpportunity' as const, ...(await stageRules(app, caller, () => input.outcome === 'won')), ...input })),
+    deferred('CloseOpportunity', async (reads) => ({ type: 'CloseOpportunity' as const, ...(await stageRules(app, caller, reads, () => input.outcome === 'won')), ...input })),
   );
 }
 

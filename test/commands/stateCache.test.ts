@@ -3,6 +3,8 @@ import type { AppContext, Caller } from '../../src/commands/context.js';
 import { createCustomer, updateCustomer } from '../../src/commands/customers.js';
 import { createCommandHandler, deferred } from '../../src/commands/handler.js';
 import { loadAggregate, stageSetOf } from '../../src/commands/load.js';
+import { configureStages, updateStage } from '../../src/commands/stages.js';
+import { STAGE_SET_AGGREGATE_ID } from '../../src/aggregates/pipelineStage/index.js';
 import { changeStage, createOpportunity, reassignOpportunity, updateOpportunity } from '../../src/commands/opportunities.js';
 import { opportunityAggregate } from '../../src/aggregates/opportunity/index.js';
 import { type EventStore, WrongExpectedRevisionError } from '../../src/eventstore/port.js';
@@ -36,9 +38,9 @@ describe('command handler: cached aggregate states', function () {
         reads.set(streamId, (reads.get(streamId) ?? 0) + 1);
         return store.readStream(streamId, opts);
       },
-      append: async (streamId, events, expected) => {
+      append: async (streamId, events, expected, options) => {
         if (lostAppends > 0 && lostAppends--) throw new WrongExpectedRevisionError(streamId, expected, undefined);
-        return store.append(streamId, events, expected);
+        return store.append(streamId, events, expected, options);
       },
     };
     const layer = personalDataLayer(counted, database.db, undefined);
@@ -157,6 +159,41 @@ describe('command handler: cached aggregate states', function () {
     expect(lostAppends).to.equal(0);
     expect(builds, 'once for the guess (reused by the read right after it), once after the race').to.equal(2);
     expect(result.revision).to.equal(3n);
+  });
+
+  it("remembers the stage set, and another instance's change to it is in force for the next command", async () => {
+    const a = instance();
+    const b = instance();
+    const stages = stream('pipelineStage', STAGE_SET_AGGREGATE_ID);
+    await createOpportunity(a, rep('rep-1'), { opportunityId: 'STAGED', customerId: 'C-1', amount: money('100.00'), currency: 'USD' });
+    const remembered = readsOf(stages);
+    await changeStage(a, rep('rep-1'), { opportunityId: 'STAGED', stage: 'QUALIFICATION' });
+    expect(readsOf(stages), 'decided on the remembered set').to.equal(remembered);
+
+    // b changes a stage's default probability: a decides on its old set, its append is refused
+    // (the set moved), and decided again on a read it takes the new default.
+    await updateStage(b, admin, { stage: 'PROPOSAL', probability: 55 });
+    const beforeMove = readsOf(stages);
+    const moved = await changeStage(a, rep('rep-1'), { opportunityId: 'STAGED', stage: 'PROPOSAL' });
+    expect(moved.state).to.include({ stage: 'PROPOSAL', probability: 55 });
+    expect(readsOf(stages), 'read once, after the refused append').to.equal(beforeMove + 1);
+
+    // b adds a stage: a's remembered set does not know it, so the refusal is decided again on a read.
+    const set = await stageSetOf(store, tenantId);
+    await configureStages(b, admin, {
+      stages: [...set.stages.map(({ code, name, order, probability, kind }) => ({ code, name, order: order < 4 ? order : order + 1, probability, kind })),
+        { code: 'DEMO', name: 'Demo', order: 4, probability: 60, kind: 'open' as const }],
+    });
+    const demo = await changeStage(a, rep('rep-1'), { opportunityId: 'STAGED', stage: 'DEMO' });
+    expect(demo.state).to.include({ stage: 'DEMO', probability: 60 });
+    expect(await current('STAGED')).to.include({ stage: 'DEMO', probability: 60 });
+
+    // A change made by the instance itself is what it remembers: no read.
+    const before = readsOf(stages);
+    await updateStage(a, admin, { stage: 'NEGOTIATION', probability: 80 });
+    const own = await changeStage(a, rep('rep-1'), { opportunityId: 'STAGED', stage: 'NEGOTIATION' });
+    expect(own.state).to.include({ stage: 'NEGOTIATION', probability: 80 });
+    expect(readsOf(stages)).to.equal(before);
   });
 
   it('keeps nothing of a stream that holds personal data', async () => {
