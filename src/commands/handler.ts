@@ -253,7 +253,8 @@ export function createCommandHandler(deps: CommandHandlerDeps): ExecuteCommand {
         }
         if (ownStream && env.expectedRevision !== undefined) throw staleRevision(env.expectedRevision, err.actual ?? -1n);
         if (attempt >= maxRetries) {
-          throw conflict('The resource kept changing under this command; try again', { stream_revision: String(err.actual) });
+          const moved = ownStream ? { stream_revision: String(err.actual) } : { changed_stream: err.streamId };
+          throw conflict('The resource kept changing under this command; try again', moved);
         }
         // Another writer got there first: decide again on the new state, after a short jitter.
         await new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));

@@ -208,8 +208,9 @@ export interface EventStore {
    *   may be stored again: callers never reuse an id (the handler makes a fresh one per event).
    * - `unchanged`: checked after the expectation; a stream that moved refuses the append with a
    *   WrongExpectedRevisionError whose streamId is that stream. Atomic with the write on
-   *   PostgreSQL (checked in the append's transaction); on EventStoreDB, which has no
-   *   multi-stream condition, read just before the write (as a read before deciding would be).
+   *   PostgreSQL (checked in the append's transaction, each such stream's lock held shared, so a
+   *   change to it and this append are ordered); on EventStoreDB, which has no multi-stream
+   *   condition, read just before the write (as a read before deciding would be).
    */
   append(
     streamId: string,

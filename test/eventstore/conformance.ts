@@ -174,6 +174,19 @@ export function eventStoreConformance(name: string, makeHarness: () => Promise<H
         expect(again.nextExpectedRevision).to.equal(1n);
       });
 
+      it('a retried write answers its first result though an unchanged stream has moved since', async () => {
+        await store.append(stream('set'), [ev()], 'no_stream');
+        const unchanged = [{ streamId: stream('set'), revision: 0n }];
+        const exact = [ev()];
+        const loose = [ev()];
+        const first = await store.append(stream(1), exact, 'no_stream', { unchanged });
+        const second = await store.append(stream(1), loose, 'any', { unchanged });
+        await store.append(stream('set'), [ev()], 0n);
+        expect(await store.append(stream(1), loose, 'any', { unchanged })).to.deep.equal(second);
+        expect(await store.append(stream(1), exact, 'no_stream', { unchanged })).to.deep.equal(first);
+        expect(await store.readStream(stream(1))).to.have.length(2);
+      });
+
       it('positions grow with every append', async () => {
         const a = await store.append(stream(1), [ev()], 'no_stream');
         const b = await store.append(stream(2), [ev()], 'no_stream');

@@ -32,13 +32,16 @@ export function chainedAppend(client: EventStoreDBClient, readStream: ReadStream
     }
   }
 
-  /** The append was refused: a repeat of an earlier write is its result, anything else the conflict. */
-  async function refused(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+  /**
+   * The append was refused: a repeat of an earlier write is its result, anything else the
+   * conflict (`moved`: an unchanged stream's, else the stream's own).
+   */
+  async function refused(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision, moved?: WrongExpectedRevisionError): Promise<AppendResult> {
     const recent = await readStream(streamId, { direction: 'backwards', maxCount: REPEAT_LOOKBACK });
     const ids = new Set(events.map((e) => e.eventId.toLowerCase()));
     const repeated = repeatedWrite(streamId, events, expected, recent.filter((r) => ids.has(r.eventId.toLowerCase())));
     if (repeated) return repeated;
-    throw new WrongExpectedRevisionError(streamId, expected, recent[0]?.revision);
+    throw moved ?? new WrongExpectedRevisionError(streamId, expected, recent[0]?.revision);
   }
 
   return async function append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision, options: AppendOptions = {}): Promise<AppendResult> {
@@ -59,7 +62,12 @@ export function chainedAppend(client: EventStoreDBClient, readStream: ReadStream
         return refused(streamId, events, expected);
       }
       // No multi-stream condition on the server: read just before the write (port.ts).
-      await checkUnchanged(readStream, unchanged);
+      try {
+        await checkUnchanged(readStream, unchanged);
+      } catch (err) {
+        if (err instanceof WrongExpectedRevisionError) return refused(streamId, events, expected, err);
+        throw err;
+      }
       let prev = await headHash(streamId, last);
       const base = last ? last.revision + 1n : 0n;
       const proposed = events.map((e, i) => {

@@ -1,6 +1,6 @@
 import { GENESIS } from '../chain.js';
 import type { EventToAppend, ExpectedRevision, UnchangedStream } from '../port.js';
-import { appendParams } from './appendSql.js';
+import { appendParams, unchangedLocksSql } from './appendSql.js';
 
 // Migration 1950's overload (UNCHANGED_APPEND_GROUP_DDL): the streams each append was decided against.
 const UNCHANGED_PARAMS = ',\n  p_unchanged_items int[], p_unchanged_streams text[], p_unchanged_revisions bigint[]';
@@ -53,8 +53,12 @@ declare
   v_revision bigint;
   v_expected text;${unchanged ? UNCHANGED_DECLARE : ''}
 begin
-  perform pg_advisory_xact_lock(l.k)
-  from (select distinct hashtextextended(s, 0) as k from unnest(p_streams) as s order by 1) l;
+${
+  unchanged
+    ? unchangedLocksSql('p_streams')
+    : `  perform pg_advisory_xact_lock(l.k)
+  from (select distinct hashtextextended(s, 0) as k from unnest(p_streams) as s order by 1) l;`
+}
   v_tx := pg_current_xact_id();
   transaction_id := v_tx::text;
 

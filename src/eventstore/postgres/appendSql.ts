@@ -27,6 +27,22 @@ const UNCHANGED_CHECK_SQL = `
 `;
 
 /**
+ * The locks of an append that names unchanged streams, in one pass in key order (as
+ * es_append_group takes its own), so no two appends deadlock: its own streams' exclusively, the
+ * unchanged ones' shared. A change to an unchanged stream waits for the appends decided against
+ * it to commit, and they for it: in the log, a command decided on a stage set comes before any
+ * change to that set it did not see, and otherwise its check sees the change.
+ */
+export const unchangedLocksSql = (own: string) => `  perform case when l.exclusive then pg_advisory_xact_lock(l.k) else pg_advisory_xact_lock_shared(l.k) end
+  from (
+    select k, bool_or(exclusive) as exclusive
+    from (select hashtextextended(s, 0) as k, true as exclusive from unnest(${own}) as s
+          union all
+          select hashtextextended(s, 0), false from unnest(p_unchanged_streams) as s) a
+    group by k order by k
+  ) l;`;
+
+/**
  * es_append's head, the same in 1600's function, 1850's and 1950's: the signature, the
  * per-stream lock, the expectation check and the chain links. Shared text, so they cannot
  * drift; 1950's overload (`unchanged`) takes the streams the append was decided against too.
@@ -43,7 +59,7 @@ declare
   v_count int := coalesce(array_length(p_ids, 1), 0);
   v_hashes bytea[] := '{}';${unchanged ? '\n  v_other bigint;' : ''}
 begin
-  perform pg_advisory_xact_lock(hashtextextended(p_stream, 0));
+${unchanged ? unchangedLocksSql('array[p_stream]') : '  perform pg_advisory_xact_lock(hashtextextended(p_stream, 0));'}
   v_tx := pg_current_xact_id();
   select e.revision, e.hash into v_current, v_prev
   from es_events e where e.stream_id = p_stream order by e.revision desc limit 1;
