@@ -29,16 +29,22 @@ export async function planTakeover(app: AppContext, caller: Caller, opportunityI
   return found.map((result, at): ItemPlan => {
     if (result) return { kind: 'recovered', result };
     const next = found.slice(at + 1).find((r) => r !== undefined);
-    return next ? { kind: 'redecide', app: { ...app, execute: createCommandHandler({ store: asBefore(app.store, next.events[0]!.revision) }) } } : { kind: 'run' };
+    return next ? { kind: 'redecide', app: { ...app, execute: createCommandHandler({ store: asBefore(app.store, streamId, next.events[0]!.revision) }) } } : { kind: 'run' };
   });
 }
 
-/** The store as the stream was before `revision`; an item decided on it must not append. */
-function asBefore(store: EventStore, revision: bigint): EventStore {
+/**
+ * The store with `streamId` as it was before `revision`; an item decided on it must not append.
+ * Other streams (the stage set, a related record) read as they are: their revisions say nothing of this one's.
+ */
+function asBefore(store: EventStore, streamId: string, revision: bigint): EventStore {
   return new Proxy(store, {
     get(target, name, receiver) {
       if (name === 'readStream') {
-        return async (...args: Parameters<EventStore['readStream']>) => (await target.readStream(...args)).filter((r) => r.revision < revision);
+        return async (...args: Parameters<EventStore['readStream']>) => {
+          const events = await target.readStream(...args);
+          return args[0] === streamId ? events.filter((r) => r.revision < revision) : events;
+        };
       }
       if (name === 'append') {
         return async () => {

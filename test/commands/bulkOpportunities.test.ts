@@ -4,6 +4,7 @@ import type { AppContext, Caller } from '../../src/commands/context.js';
 import { type ExecuteCommand, createCommandHandler } from '../../src/commands/handler.js';
 import { stageSetOf } from '../../src/commands/load.js';
 import { createOpportunity } from '../../src/commands/opportunities.js';
+import { configureStages, updateStage } from '../../src/commands/stages.js';
 import type { EventStore } from '../../src/eventstore/port.js';
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.js';
 import { streamName } from '../../src/eventstore/streams.js';
@@ -100,5 +101,26 @@ describe('bulk opportunity updates: taking over an interrupted request', functio
     expect(onDeal(retried)).to.deep.equal(['rev 0 100.00', 'rev 1 200.00', 'rev 2 300.00']);
     expect(onDeal(retried)).to.deep.equal(onDeal(clean));
     expect(await streamLength('SPAN')).to.equal(3); // created, 200.00, 300.00: the no-op was not redone
+  });
+
+  it("decides a no-op again on the deal as it was, against today's stage set (its revisions are not the deal's)", async () => {
+    const tenantId = 'tenant-bulk-stages';
+    const rep: Caller = { ...caller, access: { ...caller.access, tenantId } };
+    const admin: Caller = { access: { tenantId, actorId: 'admin-1', roles: ['admin'], managedUsers: [] }, correlationId: 'c-2' };
+    const base = (await stageSetOf(store, tenantId)).stages.map(({ code, name, order, probability, kind }) => ({ code, name, order, probability, kind }));
+    await configureStages(app, admin, { stages: base });
+    await updateStage(app, admin, { stage: 'PROPOSAL', probability: 41 });
+    // Revision 2 of the stage set adds DEMO; the deal's second item is decided again at the deal's revision 1.
+    await configureStages(app, admin, { stages: [...base.map((st) => ({ ...st, order: st.order < 4 ? st.order : st.order + 1 })), { code: 'DEMO', name: 'Demo', order: 4, probability: 60, kind: 'open' as const }] });
+    await createOpportunity(app, { ...rep, idempotencyKey: 'create-STAGED' }, { opportunityId: 'STAGED', customerId: 'C', amount: money('100.00'), currency: 'USD' });
+    const request: BulkItem[] = [
+      { op: 'change_stage', opportunityId: 'STAGED', stage: 'DEMO' },
+      { op: 'change_stage', opportunityId: 'STAGED', stage: 'DEMO' }, // a no-op
+      { op: 'update', opportunityId: 'STAGED', amount: money('200.00') },
+    ];
+    const first = await bulkUpdateOpportunities(app, { ...rep, idempotencyKey: 'staged' }, request);
+    const again = await bulkUpdateOpportunities(app, { ...rep, idempotencyKey: 'staged' }, request, { takeover: true });
+    expect(summary(first)).to.deep.equal(['rev 1 100.00', 'rev 1 100.00', 'rev 2 200.00']);
+    expect(summary(again)).to.deep.equal(summary(first));
   });
 });
