@@ -2,6 +2,10 @@ import { GENESIS } from '../chain.js';
 import type { EventToAppend, ExpectedRevision, UnchangedStream } from '../port.js';
 import { appendParams, unchangedLocksSql } from './appendSql.js';
 
+/** Every stream's lock, in one order. */
+const GROUP_LOCKS_SQL = `  perform pg_advisory_xact_lock(l.k)
+  from (select distinct hashtextextended(s, 0) as k from unnest(p_streams) as s order by 1) l;`;
+
 // Migration 1950's overload (UNCHANGED_APPEND_GROUP_DDL): the streams each append was decided against.
 const UNCHANGED_PARAMS = ',\n  p_unchanged_items int[], p_unchanged_streams text[], p_unchanged_revisions bigint[]';
 const UNCHANGED_DECLARE = '\n  v_other bigint;';
@@ -53,12 +57,7 @@ declare
   v_revision bigint;
   v_expected text;${unchanged ? UNCHANGED_DECLARE : ''}
 begin
-${
-  unchanged
-    ? unchangedLocksSql('p_streams')
-    : `  perform pg_advisory_xact_lock(l.k)
-  from (select distinct hashtextextended(s, 0) as k from unnest(p_streams) as s order by 1) l;`
-}
+${unchanged ? unchangedLocksSql(GROUP_LOCKS_SQL.replace(/^/gm, '  '), 'p_streams') : GROUP_LOCKS_SQL}
   v_tx := pg_current_xact_id();
   transaction_id := v_tx::text;
 

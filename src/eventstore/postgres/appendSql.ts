@@ -27,20 +27,27 @@ const UNCHANGED_CHECK_SQL = `
 `;
 
 /**
- * The locks of an append that names unchanged streams, in one pass in key order (as
- * es_append_group takes its own), so no two appends deadlock: its own streams' exclusively, the
+ * The locks of an append that names unchanged streams (without any: its own, as before), in one
+ * pass in key order (as es_append_group takes its own), so no two appends deadlock: its own streams' exclusively, the
  * unchanged ones' shared. A change to an unchanged stream waits for the appends decided against
  * it to commit, and they for it: in the log, a command decided on a stage set comes before any
  * change to that set it did not see, and otherwise its check sees the change.
  */
-export const unchangedLocksSql = (own: string) => `  perform case when l.exclusive then pg_advisory_xact_lock(l.k) else pg_advisory_xact_lock_shared(l.k) end
-  from (
-    select k, bool_or(exclusive) as exclusive
-    from (select hashtextextended(s, 0) as k, true as exclusive from unnest(${own}) as s
-          union all
-          select hashtextextended(s, 0), false from unnest(p_unchanged_streams) as s) a
-    group by k order by k
-  ) l;`;
+export const unchangedLocksSql = (ownOnly: string, own: string) => `  if coalesce(array_length(p_unchanged_streams, 1), 0) = 0 then
+${ownOnly}
+  else
+    perform case when l.exclusive then pg_advisory_xact_lock(l.k) else pg_advisory_xact_lock_shared(l.k) end
+    from (
+      select k, bool_or(exclusive) as exclusive
+      from (select hashtextextended(s, 0) as k, true as exclusive from unnest(${own}) as s
+            union all
+            select hashtextextended(s, 0), false from unnest(p_unchanged_streams) as s) a
+      group by k order by k
+    ) l;
+  end if;`;
+
+/** An append's own stream's lock (es_append since 0001). */
+const OWN_LOCK_SQL = '  perform pg_advisory_xact_lock(hashtextextended(p_stream, 0));';
 
 /**
  * es_append's head, the same in 1600's function, 1850's and 1950's: the signature, the
@@ -59,7 +66,7 @@ declare
   v_count int := coalesce(array_length(p_ids, 1), 0);
   v_hashes bytea[] := '{}';${unchanged ? '\n  v_other bigint;' : ''}
 begin
-${unchanged ? unchangedLocksSql('array[p_stream]') : '  perform pg_advisory_xact_lock(hashtextextended(p_stream, 0));'}
+${unchanged ? unchangedLocksSql(`  ${OWN_LOCK_SQL}`, 'array[p_stream]') : OWN_LOCK_SQL}
   v_tx := pg_current_xact_id();
   select e.revision, e.hash into v_current, v_prev
   from es_events e where e.stream_id = p_stream order by e.revision desc limit 1;
