@@ -4,7 +4,8 @@ import type { EventStore } from '../eventstore/port.js';
 import { streamName } from '../eventstore/streams.js';
 import { conflict } from '../shared/errors.js';
 import type { AppContext, Caller } from './context.js';
-import { type CommandResult, createCommandHandler, recoverFrom } from './handler.js';
+import { type CommandResult, createCommandHandler } from './handler.js';
+import { recoverFrom } from './recoverResult.js';
 
 /**
  * How a bulk request that died part way is taken over without a second effect. Items of one

@@ -1,7 +1,8 @@
 import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import type { DomainEvent } from '../aggregates/decider.js';
-import { type Aggregate, type CommandResult, type ExecuteCommand, recoverResult } from '../commands/handler.js';
+import { type Aggregate, type CommandResult, type ExecuteCommand } from '../commands/handler.js';
+import { recoverResult } from '../commands/recoverResult.js';
 import { type KeyOwner, type StoredResponse, abandonKey, claimKey, completeKey, requestHash, whileClaimed } from '../commands/idempotency.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { EventStore } from '../eventstore/port.js';
