@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import type pg from 'pg';
 import { fromRecorded } from '../eventstore/envelope.js';
-import { type EventStore, type Position, START, comparePositions } from '../eventstore/port.js';
-import { consume } from '../subscriptions/consume.js';
+import { type EventStore, type Position, type ReadPage, START, comparePositions } from '../eventstore/port.js';
+import { HandlerFailure, consume } from '../subscriptions/consume.js';
 import { type Projection, applyEvents, projectionSubscriber } from './projection.js';
 import { buildQueryIndexes, dropQueryIndexes } from './shadowIndexes.js';
 
@@ -80,21 +80,26 @@ async function readShadowCheckpoint(db: Knex, p: Projection): Promise<Position |
   return { commit: BigInt(row.position_commit), prepare: BigInt(row.position_prepare) };
 }
 
+/** The schema and its empty tables: one round trip for the DDL, one for the storage parameters. */
 async function prepareShadow(db: Knex, p: Projection): Promise<void> {
   const schema = shadowSchema(p);
+  const id = (name: string) => db.client.wrapIdentifier(name) as string;
   await db.transaction(async (trx) => {
-    await trx.raw('drop schema if exists ?? cascade', [schema]);
-    await trx.raw('create schema ??', [schema]);
-    for (const table of p.tables) {
-      await trx.raw('create table ??.?? (like public.?? including all)', [schema, table, table]);
-      // LIKE copies no storage parameters (a fillfactor, an operator's autovacuum settings): the
-      // rebuilt table is to keep them.
-      const { rows } = await trx.raw<{ rows: { reloptions: string[] | null }[] }>(
-        `select c.reloptions from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relname = ?`,
-        [table],
-      );
-      const options = rows[0]?.reloptions;
-      if (options?.length) await trx.raw(`alter table ??.?? set (${options.join(', ')})`, [schema, table]);
+    await trx.raw(
+      [
+        `drop schema if exists ${id(schema)} cascade`,
+        `create schema ${id(schema)}`,
+        ...p.tables.map((t) => `create table ${id(schema)}.${id(t)} (like public.${id(t)} including all)`),
+      ].join(';\n'),
+    );
+    // LIKE copies no storage parameters (a fillfactor, an operator's autovacuum settings): the
+    // rebuilt table is to keep them.
+    const { rows } = await trx.raw<{ rows: { relname: string; reloptions: string[] | null }[] }>(
+      `select c.relname, c.reloptions from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relname = any(?)`,
+      [[...p.tables]],
+    );
+    for (const { relname, reloptions } of rows) {
+      if (reloptions?.length) await trx.raw(`alter table ??.?? set (${reloptions.join(', ')})`, [schema, relname]);
     }
     await dropQueryIndexes(trx, p, schema);
     await trx('projection_checkpoints')
@@ -104,23 +109,19 @@ async function prepareShadow(db: Knex, p: Projection): Promise<void> {
   });
 }
 
-/** Applies one bounded page of the log to the shadow tables; returns the new shadow position. */
-async function applyPage(
-  trx: Knex.Transaction,
-  store: EventStore,
-  p: Projection,
-  after: Position,
-  batchSize: number,
-): Promise<{ position: Position; applied: number; end: boolean }> {
-  const page = await store.readPage({ after, maxCount: batchSize, filter: { eventTypes: p.eventTypes } });
-  if (comparePositions(page.next, after) <= 0) return { position: after, applied: 0, end: page.end };
-  await applyEvents(trx, p, page.events.map((r) => fromRecorded(r)));
-  const position = page.next;
+/** Applies a page of the log read after `after` to the shadow tables; returns the new shadow position. */
+async function applyPage(trx: Knex.Transaction, p: Projection, after: Position, page: ReadPage): Promise<Position> {
+  if (comparePositions(page.next, after) <= 0) return after;
+  if (page.events.length > 0) {
+    await applyEvents(trx, p, page.events.map((r) => fromRecorded(r))).catch((err: unknown) => {
+      throw new HandlerFailure(page.events, err);
+    });
+  }
   const moved = await trx('projection_checkpoints')
     .where({ name: shadowCheckpoint(p), version: p.version, position_commit: after.commit.toString(), position_prepare: after.prepare.toString() })
-    .update({ position_commit: position.commit.toString(), position_prepare: position.prepare.toString(), updated_at: trx.fn.now() });
+    .update({ position_commit: page.next.commit.toString(), position_prepare: page.next.prepare.toString(), updated_at: trx.fn.now() });
   if (moved !== 1) throw new Error(`the shadow checkpoint of ${p.name} moved under this rebuild`);
-  return { position, applied: page.events.length, end: page.end };
+  return page.next;
 }
 
 const inShadow = async (trx: Knex.Transaction, p: Projection) =>
@@ -134,6 +135,44 @@ export function rebuildProjection(
   return withRebuildLock(deps.db, projection, () => rebuildLocked(deps, projection, options));
 }
 
+/**
+ * Takes over atomically: the live tables are locked only for the last few events. The
+ * statements around the last pages go as two round trips (simple-protocol strings: the values
+ * in them are the code's own names and positions, quoted by knex).
+ */
+async function swapIn(db: Knex, store: EventStore, p: Projection, from: Position, batchSize: number): Promise<{ position: Position; applied: number }> {
+  const id = (name: string) => db.client.wrapIdentifier(name) as string;
+  const schema = id(shadowSchema(p));
+  return db.transaction(async (trx) => {
+    // Bounded: readers queue behind this request, and a live batch may hold one of the tables
+    // (a deadlock otherwise). Timed out, the rebuild fails and resumes on the next run.
+    await trx.raw(
+      `set local lock_timeout = '3s';\n` +
+        `lock table ${p.tables.map((t) => `public.${id(t)}`).join(', ')} in access exclusive mode;\n` +
+        `set local search_path to ${schema}, public`,
+    );
+    let position = from;
+    let applied = 0;
+    for (;;) {
+      const page = await store.readPage({ after: position, maxCount: batchSize, filter: { eventTypes: p.eventTypes } });
+      position = await applyPage(trx, p, position, page);
+      applied += page.events.length;
+      if (page.end) break;
+    }
+    const checkpoint = { name: p.name, version: p.version, position_commit: position.commit.toString(), position_prepare: position.prepare.toString() };
+    await trx.raw(
+      [
+        'set local search_path to public',
+        ...p.tables.flatMap((t) => [`drop table public.${id(t)}`, `alter table ${schema}.${id(t)} set schema public`]),
+        trx('projection_checkpoints').insert(checkpoint).onConflict('name').merge().toQuery(),
+        trx('projection_checkpoints').where({ name: shadowCheckpoint(p) }).delete().toQuery(),
+        `drop schema ${schema} cascade`,
+      ].join(';\n'),
+    );
+    return { position, applied };
+  });
+}
+
 async function rebuildLocked(
   deps: { db: Knex; store: EventStore },
   projection: Projection,
@@ -141,20 +180,12 @@ async function rebuildLocked(
 ): Promise<RebuildProgress> {
   const { db, store } = deps;
   const batchSize = options.batchSize ?? 5000;
+  const filter = { eventTypes: projection.eventTypes };
   const started = Date.now();
   let position = await readShadowCheckpoint(db, projection);
   const resumed = position !== undefined;
-  if (!position) {
-    await prepareShadow(db, projection);
-    position = START;
-  }
-  // Counted beside the build, not before it: over a long log the count alone takes a while.
-  let total: number | undefined;
-  const counted = (store.countEvents?.({ after: position, filter: { eventTypes: projection.eventTypes } }) ?? Promise.resolve(undefined)).then(
-    (n) => void (total = n),
-    () => undefined, // progress without a total
-  );
   let done = 0;
+  let total: number | undefined;
   const progress = (phase: RebuildProgress['phase']): RebuildProgress => {
     const elapsedMs = Date.now() - started;
     const eventsPerSecond = elapsedMs > 0 ? (done * 1000) / elapsedMs : 0;
@@ -171,6 +202,16 @@ async function rebuildLocked(
       resumed,
     };
   };
+
+  if (!position) {
+    await prepareShadow(db, projection);
+    position = START;
+  }
+  // Counted beside the build, not before it: over a long log the count alone takes a while.
+  const counted = (store.countEvents?.({ after: position, filter }) ?? Promise.resolve(undefined)).then(
+    (n) => void (total = n),
+    () => undefined, // progress without a total
+  );
 
   // Build beside the live tables, as a subscriber of its own, until caught up with the log.
   const shadow = projectionSubscriber(db, projection, { name: shadowCheckpoint(projection), prepare: (trx) => inShadow(trx, projection) });
@@ -190,38 +231,10 @@ async function rebuildLocked(
   if (options.signal?.aborted) throw new Error(`rebuild of ${projection.name} interrupted; run it again to resume`);
   await buildQueryIndexes(db, projection, shadowSchema(projection));
 
-  // Take over atomically: the live tables are locked only for the last few events.
   options.onProgress?.(progress('swapping'));
-  await db.transaction(async (trx) => {
-    const live = projection.tables.map((t) => trx.client.wrapIdentifier(t)).map((t: string) => `public.${t}`);
-    // Bounded: readers queue behind this request, and a live batch may hold one of the tables
-    // (a deadlock otherwise). Timed out, the rebuild fails and resumes on the next run.
-    await trx.raw(`set local lock_timeout = '3s'`);
-    await trx.raw(`lock table ${live.join(', ')} in access exclusive mode`);
-    await inShadow(trx, projection);
-    for (;;) {
-      const step = await applyPage(trx, store, projection, position!, batchSize);
-      position = step.position;
-      done += step.applied;
-      if (step.end) break;
-    }
-    await trx.raw('set local search_path to public');
-    for (const table of projection.tables) {
-      await trx.raw('drop table public.??', [table]);
-      await trx.raw('alter table ??.?? set schema public', [shadowSchema(projection), table]);
-    }
-    await trx('projection_checkpoints')
-      .insert({
-        name: projection.name,
-        version: projection.version,
-        position_commit: position!.commit.toString(),
-        position_prepare: position!.prepare.toString(),
-      })
-      .onConflict('name')
-      .merge();
-    await trx('projection_checkpoints').where({ name: shadowCheckpoint(projection) }).delete();
-    await trx.raw('drop schema ?? cascade', [shadowSchema(projection)]);
-  });
+  const swapped = await swapIn(db, store, projection, position, batchSize);
+  position = swapped.position;
+  done += swapped.applied;
   await counted;
   const summary = progress('done');
   options.onProgress?.(summary);

@@ -7,6 +7,8 @@ import type { Projection } from './projection.js';
  * work for the database per row where a table has two such indexes (bench:rebuild).
  */
 interface IndexInfo {
+  readonly schema: string;
+  readonly table: string;
   readonly name: string;
   readonly unique: boolean;
   /** An exclusion or other constraint's index: kept (it cannot be dropped alone). */
@@ -18,15 +20,17 @@ interface IndexInfo {
 /** What an index is, without its name and table: method, keys, order, predicate. */
 const shape = (definition: string) => definition.replace(/^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ /, '$1');
 
-async function indexesOf(q: Knex, schema: string, table: string): Promise<IndexInfo[]> {
+/** The indexes of these tables in these schemas, in one query. */
+async function indexesOf(q: Knex, schemas: readonly string[], tables: readonly string[]): Promise<IndexInfo[]> {
   const { rows } = await q.raw<{ rows: IndexInfo[] }>(
-    `select c.relname as name, ix.indisunique as unique, pg_get_indexdef(ix.indexrelid) as definition,
+    `select s.nspname as schema, t.relname as table, c.relname as name, ix.indisunique as unique, pg_get_indexdef(ix.indexrelid) as definition,
             exists (select 1 from pg_constraint k where k.conindid = ix.indexrelid) as constraint,
             array(select a.attname::text from unnest(ix.indkey) with ordinality k(attnum, n)
                     join pg_attribute a on a.attrelid = ix.indrelid and a.attnum = k.attnum order by k.n) as columns
        from pg_index ix join pg_class c on c.oid = ix.indexrelid
-      where ix.indrelid = (select t.oid from pg_class t join pg_namespace s on s.oid = t.relnamespace where s.nspname = ? and t.relname = ?)`,
-    [schema, table],
+       join pg_class t on t.oid = ix.indrelid join pg_namespace s on s.oid = t.relnamespace
+      where s.nspname = any(?) and t.relname = any(?)`,
+    [[...schemas], [...tables]],
   );
   return rows;
 }
@@ -35,13 +39,12 @@ const sameColumns = (a: readonly string[], b: readonly string[]) => a.length ===
 
 /** Right after the shadow tables are made: drops the indexes its handler does not read by. */
 export async function dropQueryIndexes(trx: Knex.Transaction, p: Projection, schema: string): Promise<void> {
-  if (!p.readsBy) return;
-  for (const table of p.tables) {
-    for (const index of await indexesOf(trx, schema, table)) {
-      if (index.unique || index.constraint || p.readsBy.some((cols) => sameColumns(cols, index.columns))) continue;
-      await trx.raw('drop index ??.??', [schema, index.name]);
-    }
-  }
+  const readsBy = p.readsBy;
+  if (!readsBy) return;
+  const unread = (await indexesOf(trx, [schema], p.tables)).filter(
+    (index) => !index.unique && !index.constraint && !readsBy.some((cols) => sameColumns(cols, index.columns)),
+  );
+  if (unread.length) await trx.raw(`drop index ${unread.map(() => '??.??').join(', ')}`, unread.flatMap((i) => [schema, i.name]));
 }
 
 /**
@@ -49,12 +52,10 @@ export async function dropQueryIndexes(trx: Knex.Transaction, p: Projection, sch
  * its live name (the live one goes with its table at the swap).
  */
 export async function buildQueryIndexes(db: Knex, p: Projection, schema: string): Promise<void> {
-  for (const table of p.tables) {
-    const shadow = await indexesOf(db, schema, table);
-    for (const index of await indexesOf(db, 'public', table)) {
-      if (shadow.some((s) => shape(s.definition) === shape(index.definition))) continue;
-      const definition = index.definition.replace(/ ON (ONLY )?public\./, (_m, only: string | undefined) => ` ON ${only ?? ''}${db.client.wrapIdentifier(schema)}.`);
-      await db.raw(definition.replace(/\?/g, '\\?')); // a literal '?' (a jsonb operator), not a binding
-    }
+  const all = await indexesOf(db, [schema, 'public'], p.tables);
+  for (const index of all.filter((i) => i.schema === 'public')) {
+    if (all.some((s) => s.schema === schema && s.table === index.table && shape(s.definition) === shape(index.definition))) continue;
+    const definition = index.definition.replace(/ ON (ONLY )?public\./, (_m, only: string | undefined) => ` ON ${only ?? ''}${db.client.wrapIdentifier(schema)}.`);
+    await db.raw(definition.replace(/\?/g, '\\?')); // a literal '?' (a jsonb operator), not a binding
   }
 }
