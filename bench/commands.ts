@@ -6,6 +6,7 @@ import pg from 'pg';
 import { printStatements, resetStatements } from './statements.js';
 import { mintToken } from '../src/access/tokens.js';
 import { cpuSeconds, postgresCpuSeconds } from './cpu.js';
+import { describePhase, scrapeService } from './serviceMetrics.js';
 
 /**
  * W2 (issue 14): stage changes over HTTP against the service as a separate process, compiled as
@@ -323,7 +324,11 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
       if (o.statements) await resetStatements(admin);
       const cpuBefore = cpuSeconds(pid);
       const pgCpuBefore = o.pgDataDir ? postgresCpuSeconds(o.pgDataDir) : 0;
+      const serviceBefore = await scrapeService(service.url);
+      const clientBefore = process.cpuUsage();
       const r = await fixedRate(o.seconds);
+      const client = process.cpuUsage(clientBefore);
+      const serviceAfter = await scrapeService(service.url);
       const cpuMs = ((cpuSeconds(pid) - cpuBefore) * 1000) / Math.max(1, r.latencies.length);
       const pgCpuMs = o.pgDataDir ? ((postgresCpuSeconds(o.pgDataDir) - pgCpuBefore) * 1000) / Math.max(1, r.latencies.length) : NaN;
       rss.stop();
@@ -332,6 +337,8 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
         `W2 fixed rate: service CPU ${cpuMs.toFixed(2)} ms, PostgreSQL CPU ${pgCpuMs.toFixed(2)} ms per command answered; ` +
           `service peak RSS ${rss.peak().toFixed(0)} MB; target p95 <= 15 ms, RSS < 250 MB`,
       );
+      console.log(`W2 fixed rate, the service: ${describePhase(serviceBefore, serviceAfter, r.seconds)}`);
+      console.log(`W2 fixed rate, this bench's own CPU (the clients, on the same cores): ${((client.user + client.system) / 1000 / Math.max(1, r.latencies.length)).toFixed(2)} ms per command`);
       console.log(`W2 fixed rate, events behind the log at the end: ${await behind(admin)}`);
       if (o.statements) await printStatements(admin, `fixed rate ${o.rate}/s`, r.latencies.length);
     }
