@@ -136,9 +136,9 @@ export function rebuildProjection(
 }
 
 /**
- * Takes over atomically: the live tables are locked only for the last few events. The
- * statements around the last pages go as two round trips (simple-protocol strings: the values
- * in them are the code's own names and positions, quoted by knex).
+ * Takes over atomically: the live tables are locked only for the last few events. The statements
+ * around the last pages go as three round trips: two strings of identifiers only (the simple
+ * protocol runs several statements at once), and the checkpoints' moves with bound values.
  */
 async function swapIn(db: Knex, store: EventStore, p: Projection, from: Position, batchSize: number): Promise<{ position: Position; applied: number }> {
   const id = (name: string) => db.client.wrapIdentifier(name) as string;
@@ -159,13 +159,16 @@ async function swapIn(db: Knex, store: EventStore, p: Projection, from: Position
       applied += page.events.length;
       if (page.end) break;
     }
-    const checkpoint = { name: p.name, version: p.version, position_commit: position.commit.toString(), position_prepare: position.prepare.toString() };
+    await trx.raw(
+      `with live as (insert into projection_checkpoints (name, version, position_commit, position_prepare) values (?, ?, ?, ?)
+         on conflict (name) do update set version = excluded.version, position_commit = excluded.position_commit, position_prepare = excluded.position_prepare)
+       delete from projection_checkpoints where name = ?`,
+      [p.name, p.version, position.commit.toString(), position.prepare.toString(), shadowCheckpoint(p)],
+    );
     await trx.raw(
       [
         'set local search_path to public',
         ...p.tables.flatMap((t) => [`drop table public.${id(t)}`, `alter table ${schema}.${id(t)} set schema public`]),
-        trx('projection_checkpoints').insert(checkpoint).onConflict('name').merge().toQuery(),
-        trx('projection_checkpoints').where({ name: shadowCheckpoint(p) }).delete().toQuery(),
         `drop schema ${schema} cascade`,
       ].join(';\n'),
     );

@@ -127,6 +127,18 @@ describe('projection rebuild without downtime', function () {
     expect(comparePositions({ commit: BigInt(cp.position_commit), prepare: BigInt(cp.position_prepare) }, last)).to.be.at.least(0);
   });
 
+  it('writes the checkpoints under the projection\'s own name, whatever characters it holds', async () => {
+    // A '?' is a binding placeholder to knex: an unbound one in a query's text would be rewritten.
+    const odd = { ...opportunitiesProjection, name: "opportunities?o'dd" };
+    const done = await rebuildProjection({ db: database.db, store }, odd, { batchSize: 100 });
+    const named = await database.db('projection_checkpoints').whereLike('name', 'opportunities%').orderBy('name').select('name', 'version', 'position_commit', 'position_prepare');
+    expect(named.map((r: { name: string }) => r.name)).to.deep.equal(['opportunities', "opportunities?o'dd"]);
+    const cp = named[1] as { version: number; position_commit: string; position_prepare: string };
+    expect(cp.version).to.equal(odd.version);
+    expect(comparePositions({ commit: BigInt(cp.position_commit), prepare: BigInt(cp.position_prepare) }, done.position)).to.equal(0);
+    expect(await rows()).to.have.length(150);
+  });
+
   it('resumes an interrupted rebuild from its shadow checkpoint', async () => {
     const before = await rows();
     const indexesBefore = await indexes();
