@@ -29,6 +29,14 @@ async function startOwn(config: Config, log: Logger): Promise<{ url: string; emb
     port: config.EMBEDDED_PG_PORT,
     log: (line) => log.debug('postgres', { line }),
   });
-  await embedded.ensureDatabase(config.DATABASE_NAME);
+  const text = await embedded.ensureDatabase(config.DATABASE_NAME);
+  if (text.encoding !== 'UTF8' || text.builtinLocale !== 'C.UTF-8') {
+    // Made by an older version with the machine's locale; a database is not re-encoded in place.
+    log.warn('the embedded database was created with the machine locale: text compares slower, and in SQL_ASCII without UTF-8 checks; dump it and restore into a new DATABASE_NAME to switch', {
+      database: config.DATABASE_NAME,
+      encoding: text.encoding,
+      builtin_locale: text.builtinLocale,
+    });
+  }
   return { url: embedded.connectionStringFor(config.DATABASE_NAME), embedded };
 }
