@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import pg from 'pg';
 import { printStatements, resetStatements } from './statements.js';
 import { mintToken } from '../src/access/tokens.js';
-import { cpuSeconds, postgresCpuSeconds } from './cpu.js';
+import { cpuSeconds, describeMachine, machineTicks, postgresCpuSeconds } from './cpu.js';
 import { describePhase, scrapeService } from './serviceMetrics.js';
 
 /**
@@ -255,6 +255,7 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
       const xactBefore = await transactions(admin, database);
       const cpuBefore = cpuSeconds(pid);
       const pgCpuBefore = o.pgDataDir ? postgresCpuSeconds(o.pgDataDir) : 0;
+      const machineBefore = machineTicks();
       const t0 = performance.now();
       const until = t0 + o.seconds * 1000;
       await Promise.all(
@@ -269,6 +270,7 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
         }),
       );
       const seconds = (performance.now() - t0) / 1000;
+      const machine = describeMachine(machineBefore, machineTicks());
       const xact = (await transactions(admin, database)) - xactBefore;
       const cpuMs = ((cpuSeconds(pid) - cpuBefore) * 1000) / latencies.length;
       const pgCpuMs = o.pgDataDir ? ((postgresCpuSeconds(o.pgDataDir) - pgCpuBefore) * 1000) / latencies.length : NaN;
@@ -276,7 +278,7 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
       report(`max rate, ${o.clients} clients (closed loop)`, latencies, latencies.length, failures, seconds);
       console.log(
         `W2 max rate per command: ${(xact / latencies.length).toFixed(1)} database transactions (pg_stat_database, background work included), ` +
-          `service CPU ${cpuMs.toFixed(2)} ms, PostgreSQL CPU ${pgCpuMs.toFixed(2)} ms; service peak RSS ${rss.peak().toFixed(0)} MB`,
+          `service CPU ${cpuMs.toFixed(2)} ms, PostgreSQL CPU ${pgCpuMs.toFixed(2)} ms; service peak RSS ${rss.peak().toFixed(0)} MB; ${machine}`,
       );
       console.log(`W2 target: >= 1,000 commands/s with ${o.clients} clients`);
       console.log(`W2 max rate, events behind the log at the end: ${await behind(admin)}`);
@@ -326,7 +328,9 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
       const pgCpuBefore = o.pgDataDir ? postgresCpuSeconds(o.pgDataDir) : 0;
       const serviceBefore = await scrapeService(service.url);
       const clientBefore = process.cpuUsage();
+      const machineBefore = machineTicks();
       const r = await fixedRate(o.seconds);
+      const machine = describeMachine(machineBefore, machineTicks());
       const client = process.cpuUsage(clientBefore);
       const serviceAfter = await scrapeService(service.url);
       const cpuMs = ((cpuSeconds(pid) - cpuBefore) * 1000) / Math.max(1, r.latencies.length);
@@ -338,7 +342,7 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
           `service peak RSS ${rss.peak().toFixed(0)} MB; target p95 <= 15 ms, RSS < 250 MB`,
       );
       console.log(`W2 fixed rate, the service: ${describePhase(serviceBefore, serviceAfter, r.seconds)}`);
-      console.log(`W2 fixed rate, this bench's own CPU (the clients, on the same cores): ${((client.user + client.system) / 1000 / Math.max(1, r.latencies.length)).toFixed(2)} ms per command`);
+      console.log(`W2 fixed rate, this bench's own CPU (the clients, on the same cores): ${((client.user + client.system) / 1000 / Math.max(1, r.latencies.length)).toFixed(2)} ms per command; ${machine}`);
       console.log(`W2 fixed rate, events behind the log at the end: ${await behind(admin)}`);
       if (o.statements) await printStatements(admin, `fixed rate ${o.rate}/s`, r.latencies.length);
     }

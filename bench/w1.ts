@@ -10,7 +10,7 @@ import pg from 'pg';
 import { newEventId } from '../src/eventstore/eventId.js';
 import { SCHEMA_VERSION, toEventToAppend } from '../src/eventstore/envelope.js';
 import { createPostgresEventStore } from '../src/eventstore/postgres/store.js';
-import { postgresCpuSeconds } from './cpu.js';
+import { describeMachine, machineTicks, postgresCpuSeconds } from './cpu.js';
 import { benchDatabase } from './database.js';
 
 /**
@@ -39,6 +39,7 @@ export async function benchW1(opts: W1Options): Promise<{ appendsPerSecond: numb
   let appendsPerSecond: number;
   let clientCpuUs = 0;
   let serverCpuUs: number | undefined;
+  let machine = '';
   // pgbench for 5 s just before W1 and 5 s just after, averaged: on a shared machine the load
   // changes within a minute, and the ratio must compare like with like.
   const pgbBefore = await pgbench(opts.url, writers);
@@ -54,6 +55,7 @@ export async function benchW1(opts: W1Options): Promise<{ appendsPerSecond: numb
     let next = 0;
     const cpu0 = process.cpuUsage();
     const pgCpu0 = opts.pgDataDir ? postgresCpuSeconds(opts.pgDataDir) : 0;
+    const machine0 = machineTicks();
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: writers }, async () => {
@@ -66,6 +68,7 @@ export async function benchW1(opts: W1Options): Promise<{ appendsPerSecond: numb
       }),
     );
     appendsPerSecond = (streams * per) / ((performance.now() - t0) / 1000);
+    machine = describeMachine(machine0, machineTicks());
     const cpu = process.cpuUsage(cpu0);
     clientCpuUs = (cpu.user + cpu.system) / (streams * per);
     if (opts.pgDataDir) serverCpuUs = ((postgresCpuSeconds(opts.pgDataDir) - pgCpu0) * 1e6) / (streams * per);
@@ -76,7 +79,7 @@ export async function benchW1(opts: W1Options): Promise<{ appendsPerSecond: numb
   const pgb = pgbBefore === undefined || pgbAfter === undefined ? undefined : (pgbBefore + pgbAfter) / 2;
   const ratio = pgb === undefined ? '' : ` = ${(appendsPerSecond / pgb).toFixed(2)} of pgbench`;
   console.log(
-    `W1 event store: ${writers} writers, ${streams} streams × ${per} appends, exact expected revision: ${Math.round(appendsPerSecond)} appends/s${ratio}, ${Math.round(clientCpuUs)} µs of Node CPU${serverCpuUs === undefined ? '' : ` and ${Math.round(serverCpuUs)} µs of PostgreSQL CPU`} each (target ≥ 4,500/s and ≥ 0.45)`,
+    `W1 event store: ${writers} writers, ${streams} streams × ${per} appends, exact expected revision: ${Math.round(appendsPerSecond)} appends/s${ratio}, ${Math.round(clientCpuUs)} µs of Node CPU${serverCpuUs === undefined ? '' : ` and ${Math.round(serverCpuUs)} µs of PostgreSQL CPU`} each; ${machine} (target ≥ 4,500/s and ≥ 0.45)`,
   );
   console.log(pgb === undefined ? 'pgbench not installed' : `pgbench: single-row insert per transaction, ${writers} clients, same PostgreSQL: ${Math.round(pgb)} tps (${Math.round(pgbBefore!)} before W1, ${Math.round(pgbAfter!)} after)`);
   return { appendsPerSecond, pgbench: pgb };
