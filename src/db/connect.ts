@@ -32,7 +32,8 @@ async function startOwn(config: Config, log: Logger): Promise<{ url: string; emb
   const text = await embedded.ensureDatabase(config.DATABASE_NAME);
   if (text.encoding !== 'UTF8' || text.builtinLocale !== 'C.UTF-8') {
     // Made by an older version with the machine's locale; a database is not re-encoded in place.
-    log.warn('the embedded database was created with the machine locale: text compares slower, and in SQL_ASCII without UTF-8 checks; dump it and restore into a new DATABASE_NAME to switch', {
+    const why = text.encoding === 'UTF8' ? 'text compares slower and may sort differently' : `${text.encoding} checks no UTF-8`;
+    log.warn(`the embedded database was created with the machine's locale (${why}); dump it and restore it into a new DATABASE_NAME to switch`, {
       database: config.DATABASE_NAME,
       encoding: text.encoding,
       builtin_locale: text.builtinLocale,

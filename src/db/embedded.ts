@@ -50,7 +50,7 @@ const PASSWORD = 'postgres';
  */
 const INITDB_FLAGS = ['--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'];
 /** The same for a database created on a cluster an older version initialised with the machine's locale. */
-const DATABASE_LOCALE = `template template0 encoding 'UTF8' locale 'C' locale_provider builtin builtin_locale 'C.UTF-8'`;
+export const DATABASE_LOCALE = `template template0 encoding 'UTF8' locale 'C' locale_provider builtin builtin_locale 'C.UTF-8'`;
 
 /** The pid a leftover postmaster.pid names, if that process still lives. */
 function livePostmasterPid(dataDir: string): number | undefined {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { freePorts } from '../../scripts/kafka/broker.js';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../src/db/embedded.js';
+import { DATABASE_LOCALE, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../src/db/embedded.js';
 import { createDb, migrateLatest, type Db } from '../../src/db/knex.js';
 
 /**
@@ -66,7 +66,9 @@ export async function freshDatabase(prefix = 'test'): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: urlFor('postgres') });
   await admin.connect();
-  await admin.query(`create database ${name}`);
+  // As the service's own (embedded.ts), also on a .data/test-pg an older version initialised; an
+  // external TEST_DATABASE_URL may predate the builtin provider (PostgreSQL 17).
+  await admin.query(`create database ${name}${server ? ` ${DATABASE_LOCALE}` : ''}`);
   await admin.end();
   const url = urlFor(name);
   const db = createDb(url);
