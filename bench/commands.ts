@@ -6,7 +6,7 @@ import pg from 'pg';
 import { printStatements, resetStatements } from './statements.js';
 import { mintToken } from '../src/access/tokens.js';
 import { cpuSeconds, describeMachine, machineTicks, postgresCpuSeconds } from './cpu.js';
-import { describePhase, scrapeService } from './serviceMetrics.js';
+import { describePhase, describeWhere, scrapeService } from './serviceMetrics.js';
 
 /**
  * W2 (issue 14): stage changes over HTTP against the service as a separate process, compiled as
@@ -288,6 +288,8 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
     // 2. Fixed rate, open loop: latency from the scheduled instant.
     const fixedRate = async (seconds: number, onTick?: (elapsedMs: number) => void) => {
       const latencies: number[] = [];
+      /** How late the bench itself sent each request (its own event loop, on the same cores). */
+      const sentLate: number[] = [];
       const failures: Failures = new Map();
       const interval = 1000 / o.rate;
       const total = Math.round(seconds * o.rate);
@@ -306,6 +308,7 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
           continue;
         }
         pending++;
+        sentLate.push(performance.now() - due);
         inFlight.push(
           stageChange().finally(() => pending--).then(
             (status) => {
@@ -319,7 +322,7 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
         if (onTick && due - t0 - lastTick >= 30_000) onTick((lastTick = due - t0));
       }
       await Promise.all(inFlight);
-      return { latencies, failures, seconds: (performance.now() - t0) / 1000, total };
+      return { latencies, sentLate, failures, seconds: (performance.now() - t0) / 1000, total };
     };
     {
       const rss = watchRss(pid);
@@ -342,6 +345,11 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
           `service peak RSS ${rss.peak().toFixed(0)} MB; target p95 <= 15 ms, RSS < 250 MB`,
       );
       console.log(`W2 fixed rate, the service: ${describePhase(serviceBefore, serviceAfter, r.seconds)}`);
+      r.sentLate.sort((a, b) => a - b);
+      console.log(
+        `W2 fixed rate, where the time goes: ${describeWhere(serviceBefore, serviceAfter, r.latencies)}; ` +
+          `the bench sent late by p50 ${percentile(r.sentLate, 50).toFixed(1)}, p95 ${percentile(r.sentLate, 95).toFixed(1)} ms`,
+      );
       console.log(`W2 fixed rate, this bench's own CPU (the clients, on the same cores): ${((client.user + client.system) / 1000 / Math.max(1, r.latencies.length)).toFixed(2)} ms per command; ${machine}`);
       console.log(`W2 fixed rate, events behind the log at the end: ${await behind(admin)}`);
       if (o.statements) await printStatements(admin, `fixed rate ${o.rate}/s`, r.latencies.length);
