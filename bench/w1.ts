@@ -117,7 +117,7 @@ async function pgbench(url: string, clients: number): Promise<number | undefined
     await writeFile(script, '\\set v random(1, 1000000)\ninsert into w1_pgbench (v) values (:v);\n');
     const { stdout } = await promisify(execFile)(
       bin,
-      ['-n', '-f', script, '-c', String(clients), '-j', '2', '-T', '5', '-h', u.hostname, '-p', u.port, '-U', decodeURIComponent(u.username), u.pathname.slice(1)],
+      ['-n', '-f', script, '-c', String(clients), '-j', '2', '-T', '5', '-h', u.searchParams.get('host') ?? u.hostname, '-p', u.port, '-U', decodeURIComponent(u.username), u.pathname.slice(1)],
       { env: { ...process.env, PGPASSWORD: decodeURIComponent(u.password) } },
     );
     const tps = /tps = ([\d.]+)/.exec(stdout);
