@@ -24,7 +24,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     if (typeof e !== 'object') break;
     const { code, message } = e as { code?: unknown; message?: unknown };
     if (typeof code === 'string' && (NETWORK_CODES.has(code) || SQLSTATE.test(code))) return true;
-    // A Unix socket's file is gone while its server is down (the embedded one's, embedded.ts).
+    // A Unix socket's file is gone while its server is down (DATABASE_URL with host=/run/postgresql).
     if (code === 'ENOENT' && (e as { syscall?: unknown }).syscall === 'connect') return true;
     if (typeof message === 'string' && MESSAGES.some((m) => m.test(message))) return true;
     // AggregateError (every address refused) and wrapped causes.
