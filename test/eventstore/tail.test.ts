@@ -111,9 +111,11 @@ describe('PostgreSQL store: the shared tail of live subscriptions', () => {
     // A thread kept busy for 150 ms...
     for (const until = performance.now() + 150; performance.now() < until; );
     expect(pacer()).to.be.at.least(PACE_MAX_MS - 2);
-    // ...then left idle for 150 ms.
-    await new Promise((r) => setTimeout(r, 150));
-    expect(pacer()).to.equal(PACE_MIN_MS);
+    // ...then left idle for 200 ms: back near the minimum. Not exactly at it: on a loaded machine
+    // (CI on two cores) other handles of this process run meanwhile, and a callback the OS
+    // deschedules counts as busy for as long (a run measured 3.5 ms here).
+    await new Promise((r) => setTimeout(r, 200));
+    expect(pacer()).to.be.at.most(PACE_MIN_MS + 4);
   });
 
   it('the store reads with the pace it is given, and reports it for /metrics', async () => {
