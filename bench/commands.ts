@@ -7,6 +7,7 @@ import { printStatements, resetStatements } from './statements.js';
 import { mintToken } from '../src/access/tokens.js';
 import { cpuSeconds, describeMachine, machineTicks, postgresCpuSeconds } from './cpu.js';
 import { describePhase, describeWhere, scrapeService } from './serviceMetrics.js';
+import { type Failures, count, failed, openLoop, percentile } from './openLoop.js';
 
 /**
  * W2 (issue 14): stage changes over HTTP against the service as a separate process, compiled as
@@ -54,7 +55,6 @@ export interface CommandBenchOptions {
 export const SECRET = 'bench-secret-0123456789abcdef0123456789';
 const STAGES = ['QUALIFICATION', 'PROPOSAL', 'NEGOTIATION', 'PROSPECTING'];
 
-const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function freePort(): Promise<number> {
@@ -233,12 +233,6 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
           `p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms; non-200: ${fails}`,
       );
     };
-    // A status other than 200, a slot not sent, or a request that failed (by its error code).
-    type Failures = Map<number | string, number>;
-    const count = (failures: Failures, status: number | string) => {
-      if (status !== 200) failures.set(status, (failures.get(status) ?? 0) + 1);
-    };
-    const failed = (err: unknown) => `failed (${(err as { code?: unknown } | null)?.code ?? String(err)})`;
 
     // Warm-up: JIT, pools, prepared plans; not counted.
     {
@@ -285,45 +279,8 @@ export async function benchCommands(o: CommandBenchOptions): Promise<void> {
       if (o.statements) await printStatements(admin, 'max rate', latencies.length);
     }
 
-    // 2. Fixed rate, open loop: latency from the scheduled instant.
-    const fixedRate = async (seconds: number, onTick?: (elapsedMs: number) => void) => {
-      const latencies: number[] = [];
-      /** How late the bench itself sent each request (its own event loop, on the same cores). */
-      const sentLate: number[] = [];
-      const failures: Failures = new Map();
-      const interval = 1000 / o.rate;
-      const total = Math.round(seconds * o.rate);
-      const t0 = performance.now();
-      const inFlight: Promise<void>[] = [];
-      let pending = 0;
-      let lastTick = 0;
-      for (let i = 0; i < total; i++) {
-        const due = t0 + i * interval;
-        const wait = due - performance.now();
-        if (wait > 1) await sleep(wait);
-        // Past twice the rate in flight the service is over capacity: the slot is counted, not sent,
-        // so that the phase ends on time (and the figure says so).
-        if (pending >= 2 * o.rate) {
-          count(failures, 'not sent (over capacity)');
-          continue;
-        }
-        pending++;
-        sentLate.push(performance.now() - due);
-        inFlight.push(
-          stageChange().finally(() => pending--).then(
-            (status) => {
-              count(failures, status);
-              latencies.push(performance.now() - due);
-            },
-            (err: unknown) => count(failures, failed(err)),
-          ),
-        );
-        if (inFlight.length > 10_000) await Promise.all(inFlight.splice(0));
-        if (onTick && due - t0 - lastTick >= 30_000) onTick((lastTick = due - t0));
-      }
-      await Promise.all(inFlight);
-      return { latencies, sentLate, failures, seconds: (performance.now() - t0) / 1000, total };
-    };
+    // 2. Fixed rate, open loop: latency from the scheduled instant (openLoop.ts).
+    const fixedRate = (seconds: number, onTick?: (elapsedMs: number) => void) => openLoop(o.rate, seconds, stageChange, onTick);
     {
       const rss = watchRss(pid);
       if (o.statements) await resetStatements(admin);

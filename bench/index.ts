@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { benchFloor } from './floor.js';
 import { benchCommands } from './commands.js';
 import { benchDatabase } from './database.js';
 import { benchKafkaPublish } from './kafka.js';
@@ -12,7 +13,7 @@ import { createLogger } from '../src/shared/logger.js';
 
 /**
  * npm run bench [-- --commands 2000 --concurrency 8 --rebuild-events 100000 --kafka-backlog 20000 --kafka-singles 200 --kafka-commands 200]
- *   W2 (bench/commands.ts): [--only w2] [--clients 16 --rate 500 --seconds 20 --soak-seconds 0 --users 100 --opportunities 1000 --cpu-prof DIR --statements --workflows --service path/to/main.js --node-flags='--max-old-space-size=160 --max-semi-space-size=16']
+ *   W2 (bench/commands.ts, then its floor: bench/floor.ts): [--only w2] [--clients 16 --rate 500 --seconds 20 --soak-seconds 0 --users 100 --opportunities 1000 --cpu-prof DIR --statements --workflows --service path/to/main.js --node-flags='--max-old-space-size=160 --max-semi-space-size=16']
  * Figures printed, nothing asserted: targets (seed 002: opportunity update < 300 ms p95) are
  * read off the output, not enforced by timed unit tests.
  */
@@ -75,6 +76,14 @@ try {
     statements: values.statements,
     workflows: values.workflows,
     ...(values.service ? { service: values.service } : {}),
+    ...(values['node-flags'] ? { nodeFlags: values['node-flags'].split(' ') } : {}),
+  });
+  // The machine's floor at the same rate: a minimal service on the same stack (bench/floor.ts).
+  await benchFloor({
+    url,
+    pgDataDir: '.data/bench-pg',
+    rate: Number(values.rate),
+    seconds: Number(values.seconds),
     ...(values['node-flags'] ? { nodeFlags: values['node-flags'].split(' ') } : {}),
   });
   if (values.only === 'w2') {
