@@ -7,13 +7,15 @@ import { type EventLoopUtilization, performance } from 'node:perf_hooks';
  * same for one event as for ten: a checkpoint, a statement, a reducer's set-up. Read every 2 ms,
  * a busy service spent its thread on batches of one or two events, which is what kept commands
  * waiting. So the pause grows with the event loop's utilisation: a quiet service still projects
- * within 2 ms, a saturated one reads at most every 20 ms and hands each projection ten times the
+ * within 2 ms, a saturated one reads at most every 50 ms and hands each projection 25 times the
  * events for the same overhead. It is a feedback loop that settles: larger batches cost less, and
- * the utilisation they leave sets the next pause.
+ * the utilisation they leave sets the next pause. The ceiling is the most a busy service's read
+ * models and workflows fall behind for it: at 20 ms, W2's 500 commands a second still cost 3.4
+ * statements a command, a third of them set off by tail reads (docs/performance.md, eighteenth round).
  */
 
 export const PACE_MIN_MS = 2;
-export const PACE_MAX_MS = 20;
+export const PACE_MAX_MS = 50;
 /** Below this utilisation the pause stays at its minimum; at `FULL` and above it is the maximum. */
 const CALM = 0.5;
 const FULL = 0.95;
