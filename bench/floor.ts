@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { cpuSeconds, describeMachine, machineTicks, postgresCpuSeconds } from './cpu.js';
 import { openLoop, percentile } from './openLoop.js';
-import { send } from './commands.js';
+import { send, startService } from './commands.js';
 
 /**
  * W2's floor: the fixed rate's generator against floorServer.ts, a minimal service on the same
@@ -12,33 +10,19 @@ import { send } from './commands.js';
  * fixed rate is the service's own work, not the machine.
  */
 export async function benchFloor(o: { url: string; pgDataDir: string; rate: number; seconds: number; nodeFlags?: readonly string[] }): Promise<void> {
-  const port = await new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-  const child = spawn(process.execPath, [...(o.nodeFlags ?? []), '--import', 'tsx', 'bench/floorServer.ts'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), DATABASE_URL: o.url },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const floor = await startService(o.url, 'bench/floorServer.ts', undefined, [...(o.nodeFlags ?? []), '--import', 'tsx']);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   try {
-    await new Promise<void>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`the floor server exited (${code})`)));
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-    });
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
     let turn = 0;
     const request = () => {
       const i = turn++;
       const body = JSON.stringify({ stage: ['QUALIFICATION', 'PROPOSAL', 'NEGOTIATION', 'PROSPECTING'][i % 4] });
-      return send(agent, new URL(`http://127.0.0.1:${port}/streams/W2-${i % 1000}`), 'PUT', { 'content-type': 'application/json', 'x-caller': `rep-${i % 100}` }, body);
+      return send(agent, new URL(`/streams/W2-${i % 1000}`, floor.url), 'PUT', { 'content-type': 'application/json', 'x-caller': `rep-${i % 100}` }, body);
     };
     const until = performance.now() + 3000; // warm-up, as W2's
     await Promise.all(Array.from({ length: 16 }, async () => { while (performance.now() < until) await request(); }));
-    const cpuBefore = cpuSeconds(child.pid!);
+    const pid = floor.child.pid!;
+    const cpuBefore = cpuSeconds(pid);
     const pgBefore = postgresCpuSeconds(o.pgDataDir);
     const machineBefore = machineTicks();
     const r = await openLoop(o.rate, o.seconds, request);
@@ -49,15 +33,10 @@ export async function benchFloor(o: { url: string; pgDataDir: string; rate: numb
     console.log(
       `W2 floor at ${o.rate}/s (a minimal Express + pg service, two statements a request, bench/floorServer.ts): ` +
         `p50 ${percentile(r.latencies, 50).toFixed(1)} ms, p95 ${percentile(r.latencies, 95).toFixed(1)} ms, p99 ${percentile(r.latencies, 99).toFixed(1)} ms; non-200: ${fails}; ` +
-        `its CPU ${(((cpuSeconds(child.pid!) - cpuBefore) * 1000) / n).toFixed(2)} ms, PostgreSQL CPU ${(((postgresCpuSeconds(o.pgDataDir) - pgBefore) * 1000) / n).toFixed(2)} ms a request; ${machine}`,
+        `its CPU ${(((cpuSeconds(pid) - cpuBefore) * 1000) / n).toFixed(2)} ms, PostgreSQL CPU ${(((postgresCpuSeconds(o.pgDataDir) - pgBefore) * 1000) / n).toFixed(2)} ms a request; ${machine}`,
     );
-    agent.destroy();
   } finally {
-    child.removeAllListeners('exit');
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    agent.destroy();
+    await floor.stop();
   }
 }

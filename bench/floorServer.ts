@@ -18,6 +18,8 @@ await events.query(
 
 const app = express();
 app.use(express.json());
+// What the bench's startService waits for.
+app.get('/health/ready', (_req, res) => res.json({ status: 'ready' }));
 app.put('/streams/:id', async (req, res) => {
   try {
     const counted = await counts.query<{ n: string }>({
@@ -35,5 +37,5 @@ app.put('/streams/:id', async (req, res) => {
     res.status(503).json({ error: String(err) });
   }
 });
-const server = app.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('ready'));
+const server = app.listen(Number(process.env.PORT), '127.0.0.1');
 process.once('SIGTERM', () => server.close(() => void Promise.all([events.end(), counts.end()]).then(() => process.exit(0))));
