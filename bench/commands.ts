@@ -96,18 +96,23 @@ export async function startService(
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const base = `http://127.0.0.1:${port}`;
+  // Exited on its own, or killed by a signal (an out-of-memory abort): then exitCode stays null.
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
   for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`the service exited:\n${output.slice(-3000)}`);
+    if (gone()) throw new Error(`the service exited:\n${output.slice(-3000)}`);
     const ok = await fetch(`${base}/health/ready`).then((r) => r.ok, () => false);
     if (ok) break;
-    if (i > 600) throw new Error(`the service did not become ready:\n${output.slice(-3000)}`);
+    if (i > 600) {
+      child.kill('SIGKILL');
+      throw new Error(`the service did not become ready:\n${output.slice(-3000)}`);
+    }
     await sleep(200);
   }
   return {
     url: base,
     child,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (gone()) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;

@@ -14,7 +14,7 @@ export async function benchFloor(o: { url: string; pgDataDir: string; rate: numb
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   try {
     let turn = 0;
-    const request = () => {
+    const request = async () => {
       const i = turn++;
       const body = JSON.stringify({ stage: ['QUALIFICATION', 'PROPOSAL', 'NEGOTIATION', 'PROSPECTING'][i % 4] });
       return send(agent, new URL(`/streams/W2-${i % 1000}`, floor.url), 'PUT', { 'content-type': 'application/json', 'x-caller': `rep-${i % 100}` }, body);

@@ -173,7 +173,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       // Registered here: without the PostgreSQL store the series is absent rather than 0.
       new Gauge({
         name: name('subscription_tail_pause_seconds'),
-        help: "Interval between the starts of the shared reads of the log's head that feed caught-up subscriptions: 0.002 on a calm service, up to 0.02 on a busy one (larger batches)",
+        help: "Interval between the starts of the shared reads of the log's head that feed caught-up subscriptions: 0.002 on a calm service, up to 0.05 on a busy one (larger batches)",
         registers,
         collect() {
           this.set(read() / 1000);

@@ -113,9 +113,9 @@ describe('PostgreSQL store: the shared tail of live subscriptions', () => {
     expect(pacer()).to.be.at.least(PACE_MAX_MS - 2);
     // ...then left idle for 200 ms: back near the minimum. Not exactly at it: on a loaded machine
     // (CI on two cores) other handles of this process run meanwhile, and a callback the OS
-    // deschedules counts as busy for as long (a run measured 3.5 ms here).
+    // deschedules counts as busy for as long (a run measured a utilisation of 0.54 here).
     await new Promise((r) => setTimeout(r, 200));
-    expect(pacer()).to.be.at.most(PACE_MIN_MS + 4);
+    expect(pacer()).to.be.at.most(paceFor(0.6));
   });
 
   it('the store reads with the pace it is given, and reports it for /metrics', async () => {

@@ -11,7 +11,7 @@ import { type EventLoopUtilization, performance } from 'node:perf_hooks';
  * events for the same overhead. It is a feedback loop that settles: larger batches cost less, and
  * the utilisation they leave sets the next pause. The ceiling is the most a busy service's read
  * models and workflows fall behind for it: at 20 ms, W2's 500 commands a second still cost 3.4
- * statements a command, a third of them set off by tail reads (docs/performance.md, eighteenth round).
+ * statements a command, two fifths of them set off by tail reads (docs/performance.md, eighteenth round).
  */
 
 export const PACE_MIN_MS = 2;
