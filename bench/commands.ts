@@ -53,7 +53,7 @@ export interface CommandBenchOptions {
 }
 
 export const SECRET = 'bench-secret-0123456789abcdef0123456789';
-const STAGES = ['QUALIFICATION', 'PROPOSAL', 'NEGOTIATION', 'PROSPECTING'];
+export const STAGES = ['QUALIFICATION', 'PROPOSAL', 'NEGOTIATION', 'PROSPECTING'];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

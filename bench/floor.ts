@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { cpuSeconds, describeMachine, machineTicks, postgresCpuSeconds } from './cpu.js';
 import { openLoop, percentile } from './openLoop.js';
-import { send, startService } from './commands.js';
+import { STAGES, send, startService } from './commands.js';
 
 /**
  * W2's floor: the fixed rate's generator against floorServer.ts, a minimal service on the same
@@ -16,7 +16,7 @@ export async function benchFloor(o: { url: string; pgDataDir: string; rate: numb
     let turn = 0;
     const request = async () => {
       const i = turn++;
-      const body = JSON.stringify({ stage: ['QUALIFICATION', 'PROPOSAL', 'NEGOTIATION', 'PROSPECTING'][i % 4] });
+      const body = JSON.stringify({ stage: STAGES[i % STAGES.length] });
       return send(agent, new URL(`/streams/W2-${i % 1000}`, floor.url), 'PUT', { 'content-type': 'application/json', 'x-caller': `rep-${i % 100}` }, body);
     };
     const until = performance.now() + 3000; // warm-up, as W2's
