@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import pg from 'pg';
 import { type TestApp, startTestApp } from '../support/app.js';
 import { gql, onlyError } from './support.js';
 
@@ -59,6 +60,24 @@ describe('GraphQL API: seed 004 queries and mutations', function () {
     // Paging.
     const page = await gql(app, admin, '{ opportunities(limit: 1, offset: 1) { totalCount pageInfo { hasMore } nodes { id } } }');
     expect(page.data.opportunities).to.deep.include({ totalCount: 4, pageInfo: { hasMore: true } });
+  });
+
+  it('a mutation answers once the read models of what it names hold the write too: the account of a customer created just before', async () => {
+    // Hold the customers read model back (its writes wait for the lock; reads do not) while the
+    // opportunities read model goes on.
+    const holder = new pg.Client({ connectionString: app.database.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE customers IN EXCLUSIVE MODE');
+      expect((await app.request('POST', '/api/v1/customers', { identity: admin, body: { id: 'LATE', name: 'Late Ltd' } })).status).to.equal(201);
+      const answer = gql(app, admin, 'mutation { createOpportunity(input: { accountId: "LATE", amount: "10.00" }) { account { id name } } }');
+      await new Promise((r) => setTimeout(r, 300));
+      await holder.query('COMMIT');
+      expect((await answer).data.createOpportunity.account).to.deep.equal({ id: 'LATE', name: 'Late Ltd' });
+    } finally {
+      await holder.end();
+    }
   });
 
   it('createLead, assignTerritory, convertLead and leads', async () => {

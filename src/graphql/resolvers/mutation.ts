@@ -36,17 +36,14 @@ import {
 import { createForecastBody } from '../../http/requests/forecasts.js';
 import { assignBody, convertBody, createLeadBody } from '../../http/requests/leads.js';
 import { createOpportunityBody, territoryBody } from '../../http/requests/opportunities.js';
-import { activitiesProjection, tasksProjection } from '../../projections/activities.js';
 import { getActivity, getTask } from '../../projections/activityQueries.js';
 import { getForecast } from '../../projections/forecastQueries.js';
-import { forecastsProjection } from '../../projections/forecasts.js';
 import { getLead } from '../../projections/leadQueries.js';
-import { leadsProjection } from '../../projections/leads.js';
 import { getOpportunity } from '../../projections/opportunityQueries.js';
-import { opportunitiesProjection } from '../../projections/opportunities.js';
 import { DomainError, validation } from '../../shared/errors.js';
 import type { GraphQLContext } from '../context.js';
 import { parseInput } from '../input.js';
+import { READ_MODELS } from '../readModels.js';
 import { activityNode, forecastNode, leadNode, opportunityNode, taskNode } from '../nodes.js';
 
 /**
@@ -56,11 +53,11 @@ import { activityNode, forecastNode, leadNode, opportunityNode, taskNode } from 
 type Args = Readonly<Record<string, unknown>>;
 const input = (args: Args) => (args.input ?? {}) as Record<string, unknown>;
 
-/** Waits until `projection` holds the write; the write stands either way, so a timeout says so. */
-async function written<R>(ctx: GraphQLContext, projection: string, at: { id: string; position: Position | undefined }, read: () => Promise<R | undefined>): Promise<R> {
+/** Waits until every read model of the answer holds the write; the write stands either way, so a timeout says so. */
+async function written<R>(ctx: GraphQLContext, models: readonly string[], at: { id: string; position: Position | undefined }, read: () => Promise<R | undefined>): Promise<R> {
   const { position } = at;
-  const reached = position ? await ctx.deps.runner.waitFor(projection, position, ctx.deps.maxConsistencyWaitMs) : 'reached';
-  const row = reached === 'reached' ? await read() : undefined;
+  const outcomes = position ? await Promise.all(models.map((m) => ctx.deps.runner.waitFor(m, position, ctx.deps.maxConsistencyWaitMs))) : [];
+  const row = outcomes.every((o) => o === 'reached') ? await read() : undefined;
   if (row === undefined) {
     throw new DomainError('SERVICE_UNAVAILABLE', 'The change was recorded; its read model has not caught up yet: query it again shortly', {
       id: at.id,
@@ -71,16 +68,16 @@ async function written<R>(ctx: GraphQLContext, projection: string, at: { id: str
 }
 
 const opportunityAt = async (ctx: GraphQLContext, opportunityId: string, position: Position | undefined) =>
-  opportunityNode(await written(ctx, opportunitiesProjection.name, { id: opportunityId, position }, () => getOpportunity(ctx.deps.db, ctx.access.tenantId, opportunityId)));
+  opportunityNode(await written(ctx, READ_MODELS.opportunity, { id: opportunityId, position }, () => getOpportunity(ctx.deps.db, ctx.access.tenantId, opportunityId)));
 
 const leadAt = async (ctx: GraphQLContext, leadId: string, position: Position | undefined) =>
-  leadNode(await written(ctx, leadsProjection.name, { id: leadId, position }, () => getLead(ctx.deps.db, ctx.access.tenantId, leadId)));
+  leadNode(await written(ctx, READ_MODELS.lead, { id: leadId, position }, () => getLead(ctx.deps.db, ctx.access.tenantId, leadId)));
 
 const activityAt = async (ctx: GraphQLContext, activityId: string, position: Position | undefined) =>
-  activityNode(await written(ctx, activitiesProjection.name, { id: activityId, position }, () => getActivity(ctx.deps.db, ctx.access.tenantId, activityId)));
+  activityNode(await written(ctx, READ_MODELS.activity, { id: activityId, position }, () => getActivity(ctx.deps.db, ctx.access.tenantId, activityId)));
 
 const taskAt = async (ctx: GraphQLContext, taskId: string, position: Position | undefined) =>
-  taskNode(await written(ctx, tasksProjection.name, { id: taskId, position }, () => getTask(ctx.deps.db, ctx.access.tenantId, taskId)));
+  taskNode(await written(ctx, READ_MODELS.task, { id: taskId, position }, () => getTask(ctx.deps.db, ctx.access.tenantId, taskId)));
 
 /** The id argument of a command on one activity or task, checked as REST checks its path. */
 const idOf = (args: Args, at: string) => parseInput(z.object({ id }), { id: args.id }, at).id;
@@ -189,7 +186,7 @@ export const Mutation = {
   async createForecast(_: unknown, args: Args, ctx: GraphQLContext) {
     requireReach(ctx.access, 'forecast', 'write');
     const result = await createForecast(ctx.deps, ctx.caller, parseInput(createForecastBody, input(args), 'input'));
-    const row = await written(ctx, forecastsProjection.name, { id: result.aggregateId, position: result.position }, () => getForecast(ctx.deps.db, ctx.access.tenantId, result.aggregateId));
+    const row = await written(ctx, READ_MODELS.forecast, { id: result.aggregateId, position: result.position }, () => getForecast(ctx.deps.db, ctx.access.tenantId, result.aggregateId));
     return forecastNode(row, ctx.deps);
   },
 

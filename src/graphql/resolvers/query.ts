@@ -5,17 +5,14 @@ import { listLeadsQuery } from '../../http/requests/leads.js';
 import { listQuery } from '../../http/requests/opportunities.js';
 import { listTerritoriesQuery } from '../../http/requests/admin.js';
 import { pipelineQuery } from '../../http/requests/pipeline.js';
-import { activitiesProjection, tasksProjection } from '../../projections/activities.js';
 import { activitiesFor, tasksFor } from '../../projections/activityQueries.js';
 import { leadsFor } from '../../projections/leadQueries.js';
-import { leadsProjection } from '../../projections/leads.js';
 import { opportunitiesFor } from '../../projections/opportunityQueries.js';
-import { opportunitiesProjection } from '../../projections/opportunities.js';
 import { pipelineFor } from '../../projections/pipelineQueries.js';
 import { listTerritories } from '../../projections/territoryQueries.js';
-import { territoriesProjection } from '../../projections/territories.js';
 import type { GraphQLContext } from '../context.js';
 import { parseInput } from '../input.js';
+import { READ_MODELS } from '../readModels.js';
 import { activityNode, connection, leadNode, opportunityNode, taskNode, territoryNode } from '../nodes.js';
 
 /**
@@ -33,14 +30,16 @@ const workArgs = ({ dueBefore, dueAfter, overdue, ...args }: Args): Args => ({
   ...(typeof overdue === 'boolean' ? { overdue: String(overdue) } : {}),
 });
 
-const caughtUp = (ctx: GraphQLContext, projection: string) =>
-  awaitReadModel(ctx.req, ctx.res, ctx.deps.runner, projection, ctx.deps.maxConsistencyWaitMs);
+/** X-Min-Position: waits for each read model the answer comes from (see READ_MODELS). */
+async function caughtUp(ctx: GraphQLContext, models: readonly string[]): Promise<void> {
+  for (const m of models) await awaitReadModel(ctx.req, ctx.res, ctx.deps.runner, m, ctx.deps.maxConsistencyWaitMs);
+}
 
 export const Query = {
   async leads(_: unknown, args: Args, ctx: GraphQLContext) {
     requireReach(ctx.access, 'lead', 'read');
     const q = parseInput(listLeadsQuery, args, 'leads');
-    await caughtUp(ctx, leadsProjection.name);
+    await caughtUp(ctx, READ_MODELS.lead);
     const { rows, total } = await leadsFor(ctx.deps.db, ctx.access, { status: q.status, ownerId: q.assigned_to, territoryId: q.territory_id }, q);
     return connection(rows.map(leadNode), total, q);
   },
@@ -49,7 +48,7 @@ export const Query = {
     requireReach(ctx.access, 'opportunity', 'read');
     const range = (expectedCloseDateRange ?? {}) as { from?: string; to?: string };
     const q = parseInput(listQuery, { ...args, expectedCloseFrom: range.from, expectedCloseTo: range.to }, 'opportunities');
-    await caughtUp(ctx, opportunitiesProjection.name);
+    await caughtUp(ctx, READ_MODELS.opportunity);
     const filters = { stage: q.stage, ownerId: q.owner_id, expectedCloseFrom: q.expected_close_from, expectedCloseTo: q.expected_close_to };
     const { rows, total } = await opportunitiesFor(ctx.deps, ctx.access, filters, q);
     return connection(rows.map(opportunityNode), total, q);
@@ -58,14 +57,14 @@ export const Query = {
   async pipeline(_: unknown, args: Args, ctx: GraphQLContext) {
     requireReach(ctx.access, 'opportunity', 'read');
     const q = parseInput(pipelineQuery, args, 'pipeline');
-    await caughtUp(ctx, opportunitiesProjection.name);
+    await caughtUp(ctx, READ_MODELS.pipeline);
     return pipelineFor(ctx.deps, ctx.access, q);
   },
 
   async territories(_: unknown, { isActive, ...args }: Args, ctx: GraphQLContext) {
     requireReach(ctx.access, 'territory', 'read');
     const q = parseInput(listTerritoriesQuery, { ...args, ...(typeof isActive === 'boolean' ? { isActive: String(isActive) } : {}) }, 'territories');
-    await caughtUp(ctx, territoriesProjection.name);
+    await caughtUp(ctx, READ_MODELS.territory);
     const { rows } = await listTerritories(ctx.deps.db, ctx.access.tenantId, { ownerId: q.owner_id, active: q.is_active }, { limit: TERRITORIES_MAX, offset: 0 });
     return rows.map(territoryNode);
   },
@@ -73,7 +72,7 @@ export const Query = {
   async activities(_: unknown, args: Args, ctx: GraphQLContext) {
     requireReach(ctx.access, 'activity', 'read');
     const q = parseInput(listActivitiesQuery, workArgs(args), 'activities');
-    await caughtUp(ctx, activitiesProjection.name);
+    await caughtUp(ctx, READ_MODELS.activity);
     const now = new Date();
     const filters = workFilters(q, q.owner_id, now);
     const { rows, total } = await activitiesFor(ctx.deps.db, ctx.access, filters, q);
@@ -83,7 +82,7 @@ export const Query = {
   async tasks(_: unknown, args: Args, ctx: GraphQLContext) {
     requireReach(ctx.access, 'task', 'read');
     const q = parseInput(listTasksQuery, workArgs(args), 'tasks');
-    await caughtUp(ctx, tasksProjection.name);
+    await caughtUp(ctx, READ_MODELS.task);
     const now = new Date();
     const filters = workFilters(q, q.assigned_to, now);
     const { rows, total } = await tasksFor(ctx.deps.db, ctx.access, filters, q);
