@@ -1,4 +1,5 @@
 import { activitiesProjection, tasksProjection } from '../projections/activities.js';
+import { WORK_SCOPE_READ_MODELS } from '../projections/activityQueries.js';
 import { customersProjection } from '../projections/customers.js';
 import { forecastsProjection } from '../projections/forecasts.js';
 import { leadsProjection } from '../projections/leads.js';
@@ -7,7 +8,8 @@ import { territoriesProjection } from '../projections/territories.js';
 
 /**
  * The read models a GraphQL record is answered from: its own, then those of what it names (an
- * opportunity's account and territory, a forecast's pipeline figures). A mutation's answer, and
+ * opportunity's account and territory, a forecast's pipeline figures, the related records that
+ * decide who sees a piece of work). A mutation's answer, and
  * a query given X-Min-Position, wait for all of them, so a nested field never answers from a read
  * model that has not yet taken in a write the caller already saw.
  */
@@ -17,6 +19,6 @@ export const READ_MODELS = {
   forecast: [forecastsProjection.name, territoriesProjection.name, opportunitiesProjection.name],
   pipeline: [opportunitiesProjection.name],
   territory: [territoriesProjection.name],
-  activity: [activitiesProjection.name],
-  task: [tasksProjection.name],
+  activity: [activitiesProjection.name, ...WORK_SCOPE_READ_MODELS],
+  task: [tasksProjection.name, ...WORK_SCOPE_READ_MODELS],
 } satisfies Record<string, readonly string[]>;

@@ -2,11 +2,11 @@ import type { Knex } from 'knex';
 import type { Access } from '../access/access.js';
 import { type OwnerScope, type RelatedScope, authorizeRead, relatedScope, scopeFor } from '../access/policy.js';
 import type { RelatedType } from '../aggregates/activity/related.js';
-import { LEADS_TABLE } from './leads.js';
+import { LEADS_TABLE, leadsProjection } from './leads.js';
 import { ACTIVITIES_TABLE, TASKS_TABLE } from './activities.js';
 import { whereAboutCustomer } from './customerFamily.js';
-import { CUSTOMERS_TABLE } from './customers.js';
-import { OPPORTUNITIES_TABLE } from './opportunities.js';
+import { CUSTOMERS_TABLE, customersProjection } from './customers.js';
+import { OPPORTUNITIES_TABLE, opportunitiesProjection } from './opportunities.js';
 
 /** Reads of the activities and tasks read models; always scoped to one tenant. */
 export interface ActivityRow {
@@ -103,12 +103,22 @@ const TASKS: Spec = {
   order: [{ column: 'due_date' }, { column: 'task_id' }],
 };
 
-/** Where a related record and its owner are, to apply the policy's related scope in SQL; customers have no owner. */
-const RELATED_RECORDS: Readonly<Record<RelatedType, { table: string; id: string; owner?: string }>> = {
-  lead: { table: LEADS_TABLE, id: 'lead_id', owner: 'owner_id' },
-  opportunity: { table: OPPORTUNITIES_TABLE, id: 'opportunity_id', owner: 'owner_id' },
-  customer: { table: CUSTOMERS_TABLE, id: 'customer_id' },
+/**
+ * Where a related record and its owner are, to apply the policy's related scope in SQL, and the
+ * read model that holds them; customers have no owner.
+ */
+const RELATED_RECORDS: Readonly<Record<RelatedType, { table: string; id: string; owner?: string; readModel: string }>> = {
+  lead: { table: LEADS_TABLE, id: 'lead_id', owner: 'owner_id', readModel: leadsProjection.name },
+  opportunity: { table: OPPORTUNITIES_TABLE, id: 'opportunity_id', owner: 'owner_id', readModel: opportunitiesProjection.name },
+  customer: { table: CUSTOMERS_TABLE, id: 'customer_id', readModel: customersProjection.name },
 };
+
+/**
+ * The read models whose rows decide who sees a piece of work besides its own (its related
+ * records): read-your-writes waits for them too, or work about a record created just before
+ * would be hidden from those who reach it through that record.
+ */
+export const WORK_SCOPE_READ_MODELS: readonly string[] = Object.values(RELATED_RECORDS).map((r) => r.readModel);
 
 /** The columns of a table holding work: who owns it and what it is about. */
 export interface WorkColumns {

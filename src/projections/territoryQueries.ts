@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import type { Access } from '../access/access.js';
 import { ownerScope } from '../access/policy.js';
-import { LEADS_TABLE } from './leads.js';
-import { OPPORTUNITIES_TABLE } from './opportunities.js';
+import { LEADS_TABLE, leadsProjection } from './leads.js';
+import { OPPORTUNITIES_TABLE, opportunitiesProjection } from './opportunities.js';
 import { TERRITORIES_TABLE, TERRITORY_ASSIGNMENTS_TABLE } from './territories.js';
 
 export interface TerritoryRow {
@@ -55,6 +55,9 @@ export async function listTerritories(
   ]);
   return { rows, total: Number(count[0]?.count ?? 0) };
 }
+
+/** The read models whose rows decide which assignments a caller sees (their records' owners): read-your-writes waits for them too. */
+export const ASSIGNMENT_SCOPE_READ_MODELS: readonly string[] = [leadsProjection.name, opportunitiesProjection.name];
 
 /**
  * Assignments to and from a territory, newest first, of the leads and deals the caller may see

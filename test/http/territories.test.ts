@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import pg from 'pg';
 import { type TestApp, startTestApp } from '../support/app.js';
 import { BASE, expectError } from './opportunityHelpers.js';
 
@@ -61,5 +62,22 @@ describe('HTTP API: territories', function () {
     // The pipeline by territory.
     expect((await get(admin, `${BASE}/pipeline?period=Q1_2026&territory_id=EMEA`)).body.summary.total_amount).to.equal('20.00');
     expect((await get(admin, `${BASE}/pipeline?period=Q1_2026&territory_id=NA`)).body.summary.total_amount).to.equal('10.00');
+  });
+  it('read-your-writes on assignments waits for the records they are of: a rep sees its lead assigned just before', async () => {
+    // Hold the leads' read model back (its writes wait for the lock; reads do not) while the
+    // territories' read model goes on.
+    const holder = new pg.Client({ connectionString: app.database.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE leads IN EXCLUSIVE MODE');
+      expect((await send(rep, 'POST', '/api/v1/leads', { id: 'TL-LATE', source: 'web', email: 'late@example.com', territory_id: 'EMEA' })).status).to.equal(201);
+      const listed = get(rep, '/api/v1/territories/EMEA/assignments?limit=100');
+      await new Promise((r) => setTimeout(r, 300));
+      await holder.query('COMMIT');
+      expect((await listed).body.data.map((a: { record_id: string }) => a.record_id)).to.include('TL-LATE');
+    } finally {
+      await holder.end();
+    }
   });
 });

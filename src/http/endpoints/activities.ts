@@ -10,7 +10,7 @@ import {
 } from '../../commands/activities.js';
 import type { Caller } from '../../commands/context.js';
 import { activitiesProjection } from '../../projections/activities.js';
-import { activitiesFor, getActivity, requireActivityVisible } from '../../projections/activityQueries.js';
+import { WORK_SCOPE_READ_MODELS, activitiesFor, getActivity, requireActivityVisible } from '../../projections/activityQueries.js';
 import { commandReply, etagOf } from '../commandReply.js';
 import { readYourWrites } from '../consistency.js';
 import type { ApiDeps } from '../deps.js';
@@ -61,7 +61,7 @@ export const activityEndpoints: readonly Endpoint<ApiDeps>[] = [
     response: activityPage,
     handle: async (call) => {
       const q = call.query;
-      await readYourWrites(call, activitiesProjection.name);
+      await readYourWrites(call, activitiesProjection.name, ...WORK_SCOPE_READ_MODELS);
       const now = new Date();
       const filters = workFilters(q, q.owner_id, now);
       const { rows, total } = await activitiesFor(call.deps.db, call.access, filters, q);
@@ -76,6 +76,7 @@ export const activityEndpoints: readonly Endpoint<ApiDeps>[] = [
     success: 200,
     response: activityBody,
     handle: async (call) => {
+      await readYourWrites(call, ...WORK_SCOPE_READ_MODELS); // who sees it: its related record
       const row = await readRow(call, { aggregate: activityAggregate, projection: activitiesProjection, label: 'Activity', moment: undefined, get: getActivity });
       await requireActivityVisible(call.deps.db, call.access, row);
       return { headers: { ETag: etagOf(row.revision) }, body: activityDto(row) };

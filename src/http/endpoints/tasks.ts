@@ -10,7 +10,7 @@ import {
 } from '../../commands/activities.js';
 import type { Caller } from '../../commands/context.js';
 import { tasksProjection } from '../../projections/activities.js';
-import { getTask, requireTaskVisible, tasksFor } from '../../projections/activityQueries.js';
+import { WORK_SCOPE_READ_MODELS, getTask, requireTaskVisible, tasksFor } from '../../projections/activityQueries.js';
 import { commandReply, etagOf } from '../commandReply.js';
 import { readYourWrites } from '../consistency.js';
 import type { ApiDeps } from '../deps.js';
@@ -51,7 +51,7 @@ export const taskEndpoints: readonly Endpoint<ApiDeps>[] = [
     response: taskPage,
     handle: async (call) => {
       const q = call.query;
-      await readYourWrites(call, tasksProjection.name);
+      await readYourWrites(call, tasksProjection.name, ...WORK_SCOPE_READ_MODELS);
       const now = new Date();
       const filters = workFilters(q, q.assigned_to, now);
       const { rows, total } = await tasksFor(call.deps.db, call.access, filters, q);
@@ -66,6 +66,7 @@ export const taskEndpoints: readonly Endpoint<ApiDeps>[] = [
     success: 200,
     response: taskBody,
     handle: async (call) => {
+      await readYourWrites(call, ...WORK_SCOPE_READ_MODELS); // who sees it: its related record
       const row = await readRow(call, { aggregate: taskAggregate, projection: tasksProjection, label: 'Task', moment: undefined, get: getTask });
       await requireTaskVisible(call.deps.db, call.access, row);
       return { headers: { ETag: etagOf(row.revision) }, body: taskDto(row) };

@@ -7,7 +7,7 @@ import {
   reactivateTerritory,
   updateTerritory,
 } from '../../commands/territories.js';
-import { assignmentsFor, getTerritory, listTerritories } from '../../projections/territoryQueries.js';
+import { ASSIGNMENT_SCOPE_READ_MODELS, assignmentsFor, getTerritory, listTerritories } from '../../projections/territoryQueries.js';
 import { territoriesProjection } from '../../projections/territories.js';
 import { commandReply, etagOf } from '../commandReply.js';
 import { readYourWrites } from '../consistency.js';
@@ -112,7 +112,7 @@ export const territoryEndpoints: readonly Endpoint<ApiDeps>[] = [
     success: 200,
     response: assignmentsPage,
     handle: async (call) => {
-      await readYourWrites(call, territoriesProjection.name);
+      await readYourWrites(call, territoriesProjection.name, ...ASSIGNMENT_SCOPE_READ_MODELS);
       const { rows, total } = await assignmentsFor(call.deps.db, call.access, call.params.id!, call.query);
       return { body: { territory_id: call.params.id!, ...paged(rows.map(assignmentDto), total, call.query) } };
     },
