@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import pg from 'pg';
 import { type TestApp, startTestApp } from '../support/app.js';
+import { holdWrites } from '../support/heldWrites.js';
 import { gql, onlyError } from './support.js';
 
 /** GraphQL at /graphql (seed 004): every query and mutation, through the same rules as REST. */
@@ -63,20 +63,14 @@ describe('GraphQL API: seed 004 queries and mutations', function () {
   });
 
   it('a mutation answers once the read models of what it names hold the write too: the account of a customer created just before', async () => {
-    // Hold the customers read model back (its writes wait for the lock; reads do not) while the
-    // opportunities read model goes on.
-    const holder = new pg.Client({ connectionString: app.database.url });
-    await holder.connect();
+    const held = await holdWrites(app.database.url, 'customers');
     try {
-      await holder.query('BEGIN');
-      await holder.query('LOCK TABLE customers IN EXCLUSIVE MODE');
       expect((await app.request('POST', '/api/v1/customers', { identity: admin, body: { id: 'LATE', name: 'Late Ltd' } })).status).to.equal(201);
       const answer = gql(app, admin, 'mutation { createOpportunity(input: { accountId: "LATE", amount: "10.00" }) { account { id name } } }');
-      await new Promise((r) => setTimeout(r, 300));
-      await holder.query('COMMIT');
+      await held.release(300);
       expect((await answer).data.createOpportunity.account).to.deep.equal({ id: 'LATE', name: 'Late Ltd' });
     } finally {
-      await holder.end();
+      await held.release();
     }
   });
 

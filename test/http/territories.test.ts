@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import pg from 'pg';
 import { type TestApp, startTestApp } from '../support/app.js';
+import { holdWrites } from '../support/heldWrites.js';
 import { BASE, expectError } from './opportunityHelpers.js';
 
 /** Territories (seed 004): managed by admins, assignments of leads and deals with their history. */
@@ -63,21 +63,16 @@ describe('HTTP API: territories', function () {
     expect((await get(admin, `${BASE}/pipeline?period=Q1_2026&territory_id=EMEA`)).body.summary.total_amount).to.equal('20.00');
     expect((await get(admin, `${BASE}/pipeline?period=Q1_2026&territory_id=NA`)).body.summary.total_amount).to.equal('10.00');
   });
+
   it('read-your-writes on assignments waits for the records they are of: a rep sees its lead assigned just before', async () => {
-    // Hold the leads' read model back (its writes wait for the lock; reads do not) while the
-    // territories' read model goes on.
-    const holder = new pg.Client({ connectionString: app.database.url });
-    await holder.connect();
+    const held = await holdWrites(app.database.url, 'leads');
     try {
-      await holder.query('BEGIN');
-      await holder.query('LOCK TABLE leads IN EXCLUSIVE MODE');
       expect((await send(rep, 'POST', '/api/v1/leads', { id: 'TL-LATE', source: 'web', email: 'late@example.com', territory_id: 'EMEA' })).status).to.equal(201);
       const listed = get(rep, '/api/v1/territories/EMEA/assignments?limit=100');
-      await new Promise((r) => setTimeout(r, 300));
-      await holder.query('COMMIT');
+      await held.release(300);
       expect((await listed).body.data.map((a: { record_id: string }) => a.record_id)).to.include('TL-LATE');
     } finally {
-      await holder.end();
+      await held.release();
     }
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import pg from 'pg';
 import { type TestApp, startTestApp } from '../support/app.js';
+import { holdWrites } from '../support/heldWrites.js';
 import { expectError } from './opportunityHelpers.js';
 
 /**
@@ -100,24 +100,18 @@ describe('HTTP API: access to work as for the related record', function () {
     await forbidden(owner, 'POST', '/api/v1/tasks/WA-T-OPP/complete', {});
   });
   it('read-your-writes waits for the related record too: work on a deal created just before is seen by whoever reaches the deal', async () => {
-    // Hold the deals' read model back (its writes wait for the lock; reads do not) while the
-    // tasks' read model goes on.
-    const holder = new pg.Client({ connectionString: app.database.url });
-    await holder.connect();
+    const held = await holdWrites(app.database.url, 'opportunities');
     try {
-      await holder.query('BEGIN');
-      await holder.query('LOCK TABLE opportunities IN EXCLUSIVE MODE');
       await ok(owner, 'POST', '/api/v1/opportunities', { id: 'WA-OPP-LATE', customer_id: 'WA-CUST', amount: '20.00' });
       await ok(admin, 'POST', '/api/v1/tasks', { id: 'WA-T-LATE', title: 'on the new deal', due_date: due(), assigned_to: 'rep-x', related_to: { type: 'opportunity', id: 'WA-OPP-LATE' } });
       const at = position;
       const one = send(manager, 'GET', `/api/v1/tasks/WA-T-LATE?min_position=${at}`);
       const list = send(manager, 'GET', `/api/v1/tasks?min_position=${at}&limit=100`);
-      await new Promise((r) => setTimeout(r, 300));
-      await holder.query('COMMIT');
+      await held.release(300);
       expect((await one).status).to.equal(200);
       expect((await list).body.data.map((t: { id: string }) => t.id)).to.include('WA-T-LATE');
     } finally {
-      await holder.end();
+      await held.release();
     }
   });
 });
