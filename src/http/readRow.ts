@@ -24,6 +24,8 @@ export async function readRow<C, E extends DomainEvent, S, R>(
     readonly label: string;
     readonly moment: Moment | undefined;
     readonly get: (db: Knex, tenantId: string, id: string) => Promise<R | undefined>;
+    /** Read models besides its own that the answer or its access check reads: read-your-writes waits for them too. */
+    readonly alsoReads?: readonly string[];
     /** For owned records: the row's owner, for the policy. */
     readonly ownerOf?: (row: R) => string | null;
   },
@@ -38,7 +40,7 @@ export async function readRow<C, E extends DomainEvent, S, R>(
     if (!row) throw notFound(`${spec.label} ${id} did not exist at that moment`, { id });
     return row;
   }
-  await readYourWrites(call, spec.projection.name);
+  await readYourWrites(call, spec.projection.name, ...(spec.alsoReads ?? []));
   row = await spec.get(call.deps.db, tenantId, id);
   if (!row) throw notFound(`${spec.label} ${id} not found`, { id });
   if (spec.ownerOf) requireOwnerInScope(call.access, spec.aggregate.guard.resource, 'read', spec.ownerOf(row));

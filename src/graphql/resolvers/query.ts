@@ -1,5 +1,5 @@
 import { requireReach } from '../../access/policy.js';
-import { awaitReadModel } from '../../http/consistency.js';
+import { readYourWrites } from '../../http/consistency.js';
 import { listActivitiesQuery, listTasksQuery, workFilters } from '../../http/requests/activities.js';
 import { listLeadsQuery } from '../../http/requests/leads.js';
 import { listQuery } from '../../http/requests/opportunities.js';
@@ -30,10 +30,8 @@ const workArgs = ({ dueBefore, dueAfter, overdue, ...args }: Args): Args => ({
   ...(typeof overdue === 'boolean' ? { overdue: String(overdue) } : {}),
 });
 
-/** X-Min-Position: waits for each read model the answer comes from (see READ_MODELS). */
-async function caughtUp(ctx: GraphQLContext, models: readonly string[]): Promise<void> {
-  for (const m of models) await awaitReadModel(ctx.req, ctx.res, ctx.deps.runner, m, ctx.deps.maxConsistencyWaitMs);
-}
+/** X-Min-Position: waits for each read model the answer comes from (see READ_MODELS), as REST does. */
+const caughtUp = (ctx: GraphQLContext, models: readonly string[]) => readYourWrites(ctx, ...models);
 
 export const Query = {
   async leads(_: unknown, args: Args, ctx: GraphQLContext) {

@@ -76,8 +76,7 @@ export const activityEndpoints: readonly Endpoint<ApiDeps>[] = [
     success: 200,
     response: activityBody,
     handle: async (call) => {
-      await readYourWrites(call, ...WORK_SCOPE_READ_MODELS); // who sees it: its related record
-      const row = await readRow(call, { aggregate: activityAggregate, projection: activitiesProjection, label: 'Activity', moment: undefined, get: getActivity });
+      const row = await readRow(call, { aggregate: activityAggregate, projection: activitiesProjection, label: 'Activity', moment: undefined, get: getActivity, alsoReads: WORK_SCOPE_READ_MODELS });
       await requireActivityVisible(call.deps.db, call.access, row);
       return { headers: { ETag: etagOf(row.revision) }, body: activityDto(row) };
     },

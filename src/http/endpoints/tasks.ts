@@ -66,8 +66,7 @@ export const taskEndpoints: readonly Endpoint<ApiDeps>[] = [
     success: 200,
     response: taskBody,
     handle: async (call) => {
-      await readYourWrites(call, ...WORK_SCOPE_READ_MODELS); // who sees it: its related record
-      const row = await readRow(call, { aggregate: taskAggregate, projection: tasksProjection, label: 'Task', moment: undefined, get: getTask });
+      const row = await readRow(call, { aggregate: taskAggregate, projection: tasksProjection, label: 'Task', moment: undefined, get: getTask, alsoReads: WORK_SCOPE_READ_MODELS });
       await requireTaskVisible(call.deps.db, call.access, row);
       return { headers: { ETag: etagOf(row.revision) }, body: taskDto(row) };
     },
