@@ -18,8 +18,10 @@ import { createEventStoreDbStore } from './eventstore/esdb/store.js';
 import { formatPosition } from './eventstore/port.js';
 import { type PostgresEventStore, createPostgresEventStore } from './eventstore/postgres/store.js';
 import { createHttpApp } from './http/app.js';
+import { awaitReadModel } from './http/consistency.js';
 import { createRateLimiter } from './http/rateLimit.js';
 import { projections } from './projections/index.js';
+import { teamsProjection } from './projections/teams.js';
 import { createProjectionRunner } from './projections/runner.js';
 import { workflows } from './workflows/index.js';
 import { createWorkflowRunner } from './workflows/runner.js';
@@ -237,7 +239,14 @@ async function compose(
     runner,
     log,
     metrics,
-    auth: { verifyToken, apiKeys: createApiKeyVerifier({ store, db }), db, rateLimiter, metrics },
+    auth: {
+      verifyToken,
+      apiKeys: createApiKeyVerifier({ store, db }),
+      db,
+      rateLimiter,
+      metrics,
+      teamsCaughtUp: (req, res) => awaitReadModel(req, res, runner, teamsProjection.name, config.MAX_CONSISTENCY_WAIT_MS),
+    },
     stageSetFor,
     storedLog,
     vault,

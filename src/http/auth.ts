@@ -24,6 +24,11 @@ export interface AuthDeps {
   readonly rateLimiter?: RateLimiter;
   /** rate_limit_rejections_total. */
   readonly metrics?: Metrics;
+  /**
+   * Read-your-writes for the team directory: resolves once the teams read model holds the
+   * position the request names (?min_position= or X-Min-Position), at once when it names none.
+   */
+  readonly teamsCaughtUp?: (req: Request, res: Response) => Promise<void>;
 }
 
 class AuthFailure extends Error {
@@ -99,7 +104,11 @@ export function authenticate(deps: AuthDeps): RequestHandler {
       });
     }
     try {
-      const managed = who!.roles.includes('sales_manager') ? await managedUsers(deps.db, who!.tenantId, who!.actorId) : [];
+      const manager = who!.roles.includes('sales_manager');
+      // A manager's reach is read from the team directory, a read model: a request that names a
+      // position sees the directory as of that position, as it sees its records.
+      if (manager) await deps.teamsCaughtUp?.(req, res);
+      const managed = manager ? await managedUsers(deps.db, who!.tenantId, who!.actorId) : [];
       const access: Access = { ...who!, managedUsers: managed };
       res.locals.access = access;
     } catch (err) {

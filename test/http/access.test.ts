@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { conversionIds } from '../../src/aggregates/lead/decider.js';
 import { type TestApp, startTestApp } from '../support/app.js';
+import { holdWrites } from '../support/heldWrites.js';
 import { BASE, expectError } from './opportunityHelpers.js';
 
 /**
@@ -248,6 +249,26 @@ describe('HTTP API: access control (one policy for every read and command)', fun
       const trail = (await get(admin, '/api/v1/teams/T1/history')).body.data;
       expect(trail.at(-1)).to.include({ event_type: 'TeamMemberRemovedEvent', actor: 'admin-1' });
       await ok(admin, 'PUT', '/api/v1/teams/T1/members/rep-b');
+    });
+
+    it('a manager’s reach is the directory as of the position its request names, while the directory lags', async () => {
+      const mgr3 = as('mgr-3', 'sales_manager');
+      await ok(admin, 'POST', '/api/v1/teams', { id: 'T3', name: 'North', manager_id: 'mgr-3' });
+      await get(admin, '/api/v1/teams/T3');
+      const asMember = async (change: 'PUT' | 'DELETE') => {
+        const held = await holdWrites(app.database.url, 'team_members');
+        try {
+          await ok(admin, change, '/api/v1/teams/T3/members/rep-c');
+          const one = get(mgr3, `${BASE}/ACL-C`);
+          const list = get(mgr3, BASE);
+          await held.release(300);
+          return { one: (await one).status, listed: ids(await list).includes('ACL-C') };
+        } finally {
+          await held.release();
+        }
+      };
+      expect(await asMember('PUT')).to.deep.equal({ one: 200, listed: true });
+      expect(await asMember('DELETE')).to.deep.equal({ one: 403, listed: false });
     });
 
     it('validates team input and refuses changes to a disbanded team', async () => {
