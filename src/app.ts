@@ -1,3 +1,4 @@
+import type { Express } from 'express';
 import type { Knex } from 'knex';
 import type { RequestListener, Server } from 'node:http';
 import pg from 'pg';
@@ -32,6 +33,7 @@ import type { Logger } from './shared/logger.js';
 import { guardPool, pgOptions } from './db/pgOptions.js';
 import { startingResponder } from './http/starting.js';
 import { closableServer } from './http/server.js';
+import { requestClasses } from './http/requestPrototypes.js';
 import { instrumentEventStore } from './observability/instrumentedStore.js';
 import { personalDataLayer } from './privacy/layer.js';
 import { finishErasures } from './commands/erasures.js';
@@ -76,7 +78,8 @@ export async function startApp(config: Config, log: Logger, options: StartOption
   // The port opens first: alive but not ready while PostgreSQL starts and migrations run.
   let phase = 'connecting to the database';
   let handler: RequestListener = startingResponder(() => phase);
-  const { server, close: closeServer } = closableServer((req, res) => handler(req, res), config.HTTP_KEEP_ALIVE_TIMEOUT_MS);
+  const classes = requestClasses();
+  const { server, close: closeServer } = closableServer((req, res) => handler(req, res), config.HTTP_KEEP_ALIVE_TIMEOUT_MS, classes);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -92,6 +95,7 @@ export async function startApp(config: Config, log: Logger, options: StartOption
 
   try {
     const started = await compose(config, log, metrics, options, (p) => (phase = p));
+    classes.adopt(started.app);
     handler = started.app;
     log.info('ready', { url });
     let stopping: Promise<void> | undefined;
@@ -123,7 +127,7 @@ async function compose(
   metrics: Metrics,
   options: StartOptions,
   setPhase: (phase: string) => void,
-): Promise<{ app: RequestListener; db: Knex; stop(): Promise<void> }> {
+): Promise<{ app: Express; db: Knex; stop(): Promise<void> }> {
   const { url: databaseUrl, embedded } = await resolveDatabase(config, log);
   let stopped = false;
   embedded?.onUnexpectedExit((exit) => void superviseEmbedded(embedded, exit, log, () => stopped, options.onFatal));

@@ -1,4 +1,5 @@
 import { type RequestListener, type Server, type ServerResponse, createServer } from 'node:http';
+import type { RequestClasses } from './requestPrototypes.js';
 
 /**
  * The HTTP server, and how it closes. Idle keep-alive connections stay open `keepAliveMs`
@@ -7,10 +8,14 @@ import { type RequestListener, type Server, type ServerResponse, createServer } 
  * connections, and a connection with a request under way is answered with `Connection: close`
  * (or, if its response had already started, dropped once it is idle) instead of being kept alive.
  */
-export function closableServer(listener: RequestListener, keepAliveMs: number): { server: Server; close(): Promise<void> } {
+export function closableServer(
+  listener: RequestListener,
+  keepAliveMs: number,
+  classes?: Pick<RequestClasses, 'IncomingMessage' | 'ServerResponse'>,
+): { server: Server; close(): Promise<void> } {
   const open = new Set<ServerResponse>();
   let closing = false;
-  const server = createServer((req, res) => {
+  const server = createServer(classes ? { IncomingMessage: classes.IncomingMessage, ServerResponse: classes.ServerResponse } : {}, (req, res) => {
     if (closing) res.shouldKeepAlive = false;
     else {
       open.add(res);
