@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import pg from 'pg';
@@ -89,11 +89,16 @@ export async function startService(
   const port = await freePort();
   const args = [...nodeFlags, ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), main];
   let output = '';
+  // BENCH_SERVICE_STDOUT=prefix: each process's stdout to prefix.<its main> (V8's GC traces, say);
+  // a file, since a pipe loses V8's own output once it fills.
+  const stdoutTo = process.env.BENCH_SERVICE_STDOUT;
+  const stdout = stdoutTo ? openSync(`${stdoutTo}.${main.replace(/\W/g, '_')}`, 'w') : 'pipe';
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: url, JWT_SECRET: SECRET, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', stdout, 'pipe'],
   });
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  if (typeof stdout === 'number') closeSync(stdout); // the child holds its own copy
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const base = `http://127.0.0.1:${port}`;
   // Exited on its own, or killed by a signal (an out-of-memory abort): then exitCode stays null.
