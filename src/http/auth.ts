@@ -5,7 +5,7 @@ import type { ApiKeyVerifier } from '../access/apiKeys.js';
 import { knownRoles } from '../access/roles.js';
 import { TokenError, type TokenVerifier } from '../access/tokens.js';
 import { managedUsers } from '../projections/teamQueries.js';
-import type { ErrorCode, ErrorDetails } from '../shared/errors.js';
+import { DomainError, type ErrorCode, type ErrorDetails } from '../shared/errors.js';
 import { sendError } from './errors.js';
 import type { RateLimiter } from './rateLimit.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -28,7 +28,7 @@ export interface AuthDeps {
    * Read-your-writes for the team directory: resolves once the teams read model holds the
    * position the request names (?min_position= or X-Min-Position), at once when it names none.
    */
-  readonly teamsCaughtUp?: (req: Request, res: Response) => Promise<void>;
+  readonly teamsCaughtUp: (req: Request, res: Response) => Promise<void>;
 }
 
 class AuthFailure extends Error {
@@ -68,6 +68,10 @@ async function identify(req: Request, deps: AuthDeps): Promise<Omit<Access, 'man
   return { tenantId: token.tenantId, actorId: token.userId, roles: knownRoles(token.roles), ...(key ? { apiKeyId: key.keyId } : {}) };
 }
 
+const unlessInvalidPosition = (err: unknown) => {
+  if (!(err instanceof DomainError && err.code === 'VALIDATION_ERROR')) throw err;
+};
+
 export function authenticate(deps: AuthDeps): RequestHandler {
   return async (req, res, next) => {
     let who: Omit<Access, 'managedUsers'> | undefined;
@@ -106,8 +110,9 @@ export function authenticate(deps: AuthDeps): RequestHandler {
     try {
       const manager = who!.roles.includes('sales_manager');
       // A manager's reach is read from the team directory, a read model: a request that names a
-      // position sees the directory as of that position, as it sees its records.
-      if (manager) await deps.teamsCaughtUp?.(req, res);
+      // position sees the directory as of that position, as it sees its records. A position it
+      // cannot use (malformed, past the log) is the endpoint's to report, as for any other caller.
+      if (manager) await deps.teamsCaughtUp(req, res).catch(unlessInvalidPosition);
       const managed = manager ? await managedUsers(deps.db, who!.tenantId, who!.actorId) : [];
       const access: Access = { ...who!, managedUsers: managed };
       res.locals.access = access;

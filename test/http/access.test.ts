@@ -271,6 +271,18 @@ describe('HTTP API: access control (one policy for every read and command)', fun
       expect(await asMember('DELETE')).to.deep.equal({ one: 403, listed: false });
     });
 
+    it('a position a manager cannot use is reported by the endpoint as for anyone, and a command ignores it as for anyone', async () => {
+      for (const bad of ['nonsense', '812/*', '999999999/1']) {
+        const path = `${BASE}?min_position=${encodeURIComponent(bad)}`;
+        const [asManager, asAdmin] = [await send(mgr1, 'GET', path), await send(admin, 'GET', path)];
+        expect(asManager.status, bad).to.equal(400);
+        const shape = ({ code, message, details }: { code: string; message: string; details: unknown }) => ({ code, message, details });
+        expect(shape(asManager.body.error)).to.deep.equal(shape(asAdmin.body.error));
+      }
+      const created = await send(mgr1, 'POST', '/api/v1/activities', { id: 'ACT-MGR1', type: 'call', subject: 'Review', related_to: { type: 'opportunity', id: 'ACL-A' }, due_date: '2026-03-05T10:00:00Z' }, { 'x-min-position': 'nonsense' });
+      expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    });
+
     it('validates team input and refuses changes to a disbanded team', async () => {
       expectError(await send(admin, 'POST', '/api/v1/teams', { name: '' }), 400, 'VALIDATION_ERROR');
       expectError(await send(admin, 'POST', '/api/v1/teams', { name: 'X', member_ids: ['bad id'] }), 400, 'VALIDATION_ERROR');
