@@ -145,25 +145,46 @@ function apiKey(k: number, n: number): ApiKeyEvent | undefined {
   return n === 1 ? { type: 'ApiKeyRevokedEvent', data: { keyId, reason: null } } : undefined;
 }
 
+/** Every kind of stream but the opportunities': how often one comes (per opportunities) and how long it is. */
+const KINDS: readonly { category: string; prefix: string; every: number; length: number; event: (k: number, n: number) => DomainEvent | undefined }[] = [
+  { category: 'customerProfile', prefix: 'CUST', every: 10, length: 10, event: customer },
+  { category: 'lead', prefix: 'LEAD', every: 10, length: 6, event: lead },
+  { category: 'activity', prefix: 'ACT', every: 10, length: 6, event: activity },
+  { category: 'task', prefix: 'TASK', every: 10, length: 6, event: task },
+  { category: 'territory', prefix: 'T', every: 20, length: 4, event: territory },
+  { category: 'team', prefix: 'TEAM', every: 20, length: 6, event: team },
+  { category: 'quota', prefix: 'QUOTA', every: 20, length: 4, event: quota },
+  { category: 'forecast', prefix: 'FC', every: 20, length: 4, event: forecast },
+  { category: 'apiKey', prefix: 'KEY', every: 20, length: 2, event: apiKey },
+];
+
+const streamOf = (category: string, id: string, event: (n: number) => DomainEvent | undefined): BenchStream => ({ streamId: `${category}-bench:${id}`, aggregateId: id, event });
+
 /** Every stream of the log, in the order they are appended to round by round. */
 export function benchStreams(opportunities: number, per: number): BenchStream[] {
   const streams: BenchStream[] = [];
-  const add = (category: string, id: string, event: (n: number) => DomainEvent | undefined) => streams.push({ streamId: `${category}-bench:${id}`, aggregateId: id, event });
   for (let k = 0; k < opportunities; k++) {
-    add('opportunity', `OPP-${k}`, (n) => (n < per ? opportunity(k, n) : undefined));
-    if (k % 10 === 0) {
-      add('customerProfile', `CUST-${k}`, (n) => customer(k, n));
-      add('lead', `LEAD-${k}`, (n) => lead(k, n));
-      add('activity', `ACT-${k}`, (n) => activity(k, n));
-      add('task', `TASK-${k}`, (n) => task(k, n));
+    streams.push(streamOf('opportunity', `OPP-${k}`, (n) => (n < per ? opportunity(k, n) : undefined)));
+    for (const kind of KINDS) {
+      if (k % kind.every === 0) streams.push(streamOf(kind.category, `${kind.prefix}-${k}`, (n) => kind.event(k, n)));
     }
-    if (k % 20 === 0) {
-      add('territory', `T-${k}`, (n) => territory(k, n));
-      add('team', `TEAM-${k}`, (n) => team(k, n));
-      add('quota', `QUOTA-${k}`, (n) => quota(k, n));
-      add('forecast', `FC-${k}`, (n) => forecast(k, n));
-      add('apiKey', `KEY-${k}`, (n) => apiKey(k, n));
-    }
+  }
+  return streams;
+}
+
+/**
+ * A log of about `events` events of the kinds whose event types a read model reads, and no
+ * other: the read model's own rate over that many events, which a log where its kind is rare
+ * cannot show (there, the fixed costs of a rebuild weigh). Streams of at most 10 events, like
+ * the mixed log's other kinds; its kinds in turn, each with an equal share.
+ */
+export function ownStreams(eventTypes: readonly string[], events: number): BenchStream[] {
+  const wanted = new Set(eventTypes);
+  const kinds = [{ category: 'opportunity', prefix: 'OPP', every: 1, length: 10, event: opportunity }, ...KINDS].filter((kind) => Array.from({ length: kind.length }, (_, n) => kind.event(0, n)).some((e) => e && wanted.has(e.type)));
+  const streams: BenchStream[] = [];
+  for (const kind of kinds) {
+    const count = Math.ceil(events / kinds.length / kind.length);
+    for (let k = 0; k < count; k++) streams.push(streamOf(kind.category, `${kind.prefix}-${k}`, (n) => (n < kind.length ? kind.event(k, n) : undefined)));
   }
   return streams;
 }
