@@ -300,6 +300,10 @@ export function eventStoreConformance(name: string, makeHarness: () => Promise<H
         const limitedByType = await store.readAll({ filter: { streamPrefixes: [prefix], eventTypes: ['B2', 'A1', 'B1'] }, maxCount: 2 });
         expect(limitedByType.map((e) => e.eventType)).to.deep.equal(['A1', 'B1']);
         expect(await store.readAll({ filter: { streamPrefixes: [prefix], eventTypes: [] } })).to.deep.equal([]);
+        // A type is data, whatever characters it holds (PostgreSQL puts the list in the statement's text).
+        await store.append(stream('c'), [ev("Quote'd\\Type")], 'no_stream');
+        const quoted = await store.readAll({ filter: { streamPrefixes: [prefix], eventTypes: ["Quote'd\\Type", "x' or 'a' = 'a"] } });
+        expect(quoted.map((e) => e.eventType)).to.deep.equal(["Quote'd\\Type"]);
         const limited = await store.readAll({ filter: { streamPrefixes: [prefix] }, maxCount: 2 });
         expect(limited).to.have.length(2);
       });
