@@ -136,21 +136,12 @@ export const writeRows = (trx: Knex.Transaction, table: string, keyColumns: read
 export const upsertRows = <R extends Row>(trx: Knex.Transaction, model: RowModel<R>, rows: readonly R[]): Promise<void> =>
   writeRows(trx, model.table, model.keyColumns, rows, 'update');
 
-/**
- * The stored rows with these keys (key columns of each as a row), CHUNK keys per statement: one
- * probe of the table per key. A lateral subquery that cannot be pulled up (offset 0) keeps the
- * planner from hashing the whole table instead, which its costs favour once a table holds a few
- * hundred thousand rows and a page looks up a few thousand: every page of a rebuild then read the
- * table whole (forecasts over 1,000,000 events: 6,500 events/s; bench:rebuild --own-log).
- */
+/** The stored rows with these keys (key columns of each as a row), CHUNK keys per statement. */
 export async function selectRows<R = Row>(q: Knex, table: string, keyColumns: readonly string[], keys: readonly Row[]): Promise<R[]> {
   const found: R[] = [];
-  const matches = keyColumns.map((c) => `r.${ids(q, [c])} = k.${ids(q, [c])}`).join(' and ');
   for (let i = 0; i < keys.length; i += CHUNK) {
     const chunk = keys.slice(i, i + CHUNK);
-    const sql =
-      `select t.* from (select ${ids(q, keyColumns)} from ${recordset(q, table)} limit ${rowCountHint(chunk.length)}) k` +
-      ` cross join lateral (select * from ${ids(q, [table])} r where ${matches} offset 0) t`;
+    const sql = `select * from ${ids(q, [table])} where ${keysIn(q, table, keyColumns, chunk.length)}`;
     found.push(...(await namedSelect<R>(q, sql, [asRecordset(chunk)])));
   }
   return found;
