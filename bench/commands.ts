@@ -39,7 +39,7 @@ export interface CommandBenchOptions {
   readonly opportunities: number;
   /** The compiled service to run (default dist/src/main.js): another build, to compare two versions back to back. */
   readonly service?: string;
-  /** Extra node flags for the service, e.g. heap limits (--max-old-space-size=160). */
+  /** Extra node flags for the service, e.g. heap limits (--max-old-space-size=1024). */
   readonly nodeFlags?: readonly string[];
   /** Print statements per command from pg_stat_statements (the server loads it: benchDatabase's `statements`). */
   readonly statements?: boolean;

@@ -13,7 +13,7 @@ import { createLogger } from '../src/shared/logger.js';
 
 /**
  * npm run bench [-- --commands 2000 --concurrency 8 --rebuild-events 100000 --kafka-backlog 20000 --kafka-singles 200 --kafka-commands 200]
- *   W2 (bench/commands.ts, then its floor: bench/floor.ts): [--only w2] [--clients 16 --rate 500 --seconds 20 --soak-seconds 0 --users 100 --opportunities 1000 --cpu-prof DIR --statements --workflows --service path/to/main.js --node-flags='--max-old-space-size=160 --max-semi-space-size=16']
+ *   W2 (bench/commands.ts, then its floor: bench/floor.ts): [--only w2] [--clients 16 --rate 500 --seconds 20 --soak-seconds 0 --users 100 --opportunities 1000 --cpu-prof DIR --statements --workflows --service path/to/main.js --node-flags='--max-old-space-size=1024 --max-semi-space-size=16']
  * Figures printed, nothing asserted: targets (seed 002: opportunity update < 300 ms p95) are
  * read off the output, not enforced by timed unit tests.
  */
@@ -37,7 +37,7 @@ const { values } = parseArgs({
     workflows: { type: 'boolean', default: false },
     service: { type: 'string' },
     // As npm start and the Docker image run it (package.json, Dockerfile); --node-flags= for none.
-    'node-flags': { type: 'string', default: '--max-old-space-size=160 --max-semi-space-size=16' },
+    'node-flags': { type: 'string', default: '--max-old-space-size=1024 --max-semi-space-size=16' },
   },
 });
 const COMMANDS = Number(values.commands);
