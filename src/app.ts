@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { RequestListener, Server } from 'node:http';
 import pg from 'pg';
 import type { AddressInfo } from 'node:net';
+import { createKafkaBridge, parseBrokers } from './bridges/kafka/bridge.js';
 import { inboundCommands } from './bridges/kafka/inboundCommands.js';
 import { postgresLagCounter, storeLagCounter } from './subscriptions/lag.js';
 import { outboundBacklog } from './bridges/kafka/outbound.js';
@@ -14,6 +15,7 @@ import { type Config, hsSecretOf } from './config.js';
 import { resolveDatabase } from './db/connect.js';
 import { superviseEmbedded } from './db/superviseEmbedded.js';
 import { createDb, migrateLatest } from './db/knex.js';
+import { createEventStoreDbStore } from './eventstore/esdb/store.js';
 import { formatPosition } from './eventstore/port.js';
 import { type PostgresEventStore, createPostgresEventStore } from './eventstore/postgres/store.js';
 import { createHttpApp } from './http/app.js';
@@ -145,13 +147,9 @@ async function compose(
     return store;
   };
   // Personal data is sealed per data subject above the adapter (DESIGN §13); integrity checks read beneath.
-  // EventStoreDB's client and the Kafka client are loaded only when configured: together they are
-  // some 15 MB of heap that every major GC would mark for nothing (issue 14).
   const { store, storedLog, vault } = personalDataLayer(
     instrumentEventStore(
-      config.EVENTSTORE_URL
-        ? (await import('./eventstore/esdb/store.js')).createEventStoreDbStore(config.EVENTSTORE_URL)
-        : postgresStore(createPostgresEventStore({ connection: storePool!, timeouts, log })),
+      config.EVENTSTORE_URL ? createEventStoreDbStore(config.EVENTSTORE_URL) : postgresStore(createPostgresEventStore({ connection: storePool!, timeouts, log })),
       metrics,
     ),
     db,
@@ -194,10 +192,9 @@ async function compose(
 
   // The Kafka bridge: idle without KAFKA_BROKERS; the log is the outbox and its backlog waits.
   const lagCounter = config.EVENTSTORE_URL ? storeLagCounter(store) : postgresLagCounter(db);
-  const kafka = config.KAFKA_BROKERS ? await import('./bridges/kafka/bridge.js') : undefined;
-  const bridge = kafka && config.KAFKA_BROKERS
-    ? kafka.createKafkaBridge({
-        brokers: kafka.parseBrokers(config.KAFKA_BROKERS),
+  const bridge = config.KAFKA_BROKERS
+    ? createKafkaBridge({
+        brokers: parseBrokers(config.KAFKA_BROKERS),
         topics: config.kafkaTopics,
         clientId: config.KAFKA_CLIENT_ID,
         store,
