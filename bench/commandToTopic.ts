@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { mintToken } from '../src/access/tokens.js';
 import { createPlatformaticTransport } from '../src/bridges/kafka/platformatic.js';
+import { loadKafkaClient } from '../src/bridges/kafka/kafkaClient.js';
 import { PUBLISHED_TOPICS } from '../src/bridges/kafka/topics.js';
 import { createLogger } from '../src/shared/logger.js';
 import { SECRET, send, startService } from './commands.js';
@@ -44,7 +45,7 @@ const PACE_MS = 25;
 export async function benchCommandToTopic(o: { readonly url: string; readonly brokers: string; readonly commands: number }): Promise<void> {
   const service = await startService(o.url, 'dist/src/main.js', undefined, [], { KAFKA_BROKERS: o.brokers });
   await caughtUp(service.url);
-  const transport = createPlatformaticTransport({ brokers: [o.brokers], log: createLogger('silent') });
+  const transport = createPlatformaticTransport({ client: await loadKafkaClient(), brokers: [o.brokers], log: createLogger('silent') });
   const agent = new http.Agent({ keepAlive: true });
   const deal = `CT-${Date.now()}`;
   // Created here if the service's bridge has not yet: a consumer of a missing topic fails.

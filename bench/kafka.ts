@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { startBroker } from '../scripts/kafka/broker.js';
 import { newEventId } from '../src/eventstore/eventId.js';
 import { createPlatformaticTransport } from '../src/bridges/kafka/platformatic.js';
+import { loadKafkaClient } from '../src/bridges/kafka/kafkaClient.js';
 import { postgresLagCounter } from '../src/subscriptions/lag.js';
 import { type KafkaOutbound, createKafkaOutbound } from '../src/bridges/kafka/outbound.js';
 import type { KafkaTransport } from '../src/bridges/kafka/transport.js';
@@ -84,7 +85,7 @@ export async function benchKafkaPublish(opts: KafkaBenchOptions): Promise<void> 
   // The service's own settings (app.ts): how live subscriptions wake up is part of the latency.
   const store = createPostgresEventStore({ connection: opts.url });
   const acked = new Map<string, number>();
-  const transport = createPlatformaticTransport({ brokers: [broker.brokers], log });
+  const transport = createPlatformaticTransport({ client: await loadKafkaClient(), brokers: [broker.brokers], log });
   const outbound = () =>
     createKafkaOutbound({
       store,

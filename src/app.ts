@@ -4,6 +4,7 @@ import type { RequestListener, Server } from 'node:http';
 import pg from 'pg';
 import type { AddressInfo } from 'node:net';
 import { createKafkaBridge, parseBrokers } from './bridges/kafka/bridge.js';
+import { loadKafkaClient } from './bridges/kafka/kafkaClient.js';
 import { inboundCommands } from './bridges/kafka/inboundCommands.js';
 import { postgresLagCounter, storeLagCounter } from './subscriptions/lag.js';
 import { outboundBacklog } from './bridges/kafka/outbound.js';
@@ -194,6 +195,7 @@ async function compose(
   const lagCounter = config.EVENTSTORE_URL ? storeLagCounter(store) : postgresLagCounter(db);
   const bridge = config.KAFKA_BROKERS
     ? createKafkaBridge({
+        client: await loadKafkaClient(), // not loaded at all without KAFKA_BROKERS
         brokers: parseBrokers(config.KAFKA_BROKERS),
         topics: config.kafkaTopics,
         clientId: config.KAFKA_CLIENT_ID,

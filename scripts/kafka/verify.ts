@@ -7,6 +7,7 @@
  *   npx tsx scripts/kafka/verify.ts
  */
 import { createPlatformaticTransport } from '../../src/bridges/kafka/platformatic.js';
+import { loadKafkaClient } from '../../src/bridges/kafka/kafkaClient.js';
 import type { IncomingMessage } from '../../src/bridges/kafka/transport.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { KAFKA_VERSION, startBroker } from './broker.js';
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const broker = await startBroker();
   console.log(`broker ${KAFKA_VERSION} up at ${broker.brokers} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const transport = createPlatformaticTransport({ brokers: [broker.brokers], clientId: 'verify', log: createLogger('warn') });
+  const transport = createPlatformaticTransport({ client: await loadKafkaClient(), brokers: [broker.brokers], clientId: 'verify', log: createLogger('warn') });
   try {
     const [topic] = await transport.ensureTopics([{ topic: TOPIC, partitions: PARTITIONS }]);
     check(topic?.status === 'created' && topic.partitions === PARTITIONS, `topic check ${JSON.stringify(topic)}`);

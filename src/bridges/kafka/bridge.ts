@@ -8,6 +8,7 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { Leases } from '../../subscriptions/leases.js';
 import type { RunningSubscription } from '../../subscriptions/subscription.js';
 import type { LagCounter } from '../../subscriptions/lag.js';
+import type { KafkaClient } from './kafkaClient.js';
 import { ownEventCheck } from './ownEvents.js';
 import { createPlatformaticTransport } from './platformatic.js';
 import { feedGateway } from './feeds/gateway.js';
@@ -19,6 +20,8 @@ import { type TopicConfig, resolveTopics } from './topics.js';
  * Nothing here blocks or throws on an absent broker; both halves retry in the background.
  */
 export interface KafkaBridgeOptions extends InboundHandlerDeps {
+  /** The library, from loadKafkaClient(). */
+  readonly client: KafkaClient;
   /** KAFKA_BROKERS split on commas. */
   readonly brokers: readonly string[];
   /** Topic names in effect (config.kafkaTopics); the documented ones when absent. */
@@ -46,7 +49,7 @@ export interface KafkaBridge {
 export function createKafkaBridge(opts: KafkaBridgeOptions): KafkaBridge {
   const topics = opts.topics ?? resolveTopics({});
   const log = opts.log;
-  const transport = createPlatformaticTransport({ brokers: opts.brokers, clientId: opts.clientId, log });
+  const transport = createPlatformaticTransport({ client: opts.client, brokers: opts.brokers, clientId: opts.clientId, log });
   const publisher = (gateway: OutboundGateway) =>
     createKafkaOutbound({
       store: opts.store,

@@ -1,4 +1,4 @@
-import { Admin, type BaseOptions } from '@platformatic/kafka';
+import type { Admin, BaseOptions } from '@platformatic/kafka';
 import type { Logger } from '../../shared/logger.js';
 
 /**
@@ -6,8 +6,8 @@ import type { Logger } from '../../shared/logger.js';
  * retries), and false at once when the probe's connection drops (a stopped broker closes it),
  * so an outage shows within about a second rather than when a send finally gives up.
  */
-export function connectionProbe(base: BaseOptions, everyMs: number, log: Logger): { connected(): boolean; close(): Promise<void> } {
-  const admin = new Admin({ ...base, clientId: `${base.clientId}-probe`, retries: 0, timeout: 2_000, connectTimeout: 2_000 });
+export function connectionProbe(AdminClient: typeof Admin, base: BaseOptions, everyMs: number, log: Logger): { connected(): boolean; close(): Promise<void> } {
+  const admin = new AdminClient({ ...base, clientId: `${base.clientId}-probe`, retries: 0, timeout: 2_000, connectTimeout: 2_000 });
   let connected = false;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;

@@ -10,4 +10,5 @@ export { postgresLagCounter, storeLagCounter, type LagCounter } from '../../subs
 export type * from './records.js';
 export * from './topics.js';
 export type * from './transport.js';
+export { loadKafkaClient, type KafkaClient } from './kafkaClient.js';
 export { createKafkaBridge, parseBrokers, type KafkaBridge, type KafkaBridgeOptions } from './bridge.js';

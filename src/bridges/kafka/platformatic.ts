@@ -1,12 +1,15 @@
-import { Admin, Producer, type BaseOptions, compatibilityPartitioner, stringSerializer } from '@platformatic/kafka';
+import type { BaseOptions, Producer } from '@platformatic/kafka';
 import type { Logger } from '../../shared/logger.js';
 import { connectionProbe } from './connectionProbe.js';
+import type { KafkaClient } from './kafkaClient.js';
 import { hasKafkaError, plainError } from './kafkaErrors.js';
 import { startConsumption } from './platformaticConsumer.js';
 import type { TopicSpec } from './topics.js';
 import type { Consumption, ConsumeOptions, IncomingMessage, KafkaTransport, OutgoingMessage, TopicCheck } from './transport.js';
 
 export interface PlatformaticTransportOptions {
+  /** The library, from loadKafkaClient(). */
+  readonly client: KafkaClient;
   readonly brokers: readonly string[];
   readonly clientId?: string;
   readonly log: Logger;
@@ -27,12 +30,12 @@ const CREATE_WAIT_MS = 15_000;
  */
 const KEYS_KEPT = 10_000;
 const keys = new Map<string, { readonly key: Buffer; readonly partition: number }>();
-function keyed(key: string): { readonly key: Buffer; readonly partition: number } {
+function keyed(key: string, partitioner: KafkaClient['compatibilityPartitioner']): { readonly key: Buffer; readonly partition: number } {
   let k = keys.get(key);
   if (!k) {
     if (keys.size >= KEYS_KEPT) keys.clear();
     const bytes = Buffer.from(key);
-    k = { key: bytes, partition: compatibilityPartitioner({ topic: '', key: bytes }, bytes) };
+    k = { key: bytes, partition: partitioner({ topic: '', key: bytes }, bytes) };
     keys.set(key, k);
   }
   return k;
@@ -67,6 +70,7 @@ function headerKeyBytes(key: string | undefined): Buffer | undefined {
  * keys keep their partition, and their order, across the switch from kafkajs.
  */
 export function createPlatformaticTransport(options: PlatformaticTransportOptions): KafkaTransport {
+  const { Admin, Producer, compatibilityPartitioner, stringSerializer } = options.client;
   const clientId = options.clientId ?? 'crm-pipeline';
   const base: BaseOptions = {
     clientId,
@@ -80,7 +84,7 @@ export function createPlatformaticTransport(options: PlatformaticTransportOption
   let producer: Producer<Buffer, Buffer, string, string> | undefined;
   const consumptions = new Set<Consumption>();
   let closed = false;
-  const probe = connectionProbe(base, options.probeEveryMs ?? 1_000, options.log);
+  const probe = connectionProbe(Admin, base, options.probeEveryMs ?? 1_000, options.log);
 
   function getProducer(): Producer<Buffer, Buffer, string, string> {
     producer ??= new Producer<Buffer, Buffer, string, string>({
@@ -142,7 +146,7 @@ export function createPlatformaticTransport(options: PlatformaticTransportOption
       await p.send({
         messages: messages.map((m) => ({
           topic: m.topic,
-          ...(m.key === null ? {} : keyed(m.key)),
+          ...(m.key === null ? {} : keyed(m.key, compatibilityPartitioner)),
           value: m.value,
           // Read, never written, by the library: no copy (one per message).
           headers: m.headers as Record<string, string>,
@@ -161,7 +165,7 @@ export function createPlatformaticTransport(options: PlatformaticTransportOption
     handler: (message: IncomingMessage) => Promise<void>,
     opts: ConsumeOptions = {},
   ): Consumption {
-    const started = startConsumption({ base, maxWaitTimeInMs: options.maxWaitTimeInMs ?? 500 }, groupId, topics, handler, opts);
+    const started = startConsumption({ Consumer: options.client.Consumer, base, maxWaitTimeInMs: options.maxWaitTimeInMs ?? 500 }, groupId, topics, handler, opts);
     const consumption: Consumption = {
       ready: started.ready,
       async stop() {

@@ -1,4 +1,4 @@
-import { Consumer, type BaseOptions, type Message, type MessageToConsume, type MessagesStream } from '@platformatic/kafka';
+import type { BaseOptions, Consumer, Message, MessageToConsume, MessagesStream } from '@platformatic/kafka';
 import { Backoff } from '../../shared/backoff.js';
 import { plainError } from './kafkaErrors.js';
 import type { Consumption, ConsumeOptions, IncomingMessage } from './transport.js';
@@ -14,7 +14,7 @@ interface Received {
  * offset committed only after the handler resolves, redelivered in place when it rejects.
  */
 export function startConsumption(
-  config: { base: BaseOptions; maxWaitTimeInMs: number },
+  config: { Consumer: typeof Consumer; base: BaseOptions; maxWaitTimeInMs: number },
   groupId: string,
   topics: readonly string[],
   handler: (message: IncomingMessage) => Promise<void>,
@@ -57,7 +57,7 @@ export function startConsumption(
   // stream, a new stream resumes from the committed offsets after a backoff. Keeping the
   // consumer keeps its member id, so after a broker restart it rejoins at once instead of
   // waiting for its old membership's session to expire.
-  const consumer = new Consumer<Buffer, Received, Buffer, Buffer>({
+  const consumer = new config.Consumer<Buffer, Received, Buffer, Buffer>({
     ...base,
     groupId,
     autocommit: false,

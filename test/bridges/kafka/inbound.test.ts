@@ -6,6 +6,7 @@ import { type AvroRecord, avroCodec } from '../../../src/bridges/kafka/avro.js';
 import { type KafkaInbound, createKafkaInbound } from '../../../src/bridges/kafka/inbound.js';
 import { type InboundContext, RejectedMessageError } from '../../../src/bridges/kafka/inboundHandler.js';
 import { createInboundHandlers } from '../../../src/bridges/kafka/inboundHandlers.js';
+import * as kafkaClient from '@platformatic/kafka';
 import { createPlatformaticTransport } from '../../../src/bridges/kafka/platformatic.js';
 import type { QuoteCreatedRecord } from '../../../src/bridges/kafka/records.js';
 import { type ConsumedEventType, resolveTopics } from '../../../src/bridges/kafka/topics.js';
@@ -56,7 +57,7 @@ describe('Kafka bridge: inbound (real broker)', function () {
       t.text('quote_id').notNullable();
       t.decimal('total_amount', 18, 2).notNullable();
     });
-    transport = createPlatformaticTransport({ brokers: [broker.brokers], log });
+    transport = createPlatformaticTransport({ client: kafkaClient, brokers: [broker.brokers], log });
     inbound = createKafkaInbound({
       db: database.db,
       transport,
@@ -240,7 +241,7 @@ describe('Kafka bridge: inbound (real broker)', function () {
   it('waits, without crashing, while no broker answers', async function () {
     this.timeout(40_000);
     const [deadPort] = await freePorts(1);
-    const deadTransport = createPlatformaticTransport({ brokers: [`127.0.0.1:${deadPort}`], log });
+    const deadTransport = createPlatformaticTransport({ client: kafkaClient, brokers: [`127.0.0.1:${deadPort}`], log });
     const idle = createKafkaInbound({
       db: database.db,
       transport: deadTransport,

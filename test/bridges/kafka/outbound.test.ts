@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { type BrokerHandle, startBroker } from '../../../scripts/kafka/broker.js';
 import { avroCodec } from '../../../src/bridges/kafka/avro.js';
 import { createKafkaBridge, parseBrokers } from '../../../src/bridges/kafka/bridge.js';
+import * as kafkaClient from '@platformatic/kafka';
 import { createPlatformaticTransport } from '../../../src/bridges/kafka/platformatic.js';
 import { postgresLagCounter } from '../../../src/subscriptions/lag.js';
 import { OUTBOUND_CHECKPOINT_NAME, createKafkaOutbound, type KafkaOutbound } from '../../../src/bridges/kafka/outbound.js';
@@ -58,7 +59,7 @@ describe('Kafka bridge: outbound (real broker)', function () {
   async function harness(topics: TopicConfig, batchSize = 500): Promise<Harness> {
     const database = await freshDatabase('kafka_out');
     const store = createPostgresEventStore({ connection: database.url, pollMs: 50 });
-    const transport = createPlatformaticTransport({ brokers: [broker.brokers], log });
+    const transport = createPlatformaticTransport({ client: kafkaClient, brokers: [broker.brokers], log });
     const outbound = createKafkaOutbound({
       store,
       db: database.db,
@@ -225,7 +226,7 @@ describe('Kafka bridge: outbound (real broker)', function () {
     const [deadPort] = await freePorts(1);
     const database = await freshDatabase('kafka_out');
     const store = createPostgresEventStore({ connection: database.url, pollMs: 50 });
-    const transport = createPlatformaticTransport({ brokers: [`127.0.0.1:${deadPort}`], log });
+    const transport = createPlatformaticTransport({ client: kafkaClient, brokers: [`127.0.0.1:${deadPort}`], log });
     // The default lag counter: through the store port, no SQL of its own.
     const outbound = createKafkaOutbound({ store, db: database.db, transport, log, backoff: { initialMs: 100, maxMs: 1_000 } });
     try {
@@ -257,6 +258,7 @@ describe('Kafka bridge: outbound (real broker)', function () {
     const database = await freshDatabase('kafka_bridge');
     const store = createPostgresEventStore({ connection: database.url, pollMs: 50 });
     const bridge = createKafkaBridge({
+      client: kafkaClient,
       brokers: parseBrokers(` ${broker.brokers} ,`),
       topics: resolveTopics({ KAFKA_TOPIC_OPPORTUNITY_STAGE_CHANGED: 'bridge.stage.changed' }),
       store,
@@ -294,7 +296,7 @@ describe('Kafka bridge: outbound (real broker)', function () {
     this.timeout(120_000);
     const database = await freshDatabase('kafka_conn');
     const store = createPostgresEventStore({ connection: database.url, pollMs: 50 });
-    const bridge = createKafkaBridge({ brokers: [broker.brokers], store, db: database.db, log, lagCounter: postgresLagCounter(database.db) });
+    const bridge = createKafkaBridge({ client: kafkaClient, brokers: [broker.brokers], store, db: database.db, log, lagCounter: postgresLagCounter(database.db) });
     const connected = async () => {
       const { outbound, inbound } = await bridge.status();
       return { outbound: outbound.connected, inbound: inbound.connected };

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { BrokerHandle } from '../../../scripts/kafka/broker.js';
+import * as kafkaClient from '@platformatic/kafka';
 import { createPlatformaticTransport } from '../../../src/bridges/kafka/platformatic.js';
 import type { IncomingMessage, KafkaTransport } from '../../../src/bridges/kafka/transport.js';
 import { produce, readTopics, testBroker, testLogger, waitFor } from './support.js';
@@ -15,7 +16,7 @@ describe('Kafka transport: @platformatic/kafka (real broker)', function () {
   before(async function () {
     this.timeout(120_000);
     broker = await testBroker();
-    transport = createPlatformaticTransport({ brokers: [broker.brokers], log });
+    transport = createPlatformaticTransport({ client: kafkaClient, brokers: [broker.brokers], log });
   });
 
   after(async function () {
