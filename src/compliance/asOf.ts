@@ -8,6 +8,7 @@ import type { AllFilter, EventStore, Position } from '../eventstore/port.js';
 import { START } from '../eventstore/port.js';
 import { streamName } from '../eventstore/streams.js';
 import { type Row, reduceRows, upsertRows } from '../projections/rows.js';
+import { freshRows } from '../projections/freshRows.js';
 import { type Projection, applyEvents } from '../projections/projection.js';
 
 /**
@@ -99,7 +100,7 @@ export async function readModelAsOf<T>(
       await trx.raw('create temporary table ?? (like public.?? including all) on commit drop', [table, table]);
     }
     if (rowModel) await upsertRows(trx, rowModel, [...rows.values()]);
-    else await applyEvents(trx, projection, events);
+    else await applyEvents(trx, projection, events, freshRows()); // tables made empty just now
     return await query(trx);
   } finally {
     await trx.rollback();

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { CUSTOMER_PROFILE_EVENT_TYPES, type CustomerProfileEvent } from '../aggregates/customerProfile/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Projection } from './projection.js';
+import type { KnownRows } from './knownRows.js';
 import { type RowEffect, applyRows, keyedRows } from './rows.js';
 
 export const CUSTOMERS_TABLE = 'customers';
@@ -96,10 +97,10 @@ const CONSENT = new Set(['ConsentUpdatedEvent']);
 const MERGE = new Set(['CustomerMergedEvent', 'CustomerMergedIntoEvent']);
 
 /** The three tables are written apart and none is read by another's rule: a batch is each model's events at once. */
-async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void> {
-  await applyRows(trx, customerRows, events);
-  await applyRows(trx, consentRows, events.filter((e) => CONSENT.has(e.eventType)));
-  await applyRows(trx, mergeRows, events.filter((e) => MERGE.has(e.eventType)));
+async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[], known?: KnownRows): Promise<void> {
+  await applyRows(trx, customerRows, events, known);
+  await applyRows(trx, consentRows, events.filter((e) => CONSENT.has(e.eventType)), known);
+  await applyRows(trx, mergeRows, events.filter((e) => MERGE.has(e.eventType)), known);
 }
 
 /**

@@ -4,6 +4,7 @@ import { FORECAST_EVENT_TYPES, type ForecastEvent } from '../aggregates/forecast
 import type { StoredEvent } from '../eventstore/envelope.js';
 import { requirePeriod } from '../shared/period.js';
 import type { Projection } from './projection.js';
+import type { KnownRows } from './knownRows.js';
 import { type Row, type RowEffect, applyRows, keyedRows, writeRows } from './rows.js';
 
 export const FORECASTS_TABLE = 'forecasts';
@@ -97,7 +98,7 @@ async function countSnapshots(trx: Knex.Transaction, keys: readonly Row[]): Prom
 }
 
 /** Snapshots, then the forecasts' rows, then their counts: the two tables' rules read nothing else. */
-async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void> {
+async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[], known?: KnownRows): Promise<void> {
   const snapshots: Row[] = [];
   const counted = new Map<string, Row>();
   for (const e of events) {
@@ -107,7 +108,7 @@ async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[])
     counted.set(`${e.tenantId}\u0000${e.aggregateId}`, { tenant_id: e.tenantId, forecast_id: e.aggregateId });
   }
   await writeRows(trx, FORECAST_SNAPSHOTS_TABLE, ['tenant_id', 'snapshot_id'], snapshots, 'ignore');
-  await applyRows(trx, forecastRows, events);
+  await applyRows(trx, forecastRows, events, known);
   await countSnapshots(trx, [...counted.values()]);
 }
 

@@ -24,8 +24,11 @@ export interface Projection {
    * (rowProjection), so replays fold it in memory and a live batch is one statement.
    */
   readonly rows?: RowModel;
-  /** Optional: a whole batch at once (same effect as handle in order, fewer round trips). */
-  handleBatch?(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void>;
+  /**
+   * Optional: a whole batch at once (same effect as handle in order, fewer round trips).
+   * `known`: rows its row models need not read (a rebuild's fresh shadow: freshRows.ts).
+   */
+  handleBatch?(trx: Knex.Transaction, events: readonly StoredEvent[], known?: KnownRows): Promise<void>;
   /**
    * Optional: a live batch's effect as writes (writes.ts), its reads done on `q`: the writes and
    * the checkpoint's move are then one statement; a batch without writes that read no row moves it
@@ -48,7 +51,7 @@ export function rowProjection(p: Omit<Projection, 'handle' | 'handleBatch' | 'ro
     ...p,
     rows: model,
     handle: (trx: Knex.Transaction, e: StoredEvent) => applyRows(trx, model, [e]),
-    handleBatch: (trx: Knex.Transaction, events: readonly StoredEvent[]) => applyRows(trx, model, events),
+    handleBatch: (trx: Knex.Transaction, events: readonly StoredEvent[], known?: KnownRows) => applyRows(trx, model, events, known),
     plan: (q: Knex, events: readonly StoredEvent[], known?: KnownRows) => planRows(q, model, events, known),
   };
   return projection;
@@ -66,20 +69,20 @@ async function tablesNow(db: Knex, names: readonly string[]): Promise<Condition>
 }
 
 /** Applies events in order, through handleBatch where the projection has one. */
-export async function applyEvents(trx: Knex.Transaction, p: Projection, events: readonly StoredEvent[]): Promise<void> {
-  if (p.handleBatch) return p.handleBatch(trx, events);
+export async function applyEvents(trx: Knex.Transaction, p: Projection, events: readonly StoredEvent[], known?: KnownRows): Promise<void> {
+  if (p.handleBatch) return p.handleBatch(trx, events, known);
   for (const e of events) await p.handle(trx, e);
 }
 
 /**
  * The projection as a subscriber of the log: a batch and its checkpoint in one transaction, or,
  * for a projection that plans it, in one statement (applyMoving). `name` and `prepare` let the rebuild run
- * it into its shadow tables under its own checkpoint.
+ * it into its shadow tables under its own checkpoint, `fresh` with what it knows of them.
  */
 export function projectionSubscriber(
   db: Knex,
   p: Projection,
-  options: { name?: string; prepare?: (trx: Knex.Transaction) => Promise<unknown> } = {},
+  options: { name?: string; prepare?: (trx: Knex.Transaction) => Promise<unknown>; fresh?: KnownRows } = {},
 ): Subscriber {
   const name = options.name ?? p.name;
   const known = knownRows();
@@ -128,7 +131,7 @@ export function projectionSubscriber(
       }
       await db.transaction(async (trx) => {
         await options.prepare?.(trx);
-        await applyEvents(trx, p, events);
+        await applyEvents(trx, p, events, options.fresh);
         await commit(trx);
       });
     },

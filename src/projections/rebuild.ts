@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { fromRecorded } from '../eventstore/envelope.js';
 import { type EventStore, type Position, type ReadPage, START, comparePositions } from '../eventstore/port.js';
 import { HandlerFailure, consume } from '../subscriptions/consume.js';
+import { freshRows } from './freshRows.js';
 import { type Projection, applyEvents, projectionSubscriber } from './projection.js';
 import { buildQueryIndexes, dropQueryIndexes } from './shadowIndexes.js';
 
@@ -243,6 +244,9 @@ async function rebuildLocked(
       await inShadow(trx, projection);
       await statistics.whenDue(trx, done);
     },
+    // Made empty by this run, and written by it alone (the lock): what it has not written is not
+    // there. A resumed shadow holds rows an earlier run wrote.
+    ...(resumed ? {} : { fresh: freshRows() }),
   });
   position = await consume(shadow, {
     store,

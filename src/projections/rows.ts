@@ -179,10 +179,11 @@ const wantedKeys = <R extends Row>(model: RowModel<R>, events: readonly StoredEv
   return wanted;
 };
 
-export async function applyRows<R extends Row>(trx: Knex.Transaction, model: RowModel<R>, events: readonly StoredEvent[]): Promise<void> {
+/** A batch in a transaction; rows `known` has (a rebuild's fresh shadow: freshRows.ts) are not read. */
+export async function applyRows<R extends Row>(trx: Knex.Transaction, model: RowModel<R>, events: readonly StoredEvent[], known?: KnownRows): Promise<void> {
   const wanted = wantedKeys(model, events);
   if (wanted.size === 0) return;
-  const { gone, upserts } = await foldBatch(trx, model, wanted, events);
+  const { gone, upserts } = await foldBatch(trx, model, wanted, events, known);
   // Deleted first: a row deleted and created again in the batch is then simply upserted.
   if (gone.length) await deleteRows(trx, model.table, model.keyColumns, gone);
   await upsertRows(trx, model, upserts);

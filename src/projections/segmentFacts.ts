@@ -124,8 +124,8 @@ function byKind(events: readonly StoredEvent[]): [RowModel, StoredEvent[]][] {
   return [[customerFacts, customers], [dealFacts, deals], [activityFacts, activities]];
 }
 
-async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void> {
-  for (const [model, of] of byKind(events)) await applyRows(trx, model, of);
+async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[], known?: KnownRows): Promise<void> {
+  for (const [model, of] of byKind(events)) await applyRows(trx, model, of, known);
 }
 
 /** Live: the three tables' writes, and the checkpoint's move, as one statement (writes.ts). */

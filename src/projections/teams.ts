@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { TEAM_EVENT_TYPES, type TeamEvent } from '../aggregates/team/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Projection } from './projection.js';
+import type { KnownRows } from './knownRows.js';
 import { type RowEffect, applyRows, keyedRows } from './rows.js';
 
 export const TEAMS_TABLE = 'teams';
@@ -57,9 +58,9 @@ const memberRows = keyedRows({
 });
 
 /** The two tables are written apart and neither is read by the other's rule: a batch is each model's events at once. */
-async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void> {
-  await applyRows(trx, teamRows, events);
-  await applyRows(trx, memberRows, events);
+async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[], known?: KnownRows): Promise<void> {
+  await applyRows(trx, teamRows, events, known);
+  await applyRows(trx, memberRows, events, known);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { OpportunityEvent } from '../aggregates/opportunity/events.js';
 import { TERRITORY_EVENT_TYPES, type TerritoryEvent } from '../aggregates/territory/events.js';
 import type { StoredEvent } from '../eventstore/envelope.js';
 import type { Projection } from './projection.js';
+import type { KnownRows } from './knownRows.js';
 import { type Row, type RowEffect, applyRows, keyedRows, writeRows } from './rows.js';
 
 export const TERRITORIES_TABLE = 'territories';
@@ -88,13 +89,13 @@ const TERRITORY_TYPES = new Set<string>(TERRITORY_EVENT_TYPES);
  * The two tables are written apart and neither is read by the other's rule: a batch is the
  * territories' events folded (rows.ts) and the assignments inserted at once.
  */
-async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[]): Promise<void> {
+async function applyBatch(trx: Knex.Transaction, events: readonly StoredEvent[], known?: KnownRows): Promise<void> {
   const rows: Row[] = [];
   for (const e of events) {
     const row = assignmentRow(e);
     if (row) rows.push(row);
   }
-  await applyRows(trx, territoryRows, events.filter((e) => TERRITORY_TYPES.has(e.eventType)));
+  await applyRows(trx, territoryRows, events.filter((e) => TERRITORY_TYPES.has(e.eventType)), known);
   await writeRows(trx, TERRITORY_ASSIGNMENTS_TABLE, ASSIGNMENT_KEY, rows, 'ignore');
 }
 
