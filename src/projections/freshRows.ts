@@ -9,7 +9,9 @@ import type { KnownRows } from './knownRows.js';
  * The written keys are kept in Bloom filters, a few MB for millions of rows: "not written" is
  * certain, "maybe written" costs the lookup it would have cost anyway. A key is counted as
  * written when a batch learns it, before its writes commit; a batch that fails leaves a key
- * that is looked up, never one wrongly taken as absent.
+ * that is looked up, never one wrongly taken as absent. Only row models consult it (applyRows),
+ * each the only writer of its table; a projection whose table other code also inserts into
+ * (the customer timeline's) does not pass it on.
  */
 export function freshRows(): KnownRows {
   const written = new Map<string, GrowingBloom>();
@@ -32,9 +34,11 @@ interface GrowingBloom {
 /** At least 10 bits per key (a power of two) and 7 probes: at most about 1 % false "maybe" per filter. */
 const BITS_PER_KEY = 10;
 const PROBES = 7;
-const FIRST_CAPACITY = 1 << 17;
+/** Small at first (an as-of replay writes a handful of rows), then four times the last: no size to guess. */
+const FIRST_CAPACITY = 1 << 12;
+const GROWTH = 4;
 
-/** A chain of Bloom filters, each twice the last's capacity: no size to guess up front. */
+/** A chain of Bloom filters, each GROWTH times the last's capacity. */
 export function growingBloom(): GrowingBloom {
   const filters: { bits: Int32Array; mask: number; capacity: number; count: number }[] = [];
   const grow = (capacity: number) => {
@@ -46,7 +50,7 @@ export function growingBloom(): GrowingBloom {
     add(key) {
       let last = filters.at(-1)!;
       if (last.count >= last.capacity) {
-        grow(last.capacity * 2);
+        grow(last.capacity * GROWTH);
         last = filters.at(-1)!;
       }
       const [h1, h2] = hashes(key);
