@@ -22,6 +22,8 @@ import { progressLine } from '../src/shared/progress.js';
  * its own kinds alone, in a fresh database each (rebuildLog.ts, ownStreams).
  */
 const ROUND = 10;
+/** Below this many events a rebuild's figure is mostly its fixed cost (DDL, a page, the swap: 30–150 ms). */
+const FEW_EVENTS = 100_000;
 
 export interface RebuildBenchOptions {
   readonly url: string;
@@ -99,7 +101,9 @@ async function rebuildOne(db: Db, store: EventStore, projection: Projection): Pr
   console.log(
     r.done === 0
       ? `rebuild ${projection.name}: none of its event types in the generated log (${(r.elapsedMs / 1000).toFixed(1)} s)`
-      : `rebuild ${projection.name}: ${r.done} events in ${(r.elapsedMs / 1000).toFixed(1)} s = ${Math.round(r.eventsPerSecond)} events/s (target ≥ 30,000)`,
+      : `rebuild ${projection.name}: ${r.done} events in ${(r.elapsedMs / 1000).toFixed(1)} s = ${Math.round(r.eventsPerSecond)} events/s ${
+          r.done >= FEW_EVENTS ? '(target ≥ 30,000)' : '(the target is over 1,000,000 events; this few mostly measure a rebuild\'s fixed cost: --own-log)'
+        }`,
   );
   return r;
 }
